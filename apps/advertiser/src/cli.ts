@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { USAGE } from './index.js';
+
+process.stdout.write(USAGE);

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts', 'src/cli.ts'],
+  format: ['esm'],
+  dts: { entry: 'src/index.ts' },
+  sourcemap: true,
+  clean: true,
+  target: 'node22',
+  // Workspace libraries resolve to their built dist/ (the `import` condition), so the app ships
+  // as a thin entry point over published packages.
+});

