@@ -1,9 +1,0 @@
-import { defineProject } from 'vitest/config';
-export default defineProject({
-  resolve: { conditions: ['@bgplb/source', 'import', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['@bgplb/source', 'import', 'node', 'default'] } },
-  test: {
-    name: '@bgplb/e2e',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-  },
-});
