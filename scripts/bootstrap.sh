@@ -49,6 +49,7 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
   command -v arping >/dev/null 2>&1 || missing+=(iputils-arping)
+  command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "apt-get install ${missing[*]}"
     apt-get update -qq

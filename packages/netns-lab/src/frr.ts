@@ -1,0 +1,116 @@
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, runQuietSync, waitFor } from './exec.js';
+import { BGPD, ZEBRA } from './preconditions.js';
+
+export interface FrrOptions {
+  /** Also run zebra, so routes reach the namespace's kernel FIB (ECMP shows in `ip route`). */
+  zebra?: boolean;
+  /** Extra bgpd arguments, e.g. ['-p', '1179'] for another listen port. */
+  bgpdArgs?: string[];
+}
+
+function frrIds(): { uid: number; gid: number } | undefined {
+  try {
+    const passwd = readFileSync('/etc/passwd', 'utf8').split('\n');
+    const line = passwd.find((l) => l.startsWith('frr:'));
+    if (!line) return undefined;
+    const [, , uid, gid] = line.split(':');
+    return { uid: Number(uid), gid: Number(gid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * FRR daemons of one lab host. They run inside the host's namespace and use the namespace name as
+ * FRR's pathspace (`-N`), so their sockets live in /var/run/frr/<ns>/ and never collide with
+ * another lab's.
+ */
+export class FrrRouter {
+  private readonly runDir: string;
+  private readonly confDir: string;
+
+  constructor(
+    readonly ns: string,
+    workDir: string,
+  ) {
+    this.runDir = `/var/run/frr/${ns}`;
+    this.confDir = join(workDir, `frr-${ns}`);
+  }
+
+  /** Where bgpd logs (`log file` is set to it by `start`). */
+  get logFile(): string {
+    return join(this.confDir, 'bgpd.log');
+  }
+
+  async start(bgpdConfig: string, options: FrrOptions = {}): Promise<void> {
+    const ids = frrIds();
+    mkdirSync(this.runDir, { recursive: true });
+    mkdirSync(this.confDir, { recursive: true });
+    chmodSync(this.confDir, 0o777);
+    if (ids) chownSync(this.runDir, ids.uid, ids.gid);
+    const conf = join(this.confDir, 'bgpd.conf');
+    const withLog = bgpdConfig.includes('log file') ? bgpdConfig : `log file ${this.logFile}\n${bgpdConfig}`;
+    writeFileSync(conf, withLog, { mode: 0o644 });
+    if (options.zebra) {
+      const zconf = join(this.confDir, 'zebra.conf');
+      writeFileSync(zconf, `hostname ${this.ns}\n`, { mode: 0o644 });
+      await run('ip', ['netns', 'exec', this.ns, ZEBRA, '-N', this.ns, '-f', zconf, '-d']);
+      await waitFor(`zebra of ${this.ns}`, () => existsSync(join(this.runDir, 'zserv.api')), 10_000, 50);
+    }
+    const args = ['netns', 'exec', this.ns, BGPD, '-N', this.ns, '-f', conf, '-d'];
+    if (!options.zebra) args.push('-Z');
+    args.push(...(options.bgpdArgs ?? []));
+    await run('ip', args);
+    await waitFor(`bgpd of ${this.ns}`, () => existsSync(join(this.runDir, 'bgpd.vty')), 10_000, 50);
+    // The vty socket appears before bgpd has read its config (with zebra, only once connected to
+    // it): wait until the BGP instance exists.
+    if (/^router bgp /m.test(bgpdConfig)) {
+      await waitFor(`bgpd of ${this.ns} to load its config`, async () =>
+        /^router bgp /m.test(await this.vtysh('show running-config')),
+      );
+    }
+  }
+
+  /** Runs one vtysh command against this router and returns its output. */
+  async vtysh(...commands: string[]): Promise<string> {
+    const args = ['-N', this.ns];
+    for (const c of commands) args.push('-c', c);
+    const { stdout } = await run('vtysh', args);
+    return stdout;
+  }
+
+  /** Runs a `... json` vtysh command and parses the answer. */
+  async json<T = unknown>(command: string): Promise<T> {
+    const out = await this.vtysh(command.endsWith(' json') ? command : `${command} json`);
+    return JSON.parse(out) as T;
+  }
+
+  /** Configures the running router: `configure('router bgp 65002', 'neighbor X shutdown')`. */
+  async configure(...lines: string[]): Promise<void> {
+    await this.vtysh('configure terminal', ...lines, 'end');
+  }
+
+  private pidOf(daemon: 'bgpd' | 'zebra'): number | undefined {
+    try {
+      return Number(readFileSync(join(this.runDir, `${daemon}.pid`), 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** bgpd's process id (to SIGSTOP/SIGCONT it in fault tests). */
+  get bgpdPid(): number | undefined {
+    return this.pidOf('bgpd');
+  }
+
+  /** Stops the daemons and removes their run and config directories. Safe to call twice. */
+  stopSync(): void {
+    for (const daemon of ['bgpd', 'zebra'] as const) {
+      const pid = this.pidOf(daemon);
+      if (pid) runQuietSync('kill', ['-9', String(pid)]);
+    }
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from './lab.js';
+import { labSkipReason } from './preconditions.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`netns-lab tests skipped: ${skip}`);
+
+describe.skipIf(skip)('Lab (needs root and FRR)', () => {
+  const lab = Lab.create('labt');
+  let tor: Awaited<ReturnType<Lab['addHost']>>;
+  let node: Awaited<ReturnType<Lab['addHost']>>;
+
+  beforeAll(async () => {
+    tor = await lab.addHost('tor');
+    node = await lab.addHost('node');
+    const sw = await lab.addSwitch('rack1');
+    await lab.attach(tor, sw, '10.0.1.254/24');
+    await lab.attach(node, sw, '10.0.1.10/24');
+  });
+  afterAll(() => lab.destroy());
+
+  it('links hosts on a switch so they reach each other', async () => {
+    const out = await node.exec('ping', ['-c', '1', '-W', '2', '10.0.1.254']);
+    expect(out).toContain('1 received');
+  });
+
+  it('runs FRR in a host and answers vtysh json', async () => {
+    const frr = await tor.startFrr(
+      [
+        'router bgp 65002',
+        ' bgp router-id 10.0.1.254',
+        ' no bgp ebgp-requires-policy',
+        ' neighbor 10.0.1.10 remote-as 65001',
+      ].join('\n'),
+      { zebra: true },
+    );
+    const summary = await frr.json<{ as: number; peers: Record<string, unknown> }>(
+      'show bgp ipv4 unicast summary',
+    );
+    expect(summary.as).toBe(65002);
+    expect(Object.keys(summary.peers)).toEqual(['10.0.1.10']);
+  });
+
+  it('runs a TypeScript program inside a namespace', async () => {
+    const child = node.spawnNode(new URL('../test/print-addresses.ts', import.meta.url).pathname);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await new Promise((r) => child.on('exit', r));
+    expect(out).toContain('10.0.1.10');
+  });
+
+  it('tears everything down', async () => {
+    const other = Lab.create('labt2');
+    await other.addHost('a');
+    await other.destroy();
+    const { stdout } = await import('./exec.js').then((m) => m.run('ip', ['netns', 'list']));
+    expect(stdout).not.toContain(other.nsName('a'));
+  });
+});
