@@ -1,0 +1,157 @@
+/**
+ * Addresses as numbers. Parsing goes through ipaddr.js (strict forms only: four-part decimal
+ * IPv4, standard IPv6 without zone); a tight fast path handles canonical dotted quads because
+ * a full recompute parses one address per Service (10k+ per reconcile).
+ */
+import ipaddr from 'ipaddr.js';
+
+export type Family = 4 | 6;
+
+/** A parsed IP address: its family and its value as an unsigned integer. */
+export interface ParsedAddress {
+  family: Family;
+  value: bigint;
+}
+
+/** A parsed CIDR: the address as written, its prefix length and the network it lies in. */
+export interface ParsedCIDR {
+  family: Family;
+  /** The address as written (host bits kept), e.g. 10.0.1.10 in 10.0.1.10/24. */
+  address: bigint;
+  prefix: number;
+  /** First and last address of the network. */
+  first: bigint;
+  last: bigint;
+}
+
+/** Parse result: a value, or a human-readable error. Bad input is data, never a throw. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const FAMILY_BITS: Record<Family, number> = { 4: 32, 6: 128 };
+
+export function familyBits(family: Family): number {
+  return FAMILY_BITS[family];
+}
+
+/** Canonical dotted quad (no leading zeros) -> number, or -1. */
+function fastIPv4(text: string): number {
+  const n = text.length;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
+function bytesToBigInt(bytes: readonly number[]): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+/** Parse an IPv4 (four-part decimal) or IPv6 address. */
+export function parseAddress(text: string): Parsed<ParsedAddress> {
+  if (typeof text !== 'string') return { ok: false, error: `not an IP address: ${String(text)}` };
+  const fast = fastIPv4(text);
+  if (fast >= 0) return { ok: true, value: { family: 4, value: BigInt(fast) } };
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    return { ok: true, value: { family: 4, value: bytesToBigInt(ipaddr.IPv4.parse(text).toByteArray()) } };
+  }
+  if (!text.includes('%') && text.includes(':') && ipaddr.IPv6.isValid(text)) {
+    return { ok: true, value: { family: 6, value: bytesToBigInt(ipaddr.IPv6.parse(text).toByteArray()) } };
+  }
+  return { ok: false, error: `"${text}" is not a valid IPv4 (a.b.c.d) or IPv6 address` };
+}
+
+/** Parse `address/prefix` (host bits may be set, as in a node's interface address). */
+export function parseCIDR(text: string): Parsed<ParsedCIDR> {
+  if (typeof text !== 'string') return { ok: false, error: `not a CIDR: ${String(text)}` };
+  const slash = text.indexOf('/');
+  if (slash < 0)
+    return { ok: false, error: `"${text}" has no prefix length (expected CIDR form like 10.0.1.10/24)` };
+  const addr = parseAddress(text.slice(0, slash));
+  if (!addr.ok) return { ok: false, error: `"${text}": ${addr.error}` };
+  const prefixText = text.slice(slash + 1);
+  const bits = familyBits(addr.value.family);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
+    return { ok: false, error: `"${text}": prefix length must be an integer from 0 to ${bits}` };
+  }
+  const prefix = Number(prefixText);
+  const hostBits = BigInt(bits - prefix);
+  const first = (addr.value.value >> hostBits) << hostBits;
+  const last = first + (1n << hostBits) - 1n;
+  return { ok: true, value: { family: addr.value.family, address: addr.value.value, prefix, first, last } };
+}
+
+/** Format a numeric address: dotted quad for IPv4, RFC 5952 for IPv6. */
+export function formatAddress(family: Family, value: bigint): string {
+  if (family === 4) return formatIPv4(Number(value));
+  const bytes: number[] = new Array(16);
+  let v = value;
+  for (let i = 15; i >= 0; i--) {
+    bytes[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return new ipaddr.IPv6(bytes).toRFC5952String();
+}
+
+/** Format an IPv4 address held in a number. */
+export function formatIPv4(n: number): string {
+  return `${Math.floor(n / 16777216) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** Canonical text of an address (so 2001:DB8::1 and 2001:db8:0::1 compare equal). */
+export function canonicalAddress(text: string): string | undefined {
+  const p = parseAddress(text);
+  return p.ok ? formatAddress(p.value.family, p.value.value) : undefined;
+}
+
+/** The network of a CIDR in canonical `network/prefix` form. */
+export function formatNetwork(c: ParsedCIDR): string {
+  return `${formatAddress(c.family, c.first)}/${c.prefix}`;
+}
+
+/** Order two parsed addresses: IPv4 before IPv6, then numerically. */
+export function compareAddresses(a: ParsedAddress, b: ParsedAddress): number {
+  if (a.family !== b.family) return a.family - b.family;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/** True when `ip` lies inside `cidr` (both IPv4 or both IPv6). Malformed input is never inside. */
+export function inSubnet(ip: string, cidr: string): boolean {
+  const a = parseAddress(ip);
+  const c = parseCIDR(cidr);
+  if (!a.ok || !c.ok || a.value.family !== c.value.family) return false;
+  return a.value.value >= c.value.first && a.value.value <= c.value.last;
+}
+
+/** Milliseconds since the epoch from a number (ms), an ISO-8601 string or a Date. */
+export function toMillis(t: number | string | Date | null | undefined): number | undefined {
+  if (t === undefined || t === null) return undefined;
+  if (typeof t === 'number') return Number.isFinite(t) ? t : undefined;
+  if (t instanceof Date) return Number.isFinite(t.getTime()) ? t.getTime() : undefined;
+  if (typeof t === 'string') {
+    const ms = Date.parse(t);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  return undefined;
+}
