@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // crdDirectory uses import.meta.url; shims make it work in the CJS build too.
+  shims: true,
   target: 'node22',
 });

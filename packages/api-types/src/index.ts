@@ -1,9 +1,17 @@
-import { z } from 'zod';
-
-/** A 4-octet ASN usable for eBGP: not 0, AS_TRANS (23456), 65535 or 4294967295. */
-export const asnSchema = z
-  .number()
-  .int()
-  .min(1)
-  .max(4294967294)
-  .refine((n) => n !== 23456 && n !== 65535, { message: 'ASN 23456 (AS_TRANS) and 65535 are reserved' });
+export * from './address.js';
+export * from './constants.js';
+export * from './crd/build.js';
+export * from './crd/structural.js';
+export * from './crds.js';
+export * from './parse.js';
+export * from './problems.js';
+export * from './schemas/advertiser-config.js';
+export * from './schemas/bgp-advertised-route.js';
+export * from './schemas/bgp-load-balancer.js';
+export * from './schemas/bgp-peer.js';
+export * from './schemas/bgp-session.js';
+export * from './schemas/cluster.js';
+export * from './schemas/network-gateway-group.js';
+export * from './schemas/primitives.js';
+export * from './timers.js';
+export * from './validate-cluster.js';

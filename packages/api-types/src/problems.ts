@@ -1,0 +1,155 @@
+import type { z } from 'zod';
+
+/** `error` refuses the configuration; `warning` is accepted but explained. */
+export type Severity = 'error' | 'warning';
+
+/** One segment of a path into an object: a field name or an array index. */
+export type PathSegment = string | number;
+
+/**
+ * A problem found in an object. `message` is complete on its own: it starts with the field path
+ * and names the offending value, e.g.
+ * `spec.loadBalancer.bgpPeers[1].asn: ASN 23456 is AS_TRANS (RFC 6793), ...`.
+ */
+export interface Problem {
+  /** Dotted field path, e.g. `spec.loadBalancer.bgpPeers[1].asn`; `''` for the whole object. */
+  path: string;
+  message: string;
+  severity: Severity;
+  /** `Kind/name` of the object it is about, e.g. `Cluster/bm`, when known. */
+  object?: string;
+}
+
+/** A problem located in a file (1-based line and column). */
+export interface FileProblem extends Problem {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Renders path segments as `spec.peers[1].asn`. */
+export function formatPath(segments: readonly PathSegment[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+/** Builds a problem whose message is prefixed with its path. */
+export function problem(
+  segments: readonly PathSegment[],
+  detail: string,
+  severity: Severity = 'error',
+  object?: string,
+): Problem {
+  const path = formatPath(segments);
+  const p: Problem = { path, message: path === '' ? detail : `${path}: ${detail}`, severity };
+  if (object !== undefined) p.object = object;
+  return p;
+}
+
+/**
+ * `file:line:col: message` for errors, `file:line:col: warning: message` for warnings. A problem
+ * without a file is rendered as `Kind/name: message`.
+ */
+export function formatProblem(p: Problem | FileProblem): string {
+  const where = 'file' in p ? `${p.file}:${p.line}:${p.column}` : (p.object ?? '');
+  const text = p.severity === 'warning' ? `warning: ${p.message}` : p.message;
+  return where === '' ? text : `${where}: ${text}`;
+}
+
+/** Describes a value as a user wrote it: `the string "abc"`, `the number 5`, `a list`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string':
+      return `the string "${value}"`;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `the ${typeof value} ${String(value)}`;
+    case 'object':
+      return 'a mapping';
+    default:
+      return String(typeof value);
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
+};
+
+function entries(n: number | bigint): string {
+  return Number(n) === 1 ? '1 entry' : `${n} entries`;
+}
+
+/** Turns zod issues into problems with paths and messages an operator can act on. */
+export function issuesToProblems(issues: readonly z.core.$ZodIssue[], object?: string): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys)
+          out.push(problem([...path, key], `unknown field "${key}"`, 'error', object));
+        break;
+      case 'invalid_type':
+        if (input === undefined) {
+          out.push(problem(path, 'is required', 'error', object));
+        } else {
+          const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+          out.push(problem(path, `expected ${expected}, got ${describeValue(input)}`, 'error', object));
+        }
+        break;
+      case 'invalid_value': {
+        const values = issue.values.map((v) => JSON.stringify(v)).join(' or ');
+        out.push(problem(path, `expected ${values}, got ${describeValue(input)}`, 'error', object));
+        break;
+      }
+      case 'too_small':
+        if (issue.origin === 'array') {
+          out.push(problem(path, `needs at least ${entries(issue.minimum)}`, 'error', object));
+        } else if (issue.origin === 'string') {
+          out.push(problem(path, 'must not be empty', 'error', object));
+        } else {
+          out.push(problem(path, `${String(input)} is below the minimum ${issue.minimum}`, 'error', object));
+        }
+        break;
+      case 'too_big':
+        if (issue.origin === 'array' || issue.origin === 'string') {
+          out.push(problem(path, `is longer than the maximum of ${issue.maximum}`, 'error', object));
+        } else {
+          out.push(problem(path, `${String(input)} is above the maximum ${issue.maximum}`, 'error', object));
+        }
+        break;
+      case 'not_multiple_of':
+        out.push(problem(path, `expected an integer, got ${describeValue(input)}`, 'error', object));
+        break;
+      case 'invalid_format':
+        out.push(
+          problem(
+            path,
+            issue.format === 'datetime'
+              ? `${describeValue(input)} is not an RFC 3339 timestamp such as 2025-01-02T03:04:05Z`
+              : `${describeValue(input)} ${issue.message}`,
+            'error',
+            object,
+          ),
+        );
+        break;
+      default:
+        out.push(problem(path, issue.message, 'error', object));
+    }
+  }
+  return out;
+}

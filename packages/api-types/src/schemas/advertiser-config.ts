@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Asn, BGPTimers, IPv4Address } from './primitives.js';
+
+/** One peer of the advertiser; its timers override the file-wide ones. */
+export const AdvertiserPeer = z.strictObject({
+  peerIP: IPv4Address,
+  /** Must differ from `localASN` (eBGP only). */
+  peerASN: Asn,
+  ...BGPTimers.shape,
+});
+export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
+
+/**
+ * The `bgpadvertiser --config` file:
+ * ```yaml
+ * localIP: 21.0.101.64
+ * localASN: 4273481990
+ * peers:
+ * - peerIP: 21.0.101.80
+ *   peerASN: 4273481989
+ * ```
+ * Optional `holdTime`, `keepaliveTime`, `connectRetryTime` at top level (all peers) or per peer.
+ */
+export const AdvertiserConfig = z.strictObject({
+  localIP: IPv4Address,
+  localASN: Asn,
+  peers: z.array(AdvertiserPeer).min(1),
+  ...BGPTimers.shape,
+});
+export type AdvertiserConfig = z.infer<typeof AdvertiserConfig>;

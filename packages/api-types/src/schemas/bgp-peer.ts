@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { API_VERSION } from '../constants.js';
+import { Asn, BGPTimers, IPv4Address, ObjectMeta } from './primitives.js';
+
+/**
+ * `spec` of a BGPPeer (service sessions). `sessions` (default 1, minimum 1) is how many sessions to
+ * open to the peer, each from a different floating IP. Timers are optional (seconds).
+ */
+export const BGPPeerSpec = z.strictObject({
+  localASN: Asn,
+  /** Must differ from `localASN` (eBGP only). */
+  peerASN: Asn,
+  peerIP: IPv4Address,
+  sessions: z.number().int().min(1).max(1024).default(1),
+  ...BGPTimers.shape,
+});
+export type BGPPeerSpec = z.infer<typeof BGPPeerSpec>;
+
+/** `networking.gke.io/v1` BGPPeer, labelled for selection by the BGPLoadBalancer. */
+export const BGPPeer = z.looseObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('BGPPeer'),
+  metadata: ObjectMeta,
+  spec: BGPPeerSpec,
+  status: z.looseObject({}).optional(),
+});
+export type BGPPeer = z.infer<typeof BGPPeer>;

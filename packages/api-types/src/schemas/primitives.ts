@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import {
+  IPV4_CIDR_PATTERN,
+  IPV4_PATTERN,
+  isIPv4,
+  isIPv6,
+  POOL_ENTRY_PATTERN,
+  parsePoolEntry,
+} from '../address.js';
+
+/** Highest usable ASN: 4294967295 itself is reserved (RFC 7300). */
+export const MAX_ASN = 4294967294;
+/** ASNs that may not be used for a BGP session, with the reason (RFC 6793, RFC 7300, RFC 7607). */
+export const RESERVED_ASNS: ReadonlyMap<number, string> = new Map([
+  [0, 'ASN 0 is reserved (RFC 7607) and cannot be used in a session'],
+  [23456, 'ASN 23456 is AS_TRANS (RFC 6793), a placeholder for 4-octet ASNs, not a real ASN'],
+  [65535, 'ASN 65535 is reserved (RFC 7300)'],
+  [4294967295, 'ASN 4294967295 is reserved (RFC 7300)'],
+]);
+
+/**
+ * A 4-octet AS number usable for eBGP: an integer in 1..4294967294 other than 23456 (AS_TRANS) and
+ * 65535. The OpenAPI schema expresses the same rule with minimum/maximum and `not: {enum}`.
+ */
+export const Asn = z
+  .number()
+  .int()
+  .superRefine((n, ctx) => {
+    const reserved = RESERVED_ASNS.get(n);
+    if (reserved !== undefined) ctx.addIssue({ code: 'custom', message: reserved, input: n });
+    else if (n < 1 || n > MAX_ASN) {
+      ctx.addIssue({ code: 'custom', message: `ASN ${n} is outside 1..${MAX_ASN}`, input: n });
+    }
+  })
+  .meta({ minimum: 1, maximum: MAX_ASN, format: 'int64', not: { enum: [23456, 65535] } });
+export type Asn = z.infer<typeof Asn>;
+
+/** Back-compatible name of {@link Asn} (the seed exported it). */
+export const asnSchema = Asn;
+
+/**
+ * An IPv4 address in dotted-quad form. IPv6 text is recognised and refused with "not supported yet"
+ * (bgplb peers over IPv4 only), anything else with "not a valid IPv4 address".
+ */
+export const IPv4Address = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (isIPv4(text)) return;
+    const message = isIPv6(text)
+      ? `IPv6 address ${text} is not supported yet (bgplb peers and announces over IPv4 only)`
+      : `"${text}" is not a valid IPv4 address`;
+    ctx.addIssue({ code: 'custom', message, input: text });
+  })
+  .meta({ pattern: IPV4_PATTERN });
+
+/** An IPv4 prefix `a.b.c.d/len` such as `10.0.0.8/32` (host bits may not be set). */
+export const IPv4Prefix = z
+  .string()
+  .superRefine((text, ctx) => {
+    const result = text.includes('/') ? parsePoolEntry(text) : undefined;
+    if (result?.ok) return;
+    const message = result?.message ?? `"${text}" is not an IPv4 prefix such as 10.0.0.8/32`;
+    ctx.addIssue({ code: 'custom', message, input: text });
+  })
+  .meta({ pattern: IPV4_CIDR_PATTERN });
+
+/** One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`. */
+export const PoolEntry = z
+  .string()
+  .superRefine((text, ctx) => {
+    const result = parsePoolEntry(text);
+    if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message, input: text });
+  })
+  .meta({ pattern: POOL_ENTRY_PATTERN });
+
+/** RFC 3339 timestamp as Kubernetes writes it (`2025-01-02T03:04:05Z`). */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * Kubernetes object metadata. Only `name` is required; every other field (uid, resourceVersion,
+ * managedFields, ...) is kept as is.
+ */
+export const ObjectMeta = z.looseObject({
+  name: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+      message: 'must be a lowercase RFC 1123 name (a-z, 0-9, "-" and ".")',
+    }),
+  namespace: z.string().min(1).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+export type ObjectMeta = z.infer<typeof ObjectMeta>;
+
+/** Hold time in seconds: 3..65535 (0, "never expire", is refused as unsafe). */
+export const HoldTime = z.number().int().min(3).max(65535);
+/** Keepalive interval in seconds: 1..21845 (a third of the largest hold time). */
+export const KeepaliveTime = z.number().int().min(1).max(21845);
+/** ConnectRetry timer in seconds: 1..65535. */
+export const ConnectRetryTime = z.number().int().min(1).max(65535);
+
+/**
+ * Optional BGP timers, in seconds. Absent fields take {@link DEFAULT_TIMERS} (hold 90, keepalive 30,
+ * connect retry 120). The keepalive must be below the hold time (a third of it is recommended).
+ */
+export const BGPTimers = z.strictObject({
+  holdTime: HoldTime.optional(),
+  keepaliveTime: KeepaliveTime.optional(),
+  connectRetryTime: ConnectRetryTime.optional(),
+});
+export type BGPTimers = z.infer<typeof BGPTimers>;
+
+/** Timers with every field present. */
+export interface ResolvedTimers {
+  holdTime: number;
+  keepaliveTime: number;
+  connectRetryTime: number;
+}
