@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { captureLogger } from '../test-support/log-capture.js';
+import { logSpeakerEvent, stateChangeMessage } from './speaker-log.js';
+
+describe('logSpeakerEvent', () => {
+  it('logs a state change with old, new and reason', () => {
+    const { log, lines } = captureLogger();
+    logSpeakerEvent(log, {
+      type: 'state',
+      peer: '10.0.1.254',
+      from: 'Active',
+      to: 'OpenSent',
+      reason: 'new-connection',
+    });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'state changed old=BGP_FSM_ACTIVE new=BGP_FSM_OPENSENT reason=new-connection',
+      peer: '10.0.1.254',
+      old: 'BGP_FSM_ACTIVE',
+      new: 'BGP_FSM_OPENSENT',
+      reason: 'new-connection',
+    });
+  });
+
+  it('logs updates at info with attributes and NLRI', () => {
+    const { log, lines } = captureLogger('info');
+    const attrs = '[{Origin: i} 4273481990 {Nexthop: 21.0.101.64}]';
+    logSpeakerEvent(log, {
+      type: 'update-sent',
+      peer: 'p',
+      nlri: ['10.0.0.8/32'],
+      withdrawn: [],
+      attributes: attrs,
+    });
+    logSpeakerEvent(log, {
+      type: 'update-received',
+      peer: 'p',
+      nlri: [],
+      withdrawn: ['10.9.0.0/16'],
+      attributes: '',
+      pathIds: [1],
+    });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'sent update',
+      nlri: ['10.0.0.8/32'],
+      attributes: attrs,
+    });
+    expect(lines[1]).toMatchObject({ msg: 'received update', withdrawn: ['10.9.0.0/16'], pathIds: [1] });
+  });
+
+  it('logs keepalives at debug only', () => {
+    const info = captureLogger('info');
+    logSpeakerEvent(info.log, { type: 'keepalive-sent', peer: 'p' });
+    logSpeakerEvent(info.log, { type: 'keepalive-received', peer: 'p' });
+    expect(info.lines).toHaveLength(0);
+    const debug = captureLogger('debug');
+    logSpeakerEvent(debug.log, { type: 'keepalive-sent', peer: 'p' });
+    logSpeakerEvent(debug.log, { type: 'keepalive-received', peer: 'p' });
+    expect(debug.lines.map((l) => [l.level, l.msg])).toEqual([
+      ['debug', 'sent keepalive'],
+      ['debug', 'received keepalive'],
+    ]);
+  });
+
+  it('logs NOTIFICATIONs with code, subcode and text', () => {
+    const { log, lines } = captureLogger();
+    const text = 'Cease/Administrative Shutdown: "bgpadvertiser stopping"';
+    logSpeakerEvent(log, { type: 'notification-received', peer: 'p', code: 6, subcode: 2, text });
+    logSpeakerEvent(log, {
+      type: 'notification-sent',
+      peer: 'p',
+      code: 2,
+      subcode: 2,
+      text: 'OPEN Message Error/Bad Peer AS',
+    });
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      code: 6,
+      subcode: 2,
+      text,
+      msg: `received notification: ${text}`,
+    });
+    expect(lines[1]).toMatchObject({ msg: 'sent notification: OPEN Message Error/Bad Peer AS', code: 2 });
+  });
+
+  it('logs negotiation results and errors', () => {
+    const { log, lines } = captureLogger();
+    logSpeakerEvent(log, { type: 'open-negotiated', peer: 'p', negotiated: { holdTime: 9 } });
+    logSpeakerEvent(log, { type: 'error', peer: 'p', error: new Error('EADDRNOTAVAIL') });
+    expect(lines[0]).toMatchObject({ msg: 'open negotiated', negotiated: { holdTime: 9 } });
+    expect(lines[1]).toMatchObject({ level: 'error', msg: 'speaker error: EADDRNOTAVAIL' });
+  });
+
+  it('formats the state names as GoBGP does', () => {
+    expect(stateChangeMessage('OpenConfirm', 'Established', 'open-msg-negotiated')).toBe(
+      'state changed old=BGP_FSM_OPENCONFIRM new=BGP_FSM_ESTABLISHED reason=open-msg-negotiated',
+    );
+  });
+});

@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import type { FsmState, SpeakerEvent } from './speaker-types.js';
+
+/** The log name of a state, as GoBGP and the original product print it: BGP_FSM_OPENSENT. */
+export function stateLogName(state: FsmState): string {
+  return `BGP_FSM_${state.toUpperCase()}`;
+}
+
+/** `state changed old=BGP_FSM_ACTIVE new=BGP_FSM_OPENSENT reason=new-connection` */
+export function stateChangeMessage(from: FsmState, to: FsmState, reason: string): string {
+  return `state changed old=${stateLogName(from)} new=${stateLogName(to)} reason=${reason}`;
+}
+
+/**
+ * Writes one speaker event as one log line. Levels: state changes, UPDATEs and OPEN results at
+ * info; NOTIFICATIONs at warn (they end a session); keepalives at debug; errors at error.
+ * Every line carries `peer` so one session's story can be filtered out with jq.
+ */
+export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
+  switch (e.type) {
+    case 'state':
+      log.info(
+        { peer: e.peer, old: stateLogName(e.from), new: stateLogName(e.to), reason: e.reason },
+        stateChangeMessage(e.from, e.to, e.reason),
+      );
+      return;
+    case 'open-negotiated':
+      log.info({ peer: e.peer, negotiated: e.negotiated }, 'open negotiated');
+      return;
+    case 'update-sent':
+    case 'update-received': {
+      const fields: Record<string, unknown> = {
+        peer: e.peer,
+        attributes: e.attributes,
+        nlri: e.nlri,
+        withdrawn: e.withdrawn,
+      };
+      if (e.pathIds !== undefined) fields.pathIds = e.pathIds;
+      log.info(fields, e.type === 'update-sent' ? 'sent update' : 'received update');
+      return;
+    }
+    case 'notification-sent':
+    case 'notification-received':
+      log.warn(
+        { peer: e.peer, code: e.code, subcode: e.subcode, text: e.text },
+        `${e.type === 'notification-sent' ? 'sent' : 'received'} notification: ${e.text}`,
+      );
+      return;
+    case 'keepalive-sent':
+      log.debug({ peer: e.peer }, 'sent keepalive');
+      return;
+    case 'keepalive-received':
+      log.debug({ peer: e.peer }, 'received keepalive');
+      return;
+    case 'error':
+      log.error({ peer: e.peer, err: e.error }, `speaker error: ${e.error.message}`);
+      return;
+  }
+}
