@@ -121,6 +121,7 @@ export function formatIPv4(n: number): string {
 
 /** Canonical text of an address (so 2001:DB8::1 and 2001:db8:0::1 compare equal). */
 export function canonicalAddress(text: string): string | undefined {
+  if (typeof text === 'string' && fastIPv4(text) >= 0) return text; // already canonical
   const p = parseAddress(text);
   return p.ok ? formatAddress(p.value.family, p.value.value) : undefined;
 }

@@ -1,7 +1,9 @@
 /**
  * Next hops per VIP and per BGP session (SPEC §2, §5).
  *
- * Candidates are the ready load-balancer nodes. With ADD-PATH every candidate is announced as
+ * Candidates are the ready load-balancer nodes, identified by their next-hop address (the one
+ * thing both the controller and the node agent see), so `rendezvousTopK(vip, addresses, k)`
+ * anywhere gives the same ranking. With ADD-PATH every candidate is announced as
  * its own path. Without it, each session carries one next hop per VIP: the k sessions to one
  * peer carry the VIP's top-k rendezvous nodes, one each, so the router can ECMP over k nodes.
  * Rendezvous ranking keyed by the VIP spreads VIPs evenly over nodes and moves few of them
@@ -14,10 +16,11 @@ import { rendezvousTopK } from './hash.js';
 
 /** A load-balancer node as a next-hop candidate. */
 export interface LBNode {
-  name: string;
-  /** The address announced as next hop (the node's address in `nodePoolSpec`). */
+  /** The address announced as next hop (the node's address in `nodePoolSpec`). Ranking uses it. */
   address: string;
   ready: boolean;
+  /** Node name, for the caller's logs only. */
+  name?: string | undefined;
 }
 
 /** The service sessions to one peer. */
@@ -102,23 +105,20 @@ function placeSessions(
  */
 export function selectNextHops(input: SelectNextHopsInput): NextHopSelection {
   const vip = canonicalAddress(input.vip) ?? input.vip;
-  const addressOf = new Map<string, string>();
+  const hops = new Set<string>();
   for (const n of input.lbNodes) {
-    if (n.ready && !addressOf.has(n.name)) addressOf.set(n.name, n.address);
+    if (n.ready) hops.add(canonicalAddress(n.address) ?? n.address);
   }
-  const names = [...addressOf.keys()];
+  const candidates = [...hops];
   const peers = [...input.peerSessions].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
   const maxK = Math.max(0, ...peers.map((p) => p.sessions.length));
-  const ranked = rendezvousTopK(vip, names, Math.min(maxK, names.length));
-  const allHops = rendezvousTopK(vip, names, names.length).map((n) => addressOf.get(n)!);
+  const allHops = rendezvousTopK(vip, candidates, candidates.length);
+  const ranked = allHops.slice(0, Math.min(maxK, allHops.length));
 
-  // Previous next hop (node name) per peer/session.
-  const prevByNode = new Map<string, string>();
-  for (const [name, address] of addressOf) prevByNode.set(address, name);
+  // Previous next hop per peer/session.
   const previous = new Map<string, string | undefined>();
   for (const s of input.previous?.sessions ?? []) {
-    const hop = s.nextHops.length === 1 ? s.nextHops[0] : undefined;
-    previous.set(`${s.peer}\u0000${s.session}`, hop === undefined ? undefined : prevByNode.get(hop));
+    previous.set(`${s.peer}\u0000${s.session}`, s.nextHops.length === 1 ? s.nextHops[0] : undefined);
   }
 
   const sessions: SessionNextHops[] = [];
@@ -147,7 +147,7 @@ export function selectNextHops(input: SelectNextHopsInput): NextHopSelection {
         peer: peer.peer,
         session,
         index,
-        nextHops: node === undefined ? [] : [addressOf.get(node)!],
+        nextHops: node === undefined ? [] : [node],
       });
     });
   }
