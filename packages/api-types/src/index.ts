@@ -1,4 +1,5 @@
 export * from './address.js';
+export * from './advertiser-config-file.js';
 export * from './constants.js';
 export * from './crd/build.js';
 export * from './crd/structural.js';
@@ -15,3 +16,4 @@ export * from './schemas/network-gateway-group.js';
 export * from './schemas/primitives.js';
 export * from './timers.js';
 export * from './validate-cluster.js';
+export * from './validate-files.js';

@@ -27,15 +27,40 @@ export interface FileProblem extends Problem {
   column: number;
 }
 
-/** Renders path segments as `spec.peers[1].asn`. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+
+/**
+ * Renders path segments as `spec.peers[1].asn`. Keys that are not plain identifiers (label keys
+ * such as `cluster.baremetal.gke.io/default-peer`) are written `["..."]`, so {@link parsePath}
+ * can read the path back.
+ */
 export function formatPath(segments: readonly PathSegment[]): string {
   let out = '';
   for (const segment of segments) {
     if (typeof segment === 'number') out += `[${segment}]`;
+    else if (!PLAIN_KEY.test(segment)) out += `[${JSON.stringify(segment)}]`;
     else out += out === '' ? segment : `.${segment}`;
   }
   return out;
 }
+
+/** Reads a path written by {@link formatPath} back into segments. */
+export function parsePath(path: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  const token = /\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+  while (token.lastIndex < path.length) {
+    const at = token.lastIndex;
+    const match = token.exec(path);
+    if (match === null) throw new Error(`cannot read path "${path}" at offset ${at}`);
+    if (match[1] !== undefined) out.push(match[1]);
+    else if (match[2] !== undefined) out.push(Number(match[2]));
+    else out.push(JSON.parse(match[3] as string) as string);
+  }
+  return out;
+}
+
+/** Problems about a key itself (an unknown field), located at the key rather than its value. */
+export const KEY_PROBLEMS: WeakSet<Problem> = new WeakSet();
 
 /** Builds a problem whose message is prefixed with its path. */
 export function problem(
