@@ -1,12 +1,15 @@
-import { encodeKeepalive } from '@bgplb/bgp-wire';
-
-export type FsmState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
-
-/** The log name of a state, as GoBGP and the original product print it: BGP_FSM_OPENSENT. */
-export function stateLogName(state: FsmState): string {
-  return `BGP_FSM_${state.toUpperCase()}`;
-}
-
-export function keepaliveMessage(): Uint8Array {
-  return encodeKeepalive();
-}
+export { type Clock, FakeClock, jitter, systemClock } from './clock.js';
+export {
+  DEFAULT_FSM_TIMERS,
+  type FsmAction,
+  type FsmContext,
+  type FsmEvent,
+  type FsmEventType,
+  type FsmNotification,
+  type FsmResult,
+  type FsmTimer,
+  type FsmTimerSettings,
+  initialFsmContext,
+  transition,
+} from './fsm.js';
+export { FSM_STATES, type FsmState, formatStateChange, stateLogName } from './state.js';
