@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { type AdvertiserFileConfig, ControlPlaneAdvertiser, peerConfigs } from './advertiser.js';
+import { FakeSpeaker } from './test-support/fake-speaker.js';
+import { captureLogger } from './test-support/log-capture.js';
+import { VipInterface } from './vip-interface.js';
+
+const config: AdvertiserFileConfig = {
+  localIP: '21.0.101.64',
+  localASN: 4273481990,
+  peers: [{ peerIP: '21.0.101.80', peerASN: 4273481989 }],
+};
+
+function setup(extra: { gated?: boolean; vipInterface?: VipInterface } = {}) {
+  const speaker = new FakeSpeaker();
+  const { log, lines } = captureLogger();
+  const adv = new ControlPlaneAdvertiser({ speaker, log, vip: '10.0.0.8', ...extra });
+  return { speaker, lines, adv };
+}
+
+describe('peerConfigs', () => {
+  it('maps the config file to speaker peers, with per-peer timers over file-wide ones', () => {
+    const peers = peerConfigs(
+      {
+        localIP: '10.0.1.10',
+        localASN: 65001,
+        holdTime: 9,
+        connectRetryTime: 1,
+        peers: [
+          { peerIP: '10.0.1.254', peerASN: 65000 },
+          { peerIP: '10.0.2.254', peerASN: 65002, holdTime: 30, keepaliveTime: 10 },
+        ],
+      },
+      1179,
+    );
+    expect(peers.get('10.0.1.254')).toEqual({
+      id: '10.0.1.254',
+      localAddress: '10.0.1.10',
+      localAsn: 65001,
+      peerAddress: '10.0.1.254',
+      peerAsn: 65000,
+      holdTime: 9,
+      connectRetryTime: 1,
+      peerPort: 1179,
+    });
+    expect(peers.get('10.0.2.254')).toMatchObject({ holdTime: 30, keepaliveTime: 10, connectRetryTime: 1 });
+  });
+});
+
+describe('ControlPlaneAdvertiser', () => {
+  it('adds every peer and announces VIP/32 with next hop localIP, origin IGP', async () => {
+    const { speaker, lines, adv } = setup();
+    const change = await adv.applyConfig(config);
+    expect(change).toEqual({ added: ['21.0.101.80'], removed: [], changed: [], unchanged: [] });
+    expect(speaker.configs.get('21.0.101.80')).toMatchObject({
+      localAddress: '21.0.101.64',
+      peerAsn: 4273481989,
+    });
+    expect(speaker.paths.get('10.0.0.8/32')).toEqual([{ nextHop: '21.0.101.64', origin: 'igp' }]);
+    expect(lines.find((l) => l.msg === 'Peer added')).toMatchObject({
+      peer: '21.0.101.80',
+      peerASN: 4273481989,
+      localIP: '21.0.101.64',
+      localASN: 4273481990,
+    });
+    expect(lines.find((l) => l.msg === 'Route added')).toMatchObject({
+      prefix: '10.0.0.8/32',
+      nextHop: '21.0.101.64',
+    });
+    expect(adv.announced).toBe(true);
+  });
+
+  it('is ready only while every peer is Established, and says why not', async () => {
+    const { speaker, adv } = setup();
+    await adv.applyConfig({
+      ...config,
+      peers: [...config.peers, { peerIP: '21.0.101.81', peerASN: 4273481989 }],
+    });
+    expect(adv.readiness().ready).toBe(false);
+    speaker.setState('21.0.101.80', 'Established');
+    speaker.setState('21.0.101.81', 'Active', {
+      lastError: {
+        code: 2,
+        subcode: 2,
+        text: 'OPEN Message Error/Bad Peer AS',
+        direction: 'received',
+        at: new Date(0),
+      },
+    });
+    const notReady = adv.readiness();
+    expect(notReady.ready).toBe(false);
+    expect(notReady.body).toMatchObject({
+      ready: false,
+      vip: '10.0.0.8/32',
+      announced: true,
+      peers: [
+        { peer: '21.0.101.80', state: 'Established', establishedSince: new Date(1_000).toISOString() },
+        {
+          peer: '21.0.101.81',
+          state: 'Active',
+          lastError: { code: 2, subcode: 2, text: 'OPEN Message Error/Bad Peer AS', direction: 'received' },
+        },
+      ],
+    });
+    speaker.setState('21.0.101.81', 'Established');
+    expect(adv.readiness().ready).toBe(true);
+  });
+
+  it('applies added and removed peers without touching unchanged ones (SIGHUP)', async () => {
+    const { speaker, adv, lines } = setup();
+    await adv.applyConfig({
+      ...config,
+      peers: [
+        { peerIP: '21.0.101.80', peerASN: 4273481989 },
+        { peerIP: '21.0.101.81', peerASN: 4273481989 },
+        { peerIP: '21.0.101.82', peerASN: 4273481989 },
+      ],
+    });
+    speaker.calls.length = 0;
+    const change = await adv.applyConfig({
+      ...config,
+      peers: [
+        { peerIP: '21.0.101.80', peerASN: 4273481989 },
+        { peerIP: '21.0.101.82', peerASN: 65000 },
+        { peerIP: '21.0.101.83', peerASN: 4273481989 },
+      ],
+    });
+    expect(change).toEqual({
+      added: ['21.0.101.83'],
+      removed: ['21.0.101.81'],
+      changed: ['21.0.101.82'],
+      unchanged: ['21.0.101.80'],
+    });
+    expect(speaker.calls).toEqual([
+      'removePeer 21.0.101.81 bgpadvertiser: peer removed from configuration',
+      'removePeer 21.0.101.82 bgpadvertiser: peer settings changed',
+      'addPeer 21.0.101.82',
+      'addPeer 21.0.101.83',
+      'setPaths 10.0.0.8/32 21.0.101.64',
+    ]);
+    expect(lines.filter((l) => l.msg === 'Route added')).toHaveLength(1);
+    expect(lines.some((l) => l.msg === 'Peer removed' && l.peer === '21.0.101.81')).toBe(true);
+  });
+
+  it('moves the next hop when localIP changes', async () => {
+    const { speaker, adv } = setup();
+    await adv.applyConfig(config);
+    const change = await adv.applyConfig({ ...config, localIP: '21.0.101.65' });
+    expect(change.changed).toEqual(['21.0.101.80']);
+    expect(speaker.paths.get('10.0.0.8/32')).toEqual([{ nextHop: '21.0.101.65', origin: 'igp' }]);
+  });
+
+  it('with a health gate, announces only when healthy and withdraws when not', async () => {
+    const ipCalls: string[] = [];
+    const vipInterface = new VipInterface('lo', '10.0.0.8', async (cmd, args) => {
+      ipCalls.push([cmd, ...args].join(' '));
+      return '';
+    });
+    const { speaker, adv, lines } = setup({ gated: true, vipInterface });
+    await adv.applyConfig(config);
+    expect(speaker.paths.has('10.0.0.8/32')).toBe(false);
+    expect(ipCalls).toEqual([]);
+
+    await adv.setHealthy(true, 'health check passed (HTTP 200)');
+    expect(speaker.paths.get('10.0.0.8/32')).toEqual([{ nextHop: '21.0.101.64', origin: 'igp' }]);
+    expect(ipCalls).toEqual(['ip addr add 10.0.0.8/32 dev lo']);
+
+    await adv.setHealthy(true, 'again');
+    expect(ipCalls).toHaveLength(1);
+
+    await adv.setHealthy(false, 'health check failed 3 times in a row (last: HTTP 500)');
+    expect(speaker.paths.has('10.0.0.8/32')).toBe(false);
+    expect(ipCalls.at(-1)).toBe('ip addr del 10.0.0.8/32 dev lo');
+    expect(lines.find((l) => l.msg === 'Route withdrawn')).toMatchObject({
+      prefix: '10.0.0.8/32',
+      reason: 'health check failed 3 times in a row (last: HTTP 500)',
+    });
+    expect(adv.readiness().body).toMatchObject({ announced: false, healthy: false });
+
+    await adv.setHealthy(true, 'recovered');
+    expect(speaker.paths.has('10.0.0.8/32')).toBe(true);
+    expect(ipCalls.at(-1)).toBe('ip addr add 10.0.0.8/32 dev lo');
+  });
+
+  it('stops: withdraws, shuts the speaker down with the message, removes the VIP, then does nothing', async () => {
+    const ipCalls: string[] = [];
+    const vipInterface = new VipInterface('lo', '10.0.0.8', async (cmd, args) => {
+      ipCalls.push([cmd, ...args].join(' '));
+      return '';
+    });
+    const { speaker, adv } = setup({ vipInterface });
+    await adv.applyConfig(config);
+    speaker.calls.length = 0;
+    await adv.stop('bgpadvertiser shutting down');
+    expect(speaker.calls).toEqual(['withdraw 10.0.0.8/32', 'shutdown bgpadvertiser shutting down']);
+    expect(ipCalls.at(-1)).toBe('ip addr del 10.0.0.8/32 dev lo');
+    expect(adv.readiness().ready).toBe(false);
+    await adv.stop('again');
+    await adv.applyConfig(config);
+    await adv.setHealthy(false, 'x');
+    expect(speaker.calls).toHaveLength(2);
+  });
+});

@@ -1,0 +1,239 @@
+import type { Logger } from 'pino';
+import type { ReadinessReport } from './shared/health-server.js';
+import type { PathSpec, PeerConfig, Speaker } from './shared/speaker-types.js';
+import type { VipInterface } from './vip-interface.js';
+
+/** Optional BGP timers, in seconds, file-wide or per peer. */
+export interface Timers {
+  holdTime?: number | undefined;
+  keepaliveTime?: number | undefined;
+  connectRetryTime?: number | undefined;
+}
+
+/** The advertiser config file (api-types `AdvertiserConfig`), as far as the advertiser reads it. */
+export interface AdvertiserFileConfig extends Timers {
+  localIP: string;
+  localASN: number;
+  peers: ReadonlyArray<{ peerIP: string; peerASN: number } & Timers>;
+}
+
+export interface ControlPlaneAdvertiserOptions {
+  speaker: Speaker;
+  log: Logger;
+  /** The VIP, announced as `vip/32`. */
+  vip: string;
+  /** Holds `vip/32` on an interface while announced. */
+  vipInterface?: VipInterface | undefined;
+  /** Peer TCP port (179; tests use others). */
+  peerPort?: number | undefined;
+  /** With a health check: announce only once `setHealthy(true)` is called. */
+  gated?: boolean;
+}
+
+export interface ConfigChange {
+  added: string[];
+  removed: string[];
+  /** Peers whose settings changed: their session is restarted. */
+  changed: string[];
+  unchanged: string[];
+}
+
+/** The speaker settings of each peer of a config file, keyed by peer IP (the peer id). */
+export function peerConfigs(config: AdvertiserFileConfig, peerPort?: number): Map<string, PeerConfig> {
+  const out = new Map<string, PeerConfig>();
+  for (const p of config.peers) {
+    const pc: PeerConfig = {
+      id: p.peerIP,
+      localAddress: config.localIP,
+      localAsn: config.localASN,
+      peerAddress: p.peerIP,
+      peerAsn: p.peerASN,
+    };
+    const hold = p.holdTime ?? config.holdTime;
+    const keepalive = p.keepaliveTime ?? config.keepaliveTime;
+    const retry = p.connectRetryTime ?? config.connectRetryTime;
+    if (hold !== undefined) pc.holdTime = hold;
+    if (keepalive !== undefined) pc.keepaliveTime = keepalive;
+    if (retry !== undefined) pc.connectRetryTime = retry;
+    if (peerPort !== undefined) pc.peerPort = peerPort;
+    out.set(p.peerIP, pc);
+  }
+  return out;
+}
+
+const samePeer = (a: PeerConfig, b: PeerConfig): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The control-plane mode: one session from localIP to every configured peer, announcing `VIP/32`
+ * with next hop localIP and origin IGP while the node is healthy. Every operation is serialised,
+ * so a SIGHUP during a health flip cannot interleave interface and route changes.
+ */
+export class ControlPlaneAdvertiser {
+  private config: AdvertiserFileConfig | undefined;
+  private peersById = new Map<string, PeerConfig>();
+  private healthy: boolean;
+  private announcedNextHop: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: ControlPlaneAdvertiserOptions) {
+    this.healthy = options.gated !== true;
+  }
+
+  get prefix(): string {
+    return `${this.options.vip}/32`;
+  }
+
+  /** True while the VIP is announced. */
+  get announced(): boolean {
+    return this.announcedNextHop !== undefined;
+  }
+
+  /** Ids (peer IPs) of the configured peers. */
+  get peerIds(): string[] {
+    return [...this.peersById.keys()];
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Starts (or, on SIGHUP, updates) the sessions of `config` and announces when healthy. */
+  applyConfig(config: AdvertiserFileConfig): Promise<ConfigChange> {
+    return this.serial(async () => {
+      if (this.stopped) return { added: [], removed: [], changed: [], unchanged: [] };
+      const { speaker, log } = this.options;
+      const desired = peerConfigs(config, this.options.peerPort);
+      const change: ConfigChange = { added: [], removed: [], changed: [], unchanged: [] };
+      for (const [id, current] of this.peersById) {
+        const want = desired.get(id);
+        if (want && samePeer(want, current)) {
+          change.unchanged.push(id);
+          continue;
+        }
+        if (want) change.changed.push(id);
+        else change.removed.push(id);
+        await speaker.removePeer(id, {
+          message: want
+            ? 'bgpadvertiser: peer settings changed'
+            : 'bgpadvertiser: peer removed from configuration',
+        });
+        this.peersById.delete(id);
+        log.info(
+          { peer: id, peerASN: current.peerAsn },
+          want ? 'Peer restarting with new settings' : 'Peer removed',
+        );
+      }
+      for (const [id, want] of desired) {
+        if (this.peersById.has(id)) continue;
+        if (!change.changed.includes(id)) change.added.push(id);
+        speaker.addPeer(want);
+        this.peersById.set(id, want);
+        log.info(
+          { peer: id, peerASN: want.peerAsn, localIP: want.localAddress, localASN: want.localAsn },
+          'Peer added',
+        );
+      }
+      this.config = config;
+      await this.reconcileRoute();
+      return change;
+    });
+  }
+
+  /** The health gate's verdict: announce when healthy, withdraw when not. */
+  setHealthy(healthy: boolean, reason: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.healthy === healthy) return;
+      this.healthy = healthy;
+      this.options.log.info(
+        { healthy, reason, prefix: this.prefix },
+        healthy ? 'VIP healthy' : 'VIP unhealthy',
+      );
+      await this.reconcileRoute(reason);
+    });
+  }
+
+  /** Announces or withdraws so that the speaker matches (config, health). */
+  private async reconcileRoute(reason?: string): Promise<void> {
+    if (this.stopped || this.config === undefined) return;
+    const { speaker, log, vipInterface } = this.options;
+    const nextHop = this.config.localIP;
+    if (this.healthy) {
+      if (vipInterface && this.announcedNextHop === undefined) {
+        if (await vipInterface.add())
+          log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP added to interface');
+      }
+      // Called on every config change too: peers added since the last call get the path.
+      const path: PathSpec = { nextHop, origin: 'igp' };
+      speaker.setPaths(this.prefix, [path]);
+      if (this.announcedNextHop !== nextHop) {
+        log.info({ prefix: this.prefix, nextHop, ...(reason ? { reason } : {}) }, 'Route added');
+      }
+      this.announcedNextHop = nextHop;
+    } else if (this.announcedNextHop !== undefined) {
+      await this.withdrawRoute(reason ?? 'unhealthy');
+    }
+  }
+
+  private async withdrawRoute(reason: string): Promise<void> {
+    const { speaker, log, vipInterface } = this.options;
+    speaker.withdraw(this.prefix);
+    this.announcedNextHop = undefined;
+    log.info({ prefix: this.prefix, reason }, 'Route withdrawn');
+    if (vipInterface && (await vipInterface.remove())) {
+      log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
+    }
+  }
+
+  /**
+   * /readyz: ready only while every configured peer is Established. The body lists each peer's
+   * state and last error, and whether the VIP is announced.
+   */
+  readiness(): ReadinessReport {
+    const peers = [...this.peersById.values()].map((pc) => {
+      const id = pc.id ?? pc.peerAddress;
+      const s = this.options.speaker.peerStatus(id);
+      const entry: Record<string, unknown> = { peer: id, peerASN: pc.peerAsn, state: s?.state ?? 'Idle' };
+      if (s?.establishedSince) entry.establishedSince = s.establishedSince.toISOString();
+      if (s?.lastError) {
+        const e = s.lastError;
+        entry.lastError = {
+          code: e.code,
+          subcode: e.subcode,
+          text: e.text,
+          direction: e.direction,
+          at: e.at.toISOString(),
+        };
+      }
+      return entry;
+    });
+    const ready = !this.stopped && peers.length > 0 && peers.every((p) => p.state === 'Established');
+    return {
+      ready,
+      body: { ready, vip: this.prefix, announced: this.announced, healthy: this.healthy, peers },
+    };
+  }
+
+  /**
+   * Withdraws, sends Cease/Administrative Shutdown with `message` (RFC 8203) to every peer,
+   * closes the sessions and removes the VIP from the interface.
+   */
+  stop(message: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.stopped) return;
+      const { speaker, log, vipInterface } = this.options;
+      if (this.announcedNextHop !== undefined) {
+        speaker.withdraw(this.prefix);
+        this.announcedNextHop = undefined;
+        log.info({ prefix: this.prefix, reason: 'shutdown' }, 'Route withdrawn');
+      }
+      this.stopped = true;
+      await speaker.shutdown({ message });
+      if (vipInterface && (await vipInterface.remove())) {
+        log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
+      }
+    });
+  }
+}
