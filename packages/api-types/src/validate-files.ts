@@ -3,7 +3,7 @@ import { type Document, isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { CLUSTER_GROUP, GROUP, isKnownKind, type KnownKind, STATUS_NAMESPACE } from './constants.js';
 import { objectRef, parseObject } from './parse.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
-import { parseClusterObjects } from './validate-cluster.js';
+import { type ParsedClusterObjects, parseClusterObjects } from './validate-cluster.js';
 import { describeYamlError } from './yaml-errors.js';
 import { locate } from './yaml-locate.js';
 
@@ -35,6 +35,11 @@ export interface FileValidationResult {
   problems: FileProblem[];
   objects: FoundObject[];
   ignored: IgnoredObject[];
+  /**
+   * The parsed objects of each cluster configuration in the file (defaults applied), one per
+   * Cluster (plus one per namespace of objects without a Cluster). Use them only when `ok`.
+   */
+  configs: ParsedClusterObjects[];
 }
 
 /** One YAML document of one of our kinds, with what is needed to locate its problems. */
@@ -175,7 +180,9 @@ function validateGroup(cluster: Entry | undefined, members: Entry[]): void {
   if (ngg !== undefined) input.networkGatewayGroup = ngg.value;
   if (lb !== undefined) input.bgpLoadBalancer = lb.value;
   const fallback = cluster ?? ngg ?? lb ?? peers[0];
-  for (const p of parseClusterObjects(input).problems) {
+  const parsed = parseClusterObjects(input);
+  fallback?.source.result.configs.push(parsed);
+  for (const p of parsed.problems) {
     const entry = (p.object !== undefined ? byRef.get(p.object) : undefined) ?? fallback;
     if (entry !== undefined) addProblem(entry, p);
   }
@@ -230,7 +237,14 @@ function dropDuplicates(entries: Entry[]): Entry[] {
 export async function validateFiles(paths: readonly string[]): Promise<FileValidationResult[]> {
   const sources: SourceFile[] = [];
   for (const file of paths) {
-    const result: FileValidationResult = { file, ok: false, problems: [], objects: [], ignored: [] };
+    const result: FileValidationResult = {
+      file,
+      ok: false,
+      problems: [],
+      objects: [],
+      ignored: [],
+      configs: [],
+    };
     try {
       const text = await readFile(file, 'utf8');
       sources.push({ file, text, lineCounter: new LineCounter(), result });
@@ -245,7 +259,14 @@ export async function validateFiles(paths: readonly string[]): Promise<FileValid
 
 /** Validates YAML text that did not come from a file (`file` names it in the problems). */
 export function validateText(text: string, file = '<input>'): FileValidationResult {
-  const result: FileValidationResult = { file, ok: false, problems: [], objects: [], ignored: [] };
+  const result: FileValidationResult = {
+    file,
+    ok: false,
+    problems: [],
+    objects: [],
+    ignored: [],
+    configs: [],
+  };
   validateSources([{ file, text, lineCounter: new LineCounter(), result }]);
   return result;
 }

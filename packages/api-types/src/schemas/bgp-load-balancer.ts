@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { ObjectMeta } from './primitives.js';
+import { ConfigStatus, ObjectMeta } from './primitives.js';
 
 /** `spec` of the BGPLoadBalancer: BGPPeers whose labels include all of `peerSelector` serve Services. */
 export const BGPLoadBalancerSpec = z.strictObject({
@@ -14,6 +14,6 @@ export const BGPLoadBalancer = z.looseObject({
   kind: z.literal('BGPLoadBalancer'),
   metadata: ObjectMeta,
   spec: BGPLoadBalancerSpec,
-  status: z.looseObject({}).optional(),
+  status: ConfigStatus.optional(),
 });
 export type BGPLoadBalancer = z.infer<typeof BGPLoadBalancer>;

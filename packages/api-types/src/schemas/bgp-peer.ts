@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { Asn, BGPTimers, IPv4Address, ObjectMeta } from './primitives.js';
+import { Asn, BGPTimers, ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
 
 /**
  * `spec` of a BGPPeer (service sessions). `sessions` (default 1, minimum 1) is how many sessions to
@@ -22,6 +22,6 @@ export const BGPPeer = z.looseObject({
   kind: z.literal('BGPPeer'),
   metadata: ObjectMeta,
   spec: BGPPeerSpec,
-  status: z.looseObject({}).optional(),
+  status: ConfigStatus.optional(),
 });
 export type BGPPeer = z.infer<typeof BGPPeer>;

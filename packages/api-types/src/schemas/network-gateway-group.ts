@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { IPv4Address, ObjectMeta } from './primitives.js';
+import { ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
 
 /** `spec` of the NetworkGatewayGroup: the floating IPs that service sessions start from. */
 export const NetworkGatewayGroupSpec = z.strictObject({
@@ -18,6 +18,7 @@ export type NodeHealth = z.infer<typeof NodeHealth>;
  * it (`{"10.0.1.100": "node-01"}`); `nodes` maps node names to `Up`/`Down`.
  */
 export const NetworkGatewayGroupStatus = z.looseObject({
+  ...ConfigStatus.shape,
   floatingIPs: z.record(z.string(), z.string()).optional(),
   nodes: z.record(z.string(), NodeHealth).optional(),
 });

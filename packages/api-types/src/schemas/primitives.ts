@@ -118,3 +118,21 @@ export interface ResolvedTimers {
   keepaliveTime: number;
   connectRetryTime: number;
 }
+
+/** A standard Kubernetes condition (metav1.Condition), e.g. `Accepted` on a refused object. */
+export const Condition = z.looseObject({
+  type: z.string().min(1),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: Timestamp.optional(),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type Condition = z.infer<typeof Condition>;
+
+/** `status` of a configuration object: conditions written by the controller (e.g. `Accepted`). */
+export const ConfigStatus = z.looseObject({
+  conditions: z.array(Condition).optional(),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type ConfigStatus = z.infer<typeof ConfigStatus>;
