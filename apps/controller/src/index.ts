@@ -1,4 +1,5 @@
-/** The BGPSession name for a peer and node, as `kubectl get bgpsessions` shows it: `<peer>-<node>`. */
-export function sessionName(peer: string, node: string): string {
-  return `${peer}-${node}`;
-}
+export * from './config.js';
+export * from './desired-state.js';
+export * from './names.js';
+export * from './nodes.js';
+export * from './types.js';

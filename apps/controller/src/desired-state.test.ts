@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigObjects } from './config.js';
+import { type DesiredStateOptions, desiredState, type Observed } from './desired-state.js';
+import {
+  CLUSTER_NODES,
+  EXAMPLE_FILES,
+  exampleConfig,
+  type NodeFixture,
+  node,
+  service,
+  T0,
+} from './test-support/fixtures.js';
+import type { SessionSpec } from './types.js';
+
+const OPTIONS: DesiredStateOptions = {
+  clusterNamespace: 'cluster-bm',
+  graceSeconds: 30,
+  nodePrefixLength: 24,
+  loadBalancerClass: 'networking.gke.io/bgplb',
+};
+
+function withStatus(config: ConfigObjects, floatingIPs: Record<string, string>): ConfigObjects {
+  const ngg = config.networkGatewayGroup as Record<string, unknown>;
+  return { ...config, networkGatewayGroup: { ...ngg, status: { floatingIPs } } };
+}
+
+function observe(config: ConfigObjects, nodes: NodeFixture[], extra: Partial<Observed> = {}): Observed {
+  return {
+    config,
+    nodes: nodes.map(node),
+    services: [service({ name: 'load-balancer-example' })],
+    now: T0,
+    options: OPTIONS,
+    ...extra,
+  };
+}
+
+function spec(peerIP: string, node: string, ip: string): SessionSpec {
+  return { floatingIP: ip, localASN: 65001, localIP: ip, nodeName: node, peerASN: 65002, peerIP };
+}
+
+const allReady = CLUSTER_NODES;
+const notReady = (name: string, secondsAgo: number): NodeFixture[] =>
+  CLUSTER_NODES.map((n) => (n.name === name ? { ...n, ready: false, since: T0 - secondsAgo * 1000 } : n));
+
+interface Case {
+  title: string;
+  file: (typeof EXAMPLE_FILES)[number];
+  nodes: NodeFixture[];
+  /** NetworkGatewayGroup status before the reconcile (what an earlier run wrote). */
+  previous?: Record<string, string>;
+  floatingIPs: Record<string, string>;
+  sessions: Record<string, SessionSpec>;
+  nextHops: string[];
+  moved?: string[];
+}
+
+const FIRST_RUN_12 = { '10.0.1.100': 'node-02', '10.0.2.100': 'node-03' };
+const FIRST_RUN_3 = { '10.0.3.100': 'node-04', '10.0.3.101': 'node-05' };
+
+const cases: Case[] = [
+  {
+    title: '01 all nodes ready: every control-plane peer gets a session from each floating IP',
+    file: EXAMPLE_FILES[0],
+    nodes: allReady,
+    floatingIPs: FIRST_RUN_12,
+    sessions: {
+      '10.8.0.10-node-02': spec('10.8.0.10', 'node-02', '10.0.1.100'),
+      '10.8.0.10-node-03': spec('10.8.0.10', 'node-03', '10.0.2.100'),
+      '10.8.0.11-node-02': spec('10.8.0.11', 'node-02', '10.0.1.100'),
+      '10.8.0.11-node-03': spec('10.8.0.11', 'node-03', '10.0.2.100'),
+    },
+    nextHops: ['10.0.1.10', '10.0.1.11', '10.0.2.10'],
+  },
+  {
+    title: '01 holder node-02 not ready past the grace period: 10.0.1.100 moves to node-01',
+    file: EXAMPLE_FILES[0],
+    nodes: notReady('node-02', 60),
+    previous: FIRST_RUN_12,
+    floatingIPs: { '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' },
+    sessions: {
+      '10.8.0.10-node-01': spec('10.8.0.10', 'node-01', '10.0.1.100'),
+      '10.8.0.10-node-03': spec('10.8.0.10', 'node-03', '10.0.2.100'),
+      '10.8.0.11-node-01': spec('10.8.0.11', 'node-01', '10.0.1.100'),
+      '10.8.0.11-node-03': spec('10.8.0.11', 'node-03', '10.0.2.100'),
+    },
+    nextHops: ['10.0.1.10', '10.0.2.10'],
+    moved: ['10.0.1.100'],
+  },
+  {
+    title: '01 holder node-02 not ready within the grace period: nothing moves, its next hop goes',
+    file: EXAMPLE_FILES[0],
+    nodes: notReady('node-02', 5),
+    previous: FIRST_RUN_12,
+    floatingIPs: FIRST_RUN_12,
+    sessions: {
+      '10.8.0.10-node-02': spec('10.8.0.10', 'node-02', '10.0.1.100'),
+      '10.8.0.10-node-03': spec('10.8.0.10', 'node-03', '10.0.2.100'),
+      '10.8.0.11-node-02': spec('10.8.0.11', 'node-02', '10.0.1.100'),
+      '10.8.0.11-node-03': spec('10.8.0.11', 'node-03', '10.0.2.100'),
+    },
+    nextHops: ['10.0.1.10', '10.0.2.10'],
+  },
+  {
+    title: '02 all nodes ready: session names carry the rack ToR IPs',
+    file: EXAMPLE_FILES[1],
+    nodes: allReady,
+    floatingIPs: FIRST_RUN_12,
+    sessions: {
+      '10.0.1.254-node-02': spec('10.0.1.254', 'node-02', '10.0.1.100'),
+      '10.0.1.254-node-03': spec('10.0.1.254', 'node-03', '10.0.2.100'),
+      '10.0.2.254-node-02': spec('10.0.2.254', 'node-02', '10.0.1.100'),
+      '10.0.2.254-node-03': spec('10.0.2.254', 'node-03', '10.0.2.100'),
+    },
+    nextHops: ['10.0.1.10', '10.0.1.11', '10.0.2.10'],
+  },
+  {
+    title: '02 node-03 not ready past grace: 10.0.2.100 has no other node in its subnet and is unassigned',
+    file: EXAMPLE_FILES[1],
+    nodes: notReady('node-03', 60),
+    previous: FIRST_RUN_12,
+    floatingIPs: { '10.0.1.100': 'node-02' },
+    sessions: {
+      '10.0.1.254-node-02': spec('10.0.1.254', 'node-02', '10.0.1.100'),
+      '10.0.2.254-node-02': spec('10.0.2.254', 'node-02', '10.0.1.100'),
+    },
+    nextHops: ['10.0.1.10', '10.0.1.11'],
+    moved: ['10.0.2.100'],
+  },
+  {
+    title: '03 all ready: bgppeer1 (sessions: 2) gets one session per LB-subnet floating IP',
+    file: EXAMPLE_FILES[2],
+    nodes: allReady,
+    floatingIPs: FIRST_RUN_3,
+    sessions: {
+      'bgppeer1-node-04': spec('10.0.3.254', 'node-04', '10.0.3.100'),
+      'bgppeer1-node-05': spec('10.0.3.254', 'node-05', '10.0.3.101'),
+    },
+    nextHops: ['10.0.3.10', '10.0.3.11'],
+  },
+  {
+    title: '03 node-04 not ready past grace: both floating IPs on node-05, one session (distinct nodes)',
+    file: EXAMPLE_FILES[2],
+    nodes: notReady('node-04', 60),
+    previous: FIRST_RUN_3,
+    floatingIPs: { '10.0.3.100': 'node-05', '10.0.3.101': 'node-05' },
+    sessions: { 'bgppeer1-node-05': spec('10.0.3.254', 'node-05', '10.0.3.101') },
+    nextHops: ['10.0.3.11'],
+    moved: ['10.0.3.100'],
+  },
+];
+
+describe('desiredState over the spec examples', () => {
+  it.each(cases)('$title', (c) => {
+    const base = exampleConfig(c.file);
+    const config = c.previous ? withStatus(base, c.previous) : base;
+    const d = desiredState(observe(config, c.nodes));
+    expect(d.valid).toBe(true);
+    expect(d.config.refused).toEqual([]);
+    expect(d.gateway?.floatingIPs).toEqual(c.floatingIPs);
+    expect(Object.fromEntries([...d.sessions].map(([name, s]) => [name, s.spec]))).toEqual(c.sessions);
+    for (const [name, s] of d.sessions) {
+      expect(name).toBe(`${s.labels['networking.gke.io/peer']}-${s.spec.nodeName}`);
+      expect(s.labels['networking.gke.io/node']).toBe(s.spec.nodeName);
+      expect(s.labels['app.kubernetes.io/managed-by']).toBe('bgplb-controller');
+    }
+    expect([...d.routes.values()]).toEqual([
+      {
+        name: 'default-default-load-balancer-example',
+        labels: {
+          'app.kubernetes.io/managed-by': 'bgplb-controller',
+          'networking.gke.io/cluster-namespace': 'cluster-bm',
+          'networking.gke.io/service-namespace': 'default',
+          'networking.gke.io/service-name': 'load-balancer-example',
+        },
+        // 10.0.0.1 is the reserved ingress VIP, so the first Service gets 10.0.0.2.
+        spec: {
+          prefix: '10.0.0.2/32',
+          metric: 0,
+          nextHops: c.nextHops,
+          service: { namespace: 'default', name: 'load-balancer-example' },
+        },
+      },
+    ]);
+    expect(d.services.get('default/load-balancer-example')?.vip).toBe('10.0.0.2');
+    const moves = d.floatingIPMoves.filter((m) => m.from !== null).map((m) => m.ip);
+    expect(moves).toEqual(c.moved ?? []);
+    const moveEvents = d.events.filter(
+      (e) => e.reason === 'FloatingIPMoved' || e.reason === 'FloatingIPUnassigned',
+    );
+    expect(moveEvents.map((e) => e.message.split(' ')[2])).toEqual(c.moved ?? []);
+    for (const e of moveEvents)
+      expect(e.involved).toMatchObject({ kind: 'NetworkGatewayGroup', name: 'default' });
+  });
+
+  it.each(EXAMPLE_FILES)('%s: a restart (status read back) moves nothing and emits no VIP event', (file) => {
+    const first = desiredState(observe(exampleConfig(file), allReady));
+    const again = desiredState(
+      observe(withStatus(exampleConfig(file), first.gateway!.floatingIPs), allReady, {
+        services: [service({ name: 'load-balancer-example', vip: '10.0.0.2' })],
+      }),
+    );
+    expect(again.gateway).toEqual(first.gateway);
+    expect(again.sessions).toEqual(first.sessions);
+    expect(again.routes).toEqual(first.routes);
+    expect(again.floatingIPMoves).toEqual([]);
+    expect(again.events).toEqual([]);
+  });
+
+  it('03: a node that comes back does not take its floating IP back', () => {
+    const d = desiredState(
+      observe(
+        withStatus(exampleConfig(EXAMPLE_FILES[2]), { '10.0.3.100': 'node-05', '10.0.3.101': 'node-05' }),
+        allReady,
+      ),
+    );
+    expect(d.gateway?.floatingIPs).toEqual({ '10.0.3.100': 'node-05', '10.0.3.101': 'node-05' });
+    expect(d.recheckAt).toBeNull();
+  });
+
+  it('asks for a recheck when a grace period is running', () => {
+    const d = desiredState(
+      observe(withStatus(exampleConfig(EXAMPLE_FILES[0]), FIRST_RUN_12), notReady('node-02', 5)),
+    );
+    expect(d.recheckAt).toBe(T0 + 25_000);
+  });
+});
+
+describe('desiredState: Services', () => {
+  const config = exampleConfig(EXAMPLE_FILES[0]);
+  const run = (services: Observed['services']) => desiredState(observe(config, allReady, { services }));
+
+  it('refuses externalTrafficPolicy: Local with a Warning, no VIP and no route', () => {
+    const d = run([service({ name: 'local', etpLocal: true })]);
+    expect(d.services.get('default/local')?.vip).toBeNull();
+    expect(d.routes.size).toBe(0);
+    const e = d.events.find((x) => x.involved.name === 'local');
+    expect(e).toMatchObject({ type: 'Warning', reason: 'VIPRefused' });
+    expect(e?.message).toContain('externalTrafficPolicy: Local is not supported');
+  });
+
+  it('releases the VIP of a Service switched to externalTrafficPolicy: Local', () => {
+    const d = run([service({ name: 'local', etpLocal: true, vip: '10.0.0.2' })]);
+    expect(d.services.get('default/local')?.vip).toBeNull();
+    expect(d.events.map((e) => e.reason)).toContain('VIPReleased');
+  });
+
+  it('leaves Services of another loadBalancerClass and non-LoadBalancer Services alone', () => {
+    const d = run([
+      service({ name: 'other', loadBalancerClass: 'example.com/other', vip: '192.0.2.1' }),
+      service({ name: 'cip', type: 'ClusterIP' }),
+    ]);
+    expect(d.services.size).toBe(0);
+    expect(d.routes.size).toBe(0);
+  });
+
+  it('clears the VIP of a Service that is no longer of type LoadBalancer', () => {
+    const d = run([service({ name: 'was-lb', type: 'ClusterIP', vip: '10.0.0.3' })]);
+    expect(d.services.get('default/was-lb')).toEqual({ namespace: 'default', name: 'was-lb', vip: null });
+  });
+
+  it('keeps VIPs sticky, honours requests and refuses when the pool is exhausted', () => {
+    const d = run([
+      service({ name: 'a', vip: '10.0.0.4', created: T0 - 5000 }),
+      service({ name: 'b', loadBalancerIP: '10.0.0.3', created: T0 - 4000 }),
+      service({ name: 'c', created: T0 - 3000 }),
+      service({ name: 'd', created: T0 - 2000 }),
+    ]);
+    expect(d.services.get('default/a')?.vip).toBe('10.0.0.4');
+    expect(d.services.get('default/b')?.vip).toBe('10.0.0.3');
+    expect(d.services.get('default/c')?.vip).toBe('10.0.0.2');
+    expect(d.services.get('default/d')?.vip).toBeNull();
+    expect(d.events.find((e) => e.involved.name === 'd')).toMatchObject({
+      type: 'Warning',
+      reason: 'VIPRefused',
+    });
+    expect(d.poolUsage).toEqual([{ pool: 'pool1', size: 4, used: 4 }]);
+  });
+
+  it('names routes after the BGPLoadBalancer when there is one', () => {
+    const d = desiredState(observe(exampleConfig(EXAMPLE_FILES[2]), allReady));
+    expect([...d.routes.keys()]).toEqual(['default-default-load-balancer-example']);
+  });
+
+  it('never announces excluded or unknown load-balancer nodes as next hops', () => {
+    const nodes = CLUSTER_NODES.filter((n) => n.name !== 'node-03').map((n) =>
+      n.name === 'node-01'
+        ? { ...n, labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } }
+        : n,
+    );
+    const d = desiredState(observe(config, nodes));
+    expect([...d.routes.values()][0]?.spec.nextHops).toEqual(['10.0.1.11']);
+    expect(d.warnings.join('\n')).toContain('10.0.2.10 matches no Node');
+  });
+});
+
+describe('desiredState: configuration changes', () => {
+  const base = exampleConfig(EXAMPLE_FILES[2]);
+  const peer = base.bgpPeers[0] as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+
+  it('refuses a BGPPeer with peerASN == localASN and keeps its last good version in force', () => {
+    const good = desiredState(observe(base, allReady));
+    const bad = { ...peer, spec: { ...peer.spec, peerASN: 65001 } };
+    const d = desiredState(
+      observe({ ...base, bgpPeers: [bad] }, allReady, { lastGood: good.config.lastGood }),
+    );
+    expect(d.sessions).toEqual(good.sessions);
+    expect(d.routes).toEqual(good.routes);
+    expect(d.config.refused.map((r) => r.ref)).toEqual(['BGPPeer/bgppeer1']);
+    const e = d.events.find((x) => x.reason === 'InvalidConfiguration');
+    expect(e).toMatchObject({
+      type: 'Warning',
+      involved: { kind: 'BGPPeer', name: 'bgppeer1', namespace: 'cluster-bm' },
+    });
+    expect(e?.message).toMatch(/peerASN/);
+  });
+
+  it('ignores a new invalid BGPPeer and keeps the others', () => {
+    const good = desiredState(observe(base, allReady));
+    const extra = {
+      ...peer,
+      metadata: { ...peer.metadata, name: 'bad-peer' },
+      spec: { ...peer.spec, peerASN: 65001, peerIP: '10.0.3.253' },
+    };
+    const d = desiredState(
+      observe({ ...base, bgpPeers: [peer, extra] }, allReady, { lastGood: good.config.lastGood }),
+    );
+    expect(d.sessions).toEqual(good.sessions);
+    expect(d.config.refused.map((r) => r.ref)).toEqual(['BGPPeer/bad-peer']);
+  });
+
+  it('writes nothing when no valid configuration was ever seen', () => {
+    const bad = { ...(base.cluster as Record<string, unknown>), spec: {} };
+    const d = desiredState(observe({ ...base, cluster: bad }, allReady));
+    expect(d.valid).toBe(false);
+    expect(d.sessions.size).toBe(0);
+    expect(d.events.some((e) => e.reason === 'InvalidConfiguration' && e.involved.kind === 'Cluster')).toBe(
+      true,
+    );
+  });
+
+  it('selects peers by label: a peer whose labels stop matching loses its sessions', () => {
+    const unlabelled = { ...peer, metadata: { ...peer.metadata, labels: {} } };
+    const d = desiredState(observe({ ...base, bgpPeers: [unlabelled] }, allReady));
+    expect(d.sessions.size).toBe(0);
+  });
+
+  it('reports a shortfall when there is no NetworkGatewayGroup', () => {
+    const { networkGatewayGroup: _, ...rest } = base;
+    const d = desiredState(observe(rest, allReady));
+    expect(d.gateway).toBeUndefined();
+    expect(d.shortfalls).toEqual([
+      { peer: 'bgppeer1', wanted: 2, got: 0, reason: 'no NetworkGatewayGroup "default" in cluster-bm' },
+    ]);
+  });
+});

@@ -1,0 +1,528 @@
+/**
+ * desiredState(observed) -> desired: the whole decision of the controller as one pure function.
+ *
+ * Input is what the informers see (configuration objects, Nodes, Services) plus the clock; output
+ * is what should exist (Service VIPs, the NetworkGatewayGroup status, one BGPSession per peer and
+ * floating IP, one BGPAdvertisedRoute per VIP) and the Events that explain the changes. The apply
+ * layer turns the difference into writes. Nothing here does I/O, so every rule is unit-tested.
+ */
+import { API_VERSION, DEFAULT_OBJECT_NAME } from '@bgplb/api-types';
+import {
+  allocateServiceVIPs,
+  assignFloatingIPs,
+  type FloatingIPMove,
+  type PoolUsage,
+  rendezvousTopK,
+  type ServiceVIPRequest,
+} from '@bgplb/floating-ip-allocator';
+import { type ConfigObjects, type EffectiveConfig, effectiveConfig, type RefusedObject } from './config.js';
+import {
+  DEFAULT_LOAD_BALANCER_NAME,
+  LABELS,
+  MANAGED_BY,
+  objectKey,
+  REQUESTED_IP_ANNOTATION,
+  routeName,
+  sessionName,
+} from './names.js';
+import { type NodeView, nodeView } from './nodes.js';
+import type { EventSpec, NodeObject, RouteSpec, ServiceObject, SessionSpec } from './types.js';
+
+export interface DesiredStateOptions {
+  /** Namespace of the Cluster, NetworkGatewayGroup, BGPLoadBalancer and BGPPeers. */
+  clusterNamespace: string;
+  /** How long a node may be not ready before its floating IPs move. */
+  graceSeconds: number;
+  /** Prefix length of InternalIPs without the node-subnets annotation (default 24). */
+  nodePrefixLength: number;
+  /**
+   * `spec.loadBalancerClass` served by bgplb. Services without a class are served too; Services
+   * naming any other class belong to another implementation and are left alone.
+   */
+  loadBalancerClass: string;
+  /** `namespace/name` of the Service that gets `vips.ingressVIP`. */
+  ingressService?: string | undefined;
+}
+
+export interface Observed {
+  config: ConfigObjects;
+  /** The last configuration that validated (carried from the previous reconcile). */
+  lastGood?: ConfigObjects | undefined;
+  nodes: readonly NodeObject[];
+  services: readonly ServiceObject[];
+  /** Current time, ms since the epoch. */
+  now: number;
+  options: DesiredStateOptions;
+}
+
+/** What one Service's `status.loadBalancer.ingress` should say. */
+export interface DesiredService {
+  namespace: string;
+  name: string;
+  /** The VIP, or null for "no VIP" (status cleared). */
+  vip: string | null;
+}
+
+export interface DesiredSession {
+  name: string;
+  labels: Record<string, string>;
+  spec: SessionSpec;
+}
+
+export interface DesiredRoute {
+  name: string;
+  labels: Record<string, string>;
+  spec: RouteSpec;
+}
+
+export interface DesiredGateway {
+  namespace: string;
+  name: string;
+  floatingIPs: Record<string, string>;
+  nodes: Record<string, 'Up' | 'Down'>;
+}
+
+/** A peer that gets fewer sessions than it asked for, and why. */
+export interface SessionShortfall {
+  peer: string;
+  wanted: number;
+  got: number;
+  reason: string;
+}
+
+export interface Desired {
+  /** False when no valid configuration was ever seen: then nothing is written at all. */
+  valid: boolean;
+  config: EffectiveConfig;
+  /** Status of NetworkGatewayGroup `default`, when it exists. */
+  gateway: DesiredGateway | undefined;
+  floatingIPMoves: FloatingIPMove[];
+  unassignedFloatingIPs: Record<string, string>;
+  /** Every Service whose load-balancer status bgplb manages, by `namespace/name`. */
+  services: Map<string, DesiredService>;
+  sessions: Map<string, DesiredSession>;
+  routes: Map<string, DesiredRoute>;
+  /** Events explaining this reconcile (deduplicated by the recorder). */
+  events: EventSpec[];
+  /** When to reconcile again even if nothing changes (a grace period ends), ms; null if never. */
+  recheckAt: number | null;
+  poolUsage: PoolUsage[];
+  shortfalls: SessionShortfall[];
+  warnings: string[];
+}
+
+interface Peer {
+  /** Name part of the session names: the BGPPeer name or the control-plane peer IP. */
+  id: string;
+  peerIP: string;
+  peerASN: number;
+  localASN: number;
+  sessions: number;
+}
+
+function emptyDesired(config: EffectiveConfig): Desired {
+  return {
+    valid: false,
+    config,
+    gateway: undefined,
+    floatingIPMoves: [],
+    unassignedFloatingIPs: {},
+    services: new Map(),
+    sessions: new Map(),
+    routes: new Map(),
+    events: [],
+    recheckAt: null,
+    poolUsage: [],
+    shortfalls: [],
+    warnings: [],
+  };
+}
+
+function millis(t: string | Date | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(t);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function compareIPv4(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function matchesSelector(
+  labels: Record<string, string> | undefined,
+  selector: Record<string, string>,
+): boolean {
+  for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
+  return true;
+}
+
+/** The VIP bgplb wrote to a Service's status (the first ingress IP), if any. */
+export function currentVip(service: ServiceObject): string | undefined {
+  const ip = service.status?.loadBalancer?.ingress?.find((i) => typeof i.ip === 'string')?.ip;
+  return ip === '' ? undefined : ip;
+}
+
+function requestedIp(service: ServiceObject): string | undefined {
+  const annotated = service.metadata.annotations?.[REQUESTED_IP_ANNOTATION];
+  if (annotated !== undefined && annotated.trim() !== '') return annotated.trim();
+  const ip = service.spec?.loadBalancerIP;
+  return ip !== undefined && ip !== '' ? ip : undefined;
+}
+
+function serviceRef(s: ServiceObject): EventSpec['involved'] {
+  const ref: EventSpec['involved'] = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    namespace: s.metadata.namespace ?? 'default',
+    name: s.metadata.name,
+  };
+  if (s.metadata.uid !== undefined) ref.uid = s.metadata.uid;
+  return ref;
+}
+
+function configRef(object: unknown, clusterNamespace: string): EventSpec['involved'] | undefined {
+  const o = object as
+    | { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; uid?: string } }
+    | undefined;
+  if (o?.kind === undefined || o.metadata?.name === undefined) return undefined;
+  const ref: EventSpec['involved'] = {
+    apiVersion: o.apiVersion ?? API_VERSION,
+    kind: o.kind,
+    namespace: o.metadata.namespace ?? clusterNamespace,
+    name: o.metadata.name,
+  };
+  if (o.metadata.uid !== undefined) ref.uid = o.metadata.uid;
+  return ref;
+}
+
+function refusalEvents(
+  refused: readonly RefusedObject[],
+  clusterNamespace: string,
+  keptPrevious: boolean,
+): EventSpec[] {
+  const events: EventSpec[] = [];
+  for (const r of refused) {
+    const involved = configRef(r.object, clusterNamespace);
+    if (involved === undefined) continue;
+    const detail = r.problems.map((p) => p.message).join('; ');
+    events.push({
+      involved,
+      type: 'Warning',
+      reason: 'InvalidConfiguration',
+      message: `${r.ref} refused: ${detail}. ${
+        keptPrevious ? 'The last valid configuration stays in force' : 'It is ignored until fixed'
+      }`,
+    });
+  }
+  return events;
+}
+
+/** Which Services bgplb serves: type LoadBalancer, and our class or none. */
+function isOurs(s: ServiceObject, loadBalancerClass: string): boolean {
+  const cls = s.spec?.loadBalancerClass;
+  return cls === undefined || cls === '' || cls === loadBalancerClass;
+}
+
+/** Computes the desired state. Pure: depends only on `observed`. */
+export function desiredState(observed: Observed): Desired {
+  const { options, now } = observed;
+  const config = effectiveConfig(observed.config, observed.lastGood);
+  const parsed = config.parsed;
+  const events = refusalEvents(config.refused, options.clusterNamespace, parsed !== undefined);
+  if (parsed?.cluster === undefined) {
+    const d = emptyDesired(config);
+    d.events = events;
+    return d;
+  }
+  const cluster = parsed.cluster;
+  const lb = cluster.spec.loadBalancer;
+  const warnings: string[] = config.warnings.map((p) => p.message);
+
+  // Nodes and load-balancer membership (by InternalIP).
+  const views = observed.nodes
+    .filter((n) => n.metadata.deletionTimestamp === undefined)
+    .map((n) => nodeView(n, options.nodePrefixLength));
+  const lbAddresses = (lb.nodePoolSpec?.nodes ?? cluster.spec.controlPlane.nodePoolSpec.nodes).map(
+    (n) => n.address,
+  );
+  const byAddress = new Map<string, NodeView>();
+  for (const v of views) for (const ip of v.internalIPs) byAddress.set(ip, v);
+  const lbNodes = new Map<string, { view: NodeView; address: string }>();
+  for (const address of lbAddresses) {
+    const view = byAddress.get(address);
+    if (view === undefined) {
+      warnings.push(`load-balancer node address ${address} matches no Node InternalIP; it is not a next hop`);
+      continue;
+    }
+    if (!lbNodes.has(view.name)) lbNodes.set(view.name, { view, address });
+  }
+  const nextHops = [...lbNodes.values()]
+    .filter((n) => n.view.ready && !n.view.excluded)
+    .map((n) => n.address)
+    .sort(compareIPv4);
+
+  // Floating IPs -> nodes (sticky: the previous answer is read back from the live status).
+  const ngg = parsed.networkGatewayGroup;
+  const liveNgg = observed.config.networkGatewayGroup as
+    | { metadata?: { name?: string }; status?: { floatingIPs?: Record<string, string> } }
+    | undefined;
+  let gateway: DesiredGateway | undefined;
+  let floatingIPMoves: FloatingIPMove[] = [];
+  let unassignedFloatingIPs: Record<string, string> = {};
+  let recheckAt: number | null = null;
+  const holders = new Map<string, string>(); // floating IP -> node
+  if (ngg !== undefined) {
+    const result = assignFloatingIPs({
+      floatingIPs: ngg.spec.floatingIPs,
+      nodes: views.map((v) => ({
+        name: v.name,
+        addresses: v.cidrs,
+        ready: v.ready,
+        readySince: v.ready ? v.since : undefined,
+        notReadySince: v.ready ? undefined : v.since,
+        loadBalancer: lbNodes.has(v.name),
+      })),
+      previous: liveNgg?.status?.floatingIPs ?? {},
+      now,
+      graceSeconds: options.graceSeconds,
+    });
+    floatingIPMoves = result.moves;
+    unassignedFloatingIPs = result.unassigned;
+    recheckAt = result.recheckAt;
+    warnings.push(...result.warnings);
+    const floatingIPs: Record<string, string> = {};
+    for (const [ip, node] of Object.entries(result.assignments)) {
+      if (node === null) continue;
+      floatingIPs[ip] = node;
+      holders.set(ip, node);
+    }
+    const nodes: Record<string, 'Up' | 'Down'> = {};
+    const viewByName = new Map(views.map((v) => [v.name, v]));
+    const listed = new Set<string>([...lbNodes.keys(), ...holders.values()]);
+    for (const name of [...listed].sort()) nodes[name] = viewByName.get(name)?.ready === true ? 'Up' : 'Down';
+    gateway = { namespace: options.clusterNamespace, name: ngg.metadata.name, floatingIPs, nodes };
+    const involved = configRef(observed.config.networkGatewayGroup, options.clusterNamespace);
+    if (involved !== undefined) {
+      for (const m of result.moves) {
+        if (m.from === null && m.to !== null) {
+          events.push({
+            involved,
+            type: 'Normal',
+            reason: 'FloatingIPAssigned',
+            message: `floating IP ${m.ip} assigned to node ${m.to}`,
+          });
+        } else if (m.to !== null) {
+          events.push({
+            involved,
+            type: 'Warning',
+            reason: 'FloatingIPMoved',
+            message: `floating IP ${m.ip} moved from node ${m.from} to node ${m.to} (${m.reason})`,
+          });
+        } else {
+          events.push({
+            involved,
+            type: 'Warning',
+            reason: 'FloatingIPUnassigned',
+            message: `floating IP ${m.ip} released from node ${m.from} (${m.reason}): ${result.unassigned[m.ip] ?? 'removed from spec.floatingIPs'}`,
+          });
+        }
+      }
+    }
+  }
+
+  // Peers and sessions: each selected peer gets `sessions` sessions from floating IPs on distinct nodes.
+  const bgplb = parsed.bgpLoadBalancer;
+  const peers: Peer[] = bgplb
+    ? parsed.bgpPeers
+        .filter((p) => matchesSelector(p.metadata.labels, bgplb.spec.peerSelector))
+        .map((p) => ({
+          id: p.metadata.name,
+          peerIP: p.spec.peerIP,
+          peerASN: p.spec.peerASN,
+          localASN: p.spec.localASN,
+          sessions: p.spec.sessions,
+        }))
+    : lb.bgpPeers.map((p) => ({
+        id: p.ip,
+        peerIP: p.ip,
+        peerASN: p.asn,
+        localASN: lb.localASN,
+        sessions: Math.max(1, ngg?.spec.floatingIPs.length ?? 1),
+      }));
+  const sessions = new Map<string, DesiredSession>();
+  const shortfalls: SessionShortfall[] = [];
+  const usable = [...holders.keys()].sort(compareIPv4);
+  for (const peer of [...peers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const usedNodes = new Set<string>();
+    for (const ip of rendezvousTopK(peer.id, usable, usable.length)) {
+      if (usedNodes.size >= peer.sessions) break;
+      const node = holders.get(ip)!;
+      if (usedNodes.has(node)) continue;
+      usedNodes.add(node);
+      const name = sessionName(peer.id, node);
+      sessions.set(name, {
+        name,
+        labels: {
+          [LABELS.managedBy]: MANAGED_BY,
+          [LABELS.clusterNamespace]: options.clusterNamespace,
+          [LABELS.node]: node,
+          [LABELS.peer]: peer.id,
+        },
+        spec: {
+          floatingIP: ip,
+          localASN: peer.localASN,
+          localIP: ip,
+          nodeName: node,
+          peerASN: peer.peerASN,
+          peerIP: peer.peerIP,
+        },
+      });
+    }
+    if (usedNodes.size < peer.sessions) {
+      const reason =
+        ngg === undefined
+          ? `no NetworkGatewayGroup "${DEFAULT_OBJECT_NAME}" in ${options.clusterNamespace}`
+          : `only ${usedNodes.size} floating IP(s) held by distinct nodes`;
+      shortfalls.push({ peer: peer.id, wanted: peer.sessions, got: usedNodes.size, reason });
+    }
+  }
+
+  // Service VIPs.
+  const ours: ServiceObject[] = [];
+  const services = new Map<string, DesiredService>();
+  const requests: ServiceVIPRequest[] = [];
+  for (const s of observed.services) {
+    if (!isOurs(s, options.loadBalancerClass)) continue; // another implementation's Service
+    const namespace = s.metadata.namespace ?? 'default';
+    const key = objectKey(namespace, s.metadata.name);
+    const current = currentVip(s);
+    const isLb = s.spec?.type === 'LoadBalancer' && s.metadata.deletionTimestamp === undefined;
+    if (!isLb) {
+      // No longer a LoadBalancer: clear a VIP we may have written.
+      if (current !== undefined && s.metadata.deletionTimestamp === undefined) {
+        services.set(key, { namespace, name: s.metadata.name, vip: null });
+        events.push({
+          involved: serviceRef(s),
+          type: 'Normal',
+          reason: 'VIPReleased',
+          message: `VIP ${current} released: the Service is no longer of type LoadBalancer`,
+        });
+      }
+      continue;
+    }
+    if (s.spec?.externalTrafficPolicy === 'Local') {
+      services.set(key, { namespace, name: s.metadata.name, vip: null });
+      events.push({
+        involved: serviceRef(s),
+        type: 'Warning',
+        reason: 'VIPRefused',
+        message:
+          'externalTrafficPolicy: Local is not supported by bgplb (next hops are load-balancer nodes, not the nodes running the endpoints); no VIP is allocated. Use externalTrafficPolicy: Cluster',
+      });
+      if (current !== undefined) {
+        events.push({
+          involved: serviceRef(s),
+          type: 'Normal',
+          reason: 'VIPReleased',
+          message: `VIP ${current} released: externalTrafficPolicy: Local is not supported`,
+        });
+      }
+      continue;
+    }
+    ours.push(s);
+    requests.push({
+      key,
+      creationTimestamp: millis(s.metadata.creationTimestamp),
+      currentIP: current,
+      requestedIP: requestedIp(s),
+    });
+  }
+  const allocation = allocateServiceVIPs({
+    pools: lb.addressPools.map((p) => ({
+      name: p.name,
+      addresses: p.addresses,
+      avoidBuggyIPs: p.avoidBuggyIPs,
+      manualAssign: p.manualAssign,
+    })),
+    services: requests,
+    controlPlaneVIP: lb.vips.controlPlaneVIP,
+    ingressVIP: lb.vips.ingressVIP,
+    ingressService: options.ingressService,
+  });
+  const lostCurrent = new Map<string, string>();
+  for (const c of allocation.conflicts) for (const loser of c.losers) lostCurrent.set(loser, c.reason);
+  warnings.push(
+    ...allocation.poolErrors.map((e) => (e.pool === '' ? e.message : `pool ${e.pool}: ${e.message}`)),
+  );
+  const routes = new Map<string, DesiredRoute>();
+  const lbName = bgplb?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
+  for (const s of ours) {
+    const namespace = s.metadata.namespace ?? 'default';
+    const key = objectKey(namespace, s.metadata.name);
+    const vip = allocation.allocations[key] ?? null;
+    const current = currentVip(s);
+    services.set(key, { namespace, name: s.metadata.name, vip });
+    if (vip === null) {
+      events.push({
+        involved: serviceRef(s),
+        type: 'Warning',
+        reason: 'VIPRefused',
+        message: `no VIP allocated: ${allocation.errors[key] ?? 'no address pool'}`,
+      });
+      continue;
+    }
+    if (current !== vip) {
+      const requested = requestedIp(s);
+      const lost =
+        current === undefined || (requested !== undefined && requested !== current)
+          ? undefined
+          : (lostCurrent.get(key) ?? 'it is not inside an address pool or is reserved');
+      events.push({
+        involved: serviceRef(s),
+        type: lost === undefined ? 'Normal' : 'Warning',
+        reason: 'VIPAllocated',
+        message:
+          lost === undefined
+            ? `VIP ${vip} allocated`
+            : `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${lost}`,
+      });
+    }
+    const name = routeName(lbName, namespace, s.metadata.name);
+    if (routes.has(name)) {
+      warnings.push(`route name ${name} is produced by two Services; ${key} gets no BGPAdvertisedRoute`);
+      continue;
+    }
+    routes.set(name, {
+      name,
+      labels: {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.clusterNamespace]: options.clusterNamespace,
+        [LABELS.serviceNamespace]: namespace,
+        [LABELS.serviceName]: s.metadata.name,
+      },
+      spec: { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
+    });
+  }
+
+  return {
+    valid: true,
+    config,
+    gateway,
+    floatingIPMoves,
+    unassignedFloatingIPs,
+    services,
+    sessions,
+    routes,
+    events,
+    recheckAt,
+    poolUsage: allocation.poolUsage,
+    shortfalls,
+    warnings,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * What the controller needs to know about a Node: its addresses and subnets, whether it is ready,
+ * since when, and whether it may be a next hop.
+ */
+import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
+import type { NodeObject } from './types.js';
+
+export interface NodeView {
+  name: string;
+  /** InternalIP addresses, as written in Node.status.addresses. */
+  internalIPs: string[];
+  /** The node's subnets in CIDR form (`10.0.1.10/24`), used to place floating IPs. */
+  cidrs: string[];
+  /** Ready condition is True. */
+  ready: boolean;
+  /** Last transition time of the Ready condition (ms), when known. */
+  since: number | undefined;
+  /** Carries `node.kubernetes.io/exclude-from-external-load-balancers`: never a next hop. */
+  excluded: boolean;
+}
+
+function toMillis(t: string | Date | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(t);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Builds the view of one Node. `prefixLength` applies to InternalIPs without a subnet annotation. */
+export function nodeView(node: NodeObject, prefixLength: number): NodeView {
+  const internalIPs = (node.status?.addresses ?? [])
+    .filter((a) => a.type === 'InternalIP' && typeof a.address === 'string')
+    .map((a) => a.address);
+  const annotated = node.metadata.annotations?.[NODE_SUBNETS_ANNOTATION];
+  const cidrs =
+    annotated !== undefined && annotated.trim() !== ''
+      ? annotated
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : internalIPs.map((ip) => `${ip}/${prefixLength}`);
+  const readyCondition = node.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    name: node.metadata.name,
+    internalIPs,
+    cidrs,
+    ready: readyCondition?.status === 'True',
+    since: toMillis(readyCondition?.lastTransitionTime),
+    excluded: node.metadata.labels?.[EXCLUDE_FROM_LB_LABEL] !== undefined,
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The narrow shapes of the Kubernetes objects the controller reads and writes. Only the fields
+ * the controller uses are typed; everything else passes through untouched.
+ */
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string | Date;
+  deletionTimestamp?: string | Date;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface NodeCondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string | Date;
+  reason?: string;
+}
+
+export interface NodeObject extends KubeObject {
+  status?: {
+    conditions?: NodeCondition[];
+    addresses?: { type: string; address: string }[];
+  };
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+}
+
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: string;
+}
+
+export interface ServiceObject extends KubeObject {
+  spec?: {
+    type?: string;
+    externalTrafficPolicy?: string;
+    loadBalancerClass?: string;
+    loadBalancerIP?: string;
+    ports?: ServicePort[];
+  };
+  status?: { loadBalancer?: { ingress?: LoadBalancerIngress[] } };
+}
+
+/** BGPSession spec as the controller writes it (the node agent writes status). */
+export interface SessionSpec {
+  floatingIP?: string;
+  localASN: number;
+  localIP: string;
+  nodeName: string;
+  peerASN: number;
+  peerIP: string;
+}
+
+export interface SessionObject extends KubeObject {
+  spec: SessionSpec;
+  status?: Record<string, unknown>;
+}
+
+/** BGPAdvertisedRoute spec: one VIP with its next hops. */
+export interface RouteSpec {
+  prefix: string;
+  metric: number;
+  nextHops: string[];
+  service: { namespace: string; name: string };
+}
+
+export interface RouteObject extends KubeObject {
+  spec: RouteSpec;
+  status?: Record<string, unknown>;
+}
+
+/** A Kubernetes Event to record, before it gets a name and timestamps. */
+export interface EventSpec {
+  /** The object the event is about. */
+  involved: { apiVersion: string; kind: string; namespace?: string; name: string; uid?: string };
+  type: 'Normal' | 'Warning';
+  /** CamelCase, e.g. `VIPAllocated`. */
+  reason: string;
+  message: string;
+}
+
+/** A condition on one of our objects (same shape as metav1.Condition). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
