@@ -1,13 +1,28 @@
-/** BGP message types (RFC 4271 §4.1, RFC 2918). */
-export const MessageType = { OPEN: 1, UPDATE: 2, NOTIFICATION: 3, KEEPALIVE: 4, ROUTE_REFRESH: 5 } as const;
-
-export const HEADER_LENGTH = 19;
-
-/** Encodes a KEEPALIVE: the 16-octet all-ones marker, length 19, type 4. */
-export function encodeKeepalive(): Uint8Array {
-  const out = new Uint8Array(HEADER_LENGTH).fill(0xff, 0, 16);
-  out[16] = 0;
-  out[17] = HEADER_LENGTH;
-  out[18] = MessageType.KEEPALIVE;
-  return out;
-}
+/**
+ * @bgplb/bgp-wire: a complete, dependency-free BGP-4 message codec.
+ *
+ * Entry points: {@link MessageFramer} (TCP stream -> messages), {@link decodeMessage} /
+ * {@link encodeMessage} / {@link encodingLength}, {@link encodeUpdates} (routes -> packed
+ * UPDATEs), {@link decodeUpdateBulk} (full tables without per-prefix objects), and
+ * {@link negotiateSessionOptions} (two OPENs -> the session's encoding options).
+ */
+export * from './address.js';
+export { attributeCode, encodeAttribute } from './attributes-encode.js';
+export { encodeCapability, softwareVersion } from './capabilities.js';
+export * from './constants.js';
+export * from './errors.js';
+export * from './framer.js';
+export { checkHeader, type MessageHeader } from './header.js';
+export * from './message.js';
+export { createPrefixView, formatPrefixView, type PrefixView } from './nlri.js';
+export {
+  decodeShutdownCommunication,
+  encodeShutdownCommunication,
+  MAX_SHUTDOWN_COMMUNICATION_LENGTH,
+  type ShutdownCommunicationResult,
+  shutdownNotification,
+} from './notification.js';
+export { buildOpen } from './open.js';
+export * from './session.js';
+export type * from './types.js';
+export { type BulkDecodeResult, decodeUpdateBulk } from './update-decode.js';
