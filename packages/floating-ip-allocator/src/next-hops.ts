@@ -70,31 +70,33 @@ function sortSessions(sessions: readonly string[]): string[] {
 }
 
 /**
- * Assign the ranked top-k nodes to k sessions. Without history, session i gets rank i. With
- * history, a session keeps its previous node if that node is still in the top k; the other
- * sessions take the remaining nodes in rank order.
+ * Assign the ranked nodes to k sessions. Without history, session i gets rank i (wrapping
+ * around when there are more sessions than nodes). With history, a session keeps its previous
+ * node while that node is still ranked and not over its share (ceil(k / nodes) sessions); the
+ * other sessions take the least-used nodes, best rank first.
  */
 function placeSessions(
   ranked: readonly string[],
   k: number,
   previous: readonly (string | undefined)[],
 ): string[] {
+  const cap = Math.ceil(k / ranked.length);
+  const uses = new Map<string, number>(ranked.map((n) => [n, 0]));
   const out: (string | undefined)[] = new Array(k).fill(undefined);
-  const inTop = new Set(ranked);
-  const used = new Set<string>();
   for (let i = 0; i < k; i++) {
     const p = previous[i];
-    if (p !== undefined && inTop.has(p) && !used.has(p)) {
+    const used = p === undefined ? undefined : uses.get(p);
+    if (p !== undefined && used !== undefined && used < cap) {
       out[i] = p;
-      used.add(p);
+      uses.set(p, used + 1);
     }
   }
-  let next = 0;
-  const free = ranked.filter((n) => !used.has(n));
   for (let i = 0; i < k; i++) {
     if (out[i] !== undefined) continue;
-    // More sessions than nodes: wrap around so every session still announces the VIP.
-    out[i] = free.length > 0 ? free[next++ % free.length] : ranked[i % ranked.length];
+    let best = ranked[0]!;
+    for (const n of ranked) if (uses.get(n)! < uses.get(best)!) best = n;
+    out[i] = best;
+    uses.set(best, uses.get(best)! + 1);
   }
   return out as string[];
 }
