@@ -113,6 +113,23 @@ const TYPE_NAMES: Record<string, string> = {
   record: 'a mapping',
 };
 
+/** True when two field names differ by at most two edits (typos such as peerAS / peerASN). */
+function similar(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (Math.abs(x.length - y.length) > 2) return false;
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return (previous[y.length] ?? 0) <= 2;
+}
+
 function entries(n: number | bigint): string {
   return Number(n) === 1 ? '1 entry' : `${n} entries`;
 }
@@ -120,17 +137,59 @@ function entries(n: number | bigint): string {
 /** Turns zod issues into problems with paths and messages an operator can act on. */
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[], object?: string): Problem[] {
   const out: Problem[] = [];
+  const pathOf = (issue: z.core.$ZodIssue) =>
+    issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+  // A misspelt field ("peerAsn") shows up twice: as unknown, and its real name as missing. Say it once.
+  const missing = new Map<string, z.core.$ZodIssue>();
   for (const issue of issues) {
-    const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+    const field = issue.path.at(-1);
+    if (
+      issue.code === 'invalid_type' &&
+      (issue as { input?: unknown }).input === undefined &&
+      typeof field === 'string'
+    ) {
+      missing.set(formatPath([...pathOf(issue).slice(0, -1), field.toLowerCase()]), issue);
+    }
+  }
+  const consumed = new Set<z.core.$ZodIssue>();
+  // Otherwise pair an unknown key with a missing field of the same object whose name is close.
+  const closeMissing = (key: string, at: PathSegment[]) => {
+    const prefix = formatPath(at);
+    for (const issue of missing.values()) {
+      const field = String(issue.path.at(-1));
+      if (!consumed.has(issue) && formatPath(pathOf(issue).slice(0, -1)) === prefix && similar(key, field)) {
+        return issue;
+      }
+    }
+    return undefined;
+  };
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    for (const key of issue.keys) {
+      const twin =
+        missing.get(formatPath([...pathOf(issue), key.toLowerCase()])) ?? closeMissing(key, pathOf(issue));
+      const real = twin?.path.at(-1);
+      const p = problem(
+        [...pathOf(issue), key],
+        twin === undefined
+          ? `unknown field "${key}"`
+          : `unknown field "${key}" (did you mean "${String(real)}"?)`,
+        'error',
+        object,
+      );
+      if (twin !== undefined) consumed.add(twin);
+      KEY_PROBLEMS.add(p);
+      out.push(p);
+    }
+  }
+  for (const issue of issues) {
+    if (consumed.has(issue) || issue.code === 'unrecognized_keys') continue;
+    const path = pathOf(issue);
     const input = (issue as { input?: unknown }).input;
     switch (issue.code) {
-      case 'unrecognized_keys':
-        for (const key of issue.keys)
-          out.push(problem([...path, key], `unknown field "${key}"`, 'error', object));
-        break;
       case 'invalid_type':
         if (input === undefined) {
-          out.push(problem(path, 'is required', 'error', object));
+          out.push(problem(path, 'required field is missing', 'error', object));
         } else {
           const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
           out.push(problem(path, `expected ${expected}, got ${describeValue(input)}`, 'error', object));

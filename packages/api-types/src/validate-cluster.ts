@@ -104,7 +104,7 @@ function poolOf(ranges: readonly PoolRange[], address: string): PoolRange | unde
   return ranges.find((r) => rangeContains(r.range, n));
 }
 
-function validateCluster(cluster: Cluster, object: string): Problem[] {
+function validateCluster(cluster: Cluster, object: string, typeWritten: boolean): Problem[] {
   const out: Problem[] = [];
   const push = (path: PathSegment[], detail: string, severity: 'error' | 'warning' = 'error') =>
     out.push(problem(path, detail, severity, object));
@@ -125,7 +125,9 @@ function validateCluster(cluster: Cluster, object: string): Problem[] {
   if (lb.type !== 'bgp') {
     push(
       [...LB, 'type'],
-      `type "${lb.type}" is not supported: bgplb implements only type: bgp (type defaults to layer2 when absent); set type: bgp`,
+      typeWritten
+        ? `type "${lb.type}" is not supported: bgplb implements only type: bgp; set type: bgp`
+        : 'type is not set and defaults to layer2, which bgplb does not implement; set type: bgp',
     );
   }
 
@@ -308,9 +310,9 @@ function validateGatewayGroup(
   return out;
 }
 
+/** The namespace of a cluster's objects: always `cluster-<name>` (the Cluster's own is checked apart). */
 function clusterNamespace(cluster: Cluster | undefined): string | undefined {
-  if (cluster === undefined) return undefined;
-  return cluster.metadata.namespace ?? `cluster-${cluster.metadata.name}`;
+  return cluster === undefined ? undefined : `cluster-${cluster.metadata.name}`;
 }
 
 function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
@@ -322,6 +324,7 @@ function validatePeers(
   cluster: Cluster | undefined,
   ngg: NetworkGatewayGroup | undefined,
   bgplb: BGPLoadBalancer | undefined,
+  complete: boolean,
 ): Problem[] {
   const out: Problem[] = [];
   const namespace = clusterNamespace(cluster);
@@ -373,7 +376,7 @@ function validatePeers(
       );
     }
   }
-  if (bgplb !== undefined) {
+  if (bgplb !== undefined && complete) {
     const object = ref('BGPLoadBalancer', bgplb.metadata.name);
     const selected = peers.filter((p) => selects(bgplb.spec.peerSelector, p.metadata.labels));
     if (selected.length === 0) {
@@ -398,7 +401,9 @@ function validatePeers(
  */
 export function parseClusterObjects(
   objects: Omit<ClusterObjects, 'cluster'> & { cluster?: unknown },
+  options: ParseClusterOptions = {},
 ): ParsedClusterObjects {
+  const complete = options.complete ?? true;
   const problems: Problem[] = [];
   const cluster =
     objects.cluster === undefined ? undefined : parseAs<Cluster>(objects.cluster, 'Cluster', problems);
@@ -417,8 +422,8 @@ export function parseClusterObjects(
   }
   if (cluster !== undefined) {
     const object = ref('Cluster', cluster.metadata.name);
-    problems.push(...validateCluster(cluster, object));
-    if (objects.networkGatewayGroup === undefined) {
+    problems.push(...validateCluster(cluster, object, hasType(objects.cluster)));
+    if (objects.networkGatewayGroup === undefined && complete) {
       problems.push(
         problem(
           [],
@@ -435,7 +440,9 @@ export function parseClusterObjects(
     const object = ref('BGPLoadBalancer', bgplb.metadata.name);
     problems.push(...validatePlacement('BGPLoadBalancer', bgplb.metadata, clusterNamespace(cluster), object));
   }
-  problems.push(...validatePeers(peers, cluster, ngg, bgplb));
+  // A peer that did not parse might be the one the selector wants: do not also warn about the selector.
+  const allPeersParsed = peers.length === objects.bgpPeers.length;
+  problems.push(...validatePeers(peers, cluster, ngg, bgplb, complete && allPeersParsed));
   const result: ParsedClusterObjects = {
     ok: !problems.some((p) => p.severity === 'error'),
     problems,
@@ -445,6 +452,21 @@ export function parseClusterObjects(
   if (ngg !== undefined) result.networkGatewayGroup = ngg;
   if (bgplb !== undefined) result.bgpLoadBalancer = bgplb;
   return result;
+}
+
+/** Options of {@link parseClusterObjects}. */
+export interface ParseClusterOptions {
+  /**
+   * False when some objects could not be read (e.g. a YAML syntax error in their document): then
+   * "missing object" warnings (no NetworkGatewayGroup, a selector that matches nothing) are left out.
+   * Default true.
+   */
+  complete?: boolean;
+}
+
+function hasType(input: unknown): boolean {
+  const lb = (input as { spec?: { loadBalancer?: Record<string, unknown> } }).spec?.loadBalancer;
+  return lb !== undefined && lb.type !== undefined;
 }
 
 /**

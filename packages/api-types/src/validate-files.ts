@@ -160,12 +160,12 @@ function validateAlone(entry: Entry): void {
   }
 }
 
-/** Namespace a Cluster's objects live in: `metadata.namespace`, else `cluster-<name>`. */
+/** Namespace a Cluster's objects live in: `cluster-<name>`. */
 function clusterNamespace(entry: Entry): string {
-  return entry.namespace ?? `cluster-${entry.name}`;
+  return `cluster-${entry.name}`;
 }
 
-function validateGroup(cluster: Entry | undefined, members: Entry[]): void {
+function validateGroup(cluster: Entry | undefined, members: Entry[], complete: boolean): void {
   const ggs = members.filter((e) => e.kind === 'NetworkGatewayGroup');
   const lbs = members.filter((e) => e.kind === 'BGPLoadBalancer');
   const peers = members.filter((e) => e.kind === 'BGPPeer');
@@ -180,7 +180,7 @@ function validateGroup(cluster: Entry | undefined, members: Entry[]): void {
   if (ngg !== undefined) input.networkGatewayGroup = ngg.value;
   if (lb !== undefined) input.bgpLoadBalancer = lb.value;
   const fallback = cluster ?? ngg ?? lb ?? peers[0];
-  const parsed = parseClusterObjects(input);
+  const parsed = parseClusterObjects(input, { complete });
   fallback?.source.result.configs.push(parsed);
   for (const p of parsed.problems) {
     const entry = (p.object !== undefined ? byRef.get(p.object) : undefined) ?? fallback;
@@ -217,7 +217,7 @@ function dropDuplicates(entries: Entry[]): Entry[] {
       entry,
       problem(
         ['metadata', 'name'],
-        `duplicate ${entry.kind} "${entry.name}": already defined at ${first.source.file}:${at.line}:${at.column}`,
+        `duplicate ${entry.kind} "${entry.name}": already defined at line ${at.line}`,
         'error',
         objectRef(entry.value),
       ),
@@ -296,8 +296,12 @@ function validateSources(sources: SourceFile[]): void {
       orphans.set(key, [...(orphans.get(key) ?? []), entry]);
     }
   }
-  for (const [cluster, members] of groups) validateGroup(cluster, members);
-  for (const members of orphans.values()) validateGroup(undefined, members);
+  // After a YAML syntax error some objects are unknown: skip "missing object" warnings then.
+  const complete = !sources.some((s) =>
+    s.result.problems.some((p) => p.message.startsWith('YAML syntax error')),
+  );
+  for (const [cluster, members] of groups) validateGroup(cluster, members, complete);
+  for (const members of orphans.values()) validateGroup(undefined, members, complete);
 
   for (const { result } of sources) {
     result.problems.sort((a, b) => a.line - b.line || a.column - b.column);
