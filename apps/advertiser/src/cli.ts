@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { USAGE } from './index.js';
+import { main } from './main.js';
 
-process.stdout.write(USAGE);
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(
+      `bgpadvertiser: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

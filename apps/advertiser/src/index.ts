@@ -1,9 +1,12 @@
-export const USAGE = `Usage: bgpadvertiser --config FILE --advertise-ip IP
-
-Announces IP/32 over BGP to every peer in FILE, with next hop localIP.
-
-Options:
-  --config FILE        advertiser config (YAML: localIP, localASN, peers[])
-  --advertise-ip IP    the VIP to announce
-  -h, --help           show this help
-`;
+export {
+  type AdvertiserFileConfig,
+  type ConfigChange,
+  ControlPlaneAdvertiser,
+  peerConfigs,
+} from './advertiser.js';
+export { type ParsedCommand, parseCommandLine, UsageError } from './args.js';
+export { type CheckResult, HealthGate } from './health-gate.js';
+export { httpCheck } from './http-check.js';
+export * from './shared/index.js';
+export { USAGE } from './usage.js';
+export { VipInterface } from './vip-interface.js';

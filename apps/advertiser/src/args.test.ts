@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, UsageError } from './args.js';
+
+describe('parseCommandLine: run', () => {
+  it('parses the spec command line with defaults', () => {
+    expect(parseCommandLine(['--config', '/tmp/bgpadvertiser.conf', '--advertise-ip', '10.0.0.8'])).toEqual({
+      command: 'run',
+      config: '/tmp/bgpadvertiser.conf',
+      advertiseIp: '10.0.0.8',
+      healthAddr: '127.0.0.1:8080',
+      logLevel: 'info',
+      logFormat: 'json',
+    });
+  });
+
+  it('parses every option', () => {
+    const cmd = parseCommandLine([
+      '--config=c.yaml',
+      '--advertise-ip=10.0.0.8',
+      '--health-addr',
+      ':9090',
+      '--log-level',
+      'debug',
+      '--log-format',
+      'pretty',
+      '--vip-interface',
+      'lo',
+      '--check-url',
+      'https://127.0.0.1:6443/readyz',
+      '--check-interval',
+      '1s',
+      '--check-timeout',
+      '500ms',
+      '--check-failure-threshold',
+      '2',
+      '--check-success-threshold',
+      '3',
+      '--check-ca',
+      '/etc/kubernetes/pki/ca.crt',
+      '--peer-port',
+      '1179',
+    ]);
+    expect(cmd).toEqual({
+      command: 'run',
+      config: 'c.yaml',
+      advertiseIp: '10.0.0.8',
+      healthAddr: ':9090',
+      logLevel: 'debug',
+      logFormat: 'pretty',
+      vipInterface: 'lo',
+      peerPort: 1179,
+      check: {
+        url: 'https://127.0.0.1:6443/readyz',
+        intervalMs: 1000,
+        timeoutMs: 500,
+        failureThreshold: 2,
+        successThreshold: 3,
+        caFile: '/etc/kubernetes/pki/ca.crt',
+        insecure: false,
+      },
+    });
+  });
+
+  it.each([
+    [['--advertise-ip', '10.0.0.8'], '--config FILE is required'],
+    [['--config', 'c'], '--advertise-ip IP is required'],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.300'],
+      '--advertise-ip must be an IPv4 address such as 10.0.0.8, got "10.0.0.300"',
+    ],
+    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--log-level', 'loud'], '--log-level must be'],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--log-format', 'xml'],
+      '--log-format must be json or pretty',
+    ],
+    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--bogus'], "Unknown option '--bogus'"],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--check-insecure'],
+      '--check-insecure needs --check-url',
+    ],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--check-url', 'ftp://x'],
+      '--check-url must be an http:// or https:// URL',
+    ],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--check-url', 'http://x/', '--check-interval', '0s'],
+      '--check-interval must be longer than 0',
+    ],
+    [
+      [
+        '--config',
+        'c',
+        '--advertise-ip',
+        '10.0.0.8',
+        '--check-url',
+        'http://x/',
+        '--check-failure-threshold',
+        '0',
+      ],
+      '--check-failure-threshold must be an integer from 1',
+    ],
+    [
+      [
+        '--config',
+        'c',
+        '--advertise-ip',
+        '10.0.0.8',
+        '--check-url',
+        'http://x/',
+        '--check-ca',
+        'f',
+        '--check-insecure',
+      ],
+      'exclude each other',
+    ],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--peer-port', '70000'],
+      '--peer-port must be an integer from 1 to 65535',
+    ],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
+  it('knows help and version', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ command: 'help' });
+    expect(parseCommandLine(['-v'])).toEqual({ command: 'version' });
+  });
+});
+
+describe('parseCommandLine: subcommands', () => {
+  it('validate takes files', () => {
+    expect(parseCommandLine(['validate', 'a.yaml', 'b.conf'])).toEqual({
+      command: 'validate',
+      files: ['a.yaml', 'b.conf'],
+    });
+    expect(() => parseCommandLine(['validate'])).toThrow('validate: give at least one FILE');
+    expect(() => parseCommandLine(['validate', '--strict', 'a'])).toThrow(
+      'validate: unknown option "--strict"',
+    );
+    expect(parseCommandLine(['validate', '--help'])).toEqual({ command: 'help' });
+  });
+
+  it('preflight', () => {
+    expect(parseCommandLine(['preflight', '--cluster-config', 'c.yaml'])).toEqual({
+      command: 'preflight',
+      clusterConfig: 'c.yaml',
+      timeoutMs: 30_000,
+      logLevel: 'warn',
+      logFormat: 'json',
+    });
+    expect(
+      parseCommandLine([
+        'preflight',
+        '--cluster-config',
+        'c.yaml',
+        '--node-ip',
+        '10.0.1.10',
+        '--timeout',
+        '10s',
+        '--probe',
+        'ping -c1 $VIP',
+        '--vip-interface',
+        'lo',
+        '--peer-port',
+        '1179',
+        '--log-level',
+        'info',
+      ]),
+    ).toMatchObject({
+      nodeIp: '10.0.1.10',
+      timeoutMs: 10_000,
+      probe: 'ping -c1 $VIP',
+      vipInterface: 'lo',
+      peerPort: 1179,
+    });
+    expect(() => parseCommandLine(['preflight'])).toThrow('preflight: --cluster-config FILE is required');
+    expect(() => parseCommandLine(['preflight', '--cluster-config', 'c', '--timeout', 'soon'])).toThrow(
+      'invalid --timeout',
+    );
+    expect(parseCommandLine(['preflight', '-h'])).toEqual({ command: 'help' });
+  });
+
+  it('agent passes the rest through', () => {
+    expect(parseCommandLine(['agent', '--node-name', 'n1'])).toEqual({
+      command: 'agent',
+      argv: ['--node-name', 'n1'],
+    });
+  });
+});

@@ -1,0 +1,3 @@
+export async function runPreflight(..._a: unknown[]): Promise<number> {
+  return 1;
+}

@@ -1,0 +1,236 @@
+import { readFile } from 'node:fs/promises';
+import { formatProblem, loadAdvertiserConfig } from '@bgplb/api-types';
+import { Counter, Gauge } from 'prom-client';
+import { ControlPlaneAdvertiser } from './advertiser.js';
+import type { RunOptions } from './args.js';
+import { HealthGate } from './health-gate.js';
+import { httpCheck } from './http-check.js';
+import { type HealthServer, startHealthServer } from './shared/health-server.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createRegistry, registerSpeakerMetrics } from './shared/metrics.js';
+import { logSpeakerEvent } from './shared/speaker-log.js';
+import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
+import { consoleOutput, type Output } from './validate.js';
+import { VERSION } from './version.js';
+import { type CommandRunner, execRunner, VipInterface } from './vip-interface.js';
+
+/** How long SIGTERM may take before the process exits anyway (the issue's budget is 2 s). */
+export const SHUTDOWN_BUDGET_MS = 1_800;
+
+export interface RunDependencies {
+  createSpeaker?: SpeakerFactory;
+  output?: Output;
+  /** Where log lines go (tests); default stdout. */
+  logDestination?: NodeJS.WritableStream;
+  runCommand?: CommandRunner;
+  /** Process signals; tests pass an EventEmitter. */
+  signals?: Pick<NodeJS.Process, 'on' | 'off'>;
+}
+
+/** The RFC 8203 shutdown message sent to every peer (short: routers log it). */
+export function shutdownMessage(signal: string): string {
+  return `bgpadvertiser shutting down (${signal})`;
+}
+
+/**
+ * `bgpadvertiser --config FILE --advertise-ip IP`: runs until SIGTERM/SIGINT and resolves with the
+ * exit code. Exit 2 for a bad config or unreadable file, 1 when it cannot start.
+ */
+export async function runAdvertiser(options: RunOptions, deps: RunDependencies = {}): Promise<number> {
+  const output = deps.output ?? consoleOutput;
+  const loaded = await loadAdvertiserConfig(options.config);
+  if (!loaded.ok) {
+    if (loaded.readError !== undefined) output.err(`bgpadvertiser: ${loaded.readError}`);
+    for (const p of loaded.problems) output.err(formatProblem(p));
+    return 2;
+  }
+  let ca: string | undefined;
+  if (options.check?.caFile !== undefined) {
+    try {
+      ca = await readFile(options.check.caFile, 'utf8');
+    } catch (err) {
+      output.err(`bgpadvertiser: cannot read --check-ca ${options.check.caFile}: ${(err as Error).message}`);
+      return 2;
+    }
+  }
+  const log: Logger = createLogger({
+    level: options.logLevel,
+    format: options.logFormat,
+    ...(deps.logDestination ? { destination: deps.logDestination } : {}),
+  });
+  for (const p of loaded.problems)
+    log.warn({ file: p.file, line: p.line, column: p.column }, formatProblem(p));
+  const config = loaded.config;
+  log.info(
+    {
+      version: VERSION,
+      config: options.config,
+      advertiseIP: options.advertiseIp,
+      localIP: config.localIP,
+      localASN: config.localASN,
+      peers: config.peers.length,
+    },
+    'BGP advertiser started',
+  );
+
+  let speaker: Awaited<ReturnType<SpeakerFactory>>;
+  try {
+    speaker = await (deps.createSpeaker ?? createBgpSpeaker)();
+  } catch (err) {
+    log.fatal({ err }, `cannot create the BGP speaker: ${(err as Error).message}`);
+    return 1;
+  }
+  speaker.on('event', (e) => logSpeakerEvent(log, e));
+
+  const registry = createRegistry();
+  registerSpeakerMetrics(registry, () => speaker.peers());
+  const vipInterface = options.vipInterface
+    ? new VipInterface(options.vipInterface, options.advertiseIp, deps.runCommand ?? execRunner)
+    : undefined;
+  const advertiser = new ControlPlaneAdvertiser({
+    speaker,
+    log,
+    vip: options.advertiseIp,
+    vipInterface,
+    peerPort: options.peerPort,
+    gated: options.check !== undefined,
+  });
+  let gate: HealthGate | undefined;
+  new Gauge({
+    name: 'bgplb_advertiser_vip_announced',
+    help: '1 while the VIP is announced (healthy and running), else 0',
+    registers: [registry],
+    collect() {
+      this.set(advertiser.announced ? 1 : 0);
+    },
+  });
+  const checks = new Counter({
+    name: 'bgplb_advertiser_health_checks_total',
+    help: 'Health checks of --check-url, by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'bgplb_advertiser_health_check_consecutive_failures',
+    help: 'Consecutive failed health checks (the VIP is withdrawn at --check-failure-threshold)',
+    registers: [registry],
+    collect() {
+      this.set(gate?.consecutiveFailures ?? 0);
+    },
+  });
+
+  let health: HealthServer;
+  try {
+    health = await startHealthServer({
+      address: options.healthAddr,
+      logger: log,
+      registry,
+      readiness: () => advertiser.readiness(),
+    });
+  } catch (err) {
+    log.fatal({ err }, (err as Error).message);
+    await speaker.shutdown({ message: shutdownMessage('startup failed') });
+    return 1;
+  }
+
+  try {
+    await advertiser.applyConfig(config);
+  } catch (err) {
+    log.fatal({ err }, `cannot start: ${(err as Error).message}`);
+    await advertiser.stop(shutdownMessage('startup failed')).catch(() => undefined);
+    await health.close();
+    return 1;
+  }
+
+  if (options.check) {
+    const check = options.check;
+    gate = new HealthGate({
+      check: () =>
+        httpCheck({
+          url: check.url,
+          timeoutMs: check.timeoutMs,
+          insecure: check.insecure,
+          ...(ca !== undefined ? { ca } : {}),
+        }),
+      intervalMs: check.intervalMs,
+      failureThreshold: check.failureThreshold,
+      successThreshold: check.successThreshold,
+      onResult: (r, failures) => {
+        checks.inc({ result: r.ok ? 'success' : 'failure' });
+        if (!r.ok)
+          log.warn(
+            { url: check.url, detail: r.detail, consecutiveFailures: failures },
+            'health check failed',
+          );
+        else log.debug({ url: check.url, detail: r.detail }, 'health check passed');
+      },
+      onChange: (healthy, reason) => {
+        advertiser
+          .setHealthy(healthy, reason)
+          .catch((err: Error) => log.error({ err }, `VIP change failed: ${err.message}`));
+      },
+    });
+    log.info(
+      { url: check.url, intervalMs: check.intervalMs, failureThreshold: check.failureThreshold },
+      'health check started; the VIP is announced once it passes',
+    );
+    gate.start();
+  }
+
+  const signals = deps.signals ?? process;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onHangup = (): void => {
+      if (stopping) return;
+      void reload(options.config, advertiser, log);
+    };
+    const onStop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info({ signal }, 'Shutting down: withdrawing the VIP and closing the sessions');
+      gate?.stop();
+      const deadline = setTimeout(() => {
+        log.warn({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting anyway');
+        resolve(0);
+      }, SHUTDOWN_BUDGET_MS);
+      deadline.unref();
+      const done = (): void => {
+        clearTimeout(deadline);
+        signals.off('SIGHUP', onHangup);
+        signals.off('SIGTERM', onStop);
+        signals.off('SIGINT', onStop);
+        log.info('BGP advertiser stopped');
+        resolve(0);
+      };
+      advertiser
+        .stop(shutdownMessage(signal))
+        .catch((err: Error) => log.error({ err }, `clean shutdown failed: ${err.message}`))
+        .then(() => health.close())
+        .then(done, done);
+    };
+    signals.on('SIGHUP', onHangup);
+    signals.on('SIGTERM', onStop);
+    signals.on('SIGINT', onStop);
+  });
+}
+
+/** SIGHUP: re-read the config; on error keep running with the old one. */
+async function reload(path: string, advertiser: ControlPlaneAdvertiser, log: Logger): Promise<void> {
+  log.info({ config: path }, 'SIGHUP: reloading the configuration');
+  const loaded = await loadAdvertiserConfig(path);
+  if (!loaded.ok) {
+    const problems = loaded.readError !== undefined ? [loaded.readError] : loaded.problems.map(formatProblem);
+    log.error({ config: path, problems }, 'configuration reload failed; keeping the running configuration');
+    return;
+  }
+  try {
+    const change = await advertiser.applyConfig(loaded.config);
+    log.info({ config: path, ...change }, 'Configuration reloaded');
+  } catch (err) {
+    log.error({ err }, `configuration reload failed: ${(err as Error).message}`);
+  }
+}
