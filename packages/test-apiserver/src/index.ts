@@ -1,10 +1,18 @@
-/** Splits a Kubernetes label selector `a=b,c=d` into a map (equality terms only). */
-export function parseEqualitySelector(selector: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const term of selector.split(',').filter(Boolean)) {
-    const [k, v] = term.split('=');
-    if (k === undefined || v === undefined) throw new Error(`unsupported selector term: ${term}`);
-    out.set(k.trim(), v.trim());
-  }
-  return out;
-}
+export { humanDuration } from './duration.js';
+export { type FieldSelector, matchesFields, parseFieldSelector } from './fields.js';
+export { evalJsonPath } from './jsonpath.js';
+export { kubeconfigYaml } from './kubeconfig.js';
+export { type LabelSelector, matchesLabels, parseLabelSelector } from './labels.js';
+export { type ListFilter, ObjectStore } from './objects.js';
+export { mergePatch, strategicMergePatch } from './patch.js';
+export {
+  type FaultHook,
+  loadCrdFiles,
+  type RequestInfo,
+  startTestApiServer,
+  type TestApiServer,
+  type TestApiServerOptions,
+  type Verb,
+} from './server.js';
+export { ApiError, type StatusBody } from './status.js';
+export type { CustomResourceDefinition, KubeObject, ObjectMeta, PrinterColumn } from './types.js';

@@ -1,0 +1,355 @@
+import { ageOf, rfc3339 } from './duration.js';
+import { coreEventToEventsV1, eventsV1ToCoreEvent } from './events-conversion.js';
+import { builtinResource, crdToResource, type ResourceDef, type TableColumn } from './resources.js';
+import type { CustomResourceDefinition, KubeObject } from './types.js';
+
+const NAME: TableColumn = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated.',
+  priority: 0,
+};
+
+function col(name: string, type = 'string', priority = 0, description = ''): TableColumn {
+  return { name, type, format: '', description, priority };
+}
+
+const AGE = col(
+  'Age',
+  'string',
+  0,
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
+
+type Obj = Record<string, unknown>;
+const o = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const a = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** NAME, AGE: the default for kinds without a dedicated printer. */
+export const DEFAULT_TABLE = {
+  columns: [NAME, AGE],
+  cells: (obj: KubeObject, now: number): unknown[] => [
+    obj.metadata.name,
+    ageOf(obj.metadata.creationTimestamp, now),
+  ],
+};
+
+function nodeStatus(node: KubeObject): string {
+  const conditions = a(o(node.status).conditions).map(o);
+  const ready = conditions.find((c) => c.type === 'Ready');
+  const parts = [ready === undefined ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady'];
+  if (o(node.spec).unschedulable === true) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+function nodeRoles(node: KubeObject): string {
+  const roles = Object.keys(node.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length))
+    .filter((r) => r !== '');
+  return roles.length === 0 ? '<none>' : roles.sort().join(',');
+}
+
+function servicePorts(svc: KubeObject): string {
+  const ports = a(o(svc.spec).ports).map(o);
+  if (ports.length === 0) return '<none>';
+  return ports
+    .map(
+      (p) =>
+        `${String(p.port)}${p.nodePort !== undefined ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`,
+    )
+    .join(',');
+}
+
+function serviceExternalIp(svc: KubeObject): string {
+  const spec = o(svc.spec);
+  const ingress = a(o(o(svc.status).loadBalancer).ingress).map(o);
+  const external = a(spec.externalIPs).map(String);
+  if (spec.type === 'LoadBalancer') {
+    const ips = [...ingress.map((i) => String(i.ip ?? i.hostname ?? '')), ...external].filter(
+      (s) => s !== '',
+    );
+    return ips.length > 0 ? ips.join(',') : '<pending>';
+  }
+  if (spec.type === 'ExternalName') return String(spec.externalName ?? '<none>');
+  return external.length > 0 ? external.join(',') : '<none>';
+}
+
+function eventObject(ev: KubeObject): string {
+  const io = o(ev.involvedObject ?? ev.regarding);
+  return `${String(io.kind ?? '').toLowerCase()}/${String(io.name ?? '')}`;
+}
+
+/** Allocates ClusterIPs from 10.96.0.0/12 and node ports from 30000-32767, never reusing one. */
+class ServiceAllocator {
+  private nextIp = 10;
+  private nextPort = 30000;
+  clusterIp(): string {
+    const n = this.nextIp++;
+    return `10.96.${Math.floor(n / 256) % 256}.${n % 256}`;
+  }
+  nodePort(): number {
+    const p = this.nextPort++;
+    if (this.nextPort > 32767) this.nextPort = 30000;
+    return p;
+  }
+}
+
+function defaultService(alloc: ServiceAllocator, svc: KubeObject): void {
+  const spec = o(svc.spec);
+  svc.spec = spec;
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  if (spec.type !== 'ExternalName') {
+    if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = alloc.clusterIp();
+    if (spec.clusterIP !== 'None') spec.clusterIPs ??= [spec.clusterIP];
+    spec.ipFamilies ??= ['IPv4'];
+    spec.ipFamilyPolicy ??= 'SingleStack';
+    spec.internalTrafficPolicy ??= 'Cluster';
+  }
+  const external = spec.type === 'LoadBalancer' || spec.type === 'NodePort';
+  if (external) spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  const wantNodePorts =
+    spec.type === 'NodePort' ||
+    (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+  for (const p of a(spec.ports).map(o)) {
+    p.protocol ??= 'TCP';
+    p.targetPort ??= p.port;
+    if (wantNodePorts && p.nodePort === undefined) p.nodePort = alloc.nodePort();
+  }
+  if (
+    spec.type === 'LoadBalancer' &&
+    spec.externalTrafficPolicy === 'Local' &&
+    spec.healthCheckNodePort === undefined
+  ) {
+    spec.healthCheckNodePort = alloc.nodePort();
+  }
+  svc.status = { loadBalancer: {} };
+}
+
+/** The built-in kinds this server serves, each a fresh definition (the allocator is per server). */
+export function builtinResources(): ResourceDef[] {
+  const alloc = new ServiceAllocator();
+
+  const namespaces = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    statusSubresource: true,
+    dnsLabelNames: true,
+  });
+  namespaces.defaultOnCreate = (ns) => {
+    ns.metadata.labels = {
+      ...(ns.metadata.labels ?? {}),
+      'kubernetes.io/metadata.name': ns.metadata.name ?? '',
+    };
+    ns.spec ??= {};
+    ns.status = { phase: 'Active' };
+  };
+  namespaces.table = {
+    columns: [NAME, col('Status', 'string', 0, 'The status of the namespace'), AGE],
+    cells: (ns, now) => [
+      ns.metadata.name,
+      String(o(ns.status).phase ?? 'Active'),
+      ageOf(ns.metadata.creationTimestamp, now),
+    ],
+  };
+
+  const nodes = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'nodes',
+    singular: 'node',
+    kind: 'Node',
+    namespaced: false,
+    shortNames: ['no'],
+    statusSubresource: true,
+    keepStatusOnCreate: true,
+  });
+  nodes.table = {
+    columns: [
+      NAME,
+      col('Status', 'string', 0, 'The status of the node'),
+      col('Roles', 'string', 0, 'The roles of the node'),
+      AGE,
+      col('Version', 'string', 0, 'Kubelet Version reported by the node.'),
+      col(
+        'Internal-IP',
+        'string',
+        1,
+        'List of addresses reachable to the node. Queried from cloud provider, if available.',
+      ),
+    ],
+    cells: (node, now) => {
+      const addrs = a(o(node.status).addresses).map(o);
+      const internal = addrs.find((x) => x.type === 'InternalIP');
+      return [
+        node.metadata.name,
+        nodeStatus(node),
+        nodeRoles(node),
+        ageOf(node.metadata.creationTimestamp, now),
+        String(o(o(node.status).nodeInfo).kubeletVersion ?? ''),
+        internal === undefined ? '<none>' : String(internal.address),
+      ];
+    },
+  };
+
+  const services = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    statusSubresource: true,
+    dnsLabelNames: true,
+  });
+  services.defaultOnCreate = (svc) => defaultService(alloc, svc);
+  services.table = {
+    columns: [
+      NAME,
+      col('Type', 'string', 0, 'The type of service.'),
+      col('Cluster-IP', 'string', 0, 'The internal IP of the service.'),
+      col('External-IP', 'string', 0, 'The external IP of the service.'),
+      col('Port(s)', 'string', 0, 'The ports that the service exposes.'),
+      AGE,
+      col('Selector', 'string', 1, 'The label selector of the service.'),
+    ],
+    cells: (svc, now) => {
+      const spec = o(svc.spec);
+      const selector = Object.entries(o(spec.selector)).map(([k, v]) => `${k}=${String(v)}`);
+      return [
+        svc.metadata.name,
+        String(spec.type ?? 'ClusterIP'),
+        spec.clusterIP === undefined || spec.clusterIP === '' ? '<none>' : String(spec.clusterIP),
+        serviceExternalIp(svc),
+        servicePorts(svc),
+        ageOf(svc.metadata.creationTimestamp, now),
+        selector.length === 0 ? '<none>' : selector.join(','),
+      ];
+    },
+  };
+
+  const eventsTable = {
+    columns: [
+      col('Last Seen', 'string', 0, 'Time when this Event was last observed.'),
+      col('Type', 'string', 0, 'Type of this event (Normal, Warning).'),
+      col('Reason', 'string', 0, 'Why the action was taken.'),
+      col('Object', 'string', 0, 'The object that this event is about.'),
+      col('Message', 'string', 0, 'A human-readable description of the status of this operation.'),
+      NAME,
+    ],
+    cells: (ev: KubeObject, now: number) => {
+      const last =
+        ev.lastTimestamp ?? ev.deprecatedLastTimestamp ?? ev.eventTime ?? ev.metadata.creationTimestamp;
+      return [
+        ageOf(last, now),
+        ev.type ?? '',
+        ev.reason ?? '',
+        eventObject(ev),
+        ev.message ?? ev.note ?? '',
+        ev.metadata.name,
+      ];
+    },
+  };
+  const events = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    allowCreateOnUpdate: true,
+  });
+  events.table = eventsTable;
+  const eventsV1 = builtinResource({
+    group: 'events.k8s.io',
+    version: 'v1',
+    plural: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    allowCreateOnUpdate: true,
+  });
+  eventsV1.table = eventsTable;
+  eventsV1.storage = { key: '/events', toStorage: eventsV1ToCoreEvent, fromStorage: coreEventToEventsV1 };
+
+  const leases = builtinResource({
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    namespaced: true,
+  });
+  leases.table = {
+    columns: [NAME, col('Holder', 'string', 0, 'The holder of the lease.'), AGE],
+    cells: (l, now) => [
+      l.metadata.name,
+      String(o(l.spec).holderIdentity ?? ''),
+      ageOf(l.metadata.creationTimestamp, now),
+    ],
+  };
+
+  const crds = builtinResource({
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    singular: 'customresourcedefinition',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    statusSubresource: true,
+  });
+  crds.trackGeneration = true;
+  crds.validate = (crd) => {
+    crdToResource(crd as CustomResourceDefinition);
+  };
+  crds.defaultOnCreate = (crd) => {
+    crd.status = crdStatus(crd as CustomResourceDefinition);
+  };
+  crds.table = {
+    columns: [NAME, col('Created At', 'date', 0, 'CreationTimestamp of the object.')],
+    cells: (crd) => [crd.metadata.name, crd.metadata.creationTimestamp],
+  };
+
+  return [namespaces, nodes, services, events, eventsV1, leases, crds];
+}
+
+/** The status kube-apiserver reports once a CRD is served: accepted names, Established. */
+export function crdStatus(crd: CustomResourceDefinition): Record<string, unknown> {
+  const now = rfc3339();
+  const spec = crd.spec;
+  return {
+    acceptedNames: { ...spec.names, singular: spec.names.singular ?? spec.names.kind.toLowerCase() },
+    conditions: [
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        lastTransitionTime: now,
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        lastTransitionTime: now,
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+      },
+    ],
+    storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
+  };
+}

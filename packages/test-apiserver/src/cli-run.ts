@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { startTestApiServer, type TestApiServer } from './server.js';
+
+export const USAGE = `Usage: bgplb-test-apiserver [--host 127.0.0.1] [--port 6443] [--crds DIR]... [--kubeconfig-out FILE]
+                            [--history-limit N] [--auto-create-namespaces] [--verbose]
+
+An in-memory Kubernetes API server for tests and the local lab (plain HTTP, no authentication).
+--crds takes a directory of CRD YAML files (or one file) and may be repeated.`;
+
+/**
+ * Parses the command line and starts the server; prints one JSON line with the URL on stdout.
+ * Returns undefined after printing help.
+ */
+export async function runCli(
+  argv: string[],
+  out: (line: string) => void = (l) => console.log(l),
+  err: (line: string) => void = (l) => console.error(l),
+): Promise<TestApiServer | undefined> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      crds: { type: 'string', multiple: true, default: [] },
+      'kubeconfig-out': { type: 'string' },
+      'history-limit': { type: 'string' },
+      'auto-create-namespaces': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    out(USAGE);
+    return undefined;
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port: not a TCP port: ${values.port}`);
+  const historyLimit = values['history-limit'] === undefined ? undefined : Number(values['history-limit']);
+  if (historyLimit !== undefined && !(Number.isInteger(historyLimit) && historyLimit > 0)) {
+    throw new Error(`--history-limit: not a positive integer: ${values['history-limit']}`);
+  }
+  const server = await startTestApiServer({
+    host: values.host,
+    port,
+    crds: values.crds,
+    autoCreateNamespaces: values['auto-create-namespaces'],
+    ...(historyLimit !== undefined ? { historyLimit } : {}),
+    ...(values.verbose ? { log: err } : {}),
+  });
+  if (values['kubeconfig-out'] !== undefined) server.writeKubeconfig(values['kubeconfig-out']);
+  out(JSON.stringify({ msg: 'listening', url: server.url, kubeconfig: values['kubeconfig-out'] ?? null }));
+  return server;
+}

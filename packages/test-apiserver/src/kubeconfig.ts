@@ -1,0 +1,14 @@
+import { stringify } from 'yaml';
+
+/** A kubeconfig for a plain-HTTP server without authentication (context and cluster `bgplb-test`). */
+export function kubeconfigYaml(server: string, namespace = 'default'): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'bgplb-test', cluster: { server } }],
+    users: [{ name: 'bgplb-test', user: {} }],
+    contexts: [{ name: 'bgplb-test', context: { cluster: 'bgplb-test', user: 'bgplb-test', namespace } }],
+    'current-context': 'bgplb-test',
+    preferences: {},
+  });
+}

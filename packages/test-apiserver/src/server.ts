@@ -1,0 +1,636 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { builtinResources } from './builtins.js';
+import { deepEqual } from './deep.js';
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openApiV3Document,
+  openApiV3Index,
+  SERVER_VERSION,
+} from './discovery.js';
+import { parseFieldSelector } from './fields.js';
+import { acceptedAs, mediaType, parseBody, readBody, sendError, sendJson } from './http-util.js';
+import { kubeconfigYaml } from './kubeconfig.js';
+import { parseLabelSelector } from './labels.js';
+import { ObjectStore } from './objects.js';
+import { jsonPatch, mergePatch, PATCH_TYPES, strategicMergePatch } from './patch.js';
+import { Registry } from './registry.js';
+import { groupVersion } from './resources.js';
+import { type ResourceRoute, routeResource } from './routing.js';
+import {
+  ApiError,
+  badRequest,
+  conflict,
+  methodNotAllowed,
+  notFound,
+  pathNotFound,
+  unsupportedMediaType,
+} from './status.js';
+import { type FieldValidation, Store, type UpdateOptions, type WatchSink } from './store.js';
+import { type IncludeObject, toTable } from './table.js';
+import type { CustomResourceDefinition, KubeObject, WatchEventType } from './types.js';
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+/** What a fault hook sees about a resource request. */
+export interface RequestInfo {
+  verb: Verb;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string | undefined;
+  namespace: string | undefined;
+  name: string | undefined;
+}
+
+/** Returns an ApiError to fail the request with it (e.g. a 409 or a 500), or nothing to let it pass. */
+export type FaultHook = (info: RequestInfo) => ApiError | undefined;
+
+export interface TestApiServerOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** TCP port (default 0: an ephemeral port). */
+  port?: number;
+  /** CustomResourceDefinitions to serve: objects, or directories/files of CRD YAML. */
+  crds?: Array<CustomResourceDefinition | string>;
+  /** Change events kept for resuming watches; older resourceVersions get 410 Gone (default 10000). */
+  historyLimit?: number;
+  /** Interval of BOOKMARK events on watches that allow them (default 10000 ms). */
+  bookmarkIntervalMs?: number;
+  /** Watch duration when the client gives no timeoutSeconds (default 1800 s). */
+  defaultWatchTimeoutSeconds?: number;
+  /** Namespaces that exist from the start (default: default, kube-system, kube-public, kube-node-lease). */
+  namespaces?: string[];
+  /** Create a namespace on first write into it instead of answering 404 (default false). */
+  autoCreateNamespaces?: boolean;
+  /** Garbage-collect dependents whose owners are gone (default true). */
+  garbageCollection?: boolean;
+  /** Called with one line per request (`GET /api/v1/nodes 200`). */
+  log?: (line: string) => void;
+}
+
+export interface TestApiServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** In-process access to the objects, with the same semantics as the REST API. */
+  readonly store: ObjectStore;
+  /** Fails matching requests with the returned error until the returned function is called. */
+  addFault(hook: FaultHook): () => void;
+  /** A kubeconfig (YAML) pointing at this server, with `namespace` as the context's default. */
+  kubeconfig(namespace?: string): string;
+  /** Writes that kubeconfig to `path`; returns `path`. */
+  writeKubeconfig(path: string, namespace?: string): string;
+  /** Ends every watch and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Reads CRD objects from YAML files, or from every .yaml/.yml/.json file of a directory. */
+export function loadCrdFiles(path: string): CustomResourceDefinition[] {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
+  const out: CustomResourceDefinition[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]!.message}`);
+      const obj = doc.toJS() as KubeObject | null;
+      if (obj?.kind === 'CustomResourceDefinition') out.push(obj as CustomResourceDefinition);
+    }
+  }
+  return out;
+}
+
+const READ_VERBS = new Set(['GET']);
+
+function boolParam(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v === 'true' || v === '1';
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
+  return Number(v);
+}
+
+function fieldValidationParam(q: URLSearchParams): FieldValidation | undefined {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return undefined;
+  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') {
+    throw badRequest(
+      `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
+    );
+  }
+  return v;
+}
+
+function dryRunParam(q: URLSearchParams): boolean {
+  const v = q.getAll('dryRun');
+  if (v.length === 0) return false;
+  if (v.every((x) => x === 'All')) return true;
+  throw badRequest(`dryRun: Unsupported value: "${v.join(',')}": supported values: "All"`);
+}
+
+export async function startTestApiServer(options: TestApiServerOptions = {}): Promise<TestApiServer> {
+  const registry = new Registry();
+  for (const def of builtinResources()) registry.register(def);
+  const store = new Store(registry, {
+    ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
+    ...(options.autoCreateNamespaces !== undefined
+      ? { autoCreateNamespaces: options.autoCreateNamespaces }
+      : {}),
+    ...(options.garbageCollection !== undefined ? { garbageCollection: options.garbageCollection } : {}),
+  });
+  const objects = new ObjectStore(store, registry);
+  for (const ns of options.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+  for (const c of options.crds ?? []) {
+    for (const crd of typeof c === 'string' ? loadCrdFiles(c) : [c]) objects.upsert(crd);
+  }
+
+  const faults = new Set<FaultHook>();
+  const openWatches = new Set<ServerResponse>();
+  const bookmarkMs = options.bookmarkIntervalMs ?? 10000;
+  const defaultWatchTimeout = options.defaultWatchTimeoutSeconds ?? 1800;
+  const host = options.host ?? '127.0.0.1';
+  let address = '';
+
+  function checkFaults(info: RequestInfo): void {
+    for (const f of faults) {
+      const err = f(info);
+      if (err instanceof ApiError) throw err;
+    }
+  }
+
+  function serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ResourceRoute,
+    q: URLSearchParams,
+  ): void {
+    const fieldSelector = parseFieldSelector(q.get('fieldSelector'));
+    if (route.name !== undefined)
+      fieldSelector.push({ path: 'metadata.name', negate: false, value: route.name });
+    const as = acceptedAs(req.headers.accept);
+    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+    const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
+    const timeoutSeconds = intParam(q, 'timeoutSeconds') ?? defaultWatchTimeout;
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    openWatches.add(res);
+    let stop = (): void => {};
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (): void => {
+      stop();
+      for (const t of timers) clearTimeout(t);
+      openWatches.delete(res);
+      if (!res.writableEnded) res.end();
+    };
+    const write = (type: WatchEventType, object: unknown): void => {
+      if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    };
+    const sink: WatchSink = {
+      send(type, obj) {
+        if (as === 'Table' && type !== 'BOOKMARK' && type !== 'ERROR') {
+          write(
+            type,
+            toTable(
+              route.def,
+              route.version,
+              [obj],
+              { resourceVersion: obj.metadata.resourceVersion },
+              include,
+            ),
+          );
+        } else if (as === 'PartialObjectMetadata' && type !== 'BOOKMARK' && type !== 'ERROR') {
+          write(type, {
+            kind: 'PartialObjectMetadata',
+            apiVersion: 'meta.k8s.io/v1',
+            metadata: obj.metadata,
+          });
+        } else {
+          write(type, obj);
+        }
+      },
+      close: finish,
+    };
+    req.on('close', finish);
+    res.on('close', finish);
+    try {
+      stop = store.watch(
+        route.def,
+        route.version,
+        {
+          namespace: route.namespace,
+          labelSelector: parseLabelSelector(q.get('labelSelector')),
+          fieldSelector,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          sendInitialEvents: boolParam(q, 'sendInitialEvents'),
+          allowWatchBookmarks: allowBookmarks,
+        },
+        sink,
+      );
+    } catch (e) {
+      // As the watch cache does: a 200 stream carrying one ERROR event with the Status, then EOF.
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
+      write('ERROR', err.toStatus());
+      finish();
+      return;
+    }
+    if (allowBookmarks && bookmarkMs > 0) {
+      const tick = (): void => {
+        write('BOOKMARK', {
+          kind: route.def.kind,
+          apiVersion: groupVersion(route.def.group, route.version),
+          metadata: { resourceVersion: String(store.resourceVersion) },
+        });
+        timers[0] = setTimeout(tick, bookmarkMs);
+      };
+      timers[0] = setTimeout(tick, bookmarkMs);
+    }
+    timers[1] = setTimeout(finish, Math.max(0, timeoutSeconds) * 1000);
+  }
+
+  function respondObject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ResourceRoute,
+    code: number,
+    obj: KubeObject,
+    warnings: string[] = [],
+  ): void {
+    const as = acceptedAs(req.headers.accept);
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (as === 'Table') {
+      const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+      sendJson(
+        res,
+        code,
+        toTable(route.def, route.version, [obj], { resourceVersion: obj.metadata.resourceVersion }, include),
+        warnings,
+      );
+    } else if (as === 'PartialObjectMetadata') {
+      sendJson(
+        res,
+        code,
+        { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata },
+        warnings,
+      );
+    } else {
+      sendJson(res, code, obj, warnings);
+    }
+  }
+
+  async function handleResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ResourceRoute,
+    q: URLSearchParams,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const { def, version, namespace, name, subresource } = route;
+    const watch = route.watchPath || boolParam(q, 'watch');
+    let verb: Verb;
+    if (method === 'GET') verb = watch ? 'watch' : name === undefined ? 'list' : 'get';
+    else if (method === 'POST' && name === undefined) verb = 'create';
+    else if (method === 'PUT' && name !== undefined) verb = 'update';
+    else if (method === 'PATCH' && name !== undefined) verb = 'patch';
+    else if (method === 'DELETE') verb = name === undefined ? 'deletecollection' : 'delete';
+    else throw methodNotAllowed();
+    if (route.watchPath && method !== 'GET') throw methodNotAllowed();
+    if (subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) throw methodNotAllowed();
+    if ((verb === 'create' || verb === 'deletecollection') && def.namespaced && namespace === undefined)
+      throw methodNotAllowed();
+    checkFaults({ verb, group: route.group, version, resource: def.plural, subresource, namespace, name });
+
+    const warnings: string[] = [];
+    const dryRun = READ_VERBS.has(method) ? false : dryRunParam(q);
+    const fieldValidation = fieldValidationParam(q);
+    const writeOpts = { dryRun, warnings, ...(fieldValidation !== undefined ? { fieldValidation } : {}) };
+
+    switch (verb) {
+      case 'watch':
+        serveWatch(req, res, route, q);
+        return;
+      case 'list': {
+        const result = store.list(def, version, {
+          namespace,
+          labelSelector: parseLabelSelector(q.get('labelSelector')),
+          fieldSelector: parseFieldSelector(q.get('fieldSelector')),
+          limit: intParam(q, 'limit'),
+          continueToken: q.get('continue') ?? undefined,
+        });
+        const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+        if (result.continue !== undefined) meta.continue = result.continue;
+        if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
+        const as = acceptedAs(req.headers.accept);
+        if (as === 'Table') {
+          sendJson(
+            res,
+            200,
+            toTable(
+              def,
+              version,
+              result.items,
+              meta,
+              (q.get('includeObject') ?? 'Metadata') as IncludeObject,
+            ),
+          );
+        } else if (as === 'PartialObjectMetadataList' || as === 'PartialObjectMetadata') {
+          sendJson(res, 200, {
+            kind: 'PartialObjectMetadataList',
+            apiVersion: 'meta.k8s.io/v1',
+            metadata: meta,
+            items: result.items.map((o) => ({
+              kind: 'PartialObjectMetadata',
+              apiVersion: 'meta.k8s.io/v1',
+              metadata: o.metadata,
+            })),
+          });
+        } else {
+          sendJson(res, 200, {
+            kind: def.listKind,
+            apiVersion: groupVersion(def.group, version),
+            metadata: meta,
+            items: result.items,
+          });
+        }
+        return;
+      }
+      case 'get':
+        respondObject(req, res, route, 200, store.get(def, version, namespace, name!));
+        return;
+      case 'create': {
+        const body = parseBody(await readBody(req), req.headers['content-type'] ?? '') as KubeObject;
+        checkKind(route, body);
+        respondObject(req, res, route, 201, store.create(def, version, namespace, body, writeOpts), warnings);
+        return;
+      }
+      case 'update': {
+        const body = parseBody(await readBody(req), req.headers['content-type'] ?? '') as KubeObject;
+        checkKind(route, body);
+        const existed = store.tryGet(def, version, namespace, name!) !== undefined;
+        const opts: UpdateOptions = {
+          ...writeOpts,
+          subresource: subresource === 'status' ? 'status' : undefined,
+          expectedResourceVersion: body?.metadata?.resourceVersion,
+        };
+        const out = store.update(def, version, namespace, name!, body, opts);
+        respondObject(req, res, route, existed ? 200 : 201, out, warnings);
+        return;
+      }
+      case 'patch': {
+        const { code, obj } = await patch(req, route, q, writeOpts);
+        respondObject(req, res, route, code, obj, warnings);
+        return;
+      }
+      case 'delete': {
+        const body = parseBody(await readBody(req), req.headers['content-type'] ?? '') as
+          | Record<string, unknown>
+          | undefined;
+        const pre = (body?.preconditions ?? undefined) as
+          | { uid?: string; resourceVersion?: string }
+          | undefined;
+        const out = store.delete(def, version, namespace, name!, {
+          dryRun,
+          ...(pre !== undefined ? { preconditions: pre } : {}),
+        });
+        const pending = store.tryGet(def, version, namespace, name!) !== undefined && !dryRun;
+        respondObject(req, res, route, pending ? 202 : 200, out);
+        return;
+      }
+      case 'deletecollection': {
+        const items = store.deleteCollection(
+          def,
+          version,
+          {
+            namespace,
+            labelSelector: parseLabelSelector(q.get('labelSelector')),
+            fieldSelector: parseFieldSelector(q.get('fieldSelector')),
+          },
+          { dryRun },
+        );
+        sendJson(res, 200, {
+          kind: def.listKind,
+          apiVersion: groupVersion(def.group, version),
+          metadata: { resourceVersion: String(store.resourceVersion) },
+          items,
+        });
+        return;
+      }
+    }
+  }
+
+  function checkKind(route: ResourceRoute, body: KubeObject | undefined): void {
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw badRequest('the request body must be a JSON object');
+    const expected = groupVersion(route.def.group, route.version);
+    if (body.apiVersion !== undefined && body.apiVersion !== expected) {
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+      );
+    }
+    if (body.kind !== undefined && body.kind !== route.def.kind) {
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${route.def.kind})`,
+      );
+    }
+  }
+
+  async function patch(
+    req: IncomingMessage,
+    route: ResourceRoute,
+    q: URLSearchParams,
+    writeOpts: { dryRun: boolean; warnings: string[]; fieldValidation?: FieldValidation },
+  ): Promise<{ code: number; obj: KubeObject }> {
+    const { def, version, namespace, name, subresource } = route;
+    const type = mediaType(req.headers['content-type']);
+    const accepted = [
+      PATCH_TYPES.json,
+      PATCH_TYPES.merge,
+      PATCH_TYPES.apply,
+      ...(def.custom ? [] : [PATCH_TYPES.strategic]),
+    ];
+    if (!accepted.includes(type as (typeof accepted)[number])) throw unsupportedMediaType(type, accepted);
+    const body = parseBody(await readBody(req), type);
+    const opts: UpdateOptions = {
+      ...writeOpts,
+      subresource: subresource === 'status' ? 'status' : undefined,
+    };
+    const current = store.tryGet(def, version, namespace, name!);
+    if (type === PATCH_TYPES.apply) {
+      // Server-side apply, approximated: create if absent, else a merge patch (no field ownership).
+      const fieldManager = q.get('fieldManager');
+      if (fieldManager === null || fieldManager === '') {
+        throw new ApiError(
+          422,
+          'Invalid',
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
+      }
+      const applied = body as KubeObject;
+      checkKind(route, applied);
+      if (applied.apiVersion === undefined || applied.kind === undefined) {
+        throw badRequest('apiVersion and kind must be set in an apply patch');
+      }
+      if (current === undefined) {
+        if (subresource !== undefined) throw notFound(def, name!);
+        return {
+          code: 201,
+          obj: store.update(def, version, namespace, name!, applied, { ...opts, createIfMissing: true }),
+        };
+      }
+      const merged = mergePatch(current, applied) as KubeObject;
+      return {
+        code: 200,
+        obj: store.update(def, version, namespace, name!, merged, {
+          ...opts,
+          expectedResourceVersion: applied.metadata?.resourceVersion,
+        }),
+      };
+    }
+    if (current === undefined) return { code: 200, obj: store.get(def, version, namespace, name!) };
+    let patched: KubeObject;
+    if (type === PATCH_TYPES.json) patched = jsonPatch(current, body);
+    else if (type === PATCH_TYPES.strategic) patched = strategicMergePatch(current, body) as KubeObject;
+    else patched = mergePatch(current, body) as KubeObject;
+    if (patched === null || typeof patched !== 'object' || Array.isArray(patched))
+      throw badRequest('the patch did not produce an object');
+    patched.metadata ??= {};
+    if (patched.metadata.uid !== undefined && patched.metadata.uid !== current.metadata.uid) {
+      throw conflict(
+        def,
+        name!,
+        `Precondition failed: UID in precondition: ${patched.metadata.uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
+      );
+    }
+    if (deepEqual(patched, current)) return { code: 200, obj: current };
+    return {
+      code: 200,
+      obj: store.update(def, version, namespace, name!, patched, {
+        ...opts,
+        expectedResourceVersion: patched.metadata.resourceVersion,
+      }),
+    };
+  }
+
+  /** The discovery, version and OpenAPI documents; undefined when the path is not one of them. */
+  function discoveryBody(segments: string[]): unknown {
+    const path = segments.join('/');
+    if (path === 'version') return SERVER_VERSION;
+    if (path === 'api') return apiVersions(address);
+    if (path === 'apis') return apiGroupList(registry);
+    if (path === 'openapi/v3') return openApiV3Index(registry);
+    let body: unknown;
+    if (segments[0] === 'api' && segments.length === 2) body = apiResourceList(registry, '', segments[1]!);
+    else if (segments[0] === 'apis' && segments.length === 2) body = apiGroup(registry, segments[1]!);
+    else if (segments[0] === 'apis' && segments.length === 3)
+      body = apiResourceList(registry, segments[1]!, segments[2]!);
+    else if (
+      segments[0] === 'openapi' &&
+      segments[1] === 'v3' &&
+      segments[2] === 'api' &&
+      segments.length === 4
+    ) {
+      body = openApiV3Document(registry, '', segments[3]!);
+    } else if (
+      segments[0] === 'openapi' &&
+      segments[1] === 'v3' &&
+      segments[2] === 'apis' &&
+      segments.length === 5
+    ) {
+      body = openApiV3Document(registry, segments[3]!, segments[4]!);
+    } else return undefined;
+    if (body === undefined) throw pathNotFound();
+    return body;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const segments = url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
+    if (req.method === 'GET') {
+      if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0]!)) {
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('ok');
+        return;
+      }
+      const body = discoveryBody(segments);
+      if (body !== undefined) {
+        sendJson(res, 200, body);
+        return;
+      }
+    }
+    const route = routeResource(registry, segments);
+    if (route === undefined) throw pathNotFound();
+    await handleResource(req, res, route, url.searchParams);
+  }
+
+  const server: Server = createServer((req, res) => {
+    const started = Date.now();
+    res.on('finish', () =>
+      options.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`),
+    );
+    handle(req, res).catch((err: unknown) => {
+      sendError(res, err);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  address = `${urlHost}:${port}`;
+  const url = `http://${address}`;
+
+  return {
+    url,
+    host,
+    port,
+    store: objects,
+    addFault(hook) {
+      faults.add(hook);
+      return () => {
+        faults.delete(hook);
+      };
+    },
+    kubeconfig: (namespace = 'default') => kubeconfigYaml(url, namespace),
+    writeKubeconfig(path, namespace = 'default') {
+      writeFileSync(path, kubeconfigYaml(url, namespace), { mode: 0o600 });
+      return path;
+    },
+    close() {
+      for (const res of [...openWatches]) res.end();
+      openWatches.clear();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
