@@ -25,3 +25,19 @@ export function msg(type: number, body: string, length?: number): Uint8Array {
 export function toHex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
+
+/** An UPDATE from hex parts: withdrawn routes, path attributes, NLRI (lengths computed). */
+export function update(withdrawn: string, attributes: string, nlri: string): Uint8Array {
+  const w = hex(withdrawn);
+  const a = hex(attributes);
+  const n = hex(nlri);
+  const body = new Uint8Array(4 + w.length + a.length + n.length);
+  body[0] = w.length >>> 8;
+  body[1] = w.length & 255;
+  body.set(w, 2);
+  body[2 + w.length] = a.length >>> 8;
+  body[3 + w.length] = a.length & 255;
+  body.set(a, 4 + w.length);
+  body.set(n, 4 + w.length + a.length);
+  return msg(2, toHex(body));
+}

@@ -1,0 +1,383 @@
+/**
+ * The UPDATE packer: routes and withdrawals -> the fewest UPDATE messages that carry them.
+ * Routes with identical attributes (and next hop, family) share messages; each message is packed
+ * with as many NLRI as fit the maximum length. Output is a function of the input only (groups in
+ * order of first appearance, prefixes in input order), so it is deterministic.
+ */
+import { afiOf, writePrefixText } from './address.js';
+import { attributeCode, ByteWriter, writeAttribute } from './attributes-encode.js';
+import { AttributeCode, AttributeFlag, HEADER_LENGTH, MessageType } from './constants.js';
+import { writeHeader } from './header.js';
+import { maxMessageLength, type SessionOptions } from './session.js';
+import type { AsPathSegment, FamilyKey, PathAttribute, Route, RouteKey } from './types.js';
+
+/** What to send: routes to announce and routes to withdraw. */
+export interface UpdateBatch {
+  announce?: readonly Route[];
+  withdraw?: readonly RouteKey[];
+}
+
+/** Octets of one NLRI entry for prefix text (without path id). Throws TypeError when malformed. */
+function prefixWireLength(text: string): number {
+  const slash = text.lastIndexOf('/');
+  let length = 0;
+  if (slash < 0 || slash === text.length - 1) throw new TypeError(`not a prefix: ${JSON.stringify(text)}`);
+  for (let i = slash + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) throw new TypeError(`bad prefix length: ${JSON.stringify(text)}`);
+    length = length * 10 + (c - 48);
+  }
+  if (length > 128) throw new TypeError(`prefix length over 128: ${JSON.stringify(text)}`);
+  return 1 + ((length + 7) >>> 3);
+}
+
+function familyOf(r: RouteKey): { afi: 1 | 2; safi: number; key: FamilyKey } {
+  const own = afiOf(r.prefix);
+  const afi = r.afi ?? own;
+  if (afi !== own) throw new TypeError(`prefix ${r.prefix} is not in AFI ${afi}`);
+  const safi = r.safi ?? 1;
+  return { afi, safi, key: `${afi}/${safi}` };
+}
+
+interface Group {
+  afi: 1 | 2;
+  safi: number;
+  addPath: boolean;
+  /** Encoded attributes before MP_REACH (all of them for IPv4 NLRI). */
+  before: Uint8Array;
+  /** Encoded attributes after MP_REACH (empty for IPv4 NLRI). */
+  after: Uint8Array;
+  /** MP_REACH fixed part (AFI, SAFI, next hop length, next hop, reserved), or undefined for IPv4 NLRI. */
+  mpFixed: Uint8Array | undefined;
+  routes: RouteKey[];
+}
+
+function hasWide(segments: readonly AsPathSegment[]): boolean {
+  return segments.some((s) => s.asns.some((a) => a > 0xffff));
+}
+
+/** The attributes actually sent for a group, sorted by type code. */
+function prepareAttributes(
+  attrs: readonly PathAttribute[],
+  ipv4NextHop: string | undefined,
+  options: SessionOptions,
+): PathAttribute[] {
+  const out: PathAttribute[] = [];
+  for (const a of attrs) {
+    if (a.type === 'mp-reach' || a.type === 'mp-unreach') {
+      throw new TypeError(
+        'route attributes must not contain MP_REACH_NLRI/MP_UNREACH_NLRI (encodeUpdates builds them)',
+      );
+    }
+    if (a.type === 'next-hop' && ipv4NextHop !== undefined) continue;
+    if ((a.type === 'as4-path' || a.type === 'as4-aggregator') && options.fourOctetAs) continue; // RFC 6793 §4.1
+    if (a.type === 'unknown' && a.flags & AttributeFlag.OPTIONAL && a.flags & AttributeFlag.TRANSITIVE) {
+      out.push({ ...a, flags: a.flags | AttributeFlag.PARTIAL }); // passed on unrecognized (RFC 4271 §5)
+      continue;
+    }
+    out.push(a);
+  }
+  if (ipv4NextHop !== undefined) out.push({ type: 'next-hop', nextHop: ipv4NextHop });
+  if (!options.fourOctetAs) {
+    // RFC 6793 §4.2.2: a 2-octet session carries AS_TRANS in AS_PATH/AGGREGATOR and the real ASNs in AS4_*.
+    const asPath = out.find((a) => a.type === 'as-path');
+    if (asPath?.type === 'as-path' && hasWide(asPath.segments) && !out.some((a) => a.type === 'as4-path')) {
+      const segments = asPath.segments.filter((s) => s.type === 'sequence' || s.type === 'set');
+      if (segments.length > 0) out.push({ type: 'as4-path', segments });
+    }
+    const agg = out.find((a) => a.type === 'aggregator');
+    if (agg?.type === 'aggregator' && agg.asn > 0xffff && !out.some((a) => a.type === 'as4-aggregator')) {
+      out.push({ type: 'as4-aggregator', asn: agg.asn, address: agg.address });
+    }
+  }
+  return out
+    .map((a, i) => ({ a, i, code: attributeCode(a) }))
+    .sort((x, y) => x.code - y.code || x.i - y.i)
+    .map((x) => x.a);
+}
+
+function encodeList(attrs: readonly PathAttribute[], options: SessionOptions): Uint8Array {
+  const w = new ByteWriter(128);
+  for (const a of attrs) writeAttribute(w, a, options);
+  return w.result();
+}
+
+function mpFixedPart(afi: number, safi: number, nextHop: string, linkLocal: string | undefined): Uint8Array {
+  const w = new ByteWriter(40);
+  w.u16(afi);
+  w.u8(safi);
+  const v6 = nextHop.includes(':');
+  if (!v6 && linkLocal !== undefined)
+    throw new TypeError('a link-local next hop needs an IPv6 global next hop');
+  w.u8(v6 ? (linkLocal === undefined ? 16 : 32) : 4);
+  if (v6) w.ipv6(nextHop);
+  else w.ipv4(nextHop);
+  if (linkLocal !== undefined) w.ipv6(linkLocal);
+  w.u8(0);
+  return w.result();
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 4096)));
+  }
+  return s;
+}
+
+/**
+ * Encodes routes to announce and withdraw into UPDATE messages (each a new Uint8Array).
+ *
+ * - Withdrawals come first: IPv4 unicast in the Withdrawn Routes field, other families in
+ *   MP_UNREACH_NLRI; then announcements grouped by identical attributes, next hop and family.
+ * - Attributes are sorted by type code; NEXT_HOP comes from `route.nextHop` for IPv4 unicast with
+ *   an IPv4 next hop, and MP_REACH_NLRI carries every other family (and RFC 8950 IPv6 next hops).
+ * - On a 2-octet AS session ASNs over 65535 become AS_TRANS with AS4_PATH/AS4_AGGREGATOR added;
+ *   on a 4-octet session AS4_* attributes are dropped (RFC 6793). Unrecognized optional transitive
+ *   attributes are passed on with the Partial bit set.
+ * - Path ids are written (0 when missing) exactly in the families of `options.addPathSend`.
+ *
+ * Throws TypeError for malformed routes and RangeError when the attributes alone do not fit.
+ */
+export function encodeUpdates(
+  batch: UpdateBatch,
+  options: SessionOptions,
+  maxLength: number = maxMessageLength(options),
+): Uint8Array[] {
+  if (maxLength < 64 || maxLength > maxMessageLength(options)) {
+    throw new RangeError(`maxLength ${maxLength} must be 64..${maxMessageLength(options)}`);
+  }
+  const buf = new Uint8Array(maxLength);
+  const out: Uint8Array[] = [];
+
+  // Withdrawals, grouped by family in order of first appearance.
+  const withdrawals = new Map<FamilyKey, { afi: 1 | 2; safi: number; routes: RouteKey[] }>();
+  for (const r of batch.withdraw ?? []) {
+    const f = familyOf(r);
+    let g = withdrawals.get(f.key);
+    if (g === undefined) {
+      g = { afi: f.afi, safi: f.safi, routes: [] };
+      withdrawals.set(f.key, g);
+    }
+    g.routes.push(r);
+  }
+  for (const [key, g] of withdrawals) {
+    const addPath = options.addPathSend.has(key);
+    if (key === '1/1') {
+      packMessages(buf, out, g.routes, addPath, {
+        before: new Uint8Array(0),
+        after: new Uint8Array(0),
+        mpFixed: undefined,
+        withdrawn: true,
+        mpCode: 0,
+      });
+    } else {
+      const fixed = Uint8Array.of(0, g.afi, g.safi);
+      packMessages(buf, out, g.routes, addPath, {
+        before: new Uint8Array(0),
+        after: new Uint8Array(0),
+        mpFixed: fixed,
+        withdrawn: false,
+        mpCode: AttributeCode.MP_UNREACH_NLRI,
+      });
+    }
+  }
+
+  // Announcements, grouped by attributes + next hop + family.
+  const groups = new Map<string, Group>();
+  const attrKeys = new Map<readonly PathAttribute[], string>();
+  let lastAttrs: readonly PathAttribute[] | undefined;
+  let lastNextHop: string | undefined;
+  let lastLinkLocal: string | undefined;
+  let lastAfi: number | undefined;
+  let lastSafi: number | undefined;
+  let lastGroup: Group | undefined;
+  for (const r of batch.announce ?? []) {
+    const own = afiOf(r.prefix);
+    const afi = r.afi ?? own;
+    if (afi !== own) throw new TypeError(`prefix ${r.prefix} is not in AFI ${afi}`);
+    const safi = r.safi ?? 1;
+    if (
+      lastGroup !== undefined &&
+      r.attributes === lastAttrs &&
+      r.nextHop === lastNextHop &&
+      r.linkLocalNextHop === lastLinkLocal &&
+      afi === lastAfi &&
+      safi === lastSafi
+    ) {
+      lastGroup.routes.push(r);
+      continue;
+    }
+    const f = familyOf(r);
+    let attrKey = attrKeys.get(r.attributes);
+    if (attrKey === undefined) {
+      attrKey = latin1(encodeList(r.attributes, options));
+      attrKeys.set(r.attributes, attrKey);
+    }
+    const groupKey = `${f.key}|${r.nextHop ?? ''}|${r.linkLocalNextHop ?? ''}|${attrKey}`;
+    let g = groups.get(groupKey);
+    if (g === undefined) {
+      g = makeGroup(r, f.afi, f.safi, f.key, options);
+      groups.set(groupKey, g);
+    }
+    g.routes.push(r);
+    lastAttrs = r.attributes;
+    lastNextHop = r.nextHop;
+    lastLinkLocal = r.linkLocalNextHop;
+    lastAfi = afi;
+    lastSafi = safi;
+    lastGroup = g;
+  }
+  for (const g of groups.values()) {
+    packMessages(buf, out, g.routes, g.addPath, {
+      before: g.before,
+      after: g.after,
+      mpFixed: g.mpFixed,
+      withdrawn: false,
+      mpCode: AttributeCode.MP_REACH_NLRI,
+    });
+  }
+  return out;
+}
+
+function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: SessionOptions): Group {
+  const plainIpv4 = afi === 1 && safi === 1 && (r.nextHop === undefined || !r.nextHop.includes(':'));
+  const addPath = options.addPathSend.has(key);
+  if (plainIpv4) {
+    if (r.linkLocalNextHop !== undefined) throw new TypeError('a link-local next hop needs an IPv6 next hop');
+    const attrs = prepareAttributes(r.attributes, r.nextHop, options);
+    if (!attrs.some((a) => a.type === 'next-hop')) {
+      throw new TypeError(`route ${r.prefix} has no next hop (set route.nextHop or a next-hop attribute)`);
+    }
+    return {
+      afi,
+      safi,
+      addPath,
+      before: encodeList(attrs, options),
+      after: new Uint8Array(0),
+      mpFixed: undefined,
+      routes: [],
+    };
+  }
+  if (r.nextHop === undefined) throw new TypeError(`route ${r.prefix} needs route.nextHop for MP_REACH_NLRI`);
+  const attrs = prepareAttributes(
+    r.attributes.filter((a) => a.type !== 'next-hop'),
+    undefined,
+    options,
+  );
+  const before = attrs.filter((a) => attributeCode(a) < AttributeCode.MP_REACH_NLRI);
+  const after = attrs.filter((a) => attributeCode(a) > AttributeCode.MP_REACH_NLRI);
+  return {
+    afi,
+    safi,
+    addPath,
+    before: encodeList(before, options),
+    after: encodeList(after, options),
+    mpFixed: mpFixedPart(afi, safi, r.nextHop, r.linkLocalNextHop),
+    routes: [],
+  };
+}
+
+interface PackLayout {
+  before: Uint8Array;
+  after: Uint8Array;
+  /** MP attribute fixed part; undefined = prefixes go in the Withdrawn Routes or NLRI field. */
+  mpFixed: Uint8Array | undefined;
+  /** For IPv4 without MP: prefixes go to the Withdrawn Routes field. */
+  withdrawn: boolean;
+  mpCode: number;
+}
+
+/** Writes as many messages as needed to carry `routes` with the given layout. */
+function packMessages(
+  buf: Uint8Array,
+  out: Uint8Array[],
+  routes: readonly RouteKey[],
+  addPath: boolean,
+  layout: PackLayout,
+): void {
+  const max = buf.length;
+  const { before, after, mpFixed } = layout;
+  const idSize = addPath ? 4 : 0;
+  // Fixed overhead: header, withdrawn length, attribute length, attributes, MP header (4 max).
+  const overhead = HEADER_LENGTH + 4 + before.length + after.length + (mpFixed ? 4 + mpFixed.length : 0);
+  const capacity = max - overhead;
+  if (capacity < idSize + 17) {
+    throw new RangeError(`attributes take ${overhead} octets; no room for NLRI in ${max}-octet messages`);
+  }
+  let i = 0;
+  while (i < routes.length) {
+    // Count what fits.
+    let used = 0;
+    let j = i;
+    while (j < routes.length) {
+      const size = idSize + prefixWireLength(routes[j]!.prefix);
+      if (used + size > capacity) break;
+      used += size;
+      j++;
+    }
+    let p = HEADER_LENGTH;
+    if (mpFixed === undefined && layout.withdrawn) {
+      buf[p++] = used >>> 8;
+      buf[p++] = used & 255;
+      p = writeNlriRun(buf, p, routes, i, j, addPath);
+      buf[p++] = 0;
+      buf[p++] = 0;
+    } else if (mpFixed === undefined) {
+      buf[p++] = 0;
+      buf[p++] = 0;
+      buf[p++] = before.length >>> 8;
+      buf[p++] = before.length & 255;
+      buf.set(before, p);
+      p += before.length;
+      p = writeNlriRun(buf, p, routes, i, j, addPath);
+    } else {
+      const value = mpFixed.length + used;
+      const ext = value > 255;
+      const attrTotal = before.length + after.length + (ext ? 4 : 3) + value;
+      buf[p++] = 0;
+      buf[p++] = 0;
+      buf[p++] = attrTotal >>> 8;
+      buf[p++] = attrTotal & 255;
+      buf.set(before, p);
+      p += before.length;
+      buf[p++] = AttributeFlag.OPTIONAL | (ext ? AttributeFlag.EXTENDED_LENGTH : 0);
+      buf[p++] = layout.mpCode;
+      if (ext) buf[p++] = value >>> 8;
+      buf[p++] = value & 255;
+      buf.set(mpFixed, p);
+      p += mpFixed.length;
+      p = writeNlriRun(buf, p, routes, i, j, addPath);
+      buf.set(after, p);
+      p += after.length;
+    }
+    writeHeader(buf, 0, p, MessageType.UPDATE);
+    out.push(buf.slice(0, p));
+    i = j;
+  }
+}
+
+function writeNlriRun(
+  buf: Uint8Array,
+  p: number,
+  routes: readonly RouteKey[],
+  from: number,
+  to: number,
+  addPath: boolean,
+): number {
+  for (let k = from; k < to; k++) {
+    const r = routes[k]!;
+    if (addPath) {
+      const id = r.pathId ?? 0;
+      if (!(id >= 0 && id <= 0xffffffff && Number.isInteger(id)))
+        throw new RangeError(`path id ${id} is not a uint32`);
+      buf[p] = id >>> 24;
+      buf[p + 1] = (id >>> 16) & 255;
+      buf[p + 2] = (id >>> 8) & 255;
+      buf[p + 3] = id & 255;
+      p += 4;
+    }
+    p = writePrefixText(r.prefix, buf, p);
+  }
+  return p;
+}
