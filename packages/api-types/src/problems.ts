@@ -182,8 +182,13 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], object?: s
       out.push(p);
     }
   }
+  // After "expected a list, got a string", checks of the same value (its length...) say nothing new.
+  const wrongType = new Set(
+    issues.filter((i) => i.code === 'invalid_type').map((i) => formatPath(pathOf(i))),
+  );
   for (const issue of issues) {
     if (consumed.has(issue) || issue.code === 'unrecognized_keys') continue;
+    if (issue.code !== 'invalid_type' && wrongType.has(formatPath(pathOf(issue)))) continue;
     const path = pathOf(issue);
     const input = (issue as { input?: unknown }).input;
     switch (issue.code) {

@@ -1,0 +1,88 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadAdvertiserConfig, parseAdvertiserConfigText } from './advertiser-config-file.js';
+import { formatProblem } from './problems.js';
+import { resolveTimers } from './timers.js';
+
+const dir = new URL('../test/fixtures/advertiser/', import.meta.url).pathname;
+const example = new URL('../../../examples/bgpadvertiser.conf', import.meta.url).pathname;
+
+/** Each bad advertiser config and the one line `bgpadvertiser` prints for it. */
+const BAD_CONFIGS: Record<string, string> = {
+  'duplicate-peer.conf': '6:11: peers[1].peerIP: duplicate peer IP 21.0.101.80 (already at peers[0])',
+  'empty.conf': '1:1: the file is empty; expected localIP, localASN and peers',
+  'ibgp.conf':
+    '5:12: peers[0].peerASN: peerASN 4273481990 equals localASN 4273481990: bgplb peers over eBGP only, iBGP is not supported',
+  'ipv6-peer.conf':
+    '4:11: peers[0].peerIP: IPv6 address 2001:db8::80 is not supported yet (bgplb peers and announces over IPv4 only)',
+  'keepalive-not-below-hold.conf':
+    '7:18: peers[0].keepaliveTime: keepaliveTime 10 must be less than holdTime 9 (a third of it, 3, is recommended)',
+  'no-peers.conf': '3:8: peers: needs at least 1 entry',
+  'not-a-mapping.conf': '1:1: expected a mapping with localIP, localASN and peers',
+  'peer-is-local.conf': '4:11: peers[0].peerIP: peerIP 21.0.101.64 is localIP itself',
+  'string-asn.conf': '2:11: localASN: expected a number, got the string "four"',
+  'two-documents.conf': '6:1: expected a single YAML document; the config holds one mapping',
+  'unknown-field.conf': '5:3: peers[0].peerAS: unknown field "peerAS" (did you mean "peerASN"?)',
+  'yaml-error.conf':
+    '5:4: YAML syntax error: "peerASN:" is indented under "peerIP: 21.0.101.80", which already has a value; is a parent key missing above line 5, or is it indented too far?',
+};
+
+describe('loadAdvertiserConfig', () => {
+  it('loads the example of the spec', async () => {
+    const result = await loadAdvertiserConfig(example);
+    expect(result).toEqual({
+      ok: true,
+      file: example,
+      problems: [],
+      config: {
+        localIP: '21.0.101.64',
+        localASN: 4273481990,
+        peers: [{ peerIP: '21.0.101.80', peerASN: 4273481989 }],
+      },
+    });
+  });
+
+  it('covers every fixture', () => {
+    const files = readdirSync(dir).filter((f) => f !== 'keepalive-over-third.conf');
+    expect(files.sort()).toEqual(Object.keys(BAD_CONFIGS).sort());
+  });
+
+  it.each(Object.entries(BAD_CONFIGS))('%s gives exactly: %s', async (name, expected) => {
+    const result = await loadAdvertiserConfig(dir + name);
+    expect(result.ok).toBe(false);
+    expect(result.problems.map(formatProblem)).toEqual([`${dir}${name}:${expected}`]);
+  });
+
+  it('accepts a keepalive above a third of the hold time with a warning', async () => {
+    const result = await loadAdvertiserConfig(`${dir}keepalive-over-third.conf`);
+    expect(result.ok).toBe(true);
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${dir}keepalive-over-third.conf:4:16: warning: keepaliveTime: keepaliveTime 4 is more than a third of holdTime 9: a single lost keepalive can expire the session`,
+    ]);
+    if (result.ok) {
+      expect(resolveTimers(result.config, result.config.peers[0])).toEqual({
+        holdTime: 9,
+        keepaliveTime: 4,
+        connectRetryTime: 120,
+      });
+    }
+  });
+
+  it('reports an unreadable file as readError without problems', async () => {
+    const result = await loadAdvertiserConfig(`${dir}missing.conf`);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([]);
+    expect(!result.ok && result.readError).toMatch(/^cannot read .*missing\.conf: ENOENT/);
+  });
+
+  it('parses text with per-peer timers', () => {
+    const text =
+      'localIP: 10.0.0.1\nlocalASN: 65001\nholdTime: 30\npeers:\n- {peerIP: 10.0.0.2, peerASN: 65002, holdTime: 9}\n';
+    const result = parseAdvertiserConfigText(text, 'a.conf');
+    expect(result.ok && resolveTimers(result.config, result.config.peers[0])).toEqual({
+      holdTime: 9,
+      keepaliveTime: 3,
+      connectRetryTime: 120,
+    });
+  });
+});
