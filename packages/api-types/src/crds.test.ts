@@ -43,4 +43,11 @@ describe('generated CRDs', () => {
     );
     expect(columns?.at(-1)?.type).toBe('date');
   });
+
+  it('lets the node agent select its sessions by spec.nodeName', () => {
+    const crd = loadCrds().find(
+      (c) => (c as { metadata: { name: string } }).metadata.name === 'bgpsessions.networking.gke.io',
+    ) as { spec: { versions: Array<{ selectableFields: unknown }> } };
+    expect(crd.spec.versions[0]?.selectableFields).toEqual([{ jsonPath: '.spec.nodeName' }]);
+  });
 });

@@ -56,6 +56,14 @@ export const PRINTER_COLUMNS: Partial<Record<KnownKind, PrinterColumn[]>> = {
   ],
 };
 
+/**
+ * Fields usable in `fieldSelector` (CRD `selectableFields`, Kubernetes >= 1.31): the node agent
+ * watches only its own sessions with `fieldSelector=spec.nodeName=<node>`.
+ */
+export const SELECTABLE_FIELDS: Partial<Record<KnownKind, string[]>> = {
+  BGPSession: ['.spec.nodeName'],
+};
+
 /** The structural OpenAPI v3 schema of one kind, as placed in its CRD. */
 export function openApiSchema(kind: KnownKind): JsonSchema {
   const json = z.toJSONSchema(SCHEMAS[kind], {
@@ -98,6 +106,8 @@ export function buildCrd(kind: KnownKind): JsonSchema {
   };
   const columns = PRINTER_COLUMNS[kind];
   if (columns !== undefined) version.additionalPrinterColumns = columns;
+  const selectable = SELECTABLE_FIELDS[kind];
+  if (selectable !== undefined) version.selectableFields = selectable.map((jsonPath) => ({ jsonPath }));
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -25,9 +25,12 @@ export const BGPSessionSpec = z.strictObject({
 });
 export type BGPSessionSpec = z.infer<typeof BGPSessionSpec>;
 
-/** The last NOTIFICATION sent or received on a session. */
+/**
+ * The last error of a session: a NOTIFICATION sent or received (`code` 1..6 per RFC 4271 §4.5), or a
+ * local refusal before any BGP message (`code: 0`, `subcode: 0`, e.g. "floating IP not held here").
+ */
 export const BGPSessionError = z.strictObject({
-  /** NOTIFICATION error code (RFC 4271 §4.5), 1..255. */
+  /** NOTIFICATION error code (RFC 4271 §4.5); 0 = refused locally, no NOTIFICATION. */
   code: z.number().int().min(0).max(255),
   /** Error subcode, 0 when unspecific. */
   subcode: z.number().int().min(0).max(255),
