@@ -1,0 +1,199 @@
+/**
+ * `bgpadvertiser agent`: the node agent. Wires the Kubernetes watches, the speaker, the address
+ * manager and the status reporter to the NodeAgent core, serves health and metrics, and stops on
+ * SIGTERM/SIGINT.
+ */
+import { RESOURCES } from '@bgplb/api-types';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  createLogger,
+  createRegistry,
+  type HealthServer,
+  type Logger,
+  logSpeakerEvent,
+  registerSpeakerMetrics,
+  startHealthServer,
+} from '../shared/index.js';
+import type { AgentSpeaker } from './agent-speaker.js';
+import { IpAddressManager } from './ip-commands.js';
+import { KubeStatusWriter, loadKubeConfig, WatchedCollection } from './kube.js';
+import { AgentMetrics } from './metrics.js';
+import { NodeAgent } from './node-agent.js';
+import { AGENT_USAGE, type AgentOptions, AgentUsageError, parseAgentArgs } from './options.js';
+import { StatusReporter } from './status-reporter.js';
+
+export { NodeAgent, type ShutdownMode } from './node-agent.js';
+export { AGENT_USAGE, type AgentOptions, parseAgentArgs } from './options.js';
+
+/** Creates the BGP speaker (the real @bgplb/bgp-fsm one unless a test injects another). */
+export type SpeakerFactory = (log: Logger) => Promise<AgentSpeaker>;
+
+async function defaultSpeaker(): Promise<AgentSpeaker> {
+  const fsm = (await import('@bgplb/bgp-fsm')) as unknown as {
+    BgpSpeaker?: new (options?: Record<string, unknown>) => AgentSpeaker;
+  };
+  if (typeof fsm.BgpSpeaker !== 'function') {
+    throw new Error('@bgplb/bgp-fsm in this build has no BgpSpeaker');
+  }
+  return new fsm.BgpSpeaker();
+}
+
+export interface RunAgentDeps {
+  speaker?: SpeakerFactory;
+  /** Resolves to stop the agent (instead of SIGTERM/SIGINT). */
+  stopSignal?: Promise<'SIGTERM' | 'SIGINT'>;
+  kubeConfig?: KubeConfig;
+  out?: (text: string) => void;
+}
+
+function waitForSignal(): Promise<'SIGTERM' | 'SIGINT'> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
+/** Entry point of `bgpadvertiser agent ARGS`; resolves with the exit code. */
+export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise<number> {
+  const out = deps.out ?? ((t: string) => process.stderr.write(t));
+  let options: AgentOptions;
+  try {
+    const parsed = parseAgentArgs(argv);
+    if (parsed === 'help') {
+      (deps.out ?? ((t: string) => process.stdout.write(t)))(AGENT_USAGE);
+      return 0;
+    }
+    options = parsed;
+  } catch (err) {
+    if (err instanceof AgentUsageError) {
+      out(`bgpadvertiser agent: ${err.message}\n\n${AGENT_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger({
+    level: options.logLevel,
+    format: options.logFormat,
+    base: { node: options.nodeName },
+  });
+  log.info(
+    { node: options.nodeName, clusterNamespace: options.clusterNamespace, bgpPort: options.bgpPort },
+    'bgpadvertiser agent starting',
+  );
+
+  let kc: KubeConfig;
+  try {
+    kc = deps.kubeConfig ?? loadKubeConfig(options.kubeconfig);
+  } catch (err) {
+    log.fatal({ err }, `cannot load the Kubernetes configuration: ${(err as Error).message}`);
+    return 1;
+  }
+  let speaker: AgentSpeaker;
+  try {
+    speaker = await (deps.speaker ?? defaultSpeaker)(log);
+  } catch (err) {
+    log.fatal({ err }, `cannot create the BGP speaker: ${(err as Error).message}`);
+    return 1;
+  }
+  speaker.on('event', (e) => logSpeakerEvent(log, e));
+
+  const registry = createRegistry();
+  registerSpeakerMetrics(registry, () => speaker.peers());
+  const metrics = new AgentMetrics(registry);
+  const reporter = new StatusReporter({
+    writer: new KubeStatusWriter(kc, options.statusNamespace),
+    heartbeatMs: options.heartbeatMs,
+    onWrite: (name, result, error) => {
+      metrics.statusWrites.inc({ result });
+      if (result === 'error') log.warn({ session: name }, `${error?.message}; retrying with backoff`);
+      else if (result === 'gone')
+        log.info({ session: name }, `BGPSession ${name} is gone; no more status reports`);
+    },
+  });
+  const agent = new NodeAgent({
+    node: options.nodeName,
+    speaker,
+    addresses: new IpAddressManager({ arpCount: options.arpCount }),
+    reporter,
+    logger: log,
+    metrics,
+    interfaceOverride: options.interface,
+    bgpPort: options.bgpPort,
+    gracefulRestartTime: options.gracefulRestartTime,
+    defaultConnectRetryTime: options.connectRetryTime,
+  });
+
+  let health: HealthServer;
+  try {
+    health = await startHealthServer({
+      address: options.healthAddr,
+      logger: log,
+      registry,
+      readiness: () => agent.readiness(),
+    });
+  } catch (err) {
+    log.fatal({ err }, (err as Error).message);
+    await speaker.shutdown({ message: 'agent failed to start' });
+    return 1;
+  }
+
+  const ns = options.statusNamespace;
+  const watches = {
+    own: new WatchedCollection(
+      kc,
+      {
+        what: `BGPSessions of node ${options.nodeName}`,
+        plural: RESOURCES.BGPSession.plural,
+        namespace: ns,
+        fieldSelector: `spec.nodeName=${options.nodeName}`,
+      },
+      log,
+    ),
+    cluster: new WatchedCollection(
+      kc,
+      {
+        what: 'BGPSessions (all nodes, for next-hop ranking)',
+        plural: RESOURCES.BGPSession.plural,
+        namespace: ns,
+      },
+      log,
+    ),
+    routes: new WatchedCollection(
+      kc,
+      { what: 'BGPAdvertisedRoutes', plural: RESOURCES.BGPAdvertisedRoute.plural, namespace: ns },
+      log,
+    ),
+    gatewayGroups: new WatchedCollection(
+      kc,
+      {
+        what: 'NetworkGatewayGroup default',
+        plural: RESOURCES.NetworkGatewayGroup.plural,
+        namespace: options.clusterNamespace,
+        fieldSelector: 'metadata.name=default',
+      },
+      log,
+    ),
+    peers: new WatchedCollection(
+      kc,
+      { what: 'BGPPeers', plural: RESOURCES.BGPPeer.plural, namespace: options.clusterNamespace },
+      log,
+    ),
+  };
+  watches.own.onChange((items) => agent.setOwnSessions(items));
+  watches.cluster.onChange((items) => agent.setClusterSessions(items));
+  watches.routes.onChange((items) => agent.setRoutes(items));
+  watches.peers.onChange((items) => agent.setPeers(items));
+  watches.gatewayGroups.onChange((items) =>
+    agent.setGatewayGroup(items.find((o) => o.metadata?.name === 'default')),
+  );
+  for (const w of Object.values(watches)) w.start();
+  void Promise.all(Object.values(watches).map((w) => w.synced)).then(() => agent.markSynced());
+
+  const signal = await (deps.stopSignal ?? waitForSignal());
+  log.info({ signal, mode: options.onExit }, `received ${signal}, stopping (${options.onExit})`);
+  await Promise.all(Object.values(watches).map((w) => w.stop()));
+  await agent.shutdown(options.onExit);
+  await health.close();
+  log.info('bgpadvertiser agent stopped');
+  return 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * Node-agent metrics, on top of the shared per-session BGP metrics (bgplb_bgp_session_state, ...):
+ *
+ * - `bgplb_agent_floating_ip_held{ip}` 1 for every floating IP on this node's interfaces
+ * - `bgplb_agent_floating_ip_changes_total{action}` addresses added / removed
+ * - `bgplb_agent_sessions{status}` service sessions running / refused
+ * - `bgplb_agent_routes` prefixes the agent announces (from BGPAdvertisedRoutes)
+ * - `bgplb_agent_route_update_seconds` histogram: a BGPAdvertisedRoute change seen by the agent ->
+ *   the first UPDATE carrying it sent on a session
+ * - `bgplb_agent_status_writes_total{result}` BGPSession.status writes (ok, error, gone)
+ * - `bgplb_agent_reconcile_errors_total` reconcile rounds that hit an error (retried)
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export class AgentMetrics {
+  readonly floatingIPHeld: Gauge<'ip'>;
+  readonly floatingIPChanges: Counter<'action'>;
+  readonly sessions: Gauge<'status'>;
+  readonly routes: Gauge;
+  readonly routeUpdateSeconds: Histogram;
+  readonly statusWrites: Counter<'result'>;
+  readonly reconcileErrors: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.floatingIPHeld = new Gauge({
+      name: 'bgplb_agent_floating_ip_held',
+      help: '1 for each floating IP this node holds on an interface',
+      labelNames: ['ip'],
+      registers,
+    });
+    this.floatingIPChanges = new Counter({
+      name: 'bgplb_agent_floating_ip_changes_total',
+      help: 'Floating IP addresses added to or removed from interfaces',
+      labelNames: ['action'],
+      registers,
+    });
+    this.sessions = new Gauge({
+      name: 'bgplb_agent_sessions',
+      help: 'BGPSessions of this node: running, or refused (see their status.lastError)',
+      labelNames: ['status'],
+      registers,
+    });
+    this.routes = new Gauge({
+      name: 'bgplb_agent_routes',
+      help: 'Prefixes announced from BGPAdvertisedRoutes',
+      registers,
+    });
+    this.routeUpdateSeconds = new Histogram({
+      name: 'bgplb_agent_route_update_seconds',
+      help: 'Time from a BGPAdvertisedRoute change seen by the agent to the first UPDATE sent with it',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.statusWrites = new Counter({
+      name: 'bgplb_agent_status_writes_total',
+      help: 'BGPSession status writes by result (ok, error = retried, gone = object deleted)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: 'bgplb_agent_reconcile_errors_total',
+      help: 'Reconcile rounds that failed (they are retried)',
+      registers,
+    });
+  }
+
+  setHeld(ips: readonly string[]): void {
+    this.floatingIPHeld.reset();
+    for (const ip of ips) this.floatingIPHeld.set({ ip }, 1);
+  }
+}

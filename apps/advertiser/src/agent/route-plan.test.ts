@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
+
+function route(name: string, prefix: string, nextHops: string[], metric?: number): unknown {
+  return {
+    apiVersion: 'networking.gke.io/v1',
+    kind: 'BGPAdvertisedRoute',
+    metadata: { name, namespace: 'kube-system' },
+    spec: {
+      prefix,
+      nextHops,
+      ...(metric !== undefined ? { metric } : {}),
+      service: { namespace: 'default', name },
+    },
+  };
+}
+
+describe('planRoutes', () => {
+  it('turns every next hop into a path with the metric as MED, sorted by address', () => {
+    const plan = planRoutes([
+      route('default-default-web', '10.0.0.8/32', ['10.0.1.12', '10.0.1.10', '10.0.1.9'], 20),
+    ]);
+    expect(plan.paths.get('10.0.0.8/32')).toEqual([
+      { nextHop: '10.0.1.9', med: 20 },
+      { nextHop: '10.0.1.10', med: 20 },
+      { nextHop: '10.0.1.12', med: 20 },
+    ]);
+    expect(plan.problems).toEqual([]);
+  });
+
+  it('defaults the metric to 0 and keeps a route without next hops (to withdraw it)', () => {
+    const plan = planRoutes([route('a', '10.0.0.1/32', ['10.0.1.10']), route('b', '10.0.0.2/32', [])]);
+    expect(plan.paths.get('10.0.0.1/32')).toEqual([{ nextHop: '10.0.1.10', med: 0 }]);
+    expect(plan.paths.get('10.0.0.2/32')).toEqual([]);
+  });
+
+  it('skips invalid objects with the reason and merges duplicates of one prefix', () => {
+    const plan = planRoutes([
+      route('bad', '10.0.0.300/32', ['10.0.1.10']),
+      route('one', '10.0.0.1/32', ['10.0.1.10'], 5),
+      route('two', '10.0.0.1/32', ['10.0.1.10', '10.0.1.11'], 3),
+      null,
+    ]);
+    expect(plan.paths.get('10.0.0.1/32')).toEqual([
+      { nextHop: '10.0.1.10', med: 3 },
+      { nextHop: '10.0.1.11', med: 3 },
+    ]);
+    expect(plan.sources.get('10.0.0.1/32')).toEqual(['one', 'two']);
+    expect(plan.problems.map((p) => p.name)).toEqual(['bad', 'two', '<unnamed>']);
+    expect(plan.problems[0]?.message).toMatch(/spec\.prefix/);
+    expect(plan.problems[1]?.message).toBe(
+      'prefix 10.0.0.1/32 is also announced by BGPAdvertisedRoute one; next hops are merged',
+    );
+  });
+});
+
+describe('diffRoutes', () => {
+  const paths = [{ nextHop: '10.0.1.10', med: 0 }];
+  it('sets new and changed prefixes, withdraws removed and emptied ones, leaves the rest', () => {
+    const applied = new Map([
+      ['10.0.0.1/32', pathsFingerprint(paths)],
+      ['10.0.0.2/32', 'old'],
+      ['10.0.0.3/32', 'x'],
+      ['10.0.0.4/32', 'y'],
+    ]);
+    const desired = new Map([
+      ['10.0.0.1/32', paths],
+      ['10.0.0.2/32', paths],
+      ['10.0.0.4/32', []],
+      ['10.0.0.5/32', paths],
+      ['10.0.0.6/32', []],
+    ]);
+    const diff = diffRoutes(applied, desired);
+    expect(diff.set.map((s) => s.prefix)).toEqual(['10.0.0.2/32', '10.0.0.5/32']);
+    expect(diff.withdraw).toEqual(['10.0.0.3/32', '10.0.0.4/32']);
+  });
+
+  it('re-sends forced prefixes even when unchanged', () => {
+    const applied = new Map([['10.0.0.1/32', pathsFingerprint(paths)]]);
+    const diff = diffRoutes(applied, new Map([['10.0.0.1/32', paths]]), new Set(['10.0.0.1/32']));
+    expect(diff.set.map((s) => s.prefix)).toEqual(['10.0.0.1/32']);
+  });
+});
