@@ -1,0 +1,452 @@
+/**
+ * The controller: informers feed a snapshot, the leader reconciles it (desiredState -> plan ->
+ * writes), events and metrics explain what happened. One reconcile key covers the whole cluster
+ * namespace because every decision depends on all of it (pools, floating IPs, peers); bursts of
+ * changes are coalesced into one reconcile by the work queue.
+ */
+import { CLUSTER_GROUP, GROUP, STATUS_NAMESPACE, VERSION } from '@bgplb/api-types';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type ApplyResult, applyWrites } from './apply.js';
+import type { ConfigObjects } from './config.js';
+import { type Desired, type DesiredStateOptions, desiredState } from './desired-state.js';
+import { EventRecorder } from './events.js';
+import { type ChangeType, type RunningInformer, startInformer } from './informers.js';
+import { KubeClient, paths } from './kube-client.js';
+import { LeaderElector } from './leader-election.js';
+import { ControllerMetrics } from './metrics.js';
+import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
+import { type Plan, planWrites } from './plan.js';
+import type {
+  EventSpec,
+  KubeObject,
+  NodeObject,
+  RouteObject,
+  ServiceObject,
+  SessionObject,
+} from './types.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface LeaderElectionConfig {
+  enabled: boolean;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+export interface ControllerConfig {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  clusterNamespace: string;
+  /** Namespace of BGPSession/BGPAdvertisedRoute (default kube-system). */
+  statusNamespace?: string;
+  graceSeconds: number;
+  nodePrefixLength?: number;
+  loadBalancerClass?: string;
+  ingressService?: string | undefined;
+  /** Full reconcile at this interval even without changes (default 300 s). */
+  resyncSeconds?: number;
+  /** Coalescing window for bursts of changes (default 5 ms). */
+  debounceMs?: number;
+  leaderElection: LeaderElectionConfig;
+  metrics?: ControllerMetrics;
+  /** Called when leadership is lost after having been held (the CLI exits then, like client-go). */
+  onLostLeadership?: () => void;
+  /** Parallel writes per phase (default 16). */
+  writeConcurrency?: number;
+}
+
+export const DEFAULT_LOAD_BALANCER_CLASS = 'networking.gke.io/bgplb';
+const KEY = 'reconcile';
+
+export interface ReconcileResult {
+  skipped?: 'not-leader' | 'not-synced';
+  desired?: Desired;
+  plan?: Plan;
+  applied?: ApplyResult;
+  durationMs: number;
+}
+
+type Overlay = { object: KubeObject | 'deleted'; at: number };
+
+function rvNumber(rv: string | undefined): bigint | undefined {
+  return rv !== undefined && /^\d+$/.test(rv) ? BigInt(rv) : undefined;
+}
+
+/** What of a Node matters to the controller (heartbeat-only status updates are ignored). */
+function nodeSignature(n: NodeObject): string {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  return JSON.stringify([
+    ready?.status,
+    ready?.lastTransitionTime,
+    n.status?.addresses,
+    n.metadata.labels?.[EXCLUDE_FROM_LB_LABEL],
+    n.metadata.annotations?.[NODE_SUBNETS_ANNOTATION],
+    n.metadata.uid,
+    n.metadata.deletionTimestamp,
+  ]);
+}
+
+export class Controller {
+  readonly client: KubeClient;
+  readonly metrics: ControllerMetrics;
+  readonly events: EventRecorder;
+  private readonly log: Logger;
+  private readonly statusNamespace: string;
+  private readonly options: DesiredStateOptions;
+  private readonly queue: WorkQueue;
+  private readonly elector: LeaderElector | undefined;
+  private informers = new Map<string, RunningInformer>();
+  private readonly overlay = new Map<string, Overlay>();
+  private readonly nodeSignatures = new Map<string, string>();
+  private lastGood: ConfigObjects | undefined;
+  private leading = false;
+  private started = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  /** Resolves after each reconcile (tests and benchmarks wait on it). */
+  private reconcileListeners: ((r: ReconcileResult) => void)[] = [];
+
+  constructor(private readonly config: ControllerConfig) {
+    this.log = config.log;
+    this.client = new KubeClient(config.kubeConfig);
+    this.metrics = config.metrics ?? new ControllerMetrics();
+    this.statusNamespace = config.statusNamespace ?? STATUS_NAMESPACE;
+    this.options = {
+      clusterNamespace: config.clusterNamespace,
+      graceSeconds: config.graceSeconds,
+      nodePrefixLength: config.nodePrefixLength ?? 24,
+      loadBalancerClass: config.loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS,
+      ingressService: config.ingressService,
+    };
+    this.events = new EventRecorder(this.client, {
+      component: 'bgplb-controller',
+      host: config.leaderElection.identity,
+      log: this.log,
+    });
+    this.queue = new WorkQueue(
+      async () => {
+        await this.reconcile();
+      },
+      {},
+      (_key, err, retryInMs) => this.log.warn({ err: String(err), retryInMs }, 'reconcile failed; retrying'),
+    );
+    const le = config.leaderElection;
+    if (le.enabled) {
+      this.elector = new LeaderElector(this.client, {
+        ...le,
+        log: this.log,
+        onStartedLeading: () => this.setLeading(true),
+        onStoppedLeading: () => {
+          const was = this.leading;
+          this.setLeading(false);
+          if (was && this.started) config.onLostLeadership?.();
+        },
+      });
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** True once every informer has listed. */
+  get synced(): boolean {
+    return this.informers.size > 0 && [...this.informers.values()].every((i) => i.synced);
+  }
+
+  private setLeading(value: boolean): void {
+    this.leading = value;
+    this.metrics.leader.set(value ? 1 : 0);
+    if (value) this.queue.add(KEY);
+  }
+
+  private trigger(): void {
+    this.queue.addAfter(KEY, this.config.debounceMs ?? 5);
+    this.metrics.queueDepth.set(this.queue.depth);
+  }
+
+  private onChange(resource: string, type: ChangeType, object: KubeObject): void {
+    const key = `${resource}|${object.metadata.namespace ?? ''}|${object.metadata.name}`;
+    const pending = this.overlay.get(key);
+    if (pending !== undefined) {
+      if (pending.object === 'deleted') {
+        if (type === 'delete') this.overlay.delete(key);
+      } else {
+        const ours = rvNumber(pending.object.metadata.resourceVersion);
+        const seen = rvNumber(object.metadata.resourceVersion);
+        if (type === 'delete' || ours === undefined || seen === undefined || seen >= ours)
+          this.overlay.delete(key);
+      }
+    }
+    if (resource === 'nodes') {
+      const sig = type === 'delete' ? '' : nodeSignature(object as NodeObject);
+      if (this.nodeSignatures.get(object.metadata.name) === sig) return;
+      if (type === 'delete') this.nodeSignatures.delete(object.metadata.name);
+      else this.nodeSignatures.set(object.metadata.name, sig);
+    }
+    if (this.started) this.trigger();
+  }
+
+  private onWritten(resource: string, namespace: string, name: string, object: KubeObject | 'deleted'): void {
+    this.overlay.set(`${resource}|${namespace}|${name}`, { object, at: Date.now() });
+  }
+
+  /** Informer contents with our own recent writes laid over them. */
+  private view<T extends KubeObject>(resource: string): T[] {
+    const informer = this.informers.get(resource);
+    const items = (informer?.list() ?? []) as T[];
+    if (this.overlay.size === 0) return items;
+    const now = Date.now();
+    const out: T[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = `${resource}|${item.metadata.namespace ?? ''}|${item.metadata.name}`;
+      seen.add(key);
+      const o = this.overlay.get(key);
+      if (o === undefined || now - o.at > 30_000) out.push(item);
+      else if (o.object !== 'deleted') out.push(o.object as T);
+    }
+    for (const [key, o] of this.overlay) {
+      if (!key.startsWith(`${resource}|`) || seen.has(key)) continue;
+      if (now - o.at > 30_000) this.overlay.delete(key);
+      else if (o.object !== 'deleted') out.push(o.object as T);
+    }
+    return out;
+  }
+
+  async start(): Promise<void> {
+    const ns = this.config.clusterNamespace;
+    const specs = [
+      {
+        name: 'clusters',
+        path: paths.group(CLUSTER_GROUP, VERSION, 'clusters', ns),
+        apiVersion: `${CLUSTER_GROUP}/${VERSION}`,
+        kind: 'Cluster',
+      },
+      {
+        name: 'networkgatewaygroups',
+        path: paths.group(GROUP, VERSION, 'networkgatewaygroups', ns),
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'NetworkGatewayGroup',
+      },
+      {
+        name: 'bgploadbalancers',
+        path: paths.group(GROUP, VERSION, 'bgploadbalancers', ns),
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'BGPLoadBalancer',
+      },
+      {
+        name: 'bgppeers',
+        path: paths.group(GROUP, VERSION, 'bgppeers', ns),
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'BGPPeer',
+      },
+      {
+        name: 'bgpsessions',
+        path: paths.group(GROUP, VERSION, 'bgpsessions', this.statusNamespace),
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'BGPSession',
+      },
+      {
+        name: 'bgpadvertisedroutes',
+        path: paths.group(GROUP, VERSION, 'bgpadvertisedroutes', this.statusNamespace),
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'BGPAdvertisedRoute',
+      },
+      { name: 'nodes', path: paths.core('nodes'), apiVersion: 'v1', kind: 'Node' },
+      { name: 'services', path: paths.core('services'), apiVersion: 'v1', kind: 'Service' },
+    ];
+    for (const spec of specs) {
+      this.informers.set(
+        spec.name,
+        startInformer(this.config.kubeConfig, this.client, spec, this.log, (type, object) =>
+          this.onChange(spec.name, type, object),
+        ),
+      );
+    }
+    await Promise.all([...this.informers.values()].map((i) => i.whenSynced()));
+    this.log.info({ clusterNamespace: ns, statusNamespace: this.statusNamespace }, 'informers synced');
+    this.started = true;
+    this.queue.start();
+    const resync = (this.config.resyncSeconds ?? 300) * 1000;
+    this.resyncTimer = setInterval(() => this.queue.add(KEY), resync);
+    this.resyncTimer.unref();
+    if (this.elector) this.elector.start();
+    else this.setLeading(true);
+  }
+
+  async stop(options: { releaseLease?: boolean } = {}): Promise<void> {
+    this.started = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await this.elector?.stop(options.releaseLease ?? true);
+    await this.queue.stop();
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await this.events.flush();
+    this.client.close();
+  }
+
+  /** Resolves with the next reconcile that satisfies `predicate`. */
+  nextReconcile(predicate: (r: ReconcileResult) => boolean = () => true): Promise<ReconcileResult> {
+    return new Promise((resolve) => {
+      const listener = (r: ReconcileResult) => {
+        if (!predicate(r)) return;
+        this.reconcileListeners = this.reconcileListeners.filter((l) => l !== listener);
+        resolve(r);
+      };
+      this.reconcileListeners.push(listener);
+    });
+  }
+
+  /** Waits until the queue is empty and nothing runs. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private emit(r: ReconcileResult): ReconcileResult {
+    for (const l of [...this.reconcileListeners]) l(r);
+    return r;
+  }
+
+  /** One reconcile of the whole cluster namespace. Throws (so the queue backs off) on failed writes. */
+  async reconcile(): Promise<ReconcileResult> {
+    const started = performance.now();
+    this.metrics.queueDepth.set(this.queue.depth);
+    if (!this.leading) return this.emit({ skipped: 'not-leader', durationMs: 0 });
+    if (!this.synced) return this.emit({ skipped: 'not-synced', durationMs: 0 });
+    const ns = this.config.clusterNamespace;
+    const inNs = (o: KubeObject) => (o.metadata.namespace ?? ns) === ns;
+    const clusters = this.view('clusters')
+      .filter(inNs)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const gateways = this.view('networkgatewaygroups').filter(inNs);
+    const balancers = this.view('bgploadbalancers').filter(inNs);
+    const peers = this.view('bgppeers')
+      .filter(inNs)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const gateway = gateways.find((g) => g.metadata.name === 'default');
+    const balancer = balancers.find((b) => b.metadata.name === 'default');
+    if (clusters.length > 1)
+      this.log.warn(
+        { clusters: clusters.map((c) => c.metadata.name) },
+        `more than one Cluster in ${ns}; using the first`,
+      );
+    const config: ConfigObjects = { bgpPeers: peers };
+    if (clusters[0]) config.cluster = clusters[0];
+    if (gateway) config.networkGatewayGroup = gateway;
+    if (balancer) config.bgpLoadBalancer = balancer;
+    const nodes = this.view<NodeObject>('nodes');
+    const services = this.view<ServiceObject>('services');
+    const now = Date.now();
+    const desired = desiredState({
+      config,
+      lastGood: this.lastGood,
+      nodes,
+      services,
+      now,
+      options: this.options,
+    });
+    if (desired.config.lastGood !== undefined) this.lastGood = desired.config.lastGood;
+    const nodeUids = new Map<string, string>();
+    for (const n of nodes) if (n.metadata.uid !== undefined) nodeUids.set(n.metadata.name, n.metadata.uid);
+    const configObjects = [gateway, balancer, ...peers].filter((o): o is KubeObject => o !== undefined);
+    const plan = planWrites(
+      desired,
+      {
+        services,
+        gateway,
+        sessions: this.view<SessionObject>('bgpsessions'),
+        routes: this.view<RouteObject>('bgpadvertisedroutes'),
+        configObjects,
+      },
+      nodeUids,
+      { statusNamespace: this.statusNamespace, apiVersion: `${GROUP}/${VERSION}`, now },
+    );
+    const computedMs = performance.now() - started;
+    const applied = await applyWrites(plan.writes, {
+      client: this.client,
+      group: GROUP,
+      version: VERSION,
+      log: this.log,
+      concurrency: this.config.writeConcurrency ?? 16,
+      onWritten: (resource, namespace, name, object) => this.onWritten(resource, namespace, name, object),
+    });
+    const events: EventSpec[] = [...desired.events, ...applied.events];
+    for (const s of desired.shortfalls) {
+      const peer = peers.find((p) => p.metadata.name === s.peer) ?? clusters[0];
+      if (peer === undefined) continue;
+      const involved: EventSpec['involved'] = {
+        apiVersion: peer.apiVersion ?? `${GROUP}/${VERSION}`,
+        kind: peer.kind ?? 'BGPPeer',
+        namespace: ns,
+        name: peer.metadata.name,
+      };
+      if (peer.metadata.uid !== undefined) involved.uid = peer.metadata.uid;
+      events.push({
+        involved,
+        type: 'Warning',
+        reason: 'SessionsShortfall',
+        message: `peer ${s.peer} asks for ${s.wanted} session(s) but gets ${s.got}: ${s.reason}`,
+      });
+    }
+    for (const f of [...plan.foreign, ...applied.foreign]) {
+      this.log.warn(
+        { object: f },
+        'an object with this name exists but was not created by bgplb-controller; left alone',
+      );
+    }
+    this.events.record(events);
+    this.recordMetrics(desired, plan, applied);
+    const durationMs = performance.now() - started;
+    const failed = applied.errors.length > 0 || applied.conflicts > 0;
+    this.metrics.reconcileDuration.observe({ result: failed ? 'retry' : 'ok' }, durationMs / 1000);
+    const level = plan.writes.length > 0 || failed ? 'info' : 'debug';
+    this.log[level](
+      {
+        writes: plan.writes.length,
+        written: applied.written,
+        conflicts: applied.conflicts,
+        errors: applied.errors.length,
+        services: desired.services.size,
+        sessions: desired.sessions.size,
+        routes: desired.routes.size,
+        refused: desired.config.refused.map((r) => r.ref),
+        computeMs: Math.round(computedMs * 10) / 10,
+        durationMs: Math.round(durationMs * 10) / 10,
+      },
+      'reconciled',
+    );
+    for (const w of desired.warnings) this.log.warn({ warning: w }, 'configuration warning');
+    if (desired.recheckAt !== null) this.queue.addAfter(KEY, Math.max(1, desired.recheckAt - Date.now()));
+    const result = this.emit({ desired, plan, applied, durationMs });
+    if (failed) {
+      throw new Error(
+        `${applied.errors.length} write(s) failed and ${applied.conflicts} conflicted; retrying`,
+      );
+    }
+    return result;
+  }
+
+  private recordMetrics(desired: Desired, plan: Plan, applied: ApplyResult): void {
+    const m = this.metrics;
+    for (const p of desired.poolUsage) {
+      m.poolSize.set({ pool: p.pool }, p.size);
+      m.poolUsed.set({ pool: p.pool }, p.used);
+    }
+    if (desired.gateway) {
+      m.floatingIPs.set({ state: 'assigned' }, Object.keys(desired.gateway.floatingIPs).length);
+      m.floatingIPs.set({ state: 'unassigned' }, Object.keys(desired.unassignedFloatingIPs).length);
+    }
+    if (applied.errors.length === 0) {
+      for (const mv of desired.floatingIPMoves)
+        if (mv.from !== null) m.floatingIPMoves.inc({ reason: mv.reason });
+    }
+    m.desiredSessions.set(desired.sessions.size);
+    m.desiredRoutes.set(desired.routes.size);
+    m.configRefused.set(desired.config.refused.length);
+    for (const w of plan.writes) m.writes.inc({ op: w.op });
+    m.queueDepth.set(this.queue.depth);
+  }
+}

@@ -1,0 +1,72 @@
+/** Prometheus metrics of the controller (prom-client), served on /metrics. */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly poolSize = new Gauge({
+    name: 'bgplb_pool_addresses',
+    help: 'Addresses in each Service VIP pool',
+    labelNames: ['pool'],
+    registers: [this.registry],
+  });
+  readonly poolUsed = new Gauge({
+    name: 'bgplb_pool_addresses_used',
+    help: 'Allocated or reserved addresses in each pool',
+    labelNames: ['pool'],
+    registers: [this.registry],
+  });
+  readonly floatingIPs = new Gauge({
+    name: 'bgplb_floating_ips',
+    help: 'Floating IPs by state (assigned to a node or unassigned)',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly floatingIPMoves = new Counter({
+    name: 'bgplb_floating_ip_moves_total',
+    help: 'Floating IPs that changed holder (node failure, removal)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly desiredSessions = new Gauge({
+    name: 'bgplb_desired_sessions',
+    help: 'BGPSession objects the controller wants',
+    registers: [this.registry],
+  });
+  readonly desiredRoutes = new Gauge({
+    name: 'bgplb_desired_routes',
+    help: 'BGPAdvertisedRoute objects the controller wants',
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: 'bgplb_reconcile_duration_seconds',
+    help: 'Time of one reconcile (compute, diff and writes)',
+    labelNames: ['result'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly writes = new Counter({
+    name: 'bgplb_writes_total',
+    help: 'API writes by operation',
+    labelNames: ['op'],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'bgplb_workqueue_depth',
+    help: 'Keys waiting in the work queue',
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'bgplb_leader',
+    help: '1 while this replica holds the leader lease',
+    registers: [this.registry],
+  });
+  readonly configRefused = new Gauge({
+    name: 'bgplb_config_refused_objects',
+    help: 'Configuration objects currently refused as invalid',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}

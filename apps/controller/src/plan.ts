@@ -1,0 +1,311 @@
+/**
+ * The diff: from the desired state and the objects that exist now, the list of writes that makes
+ * them equal. Pure. An object that already matches produces no write, so applying the same plan
+ * twice writes nothing the second time (idempotence), and objects a change does not touch keep
+ * their resourceVersion.
+ */
+import type { Desired, DesiredRoute, DesiredSession } from './desired-state.js';
+import { currentVip } from './desired-state.js';
+import { LABELS, MANAGED_BY, objectKey } from './names.js';
+import type { Condition, KubeObject, RouteObject, ServiceObject, SessionObject } from './types.js';
+
+export type OwnedResource = 'bgpsessions' | 'bgpadvertisedroutes';
+
+export type Write =
+  | {
+      op: 'service-status';
+      namespace: string;
+      name: string;
+      resourceVersion: string | undefined;
+      vip: string | null;
+      previous: string | undefined;
+    }
+  | {
+      op: 'gateway-status';
+      namespace: string;
+      name: string;
+      resourceVersion: string | undefined;
+      status: { floatingIPs: Record<string, string>; nodes: Record<string, 'Up' | 'Down'> };
+      previous: { floatingIPs?: Record<string, string>; nodes?: Record<string, string> } | undefined;
+    }
+  | { op: 'create'; resource: OwnedResource; object: KubeObject }
+  | { op: 'update'; resource: OwnedResource; object: KubeObject }
+  | { op: 'delete'; resource: OwnedResource; namespace: string; name: string; uid: string | undefined }
+  | {
+      op: 'conditions';
+      resource: string;
+      namespace: string;
+      name: string;
+      resourceVersion: string | undefined;
+      conditions: Condition[];
+    };
+
+export interface Current {
+  services: readonly ServiceObject[];
+  /** The live NetworkGatewayGroup `default`, if any. */
+  gateway: KubeObject | undefined;
+  /** BGPSession / BGPAdvertisedRoute objects in the status namespace (any labels). */
+  sessions: readonly SessionObject[];
+  routes: readonly RouteObject[];
+  /** Our configuration objects (for their Accepted condition): NetworkGatewayGroup, BGPLoadBalancer, BGPPeers. */
+  configObjects: readonly KubeObject[];
+}
+
+export interface PlanOptions {
+  /** Namespace of BGPSession and BGPAdvertisedRoute objects (kube-system). */
+  statusNamespace: string;
+  /** Group/version of our kinds (`networking.gke.io/v1`). */
+  apiVersion: string;
+  /** For condition timestamps. */
+  now: number;
+}
+
+export interface Plan {
+  writes: Write[];
+  /** Objects with a desired name that exist but were not created by us: left alone. */
+  foreign: string[];
+}
+
+function isManaged(o: KubeObject): boolean {
+  return o.metadata.labels?.[LABELS.managedBy] === MANAGED_BY;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** True when every desired label is present with the desired value. */
+function hasLabels(o: KubeObject, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(labels)) if (o.metadata.labels?.[k] !== v) return false;
+  return true;
+}
+
+function sameSessionSpec(a: SessionObject['spec'] | undefined, b: SessionObject['spec']): boolean {
+  return (
+    a !== undefined &&
+    a.floatingIP === b.floatingIP &&
+    a.localASN === b.localASN &&
+    a.localIP === b.localIP &&
+    a.nodeName === b.nodeName &&
+    a.peerASN === b.peerASN &&
+    a.peerIP === b.peerIP
+  );
+}
+
+function sameRouteSpec(a: RouteObject['spec'] | undefined, b: RouteObject['spec']): boolean {
+  if (a === undefined || a.prefix !== b.prefix || a.metric !== b.metric) return false;
+  if (a.service?.namespace !== b.service.namespace || a.service?.name !== b.service.name) return false;
+  const x = a.nextHops ?? [];
+  const y = b.nextHops;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Owner reference of a session: its Node (cluster-scoped, so valid from any namespace). */
+function nodeOwner(nodeName: string, nodeUid: string | undefined): KubeObject['metadata']['ownerReferences'] {
+  return nodeUid === undefined
+    ? undefined
+    : [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }];
+}
+
+function sessionObject(
+  d: DesiredSession,
+  o: PlanOptions,
+  nodeUid: string | undefined,
+  base?: SessionObject,
+): SessionObject {
+  const metadata: KubeObject['metadata'] = base
+    ? { ...base.metadata, labels: { ...base.metadata.labels, ...d.labels } }
+    : { name: d.name, namespace: o.statusNamespace, labels: { ...d.labels } };
+  const owners = nodeOwner(d.spec.nodeName, nodeUid);
+  if (owners !== undefined) metadata.ownerReferences = owners;
+  const out: SessionObject = { apiVersion: o.apiVersion, kind: 'BGPSession', metadata, spec: { ...d.spec } };
+  if (base?.status !== undefined) out.status = base.status;
+  return out;
+}
+
+function routeObject(d: DesiredRoute, o: PlanOptions, base?: RouteObject): RouteObject {
+  const metadata: KubeObject['metadata'] = base
+    ? { ...base.metadata, labels: { ...base.metadata.labels, ...d.labels } }
+    : { name: d.name, namespace: o.statusNamespace, labels: { ...d.labels } };
+  const out: RouteObject = {
+    apiVersion: o.apiVersion,
+    kind: 'BGPAdvertisedRoute',
+    metadata,
+    spec: { ...d.spec, nextHops: [...d.spec.nextHops], service: { ...d.spec.service } },
+  };
+  if (base?.status !== undefined) out.status = base.status;
+  return out;
+}
+
+function acceptedCondition(
+  accepted: boolean,
+  message: string,
+  now: number,
+  previous: Condition | undefined,
+): Condition {
+  const status = accepted ? 'True' : 'False';
+  return {
+    type: 'Accepted',
+    status,
+    reason: accepted ? 'Valid' : 'InvalidConfiguration',
+    message,
+    lastTransitionTime:
+      previous !== undefined && previous.status === status
+        ? previous.lastTransitionTime
+        : new Date(now).toISOString(),
+  };
+}
+
+const PLURALS: Record<string, string> = {
+  NetworkGatewayGroup: 'networkgatewaygroups',
+  BGPLoadBalancer: 'bgploadbalancers',
+  BGPPeer: 'bgppeers',
+};
+
+/**
+ * Computes the writes. `nodeUids` maps node names to uids for owner references.
+ * Order matters for crash safety: VIPs and floating IPs first, then the objects that depend on
+ * them, deletions last, so a crash between two writes never loses a decision already announced.
+ */
+export function planWrites(
+  desired: Desired,
+  current: Current,
+  nodeUids: ReadonlyMap<string, string>,
+  o: PlanOptions,
+): Plan {
+  const writes: Write[] = [];
+  const foreign: string[] = [];
+  if (!desired.valid) return { writes, foreign };
+
+  // 1. Service VIPs.
+  const services = new Map(
+    current.services.map((s) => [objectKey(s.metadata.namespace ?? 'default', s.metadata.name), s]),
+  );
+  for (const [key, d] of desired.services) {
+    const s = services.get(key);
+    if (s === undefined) continue;
+    const vip = currentVip(s);
+    const ingress = s.status?.loadBalancer?.ingress ?? [];
+    const matches = d.vip === null ? ingress.length === 0 : vip === d.vip && ingress.length === 1;
+    if (matches) continue;
+    writes.push({
+      op: 'service-status',
+      namespace: d.namespace,
+      name: d.name,
+      resourceVersion: s.metadata.resourceVersion,
+      vip: d.vip,
+      previous: vip,
+    });
+  }
+
+  // 2. Floating IPs.
+  if (desired.gateway !== undefined && current.gateway !== undefined) {
+    const status = (
+      current.gateway as { status?: { floatingIPs?: Record<string, string>; nodes?: Record<string, string> } }
+    ).status;
+    const want = { floatingIPs: desired.gateway.floatingIPs, nodes: desired.gateway.nodes };
+    if (
+      !sameJson(status?.floatingIPs ?? {}, want.floatingIPs) ||
+      !sameJson(status?.nodes ?? {}, want.nodes)
+    ) {
+      writes.push({
+        op: 'gateway-status',
+        namespace: desired.gateway.namespace,
+        name: desired.gateway.name,
+        resourceVersion: current.gateway.metadata.resourceVersion,
+        status: want,
+        previous: status,
+      });
+    }
+  }
+
+  // 3. Routes and sessions: create or update.
+  const routes = new Map(current.routes.map((r) => [r.metadata.name, r]));
+  for (const [name, d] of desired.routes) {
+    const existing = routes.get(name);
+    if (existing === undefined)
+      writes.push({ op: 'create', resource: 'bgpadvertisedroutes', object: routeObject(d, o) });
+    else if (!isManaged(existing)) foreign.push(`BGPAdvertisedRoute/${name}`);
+    else if (!sameRouteSpec(existing.spec, d.spec) || !hasLabels(existing, d.labels)) {
+      writes.push({ op: 'update', resource: 'bgpadvertisedroutes', object: routeObject(d, o, existing) });
+    }
+  }
+  const sessions = new Map(current.sessions.map((s) => [s.metadata.name, s]));
+  for (const [name, d] of desired.sessions) {
+    const existing = sessions.get(name);
+    const uid = nodeUids.get(d.spec.nodeName);
+    if (existing === undefined) {
+      writes.push({ op: 'create', resource: 'bgpsessions', object: sessionObject(d, o, uid) });
+    } else if (!isManaged(existing)) {
+      foreign.push(`BGPSession/${name}`);
+    } else {
+      const ownerOk =
+        uid === undefined || existing.metadata.ownerReferences?.some((r) => r.uid === uid) === true;
+      if (!sameSessionSpec(existing.spec, d.spec) || !hasLabels(existing, d.labels) || !ownerOk) {
+        writes.push({ op: 'update', resource: 'bgpsessions', object: sessionObject(d, o, uid, existing) });
+      }
+    }
+  }
+
+  // 4. Garbage collection: our objects that are no longer desired.
+  for (const s of current.sessions) {
+    if (isManaged(s) && !desired.sessions.has(s.metadata.name)) {
+      writes.push({
+        op: 'delete',
+        resource: 'bgpsessions',
+        namespace: o.statusNamespace,
+        name: s.metadata.name,
+        uid: s.metadata.uid,
+      });
+    }
+  }
+  for (const r of current.routes) {
+    if (isManaged(r) && !desired.routes.has(r.metadata.name)) {
+      writes.push({
+        op: 'delete',
+        resource: 'bgpadvertisedroutes',
+        namespace: o.statusNamespace,
+        name: r.metadata.name,
+        uid: r.metadata.uid,
+      });
+    }
+  }
+
+  // 5. Accepted conditions on our configuration objects.
+  const refused = new Map(desired.config.refused.map((r) => [r.ref, r]));
+  for (const obj of current.configObjects) {
+    const kind = obj.kind ?? '';
+    const resource = PLURALS[kind];
+    if (resource === undefined) continue;
+    const ref = `${kind}/${obj.metadata.name}`;
+    const r = refused.get(ref);
+    const message =
+      r === undefined
+        ? 'accepted'
+        : `refused, the last valid version stays in force: ${r.problems.map((p) => p.message).join('; ')}`;
+    const conditions = ((obj as { status?: { conditions?: Condition[] } }).status?.conditions ??
+      []) as Condition[];
+    const previous = conditions.find((c) => c.type === 'Accepted');
+    if (
+      previous !== undefined &&
+      previous.status === (r === undefined ? 'True' : 'False') &&
+      previous.message === message
+    )
+      continue;
+    const next = [
+      ...conditions.filter((c) => c.type !== 'Accepted'),
+      acceptedCondition(r === undefined, message, o.now, previous),
+    ];
+    writes.push({
+      op: 'conditions',
+      resource,
+      namespace: obj.metadata.namespace ?? '',
+      name: obj.metadata.name,
+      resourceVersion: obj.metadata.resourceVersion,
+      conditions: next,
+    });
+  }
+  return { writes, foreign };
+}
