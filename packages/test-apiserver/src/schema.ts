@@ -158,6 +158,7 @@ function walkValidate(
     });
     return;
   }
+  combinators(value, schema, path, errors);
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     errors.push({
       field,
@@ -237,5 +238,41 @@ function walkValidate(
       const child = schema.properties?.[key] ?? (typeof additional === 'object' ? additional : undefined);
       walkValidate(v, child, join(path, key), false, errors);
     }
+  }
+}
+
+/** allOf / anyOf / oneOf / not, with the messages of kube-openapi's validator. */
+function combinators(value: unknown, schema: JsonSchema, path: string, errors: FieldError[]): void {
+  const sub = (s: unknown): FieldError[] =>
+    isObj(s) ? validateSchema(value, s as JsonSchema, path, false) : [];
+  if (Array.isArray(schema.allOf)) for (const s of schema.allOf) errors.push(...sub(s));
+  if (
+    Array.isArray(schema.anyOf) &&
+    schema.anyOf.length > 0 &&
+    !schema.anyOf.some((s) => sub(s).length === 0)
+  ) {
+    errors.push({
+      field: path,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${show(value)}: ${path} in body must be valid against at least one of the schemas (anyOf)`,
+    });
+  }
+  if (
+    Array.isArray(schema.oneOf) &&
+    schema.oneOf.length > 0 &&
+    schema.oneOf.filter((s) => sub(s).length === 0).length !== 1
+  ) {
+    errors.push({
+      field: path,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${show(value)}: ${path} in body must validate one and only one schema (oneOf)`,
+    });
+  }
+  if (isObj(schema.not) && sub(schema.not).length === 0) {
+    errors.push({
+      field: path,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${show(value)}: ${path} in body must not validate the schema (not)`,
+    });
   }
 }

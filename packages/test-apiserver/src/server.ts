@@ -88,6 +88,8 @@ export interface TestApiServer {
   kubeconfig(namespace?: string): string;
   /** Writes that kubeconfig to `path`; returns `path`. */
   writeKubeconfig(path: string, namespace?: string): string;
+  /** Ends every open watch stream (clients reconnect), as an apiserver restart would. */
+  dropWatches(): void;
   /** Ends every watch and stops listening. */
   close(): Promise<void>;
 }
@@ -623,6 +625,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     writeKubeconfig(path, namespace = 'default') {
       writeFileSync(path, kubeconfigYaml(url, namespace), { mode: 0o600 });
       return path;
+    },
+    dropWatches() {
+      for (const res of [...openWatches]) res.end();
     },
     close() {
       for (const res of [...openWatches]) res.end();

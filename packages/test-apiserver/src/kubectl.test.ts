@@ -1,0 +1,249 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { crdDirectory } from '@bgplb/api-types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApiServer, type TestApiServer } from './server.js';
+import { FIXTURE_CRDS } from './test-support/http.js';
+
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+const haveKubectl = existsSync(KUBECTL);
+if (!haveKubectl)
+  console.warn(`kubectl tests skipped: ${KUBECTL} not found (set KUBECTL to a kubectl binary)`);
+
+const run = promisify(execFile);
+
+const SESSION = `apiVersion: networking.gke.io/v1
+kind: BGPSession
+metadata:
+  name: bgppeer1-node-03
+  namespace: kube-system
+spec:
+  floatingIP: 10.0.1.178
+  localASN: 65500
+  localIP: 10.0.1.178
+  nodeName: node-03
+  peerASN: 65000
+  peerIP: 10.0.1.254
+`;
+
+/** A real kubectl (1.32) against the test server, with the generated bgplb CRDs. */
+describe.skipIf(!haveKubectl)('kubectl against the test server', () => {
+  let server: TestApiServer;
+  let dir: string;
+  const kubectl = async (...args: string[]): Promise<string> => {
+    try {
+      const { stdout } = await run(
+        KUBECTL,
+        ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
+        {
+          timeout: 30_000,
+        },
+      );
+      return stdout;
+    } catch (e) {
+      const err = e as { stderr?: string; stdout?: string; message: string };
+      throw new Error(
+        `kubectl ${args.join(' ')} failed: ${err.stderr ?? ''}${err.stdout ?? ''}${err.message}`,
+      );
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bgplb-kubectl-'));
+    server = await startTestApiServer({ crds: [crdDirectory] });
+    server.writeKubeconfig(join(dir, 'kubeconfig'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports the server version', async () => {
+    expect(await kubectl('version', '-o', 'json')).toContain('v1.32.4-bgplb-test');
+  });
+
+  it('applies a BGPSession and prints the printer columns of the spec', async () => {
+    writeFileSync(join(dir, 'session.yaml'), SESSION);
+    expect(await kubectl('apply', '-f', join(dir, 'session.yaml'))).toContain(
+      'bgpsession.networking.gke.io/bgppeer1-node-03 created',
+    );
+    const reported = new Date(Date.now() - 2000).toISOString().replace(/\.\d+Z$/, 'Z');
+    await kubectl(
+      '-n',
+      'kube-system',
+      'patch',
+      'bgpsession',
+      'bgppeer1-node-03',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { state: 'Established', lastReportTime: reported } }),
+    );
+    const out = await kubectl('-n', 'kube-system', 'get', 'bgpsessions');
+    const [header, row] = out.trimEnd().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'LOCAL ASN',
+      'PEER ASN',
+      'LOCAL IP',
+      'PEER IP',
+      'STATE',
+      'LAST REPORT',
+    ]);
+    expect(row!.split(/\s+/)).toEqual([
+      'bgppeer1-node-03',
+      '65500',
+      '65000',
+      '10.0.1.178',
+      '10.0.1.254',
+      'Established',
+      expect.stringMatching(/^\d+s$/),
+    ]);
+    // Short names from discovery, and re-applying a changed file (a merge patch for custom resources).
+    writeFileSync(join(dir, 'session.yaml'), SESSION.replace('peerASN: 65000', 'peerASN: 65001'));
+    expect(await kubectl('apply', '-f', join(dir, 'session.yaml'))).toContain('configured');
+    expect(
+      await kubectl(
+        '-n',
+        'kube-system',
+        'get',
+        'bgps',
+        'bgppeer1-node-03',
+        '-o',
+        'jsonpath={.spec.peerASN} {.metadata.generation} {.status.state}',
+      ),
+    ).toBe('65001 2 Established');
+  });
+
+  it('describes a BGPAdvertisedRoute with its next hops', async () => {
+    server.store.create({
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPAdvertisedRoute',
+      metadata: { name: 'default-default-load-balancer-example', namespace: 'kube-system' },
+      spec: {
+        prefix: '10.0.0.8/32',
+        metric: 0,
+        nextHops: ['10.0.0.2', '10.0.0.3'],
+        service: { namespace: 'default', name: 'load-balancer-example' },
+      },
+    });
+    const get = await kubectl('-n', 'kube-system', 'get', 'bgpadvertisedroutes');
+    expect(get.split('\n')[0]!.split(/\s{2,}/)).toEqual(['NAME', 'PREFIX', 'METRIC']);
+    expect(get).toMatch(/default-default-load-balancer-example\s+10\.0\.0\.8\/32\s+0/);
+    const described = await kubectl(
+      '-n',
+      'kube-system',
+      'describe',
+      'bgpadvertisedroute',
+      'default-default-load-balancer-example',
+    );
+    expect(described).toMatch(/Next Hops:\s+10\.0\.0\.2\s+10\.0\.0\.3/);
+    expect(described).toMatch(/Prefix:\s+10\.0\.0\.8\/32/);
+    expect(described).toContain('Events:');
+  });
+
+  it('shows Events in describe', async () => {
+    const route = server.store.get(
+      'networking.gke.io/v1',
+      'BGPAdvertisedRoute',
+      'default-default-load-balancer-example',
+      'kube-system',
+    )!;
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'route-created', namespace: 'kube-system' },
+      involvedObject: {
+        apiVersion: 'networking.gke.io/v1',
+        kind: 'BGPAdvertisedRoute',
+        name: route.metadata.name,
+        namespace: 'kube-system',
+        uid: route.metadata.uid,
+      },
+      reason: 'RouteCreated',
+      message: 'advertising 10.0.0.8/32',
+      type: 'Normal',
+      count: 1,
+      firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      source: { component: 'bgplb-controller' },
+    });
+    const described = await kubectl(
+      '-n',
+      'kube-system',
+      'describe',
+      'bgpadvertisedroute',
+      route.metadata.name!,
+    );
+    expect(described).toMatch(/Normal\s+RouteCreated\s+\S+\s+bgplb-controller\s+advertising 10\.0\.0\.8\/32/);
+  });
+
+  it('gets built-in kinds and deletes objects', async () => {
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'node-01', labels: { 'node-role.kubernetes.io/control-plane': '' } },
+      status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.4' } },
+    });
+    expect(await kubectl('get', 'nodes')).toMatch(/node-01\s+Ready\s+control-plane\s+\d+s\s+v1\.32\.4/);
+    expect(await kubectl('delete', '-n', 'kube-system', 'bgpsession', 'bgppeer1-node-03')).toContain(
+      'deleted',
+    );
+    expect(await kubectl('-n', 'kube-system', 'get', 'bgpsessions', '-o', 'name')).toBe('');
+    expect((await kubectl('get', 'crd')).split('\n')[0]).toMatch(/^NAME\s+CREATED AT$/);
+  });
+
+  it('creates a CRD with kubectl apply and serves it after kubectl wait', async () => {
+    const crds = join(dir, 'extra-crd.yaml');
+    writeFileSync(
+      crds,
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gizmos.example.test}
+spec:
+  group: example.test
+  scope: Namespaced
+  names: {plural: gizmos, kind: Gizmo}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns: [{name: Size, type: integer, jsonPath: .spec.size}]
+    schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}
+`,
+    );
+    await kubectl('apply', '-f', crds);
+    await kubectl('wait', '--for', 'condition=established', 'crd/gizmos.example.test', '--timeout=10s');
+    writeFileSync(
+      join(dir, 'gizmo.yaml'),
+      'apiVersion: example.test/v1\nkind: Gizmo\nmetadata: {name: g1, namespace: default}\nspec: {size: 3}\n',
+    );
+    await kubectl('apply', '-f', join(dir, 'gizmo.yaml'));
+    expect(await kubectl('get', 'gizmos')).toMatch(/g1\s+3/);
+    // Field validation is strict under kubectl: unknown fields are refused, as by kube-apiserver.
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'apiVersion: example.test/v1\nkind: Gizmo\nmetadata: {name: g2, namespace: default}\nspec: {size: 3, colour: red}\n',
+    );
+    await expect(kubectl('apply', '-f', join(dir, 'bad.yaml'))).rejects.toThrow(
+      /unknown field "spec.colour"/,
+    );
+  });
+});
+
+describe('the fixture CRDs', () => {
+  it('load from a file path too', async () => {
+    const server = await startTestApiServer({ crds: [FIXTURE_CRDS] });
+    expect(
+      server.store.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition').map((c) => c.metadata.name),
+    ).toEqual([
+      'bgpadvertisedroutes.networking.gke.io',
+      'bgpsessions.networking.gke.io',
+      'widgets.example.test',
+    ]);
+    await server.close();
+  });
+});
