@@ -96,7 +96,8 @@ export function buildCrd(kind: KnownKind): JsonSchema {
     singular: info.singular,
   };
   if (info.shortNames.length > 0) names.shortNames = [...info.shortNames];
-  names.categories = kind === 'Cluster' ? ['baremetal'] : ['bgplb'];
+  // `kubectl get bgp` lists every bgplb object of a namespace.
+  names.categories = kind === 'Cluster' ? ['baremetal'] : ['bgp'];
   const version: JsonSchema = {
     name: info.version,
     served: true,
