@@ -1,4 +1,13 @@
+export { AdjRibIn, type ReceivedPath } from './adj-rib-in.js';
+export { AdjRibOut, type RibChange, type SentPath } from './adj-rib-out.js';
 export { type Clock, FakeClock, jitter, systemClock } from './clock.js';
+export type {
+  NegotiatedSummary,
+  PeerCounters,
+  PeerStatus,
+  SpeakerEvent,
+  SpeakerEventType,
+} from './events.js';
 export {
   DEFAULT_FSM_TIMERS,
   type FsmAction,
@@ -12,4 +21,41 @@ export {
   initialFsmContext,
   transition,
 } from './fsm.js';
+export { MemoryNetwork, settle } from './memory-transport.js';
+export {
+  buildLocalOpen,
+  type Family,
+  type LocalOpenSettings,
+  type NegotiatedSession,
+  negotiate,
+  type OpenExpectations,
+  type OpenRejection,
+} from './negotiate.js';
+export {
+  attributeKey,
+  fnv1a,
+  hashPathSelector,
+  type PathSelector,
+  type PathSpec,
+  parseCommunity,
+  parseLargeCommunity,
+} from './paths.js';
+export { notificationText, type PeerConfig, PeerSession } from './session.js';
+export {
+  BgpSpeaker,
+  type ListenHandle,
+  type PeerOptions,
+  peerConfig,
+  type SpeakerOptions,
+} from './speaker.js';
 export { FSM_STATES, type FsmState, formatStateChange, stateLogName } from './state.js';
+export type {
+  Connection,
+  ConnectionHandlers,
+  ConnectRequest,
+  Listener,
+  PendingConnect,
+  Transport,
+} from './transport.js';
+export { netTransport } from './transport.js';
+export { endOfRib, packChanges, summarizePath } from './update-packer.js';

@@ -1,0 +1,104 @@
+/** The typed event stream of a speaker and the per-peer status. */
+import type { NegotiatedSession } from './negotiate.js';
+import type { FsmState } from './state.js';
+
+/** The negotiated options as reported in events and status. */
+export interface NegotiatedSummary {
+  holdTime: number;
+  keepaliveTime: number;
+  fourOctetAs: boolean;
+  /** We send ADD-PATH path ids (IPv4 unicast): every path of a prefix is announced. */
+  addPathSend: boolean;
+  /** We receive ADD-PATH path ids (IPv4 unicast). */
+  addPathReceive: boolean;
+  extendedMessage: boolean;
+  routeRefresh: boolean;
+  enhancedRouteRefresh: boolean;
+  /** The peer advertised graceful restart (RFC 4724). */
+  gracefulRestart: boolean;
+  peerAsn: number;
+  peerRouterId: string;
+  families: string[];
+}
+
+export function summarizeNegotiated(n: NegotiatedSession): NegotiatedSummary {
+  return {
+    holdTime: n.holdTime,
+    keepaliveTime: n.keepaliveTime,
+    fourOctetAs: n.fourOctetAs,
+    addPathSend: n.addPathSend,
+    addPathReceive: n.addPathReceive,
+    extendedMessage: n.extendedMessage,
+    routeRefresh: n.routeRefresh,
+    enhancedRouteRefresh: n.enhancedRouteRefresh,
+    gracefulRestart: n.gracefulRestart !== undefined,
+    peerAsn: n.peerAsn,
+    peerRouterId: n.peerRouterId,
+    families: [...n.families],
+  };
+}
+
+export type SpeakerEvent =
+  | { type: 'state'; peer: string; from: FsmState; to: FsmState; reason: string }
+  | { type: 'open-negotiated'; peer: string; negotiated: NegotiatedSummary }
+  | {
+      type: 'update-sent' | 'update-received';
+      peer: string;
+      nlri: string[];
+      withdrawn: string[];
+      /** `[{Origin: i} 65001 {Nexthop: 10.0.1.10}]`; empty for pure withdrawals. */
+      attributes: string;
+      pathIds?: number[];
+    }
+  | { type: 'end-of-rib-sent' | 'end-of-rib-received'; peer: string; family: string }
+  | {
+      type: 'notification-sent' | 'notification-received';
+      peer: string;
+      code: number;
+      subcode: number;
+      /** `Cease/Administrative Shutdown: "maintenance"` (RFC 8203 message included). */
+      text: string;
+    }
+  | { type: 'keepalive-sent' | 'keepalive-received'; peer: string }
+  | { type: 'route-refresh-received'; peer: string; family: string; subtype: number }
+  | {
+      type: 'error';
+      peer?: string;
+      /** Connection errors keep Node's `code` (`ECONNREFUSED`, `ETIMEDOUT`, `EHOSTUNREACH`, ...). */
+      error: Error & { code?: string };
+    };
+
+export type SpeakerEventType = SpeakerEvent['type'];
+
+export interface PeerCounters {
+  /** Messages received by type: `open`, `update`, `notification`, `keepalive`, `route-refresh`. */
+  messagesIn: Record<string, number>;
+  messagesOut: Record<string, number>;
+  /** Prefixes in the Adj-RIB-Out (as sent). */
+  prefixesAnnounced: number;
+  /** Paths in the Adj-RIB-Out (with ADD-PATH, several per prefix). */
+  pathsAnnounced: number;
+  /**
+   * Prefixes received and not withdrawn. Exact with `adjRibIn` on; without it, announcements
+   * minus withdrawals (a re-announcement of a known prefix counts again).
+   */
+  prefixesReceived: number;
+  /** Received prefixes per family (`'1/1'`, `'2/1'`). */
+  prefixesReceivedByFamily: Record<string, number>;
+  /** Times an Established session went down. */
+  flaps: number;
+}
+
+export interface PeerStatus {
+  id: string;
+  state: FsmState;
+  establishedSince?: Date;
+  /** Seconds since Established (0 when not Established). */
+  uptime: number;
+  negotiated?: NegotiatedSummary;
+  counters: PeerCounters;
+  lastError?: { code: number; subcode: number; text: string; direction: 'sent' | 'received'; at: Date };
+  lastStateChange: Date;
+  /** The prefixes in the Adj-RIB-Out, as sent. */
+  advertisedPrefixes: string[];
+}

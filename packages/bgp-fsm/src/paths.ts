@@ -1,0 +1,176 @@
+/**
+ * Paths as the speaker's users give them (`PathSpec`), their validation, and their translation
+ * into BGP path attributes for one peer.
+ */
+import {
+  canonicalPrefix,
+  formatAddress,
+  type LargeCommunity,
+  type PathAttribute,
+  parseAddress,
+  parseIpv4,
+  WellKnownCommunity,
+} from '@bgplb/bgp-wire';
+
+/** One path of a prefix: a next hop and its attributes. */
+export interface PathSpec {
+  nextHop: string;
+  med?: number;
+  /** Sent to iBGP peers only (RFC 4271 §5.1.5). */
+  localPref?: number;
+  /** `'65000:1'` or a well-known name: `no-export`, `no-advertise`, `no-export-subconfed`, `graceful-shutdown`, `blackhole`. */
+  communities?: string[];
+  /** `'65000:1:2'` (RFC 8092). */
+  largeCommunities?: string[];
+  origin?: 'igp' | 'egp' | 'incomplete';
+}
+
+const WELL_KNOWN: Readonly<Record<string, number>> = {
+  'no-export': WellKnownCommunity.NO_EXPORT,
+  'no-advertise': WellKnownCommunity.NO_ADVERTISE,
+  'no-export-subconfed': WellKnownCommunity.NO_EXPORT_SUBCONFED,
+  'graceful-shutdown': WellKnownCommunity.GRACEFUL_SHUTDOWN,
+  blackhole: WellKnownCommunity.BLACKHOLE,
+};
+
+function uint(text: string, max: number, what: string): number {
+  if (!/^\d{1,10}$/.test(text)) throw new TypeError(`${what}: ${JSON.stringify(text)} is not a number`);
+  const v = Number(text);
+  if (v > max) throw new TypeError(`${what}: ${v} is over ${max}`);
+  return v;
+}
+
+/** `'65000:1'` or a well-known name -> the 32-bit community. Throws TypeError when invalid. */
+export function parseCommunity(text: string): number {
+  const known = WELL_KNOWN[text.toLowerCase().replaceAll('_', '-')];
+  if (known !== undefined) return known;
+  const parts = text.split(':');
+  if (parts.length !== 2)
+    throw new TypeError(`community ${JSON.stringify(text)} is not ASN:VALUE or a well-known name`);
+  return (
+    (uint(parts[0]!, 0xffff, 'community ASN') * 0x10000 + uint(parts[1]!, 0xffff, 'community value')) >>> 0
+  );
+}
+
+/** `'65000:1:2'` -> the large community. Throws TypeError when invalid. */
+export function parseLargeCommunity(text: string): LargeCommunity {
+  const parts = text.split(':');
+  if (parts.length !== 3)
+    throw new TypeError(`large community ${JSON.stringify(text)} is not GLOBAL:DATA1:DATA2`);
+  return {
+    globalAdmin: uint(parts[0]!, 0xffffffff, 'large community global administrator'),
+    localData1: uint(parts[1]!, 0xffffffff, 'large community local data 1'),
+    localData2: uint(parts[2]!, 0xffffffff, 'large community local data 2'),
+  };
+}
+
+/** Canonical prefix text, or a TypeError naming the bad input. */
+export function normalizePrefix(prefix: string): string {
+  try {
+    return canonicalPrefix(prefix);
+  } catch (err) {
+    throw new TypeError(`invalid prefix ${JSON.stringify(prefix)}: ${(err as Error).message}`);
+  }
+}
+
+/** Checks a path and returns it in canonical form (next hop normalized, values range-checked). */
+export function normalizePath(path: PathSpec, prefix: string): PathSpec {
+  let nextHop: string;
+  try {
+    nextHop = formatAddress(parseAddress(path.nextHop));
+  } catch {
+    throw new TypeError(`path of ${prefix}: next hop ${JSON.stringify(path?.nextHop)} is not an IP address`);
+  }
+  const out: PathSpec = { nextHop };
+  const check = (v: number | undefined, what: string) => {
+    if (v === undefined) return;
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new TypeError(`path of ${prefix}: ${what} ${v} is not a uint32`);
+  };
+  check(path.med, 'MED');
+  check(path.localPref, 'LOCAL_PREF');
+  if (path.med !== undefined) out.med = path.med;
+  if (path.localPref !== undefined) out.localPref = path.localPref;
+  if (path.communities !== undefined && path.communities.length > 0) {
+    for (const c of path.communities) parseCommunity(c);
+    out.communities = [...path.communities];
+  }
+  if (path.largeCommunities !== undefined && path.largeCommunities.length > 0) {
+    for (const c of path.largeCommunities) parseLargeCommunity(c);
+    out.largeCommunities = [...path.largeCommunities];
+  }
+  if (path.origin !== undefined) {
+    if (path.origin !== 'igp' && path.origin !== 'egp' && path.origin !== 'incomplete') {
+      throw new TypeError(
+        `path of ${prefix}: origin ${JSON.stringify(path.origin)} is not igp, egp or incomplete`,
+      );
+    }
+    if (path.origin !== 'igp') out.origin = path.origin;
+  }
+  return out;
+}
+
+/** A string identifying the attributes of a path (next hop excluded): equal keys pack together. */
+export function attributeKey(path: PathSpec): string {
+  return `${path.origin ?? 'igp'}|${path.med ?? ''}|${path.localPref ?? ''}|${(path.communities ?? []).join(',')}|${(
+    path.largeCommunities ?? []
+  ).join(',')}`;
+}
+
+/** What a peer needs to build attributes. */
+export interface PeerAttributeContext {
+  localAsn: number;
+  /** iBGP (same ASN): empty AS_PATH, LOCAL_PREF sent (default 100). */
+  ibgp: boolean;
+}
+
+/**
+ * The path attributes of a path for one peer, without the next hop (the packer adds NEXT_HOP or
+ * MP_REACH_NLRI): ORIGIN, AS_PATH (our ASN prepended for eBGP), MED, LOCAL_PREF (iBGP),
+ * COMMUNITIES (sorted, deduplicated), LARGE_COMMUNITY.
+ */
+export function pathAttributes(path: PathSpec, peer: PeerAttributeContext): PathAttribute[] {
+  const attrs: PathAttribute[] = [
+    { type: 'origin', origin: path.origin ?? 'igp' },
+    { type: 'as-path', segments: peer.ibgp ? [] : [{ type: 'sequence', asns: [peer.localAsn] }] },
+  ];
+  if (path.med !== undefined) attrs.push({ type: 'med', med: path.med });
+  if (peer.ibgp) attrs.push({ type: 'local-pref', localPref: path.localPref ?? 100 });
+  if (path.communities !== undefined && path.communities.length > 0) {
+    const values = [...new Set(path.communities.map(parseCommunity))].sort((a, b) => a - b);
+    attrs.push({ type: 'communities', communities: values });
+  }
+  if (path.largeCommunities !== undefined && path.largeCommunities.length > 0) {
+    attrs.push({ type: 'large-communities', communities: path.largeCommunities.map(parseLargeCommunity) });
+  }
+  return attrs;
+}
+
+/** True for an IPv4 address in text form. */
+export function isIpv4(address: string): boolean {
+  return parseIpv4(address) >= 0;
+}
+
+/** 32-bit FNV-1a of a string; the default selector's deterministic hash. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The path chooser used when ADD-PATH send is not negotiated. */
+export type PathSelector = (prefix: string, paths: readonly PathSpec[]) => PathSpec | undefined;
+
+/**
+ * The default selector: the paths sorted by next hop, one picked by a hash of the prefix, so
+ * many prefixes spread evenly over the next hops and the same prefix always gets the same one.
+ */
+export const hashPathSelector: PathSelector = (prefix, paths) => {
+  if (paths.length === 0) return undefined;
+  if (paths.length === 1) return paths[0];
+  const sorted = [...paths].sort((a, b) => (a.nextHop < b.nextHop ? -1 : a.nextHop > b.nextHop ? 1 : 0));
+  return sorted[fnv1a(prefix) % sorted.length];
+};

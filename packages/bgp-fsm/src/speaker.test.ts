@@ -1,0 +1,342 @@
+import { decodeMessage, encodeMessage, type UpdateMessage } from '@bgplb/bgp-wire';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from './clock.js';
+import type { SpeakerEvent } from './events.js';
+import { MemoryNetwork, settle } from './memory-transport.js';
+import { BgpSpeaker, type PeerOptions } from './speaker.js';
+import { formatStateChange } from './state.js';
+
+const A = '10.0.0.1';
+const B = '10.0.0.2';
+
+/** Two speakers A (AS 4200000001, active) and B (AS 65002, passive) over an in-memory network. */
+async function pair(opts: { a?: Partial<PeerOptions>; b?: Partial<PeerOptions>; hwm?: number } = {}) {
+  const net = new MemoryNetwork(opts.hwm);
+  const clock = new FakeClock(1_000_000);
+  const a = new BgpSpeaker({ clock, transport: net.transport(A), random: () => 1, batchWindowMs: 20 });
+  const b = new BgpSpeaker({ clock, transport: net.transport(B), random: () => 1, batchWindowMs: 20 });
+  const events: { a: SpeakerEvent[]; b: SpeakerEvent[] } = { a: [], b: [] };
+  a.on('event', (e) => events.a.push(e));
+  b.on('event', (e) => events.b.push(e));
+  await b.listen(B, 179);
+  b.addPeer({
+    localAddress: B,
+    localAsn: 65002,
+    peerAddress: A,
+    peerAsn: 4200000001,
+    passive: true,
+    ...opts.b,
+  });
+  a.addPeer({ localAddress: A, localAsn: 4200000001, peerAddress: B, peerAsn: 65002, ...opts.a });
+  const tick = async (ms = 0) => {
+    await settle();
+    if (ms > 0) clock.advance(ms);
+    await settle();
+  };
+  await tick();
+  return { net, clock, a, b, events, tick };
+}
+
+const received = (events: SpeakerEvent[]) =>
+  events.flatMap((e) =>
+    e.type === 'update-received' ? e.nlri.map((p, i) => `${p}#${e.pathIds?.[i] ?? '-'}`) : [],
+  );
+const withdrawnAt = (events: SpeakerEvent[]) =>
+  events.flatMap((e) => (e.type === 'update-received' ? e.withdrawn : []));
+
+describe('BgpSpeaker over an in-memory network', () => {
+  it('establishes with 4-octet ASNs and logs state changes in the advertiser form', async () => {
+    const { a, b, events } = await pair();
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    expect(b.peerStatus(A)?.state).toBe('Established');
+    const neg = a.peerStatus(B)?.negotiated;
+    expect(neg).toMatchObject({
+      fourOctetAs: true,
+      addPathSend: true,
+      holdTime: 90,
+      keepaliveTime: 30,
+      peerAsn: 65002,
+    });
+    const lines = events.a.flatMap((e) => (e.type === 'state' ? [formatStateChange(e)] : []));
+    expect(lines).toEqual([
+      'state changed old=BGP_FSM_IDLE new=BGP_FSM_CONNECT reason=admin-up',
+      'state changed old=BGP_FSM_CONNECT new=BGP_FSM_OPENSENT reason=new-connection',
+      'state changed old=BGP_FSM_OPENSENT new=BGP_FSM_OPENCONFIRM reason=open-received',
+      'state changed old=BGP_FSM_OPENCONFIRM new=BGP_FSM_ESTABLISHED reason=keepalive-received',
+    ]);
+    expect(events.b.some((e) => e.type === 'end-of-rib-received')).toBe(true);
+  });
+
+  it('announces every path with stable ADD-PATH ids; one next hop more or less is one UPDATE entry', async () => {
+    const { a, events, tick } = await pair();
+    const hops = ['192.0.2.1', '192.0.2.2', '192.0.2.3'];
+    a.setPaths(
+      '198.51.100.7/32',
+      hops.map((nextHop) => ({ nextHop })),
+    );
+    await tick(20);
+    expect(received(events.b).sort()).toEqual([
+      '198.51.100.7/32#1',
+      '198.51.100.7/32#2',
+      '198.51.100.7/32#3',
+    ]);
+    events.b.length = 0;
+    a.setPaths(
+      '198.51.100.7/32',
+      [...hops, '192.0.2.4'].map((nextHop) => ({ nextHop })),
+    );
+    await tick(20);
+    expect(received(events.b)).toEqual(['198.51.100.7/32#4']);
+    events.b.length = 0;
+    a.setPaths(
+      '198.51.100.7/32',
+      ['192.0.2.1', '192.0.2.3', '192.0.2.4'].map((nextHop) => ({ nextHop })),
+    );
+    await tick(20);
+    expect(received(events.b)).toEqual([]);
+    const w = events.b.find((e) => e.type === 'update-received');
+    expect(w).toMatchObject({ withdrawn: ['198.51.100.7/32'], pathIds: [2] });
+    // Re-setting the same paths sends nothing.
+    events.b.length = 0;
+    a.setPaths(
+      '198.51.100.7/32',
+      ['192.0.2.4', '192.0.2.3', '192.0.2.1'].map((nextHop) => ({ nextHop })),
+    );
+    await tick(20);
+    expect(events.b.filter((e) => e.type === 'update-received')).toEqual([]);
+    expect(a.peerStatus(B)?.counters.pathsAnnounced).toBe(3);
+    expect(b_prefixes(a)).toEqual(['198.51.100.7/32']);
+  });
+
+  it('coalesces many changes into a few packed UPDATEs', async () => {
+    const { a, b, tick } = await pair();
+    for (let i = 0; i < 10000; i++) {
+      a.setPaths(`10.${(i >> 8) & 255}.${i & 255}.1/32`, [
+        { nextHop: '192.0.2.1' },
+        { nextHop: '192.0.2.2' },
+      ]);
+    }
+    await tick(20);
+    const sent = a.peerStatus(B)!.counters.messagesOut.update ?? 0;
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(20000);
+    // 20000 paths * 9 octets / ~65k per extended UPDATE (+ EoR): a handful, not 10000.
+    expect(sent).toBeLessThan(10);
+  });
+
+  it('without ADD-PATH sends one path per prefix, spread over the next hops by the selector', async () => {
+    const { a, events, tick } = await pair({ b: { addPath: false } });
+    expect(a.peerStatus(B)?.negotiated?.addPathSend).toBe(false);
+    const hops = ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'];
+    for (let i = 0; i < 200; i++)
+      a.setPaths(
+        `10.1.${i}.0/24`,
+        hops.map((nextHop) => ({ nextHop })),
+      );
+    await tick(20);
+    const attrs = events.b.filter((e) => e.type === 'update-received');
+    const perHop = new Map<string, number>();
+    let total = 0;
+    for (const e of attrs) {
+      if (e.type !== 'update-received') continue;
+      const hop = /Nexthop: ([\d.]+)/.exec(e.attributes)?.[1] ?? '?';
+      perHop.set(hop, (perHop.get(hop) ?? 0) + e.nlri.length);
+      total += e.nlri.length;
+    }
+    expect(total).toBe(200);
+    expect([...perHop.keys()].sort()).toEqual(hops);
+    for (const n of perHop.values()) expect(n).toBeGreaterThan(20);
+  });
+
+  it('withdraws removed prefixes and re-sends everything on route refresh (enhanced)', async () => {
+    const { a, b, events, tick } = await pair();
+    a.setPaths('10.9.0.0/24', [{ nextHop: '192.0.2.1', med: 10, communities: ['65000:1', 'no-export'] }]);
+    a.setPaths('10.9.1.0/24', [{ nextHop: '192.0.2.1' }]);
+    await tick(20);
+    a.withdraw('10.9.1.0/24');
+    await tick(20);
+    expect(withdrawnAt(events.b)).toEqual(['10.9.1.0/24']);
+    events.b.length = 0;
+    // B asks A for a refresh.
+    const sessionB = b.session(A)!;
+    (sessionB as unknown as { send(bytes: Uint8Array, t: string): boolean }).send(
+      encodeMessage({ type: 'route-refresh', afi: 1, safi: 1, subtype: 0 }),
+      'route-refresh',
+    );
+    await tick();
+    expect(received(events.b)).toEqual(['10.9.0.0/24#1']);
+    const attrs = events.b.find((e) => e.type === 'update-received');
+    expect(attrs).toMatchObject({ attributes: expect.stringContaining('{Med: 10}') });
+    expect(
+      events.b
+        .filter((e) => e.type === 'route-refresh-received')
+        .map((e) => (e as { subtype: number }).subtype),
+    ).toEqual([1, 2]);
+  });
+
+  it('sends KEEPALIVEs every keepalive interval and expires the hold timer of a silent peer', async () => {
+    const { a, net, events, tick } = await pair({ a: { holdTime: 9 } });
+    const before = a.peerStatus(B)!.counters.messagesOut.keepalive ?? 0;
+    await tick(3000);
+    await tick(3000);
+    expect((a.peerStatus(B)!.counters.messagesOut.keepalive ?? 0) - before).toBe(2);
+    // Nothing from B reaches A any more: A's hold timer expires after 9 s.
+    for (const c of net.connections) if (c.localAddress === A) c.stalled = true;
+    for (let i = 0; i < 4; i++) await tick(3000);
+    expect(events.a.some((e) => e.type === 'state' && e.reason === 'hold-timer-expired')).toBe(true);
+    expect(events.a.some((e) => e.type === 'notification-sent' && e.code === 4)).toBe(true);
+  });
+
+  it('removePeer withdraws, sends Cease with the RFC 8203 message, and B logs it', async () => {
+    const { a, b, events, tick } = await pair();
+    a.setPaths('10.7.0.0/16', [{ nextHop: '192.0.2.9' }]);
+    await tick(20);
+    await Promise.all([a.removePeer(B, { message: 'maintenance window' }), tick()]);
+    await tick();
+    expect(withdrawnAt(events.b)).toEqual(['10.7.0.0/16']);
+    const n = events.b.find((e) => e.type === 'notification-received');
+    expect(n).toMatchObject({
+      code: 6,
+      subcode: 2,
+      text: 'Cease/Administrative Shutdown: "maintenance window"',
+    });
+    expect(b.peerStatus(A)?.state).not.toBe('Established');
+    expect(a.peers()).toEqual([]);
+  });
+
+  it('refuses connections from unknown peers', async () => {
+    const { b, net, events } = await pair();
+    const stranger = net.transport('10.0.0.99');
+    const result = await new Promise<unknown>((resolve) => stranger.connect({ host: B, port: 179 }, resolve));
+    expect(result).toHaveProperty('connection');
+    await settle();
+    expect(events.b.some((e) => e.type === 'error' && /not a configured peer/.test(e.error.message))).toBe(
+      true,
+    );
+    expect(b.peers()).toHaveLength(1);
+  });
+
+  it('a bad peer AS is refused with OPEN Message Error / Bad Peer AS', async () => {
+    const { events } = await pair({ a: { peerAsn: 65099 } });
+    const sent = events.a.find((e) => e.type === 'notification-sent');
+    expect(sent).toMatchObject({ code: 2, subcode: 2 });
+    expect(events.b.find((e) => e.type === 'notification-received')).toMatchObject({ code: 2, subcode: 2 });
+  });
+
+  it('max-prefix ends the session with Cease/Maximum Number of Prefixes Reached', async () => {
+    const { a, events, tick } = await pair({ b: { maxPrefixes: 5 } });
+    for (let i = 0; i < 6; i++) a.setPaths(`10.5.${i}.0/24`, [{ nextHop: '192.0.2.1' }]);
+    await tick(20);
+    expect(events.b.find((e) => e.type === 'notification-sent')).toMatchObject({ code: 6, subcode: 1 });
+    expect(events.a.some((e) => e.type === 'state' && e.reason === 'notification-received')).toBe(true);
+  });
+
+  it('recovers after the peer drops: IdleHold, reconnect, re-announce', async () => {
+    const { a, b, events, tick } = await pair();
+    a.setPaths('10.3.0.0/24', [{ nextHop: '192.0.2.1' }]);
+    await tick(20);
+    await Promise.all([b.removePeer(A, { message: 'bye' }), tick()]);
+    b.addPeer({ localAddress: B, localAsn: 65002, peerAddress: A, peerAsn: 4200000001, passive: true });
+    events.b.length = 0;
+    await tick(1000);
+    await tick(5000);
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    expect(a.peerStatus(B)?.counters.flaps).toBe(1);
+    expect(received(events.b)).toEqual(['10.3.0.0/24#1']);
+  });
+
+  it('stores received routes compactly when adjRibIn is on', async () => {
+    const { a, b, tick } = await pair({ b: { adjRibIn: true, addPath: false } });
+    for (let i = 0; i < 100; i++) a.setPaths(`10.8.${i}.0/24`, [{ nextHop: '192.0.2.1', med: i % 2 }]);
+    a.setPaths('10.8.0.0/24', [{ nextHop: '192.0.2.2' }]);
+    await tick(20);
+    const rib = b.session(A)!.adjRibIn!;
+    expect(rib.size).toBe(100);
+    expect(rib.attributeSets).toBe(3);
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(100);
+    a.withdraw('10.8.1.0/24');
+    await tick(20);
+    expect(rib.size).toBe(99);
+    const first = [...rib.entries()].find((e) => e.prefix === '10.8.0.0/24');
+    expect(first?.attributes.find((x) => x.type === 'next-hop')).toMatchObject({ nextHop: '192.0.2.2' });
+  });
+
+  it('graceful restart: R bit after restart, End-of-RIB after the re-sync, no withdrawal', async () => {
+    const { a, b, events, tick, clock, net } = await pair({ a: { gracefulRestart: { restartTime: 120 } } });
+    a.setPaths('10.4.0.0/24', [{ nextHop: '192.0.2.1' }]);
+    await tick(20);
+    expect(b.peerStatus(A)?.negotiated?.gracefulRestart).toBe(true);
+    await Promise.all([a.shutdown({ graceful: true }), tick()]);
+    expect(events.b.some((e) => e.type === 'notification-received')).toBe(false);
+    events.b.length = 0;
+    // The restarted process: routes first, then the peer with the R bit.
+    const a2 = new BgpSpeaker({ clock, transport: net.transport(A), random: () => 1 });
+    for (const r of a.snapshot()) a2.setPaths(r.prefix, r.paths);
+    a2.addPeer({
+      localAddress: A,
+      localAsn: 4200000001,
+      peerAddress: B,
+      peerAsn: 65002,
+      gracefulRestart: { restartTime: 120, restarting: true },
+    });
+    await tick(1000);
+    await tick(5000);
+    expect(a2.peerStatus(B)?.state).toBe('Established');
+    expect(withdrawnAt(events.b)).toEqual([]);
+    expect(received(events.b)).toEqual(['10.4.0.0/24#1']);
+    expect(events.b.some((e) => e.type === 'end-of-rib-received')).toBe(true);
+    await Promise.all([a2.shutdown(), b.shutdown(), tick()]);
+  });
+
+  it('pauses route generation while the socket is full, and resumes on drain', async () => {
+    const { a, b, net, tick } = await pair({ hwm: 8 * 1024 });
+    for (const c of net.connections) if (c.localAddress === B) c.stalled = true;
+    for (let i = 0; i < 20000; i++)
+      a.setPaths(`10.${(i >> 8) & 255}.${i & 255}.0/24`, [{ nextHop: '192.0.2.1' }]);
+    await tick(20);
+    const sentWhileStalled = a.peerStatus(B)!.counters.prefixesAnnounced;
+    expect(sentWhileStalled).toBeLessThan(20000);
+    for (const c of net.connections) {
+      if (c.localAddress === B) {
+        c.stalled = false;
+        c.deliver();
+      }
+    }
+    await tick();
+    await tick();
+    expect(a.peerStatus(B)!.counters.prefixesAnnounced).toBe(20000);
+    expect(b.peerStatus(A)!.counters.prefixesReceived).toBe(20000);
+  });
+});
+
+function b_prefixes(s: BgpSpeaker): string[] {
+  return s.peerStatus(B)!.advertisedPrefixes;
+}
+
+describe('UPDATE packing', () => {
+  it('round-trips through the codec', async () => {
+    const { packChanges } = await import('./update-packer.js');
+    const { AdjRibOut } = await import('./adj-rib-out.js');
+    const rib = new AdjRibOut();
+    const changes = [
+      rib.update('10.0.0.0/24', [{ nextHop: '192.0.2.1' }], false)!,
+      rib.update('2001:db8::/48', [{ nextHop: '2001:db8::1', med: 5 }], false)!,
+    ];
+    const options = {
+      fourOctetAs: true,
+      extendedMessage: false,
+      addPathSend: new Set<`${number}/${number}`>(),
+      addPathReceive: new Set<`${number}/${number}`>(),
+    };
+    const packed = packChanges(changes, { localAsn: 65001, ibgp: false }, options);
+    expect(packed.messages).toHaveLength(2);
+    const first = decodeMessage(packed.messages[0]!, options);
+    expect(first.ok && (first.message as UpdateMessage).nlri).toEqual([{ prefix: '10.0.0.0/24' }]);
+    const second = decodeMessage(packed.messages[1]!, options);
+    expect(second.ok).toBe(true);
+    const w = [rib.update('10.0.0.0/24', [], false)!, rib.update('2001:db8::/48', [], false)!];
+    const wp = packChanges(w, { localAsn: 65001, ibgp: false }, options);
+    const d = decodeMessage(wp.messages[0]!, options);
+    expect(d.ok && (d.message as UpdateMessage).withdrawn).toEqual([{ prefix: '10.0.0.0/24' }]);
+    expect(decodeMessage(wp.messages[1]!, options).ok).toBe(true);
+  });
+});

@@ -1,0 +1,355 @@
+/**
+ * A multi-peer BGP speaker: one session per configured peer, the routes to announce (a set of
+ * paths per prefix, for every peer or for some), packed and coalesced UPDATEs per peer, and a
+ * typed event stream.
+ */
+import { EventEmitter } from 'node:events';
+import { type Clock, systemClock } from './clock.js';
+import type { PeerStatus, SpeakerEvent } from './events.js';
+import type { Family } from './negotiate.js';
+import {
+  hashPathSelector,
+  normalizePath,
+  normalizePrefix,
+  type PathSelector,
+  type PathSpec,
+} from './paths.js';
+import { type PeerConfig, PeerSession, type SessionHost } from './session.js';
+import { type Connection, type Listener, netTransport, type Transport } from './transport.js';
+
+export interface SpeakerOptions {
+  /** Injected for tests (FakeClock). */
+  clock?: Clock;
+  /** Injected for tests (MemoryNetwork); default TCP. */
+  transport?: Transport;
+  /** Random source for timer jitter. */
+  random?: () => number;
+  /** How long changes are coalesced before UPDATEs go out. Default 20 ms. */
+  batchWindowMs?: number;
+  /** Octets queued per socket above which route generation pauses. Default 1 MiB. */
+  highWaterMark?: number;
+}
+
+/** The configuration of one peer (see docs/bgp.md for the defaults compared with FRR and GoBGP). */
+export interface PeerOptions {
+  /** Default: peerAddress. */
+  id?: string;
+  /** The TCP connection is bound to it (node IP or floating IP); passive sessions accept on it. */
+  localAddress: string;
+  localAsn: number;
+  peerAddress: string;
+  peerAsn: number;
+  /** Default 179. */
+  peerPort?: number;
+  /** Default: localAddress (must be IPv4). */
+  routerId?: string;
+  /** Seconds; default 90; 0 disables keepalives and the hold timer; 1 and 2 are refused. */
+  holdTime?: number;
+  /** Seconds; default holdTime / 3 (never more than a third of the negotiated hold time). */
+  keepaliveTime?: number;
+  /** Seconds, with jitter; default 5. */
+  connectRetryTime?: number;
+  /** Hold timer while waiting for the peer's OPEN; default 240. */
+  openSentHoldTime?: number;
+  /** RFC 4271 DelayOpen in seconds; default 0 (off). */
+  delayOpenTime?: number;
+  /** First IdleHold after a failure, doubled on each further one; default 1. */
+  idleHoldTime?: number;
+  /** Cap of the IdleHold backoff; default 120. */
+  idleHoldMaxTime?: number;
+  /** Only accept the peer's connection, never connect. */
+  passive?: boolean;
+  /** Advertise ADD-PATH send and receive; default true. */
+  addPath?: boolean;
+  /** Default ['ipv4-unicast']; add 'ipv6-unicast' to carry IPv6 prefixes. */
+  families?: Family[];
+  /** RFC 8654 Extended Message; default true. */
+  extendedMessage?: boolean;
+  /** RFC 4724 capability; `restarting` sets the R bit in the first OPEN. */
+  gracefulRestart?: { restartTime: number; restarting?: boolean };
+  /** Received-prefix limit: above it the session ends with Cease/Maximum Number of Prefixes Reached. */
+  maxPrefixes?: number;
+  /** Store received routes (compact Adj-RIB-In); default false (count only). */
+  adjRibIn?: boolean;
+  /** Chooses the one path of a prefix when ADD-PATH send is not negotiated. */
+  pathSelector?: PathSelector;
+}
+
+interface RouteEntry {
+  all: PathSpec[] | undefined;
+  perPeer: Map<string, PathSpec[]> | undefined;
+}
+
+function isIpv4Text(s: string): boolean {
+  return /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s);
+}
+
+function secondsOption(value: number | undefined, fallback: number, what: string, min = 0): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < min || value > 65535)
+    throw new RangeError(`${what} ${value} is out of range`);
+  return value;
+}
+
+/** Validates peer options and applies the defaults. */
+export function peerConfig(o: PeerOptions): PeerConfig {
+  const id = o.id ?? o.peerAddress;
+  const asn = (v: number, what: string) => {
+    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff)
+      throw new RangeError(`peer ${id}: ${what} ${v} is not 1..4294967295`);
+  };
+  asn(o.localAsn, 'localAsn');
+  asn(o.peerAsn, 'peerAsn');
+  const holdTime = secondsOption(o.holdTime, 90, `peer ${id}: holdTime`);
+  if (holdTime === 1 || holdTime === 2 || !Number.isInteger(holdTime)) {
+    throw new RangeError(
+      `peer ${id}: holdTime ${holdTime} is invalid (0 or an integer of at least 3 seconds)`,
+    );
+  }
+  const routerId = o.routerId ?? o.localAddress;
+  if (!isIpv4Text(routerId)) {
+    throw new RangeError(
+      `peer ${id}: routerId ${JSON.stringify(routerId)} must be an IPv4 address (set routerId)`,
+    );
+  }
+  const port = o.peerPort ?? 179;
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RangeError(`peer ${id}: peerPort ${port} is invalid`);
+  const families = o.families ?? ['ipv4-unicast'];
+  for (const f of families) {
+    if (f !== 'ipv4-unicast' && f !== 'ipv6-unicast')
+      throw new RangeError(`peer ${id}: unknown family ${String(f)}`);
+  }
+  if (o.maxPrefixes !== undefined && (!Number.isInteger(o.maxPrefixes) || o.maxPrefixes < 0)) {
+    throw new RangeError(`peer ${id}: maxPrefixes ${o.maxPrefixes} is not a non-negative integer`);
+  }
+  return {
+    id,
+    localAddress: o.localAddress,
+    localAsn: o.localAsn,
+    peerAddress: o.peerAddress,
+    peerAsn: o.peerAsn,
+    peerPort: port,
+    routerId,
+    holdTime,
+    keepaliveTime:
+      o.keepaliveTime === undefined
+        ? undefined
+        : secondsOption(o.keepaliveTime, 30, `peer ${id}: keepaliveTime`, 1),
+    connectRetryTime: secondsOption(o.connectRetryTime, 5, `peer ${id}: connectRetryTime`, 0.01),
+    openSentHoldTime: secondsOption(o.openSentHoldTime, 240, `peer ${id}: openSentHoldTime`, 1),
+    delayOpenTime: secondsOption(o.delayOpenTime, 0, `peer ${id}: delayOpenTime`),
+    idleHoldTime: secondsOption(o.idleHoldTime, 1, `peer ${id}: idleHoldTime`),
+    idleHoldMaxTime: secondsOption(o.idleHoldMaxTime, 120, `peer ${id}: idleHoldMaxTime`),
+    passive: o.passive ?? false,
+    addPath: o.addPath ?? true,
+    families: [...families],
+    extendedMessage: o.extendedMessage ?? true,
+    gracefulRestart:
+      o.gracefulRestart === undefined
+        ? undefined
+        : {
+            restartTime: secondsOption(o.gracefulRestart.restartTime, 120, `peer ${id}: restartTime`),
+            restarting: o.gracefulRestart.restarting ?? false,
+          },
+    maxPrefixes: o.maxPrefixes,
+    adjRibIn: o.adjRibIn ?? false,
+    pathSelector: o.pathSelector ?? hashPathSelector,
+  };
+}
+
+export interface ListenHandle {
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
+  private readonly sessions = new Map<string, PeerSession>();
+  private readonly routes = new Map<string, RouteEntry>();
+  private readonly servers = new Map<string, Listener>();
+  private readonly host: SessionHost;
+
+  constructor(options: SpeakerOptions = {}) {
+    super();
+    const self = this;
+    this.host = {
+      clock: options.clock ?? systemClock,
+      transport: options.transport ?? netTransport,
+      random: options.random ?? Math.random,
+      batchWindowMs: options.batchWindowMs ?? 20,
+      highWaterMark: options.highWaterMark ?? 1024 * 1024,
+      emit(event) {
+        self.emit('event', event);
+      },
+      hasListeners() {
+        return self.listenerCount('event') > 0;
+      },
+      pathsFor(prefix, peerId) {
+        const entry = self.routes.get(prefix);
+        if (entry === undefined) return [];
+        return entry.perPeer?.get(peerId) ?? entry.all ?? [];
+      },
+      *prefixesFor(peerId) {
+        for (const [prefix, entry] of self.routes) {
+          const paths = entry.perPeer?.get(peerId) ?? entry.all;
+          if (paths !== undefined && paths.length > 0) yield prefix;
+        }
+      },
+    };
+  }
+
+  /** Adds a peer and starts its session (connects with retry, or waits when passive). */
+  addPeer(options: PeerOptions): void {
+    const config = peerConfig(options);
+    if (this.sessions.has(config.id)) throw new Error(`peer ${config.id} already exists`);
+    for (const s of this.sessions.values()) {
+      if (s.config.peerAddress === config.peerAddress && s.config.localAddress === config.localAddress) {
+        throw new Error(
+          `peer ${config.id}: ${config.localAddress} -> ${config.peerAddress} is already peer ${s.id}`,
+        );
+      }
+    }
+    const session = new PeerSession(config, this.host);
+    this.sessions.set(config.id, session);
+    session.start();
+  }
+
+  /** Withdraws, sends Cease/Administrative Shutdown (RFC 8203 `message`), closes; then forgets the peer. */
+  async removePeer(id: string, opts: { message?: string; graceful?: boolean } = {}): Promise<void> {
+    const session = this.sessions.get(id);
+    if (session === undefined) return;
+    this.sessions.delete(id);
+    await session.stop(opts);
+    for (const entry of this.routes.values()) entry.perPeer?.delete(id);
+  }
+
+  /**
+   * Listens for peers' connections on `address:port` (default 179). Only connections from a
+   * configured peer whose localAddress is this address are accepted; others are closed at once.
+   */
+  async listen(address: string, port = 179): Promise<ListenHandle> {
+    const key = `${address}|${port}`;
+    if (this.servers.has(key)) throw new Error(`already listening on ${address} port ${port}`);
+    const listener = await this.host.transport.listen(address, port, (conn) => this.onConnection(conn));
+    const realKey = `${address}|${listener.port}`;
+    this.servers.set(realKey, listener);
+    return {
+      address,
+      port: listener.port,
+      close: async () => {
+        if (this.servers.get(realKey) !== listener) return;
+        this.servers.delete(realKey);
+        await listener.close();
+      },
+    };
+  }
+
+  /** Stops listening on an address (all ports, or one). */
+  async unlisten(address: string, port?: number): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [key, listener] of this.servers) {
+      if (listener.address !== address && !key.startsWith(`${address}|`)) continue;
+      if (port !== undefined && listener.port !== port) continue;
+      this.servers.delete(key);
+      closing.push(listener.close());
+    }
+    await Promise.all(closing);
+  }
+
+  private onConnection(conn: Connection): void {
+    for (const s of this.sessions.values()) {
+      if (s.config.peerAddress === conn.remoteAddress && s.config.localAddress === conn.localAddress) {
+        s.acceptIncoming(conn);
+        return;
+      }
+    }
+    // Not a configured peer: close at once.
+    conn.destroy();
+    this.emit('event', {
+      type: 'error',
+      error: new Error(
+        `refused connection from ${conn.remoteAddress} to ${conn.localAddress}: not a configured peer`,
+      ),
+    });
+  }
+
+  /**
+   * Replaces the paths of a prefix, for every peer or only the listed peer ids. Paths with the
+   * same next hop are merged (the last wins). Changes are coalesced for `batchWindowMs` and sent
+   * as packed UPDATEs; unchanged paths are not re-sent. Throws TypeError for an invalid prefix
+   * or path (nothing is changed then).
+   */
+  setPaths(prefix: string, paths: readonly PathSpec[], opts: { peers?: readonly string[] } = {}): void {
+    const canonical = normalizePrefix(prefix);
+    const byNextHop = new Map<string, PathSpec>();
+    for (const p of paths) {
+      const n = normalizePath(p, canonical);
+      byNextHop.set(n.nextHop, n);
+    }
+    const normalized = [...byNextHop.values()];
+    let entry = this.routes.get(canonical);
+    if (opts.peers === undefined) {
+      entry = { all: normalized, perPeer: undefined };
+      this.routes.set(canonical, entry);
+      for (const s of this.sessions.values()) s.markDirty(canonical);
+      return;
+    }
+    if (entry === undefined) {
+      entry = { all: undefined, perPeer: undefined };
+      this.routes.set(canonical, entry);
+    }
+    entry.perPeer ??= new Map();
+    for (const id of opts.peers) {
+      entry.perPeer.set(id, normalized);
+      this.sessions.get(id)?.markDirty(canonical);
+    }
+  }
+
+  /** Withdraws a prefix from every peer, or only from the listed peer ids. */
+  withdraw(prefix: string, opts: { peers?: readonly string[] } = {}): void {
+    const canonical = normalizePrefix(prefix);
+    if (opts.peers === undefined) {
+      if (!this.routes.delete(canonical)) return;
+      for (const s of this.sessions.values()) s.markDirty(canonical);
+      return;
+    }
+    this.setPaths(canonical, [], opts);
+  }
+
+  /** The routes to announce, for the app to persist across a graceful restart. */
+  snapshot(): { prefix: string; paths: PathSpec[]; peers?: string[] }[] {
+    const out: { prefix: string; paths: PathSpec[]; peers?: string[] }[] = [];
+    for (const [prefix, entry] of this.routes) {
+      if (entry.all !== undefined) out.push({ prefix, paths: entry.all });
+      for (const [peer, paths] of entry.perPeer ?? []) out.push({ prefix, paths, peers: [peer] });
+    }
+    return out;
+  }
+
+  peerStatus(id: string): PeerStatus | undefined {
+    return this.sessions.get(id)?.status();
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.sessions.values()].map((s) => s.status());
+  }
+
+  /** The session object of a peer (advanced use and tests: Adj-RIB-In, FSM context). */
+  session(id: string): PeerSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /**
+   * Stops every peer as `removePeer` does (or, with `graceful`, closes without withdrawing so
+   * that graceful-restart helpers keep our routes) and closes the listeners. Resolves when all
+   * sockets are closed.
+   */
+  async shutdown(opts: { message?: string; graceful?: boolean } = {}): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    const listeners = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all([...sessions.map((s) => s.stop(opts)), ...listeners.map((l) => l.close())]);
+  }
+}
