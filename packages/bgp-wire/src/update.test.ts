@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { hex, update } from '../test/hex.js';
-import type { BgpWireError } from './errors.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 import type { FamilyKey, PathAttribute, UpdateMessage } from './types.js';
@@ -23,19 +22,6 @@ function ok(bytes: Uint8Array, options = TWO): UpdateMessage {
   if (!r.ok) throw new Error(r.error.message);
   if (r.message.type !== 'update') throw new Error('not an UPDATE');
   return r.message;
-}
-function decodeWarnings(
-  bytes: Uint8Array,
-  options = TWO,
-): { message: UpdateMessage; warnings: readonly BgpWireError[] } {
-  const r = decodeMessage(bytes, options);
-  if (!r.ok || r.message.type !== 'update') throw new Error(r.ok ? 'not an UPDATE' : r.error.message);
-  return { message: r.message, warnings: r.warnings };
-}
-function fail(bytes: Uint8Array, options = TWO): BgpWireError {
-  const r = decodeMessage(bytes, options);
-  if (r.ok) throw new Error('expected an error');
-  return r.error;
 }
 /** Decodes, checks, and checks that encoding gives the same bytes back. */
 function golden(bytes: Uint8Array, expected: UpdateMessage, options = TWO): void {
