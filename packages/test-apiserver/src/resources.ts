@@ -1,4 +1,4 @@
-import { ApiError, invalid } from './status.js';
+import { ApiError, badRequest, invalid } from './status.js';
 import type { CustomResourceDefinition, JsonSchema, KubeObject, PrinterColumn } from './types.js';
 import { sortKubeVersions } from './versions.js';
 
@@ -43,6 +43,11 @@ export interface ResourceDef {
   dnsLabelNames: boolean;
   printerColumns: Map<string, PrinterColumn[]>;
   schemas: Map<string, JsonSchema>;
+  /**
+   * Custom resources: the fields a field selector may use per version, besides metadata.name and
+   * metadata.namespace (the CRD's `selectableFields`). Built-in kinds accept any dotted path.
+   */
+  selectableFields: Map<string, string[]>;
   table?: BuiltinTable;
   /** Server-side defaults and allocations applied on create (Service clusterIP, Namespace phase). */
   defaultOnCreate?: (obj: KubeObject) => void;
@@ -102,6 +107,7 @@ export function builtinResource(spec: BuiltinSpec): ResourceDef {
     dnsLabelNames: spec.dnsLabelNames ?? false,
     printerColumns: new Map(),
     schemas: new Map(),
+    selectableFields: new Map(),
   };
 }
 
@@ -151,7 +157,12 @@ export function crdToResource(crd: CustomResourceDefinition): ResourceDef {
     fail('spec.versions', 'Invalid value: must have exactly one version marked as storage version');
   const printerColumns = new Map<string, PrinterColumn[]>();
   const schemas = new Map<string, JsonSchema>();
+  const selectableFields = new Map<string, string[]>();
   for (const v of spec.versions) {
+    selectableFields.set(
+      v.name,
+      (v.selectableFields ?? []).map((f) => f.jsonPath.replace(/^\./, '')),
+    );
     printerColumns.set(v.name, v.additionalPrinterColumns ?? []);
     const schema = v.schema?.openAPIV3Schema;
     if (schema !== undefined) schemas.set(v.name, schema);
@@ -175,7 +186,19 @@ export function crdToResource(crd: CustomResourceDefinition): ResourceDef {
     dnsLabelNames: false,
     printerColumns,
     schemas,
+    selectableFields,
   };
+}
+
+/** kube-apiserver refuses field selectors on fields a custom resource does not declare selectable. */
+export function checkSelectableFields(def: ResourceDef, version: string, paths: string[]): void {
+  if (!def.custom) return;
+  const allowed = def.selectableFields.get(version) ?? [];
+  for (const p of paths) {
+    if (p !== 'metadata.name' && p !== 'metadata.namespace' && !allowed.includes(p)) {
+      throw badRequest(`field label not supported: ${p}`);
+    }
+  }
 }
 
 /** Validates an object's name the way kube-apiserver's ValidateObjectMeta does. */

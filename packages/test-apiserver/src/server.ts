@@ -21,7 +21,7 @@ import { parseLabelSelector } from './labels.js';
 import { ObjectStore } from './objects.js';
 import { jsonPatch, mergePatch, PATCH_TYPES, strategicMergePatch } from './patch.js';
 import { Registry } from './registry.js';
-import { groupVersion } from './resources.js';
+import { checkSelectableFields, groupVersion } from './resources.js';
 import { type ResourceRoute, routeResource } from './routing.js';
 import {
   ApiError,
@@ -190,6 +190,19 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
     const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
     const timeoutSeconds = intParam(q, 'timeoutSeconds') ?? defaultWatchTimeout;
+    const labelSelector = parseLabelSelector(q.get('labelSelector'));
+    const resourceVersion = q.get('resourceVersion') ?? undefined;
+    // Bad requests are answered before the stream starts; only 410 Gone travels inside it.
+    checkSelectableFields(
+      route.def,
+      route.version,
+      fieldSelector.map((r) => r.path),
+    );
+    if (resourceVersion !== undefined && resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) {
+      throw badRequest(
+        `resourceVersion: Invalid value: "${resourceVersion}": must be a non-negative integer`,
+      );
+    }
     res.writeHead(200, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
@@ -241,9 +254,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
         route.version,
         {
           namespace: route.namespace,
-          labelSelector: parseLabelSelector(q.get('labelSelector')),
+          labelSelector,
           fieldSelector,
-          resourceVersion: q.get('resourceVersion') ?? undefined,
+          resourceVersion,
           sendInitialEvents: boolParam(q, 'sendInitialEvents'),
           allowWatchBookmarks: allowBookmarks,
         },

@@ -5,7 +5,14 @@ import { rfc3339 } from './duration.js';
 import { type FieldSelector, matchesFields } from './fields.js';
 import { type LabelSelector, matchesLabels } from './labels.js';
 import type { Registry } from './registry.js';
-import { crdToResource, groupVersion, type ResourceDef, resourceKey, validateName } from './resources.js';
+import {
+  checkSelectableFields,
+  crdToResource,
+  groupVersion,
+  type ResourceDef,
+  resourceKey,
+  validateName,
+} from './resources.js';
 import { applyDefaults, prune, validateSchema } from './schema.js';
 import {
   ApiError,
@@ -241,6 +248,11 @@ export class Store {
   }
 
   list(def: ResourceDef, version: string, options: ListOptions = {}): ListResult {
+    checkSelectableFields(
+      def,
+      version,
+      (options.fieldSelector ?? []).map((r) => r.path),
+    );
     let start = '';
     if (options.continueToken !== undefined && options.continueToken !== '') {
       const token = decodeContinue(options.continueToken);
@@ -720,6 +732,11 @@ export class Store {
    * Returns the function that stops it.
    */
   watch(def: ResourceDef, version: string, options: WatchOptions, sink: WatchSink): () => void {
+    checkSelectableFields(
+      def,
+      version,
+      (options.fieldSelector ?? []).map((r) => r.path),
+    );
     const rvParam = options.resourceVersion ?? '';
     const w: Watcher = { def, version, selection: options, sink };
     if (rvParam === '' || rvParam === '0' || options.sendInitialEvents === true) {

@@ -79,6 +79,7 @@ export interface CustomResourceDefinition extends KubeObject {
       schema?: { openAPIV3Schema?: JsonSchema };
       subresources?: { status?: Record<string, never> | object; scale?: object };
       additionalPrinterColumns?: PrinterColumn[];
+      selectableFields?: Array<{ jsonPath: string }>;
     }>;
   };
 }

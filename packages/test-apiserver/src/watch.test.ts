@@ -192,11 +192,13 @@ describe('watch', () => {
     server = await startTestApiServer();
   });
 
-  it('refuses an invalid resourceVersion', async () => {
-    await start();
-    const w = await watch(`${NODES}?watch=true&resourceVersion=abc`);
-    const ev = await w.next();
-    expect(ev.type).toBe('ERROR');
-    expect(ev.object.code).toBe(400);
+  it('refuses an invalid resourceVersion and unsupported field labels with 400', async () => {
+    const api = await start({ crds: [FIXTURE_CRDS] });
+    const bad = await api.get(`${NODES}?watch=true&resourceVersion=abc`);
+    expect(bad.status).toBe(400);
+    const field = await api.get(`${SESSIONS}?watch=true&fieldSelector=spec.peerIP%3Dx`);
+    expect(field.status).toBe(400);
+    expect(field.body.message).toBe('field label not supported: spec.peerIP');
+    expect((await api.get(`${SESSIONS}?fieldSelector=spec.peerIP%3Dx`)).status).toBe(400);
   });
 });
