@@ -84,6 +84,17 @@ describe('planSessions', () => {
     });
   });
 
+  it("finds the BGPPeer by the controller's peer label first", () => {
+    const labelled = session('x-node-a', {}) as { metadata: Record<string, unknown> };
+    labelled.metadata.labels = { 'networking.gke.io/peer': 'tor2' };
+    const plan = planSessions({
+      ...base,
+      sessions: [labelled],
+      peers: [peer('x', { holdTime: 30 }), peer('tor2', { holdTime: 60 })],
+    });
+    expect(plan.desired.get('x-node-a')?.config).toMatchObject({ holdTime: 60, bgpPeer: 'tor2' });
+  });
+
   it('refuses a session whose floating IP this node does not hold, saying who holds it', () => {
     const plan = planSessions({
       ...base,

@@ -74,8 +74,19 @@ function nameOf(raw: unknown): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
-/** The BGPPeer a session belongs to: `<peer>-<node>` by name, else the one with the same peer IP and ASNs. */
+/** Label the controller puts on every BGPSession: the BGPPeer name (or the control-plane peer IP). */
+export const PEER_LABEL = 'networking.gke.io/peer';
+
+/**
+ * The BGPPeer a session belongs to: the one its `networking.gke.io/peer` label names, else
+ * `<peer>-<node>` by name, else the one with the same peer IP and ASNs.
+ */
 export function findBGPPeer(session: BGPSession, peers: readonly BGPPeer[]): BGPPeer | undefined {
+  const label = session.metadata.labels?.[PEER_LABEL];
+  if (label !== undefined) {
+    const byLabel = peers.find((p) => p.metadata.name === label);
+    if (byLabel) return byLabel;
+  }
   const suffix = `-${session.spec.nodeName}`;
   const name = session.metadata.name;
   if (name.endsWith(suffix)) {

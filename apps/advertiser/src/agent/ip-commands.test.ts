@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { CommandFailedError, type CommandRunner, execRunner, IpAddressManager } from './ip-commands.js';
+
+function recorder(fail?: (line: string) => string | undefined): { run: CommandRunner; lines: string[] } {
+  const lines: string[] = [];
+  const run: CommandRunner = async (cmd, args) => {
+    const line = [cmd, ...args].join(' ');
+    lines.push(line);
+    const stderr = fail?.(line);
+    if (stderr !== undefined) throw new CommandFailedError(line, stderr);
+    return line.startsWith('ip -j')
+      ? JSON.stringify([
+          {
+            ifname: 'eth0',
+            flags: ['UP'],
+            addr_info: [{ family: 'inet', local: '10.0.1.10', prefixlen: 24 }],
+          },
+        ])
+      : '';
+  };
+  return { run, lines };
+}
+
+describe('IpAddressManager', () => {
+  it('runs exactly the documented commands', async () => {
+    const { run, lines } = recorder();
+    const m = new IpAddressManager({ run });
+    expect(await m.list()).toEqual([
+      { ifname: 'eth0', ip: '10.0.1.10', prefixLen: 24, label: undefined, up: true },
+    ]);
+    await m.add({ kind: 'add', ip: '10.0.1.100', ifname: 'eth0', label: 'eth0:bgplb' });
+    await m.add({ kind: 'add', ip: '10.0.1.101', ifname: 'enp129s0f1np1' });
+    await m.remove({ kind: 'remove', ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32, reason: 'moved' });
+    await m.announce('10.0.1.100', 'eth0');
+    expect(lines).toEqual([
+      'ip -j -4 addr show',
+      'ip addr add 10.0.1.100/32 dev eth0 label eth0:bgplb',
+      'ip addr add 10.0.1.101/32 dev enp129s0f1np1',
+      'ip addr del 10.0.1.100/32 dev eth0',
+      'arping -U -c 3 -I eth0 10.0.1.100',
+    ]);
+  });
+
+  it('treats "already there" and "already gone" as success, other failures as errors', async () => {
+    const { run } = recorder((line) =>
+      line.includes('add 10.0.1.100')
+        ? 'RTNETLINK answers: File exists'
+        : line.includes('del 10.0.1.100')
+          ? 'RTNETLINK answers: Cannot assign requested address'
+          : line.includes('10.0.1.101')
+            ? 'RTNETLINK answers: Operation not permitted'
+            : undefined,
+    );
+    const m = new IpAddressManager({ run });
+    await m.add({ kind: 'add', ip: '10.0.1.100', ifname: 'eth0' });
+    await m.remove({ kind: 'remove', ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32, reason: '' });
+    await expect(m.add({ kind: 'add', ip: '10.0.1.101', ifname: 'eth0' })).rejects.toThrow(
+      '`ip addr add 10.0.1.101/32 dev eth0` failed: RTNETLINK answers: Operation not permitted',
+    );
+    await expect(
+      m.remove({ kind: 'remove', ip: '10.0.1.101', ifname: 'eth0', prefixLen: 32, reason: '' }),
+    ).rejects.toThrow(/Operation not permitted/);
+  });
+
+  it('skips gratuitous ARP when the count is 0', async () => {
+    const { run, lines } = recorder();
+    await new IpAddressManager({ run, arpCount: 0 }).announce('10.0.1.100', 'eth0');
+    expect(lines).toEqual([]);
+  });
+
+  it('execRunner returns stdout and fails with the program stderr', async () => {
+    expect(await execRunner('node', ['-e', 'process.stdout.write("hi")'])).toBe('hi');
+    await expect(execRunner('node', ['-e', 'console.error("boom"); process.exit(3)'])).rejects.toThrow(
+      '`node -e console.error("boom"); process.exit(3)` failed: boom',
+    );
+  });
+});

@@ -1,0 +1,97 @@
+/** In-memory stand-ins for the node (addresses) and the speaker, for NodeAgent unit tests. */
+import { FakeSpeaker } from '../../test-support/fake-speaker.js';
+import type { AgentPeerConfig, AgentSpeaker, ListenerHandle } from '../agent-speaker.js';
+import type { FloatingIPAction, ObservedAddress } from '../floating-ip-plan.js';
+import type { AddressManager } from '../ip-commands.js';
+import type { SessionStatusPatch, StatusWriter } from '../status-reporter.js';
+
+/** A node's interfaces; records every command-equivalent in `log`, shared with the speaker. */
+export class FakeAddresses implements AddressManager {
+  readonly addresses: ObservedAddress[];
+  failAdd: Error | undefined;
+
+  constructor(
+    initial: ObservedAddress[],
+    readonly log: string[] = [],
+  ) {
+    this.addresses = [...initial];
+  }
+
+  async list(): Promise<ObservedAddress[]> {
+    return this.addresses.map((a) => ({ ...a }));
+  }
+
+  async add(a: Extract<FloatingIPAction, { kind: 'add' }>): Promise<void> {
+    if (this.failAdd) throw this.failAdd;
+    this.log.push(`ip addr add ${a.ip}/32 dev ${a.ifname}${a.label ? ` label ${a.label}` : ''}`);
+    this.addresses.push({ ifname: a.ifname, ip: a.ip, prefixLen: 32, label: a.label ?? a.ifname, up: true });
+  }
+
+  async remove(a: Extract<FloatingIPAction, { kind: 'remove' }>): Promise<void> {
+    this.log.push(`ip addr del ${a.ip}/${a.prefixLen} dev ${a.ifname}`);
+    const i = this.addresses.findIndex((x) => x.ip === a.ip && x.ifname === a.ifname);
+    if (i >= 0) this.addresses.splice(i, 1);
+  }
+
+  async announce(ip: string, ifname: string): Promise<void> {
+    this.log.push(`arping -U -c 3 -I ${ifname} ${ip}`);
+  }
+
+  has(ip: string): boolean {
+    return this.addresses.some((a) => a.ip === ip);
+  }
+}
+
+/** The advertiser's FakeSpeaker plus listeners, GR and path selectors; logs into a shared list. */
+export class FakeAgentSpeaker extends FakeSpeaker implements AgentSpeaker {
+  readonly listening = new Set<string>();
+  readonly agentConfigs = new Map<string, AgentPeerConfig>();
+
+  constructor(readonly log: string[] = []) {
+    super();
+  }
+
+  override addPeer(config: AgentPeerConfig): void {
+    super.addPeer(config);
+    const id = config.id ?? config.peerAddress;
+    this.agentConfigs.set(id, config);
+    this.log.push(
+      `addPeer ${id} from ${config.localAddress}${config.gracefulRestart?.restarting ? ' (restarting)' : ''}`,
+    );
+  }
+
+  override async removePeer(id: string, options?: { message?: string }): Promise<void> {
+    await super.removePeer(id, options);
+    this.agentConfigs.delete(id);
+    this.log.push(`removePeer ${id}: withdraw + Cease (${options?.message ?? ''})`);
+  }
+
+  async listen(address: string, port = 179): Promise<ListenerHandle> {
+    const key = `${address}:${port}`;
+    if (this.listening.has(key)) throw new Error(`listen EADDRINUSE ${key}`);
+    this.listening.add(key);
+    this.log.push(`listen ${key}`);
+    return {
+      close: async () => {
+        this.listening.delete(key);
+        this.log.push(`unlisten ${key}`);
+      },
+    };
+  }
+
+  /** What the peer without ADD-PATH would receive for `prefix`. */
+  selected(id: string, prefix: string): string | undefined {
+    const paths = this.paths.get(prefix) ?? [];
+    const selector = this.agentConfigs.get(id)?.pathSelector;
+    return selector ? selector(prefix, paths)?.nextHop : paths[0]?.nextHop;
+  }
+}
+
+export class MemoryStatusWriter implements StatusWriter {
+  readonly statuses = new Map<string, SessionStatusPatch>();
+  readonly writes: string[] = [];
+  async write(name: string, status: SessionStatusPatch): Promise<void> {
+    this.statuses.set(name, status);
+    this.writes.push(`${name} ${status.state}`);
+  }
+}
