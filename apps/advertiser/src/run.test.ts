@@ -1,0 +1,229 @@
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunOptions } from './args.js';
+import { runAdvertiser } from './run.js';
+import { ScriptedSpeaker } from './test-support/scripted-speaker.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'adv-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function configFile(name: string, peers: string[]): string {
+  const p = join(dir, name);
+  writeFileSync(
+    p,
+    `localIP: 21.0.101.64\nlocalASN: 4273481990\npeers:\n${peers.map((ip) => `- peerIP: ${ip}\n  peerASN: 4273481989\n`).join('')}`,
+  );
+  return p;
+}
+
+function harness(options: Partial<RunOptions> & { config: string }) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  const signals = new EventEmitter();
+  const speaker = new ScriptedSpeaker({});
+  const ipCalls: string[] = [];
+  const err: string[] = [];
+  const done = runAdvertiser(
+    {
+      command: 'run',
+      advertiseIp: '10.0.0.8',
+      healthAddr: '127.0.0.1:0',
+      logLevel: 'debug',
+      logFormat: 'json',
+      ...options,
+    },
+    {
+      createSpeaker: async () => speaker,
+      logDestination,
+      signals: signals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
+      output: { out: () => {}, err: (l) => err.push(l) },
+      runCommand: async (cmd, args) => {
+        ipCalls.push([cmd, ...args].join(' '));
+        return '';
+      },
+    },
+  );
+  const waitLog = async (msg: string | RegExp, timeoutMs = 3000) => {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = lines.find((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg))));
+      if (hit) return hit;
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(`no log line ${msg}; got ${lines.map((l) => l.msg).join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const base = async () => {
+    const line = await waitLog(/^Health status HTTP server started at/);
+    return `http://${line.address as string}`;
+  };
+  return { lines, signals, speaker, ipCalls, err, done, waitLog, base };
+}
+
+describe('runAdvertiser', () => {
+  it('logs the start-up story, serves readiness, and stops cleanly on SIGTERM', async () => {
+    const h = harness({ config: configFile('a.conf', ['21.0.101.80']) });
+    const base = await h.base();
+    await h.waitLog('Route added');
+    const msgs = () => h.lines.map((l) => l.msg);
+    expect(msgs().slice(0, 4)).toEqual([
+      'BGP advertiser started',
+      expect.stringMatching(/^Health status HTTP server started at "127\.0\.0\.1:\d+"$/),
+      'Peer added',
+      'Route added',
+    ]);
+    expect(h.lines[0]).toMatchObject({
+      advertiseIP: '10.0.0.8',
+      localIP: '21.0.101.64',
+      localASN: 4273481990,
+    });
+    await h.waitLog(/new=BGP_FSM_ESTABLISHED/);
+    const states = h.lines.filter((l) => typeof l.new === 'string').map((l) => l.new);
+    expect(states).toEqual([
+      'BGP_FSM_CONNECT',
+      'BGP_FSM_OPENSENT',
+      'BGP_FSM_OPENCONFIRM',
+      'BGP_FSM_ESTABLISHED',
+    ]);
+    await h.waitLog('sent update');
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      announced: true,
+      peers: [{ peer: '21.0.101.80', state: 'Established' }],
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('bgplb_bgp_session_up{peer="21.0.101.80"} 1');
+    expect(metrics).toContain('bgplb_advertiser_vip_announced 1');
+
+    h.signals.emit('SIGTERM', 'SIGTERM');
+    expect(await h.done).toBe(0);
+    expect(h.speaker.shutdownMessage).toBe('bgpadvertiser shutting down (SIGTERM)');
+    expect(msgs().slice(-3)).toEqual([
+      'Shutting down: withdrawing the VIP and closing the sessions',
+      'Route withdrawn',
+      'BGP advertiser stopped',
+    ]);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    expect(h.signals.listenerCount('SIGHUP')).toBe(0);
+  });
+
+  it('applies a SIGHUP reload and keeps running on a broken one', async () => {
+    const file = configFile('b.conf', ['21.0.101.80', '21.0.101.81']);
+    const h = harness({ config: file });
+    const base = await h.base();
+    await h.waitLog('Route added');
+    configFile('b.conf', ['21.0.101.80', '21.0.101.82']);
+    h.signals.emit('SIGHUP');
+    const reloaded = await h.waitLog('Configuration reloaded');
+    expect(reloaded).toMatchObject({
+      added: ['21.0.101.82'],
+      removed: ['21.0.101.81'],
+      unchanged: ['21.0.101.80'],
+    });
+    expect([...h.speaker.configs.keys()]).toEqual(['21.0.101.80', '21.0.101.82']);
+
+    writeFileSync(file, 'localIP: [\n');
+    h.signals.emit('SIGHUP');
+    const failed = await h.waitLog('configuration reload failed; keeping the running configuration');
+    expect(String((failed.problems as string[])[0])).toMatch(new RegExp(`^${file}:\\d+:\\d+: `));
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    h.signals.emit('SIGINT', 'SIGINT');
+    expect(await h.done).toBe(0);
+    expect(h.speaker.shutdownMessage).toBe('bgpadvertiser shutting down (SIGINT)');
+  });
+
+  it('health-gates the VIP and holds it on the interface', async () => {
+    let status = 200;
+    const server = createServer((_q, res) => {
+      res.writeHead(status);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
+    try {
+      const h = harness({
+        config: configFile('c.conf', ['21.0.101.80']),
+        vipInterface: 'lo',
+        check: {
+          url,
+          intervalMs: 30,
+          timeoutMs: 500,
+          failureThreshold: 2,
+          successThreshold: 1,
+          insecure: false,
+        },
+      });
+      const base = await h.base();
+      await h.waitLog('Route added');
+      expect(h.ipCalls).toEqual(['ip addr add 10.0.0.8/32 dev lo']);
+      status = 500;
+      const withdrawn = await h.waitLog('Route withdrawn');
+      expect(withdrawn.reason).toBe('health check failed 2 times in a row (last: HTTP 500)');
+      expect(h.ipCalls.at(-1)).toBe('ip addr del 10.0.0.8/32 dev lo');
+      expect(h.lines.filter((l) => l.msg === 'health check failed').length).toBeGreaterThanOrEqual(2);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toContain('bgplb_advertiser_vip_announced 0');
+      status = 200;
+      await h.waitLog(
+        (() => {
+          const n = h.lines.filter((l) => l.msg === 'Route added').length;
+          return {
+            test: () => h.lines.filter((l) => l.msg === 'Route added').length > n,
+          } as unknown as RegExp;
+        })(),
+      );
+      expect(h.ipCalls.at(-1)).toBe('ip addr add 10.0.0.8/32 dev lo');
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+      expect(h.ipCalls.at(-1)).toBe('ip addr del 10.0.0.8/32 dev lo');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('exits 2 on an unreadable --check-ca and 1 when the health address is taken', async () => {
+    const bad = harness({
+      config: configFile('d.conf', ['21.0.101.80']),
+      check: {
+        url: 'https://x/',
+        intervalMs: 1000,
+        timeoutMs: 1000,
+        failureThreshold: 1,
+        successThreshold: 1,
+        caFile: '/nonexistent/ca.crt',
+        insecure: false,
+      },
+    });
+    expect(await bad.done).toBe(2);
+    expect(bad.err[0]).toContain('cannot read --check-ca /nonexistent/ca.crt');
+
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const taken = harness({
+        config: configFile('e.conf', ['21.0.101.80']),
+        healthAddr: `127.0.0.1:${port}`,
+      });
+      expect(await taken.done).toBe(1);
+      expect(taken.lines.at(-1)?.msg).toContain(`health server cannot listen on 127.0.0.1:${port}`);
+      expect(taken.speaker.shutdownMessage).toBeDefined();
+    } finally {
+      blocker.close();
+    }
+  });
+});
