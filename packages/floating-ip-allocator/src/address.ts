@@ -34,7 +34,7 @@ export function familyBits(family: Family): number {
 }
 
 /** Canonical dotted quad (no leading zeros) -> number, or -1. */
-function fastIPv4(text: string): number {
+export function fastIPv4(text: string): number {
   const n = text.length;
   if (n < 7 || n > 15) return -1;
   let value = 0;

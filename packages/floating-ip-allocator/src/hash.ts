@@ -59,7 +59,8 @@ export function pairWeight(a: number, b: number): number {
 const candidateHashes = new Map<string, number>();
 const CANDIDATE_CACHE_LIMIT = 65_536;
 
-function candidateHash(name: string): number {
+/** hashString(name), memoised (node names and next-hop addresses repeat across many calls). */
+export function candidateHash(name: string): number {
   let h = candidateHashes.get(name);
   if (h === undefined) {
     if (candidateHashes.size >= CANDIDATE_CACHE_LIMIT) candidateHashes.clear();
@@ -91,24 +92,39 @@ export function ranksBefore(wa: number, a: string, wb: number, b: string): boole
  * The node agent uses this to pick per-session next hops: session i announces entry i.
  */
 export function rendezvousTopK(key: string, candidates: readonly string[], k: number): string[] {
+  const hashes = new Array<number>(candidates.length);
+  for (let i = 0; i < candidates.length; i++) hashes[i] = candidateHash(candidates[i]!);
+  return topKByHash(hashString(key), candidates, hashes, k);
+}
+
+/**
+ * rendezvousTopK with the key and candidate hashes computed by the caller (hashString), for
+ * callers that rank many keys over the same candidates.
+ */
+export function topKByHash(
+  keyHash: number,
+  candidates: readonly string[],
+  candidateHashes: readonly number[],
+  k: number,
+): string[] {
   const limit = Math.min(Math.max(0, Math.floor(k)), candidates.length);
   if (limit === 0) return [];
-  const hk = hashString(key);
   const names: string[] = [];
   const weights: number[] = [];
-  for (const name of candidates) {
-    const w = pairWeight(hk, candidateHash(name));
+  for (let i = 0; i < candidates.length; i++) {
+    const name = candidates[i]!;
+    const w = pairWeight(keyHash, candidateHashes[i]!);
     // Insertion into a short sorted list: k is small (sessions per peer), candidates ~16.
     let pos = names.length;
     if (pos === limit && !ranksBefore(w, name, weights[pos - 1]!, names[pos - 1]!)) continue;
     while (pos > 0 && ranksBefore(w, name, weights[pos - 1]!, names[pos - 1]!)) pos--;
     if (pos > 0 && names[pos - 1] === name) continue; // duplicate candidate
-    names.splice(pos, 0, name);
-    weights.splice(pos, 0, w);
-    if (names.length > limit) {
+    if (names.length === limit) {
       names.pop();
       weights.pop();
     }
+    names.splice(pos, 0, name);
+    weights.splice(pos, 0, w);
   }
   return names;
 }

@@ -28,10 +28,12 @@ export {
   type FloatingIPNode,
   type TimeInput,
 } from './floating-ips.js';
-export { hashString, rendezvousTopK, rendezvousWeight } from './hash.js';
+export { hashString, rendezvousTopK, rendezvousWeight, topKByHash } from './hash.js';
 export {
+  createNextHopSelector,
   type LBNode,
   type NextHopSelection,
+  type NextHopSelector,
   type PeerSessions,
   type SelectNextHopsInput,
   type SessionNextHops,

@@ -11,8 +11,8 @@
  * that node is still in the VIP's top k, so a departing node only changes the sessions that
  * used it.
  */
-import { canonicalAddress, parseAddress } from './address.js';
-import { rendezvousTopK } from './hash.js';
+import { canonicalAddress, fastIPv4, parseAddress } from './address.js';
+import { candidateHash, hashString, topKByHash } from './hash.js';
 
 /** A load-balancer node as a next-hop candidate. */
 export interface LBNode {
@@ -57,15 +57,43 @@ export interface SelectNextHopsInput {
   previous?: NextHopSelection | undefined;
 }
 
-function sortSessions(sessions: readonly string[]): string[] {
-  const unique = [...new Set(sessions)];
-  const keyed = unique.map((s) => {
+function compareSessionKeys(
+  a: { s: string; fam: number; v: bigint | number },
+  b: { s: string; fam: number; v: bigint | number },
+): number {
+  if (a.fam !== b.fam) return a.fam - b.fam;
+  if (a.v !== b.v) return a.v < b.v ? -1 : 1;
+  return a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
+}
+
+/** Sessions in canonical order: IPv4 numerically, then IPv6, then other ids as text. */
+export function sortSessions(sessions: readonly string[]): string[] {
+  // Fast path: canonical IPv4 addresses already in ascending order (the usual input).
+  let last = -1;
+  let sorted = true;
+  for (const s of sessions) {
+    const n = fastIPv4(s);
+    if (n <= last) {
+      sorted = false;
+      break;
+    }
+    last = n;
+  }
+  if (sorted) return [...sessions];
+  const keyed: { s: string; fam: number; v: bigint | number }[] = [];
+  const seen = new Set<string>();
+  for (const s of sessions) {
+    if (seen.has(s)) continue;
+    seen.add(s);
+    const fast = fastIPv4(s);
+    if (fast >= 0) {
+      keyed.push({ s, fam: 4, v: fast });
+      continue;
+    }
     const p = parseAddress(s);
-    return { s, fam: p.ok ? p.value.family : 9, v: p.ok ? p.value.value : 0n };
-  });
-  keyed.sort((a, b) =>
-    a.fam !== b.fam ? a.fam - b.fam : a.v !== b.v ? (a.v < b.v ? -1 : 1) : a.s < b.s ? -1 : a.s > b.s ? 1 : 0,
-  );
+    keyed.push(p.ok ? { s, fam: p.value.family, v: p.value.value } : { s, fam: 9, v: 0 });
+  }
+  keyed.sort(compareSessionKeys);
   return keyed.map((k) => k.s);
 }
 
@@ -101,57 +129,85 @@ function placeSessions(
   return out as string[];
 }
 
+function byPeer(a: PeerSessions, b: PeerSessions): number {
+  return a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0;
+}
+
+/** Selects next hops for many VIPs over one fixed set of nodes and sessions. */
+export interface NextHopSelector {
+  select(vip: string, previous?: NextHopSelection): NextHopSelection;
+}
+
 /**
- * Choose the next hops to announce for one VIP on every service session.
- * Deterministic: independent of the order of nodes, peers and sessions.
+ * Prepare next-hop selection for a fixed set of load-balancer nodes and peer sessions:
+ * canonicalises and hashes the candidates and sorts the sessions once, so `select` per VIP
+ * costs one key hash and one top-k pass. Same answers as `selectNextHops`.
  */
-export function selectNextHops(input: SelectNextHopsInput): NextHopSelection {
-  const vip = canonicalAddress(input.vip) ?? input.vip;
-  const hops = new Set<string>();
-  for (const n of input.lbNodes) {
-    if (n.ready) hops.add(canonicalAddress(n.address) ?? n.address);
+export function createNextHopSelector(
+  config: Omit<SelectNextHopsInput, 'vip' | 'previous'>,
+): NextHopSelector {
+  const candidates: string[] = [];
+  const hashes: number[] = [];
+  for (const n of config.lbNodes) {
+    if (!n.ready) continue;
+    const address = canonicalAddress(n.address) ?? n.address;
+    if (candidates.includes(address)) continue; // a handful of nodes: cheaper than a Set
+    candidates.push(address);
+    hashes.push(candidateHash(address));
   }
-  const candidates = [...hops];
-  const peers = [...input.peerSessions].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
-  const maxK = Math.max(0, ...peers.map((p) => p.sessions.length));
-  const allHops = rendezvousTopK(vip, candidates, candidates.length);
-  const ranked = allHops.slice(0, Math.min(maxK, allHops.length));
-
-  // Previous next hop per peer/session.
-  const previous = new Map<string, string | undefined>();
-  for (const s of input.previous?.sessions ?? []) {
-    previous.set(`${s.peer}\u0000${s.session}`, s.nextHops.length === 1 ? s.nextHops[0] : undefined);
+  const peers = (
+    config.peerSessions.length > 1 ? [...config.peerSessions].sort(byPeer) : config.peerSessions
+  ).map((p) => ({ peer: p.peer, ids: sortSessions(p.sessions), addPath: p.addPath ?? config.addPath }));
+  let maxK = 0;
+  let anyAddPath = false;
+  for (const p of peers) {
+    if (p.addPath) anyAddPath = true;
+    else if (p.ids.length > maxK) maxK = p.ids.length;
   }
 
-  const sessions: SessionNextHops[] = [];
-  for (const peer of peers) {
-    const ids = sortSessions(peer.sessions);
-    const addPath = peer.addPath ?? input.addPath;
-    if (addPath) {
-      ids.forEach((session, index) => {
-        sessions.push({ peer: peer.peer, session, index, nextHops: [...allHops] });
-      });
-      continue;
-    }
-    const k = ids.length;
-    const top = ranked.slice(0, Math.min(k, ranked.length));
-    const placed =
-      top.length === 0
-        ? []
-        : placeSessions(
+  return {
+    select(vipText: string, prev?: NextHopSelection): NextHopSelection {
+      const vip = canonicalAddress(vipText) ?? vipText;
+      // The full ranking is needed only for ADD-PATH peers; otherwise the top k is enough.
+      const ranked = topKByHash(hashString(vip), candidates, hashes, anyAddPath ? candidates.length : maxK);
+      const previous = new Map<string, string>();
+      for (const s of prev?.sessions ?? []) {
+        if (s.nextHops.length === 1) previous.set(`${s.peer}\u0000${s.session}`, s.nextHops[0]!);
+      }
+      const sessions: SessionNextHops[] = [];
+      for (const { peer, ids, addPath } of peers) {
+        const k = ids.length;
+        if (addPath) {
+          for (let index = 0; index < k; index++)
+            sessions.push({ peer, session: ids[index]!, index, nextHops: [...ranked] });
+          continue;
+        }
+        const top = k >= ranked.length ? ranked : ranked.slice(0, k);
+        let placed: readonly string[];
+        if (top.length === 0) placed = [];
+        else if (previous.size === 0)
+          placed = ids.map((_, i) => top[i % top.length]!); // rank order
+        else
+          placed = placeSessions(
             top,
             k,
-            ids.map((id) => previous.get(`${peer.peer}\u0000${id}`)),
+            ids.map((id) => previous.get(`${peer}\u0000${id}`)),
           );
-    ids.forEach((session, index) => {
-      const node = placed[index];
-      sessions.push({
-        peer: peer.peer,
-        session,
-        index,
-        nextHops: node === undefined ? [] : [node],
-      });
-    });
-  }
-  return { vip, sessions };
+        for (let index = 0; index < k; index++) {
+          const node = placed[index];
+          sessions.push({ peer, session: ids[index]!, index, nextHops: node === undefined ? [] : [node] });
+        }
+      }
+      return { vip, sessions };
+    },
+  };
+}
+
+/**
+ * Choose the next hops to announce for one VIP on every service session.
+ * Deterministic: independent of the order of nodes, peers and sessions. For many VIPs over
+ * the same nodes and sessions, `createNextHopSelector` gives the same answers faster.
+ */
+export function selectNextHops(input: SelectNextHopsInput): NextHopSelection {
+  return createNextHopSelector(input).select(input.vip, input.previous);
 }

@@ -6,7 +6,7 @@
  * address" is a word scan and allocate/release are O(1) amortised. Ranges larger than 2^22
  * addresses (big IPv6 pools) use a sparse set of allocated offsets instead.
  */
-import { type Family, formatAddress, formatIPv4, parseAddress } from './address.js';
+import { type Family, fastIPv4, formatAddress, formatIPv4, parseAddress } from './address.js';
 import {
   type AddressPoolInput,
   type ParsedPool,
@@ -40,17 +40,27 @@ interface Block {
   family: Family;
   first: bigint;
   last: bigint;
-  /** first as a number, for IPv4 fast paths. */
+  /** first and last as numbers, for IPv4 fast paths. */
   firstNum: number;
+  lastNum: number;
   size: number;
   /** Bit set = address not available (allocated, buggy, or past the end). */
   bits: Uint32Array | undefined;
-  /** Sparse mode: allocated offsets. */
-  sparse: Set<bigint> | undefined;
+  /** Sparse mode: true (allocated offsets are the keys of `owners`). */
+  sparse: boolean;
+  /** Owner per allocated offset: number keys for bitmap blocks, bigint keys for sparse ones. */
+  owners: Map<number | bigint, string>;
   /** Lowest word (bitmap) or offset (sparse) that may be free. */
   cursor: number;
   sparseCursor: bigint;
   buggy: boolean;
+}
+
+interface Located {
+  block: Block;
+  off: number;
+  big: bigint;
+  canonical: string;
 }
 
 function isBuggyIPv4(n: number): boolean {
@@ -71,7 +81,6 @@ export class VipAllocator {
   readonly pools: readonly ParsedPool[];
   private readonly states: PoolState[] = [];
   private readonly blocks: Block[] = [];
-  private readonly owners = new Map<string, string>();
 
   constructor(pools: readonly ParsedPool[]) {
     this.pools = pools;
@@ -97,9 +106,11 @@ export class VipAllocator {
           first,
           last,
           firstNum: family === 4 ? Number(first) : 0,
+          lastNum: family === 4 ? Number(last) : -1,
           size: Number(count),
           bits: undefined,
-          sparse: undefined,
+          sparse: false,
+          owners: new Map(),
           cursor: 0,
           sparseCursor: 0n,
           buggy,
@@ -116,7 +127,7 @@ export class VipAllocator {
           }
           block.bits = bits;
         } else {
-          block.sparse = new Set();
+          block.sparse = true;
         }
         state.blocks.push(block);
         this.blocks.push(block);
@@ -137,16 +148,32 @@ export class VipAllocator {
       : formatAddress(block.family, block.first + BigInt(offset));
   }
 
-  private locate(ip: string): { block: Block; offset: bigint; canonical: string } | { error: string } {
+  /**
+   * Find the block holding `ip`. `off` is the offset as a number (bitmap blocks), `big` the
+   * offset as a bigint (sparse blocks). Canonical IPv4 text takes a path without bigints.
+   */
+  private locate(ip: string): Located | { error: string } {
+    const fast = fastIPv4(ip);
+    if (fast >= 0) {
+      for (const b of this.blocks) {
+        if (b.family === 4 && fast >= b.firstNum && fast <= b.lastNum) {
+          const off = fast - b.firstNum;
+          return { block: b, off, big: b.sparse ? BigInt(off) : 0n, canonical: ip };
+        }
+      }
+      return { error: `${ip} is not in any address pool` };
+    }
     const p = parseAddress(ip);
     if (!p.ok) return { error: p.error };
     const { family, value } = p.value;
+    const canonical = formatAddress(family, value);
     for (const b of this.blocks) {
       if (b.family === family && value >= b.first && value <= b.last) {
-        return { block: b, offset: value - b.first, canonical: formatAddress(family, value) };
+        const big = value - b.first;
+        return { block: b, off: b.bits ? Number(big) : 0, big, canonical };
       }
     }
-    return { error: `${formatAddress(family, value)} is not in any address pool` };
+    return { error: `${canonical} is not in any address pool` };
   }
 
   /** The pool containing `ip`, if any. */
@@ -158,7 +185,7 @@ export class VipAllocator {
   /** The owner recorded when `ip` was allocated or reserved. */
   ownerOf(ip: string): string | undefined {
     const l = this.locate(ip);
-    return 'block' in l ? this.owners.get(l.canonical) : undefined;
+    return 'block' in l ? l.block.owners.get(l.block.sparse ? l.big : l.off) : undefined;
   }
 
   isAllocated(ip: string): boolean {
@@ -173,8 +200,9 @@ export class VipAllocator {
   allocateSpecific(ip: string, owner: string): AllocateResult {
     const l = this.locate(ip);
     if ('error' in l) return { ok: false, error: l.error };
-    const { block, offset, canonical } = l;
-    const holder = this.owners.get(canonical);
+    const { block, off, big, canonical } = l;
+    const key = block.sparse ? big : off;
+    const holder = block.owners.get(key);
     if (holder !== undefined) {
       return {
         ok: false,
@@ -184,20 +212,15 @@ export class VipAllocator {
             : `${canonical} is in use by ${holder}`,
       };
     }
-    if (block.buggy && isBuggyIPv4(Number(block.first + offset))) {
+    if (block.buggy && isBuggyIPv4(block.bits ? block.firstNum + off : Number(block.first + big))) {
       return {
         ok: false,
         error: `${canonical} ends in .0 or .255 and pool "${block.pool.name}" has avoidBuggyIPs set`,
       };
     }
-    if (block.bits) {
-      const off = Number(offset);
-      block.bits[off >>> 5]! |= 1 << (off & 31);
-    } else {
-      block.sparse!.add(offset);
-    }
+    if (block.bits) block.bits[off >>> 5]! |= 1 << (off & 31);
+    block.owners.set(key, owner);
     block.pool.used++;
-    this.owners.set(canonical, owner);
     return { ok: true, ip: canonical, pool: block.pool.name };
   }
 
@@ -213,10 +236,9 @@ export class VipAllocator {
       for (const block of state.blocks) {
         if (block.family !== family) continue;
         candidates++;
-        const ip = block.bits ? this.takeFromBitmap(block) : this.takeFromSparse(block);
+        const ip = block.bits ? this.takeFromBitmap(block, owner) : this.takeFromSparse(block, owner);
         if (ip !== undefined) {
           block.pool.used++;
-          this.owners.set(ip, owner);
           return { ok: true, ip, pool: state.name };
         }
       }
@@ -240,7 +262,7 @@ export class VipAllocator {
     };
   }
 
-  private takeFromBitmap(block: Block): string | undefined {
+  private takeFromBitmap(block: Block, owner: string): string | undefined {
     const bits = block.bits!;
     for (let w = block.cursor; w < bits.length; w++) {
       const word = bits[w]!;
@@ -248,18 +270,20 @@ export class VipAllocator {
       block.cursor = w;
       const bit = ctz(~word);
       bits[w] = word | (1 << bit);
-      return this.format(block, w * 32 + bit);
+      const off = w * 32 + bit;
+      block.owners.set(off, owner);
+      return this.format(block, off);
     }
     block.cursor = bits.length;
     return undefined;
   }
 
-  private takeFromSparse(block: Block): string | undefined {
+  private takeFromSparse(block: Block, owner: string): string | undefined {
     const count = block.last - block.first + 1n;
     let off = block.sparseCursor;
     while (off < count) {
-      if (!block.sparse!.has(off) && !(block.buggy && isBuggyIPv4(Number(block.first + off)))) {
-        block.sparse!.add(off);
+      if (!block.owners.has(off) && !(block.buggy && isBuggyIPv4(Number(block.first + off)))) {
+        block.owners.set(off, owner);
         block.sparseCursor = off + 1n;
         return formatAddress(block.family, block.first + off);
       }
@@ -272,25 +296,31 @@ export class VipAllocator {
   /** Release `ip`. Returns false when it was not allocated. */
   release(ip: string): boolean {
     const l = this.locate(ip);
-    if ('error' in l || !this.owners.has(l.canonical)) return false;
-    const { block, offset, canonical } = l;
+    if ('error' in l) return false;
+    const { block, off, big } = l;
+    if (!block.owners.delete(block.sparse ? big : off)) return false;
     if (block.bits) {
-      const off = Number(offset);
       const w = off >>> 5;
       block.bits[w]! &= ~(1 << (off & 31));
       if (w < block.cursor) block.cursor = w;
-    } else {
-      block.sparse!.delete(offset);
-      if (offset < block.sparseCursor) block.sparseCursor = offset;
+    } else if (big < block.sparseCursor) {
+      block.sparseCursor = big;
     }
     block.pool.used--;
-    this.owners.delete(canonical);
     return true;
   }
 
-  /** Every allocated address and its owner, in no particular order. */
+  /** Every allocated address and its owner (address order within each pool range). */
   allocations(): Map<string, string> {
-    return new Map(this.owners);
+    const out = new Map<string, string>();
+    for (const b of this.blocks) {
+      const keys = [...b.owners.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      for (const k of keys) {
+        const ip = typeof k === 'number' ? this.format(b, k) : formatAddress(b.family, b.first + k);
+        out.set(ip, b.owners.get(k)!);
+      }
+    }
+    return out;
   }
 
   usage(): PoolUsage[] {
