@@ -15,7 +15,7 @@ import {
   startHealthServer,
 } from '../shared/index.js';
 import type { AgentSpeaker } from './agent-speaker.js';
-import { IpAddressManager } from './ip-commands.js';
+import { type AddressManager, IpAddressManager } from './ip-commands.js';
 import { KubeStatusWriter, loadKubeConfig, WatchedCollection } from './kube.js';
 import { AgentMetrics } from './metrics.js';
 import { NodeAgent } from './node-agent.js';
@@ -43,6 +43,10 @@ export interface RunAgentDeps {
   /** Resolves to stop the agent (instead of SIGTERM/SIGINT). */
   stopSignal?: Promise<'SIGTERM' | 'SIGINT'>;
   kubeConfig?: KubeConfig;
+  /** Address manager (default: `ip` and `arping` on this host). */
+  addresses?: AddressManager;
+  /** Called once the agent is built (tests read its state). */
+  onStarted?: (agent: NodeAgent, health: HealthServer) => void;
   out?: (text: string) => void;
 }
 
@@ -113,7 +117,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   const agent = new NodeAgent({
     node: options.nodeName,
     speaker,
-    addresses: new IpAddressManager({ arpCount: options.arpCount }),
+    addresses: deps.addresses ?? new IpAddressManager({ arpCount: options.arpCount }),
     reporter,
     logger: log,
     metrics,
@@ -189,6 +193,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   for (const w of Object.values(watches)) w.start();
   void Promise.all(Object.values(watches).map((w) => w.synced)).then(() => agent.markSynced());
 
+  deps.onStarted?.(agent, health);
   const signal = await (deps.stopSignal ?? waitForSignal());
   log.info({ signal, mode: options.onExit }, `received ${signal}, stopping (${options.onExit})`);
   await Promise.all(Object.values(watches).map((w) => w.stop()));
