@@ -64,11 +64,19 @@ function harness(options: Partial<RunOptions> & { config: string }) {
       await new Promise((r) => setTimeout(r, 10));
     }
   };
+  const countOf = (msg: string) => lines.filter((l) => l.msg === msg).length;
+  const waitCount = async (msg: string, n: number, timeoutMs = 3000) => {
+    const t0 = Date.now();
+    while (countOf(msg) < n) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`fewer than ${n} log lines ${msg}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   const base = async () => {
     const line = await waitLog(/^Health status HTTP server started at/);
     return `http://${line.address as string}`;
   };
-  return { lines, signals, speaker, ipCalls, err, done, waitLog, base };
+  return { lines, signals, speaker, ipCalls, err, done, waitLog, waitCount, base };
 }
 
 describe('runAdvertiser', () => {
@@ -177,14 +185,7 @@ describe('runAdvertiser', () => {
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('bgplb_advertiser_vip_announced 0');
       status = 200;
-      await h.waitLog(
-        (() => {
-          const n = h.lines.filter((l) => l.msg === 'Route added').length;
-          return {
-            test: () => h.lines.filter((l) => l.msg === 'Route added').length > n,
-          } as unknown as RegExp;
-        })(),
-      );
+      await h.waitCount('Route added', 2);
       expect(h.ipCalls.at(-1)).toBe('ip addr add 10.0.0.8/32 dev lo');
       h.signals.emit('SIGTERM', 'SIGTERM');
       expect(await h.done).toBe(0);

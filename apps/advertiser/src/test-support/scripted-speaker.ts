@@ -66,7 +66,11 @@ export class ScriptedSpeaker extends FakeSpeaker {
       default:
         step(() => this.setState(id, 'OpenSent'), 4);
         step(() => this.setState(id, 'OpenConfirm'), 6);
-        step(() => this.setState(id, 'Established'), 8);
+        step(() => {
+          this.setState(id, 'Established');
+          // Like the real speaker: what is in the Adj-RIB-Out goes out once Established.
+          for (const [prefix, paths] of this.paths) this.sendTo(id, prefix, paths, script);
+        }, 8);
     }
   }
 
@@ -79,31 +83,31 @@ export class ScriptedSpeaker extends FakeSpeaker {
   override setPaths(prefix: string, paths: PathSpec[], options?: { peers?: string[] }): void {
     super.setPaths(prefix, paths, options);
     for (const id of options?.peers ?? [...this.configs.keys()]) {
-      const script = this.scripts[id] ?? 'establish';
-      if (script === 'no-update') continue;
-      this.later(3, () => {
-        const s = this.peerStatus(id);
-        if (!s || s.state !== 'Established') return;
-        s.advertisedPrefixes = [...new Set([...s.advertisedPrefixes, prefix])];
+      this.later(3, () => this.sendTo(id, prefix, paths, this.scripts[id] ?? 'establish'));
+    }
+  }
+
+  private sendTo(id: string, prefix: string, paths: PathSpec[], script: PeerScript): void {
+    const s = this.peerStatus(id);
+    if (script === 'no-update' || s?.state !== 'Established') return;
+    s.advertisedPrefixes = [...new Set([...s.advertisedPrefixes, prefix])];
+    this.emit({
+      type: 'update-sent',
+      peer: id,
+      nlri: [prefix],
+      withdrawn: [],
+      attributes: `{Nexthop: ${paths[0]?.nextHop}}`,
+    });
+    if (script === 'refuse-route') {
+      this.later(5, () => {
         this.emit({
-          type: 'update-sent',
+          type: 'notification-received',
           peer: id,
-          nlri: [prefix],
-          withdrawn: [],
-          attributes: `{Nexthop: ${paths[0]?.nextHop}}`,
+          code: 3,
+          subcode: 1,
+          text: 'UPDATE Message Error/Malformed Attribute List',
         });
-        if (script === 'refuse-route') {
-          this.later(5, () => {
-            this.emit({
-              type: 'notification-received',
-              peer: id,
-              code: 3,
-              subcode: 1,
-              text: 'UPDATE Message Error/Malformed Attribute List',
-            });
-            this.setState(id, 'Idle');
-          });
-        }
+        this.setState(id, 'Idle');
       });
     }
   }
