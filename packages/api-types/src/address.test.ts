@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  findOverlaps,
   ipv4ToNumber,
   isIPv4,
   isIPv6,
@@ -85,5 +86,36 @@ describe('parsePoolEntry', () => {
         expect(result.ok && result.range.end - result.range.start + 1).toBe(2 ** (32 - len));
       }),
     );
+  });
+});
+
+describe('findOverlaps', () => {
+  const range = fc
+    .tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20 }))
+    .map(([start, size]) => ({ start, end: start + size }));
+
+  it('finds an overlap exactly when two ranges share an address, and only real ones', () => {
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 30 }), (ranges) => {
+        const pairs = findOverlaps(ranges);
+        const any = ranges.some((a, i) => ranges.some((b, j) => i < j && rangesOverlap(a, b)));
+        expect(pairs.length > 0).toBe(any);
+        for (const [earlier, later] of pairs) {
+          expect(earlier).toBeLessThan(later);
+          expect(rangesOverlap(ranges[earlier]!, ranges[later]!)).toBe(true);
+        }
+        expect(new Set(pairs.map(([, later]) => later)).size).toBe(pairs.length);
+      }),
+    );
+  });
+
+  it('reports the later entry against the earlier one', () => {
+    expect(
+      findOverlaps([
+        { start: 5, end: 9 },
+        { start: 0, end: 100 },
+        { start: 200, end: 300 },
+      ]),
+    ).toEqual([[0, 1]]);
   });
 });

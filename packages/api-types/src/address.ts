@@ -112,3 +112,24 @@ export function rangesOverlap(a: IPv4Range, b: IPv4Range): boolean {
 export function rangeContains(range: IPv4Range, address: number): boolean {
   return range.start <= address && address <= range.end;
 }
+
+/**
+ * Finds ranges that share addresses with an earlier range (by index). Returns pairs
+ * `[earlier, later]`, sorted by `later`, each `later` at most once; empty exactly when no two ranges
+ * overlap. Sorting makes it O(n log n), so pools with thousands of entries validate quickly.
+ */
+export function findOverlaps(ranges: readonly IPv4Range[]): Array<[number, number]> {
+  const order = ranges.map((range, index) => ({ range, index }));
+  order.sort((a, b) => a.range.start - b.range.start || a.index - b.index);
+  const found = new Map<number, number>();
+  let widest: { range: IPv4Range; index: number } | undefined;
+  for (const current of order) {
+    if (widest !== undefined && rangesOverlap(widest.range, current.range)) {
+      const earlier = Math.min(widest.index, current.index);
+      const later = Math.max(widest.index, current.index);
+      if (!found.has(later)) found.set(later, earlier);
+    }
+    if (widest === undefined || current.range.end > widest.range.end) widest = current;
+  }
+  return [...found.entries()].sort((a, b) => a[0] - b[0]).map(([later, earlier]) => [earlier, later]);
+}

@@ -1,4 +1,4 @@
-import { type IPv4Range, ipv4ToNumber, parsePoolEntry, rangeContains, rangesOverlap } from './address.js';
+import { findOverlaps, type IPv4Range, ipv4ToNumber, parsePoolEntry, rangeContains } from './address.js';
 import { DEFAULT_OBJECT_NAME } from './constants.js';
 import { type ParseResult, parseObject } from './parse.js';
 import { type PathSegment, type Problem, problem } from './problems.js';
@@ -97,6 +97,11 @@ function poolRanges(cluster: Cluster): PoolRange[] {
     });
   });
   return out;
+}
+
+/** Pairs [earlier, later] of pool entries that share addresses (see {@link findOverlaps}). */
+function overlappingPairs(ranges: readonly PoolRange[]): Array<[PoolRange, PoolRange]> {
+  return findOverlaps(ranges.map((r) => r.range)).map(([a, b]) => [ranges[a]!, ranges[b]!]);
 }
 
 function poolOf(ranges: readonly PoolRange[], address: string): PoolRange | undefined {
@@ -202,14 +207,11 @@ function validateCluster(cluster: Cluster, object: string, typeWritten: boolean)
     ),
   );
   const ranges = poolRanges(cluster);
-  ranges.forEach((later, j) => {
-    const earlier = ranges.slice(0, j).find((r) => rangesOverlap(r.range, later.range));
-    if (earlier !== undefined) {
-      const where =
-        earlier.pool === later.pool ? `an earlier entry of the same pool` : `pool "${earlier.pool}"`;
-      push(later.path, `${later.text} overlaps ${earlier.text} of ${where}`);
-    }
-  });
+  for (const [earlier, later] of overlappingPairs(ranges)) {
+    const where =
+      earlier.pool === later.pool ? `an earlier entry of the same pool` : `pool "${earlier.pool}"`;
+    push(later.path, `${later.text} overlaps ${earlier.text} of ${where}`);
+  }
   const { controlPlaneVIP, ingressVIP } = lb.vips;
   const cpPool = poolOf(ranges, controlPlaneVIP);
   if (cpPool !== undefined) {

@@ -79,7 +79,10 @@ export function openApiSchema(kind: KnownKind): JsonSchema {
   properties.metadata = { type: 'object' };
   const root: JsonSchema = {
     type: 'object',
-    description: `${kind} (${RESOURCES[kind].apiVersion}), generated from the zod schema of @bgplb/api-types.`,
+    description:
+      kind === 'Cluster'
+        ? 'The part of the baremetal.cluster.gke.io Cluster that bgplb reads, for clusters (tests, labs) that do not already define Cluster: do not install it over an existing Cluster CRD.'
+        : `${kind} (${RESOURCES[kind].apiVersion}), generated from the zod schema of @bgplb/api-types.`,
     required: ['spec'],
     properties,
   };

@@ -3,9 +3,9 @@ import { Asn, BGPTimers, IPv4Address } from './primitives.js';
 
 /** One peer of the advertiser; its timers override the file-wide ones. */
 export const AdvertiserPeer = z.strictObject({
-  peerIP: IPv4Address,
+  peerIP: IPv4Address.describe('Address of the peer.'),
   /** Must differ from `localASN` (eBGP only). */
-  peerASN: Asn,
+  peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
   ...BGPTimers.shape,
 });
 export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
@@ -22,9 +22,9 @@ export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
  * Optional `holdTime`, `keepaliveTime`, `connectRetryTime` at top level (all peers) or per peer.
  */
 export const AdvertiserConfig = z.strictObject({
-  localIP: IPv4Address,
-  localASN: Asn,
-  peers: z.array(AdvertiserPeer).min(1),
+  localIP: IPv4Address.describe('Source address of the sessions and next hop announced.'),
+  localASN: Asn.describe('Our AS number.'),
+  peers: z.array(AdvertiserPeer).min(1).describe('Peers to announce to.'),
   ...BGPTimers.shape,
 });
 export type AdvertiserConfig = z.infer<typeof AdvertiserConfig>;

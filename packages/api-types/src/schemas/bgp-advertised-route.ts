@@ -14,18 +14,21 @@ export type ServiceReference = z.infer<typeof ServiceReference>;
  * load-balancer nodes), MED `metric` and owning Service.
  */
 export const BGPAdvertisedRouteSpec = z.strictObject({
-  prefix: IPv4Prefix,
-  metric: z.number().int().min(0).max(4294967295).default(0),
-  nextHops: z.array(IPv4Address),
-  service: ServiceReference,
+  prefix: IPv4Prefix.describe('The announced VIP, e.g. 10.0.0.2/32.'),
+  metric: z.number().int().min(0).max(4294967295).default(0).describe('MULTI_EXIT_DISC sent with the route.'),
+  nextHops: z.array(IPv4Address).describe('Ready load-balancer nodes announced as next hops.'),
+  service: ServiceReference.describe('The LoadBalancer Service that owns the VIP.'),
 });
 export type BGPAdvertisedRouteSpec = z.infer<typeof BGPAdvertisedRouteSpec>;
 
 /** `status`: which BGPSessions carry the route, and when the controller last updated it. */
 export const BGPAdvertisedRouteStatus = z.looseObject({
   /** Names of the BGPSession objects the route is announced on. */
-  sessions: z.array(z.string()).optional(),
-  lastUpdateTime: Timestamp.optional(),
+  sessions: z
+    .array(z.string())
+    .optional()
+    .describe('Names of the BGPSession objects the route is announced on.'),
+  lastUpdateTime: Timestamp.optional().describe('When the controller last changed the route.'),
 });
 export type BGPAdvertisedRouteStatus = z.infer<typeof BGPAdvertisedRouteStatus>;
 

@@ -4,7 +4,7 @@ import { ConfigStatus, ObjectMeta } from './primitives.js';
 
 /** `spec` of the BGPLoadBalancer: BGPPeers whose labels include all of `peerSelector` serve Services. */
 export const BGPLoadBalancerSpec = z.strictObject({
-  peerSelector: z.record(z.string(), z.string()),
+  peerSelector: z.record(z.string(), z.string()).describe('Labels a BGPPeer must carry to serve Services.'),
 });
 export type BGPLoadBalancerSpec = z.infer<typeof BGPLoadBalancerSpec>;
 

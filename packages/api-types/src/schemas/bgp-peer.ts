@@ -7,11 +7,17 @@ import { Asn, BGPTimers, ConfigStatus, IPv4Address, ObjectMeta } from './primiti
  * open to the peer, each from a different floating IP. Timers are optional (seconds).
  */
 export const BGPPeerSpec = z.strictObject({
-  localASN: Asn,
+  localASN: Asn.describe('Our AS number on the service sessions.'),
   /** Must differ from `localASN` (eBGP only). */
-  peerASN: Asn,
-  peerIP: IPv4Address,
-  sessions: z.number().int().min(1).max(1024).default(1),
+  peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
+  peerIP: IPv4Address.describe('Address of the peer; it must accept sessions from every floating IP.'),
+  sessions: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(1)
+    .describe('Sessions to open to this peer, each from a different floating IP.'),
   ...BGPTimers.shape,
 });
 export type BGPPeerSpec = z.infer<typeof BGPPeerSpec>;

@@ -16,12 +16,14 @@ export type BGPSessionState = z.infer<typeof BGPSessionState>;
 /** `spec` of a BGPSession (named `<peer>-<node>`, in kube-system). */
 export const BGPSessionSpec = z.strictObject({
   /** Floating IP the session starts from (service sessions); the node IP for control-plane sessions. */
-  floatingIP: IPv4Address.optional(),
-  localASN: Asn,
-  localIP: IPv4Address,
-  nodeName: z.string().min(1),
-  peerASN: Asn,
-  peerIP: IPv4Address,
+  floatingIP: IPv4Address.optional().describe(
+    'Floating IP the session starts from (service sessions); the node IP for control-plane sessions.',
+  ),
+  localASN: Asn.describe('Our AS number on this session.'),
+  localIP: IPv4Address.describe('Source address of the session.'),
+  nodeName: z.string().min(1).describe('Node that runs the session.'),
+  peerASN: Asn.describe('AS number of the peer.'),
+  peerIP: IPv4Address.describe('Address of the peer.'),
 });
 export type BGPSessionSpec = z.infer<typeof BGPSessionSpec>;
 
@@ -31,14 +33,22 @@ export type BGPSessionSpec = z.infer<typeof BGPSessionSpec>;
  */
 export const BGPSessionError = z.strictObject({
   /** NOTIFICATION error code (RFC 4271 §4.5); 0 = refused locally, no NOTIFICATION. */
-  code: z.number().int().min(0).max(255),
+  code: z
+    .number()
+    .int()
+    .min(0)
+    .max(255)
+    .describe('NOTIFICATION error code (RFC 4271 §4.5); 0 = refused locally, no NOTIFICATION.'),
   /** Error subcode, 0 when unspecific. */
-  subcode: z.number().int().min(0).max(255),
+  subcode: z.number().int().min(0).max(255).describe('Error subcode, 0 when unspecific.'),
   /** Human-readable text, e.g. "Hold Timer Expired" or "Bad Peer AS 65003". */
-  message: z.string(),
+  message: z.string().describe('Human-readable text, e.g. "Hold Timer Expired" or "Bad Peer AS 65003".'),
   /** Whether we sent the NOTIFICATION or received it from the peer. */
-  direction: z.enum(['sent', 'received']).optional(),
-  time: Timestamp.optional(),
+  direction: z
+    .enum(['sent', 'received'])
+    .optional()
+    .describe('Whether we sent the NOTIFICATION or received it from the peer.'),
+  time: Timestamp.optional().describe('When it happened.'),
 });
 export type BGPSessionError = z.infer<typeof BGPSessionError>;
 
@@ -47,13 +57,15 @@ export type BGPSessionError = z.infer<typeof BGPSessionError>;
  * every report (LAST REPORT column); `advertisedRoutes` lists the prefixes sent (`10.0.0.8/32`).
  */
 export const BGPSessionStatus = z.looseObject({
-  state: BGPSessionState.optional(),
-  advertisedRoutes: z.array(IPv4Prefix).optional(),
-  lastReportTime: Timestamp.optional(),
-  establishedSince: Timestamp.optional(),
-  receivedPrefixes: z.number().int().min(0).optional(),
-  advertisedPrefixes: z.number().int().min(0).optional(),
-  lastError: BGPSessionError.optional(),
+  state: BGPSessionState.optional().describe('RFC 4271 FSM state.'),
+  advertisedRoutes: z.array(IPv4Prefix).optional().describe('Prefixes announced on this session.'),
+  lastReportTime: Timestamp.optional().describe('When the node last reported this session.'),
+  establishedSince: Timestamp.optional().describe('When the session last became Established.'),
+  receivedPrefixes: z.number().int().min(0).optional().describe('Prefixes received from the peer.'),
+  advertisedPrefixes: z.number().int().min(0).optional().describe('Prefixes announced to the peer.'),
+  lastError: BGPSessionError.optional().describe(
+    'Last NOTIFICATION sent or received, or a local refusal (code 0).',
+  ),
 });
 export type BGPSessionStatus = z.infer<typeof BGPSessionStatus>;
 

@@ -3,7 +3,7 @@ import { CLUSTER_API_VERSION } from '../constants.js';
 import { Asn, IPv4Address, ObjectMeta, PoolEntry } from './primitives.js';
 
 /** A node of a node pool; only its address matters to us (other fields are kept). */
-export const NodePoolNode = z.looseObject({ address: IPv4Address });
+export const NodePoolNode = z.looseObject({ address: IPv4Address.describe('IPv4 address of the node.') });
 export type NodePoolNode = z.infer<typeof NodePoolNode>;
 
 /** `nodePoolSpec`: the nodes of a pool. */
@@ -16,11 +16,14 @@ export type NodePoolSpec = z.infer<typeof NodePoolSpec>;
  */
 export const ClusterBGPPeer = z.strictObject({
   /** Peer address (IPv4). */
-  ip: IPv4Address,
+  ip: IPv4Address.describe('Peer address (IPv4).'),
   /** Peer ASN; must differ from `localASN` (eBGP only). */
-  asn: Asn,
+  asn: Asn.describe('Peer ASN; must differ from `localASN` (eBGP only).'),
   /** Addresses of the control-plane nodes that peer with it; absent = all. */
-  controlPlaneNodes: z.array(IPv4Address).optional(),
+  controlPlaneNodes: z
+    .array(IPv4Address)
+    .optional()
+    .describe('Addresses of the control-plane nodes that peer with it; absent = all.'),
 });
 export type ClusterBGPPeer = z.infer<typeof ClusterBGPPeer>;
 
@@ -28,11 +31,14 @@ export type ClusterBGPPeer = z.infer<typeof ClusterBGPPeer>;
 export const AddressPool = z.strictObject({
   name: z.string().min(1),
   /** Entries `10.0.0.1-10.0.0.4` or `10.0.0.0/30`. */
-  addresses: z.array(PoolEntry).min(1),
+  addresses: z.array(PoolEntry).min(1).describe('Entries `10.0.0.1-10.0.0.4` or `10.0.0.0/30`.'),
   /** Skip the .0 and .255 addresses of each /24. */
-  avoidBuggyIPs: z.boolean().optional(),
+  avoidBuggyIPs: z.boolean().optional().describe('Skip the .0 and .255 addresses of each /24.'),
   /** Only hand out addresses that a Service asks for explicitly. */
-  manualAssign: z.boolean().optional(),
+  manualAssign: z
+    .boolean()
+    .optional()
+    .describe('Only hand out addresses that a Service asks for explicitly.'),
 });
 export type AddressPool = z.infer<typeof AddressPool>;
 
@@ -42,22 +48,43 @@ export type AddressPool = z.infer<typeof AddressPool>;
  * `ports.controlPlaneLBPort: 443`, `addressPools: []`.
  */
 export const ClusterLoadBalancer = z.strictObject({
-  mode: z.enum(['bundled', 'manual']).default('bundled'),
-  type: z.enum(['bgp', 'layer2']).default('layer2'),
-  localASN: Asn,
-  bgpPeers: z.array(ClusterBGPPeer).min(1),
+  mode: z
+    .enum(['bundled', 'manual'])
+    .default('bundled')
+    .describe('Must be bundled: bgplb is the bundled load balancer.'),
+  type: z
+    .enum(['bgp', 'layer2'])
+    .default('layer2')
+    .describe('Must be bgp. Defaults to layer2, which bgplb refuses, so set it explicitly.'),
+  localASN: Asn.describe('AS number of the cluster (1..4294967294, not 23456 or 65535).'),
+  bgpPeers: z
+    .array(ClusterBGPPeer)
+    .min(1)
+    .describe('Control-plane peers; every control-plane node needs at least one.'),
   ports: z
-    .strictObject({ controlPlaneLBPort: z.number().int().min(1).max(65535).default(443) })
+    .strictObject({
+      controlPlaneLBPort: z
+        .number()
+        .int()
+        .min(1)
+        .max(65535)
+        .default(443)
+        .describe('Port of the Kubernetes API VIP.'),
+    })
     .default({ controlPlaneLBPort: 443 }),
   vips: z.strictObject({
     /** Kubernetes API VIP; must lie outside every address pool. */
-    controlPlaneVIP: IPv4Address,
+    controlPlaneVIP: IPv4Address.describe('Kubernetes API VIP; must lie outside every address pool.'),
     /** VIP of the ingress Service; must lie inside an address pool. */
-    ingressVIP: IPv4Address.optional(),
+    ingressVIP: IPv4Address.optional().describe(
+      'VIP of the ingress Service; must lie inside an address pool.',
+    ),
   }),
-  addressPools: z.array(AddressPool).default([]),
+  addressPools: z.array(AddressPool).default([]).describe('Pools of Service VIPs; entries may not overlap.'),
   /** Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes. */
-  nodePoolSpec: NodePoolSpec.optional(),
+  nodePoolSpec: NodePoolSpec.optional().describe(
+    'Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes.',
+  ),
 });
 export type ClusterLoadBalancer = z.infer<typeof ClusterLoadBalancer>;
 

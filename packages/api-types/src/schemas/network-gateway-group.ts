@@ -5,7 +5,10 @@ import { ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
 /** `spec` of the NetworkGatewayGroup: the floating IPs that service sessions start from. */
 export const NetworkGatewayGroupSpec = z.strictObject({
   /** At least one; two or more for HA. Unique, outside the pools, VIPs and node addresses. */
-  floatingIPs: z.array(IPv4Address).min(1),
+  floatingIPs: z
+    .array(IPv4Address)
+    .min(1)
+    .describe('At least one; two or more for HA. Unique, outside the pools, VIPs and node addresses.'),
 });
 export type NetworkGatewayGroupSpec = z.infer<typeof NetworkGatewayGroupSpec>;
 
@@ -19,8 +22,11 @@ export type NodeHealth = z.infer<typeof NodeHealth>;
  */
 export const NetworkGatewayGroupStatus = z.looseObject({
   ...ConfigStatus.shape,
-  floatingIPs: z.record(z.string(), z.string()).optional(),
-  nodes: z.record(z.string(), NodeHealth).optional(),
+  floatingIPs: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Floating IP -> name of the node that holds it.'),
+  nodes: z.record(z.string(), NodeHealth).optional().describe('Node name -> Up or Down.'),
 });
 export type NetworkGatewayGroupStatus = z.infer<typeof NetworkGatewayGroupStatus>;
 

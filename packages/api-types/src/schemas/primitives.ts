@@ -95,11 +95,26 @@ export const ObjectMeta = z.looseObject({
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 
 /** Hold time in seconds: 3..65535 (0, "never expire", is refused as unsafe). */
-export const HoldTime = z.number().int().min(3).max(65535);
+export const HoldTime = z
+  .number()
+  .int()
+  .min(3)
+  .max(65535)
+  .describe('Hold time in seconds (3..65535), default 90.');
 /** Keepalive interval in seconds: 1..21845 (a third of the largest hold time). */
-export const KeepaliveTime = z.number().int().min(1).max(21845);
+export const KeepaliveTime = z
+  .number()
+  .int()
+  .min(1)
+  .max(21845)
+  .describe('Keepalive interval in seconds, below the hold time; default a third of it (at most 30).');
 /** ConnectRetry timer in seconds: 1..65535. */
-export const ConnectRetryTime = z.number().int().min(1).max(65535);
+export const ConnectRetryTime = z
+  .number()
+  .int()
+  .min(1)
+  .max(65535)
+  .describe('Seconds between connection attempts (1..65535), default 120.');
 
 /**
  * Optional BGP timers, in seconds. Absent fields take {@link DEFAULT_TIMERS} (hold 90, keepalive 30,
