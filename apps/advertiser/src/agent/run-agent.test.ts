@@ -5,7 +5,7 @@
  */
 import { crdDirectory } from '@bgplb/api-types';
 import { waitFor } from '@bgplb/netns-lab';
-import { startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
+import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from './index.js';
@@ -14,7 +14,7 @@ import { FakeAddresses, FakeAgentSpeaker } from './test-support/fakes.js';
 
 const V = 'networking.gke.io/v1';
 
-function session(name: string, node: string, floatingIP: string): Record<string, unknown> {
+function session(name: string, node: string, floatingIP: string): KubeObject {
   return {
     apiVersion: V,
     kind: 'BGPSession',
@@ -30,7 +30,7 @@ function session(name: string, node: string, floatingIP: string): Record<string,
   };
 }
 
-function ngg(assignments: Record<string, string>): Record<string, unknown> {
+function ngg(assignments: Record<string, string>): KubeObject {
   return {
     apiVersion: V,
     kind: 'NetworkGatewayGroup',
