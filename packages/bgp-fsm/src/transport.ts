@@ -104,7 +104,7 @@ class NetConnection implements Connection {
     if (this.socket.destroyed) return;
     this.socket.end();
     // A peer that never reads must not keep the socket forever.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   destroy(): void {
