@@ -8,6 +8,8 @@ import type { PathSpec, PeerConfig, Speaker } from '../shared/index.js';
 export interface AgentPeerConfig extends PeerConfig {
   /** Advertise the Graceful Restart capability (RFC 4724); `restarting` sets the R bit. */
   gracefulRestart?: { restartTime: number; restarting?: boolean };
+  /** Cap of the IdleHold backoff after failures, seconds. */
+  idleHoldMaxTime?: number;
   /** Chooses the one path of a prefix for a peer without ADD-PATH. */
   pathSelector?: (prefix: string, paths: readonly PathSpec[]) => PathSpec | undefined;
 }
@@ -17,8 +19,13 @@ export interface ListenerHandle {
   close(): Promise<void>;
 }
 
-export interface AgentSpeaker extends Omit<Speaker, 'addPeer'> {
+export interface AgentSpeaker extends Omit<Speaker, 'addPeer' | 'shutdown'> {
   addPeer(config: AgentPeerConfig): void;
+  /**
+   * Stops every peer: withdraw + Cease, or with `graceful` just closes TCP (no withdrawal, no
+   * NOTIFICATION) so that GR helpers keep the routes while the agent restarts.
+   */
+  shutdown(options?: { message?: string; graceful?: boolean }): Promise<void>;
   /**
    * Accepts connections from configured peers on `address:port`. Resolves with a handle to close
    * the listener (a {@link ListenerHandle}), or with nothing, in which case the listener stays

@@ -4,6 +4,7 @@
  * SIGTERM/SIGINT.
  */
 import { RESOURCES } from '@bgplb/api-types';
+import { BgpSpeaker } from '@bgplb/bgp-fsm';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   createLogger,
@@ -29,13 +30,9 @@ export { AGENT_USAGE, type AgentOptions, parseAgentArgs } from './options.js';
 export type SpeakerFactory = (log: Logger) => Promise<AgentSpeaker>;
 
 async function defaultSpeaker(): Promise<AgentSpeaker> {
-  const fsm = (await import('@bgplb/bgp-fsm')) as unknown as {
-    BgpSpeaker?: new (options?: Record<string, unknown>) => AgentSpeaker;
-  };
-  if (typeof fsm.BgpSpeaker !== 'function') {
-    throw new Error('@bgplb/bgp-fsm in this build has no BgpSpeaker');
-  }
-  return new fsm.BgpSpeaker();
+  // The real speaker emits a few more event types (End-of-RIB, route refresh) than the shared
+  // structural type lists; the agent ignores the ones it does not know.
+  return new BgpSpeaker() as unknown as AgentSpeaker;
 }
 
 export interface RunAgentDeps {

@@ -4,6 +4,10 @@
  * per session, so it can still ECMP over k nodes. The k sessions live on different nodes, so
  * every agent sees the cluster's BGPSessions (read-only) to know k and its own index; the choice
  * itself is the allocator's `selectNextHops`, the same function the controller would use.
+ *
+ * Stateless on purpose: every agent must compute the same selection for the peer's k sessions and
+ * take its own entry. Remembering earlier choices (`previous`) would make agents with different
+ * histories (one restarted) disagree and announce the same next hop twice.
  */
 import { type NextHopSelection, selectNextHops } from '@bgplb/floating-ip-allocator';
 import type { PathSpec } from '../shared/index.js';
@@ -17,10 +21,13 @@ interface CachedSelection {
   selection: NextHopSelection;
 }
 
+/** Cached selections kept at most (a cache only: every entry can be recomputed). */
+const CACHE_LIMIT = 100_000;
+
 export class NextHopChooser {
   /** peer IP -> floating IPs of every session to it, in the whole cluster, sorted. */
   private readonly peerSessions = new Map<string, string[]>();
-  /** `vip|peer` -> the last selection, passed back as `previous` to move as little as possible. */
+  /** `vip|peer` -> the selection for the current inputs (recomputing is cheap; this saves work per peer). */
   private readonly cache = new Map<string, CachedSelection>();
 
   /**
@@ -87,8 +94,8 @@ export class NextHopChooser {
         lbNodes: hops.map((address) => ({ address, ready: true })),
         peerSessions: [{ peer: peerIP, sessions }],
         addPath: false,
-        previous: cached?.selection,
       });
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(key, { inputKey, selection });
     }
     const mine = selection.sessions.find((s) => s.session === floatingIP);

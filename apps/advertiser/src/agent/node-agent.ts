@@ -62,6 +62,9 @@ interface GatewayGroupView {
   floatingIPs: string[];
 }
 
+/** Seconds: cap of the speaker's IdleHold backoff, so a session retries at least this often. */
+const IDLE_HOLD_MAX_TIME = 15;
+
 const NO_GATEWAY_GROUP: GatewayGroupView = { found: false, assignments: {}, floatingIPs: [] };
 
 /** Reads a NetworkGatewayGroup leniently: bad entries are skipped (and logged), the rest used. */
@@ -452,6 +455,8 @@ export class NodeAgent {
         restartTime: c.gracefulRestartTime,
         restarting: this.restarting && !this.firstRoundDone,
       },
+      // Failover speed: a refused connection (the old holder's session not yet gone) retries soon.
+      idleHoldMaxTime: IDLE_HOLD_MAX_TIME,
       pathSelector: (prefix, paths) => this.chooser.choose(prefix, paths, peerIP, floatingIP),
     });
     this.running.set(desired.name, { fingerprint: desired.fingerprint, floatingIP, peerIP });
@@ -637,7 +642,9 @@ export class NodeAgent {
     const { reporter, speaker, addresses } = this.options;
     if (mode === 'graceful-restart') {
       reporter.stop();
-      this.log.info('stopping for a graceful restart: sessions and floating IPs left in place');
+      // Close TCP without withdrawals or NOTIFICATION: GR helpers keep our routes as stale.
+      await speaker.shutdown({ message, graceful: true });
+      this.log.info('stopped for a graceful restart: routes kept by GR helpers, floating IPs left in place');
       return;
     }
     const sessions = [...this.running.keys()];
