@@ -69,3 +69,208 @@ describe('controller against the test API server (example 03)', () => {
     );
   });
 });
+
+describe('controller against the test API server: failures and changes', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  const rvs = (kind: string) =>
+    Object.fromEntries(
+      list(h.server, kind, kind === 'NetworkGatewayGroup' ? CLUSTER_NS : 'kube-system').map((o) => [
+        o.metadata.name,
+        o.metadata.resourceVersion,
+      ]),
+    );
+
+  it('a node NotReady past the grace period: its floating IP moves, the session is re-homed, an Event says so', async () => {
+    const nodes = [...CLUSTER_NODES, { name: 'node-06', ip: '10.0.3.12' }];
+    h = await startHarness(EXAMPLE_FILES[2], nodes);
+    await h.startController({ graceSeconds: 1 });
+    createService(h.server, { name: 'load-balancer-example' });
+    await waitFor('two sessions', () => list(h.server, 'BGPSession', 'kube-system').length === 2);
+    const ngg = () =>
+      (
+        get(h.server, 'NetworkGatewayGroup', 'default', CLUSTER_NS) as {
+          status?: { floatingIPs?: Record<string, string> };
+        }
+      ).status?.floatingIPs;
+    const before = ngg()!;
+    const [ip, holder] = Object.entries(before)[0]!;
+    const untouched = Object.entries(before).find(([i]) => i !== ip)!;
+    // The one node of 10.0.3.0/24 that holds no floating IP (spread: fewest held first).
+    const spare = ['node-04', 'node-05', 'node-06'].find((n) => n !== holder && n !== untouched[1])!;
+    const sessionOf = (node: string) => get(h.server, 'BGPSession', `bgppeer1-${node}`, 'kube-system');
+    const untouchedRv = sessionOf(untouched[1])?.metadata.resourceVersion;
+    // The holder goes NotReady now; nothing may move before the grace period ends.
+    const n = get(h.server, 'Node', holder)!;
+    const status = n.status as { conditions: { type: string; status: string; lastTransitionTime: string }[] };
+    h.server.store.updateStatus({
+      ...n,
+      status: {
+        ...status,
+        conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date().toISOString() }],
+      },
+    } as never);
+    const t0 = Date.now();
+    const route = () =>
+      specOf<{ nextHops: string[] }>(
+        get(h.server, 'BGPAdvertisedRoute', 'default-default-load-balancer-example', 'kube-system'),
+      );
+    const lbAddress: Record<string, string> = { 'node-04': '10.0.3.10', 'node-05': '10.0.3.11' };
+    const hops = ['10.0.3.10', '10.0.3.11'].filter((a) => a !== lbAddress[holder]);
+    await waitFor(
+      'a not-ready LB node stops being a next hop at once',
+      () => JSON.stringify(route()?.nextHops) === JSON.stringify(hops),
+      900,
+    );
+    expect(ngg()?.[ip]).toBe(holder);
+    const moved = await waitFor(
+      'floating IP moved',
+      () => (ngg()?.[ip] !== holder ? ngg()?.[ip] : undefined),
+      4000,
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(moved).toBe(spare);
+    await waitFor(
+      'session re-homed',
+      () => sessionOf(spare) !== undefined && sessionOf(holder) === undefined,
+    );
+    expect(specOf(sessionOf(spare))).toMatchObject({
+      floatingIP: ip,
+      localIP: ip,
+      nodeName: spare,
+      peerIP: '10.0.3.254',
+    });
+    expect(sessionOf(untouched[1])?.metadata.resourceVersion).toBe(untouchedRv);
+    await waitFor('FloatingIPMoved event', () =>
+      eventsFor(h.server, 'default').find(
+        (e) =>
+          e.reason === 'FloatingIPMoved' &&
+          e.message.includes(`${ip} moved from node ${holder} to node ${spare}`),
+      ),
+    );
+    await waitFor('SessionCreated event', () =>
+      eventsFor(h.server, `bgppeer1-${spare}`).some((e) => e.reason === 'SessionCreated'),
+    );
+  });
+
+  it('a BGPPeer label change adds and removes only its sessions; the others keep their resourceVersion', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const peer2 = {
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'bgppeer2', namespace: CLUSTER_NS },
+      spec: { localASN: 65001, peerASN: 65003, peerIP: '10.0.3.253', sessions: 1 },
+    };
+    h.server.store.create(peer2 as never);
+    const c = await h.startController();
+    createService(h.server, { name: 'load-balancer-example' });
+    await waitFor('bgppeer1 sessions', () => list(h.server, 'BGPSession', 'kube-system').length === 2);
+    await c.idle();
+    const before = rvs('BGPSession');
+    const routesBefore = rvs('BGPAdvertisedRoute');
+    const current = get(h.server, 'BGPPeer', 'bgppeer2', CLUSTER_NS)!;
+    h.server.store.update({
+      ...current,
+      metadata: { ...current.metadata, labels: { 'cluster.baremetal.gke.io/default-peer': 'true' } },
+    } as never);
+    const added = await waitFor('bgppeer2 session', () =>
+      list(h.server, 'BGPSession', 'kube-system').find((s) => s.metadata.name.startsWith('bgppeer2-')),
+    );
+    expect(specOf(added)).toMatchObject({ peerASN: 65003, peerIP: '10.0.3.253', localASN: 65001 });
+    await c.idle();
+    const after = rvs('BGPSession');
+    for (const [name, rv] of Object.entries(before)) expect(after[name], name).toBe(rv);
+    expect(rvs('BGPAdvertisedRoute')).toEqual(routesBefore);
+    // Remove the label again: only bgppeer2's session goes.
+    const labelled = get(h.server, 'BGPPeer', 'bgppeer2', CLUSTER_NS)!;
+    h.server.store.update({ ...labelled, metadata: { ...labelled.metadata, labels: {} } } as never);
+    await waitFor(
+      'bgppeer2 session removed',
+      () => !list(h.server, 'BGPSession', 'kube-system').some((s) => s.metadata.name.startsWith('bgppeer2-')),
+    );
+    await c.idle();
+    expect(rvs('BGPSession')).toEqual(before);
+    await waitFor('SessionRemoved event', () =>
+      eventsFor(h.server, added.metadata.name).some((e) => e.reason === 'SessionRemoved'),
+    );
+  });
+
+  it('an invalid BGPPeer (peerASN == localASN) is refused with an Event and a condition; nothing else changes', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const c = await h.startController();
+    createService(h.server, { name: 'load-balancer-example' });
+    await waitFor('sessions', () => list(h.server, 'BGPSession', 'kube-system').length === 2);
+    await waitFor('route', () => list(h.server, 'BGPAdvertisedRoute', 'kube-system').length === 1);
+    await c.idle();
+    const snapshot = () => ({
+      s: rvs('BGPSession'),
+      r: rvs('BGPAdvertisedRoute'),
+      n: rvs('NetworkGatewayGroup'),
+      svc: get(h.server, 'Service', 'load-balancer-example', 'default')?.metadata.resourceVersion,
+    });
+    const before = snapshot();
+    const peer = get(h.server, 'BGPPeer', 'bgppeer1', CLUSTER_NS)!;
+    h.server.store.update({ ...peer, spec: { ...(peer.spec as object), peerASN: 65001 } } as never);
+    const event = await waitFor('InvalidConfiguration event', () =>
+      eventsFor(h.server, 'bgppeer1').find((e) => e.reason === 'InvalidConfiguration'),
+    );
+    expect(event.type).toBe('Warning');
+    expect(event.message).toMatch(/peerASN/);
+    expect(event.message).toMatch(/65001/);
+    const cond = await waitFor('Accepted=False', () =>
+      (
+        (
+          get(h.server, 'BGPPeer', 'bgppeer1', CLUSTER_NS) as {
+            status?: { conditions?: { type: string; status: string; message: string }[] };
+          }
+        ).status?.conditions ?? []
+      ).find((x) => x.type === 'Accepted' && x.status === 'False'),
+    );
+    expect(cond.message).toMatch(/last valid version stays in force/);
+    await c.idle();
+    expect(snapshot()).toEqual(before);
+    for (const s of list(h.server, 'BGPSession', 'kube-system'))
+      expect((s.spec as { peerASN: number }).peerASN).toBe(65002);
+  });
+
+  it('externalTrafficPolicy: Local gets a Warning Event and no VIP', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const c = await h.startController();
+    createService(h.server, { name: 'local', etpLocal: true });
+    const e = await waitFor('VIPRefused', () =>
+      eventsFor(h.server, 'local').find((x) => x.reason === 'VIPRefused'),
+    );
+    expect(e.type).toBe('Warning');
+    expect(e.message).toContain('externalTrafficPolicy: Local is not supported');
+    await c.idle();
+    expect(vipOf(get(h.server, 'Service', 'local', 'default'))).toBeUndefined();
+    expect(list(h.server, 'BGPAdvertisedRoute', 'kube-system')).toEqual([]);
+  });
+
+  it('a Service of another loadBalancerClass is left alone', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const c = await h.startController();
+    createService(h.server, { name: 'theirs', loadBalancerClass: 'example.com/other' });
+    createService(h.server, { name: 'ours' });
+    await waitFor('our VIP', () => vipOf(get(h.server, 'Service', 'ours', 'default')));
+    await c.idle();
+    expect(vipOf(get(h.server, 'Service', 'theirs', 'default'))).toBeUndefined();
+    expect(eventsFor(h.server, 'theirs')).toEqual([]);
+  });
+
+  it('re-lists after 410 Gone and converges on changes made while the watches were down', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    await h.startController();
+    createService(h.server, { name: 'a' });
+    await waitFor('VIP a', () => vipOf(get(h.server, 'Service', 'a', 'default')));
+    h.server.store.compact();
+    h.server.dropWatches();
+    createService(h.server, { name: 'b' });
+    expect(await waitFor('VIP b', () => vipOf(get(h.server, 'Service', 'b', 'default')), 8000)).toBe(
+      '10.0.0.3',
+    );
+  });
+});

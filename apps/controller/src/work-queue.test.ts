@@ -98,3 +98,20 @@ describe('WorkQueue', () => {
     expect(seen).toEqual(['late']);
   });
 });
+
+describe('WorkQueue.stop', () => {
+  it('resolves while a key re-added during processing waits (no hang on shutdown)', async () => {
+    let release: () => void = () => {};
+    const q = new WorkQueue(async () => {
+      await new Promise<void>((r) => (release = r));
+    });
+    q.start();
+    q.add('a');
+    await tick();
+    q.add('a'); // dirty: would run again after this one
+    const stopped = q.stop();
+    release();
+    await stopped;
+    expect(q.depth).toBe(1);
+  });
+});

@@ -157,7 +157,7 @@ export class WorkQueue {
       this.processing.delete(key);
       this.active--;
       if (this.dirty.delete(key)) this.add(key);
-      if (this.active === 0 && this.queue.length === 0) {
+      if (this.active === 0 && (this.queue.length === 0 || !this.running)) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         for (const w of waiters) w();

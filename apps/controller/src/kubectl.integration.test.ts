@@ -1,0 +1,87 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_NODES, EXAMPLE_FILES } from './test-support/fixtures.js';
+import { createService, get, type Harness, startHarness, waitFor } from './test-support/harness.js';
+
+const kubectlAvailable = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+if (!kubectlAvailable) console.warn('kubectl not found on PATH: skipping the kubectl output tests');
+
+describe.skipIf(!kubectlAvailable)('kubectl against the test API server (needs kubectl on PATH)', () => {
+  let h: Harness;
+  // Asynchronous: the API server runs in this process and must keep answering.
+  const kubectl = async (...args: string[]) =>
+    (
+      await promisify(execFile)('kubectl', ['--kubeconfig', h.kubeconfigPath, ...args], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      })
+    ).stdout;
+
+  beforeAll(async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const c = await h.startController();
+    createService(h.server, { name: 'load-balancer-example' });
+    await waitFor('route', () =>
+      get(h.server, 'BGPAdvertisedRoute', 'default-default-load-balancer-example', 'kube-system'),
+    );
+    await waitFor('session', () => get(h.server, 'BGPSession', 'bgppeer1-node-04', 'kube-system'));
+    await c.idle();
+    // What the node agent reports (status is never written by the controller).
+    const s = get(h.server, 'BGPSession', 'bgppeer1-node-04', 'kube-system')!;
+    h.server.store.updateStatus({
+      ...s,
+      status: {
+        state: 'Established',
+        lastReportTime: new Date().toISOString(),
+        advertisedRoutes: ['10.0.0.2/32'],
+      },
+    } as never);
+  }, 30_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('`kubectl -n kube-system get bgpsessions` prints the spec columns', async () => {
+    const out = await kubectl('-n', 'kube-system', 'get', 'bgpsessions');
+    const [header, ...rows] = out.trim().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'LOCAL ASN',
+      'PEER ASN',
+      'LOCAL IP',
+      'PEER IP',
+      'STATE',
+      'LAST REPORT',
+    ]);
+    const row = rows.find((r) => r.startsWith('bgppeer1-node-04'))?.split(/\s+/);
+    expect(row?.slice(0, 6)).toEqual([
+      'bgppeer1-node-04',
+      '65001',
+      '65002',
+      '10.0.3.100',
+      '10.0.3.254',
+      'Established',
+    ]);
+    expect(row?.[6]).toMatch(/^\d+s$/);
+    expect(rows.some((r) => r.startsWith('bgppeer1-node-05'))).toBe(true);
+  });
+
+  it('`kubectl get bgpadvertisedroutes` prints NAME, PREFIX, METRIC and `describe` shows the next hops', async () => {
+    const out = await kubectl('-n', 'kube-system', 'get', 'bgpadvertisedroutes');
+    const [header, row] = out.trim().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'PREFIX', 'METRIC']);
+    expect(row?.split(/\s+/)).toEqual(['default-default-load-balancer-example', '10.0.0.2/32', '0']);
+    const described = await kubectl(
+      '-n',
+      'kube-system',
+      'describe',
+      'bgpadvertisedroute',
+      'default-default-load-balancer-example',
+    );
+    expect(described).toMatch(/Next Hops:/);
+    expect(described).toContain('10.0.3.10');
+    expect(described).toContain('10.0.3.11');
+    expect(described).toMatch(/Prefix:\s+10\.0\.0\.2\/32/);
+  });
+});
