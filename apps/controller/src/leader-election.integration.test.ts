@@ -33,7 +33,7 @@ describe('two replicas with leader election on a Lease', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     const standby: Controller = leader === a ? b : a;
-    const lease = get(h.server, 'Lease', 'bgplb-controller', 'kube-system') as {
+    const lease = get(h.server, 'Lease', 'bgplb-controller', 'kube-system') as unknown as {
       spec: { holderIdentity: string };
     };
     expect(lease.spec.holderIdentity).toBe(leader === a ? 'replica-a' : 'replica-b');
