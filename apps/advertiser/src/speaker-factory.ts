@@ -1,13 +1,8 @@
+import { BgpSpeaker } from '@bgplb/bgp-fsm';
 import type { Speaker } from './shared/speaker-types.js';
 
-/** Creates the real @bgplb/bgp-fsm speaker. */
+/** Creates the speaker; tests inject a scripted one. */
 export type SpeakerFactory = () => Promise<Speaker>;
 
-export const createBgpSpeaker: SpeakerFactory = async () => {
-  // Loaded lazily so that `validate` and `--help` start fast and never open a socket.
-  const fsm = (await import('@bgplb/bgp-fsm')) as unknown as { BgpSpeaker?: new () => Speaker };
-  if (typeof fsm.BgpSpeaker !== 'function') {
-    throw new Error('this build of @bgplb/bgp-fsm has no BgpSpeaker; rebuild with `pnpm build`');
-  }
-  return new fsm.BgpSpeaker();
-};
+/** The real @bgplb/bgp-fsm speaker (TCP sessions, RFC 4271 FSM, Adj-RIB-Out). */
+export const createBgpSpeaker: SpeakerFactory = async () => new BgpSpeaker();

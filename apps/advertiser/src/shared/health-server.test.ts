@@ -14,10 +14,13 @@ function peer(id: string, state: PeerStatus['state'], extra: Partial<PeerStatus>
   return {
     id,
     state,
+    uptime: 0,
     counters: {
-      messagesIn: { OPEN: 1, KEEPALIVE: 3, UPDATE: 2 },
-      messagesOut: { OPEN: 1, KEEPALIVE: 4, UPDATE: 1 },
+      messagesIn: { open: 1, keepalive: 3, update: 2 },
+      messagesOut: { open: 1, keepalive: 4, update: 1 },
       prefixesAnnounced: 1,
+      pathsAnnounced: 1,
+      prefixesReceivedByFamily: { '1/1': 2 },
       prefixesReceived: 2,
       flaps: 1,
     },
@@ -76,8 +79,8 @@ describe('startHealthServer', () => {
     expect(metrics).toContain('bgplb_bgp_session_up{peer="10.0.1.254"} 0');
     expect(metrics).toContain('bgplb_bgp_session_state{peer="10.0.1.254",state="Active"} 1');
     expect(metrics).toContain('bgplb_bgp_session_state{peer="10.0.1.254",state="Established"} 0');
-    expect(metrics).toContain('bgplb_bgp_messages_received_total{peer="10.0.1.254",type="UPDATE"} 2');
-    expect(metrics).toContain('bgplb_bgp_messages_sent_total{peer="10.0.1.254",type="KEEPALIVE"} 4');
+    expect(metrics).toContain('bgplb_bgp_messages_received_total{peer="10.0.1.254",type="update"} 2');
+    expect(metrics).toContain('bgplb_bgp_messages_sent_total{peer="10.0.1.254",type="keepalive"} 4');
     expect(metrics).toContain('bgplb_bgp_prefixes_announced{peer="10.0.1.254"} 1');
     expect(metrics).toContain('bgplb_bgp_prefixes_received{peer="10.0.1.254"} 2');
     expect(metrics).toContain('bgplb_bgp_session_flaps_total{peer="10.0.1.254"} 1');

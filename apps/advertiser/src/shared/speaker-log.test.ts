@@ -86,10 +86,32 @@ describe('logSpeakerEvent', () => {
 
   it('logs negotiation results and errors', () => {
     const { log, lines } = captureLogger();
-    logSpeakerEvent(log, { type: 'open-negotiated', peer: 'p', negotiated: { holdTime: 9 } });
+    const negotiated = {
+      holdTime: 9,
+      keepaliveTime: 3,
+      fourOctetAs: true,
+      addPathSend: true,
+      addPathReceive: false,
+      extendedMessage: false,
+      routeRefresh: true,
+      enhancedRouteRefresh: false,
+      gracefulRestart: false,
+      peerAsn: 65002,
+      peerRouterId: '10.0.1.254',
+      families: ['ipv4-unicast'],
+    };
+    logSpeakerEvent(log, { type: 'open-negotiated', peer: 'p', negotiated });
+    logSpeakerEvent(log, { type: 'end-of-rib-sent', peer: 'p', family: 'ipv4-unicast' });
+    logSpeakerEvent(log, { type: 'end-of-rib-received', peer: 'p', family: 'ipv4-unicast' });
+    logSpeakerEvent(log, { type: 'route-refresh-received', peer: 'p', family: 'ipv4-unicast', subtype: 0 });
     logSpeakerEvent(log, { type: 'error', peer: 'p', error: new Error('EADDRNOTAVAIL') });
     expect(lines[0]).toMatchObject({ msg: 'open negotiated', negotiated: { holdTime: 9 } });
-    expect(lines[1]).toMatchObject({ level: 'error', msg: 'speaker error: EADDRNOTAVAIL' });
+    expect(lines.slice(1, 4).map((l) => l.msg)).toEqual([
+      'sent end-of-rib',
+      'received end-of-rib',
+      'received route refresh',
+    ]);
+    expect(lines[4]).toMatchObject({ level: 'error', msg: 'speaker error: EADDRNOTAVAIL' });
   });
 
   it('formats the state names as GoBGP does', () => {

@@ -46,6 +46,16 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
         `${e.type === 'notification-sent' ? 'sent' : 'received'} notification: ${e.text}`,
       );
       return;
+    case 'end-of-rib-sent':
+    case 'end-of-rib-received':
+      log.info(
+        { peer: e.peer, family: e.family },
+        e.type === 'end-of-rib-sent' ? 'sent end-of-rib' : 'received end-of-rib',
+      );
+      return;
+    case 'route-refresh-received':
+      log.info({ peer: e.peer, family: e.family, subtype: e.subtype }, 'received route refresh');
+      return;
     case 'keepalive-sent':
       log.debug({ peer: e.peer }, 'sent keepalive');
       return;

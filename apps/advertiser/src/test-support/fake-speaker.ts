@@ -34,7 +34,16 @@ export class FakeSpeaker implements Speaker {
     this.status.set(id, {
       id,
       state: 'Idle',
-      counters: { messagesIn: {}, messagesOut: {}, prefixesAnnounced: 0, prefixesReceived: 0, flaps: 0 },
+      uptime: 0,
+      counters: {
+        messagesIn: {},
+        messagesOut: {},
+        prefixesAnnounced: 0,
+        pathsAnnounced: 0,
+        prefixesReceived: 0,
+        prefixesReceivedByFamily: {},
+        flaps: 0,
+      },
       lastStateChange: new Date(0),
       advertisedPrefixes: [],
     });
