@@ -3,6 +3,7 @@
  * (or `pnpm bench` at the root). Prints one line per case with the median (p50) and p99
  * latency of one iteration, and whether it meets its target.
  */
+import { loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import { formatIPv4 } from '../src/address.js';
 import {
@@ -12,6 +13,7 @@ import {
   type FloatingIPNode,
   type NextHopSelection,
   parsePools,
+  planNextHops,
   type ServiceVIPRequest,
   selectNextHops,
   VipAllocator,
@@ -120,8 +122,26 @@ add('next hops with history, one node gone: 10k VIPs x 15 nodes x 4 sessions (se
   const selector = createNextHopSelector({ lbNodes: lbNodesMinusOne, peerSessions, addPath: false });
   for (let i = 0; i < vips.length; i++) sink += selector.select(vips[i]!, previousHops[i]).sessions.length;
 });
+const firstPlan = planNextHops({ vips, lbNodes, peerSessions, addPath: false });
+add('planNextHops (bounded load), 10k VIPs x 16 nodes x 4 sessions, fresh', 50, () => {
+  sink += planNextHops({ vips, lbNodes, peerSessions, addPath: false }).moved;
+});
+add('planNextHops (bounded load), with history, one node gone', 50, () => {
+  sink += planNextHops({
+    vips,
+    lbNodes: lbNodesMinusOne,
+    peerSessions,
+    addPath: false,
+    previous: firstPlan.selections,
+  }).moved;
+});
+
 await bench.run();
-console.log(`node ${process.version}, ${new Date().toISOString()}`);
+console.log(
+  `node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 for (const task of bench.tasks) {
   const r = task.result;
   if (r.state !== 'completed') {
@@ -136,7 +156,7 @@ for (const task of bench.tasks) {
       ? `ok (target <= ${target} ms)`
       : `OVER target ${target} ms`;
   console.log(
-    `${task.name}: p50 ${p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ${r.latency.samplesCount} runs ${verdict}`,
+    `${task.name}: min ${r.latency.min.toFixed(2)} ms, p50 ${p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ${r.latency.samplesCount} runs, ${verdict}`,
   );
 }
 if (sink === 42) console.log('');

@@ -108,25 +108,29 @@ function placeSessions(
   k: number,
   previous: readonly (string | undefined)[],
 ): string[] {
-  const cap = Math.ceil(k / ranked.length);
-  const uses = new Map<string, number>(ranked.map((n) => [n, 0]));
-  const out: (string | undefined)[] = new Array(k).fill(undefined);
+  const m = ranked.length;
+  const cap = Math.ceil(k / m);
+  const uses = new Array<number>(m).fill(0); // by rank
+  const out = new Array<string>(k);
+  const placed = new Array<boolean>(k).fill(false);
   for (let i = 0; i < k; i++) {
     const p = previous[i];
-    const used = p === undefined ? undefined : uses.get(p);
-    if (p !== undefined && used !== undefined && used < cap) {
+    if (p === undefined) continue;
+    const r = ranked.indexOf(p);
+    if (r >= 0 && uses[r]! < cap) {
       out[i] = p;
-      uses.set(p, used + 1);
+      placed[i] = true;
+      uses[r]!++;
     }
   }
   for (let i = 0; i < k; i++) {
-    if (out[i] !== undefined) continue;
-    let best = ranked[0]!;
-    for (const n of ranked) if (uses.get(n)! < uses.get(best)!) best = n;
-    out[i] = best;
-    uses.set(best, uses.get(best)! + 1);
+    if (placed[i]) continue;
+    let best = 0;
+    for (let r = 1; r < m; r++) if (uses[r]! < uses[best]!) best = r;
+    out[i] = ranked[best]!;
+    uses[best]!++;
   }
-  return out as string[];
+  return out;
 }
 
 function byPeer(a: PeerSessions, b: PeerSessions): number {

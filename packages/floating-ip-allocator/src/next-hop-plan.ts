@@ -1,0 +1,226 @@
+/**
+ * Central, stateful next-hop planning for many VIPs at once (the balanced alternative to the
+ * per-VIP `selectNextHops`).
+ *
+ * Per-VIP rendezvous hashing spreads VIPs statistically: with one session per peer, 1,000 VIPs
+ * over 10 nodes leave the busiest node above 1.3x the mean in about 1% of clusters. A planner
+ * that sees every VIP can bound the load instead ("consistent hashing with bounded loads"):
+ * each VIP/session pair goes to the best-ranked node for that VIP that is still below the cap,
+ * `max(ceil(mean), floor(maxLoadFactor * mean))` pairs per node and peer.
+ *
+ * With `previous` (the last plan, from ONE shared source such as the controller's own output),
+ * movement is minimal:
+ * - a node that leaves: only the pairs that used it move (the cap only grows);
+ * - a node that joins: it takes the pairs of the VIPs whose top k it enters (about 1/n of
+ *   them); a pair elsewhere moves only if its node is above the new, lower cap.
+ * Use it where one component decides for all sessions. Where each node agent decides for its
+ * own session independently, use the stateless `selectNextHops` so all agents agree.
+ */
+import { canonicalAddress, fastIPv4, parseAddress } from './address.js';
+import { candidateHash, hashString, topKByHash } from './hash.js';
+import type { LBNode, NextHopSelection, PeerSessions, SessionNextHops } from './next-hops.js';
+import { sortSessions } from './next-hops.js';
+
+export interface PlanNextHopsInput {
+  vips: readonly string[];
+  lbNodes: readonly LBNode[];
+  peerSessions: readonly PeerSessions[];
+  /** Peers advertise ADD-PATH receive (overridable per peer): every ready node is a path. */
+  addPath: boolean;
+  /** The previous plan (vip -> selection), e.g. `previous.selections`. */
+  previous?: Readonly<Record<string, NextHopSelection>> | undefined;
+  /** Cap on pairs per node, as a multiple of the mean (default 1.2, never below ceil(mean)). */
+  maxLoadFactor?: number | undefined;
+}
+
+export interface NextHopPlan {
+  /** VIP (canonical) -> next hops per session, same shape as `selectNextHops`. */
+  selections: Record<string, NextHopSelection>;
+  /** Peer -> next hop -> number of VIP/session pairs it carries (ADD-PATH peers excluded). */
+  load: Record<string, Record<string, number>>;
+  /** Peer -> the cap used. */
+  cap: Record<string, number>;
+  /** VIP/session pairs whose next hop differs from `previous` (new VIPs not counted). */
+  moved: number;
+}
+
+/** Sort VIPs: IPv4 numerically, then IPv6, then anything else as text (parsed once each). */
+function sortVIPs(vips: Iterable<string>): string[] {
+  const keyed = [...vips].map((v) => {
+    const fast = fastIPv4(v);
+    if (fast >= 0) return { v, fam: 4, n: BigInt(fast) };
+    const p = parseAddress(v);
+    return p.ok ? { v, fam: p.value.family, n: p.value.value } : { v, fam: 9, n: 0n };
+  });
+  keyed.sort((a, b) =>
+    a.fam !== b.fam ? a.fam - b.fam : a.n !== b.n ? (a.n < b.n ? -1 : 1) : a.v < b.v ? -1 : a.v > b.v ? 1 : 0,
+  );
+  return keyed.map((k) => k.v);
+}
+
+/** Plan next hops for every VIP and session, with a bounded load per node. Deterministic. */
+export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
+  const candidates: string[] = [];
+  const hashes: number[] = [];
+  for (const n of input.lbNodes) {
+    if (!n.ready) continue;
+    const address = canonicalAddress(n.address) ?? n.address;
+    if (candidates.includes(address)) continue;
+    candidates.push(address);
+    hashes.push(candidateHash(address));
+  }
+  const m = candidates.length;
+  const vips = sortVIPs(new Set(input.vips.map((v) => canonicalAddress(v) ?? v)));
+  const factor = input.maxLoadFactor !== undefined && input.maxLoadFactor >= 1 ? input.maxLoadFactor : 1.2;
+
+  // Full ranking per VIP, computed once and shared by all peers.
+  const rankings = new Map<string, string[]>();
+  const rankingOf = (vip: string): string[] => {
+    let r = rankings.get(vip);
+    if (!r) {
+      r = topKByHash(hashString(vip), candidates, hashes, m);
+      rankings.set(vip, r);
+    }
+    return r;
+  };
+
+  const selections: Record<string, NextHopSelection> = {};
+  for (const vip of vips) selections[vip] = { vip, sessions: [] };
+  const loadOut: Record<string, Record<string, number>> = {};
+  const capOut: Record<string, number> = {};
+  let moved = 0;
+
+  const peers = [...input.peerSessions].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+  for (const p of peers) {
+    const ids = sortSessions(p.sessions);
+    const k = ids.length;
+    const addPath = p.addPath ?? input.addPath;
+    const plan = new Map<string, (string | undefined)[]>();
+    // Previous next hop per VIP and session index (single-next-hop sessions only).
+    const prevRows = new Map<string, (string | undefined)[]>();
+    if (input.previous) {
+      const index = new Map<string, number>(ids.map((id, i) => [id, i]));
+      for (const vip of vips) {
+        const sel: NextHopSelection | undefined = input.previous[vip];
+        if (!sel) continue;
+        const row: (string | undefined)[] = new Array(k).fill(undefined);
+        for (const entry of sel.sessions) {
+          const i: number | undefined = entry.peer === p.peer ? index.get(entry.session) : undefined;
+          if (i !== undefined && entry.nextHops.length === 1) row[i] = entry.nextHops[0];
+        }
+        prevRows.set(vip, row);
+      }
+    }
+    const prevOf = (vip: string, i: number): string | undefined => prevRows.get(vip)?.[i];
+    if (addPath || m === 0 || k === 0) {
+      for (const vip of vips) plan.set(vip, new Array(k).fill(undefined));
+    } else {
+      const mean = (vips.length * k) / m;
+      const cap = Math.max(Math.ceil(mean), Math.floor(factor * mean));
+      capOut[p.peer] = cap;
+      const load = new Map<string, number>(candidates.map((c) => [c, 0]));
+      const ready = new Set(candidates);
+      // Nodes that carry nothing in the previous plan are newcomers (only if there is a plan).
+      const seenBefore = new Set<string>();
+      let hadPrevious = false;
+      for (const vip of vips) {
+        for (let i = 0; i < k; i++) {
+          const h = prevOf(vip, i);
+          if (h !== undefined) {
+            seenBefore.add(h);
+            hadPrevious = true;
+          }
+        }
+      }
+      const newcomers = hadPrevious ? candidates.filter((c) => !seenBefore.has(c)) : [];
+      const perVipCap = Math.ceil(k / m); // more sessions than nodes: each node serves a VIP this often
+
+      // Phase A: keep previous next hops (below the cap), let newcomers take their rank.
+      for (const vip of vips) {
+        const row: (string | undefined)[] = new Array(k).fill(undefined);
+        const uses = new Map<string, number>();
+        for (let i = 0; i < k; i++) {
+          const h = prevOf(vip, i);
+          if (h === undefined || !ready.has(h) || (uses.get(h) ?? 0) >= perVipCap || load.get(h)! >= cap)
+            continue;
+          row[i] = h;
+          uses.set(h, (uses.get(h) ?? 0) + 1);
+          load.set(h, load.get(h)! + 1);
+        }
+        if (newcomers.length > 0 && k < m) {
+          const ranking = rankingOf(vip);
+          const top = ranking.slice(0, k);
+          for (const x of newcomers) {
+            if (!top.includes(x) || uses.has(x) || load.get(x)! >= cap) continue;
+            // Fill an empty session if there is one (moves nothing); otherwise displace the kept
+            // hop ranked worst outside the top k (there is one: x is in the top k, not in the row).
+            let victim = row.indexOf(undefined);
+            if (victim < 0) {
+              for (let i = 0; i < k; i++) {
+                const h = row[i]!;
+                if (top.includes(h)) continue;
+                if (victim < 0 || ranking.indexOf(h) > ranking.indexOf(row[victim]!)) victim = i;
+              }
+            }
+            if (victim < 0) continue;
+            const old = row[victim];
+            if (old !== undefined) {
+              load.set(old, load.get(old)! - 1);
+              uses.delete(old);
+            }
+            row[victim] = x;
+            uses.set(x, 1);
+            load.set(x, load.get(x)! + 1);
+          }
+        }
+        plan.set(vip, row);
+      }
+
+      // Phase B: place the rest on the best-ranked node below the cap.
+      for (const vip of vips) {
+        const row = plan.get(vip)!;
+        if (!row.includes(undefined)) continue;
+        const ranking = rankingOf(vip);
+        const uses = new Map<string, number>();
+        for (const h of row) if (h !== undefined) uses.set(h, (uses.get(h) ?? 0) + 1);
+        for (let i = 0; i < k; i++) {
+          if (row[i] !== undefined) continue;
+          // Least used for this VIP first (distinct next hops per peer), then best rank;
+          // among those, the first below the cap. Fallback when every node is at the cap.
+          let pick: string | undefined;
+          let fallback: string | undefined;
+          for (let u = 0; u < perVipCap && pick === undefined; u++) {
+            for (const c of ranking) {
+              if ((uses.get(c) ?? 0) !== u) continue;
+              fallback ??= c;
+              if (load.get(c)! < cap) {
+                pick = c;
+                break;
+              }
+            }
+          }
+          const chosen = pick ?? fallback!;
+          row[i] = chosen;
+          uses.set(chosen, (uses.get(chosen) ?? 0) + 1);
+          load.set(chosen, load.get(chosen)! + 1);
+        }
+      }
+      loadOut[p.peer] = Object.fromEntries([...load].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    }
+
+    for (const vip of vips) {
+      const row = plan.get(vip)!;
+      const sessions = selections[vip]!.sessions;
+      for (let i = 0; i < k; i++) {
+        const nextHops = addPath ? [...rankingOf(vip)] : row[i] === undefined ? [] : [row[i]!];
+        const entry: SessionNextHops = { peer: p.peer, session: ids[i]!, index: i, nextHops };
+        sessions.push(entry);
+        if (!addPath && input.previous?.[vip]) {
+          const before = prevOf(vip, i);
+          if (before !== undefined && before !== nextHops[0]) moved++;
+        }
+      }
+    }
+  }
+  return { selections, load: loadOut, cap: capOut, moved };
+}
