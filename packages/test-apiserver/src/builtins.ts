@@ -173,6 +173,11 @@ export function builtinResources(): ResourceDef[] {
     statusSubresource: true,
     keepStatusOnCreate: true,
   });
+  nodes.timeFields = [
+    ['status.conditions[].lastHeartbeatTime', 'Time'],
+    ['status.conditions[].lastTransitionTime', 'Time'],
+    ['spec.taints[].timeAdded', 'Time'],
+  ];
   nodes.table = {
     columns: [
       NAME,
@@ -214,6 +219,7 @@ export function builtinResources(): ResourceDef[] {
     dnsLabelNames: true,
   });
   services.defaultOnCreate = (svc) => defaultService(alloc, svc);
+  services.timeFields = [['status.conditions[].lastTransitionTime', 'Time']];
   services.table = {
     columns: [
       NAME,
@@ -272,6 +278,12 @@ export function builtinResources(): ResourceDef[] {
     allowCreateOnUpdate: true,
   });
   events.table = eventsTable;
+  events.timeFields = [
+    ['firstTimestamp', 'Time'],
+    ['lastTimestamp', 'Time'],
+    ['eventTime', 'MicroTime'],
+    ['series.lastObservedTime', 'MicroTime'],
+  ];
   const eventsV1 = builtinResource({
     group: 'events.k8s.io',
     version: 'v1',
@@ -283,6 +295,7 @@ export function builtinResources(): ResourceDef[] {
     allowCreateOnUpdate: true,
   });
   eventsV1.table = eventsTable;
+  eventsV1.timeFields = events.timeFields;
   eventsV1.storage = { key: '/events', toStorage: eventsV1ToCoreEvent, fromStorage: coreEventToEventsV1 };
 
   const leases = builtinResource({
@@ -293,6 +306,10 @@ export function builtinResources(): ResourceDef[] {
     kind: 'Lease',
     namespaced: true,
   });
+  leases.timeFields = [
+    ['spec.acquireTime', 'MicroTime'],
+    ['spec.renewTime', 'MicroTime'],
+  ];
   leases.table = {
     columns: [NAME, col('Holder', 'string', 0, 'The holder of the lease.'), AGE],
     cells: (l, now) => [

@@ -51,6 +51,8 @@ export interface ResourceDef {
   table?: BuiltinTable;
   /** Server-side defaults and allocations applied on create (Service clusterIP, Namespace phase). */
   defaultOnCreate?: (obj: KubeObject) => void;
+  /** Typed timestamp fields of a built-in kind, normalised as kube-apiserver re-serialises them. */
+  timeFields?: Array<[string, 'Time' | 'MicroTime']>;
   /** Extra validation; throws an ApiError (422) to refuse the object. */
   validate?: (obj: KubeObject) => void;
   /**

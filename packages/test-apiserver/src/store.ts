@@ -24,6 +24,7 @@ import {
   MODIFIED_CONFLICT,
   notFound,
 } from './status.js';
+import { normalizeTimes } from './timestamps.js';
 import type { CustomResourceDefinition, KubeObject, WatchEventType } from './types.js';
 
 /** One committed change, as an etcd watch event: the object after the change, and before it. */
@@ -201,6 +202,7 @@ export class Store {
     const stored = def.storage !== undefined ? def.storage.toStorage(copy) : copy;
     if (def.storage === undefined) stored.apiVersion = groupVersion(def.group, def.storageVersion);
     stored.kind = def.kind;
+    if (def.timeFields !== undefined) normalizeTimes(stored, def.timeFields);
     return stored;
   }
 
@@ -459,6 +461,7 @@ export class Store {
       const status = def.storage !== undefined ? def.storage.toStorage(incoming).status : incoming.status;
       if (status === undefined) delete next.status;
       else next.status = status;
+      if (def.timeFields !== undefined) normalizeTimes(next, def.timeFields);
       if (def.custom) {
         const presented = this.present(def, version, next);
         this.applySchema(def, version, presented, options);
