@@ -284,6 +284,16 @@ function validateGatewayGroup(
       object,
     ),
   );
+  if (ips.length === 1) {
+    out.push(
+      problem(
+        ['spec', 'floatingIPs'],
+        `only one floating IP (${ips[0]}): when its node fails, Services have no BGP session until it moves to another node; two or more are recommended`,
+        'warning',
+        object,
+      ),
+    );
+  }
   if (cluster === undefined) return out;
   const lb = cluster.spec.loadBalancer;
   const ranges = poolRanges(cluster);

@@ -155,7 +155,7 @@ describe('validateFiles: other inputs', () => {
       'apiVersion: networking.gke.io/v1',
       'kind: NetworkGatewayGroup',
       'metadata: {name: default, namespace: cluster-bm}',
-      'spec: {floatingIPs: [10.0.1.100]}',
+      'spec: {floatingIPs: [10.0.1.100, 10.0.2.100]}',
       '---',
       'apiVersion: networking.gke.io/v1',
       'kind: NetworkGatewayGroup',

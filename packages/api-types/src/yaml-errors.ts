@@ -16,6 +16,16 @@ export function describeYamlError(
   lineCounter: LineCounter,
 ): { message: string } & Position {
   const { line, col } = lineCounter.linePos(error.pos[0]);
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = /^\s*(?:-\s+)?([^\s:#][^:#]*?)\s*:/.exec(text.split(/\r?\n/)[line - 1] ?? '')?.[1];
+    if (key !== undefined) {
+      return {
+        message: `YAML syntax error: key "${key}" appears twice in the same mapping`,
+        line,
+        column: col,
+      };
+    }
+  }
   if (error.code === 'BLOCK_AS_IMPLICIT_KEY' || error.code === 'MULTILINE_IMPLICIT_KEY') {
     const hint = nestedUnderScalar(text, line);
     if (hint !== undefined) return hint;

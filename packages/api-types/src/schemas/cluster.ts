@@ -7,7 +7,7 @@ export const NodePoolNode = z.looseObject({ address: IPv4Address.describe('IPv4 
 export type NodePoolNode = z.infer<typeof NodePoolNode>;
 
 /** `nodePoolSpec`: the nodes of a pool. */
-export const NodePoolSpec = z.looseObject({ nodes: z.array(NodePoolNode) });
+export const NodePoolSpec = z.looseObject({ nodes: z.array(NodePoolNode).min(1) });
 export type NodePoolSpec = z.infer<typeof NodePoolSpec>;
 
 /**
