@@ -32,7 +32,11 @@ export function normalizeTime(obj: KubeObject, path: string, kind: TimeKind): vo
     const child = rec[key];
     const here = at === '' ? key : `${at}.${key}`;
     if (list) {
-      if (Array.isArray(child)) child.forEach((c, j) => walk(c, i + 1, `${here}[${j}]`));
+      if (Array.isArray(child)) {
+        child.forEach((c, j) => {
+          walk(c, i + 1, `${here}[${j}]`);
+        });
+      }
       return;
     }
     if (i === parts.length - 1) {
