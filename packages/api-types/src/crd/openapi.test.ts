@@ -9,7 +9,8 @@ import type { JsonSchema } from './structural.js';
 /**
  * What the Kubernetes API server would do with each document, emulated with a real JSON-schema
  * validator on the checked-in CRDs: defaults are applied first, unknown fields are refused where the
- * schema does not preserve them (kubectl's strict field validation), the version must be served and
+ * schema does not preserve them (kubectl's strict field validation), `set` lists refuse duplicates,
+ * the version must be served and
  * metadata.name must be set.
  */
 interface Crd {
@@ -30,6 +31,7 @@ function strictFields(schema: JsonSchema): JsonSchema {
     if (out['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
   }
   if (typeof out.items === 'object') out.items = strictFields(out.items as JsonSchema);
+  if (out['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
   if (typeof out.additionalProperties === 'object')
     out.additionalProperties = strictFields(out.additionalProperties as JsonSchema);
   return out;
@@ -37,6 +39,7 @@ function strictFields(schema: JsonSchema): JsonSchema {
 
 const ajv = new Ajv({ useDefaults: true, allErrors: true });
 ajv.addKeyword('x-kubernetes-preserve-unknown-fields');
+ajv.addKeyword('x-kubernetes-list-type');
 ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
 

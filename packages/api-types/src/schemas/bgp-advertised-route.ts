@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { IPv4Address, IPv4Prefix, ObjectMeta, Timestamp } from './primitives.js';
+import { IPv4Address, IPv4Prefix, ObjectMeta, setOf, Timestamp } from './primitives.js';
 
 /** The Service that owns an announced VIP. */
 export const ServiceReference = z.strictObject({
@@ -16,7 +16,7 @@ export type ServiceReference = z.infer<typeof ServiceReference>;
 export const BGPAdvertisedRouteSpec = z.strictObject({
   prefix: IPv4Prefix.describe('The announced VIP, e.g. 10.0.0.2/32.'),
   metric: z.number().int().min(0).max(4294967295).default(0).describe('MULTI_EXIT_DISC sent with the route.'),
-  nextHops: z.array(IPv4Address).describe('Ready load-balancer nodes announced as next hops.'),
+  nextHops: setOf(IPv4Address).describe('Ready load-balancer nodes announced as next hops.'),
   service: ServiceReference.describe('The LoadBalancer Service that owns the VIP.'),
 });
 export type BGPAdvertisedRouteSpec = z.infer<typeof BGPAdvertisedRouteSpec>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLUSTER_API_VERSION } from '../constants.js';
-import { Asn, IPv4Address, ObjectMeta, PoolEntry } from './primitives.js';
+import { Asn, IPv4Address, ObjectMeta, PoolEntry, setOf } from './primitives.js';
 
 /** A node of a node pool; only its address matters to us (other fields are kept). */
 export const NodePoolNode = z.looseObject({ address: IPv4Address.describe('IPv4 address of the node.') });
@@ -20,8 +20,7 @@ export const ClusterBGPPeer = z.strictObject({
   /** Peer ASN; must differ from `localASN` (eBGP only). */
   asn: Asn.describe('Peer ASN; must differ from `localASN` (eBGP only).'),
   /** Addresses of the control-plane nodes that peer with it; absent = all. */
-  controlPlaneNodes: z
-    .array(IPv4Address)
+  controlPlaneNodes: setOf(IPv4Address)
     .optional()
     .describe('Addresses of the control-plane nodes that peer with it; absent = all.'),
 });

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
+import { ConfigStatus, IPv4Address, ObjectMeta, setOf } from './primitives.js';
 
 /** `spec` of the NetworkGatewayGroup: the floating IPs that service sessions start from. */
 export const NetworkGatewayGroupSpec = z.strictObject({
   /** At least one; two or more for HA. Unique, outside the pools, VIPs and node addresses. */
-  floatingIPs: z
-    .array(IPv4Address)
+  floatingIPs: setOf(IPv4Address)
     .min(1)
     .describe('At least one; two or more for HA. Unique, outside the pools, VIPs and node addresses.'),
 });

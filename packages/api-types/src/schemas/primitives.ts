@@ -151,3 +151,11 @@ export const ConfigStatus = z.looseObject({
   observedGeneration: z.number().int().min(0).optional(),
 });
 export type ConfigStatus = z.infer<typeof ConfigStatus>;
+
+/**
+ * A list of distinct scalars. The CRD marks it `x-kubernetes-list-type: set`, so the API server
+ * refuses duplicates (our validation names the duplicate and where it first appears).
+ */
+export function setOf<T extends z.ZodType>(item: T) {
+  return z.array(item).meta({ 'x-kubernetes-list-type': 'set' });
+}
