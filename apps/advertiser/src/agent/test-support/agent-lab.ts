@@ -1,0 +1,319 @@
+/**
+ * A small rack in network namespaces for the agent's interop tests: a ToR running FRR (bgpd +
+ * zebra), nodes on one L2 switch, the in-memory Kubernetes API server reachable from every node
+ * at 127.0.0.1:6443 (through api-bridge.ts), and `bgpadvertiser agent` processes started from
+ * the TypeScript CLI entry with tsx. The test plays the controller by writing objects directly.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crdDirectory } from '@bgplb/api-types';
+import { type FrrRouter, type Host, Lab, waitFor } from '@bgplb/netns-lab';
+import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
+import { type ApiBridge, startApiBridge } from './api-bridge.js';
+
+export const V = 'networking.gke.io/v1';
+export const CLUSTER_NS = 'cluster-demo';
+const CLI = new URL('../../cli.ts', import.meta.url).pathname;
+const FORWARDER = new URL('./ns-forwarder.ts', import.meta.url).pathname;
+
+/** One running agent process. `lines` are its parsed JSON log lines. */
+export class AgentProcess {
+  readonly lines: Record<string, unknown>[] = [];
+  private buffer = '';
+  private readonly raw: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly node: string,
+    readonly child: ChildProcess,
+    logFile: string,
+  ) {
+    const file = createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.on('data', (d: Buffer) => {
+      file.write(d);
+      this.buffer += d.toString();
+      let nl = this.buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        this.raw.push(line);
+        try {
+          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // Not a log line (tsx warnings): kept in the file only.
+        }
+        nl = this.buffer.indexOf('\n');
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      file.write(d);
+      this.raw.push(
+        ...d
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+    });
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  logged(pattern: RegExp): boolean {
+    return this.lines.some((l) => pattern.test(String(l.msg)));
+  }
+
+  async waitReady(timeoutMs = 45_000): Promise<void> {
+    try {
+      await waitFor(
+        `agent on ${this.node} ready`,
+        () => this.logged(/first reconcile done; ready/),
+        timeoutMs,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; its output ends with:\n${this.tail.join('\n')}`);
+    }
+  }
+
+  /** The last lines the process printed (stdout and stderr), for failure messages. */
+  get tail(): string[] {
+    return this.raw.slice(-30);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    // `ip netns exec` execs the command, so the child's pid is the agent's node process.
+    this.child.kill(signal);
+  }
+}
+
+export interface NodeSpec {
+  name: string;
+  /** CIDR on the rack switch, e.g. 10.0.1.10/24. */
+  address: string;
+}
+
+export class AgentLab {
+  readonly agents: AgentProcess[] = [];
+  tor!: Host;
+  frr!: FrrRouter;
+  readonly nodes = new Map<string, Host>();
+  server!: TestApiServer;
+  private bridge!: ApiBridge;
+  kubeconfig = '';
+
+  private constructor(readonly lab: Lab) {}
+
+  static async create(name: string, nodes: NodeSpec[], torAddress = '10.0.1.254/24'): Promise<AgentLab> {
+    const self = new AgentLab(Lab.create(name));
+    try {
+      await self.setup(nodes, torAddress);
+    } catch (err) {
+      await self.destroy();
+      throw err;
+    }
+    return self;
+  }
+
+  private async setup(nodes: NodeSpec[], torAddress: string): Promise<void> {
+    const { lab } = this;
+    this.tor = await lab.addHost('tor');
+    const sw = await lab.addSwitch('rack');
+    await lab.attach(this.tor, sw, torAddress);
+    for (const n of nodes) {
+      const host = await lab.addHost(n.name);
+      await lab.attach(host, sw, n.address);
+      this.nodes.set(n.name, host);
+    }
+    this.server = await startTestApiServer({
+      crds: [crdDirectory],
+      namespaces: ['default', 'kube-system', CLUSTER_NS],
+    });
+    this.bridge = await startApiBridge(lab.workDir, this.server.port);
+    const port = this.server.port;
+    this.kubeconfig = join(lab.workDir, 'kubeconfig.yaml');
+    writeFileSync(
+      this.kubeconfig,
+      this.server.kubeconfig().replaceAll(`127.0.0.1:${port}`, '127.0.0.1:6443'),
+    );
+    await Promise.all(
+      [...this.nodes.values()].map(async (host) => {
+        const fwd = host.spawnNode(FORWARDER, [this.bridge.socketPath, '6443']);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`forwarder in ${host.name} did not start`)),
+            30_000,
+          );
+          fwd.stdout?.on('data', (d: Buffer) => {
+            if (d.toString().includes('ready')) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          fwd.on('exit', (code) => reject(new Error(`forwarder in ${host.name} exited with ${code}`)));
+        });
+      }),
+    );
+  }
+
+  async startFrr(config: string): Promise<FrrRouter> {
+    this.frr = await this.tor.startFrr(config, { zebra: true });
+    return this.frr;
+  }
+
+  /** Starts `bgpadvertiser agent` on a node (from the TypeScript sources, via tsx). */
+  startAgent(node: string, extraArgs: string[] = []): AgentProcess {
+    const host = this.nodes.get(node);
+    if (!host) throw new Error(`no node ${node}`);
+    const child = host.spawnNode(CLI, [
+      'agent',
+      '--node-name',
+      node,
+      '--kubeconfig',
+      this.kubeconfig,
+      '--cluster-namespace',
+      CLUSTER_NS,
+      '--health-addr',
+      '127.0.0.1:8081',
+      '--log-level',
+      'debug',
+      '--heartbeat',
+      '5s',
+      ...extraArgs,
+    ]);
+    const agent = new AgentProcess(node, child, join(this.lab.workDir, `agent-${node}.log`));
+    this.agents.push(agent);
+    return agent;
+  }
+
+  /** IPv4 addresses of a node, as `ip -j addr` reports them. */
+  async addresses(
+    node: string,
+  ): Promise<{ ifname: string; ip: string; prefixLen: number; label?: string }[]> {
+    const host = this.nodes.get(node);
+    if (!host) throw new Error(`no node ${node}`);
+    const links = await host.ipJson<
+      { ifname: string; addr_info: { family: string; local: string; prefixlen: number; label?: string }[] }[]
+    >('-4', 'addr', 'show');
+    return links.flatMap((l) =>
+      l.addr_info
+        .filter((a) => a.family === 'inet')
+        .map((a) => ({
+          ifname: l.ifname,
+          ip: a.local,
+          prefixLen: a.prefixlen,
+          ...(a.label ? { label: a.label } : {}),
+        })),
+    );
+  }
+
+  async holds(node: string, ip: string): Promise<number> {
+    return (await this.addresses(node)).filter((a) => a.ip === ip).length;
+  }
+
+  // ---- the controller's side ---------------------------------------------------------------
+
+  setGatewayGroup(floatingIPs: string[], assignments: Record<string, string>): void {
+    this.server.store.upsert({
+      apiVersion: V,
+      kind: 'NetworkGatewayGroup',
+      metadata: { name: 'default', namespace: CLUSTER_NS },
+      spec: { floatingIPs },
+      status: { floatingIPs: assignments },
+    });
+  }
+
+  createSession(
+    peer: string,
+    node: string,
+    floatingIP: string,
+    peerIP: string,
+    localASN = 65001,
+    peerASN = 65000,
+  ): void {
+    this.server.store.create({
+      apiVersion: V,
+      kind: 'BGPSession',
+      metadata: {
+        name: `${peer}-${node}`,
+        namespace: 'kube-system',
+        labels: { 'networking.gke.io/peer': peer, 'networking.gke.io/node': node },
+      },
+      spec: { floatingIP, localIP: floatingIP, localASN, peerASN, nodeName: node, peerIP },
+    });
+  }
+
+  deleteSession(name: string): void {
+    this.server.store.delete(V, 'BGPSession', name, 'kube-system');
+  }
+
+  createPeer(name: string, spec: Record<string, unknown>): void {
+    this.server.store.create({
+      apiVersion: V,
+      kind: 'BGPPeer',
+      metadata: { name, namespace: CLUSTER_NS },
+      spec,
+    });
+  }
+
+  setRoute(name: string, prefix: string, nextHops: string[], metric = 0): void {
+    this.server.store.upsert({
+      apiVersion: V,
+      kind: 'BGPAdvertisedRoute',
+      metadata: { name, namespace: 'kube-system' },
+      spec: { prefix, metric, nextHops, service: { namespace: 'default', name } },
+    });
+  }
+
+  sessionStatus(name: string): Record<string, unknown> | undefined {
+    const obj = this.server.store.get(V, 'BGPSession', name, 'kube-system') as KubeObject | undefined;
+    return obj?.status as Record<string, unknown> | undefined;
+  }
+
+  // ---- FRR ---------------------------------------------------------------------------------
+
+  async neighbor(ip: string): Promise<{ bgpState?: string; connectionsEstablished?: number } | undefined> {
+    const all = await this.frr.json<Record<string, { bgpState?: string; connectionsEstablished?: number }>>(
+      `show bgp neighbors ${ip} json`,
+    );
+    return all[ip];
+  }
+
+  /** FRR's paths for a prefix: next hop, the neighbor it came from, and the stale flag. */
+  async paths(prefix: string): Promise<{ nextHop: string; peer: string; stale: boolean }[]> {
+    const r = await this.frr.json<{
+      paths?: { nexthops?: { ip: string }[]; peer?: { peerId?: string }; stale?: boolean }[];
+    }>(`show bgp ipv4 unicast ${prefix} json`);
+    return (r.paths ?? []).map((p) => ({
+      nextHop: p.nexthops?.[0]?.ip ?? '',
+      peer: p.peer?.peerId ?? '',
+      stale: p.stale === true,
+    }));
+  }
+
+  async destroy(): Promise<void> {
+    for (const a of this.agents) if (a.child.exitCode === null) a.kill('SIGKILL');
+    await this.lab.destroy();
+    await this.bridge?.close();
+    await this.server?.close();
+  }
+}
+
+/** FRR config of the ToR: one neighbor per floating IP, fast timers, GR helper (FRR default). */
+export function torConfig(neighbors: { ip: string; asn: number; extra?: string[] }[], asn = 65000): string {
+  const lines = [
+    `router bgp ${asn}`,
+    ' bgp router-id 10.0.1.254',
+    ' no bgp ebgp-requires-policy',
+    ' no bgp network import-check',
+    ' bgp bestpath as-path multipath-relax',
+  ];
+  for (const n of neighbors) {
+    lines.push(` neighbor ${n.ip} remote-as ${n.asn}`);
+    lines.push(` neighbor ${n.ip} timers 3 9`);
+    lines.push(` neighbor ${n.ip} timers connect 1`);
+    lines.push(` neighbor ${n.ip} advertisement-interval 0`);
+  }
+  lines.push(' address-family ipv4 unicast', '  maximum-paths 8');
+  for (const n of neighbors) for (const e of n.extra ?? []) lines.push(`  neighbor ${n.ip} ${e}`);
+  lines.push(' exit-address-family');
+  return `${lines.join('\n')}\n`;
+}
