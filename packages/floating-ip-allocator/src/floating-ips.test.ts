@@ -144,6 +144,37 @@ describe('rules and bad input', () => {
     expect(r.unassigned['10.0.1.10']).toBe('no ready node in subnet 10.0.1.0/24');
   });
 
+  it('never uses the network or broadcast address of a node subnet', () => {
+    const r = run({
+      floatingIPs: ['10.0.1.255', '10.0.1.0', '10.0.1.101'],
+      nodes: rackNodes,
+      previous: { '10.0.1.255': 'cp-1' },
+    });
+    expect(r.unassigned).toEqual({
+      '10.0.1.255':
+        '10.0.1.255 is the broadcast address of 10.0.1.0/24; a floating IP must be a usable host address',
+      '10.0.1.0':
+        '10.0.1.0 is the network address of 10.0.1.0/24; a floating IP must be a usable host address',
+    });
+    expect(r.moves).toContainEqual({ ip: '10.0.1.255', from: 'cp-1', to: null, reason: 'node-ineligible' });
+    expect(r.assignments['10.0.1.101']).not.toBeNull();
+    // A /31 or /32 has no network or broadcast address.
+    const p2p = run({ floatingIPs: ['10.0.9.1'], nodes: [node('a', '10.0.9.0/31')] });
+    expect(p2p.assignments['10.0.9.1']).toBe('a');
+  });
+
+  it('warns about a bad grace period and treats it as zero', () => {
+    const nodes = [
+      node('a', '10.0.1.10/24', { ready: false, notReadySince: ago(1) }),
+      node('b', '10.0.1.11/24'),
+    ];
+    for (const graceSeconds of [-5, Number.NaN]) {
+      const r = run({ floatingIPs: ['10.0.1.100'], nodes, previous: { '10.0.1.100': 'a' }, graceSeconds });
+      expect(r.warnings[0]).toMatch(/^graceSeconds must be a number >= 0/);
+      expect(r.assignments['10.0.1.100']).toBe('b');
+    }
+  });
+
   it('a node with an unknown notReadySince is past its grace period', () => {
     const r = run({
       floatingIPs: ['10.0.1.100'],

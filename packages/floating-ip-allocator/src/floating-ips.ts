@@ -153,6 +153,9 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   const now = toMillis(input.now);
   if (now === undefined)
     warnings.push(`now is not a valid time: ${String(input.now)}; grace periods ignored`);
+  if (!Number.isFinite(input.graceSeconds) || input.graceSeconds < 0) {
+    warnings.push(`graceSeconds must be a number >= 0, got ${String(input.graceSeconds)}; using 0`);
+  }
   const graceMs =
     Number.isFinite(input.graceSeconds) && input.graceSeconds > 0 ? input.graceSeconds * 1000 : 0;
   const previous = input.previous ?? {};
@@ -227,26 +230,34 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   }
   ips.sort((a, b) => compareAddresses(a.addr, b.addr));
 
-  const eligibleFor = (ip: ParsedAddress): { nodes: NodeState[]; subnets: Set<string>; ownedBy?: string } => {
-    const nodes: NodeState[] = [];
-    const subnets = new Set<string>();
-    let ownedBy: string | undefined;
+  interface Eligibility {
+    nodes: NodeState[];
+    subnets: Set<string>;
+    ownedBy?: string;
+    /** The IP is the network or broadcast address of this IPv4 subnet (never usable). */
+    special?: string;
+  }
+  const eligibleFor = (ip: ParsedAddress): Eligibility => {
+    const out: Eligibility = { nodes: [], subnets: new Set<string>() };
     const key = nodeKeyOf(ip.family, ip.value);
     for (const s of states) {
       if (s.own.has(key)) {
-        ownedBy = s.name;
+        out.ownedBy = s.name;
         continue;
       }
       let match = false;
       for (const c of s.subnets) {
-        if (c.family === ip.family && ip.value >= c.first && ip.value <= c.last) {
-          subnets.add(formatNetwork(c));
-          match = true;
+        if (c.family !== ip.family || ip.value < c.first || ip.value > c.last) continue;
+        if (c.family === 4 && c.prefix <= 30 && (ip.value === c.first || ip.value === c.last)) {
+          out.special = `${ip.value === c.first ? 'network' : 'broadcast'} address of ${formatNetwork(c)}`;
+          continue;
         }
+        out.subnets.add(formatNetwork(c));
+        match = true;
       }
-      if (match && (!lbOnly || s.loadBalancer)) nodes.push(s);
+      if (match && (!lbOnly || s.loadBalancer)) out.nodes.push(s);
     }
-    return ownedBy === undefined ? { nodes, subnets } : { nodes, subnets, ownedBy };
+    return out;
   };
 
   // Previous holders, keyed by canonical IP.
@@ -262,6 +273,13 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   const moveReasons = new Map<string, FloatingIPMoveReason>();
   for (const { text, addr } of ips) {
     const el = eligibleFor(addr);
+    if (el.special !== undefined) {
+      assignments[text] = null;
+      unassigned[text] = `${text} is the ${el.special}; a floating IP must be a usable host address`;
+      const holder = prevHolder.get(text);
+      if (holder !== undefined) moveReasons.set(text, 'node-ineligible');
+      continue;
+    }
     if (el.ownedBy !== undefined) {
       warnings.push(
         `floating IP ${text} is an address of node ${el.ownedBy}; it is never placed on that node`,

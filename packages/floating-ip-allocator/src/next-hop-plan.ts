@@ -176,6 +176,31 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
         plan.set(vip, row);
       }
 
+      /**
+       * End-game of greedy placement: every node below the cap is already a next hop of this
+       * VIP. Move one pair of another VIP w from a full node c (not used by this VIP) to an
+       * under-cap node u (not used by w), then give c to this VIP. Deterministic search order.
+       */
+      const swapForRoom = (vip: string, row: readonly (string | undefined)[], ranking: readonly string[]) => {
+        const under = candidates.filter((c) => load.get(c)! < cap);
+        for (const c of ranking) {
+          if (row.includes(c)) continue;
+          for (const w of vips) {
+            if (w === vip) continue;
+            const other = plan.get(w)!;
+            const j = other.indexOf(c);
+            if (j < 0) continue;
+            const u = under.find((x) => !other.includes(x));
+            if (u === undefined) continue;
+            other[j] = u;
+            load.set(u, load.get(u)! + 1);
+            load.set(c, load.get(c)! - 1);
+            return c;
+          }
+        }
+        return undefined;
+      };
+
       // Phase B: place the rest on the best-ranked node below the cap.
       for (const vip of vips) {
         const row = plan.get(vip)!;
@@ -199,6 +224,7 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
               }
             }
           }
+          if (pick === undefined && perVipCap === 1) pick = swapForRoom(vip, row, ranking);
           const chosen = pick ?? fallback!;
           row[i] = chosen;
           uses.set(chosen, (uses.get(chosen) ?? 0) + 1);
