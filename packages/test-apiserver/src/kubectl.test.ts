@@ -247,3 +247,45 @@ describe('the fixture CRDs', () => {
     await server.close();
   });
 });
+
+const SDK = '/usr/lib/google-cloud-sdk/bin';
+const VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter((v) =>
+  existsSync(`${SDK}/kubectl.${v}`),
+);
+
+/** The other kubectl versions installed beside 1.32: 1.27 and 1.28 validate with OpenAPI v2, which is not served. */
+describe.skipIf(VERSIONS.length === 0)('other kubectl versions', () => {
+  let server: TestApiServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bgplb-kubectl-versions-'));
+    server = await startTestApiServer({ crds: [crdDirectory] });
+    server.writeKubeconfig(join(dir, 'kubeconfig'));
+    writeFileSync(join(dir, 'session.yaml'), SESSION);
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(VERSIONS)('kubectl %s applies, gets and deletes a BGPSession', async (v) => {
+    const k = (...args: string[]) =>
+      run(
+        `${SDK}/kubectl.${v}`,
+        ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, `cache-${v}`), ...args],
+        { timeout: 30_000 },
+      ).then((r) => r.stdout);
+    const validate = v === '1.27' || v === '1.28' ? ['--validate=false'] : [];
+    expect(await k('apply', ...validate, '-f', join(dir, 'session.yaml'))).toContain('created');
+    expect((await k('-n', 'kube-system', 'get', 'bgpsessions')).split('\n')[0]!.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'LOCAL ASN',
+      'PEER ASN',
+      'LOCAL IP',
+      'PEER IP',
+      'STATE',
+      'LAST REPORT',
+    ]);
+    expect(await k('delete', '-f', join(dir, 'session.yaml'))).toContain('deleted');
+  });
+});
