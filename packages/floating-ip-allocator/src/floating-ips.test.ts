@@ -326,8 +326,7 @@ describe('properties', () => {
           nodes: shuffle(nodes, seed + 1).map((n) => ({ ...n, addresses: shuffle(n.addresses, seed) })),
           previous: Object.fromEntries(shuffle(Object.entries(previous), seed + 2)),
         });
-        expect(b).toEqual(a);
-        expect(Object.keys(b.assignments).sort()).toEqual(Object.keys(a.assignments).sort());
+        expect(JSON.stringify(b)).toBe(JSON.stringify(a));
       }),
     );
   });

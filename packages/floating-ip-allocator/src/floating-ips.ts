@@ -351,5 +351,17 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     moves.push({ ip, from: prevHolder.get(ip)!, to: null, reason: 'floating-ip-removed' });
   }
 
-  return { assignments, unassigned, moves, recheckAt, warnings };
+  // Rebuild the maps in a canonical key order (IPs numerically, then invalid entries), so even
+  // the serialised result is independent of the input order.
+  const invalid = Object.keys(assignments)
+    .filter((k) => !seenIPs.has(k))
+    .sort();
+  const order = [...ips.map((x) => x.text), ...invalid];
+  const sortedAssignments: Record<string, string | null> = {};
+  const sortedUnassigned: Record<string, string> = {};
+  for (const k of order) {
+    sortedAssignments[k] = assignments[k] ?? null;
+    if (unassigned[k] !== undefined) sortedUnassigned[k] = unassigned[k];
+  }
+  return { assignments: sortedAssignments, unassigned: sortedUnassigned, moves, recheckAt, warnings };
 }
