@@ -104,6 +104,18 @@ function overlappingPairs(ranges: readonly PoolRange[]): Array<[PoolRange, PoolR
   return findOverlaps(ranges.map((r) => r.range)).map(([a, b]) => [ranges[a]!, ranges[b]!]);
 }
 
+/** Addresses that belong to the cluster itself (nodes and VIPs), with what they are. */
+function ownAddresses(cluster: Cluster): Map<string, string> {
+  const lb = cluster.spec.loadBalancer;
+  const out = new Map<string, string>();
+  out.set(lb.vips.controlPlaneVIP, 'the control-plane VIP');
+  if (lb.vips.ingressVIP !== undefined) out.set(lb.vips.ingressVIP, 'the ingress VIP');
+  for (const n of lb.nodePoolSpec?.nodes ?? []) out.set(n.address, 'the address of a load-balancer node');
+  for (const n of cluster.spec.controlPlane.nodePoolSpec.nodes)
+    out.set(n.address, 'the address of a control-plane node');
+  return out;
+}
+
 function poolOf(ranges: readonly PoolRange[], address: string): PoolRange | undefined {
   const n = ipv4ToNumber(address);
   return ranges.find((r) => rangeContains(r.range, n));
@@ -162,7 +174,15 @@ function validateCluster(cluster: Cluster, object: string, typeWritten: boolean)
       object,
     ),
   );
+  const ours = ownAddresses(cluster);
   lb.bgpPeers.forEach((peer, i) => {
+    const own = ours.get(peer.ip);
+    if (own !== undefined) {
+      push(
+        [...LB, 'bgpPeers', i, 'ip'],
+        `peer IP ${peer.ip} is ${own}: a peer must be a router outside the cluster`,
+      );
+    }
     if (peer.asn === lb.localASN) {
       push(
         [...LB, 'bgpPeers', i, 'asn'],
@@ -375,6 +395,18 @@ function validatePeers(
         ),
       );
     } else seenIPs.set(spec.peerIP, metadata.name);
+    const own = cluster === undefined ? undefined : ownAddresses(cluster).get(spec.peerIP);
+    const floatingOwn = ngg?.spec.floatingIPs.includes(spec.peerIP) ? 'a floating IP' : undefined;
+    if (own !== undefined || floatingOwn !== undefined) {
+      out.push(
+        problem(
+          ['spec', 'peerIP'],
+          `peer IP ${spec.peerIP} is ${own ?? floatingOwn}: a peer must be a router outside the cluster`,
+          'error',
+          object,
+        ),
+      );
+    }
     out.push(...timerProblems(['spec'], spec, resolveTimers(spec), object));
     const floating = ngg?.spec.floatingIPs.length;
     if (floating !== undefined && spec.sessions > floating) {
@@ -486,5 +518,8 @@ function hasType(input: unknown): boolean {
  * (empty when valid); `error` problems mean the change must be refused. See {@link parseClusterObjects}.
  */
 export function validateClusterObjects(objects: ClusterObjects): Problem[] {
+  if (objects.cluster === undefined || objects.cluster === null) {
+    return [problem([], 'no Cluster: the networking objects of a cluster are validated against its Cluster')];
+  }
   return parseClusterObjects(objects).problems;
 }
