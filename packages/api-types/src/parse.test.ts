@@ -51,6 +51,40 @@ describe('parse helpers', () => {
     });
   });
 
+  it('pass every other Cluster field through untouched', () => {
+    const cluster = {
+      apiVersion: 'baremetal.cluster.gke.io/v1',
+      kind: 'Cluster',
+      metadata: { name: 'bm', namespace: 'cluster-bm' },
+      spec: {
+        anthosBareMetalVersion: '1.30.0',
+        clusterNetwork: { advancedNetworking: true, pods: { cidrBlocks: ['192.168.0.0/16'] } },
+        controlPlane: { nodePoolSpec: { nodes: [{ address: '10.0.1.10', k8sIP: '10.0.1.10' }] } },
+        loadBalancer: {
+          type: 'bgp',
+          localASN: 65001,
+          bgpPeers: [{ ip: '10.8.0.10', asn: 65002 }],
+          vips: { controlPlaneVIP: '10.0.0.8' },
+        },
+        storage: { lvpShare: { path: '/mnt/localpv-share' } },
+      },
+      status: { clusterState: 'Running' },
+    };
+    const result = parseCluster(cluster);
+    expect(result.ok && result.value).toEqual({
+      ...cluster,
+      spec: {
+        ...cluster.spec,
+        loadBalancer: {
+          ...cluster.spec.loadBalancer,
+          mode: 'bundled',
+          ports: { controlPlaneLBPort: 443 },
+          addressPools: [],
+        },
+      },
+    });
+  });
+
   it('refuse with problems naming the object', () => {
     const session = parseBGPSession({
       apiVersion: 'networking.gke.io/v1',
