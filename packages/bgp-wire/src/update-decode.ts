@@ -10,8 +10,9 @@ import { formatIpv4, formatIpv6 } from './address.js';
 import { type AttributeFailure, CANONICAL_FLAGS, decodeKnownAttribute } from './attributes-decode.js';
 import { AttributeCode, AttributeFlag, HEADER_LENGTH, NotificationCode, UpdateSubcode } from './constants.js';
 import { BgpWireError, compareSeverity, type ErrorAction } from './errors.js';
+import { badLengthError, checkHeader } from './header.js';
 import { checkNlri, createPrefixView, type PrefixView, readNlri, walkNlri } from './nlri.js';
-import type { SessionOptions } from './session.js';
+import { maxMessageLength, type SessionOptions } from './session.js';
 import type {
   AfiNumber,
   FamilyKey,
@@ -568,24 +569,29 @@ export function decodeUpdateBulk(
 ): BulkDecodeResult {
   let st: ParseState;
   try {
-    if (bytes.length < HEADER_LENGTH + 4 || bytes[18] !== 2) {
+    if (bytes.length < HEADER_LENGTH) {
       return {
         ok: false,
-        error: new BgpWireError('not an UPDATE message', {
+        error: badLengthError(bytes.length, `only ${bytes.length} octets, a header needs 19`),
+      };
+    }
+    const header = checkHeader(bytes, 0, maxMessageLength(options));
+    if (header instanceof BgpWireError) return { ok: false, error: header };
+    const end = header.length;
+    if (header.type !== 2) {
+      return {
+        ok: false,
+        error: new BgpWireError(`message type ${header.type} is not UPDATE`, {
           code: NotificationCode.MESSAGE_HEADER_ERROR,
           subcode: 3,
+          data: Uint8Array.of(header.type),
         }),
       };
     }
-    const end = (bytes[16]! << 8) | bytes[17]!;
-    if (end > bytes.length || end < HEADER_LENGTH + 4) {
+    if (end > bytes.length) {
       return {
         ok: false,
-        error: new BgpWireError(`UPDATE length ${end} does not match the ${bytes.length} octets given`, {
-          code: NotificationCode.MESSAGE_HEADER_ERROR,
-          subcode: 2,
-          data: Uint8Array.of(end >>> 8, end & 255),
-        }),
+        error: badLengthError(end, `message length ${end} but only ${bytes.length} octets given`),
       };
     }
     st = parseUpdate(bytes, end, options);

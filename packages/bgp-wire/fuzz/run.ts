@@ -1,0 +1,153 @@
+/**
+ * Coverage-guided mutation fuzzer for decodeMessage and friends (`pnpm fuzz`).
+ *
+ * @jazzer.js/core installs here, but its prebuilt libFuzzer addon needs glibc 2.38 (Debian 12 has
+ * 2.36) and building it needs downloads this machine cannot make, so this runner does the same job
+ * with what Node has: V8 precise block coverage (node:inspector) gives, for every input, which
+ * blocks of packages/bgp-wire/src ran and how often (bucketed); inputs with a new block or count
+ * bucket join the corpus, and mutations (test/fuzz-target.ts) are drawn from the corpus.
+ * Crashes (any oracle failure) are saved to test/fixtures/fuzz-crashers/<sha1>.bin, which the
+ * normal test suite replays.
+ *
+ * Usage: pnpm --filter @bgplb/bgp-wire fuzz [-- --seconds 300 --seed 7]
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fuzzOne, generatedSeeds, type Mutation, mutate } from '../test/fuzz-target.js';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    seconds: { type: 'string', default: process.env.FUZZ_SECONDS ?? '60' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const seconds = Number(values.seconds);
+let state = Number(values.seed) >>> 0 || 1;
+/** xorshift32: reproducible runs from --seed. */
+function rand(): number {
+  state ^= state << 13;
+  state >>>= 0;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  state >>>= 0;
+  return state;
+}
+
+const here = import.meta.dirname;
+const crashDir = join(here, '../test/fixtures/fuzz-crashers');
+const frrDir = join(here, '../test/fixtures/frr');
+mkdirSync(crashDir, { recursive: true });
+
+const session = new Session();
+session.connect();
+function post<T>(method: string, params: object = {}): T {
+  let result: T | undefined;
+  let error: Error | null = null;
+  session.post(method, params, (err, res) => {
+    error = err;
+    result = res as T;
+  });
+  if (error) throw error;
+  if (result === undefined) throw new Error(`inspector ${method} did not answer synchronously`);
+  return result;
+}
+post('Profiler.enable');
+post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+
+interface Coverage {
+  result: {
+    url: string;
+    functions: { ranges: { startOffset: number; endOffset: number; count: number }[] }[];
+  }[];
+}
+const seen = new Set<string>();
+function bucket(n: number): number {
+  return n <= 3 ? n : n < 8 ? 4 : n < 32 ? 5 : n < 128 ? 6 : 7;
+}
+/** Feature keys not seen yet in the coverage since the last call (not added to `seen`). */
+function newFeatures(): Set<string> {
+  const cov = post<Coverage>('Profiler.takePreciseCoverage');
+  const fresh = new Set<string>();
+  for (const script of cov.result) {
+    if (!script.url.includes('/bgp-wire/src/')) continue;
+    const file = script.url.slice(script.url.lastIndexOf('/') + 1);
+    for (const fn of script.functions) {
+      for (const r of fn.ranges) {
+        if (r.count === 0) continue;
+        const key = `${file}:${r.startOffset}:${r.endOffset}:${bucket(r.count)}`;
+        if (!seen.has(key)) fresh.add(key);
+      }
+    }
+  }
+  return fresh;
+}
+
+function loadDir(dir: string): Uint8Array[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.bin'))
+      .map((f) => new Uint8Array(readFileSync(join(dir, f))));
+  } catch {
+    return [];
+  }
+}
+
+const corpus: Uint8Array[] = [];
+const crashes = new Set<string>();
+function execute(input: Uint8Array): void {
+  try {
+    fuzzOne(input);
+  } catch (e) {
+    const id = createHash('sha1').update(input).digest('hex').slice(0, 16);
+    if (!crashes.has(id)) {
+      crashes.add(id);
+      writeFileSync(join(crashDir, `${id}.bin`), input);
+      console.error(`CRASH ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+/**
+ * Runs one input and takes its coverage (counters reset on every take). V8 reports a block only
+ * when its count differs from its parent's, so the feature set of an input is its reported blocks
+ * with their bucketed counts, as libFuzzer's counters are; an input with a new feature is kept.
+ */
+function run(input: Uint8Array): void {
+  execute(input);
+  const fresh = newFeatures();
+  if (fresh.size === 0) return;
+  for (const k of fresh) seen.add(k);
+  corpus.push(input);
+}
+
+newFeatures(); // drop the coverage of start-up
+for (const seed of [...loadDir(frrDir), ...loadDir(crashDir), ...generatedSeeds(300)]) run(seed);
+if (corpus.length === 0) corpus.push(new Uint8Array(19).fill(0xff));
+console.log(`seed corpus: ${corpus.length} inputs, ${seen.size} features`);
+
+const start = performance.now();
+let execs = 0;
+let lastReport = start;
+while (performance.now() - start < seconds * 1000) {
+  const base = corpus[rand() % corpus.length]!;
+  const other = corpus[rand() % corpus.length]!;
+  const count = 1 + (rand() % 5);
+  const mutations: Mutation[] = [];
+  for (let i = 0; i < count; i++) mutations.push([rand() % 10, rand(), rand(), rand()]);
+  run(mutate(base, mutations, other));
+  execs++;
+  const now = performance.now();
+  if (now - lastReport > 10000) {
+    lastReport = now;
+    console.log(
+      `${Math.round((now - start) / 1000)}s execs=${execs} (${Math.round(execs / ((now - start) / 1000))}/s) corpus=${corpus.length} features=${seen.size} crashes=${crashes.size}`,
+    );
+  }
+}
+console.log(
+  `done: ${execs} execs in ${seconds}s, corpus ${corpus.length}, features ${seen.size}, crashes ${crashes.size}`,
+);
+process.exitCode = crashes.size > 0 ? 1 : 0;
