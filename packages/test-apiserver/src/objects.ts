@@ -1,3 +1,4 @@
+import { clone } from './deep.js';
 import { parseFieldSelector } from './fields.js';
 import { parseLabelSelector } from './labels.js';
 import type { Registry } from './registry.js';
@@ -46,39 +47,46 @@ export class ObjectStore {
 
   get(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined {
     const { def, version } = this.resolve(apiVersion, kind);
-    return this.store.tryGet(def, version, namespace, name);
+    const obj = this.store.tryGet(def, version, namespace, name);
+    return obj === undefined ? undefined : clone(obj);
   }
 
   list(apiVersion: string, kind: string, filter: ListFilter = {}): KubeObject[] {
     const { def, version } = this.resolve(apiVersion, kind);
-    return this.store.list(def, version, {
-      namespace: filter.namespace,
-      labelSelector: parseLabelSelector(filter.labelSelector),
-      fieldSelector: parseFieldSelector(filter.fieldSelector),
-    }).items;
+    return this.store
+      .list(def, version, {
+        namespace: filter.namespace,
+        labelSelector: parseLabelSelector(filter.labelSelector),
+        fieldSelector: parseFieldSelector(filter.fieldSelector),
+      })
+      .items.map(clone);
   }
 
   /** POST semantics: 409 AlreadyExists (thrown) when it exists. */
   create(obj: KubeObject): KubeObject {
     const { def, version } = this.resolve(obj.apiVersion, obj.kind);
-    return this.store.create(def, version, obj.metadata?.namespace, obj);
+    return clone(this.store.create(def, version, obj.metadata?.namespace, obj));
   }
 
   /** PUT semantics, with the resourceVersion precondition when the object carries one. */
   update(obj: KubeObject): KubeObject {
     const { def, version } = this.resolve(obj.apiVersion, obj.kind);
-    return this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', obj, {
-      expectedResourceVersion: obj.metadata.resourceVersion,
-    });
+    return clone(
+      this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', obj, {
+        expectedResourceVersion: obj.metadata.resourceVersion,
+      }),
+    );
   }
 
   /** PUT to the status subresource (or the whole object when the kind has none). */
   updateStatus(obj: KubeObject): KubeObject {
     const { def, version } = this.resolve(obj.apiVersion, obj.kind);
-    return this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', obj, {
-      subresource: def.statusSubresource ? 'status' : undefined,
-      expectedResourceVersion: obj.metadata.resourceVersion,
-    });
+    return clone(
+      this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', obj, {
+        subresource: def.statusSubresource ? 'status' : undefined,
+        expectedResourceVersion: obj.metadata.resourceVersion,
+      }),
+    );
   }
 
   /**

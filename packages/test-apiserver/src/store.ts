@@ -188,17 +188,19 @@ export class Store {
     return b;
   }
 
-  /** Converts a stored object to what a client of `version` sees (a deep copy). */
+  /**
+   * Converts a stored object to what a client of `version` sees. The copy is shallow: stored
+   * objects are never modified after commit, and callers only serialise what they get (the
+   * in-process ObjectStore deep-copies for tests).
+   */
   present(def: ResourceDef, version: string, stored: KubeObject): KubeObject {
-    const copy = clone(stored);
-    if (def.storage !== undefined) return def.storage.fromStorage(copy);
-    copy.apiVersion = groupVersion(def.group, version);
-    copy.kind = def.kind;
-    return copy;
+    if (def.storage !== undefined) return def.storage.fromStorage(stored);
+    return { ...stored, apiVersion: groupVersion(def.group, version), kind: def.kind };
   }
 
+  /** The storage form of a client's object; `obj` must be a private copy (it may be modified). */
   private fromClient(def: ResourceDef, obj: KubeObject): KubeObject {
-    const copy = clone(obj);
+    const copy = obj;
     const stored = def.storage !== undefined ? def.storage.toStorage(copy) : copy;
     if (def.storage === undefined) stored.apiVersion = groupVersion(def.group, def.storageVersion);
     stored.kind = def.kind;
@@ -724,7 +726,7 @@ export class Store {
     } else if (oldMatches) {
       // Left the selection: a DELETED with the previous content at the new resourceVersion.
       const prev = this.present(w.def, w.version, ev.old!);
-      prev.metadata.resourceVersion = String(ev.rv);
+      prev.metadata = { ...prev.metadata, resourceVersion: String(ev.rv) };
       w.sink.send('DELETED', prev);
     }
   }
