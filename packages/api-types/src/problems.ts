@@ -113,6 +113,22 @@ const TYPE_NAMES: Record<string, string> = {
   record: 'a mapping',
 };
 
+/**
+ * For a missing field of a mapping that keeps unknown keys (e.g. the Cluster's spec), finds a
+ * sibling key that looks like a misspelling of it (`loadBalancr` for `loadBalancer`).
+ */
+function misspelt(root: unknown, path: readonly PathSegment[]): string | undefined {
+  const field = path.at(-1);
+  if (typeof field !== 'string') return undefined;
+  let parent: unknown = root;
+  for (const segment of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return undefined;
+    parent = (parent as Record<string | number, unknown>)[segment];
+  }
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) return undefined;
+  return Object.keys(parent).find((key) => key !== field && similar(key, field));
+}
+
 /** True when two field names differ by at most two edits (typos such as peerAS / peerASN). */
 function similar(a: string, b: string): boolean {
   const x = a.toLowerCase();
@@ -135,7 +151,11 @@ function entries(n: number | bigint): string {
 }
 
 /** Turns zod issues into problems with paths and messages an operator can act on. */
-export function issuesToProblems(issues: readonly z.core.$ZodIssue[], object?: string): Problem[] {
+export function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  object?: string,
+  root?: unknown,
+): Problem[] {
   const out: Problem[] = [];
   const pathOf = (issue: z.core.$ZodIssue) =>
     issue.path.filter((s): s is string | number => typeof s !== 'symbol');
@@ -194,7 +214,19 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], object?: s
     switch (issue.code) {
       case 'invalid_type':
         if (input === undefined) {
-          out.push(problem(path, 'required field is missing', 'error', object));
+          const near = misspelt(root, path);
+          if (near === undefined) out.push(problem(path, 'required field is missing', 'error', object));
+          else {
+            // Report the misspelt key where it is written, as for mappings that refuse unknown keys.
+            const p = problem(
+              [...path.slice(0, -1), near],
+              `unknown field "${near}" (did you mean "${String(path.at(-1))}"?)`,
+              'error',
+              object,
+            );
+            KEY_PROBLEMS.add(p);
+            out.push(p);
+          }
         } else {
           const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
           out.push(problem(path, `expected ${expected}, got ${describeValue(input)}`, 'error', object));

@@ -202,4 +202,13 @@ describe('validateFiles: other inputs', () => {
       'x.yaml:6:1: spec.peerIP: required field is missing',
     ]);
   });
+
+  it('points out a misspelt key of a mapping that keeps unknown keys', async () => {
+    const text = (await import('node:fs'))
+      .readFileSync(examples + exampleFiles[0], 'utf8')
+      .replace('  loadBalancer:', '  loadBalancr:');
+    expect(validateText(text, 'c.yaml').problems.map(formatProblem)).toEqual([
+      'c.yaml:17:3: spec.loadBalancr: unknown field "loadBalancr" (did you mean "loadBalancer"?)',
+    ]);
+  });
 });
