@@ -7,8 +7,13 @@ import { attributeKey, type PathSpec } from './paths.js';
 export interface SentPath {
   /** RFC 7911 path identifier; 0 without ADD-PATH. Stable while the next hop stays. */
   pathId: number;
+  /** The path as sent (normalized; shared between prefixes when interned). */
   spec: PathSpec;
-  attrKey: string;
+}
+
+/** Same next hop and attributes (identity first: interned paths compare by reference). */
+function samePath(a: PathSpec, b: PathSpec): boolean {
+  return a === b || (a.nextHop === b.nextHop && attributeKey(a) === attributeKey(b));
 }
 
 /** The difference for one prefix: paths to announce (new or changed) and path ids to withdraw. */
@@ -70,19 +75,27 @@ export class AdjRibOut {
         withdraw.push(0);
         next = [];
       } else {
-        const key = attributeKey(want);
-        if (!force && had !== undefined && had.spec.nextHop === want.nextHop && had.attrKey === key)
-          return undefined;
-        const path = { pathId: 0, spec: want, attrKey: key };
+        if (!force && had !== undefined && samePath(had.spec, want)) return undefined;
+        const path = { pathId: 0, spec: want };
         announce.push(path);
         next = [path];
+      }
+    } else if (old === undefined) {
+      // A new prefix: ids 1..n in order.
+      if (desired.length === 0) return undefined;
+      next = [];
+      for (let i = 0; i < desired.length; i++) {
+        const want = desired[i]!;
+        const path = { pathId: i + 1, spec: want };
+        announce.push(path);
+        next.push(path);
       }
     } else {
       const wanted = new Map<string, PathSpec>();
       for (const p of desired) wanted.set(p.nextHop, p);
       next = [];
       const used = new Set<number>();
-      for (const had of old ?? []) {
+      for (const had of old) {
         const want = wanted.get(had.spec.nextHop);
         if (want === undefined) {
           withdraw.push(had.pathId);
@@ -90,9 +103,8 @@ export class AdjRibOut {
         }
         wanted.delete(had.spec.nextHop);
         used.add(had.pathId);
-        const key = attributeKey(want);
-        if (force || key !== had.attrKey) {
-          const path = { pathId: had.pathId, spec: want, attrKey: key };
+        if (force || !samePath(had.spec, want)) {
+          const path = { pathId: had.pathId, spec: want };
           announce.push(path);
           next.push(path);
         } else {
@@ -103,7 +115,7 @@ export class AdjRibOut {
       for (const want of wanted.values()) {
         while (used.has(id)) id++;
         used.add(id);
-        const path = { pathId: id, spec: want, attrKey: attributeKey(want) };
+        const path = { pathId: id, spec: want };
         announce.push(path);
         next.push(path);
       }

@@ -66,6 +66,22 @@ export function parseLargeCommunity(text: string): LargeCommunity {
 
 /** Canonical prefix text, or a TypeError naming the bad input. */
 export function normalizePrefix(prefix: string): string {
+  // Fast path for IPv4 (the common case): no allocation beyond the result string.
+  const slash = typeof prefix === 'string' ? prefix.indexOf('/') : -1;
+  if (slash > 0 && slash >= prefix.length - 3) {
+    const v = parseIpv4(prefix, 0, slash);
+    const length = Number(prefix.slice(slash + 1));
+    if (
+      v >= 0 &&
+      Number.isInteger(length) &&
+      length >= 0 &&
+      length <= 32 &&
+      /^\d+$/.test(prefix.slice(slash + 1))
+    ) {
+      const masked = length === 0 ? 0 : (v & (0xffffffff << (32 - length))) >>> 0;
+      return `${masked >>> 24}.${(masked >>> 16) & 255}.${(masked >>> 8) & 255}.${masked & 255}/${length}`;
+    }
+  }
   try {
     return canonicalPrefix(prefix);
   } catch (err) {
@@ -110,11 +126,43 @@ export function normalizePath(path: PathSpec, prefix: string): PathSpec {
   return out;
 }
 
+const attributeKeys = new WeakMap<PathSpec, string>();
+
 /** A string identifying the attributes of a path (next hop excluded): equal keys pack together. */
 export function attributeKey(path: PathSpec): string {
-  return `${path.origin ?? 'igp'}|${path.med ?? ''}|${path.localPref ?? ''}|${(path.communities ?? []).join(',')}|${(
-    path.largeCommunities ?? []
-  ).join(',')}`;
+  let key = attributeKeys.get(path);
+  if (key === undefined) {
+    key = `${path.origin ?? 'igp'}|${path.med ?? ''}|${path.localPref ?? ''}|${(path.communities ?? []).join(',')}|${(
+      path.largeCommunities ?? []
+    ).join(',')}`;
+    attributeKeys.set(path, key);
+  }
+  return key;
+}
+
+/**
+ * Normalizes paths and shares one frozen object per distinct path, so that 10k prefixes with
+ * the same 8 next hops hold 8 path objects, not 80k (and packing groups them by identity).
+ */
+export class PathInterner {
+  private readonly byInput = new WeakMap<PathSpec, PathSpec>();
+  private readonly byKey = new Map<string, PathSpec>();
+
+  constructor(private readonly limit = 100_000) {}
+
+  intern(path: PathSpec, prefix: string): PathSpec {
+    const known = this.byInput.get(path);
+    if (known !== undefined) return known;
+    const raw = `${path?.nextHop}|${path?.med}|${path?.localPref}|${path?.origin}|${path?.communities?.join(',')}|${path?.largeCommunities?.join(',')}`;
+    let normalized = this.byKey.get(raw);
+    if (normalized === undefined) {
+      normalized = Object.freeze(normalizePath(path, prefix));
+      if (this.byKey.size >= this.limit) this.byKey.clear();
+      this.byKey.set(raw, normalized);
+    }
+    if (typeof path === 'object' && path !== null) this.byInput.set(path, normalized);
+    return normalized;
+  }
 }
 
 /** What a peer needs to build attributes. */

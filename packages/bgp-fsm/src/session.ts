@@ -92,8 +92,12 @@ export interface SessionHost {
 }
 
 const TYPE_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
-/** Prefixes processed per packing round; bounds memory between back-pressure checks. */
-const FLUSH_SLICE = 8192;
+/**
+ * Paths (announced or withdrawn) per packing round. Small enough that the first UPDATEs leave
+ * while later ones are built (the peer works in parallel) and that memory stays bounded between
+ * back-pressure checks; large enough that UPDATEs stay full.
+ */
+const FLUSH_SLICE_PATHS = 8192;
 const ROUTE_REFRESH = { BORR: 1, EORR: 2 };
 
 function emptyCounters(): PeerCounters {
@@ -910,7 +914,7 @@ export class PeerSession {
     const families = this.negotiated.families;
     while (!this.paused && this.dirty.size > 0 && this.conn !== undefined) {
       const changes: RibChange[] = [];
-      let n = 0;
+      let paths = 0;
       for (const prefix of this.dirty) {
         this.dirty.delete(prefix);
         const force = this.force.delete(prefix);
@@ -928,8 +932,11 @@ export class PeerSession {
           family === '1/1' ? addPath : this.options.addPathSend.has(family),
           force,
         );
-        if (change !== undefined) changes.push(change);
-        if (++n >= FLUSH_SLICE) break;
+        if (change !== undefined) {
+          changes.push(change);
+          paths += change.announce.length + change.withdraw.length;
+          if (paths >= FLUSH_SLICE_PATHS) break;
+        }
       }
       if (changes.length === 0) continue;
       const packed = packChanges(

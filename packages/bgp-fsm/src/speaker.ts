@@ -9,8 +9,8 @@ import type { PeerStatus, SpeakerEvent } from './events.js';
 import type { Family } from './negotiate.js';
 import {
   hashPathSelector,
-  normalizePath,
   normalizePrefix,
+  PathInterner,
   type PathSelector,
   type PathSpec,
 } from './paths.js';
@@ -158,6 +158,14 @@ export function peerConfig(o: PeerOptions): PeerConfig {
   };
 }
 
+function hasDuplicateNextHop(paths: readonly PathSpec[]): boolean {
+  if (paths.length > 32) return new Set(paths.map((p) => p.nextHop)).size !== paths.length;
+  for (let i = 1; i < paths.length; i++) {
+    for (let j = 0; j < i; j++) if (paths[i]!.nextHop === paths[j]!.nextHop) return true;
+  }
+  return false;
+}
+
 export interface ListenHandle {
   readonly address: string;
   readonly port: number;
@@ -169,6 +177,7 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
   private readonly routes = new Map<string, RouteEntry>();
   private readonly servers = new Map<string, Listener>();
   private readonly host: SessionHost;
+  private readonly interner = new PathInterner();
 
   constructor(options: SpeakerOptions = {}) {
     super();
@@ -282,12 +291,14 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
    */
   setPaths(prefix: string, paths: readonly PathSpec[], opts: { peers?: readonly string[] } = {}): void {
     const canonical = normalizePrefix(prefix);
-    const byNextHop = new Map<string, PathSpec>();
-    for (const p of paths) {
-      const n = normalizePath(p, canonical);
-      byNextHop.set(n.nextHop, n);
+    let normalized: PathSpec[] = [];
+    for (const p of paths) normalized.push(this.interner.intern(p, canonical));
+    if (hasDuplicateNextHop(normalized)) {
+      // Paths with the same next hop are one path: the last wins.
+      const byNextHop = new Map<string, PathSpec>();
+      for (const n of normalized) byNextHop.set(n.nextHop, n);
+      normalized = [...byNextHop.values()];
     }
-    const normalized = [...byNextHop.values()];
     let entry = this.routes.get(canonical);
     if (opts.peers === undefined) {
       entry = { all: normalized, perPeer: undefined };

@@ -40,7 +40,9 @@ export interface PackResult {
 interface Group {
   spec: PathSpec;
   classic: boolean;
-  nlri: Nlri[];
+  prefixes: string[];
+  /** Path ids parallel to `prefixes` (ADD-PATH), else undefined. */
+  ids: number[] | undefined;
 }
 
 /** Human summary of a path's attributes as sent to a peer (GoBGP style). */
@@ -76,32 +78,85 @@ function writeU32(b: Uint8Array, o: number, v: number): void {
 }
 
 /**
+ * NLRI octets of prefix text, cached for one packing run (a prefix is written once per path):
+ * all in one growing buffer, so caching 10k prefixes allocates no typed array per prefix.
+ */
+class NlriCache {
+  private readonly index = new Map<string, number>();
+  private starts: Int32Array = new Int32Array(1024);
+  private bytes: Uint8Array = new Uint8Array(8192);
+  private used = 0;
+  private count = 0;
+  buf: Uint8Array = this.bytes;
+
+  /** Index of the prefix's NLRI; its octets are `buf[start(i) .. start(i + 1))`. */
+  get(prefix: string): number {
+    let i = this.index.get(prefix);
+    if (i !== undefined) return i;
+    if (this.used + 17 > this.bytes.length) {
+      const next = new Uint8Array(this.bytes.length * 2);
+      next.set(this.bytes);
+      this.bytes = next;
+      this.buf = next;
+    }
+    if (this.count + 2 > this.starts.length) {
+      const next = new Int32Array(this.starts.length * 2);
+      next.set(this.starts);
+      this.starts = next;
+    }
+    i = this.count++;
+    this.starts[i] = this.used;
+    this.used = writePrefixText(prefix, this.bytes, this.used);
+    this.starts[i + 1] = this.used;
+    this.index.set(prefix, i);
+    return i;
+  }
+
+  start(i: number): number {
+    return this.starts[i]!;
+  }
+
+  end(i: number): number {
+    return this.starts[i + 1]!;
+  }
+}
+
+/**
  * Builds classic IPv4 UPDATEs: `attrs` (already encoded) and the NLRI, or the withdrawn routes
  * when `attrs` is undefined, filled up to `max` octets each.
  */
 function packClassic(
-  entries: Nlri[],
+  prefixes: readonly string[],
+  ids: readonly number[] | undefined,
   attrs: Uint8Array | undefined,
-  addPath: boolean,
   max: number,
+  cache: NlriCache,
   out: Uint8Array[],
 ) {
   const start = attrs === undefined ? HEADER_LENGTH + 2 : HEADER_LENGTH + 4 + attrs.length;
   // A withdrawal UPDATE still needs the (zero) total path attribute length after the routes.
   const limit = attrs === undefined ? max - 2 : max;
   let i = 0;
-  while (i < entries.length) {
-    const buf = new Uint8Array(max);
-    const view = buf.subarray(0, limit);
+  while (i < prefixes.length) {
+    // Size this message for what is left, so small changes do not allocate a full buffer.
+    let need = start;
+    for (let j = i; j < prefixes.length && need <= limit; j++) {
+      const k = cache.get(prefixes[j]!);
+      need += cache.end(k) - cache.start(k) + (ids ? 4 : 0);
+    }
+    const buf = new Uint8Array(Math.min(max, need + 2));
     let o = start;
-    while (i < entries.length) {
-      const e = entries[i]!;
-      if (addPath && o + 4 > limit) break;
-      const at = addPath ? o + 4 : o;
-      const end = writePrefixText(e.prefix, view, at);
-      if (end < 0) break;
-      if (addPath) writeU32(buf, o, e.pathId ?? 0);
-      o = end;
+    while (i < prefixes.length) {
+      const k = cache.get(prefixes[i]!);
+      const from = cache.start(k);
+      const to = cache.end(k);
+      if (o + (to - from) + (ids ? 4 : 0) > limit) break;
+      if (ids) {
+        writeU32(buf, o, ids[i]!);
+        o += 4;
+      }
+      const src = cache.buf;
+      for (let x = from; x < to; x++) buf[o++] = src[x]!;
       i++;
     }
     if (o === start)
@@ -125,7 +180,7 @@ function packClassic(
     buf[16] = total >>> 8;
     buf[17] = total & 255;
     buf[18] = MessageType.UPDATE;
-    out.push(buf.subarray(0, total));
+    out.push(total === buf.length ? buf : buf.subarray(0, total));
   }
 }
 
@@ -155,6 +210,10 @@ function packMultiprotocol(
   }
 }
 
+function toNlri(prefixes: readonly string[], ids: readonly number[] | undefined): Nlri[] {
+  return prefixes.map((prefix, i) => (ids ? { prefix, pathId: ids[i]! } : { prefix }));
+}
+
 /** Packs the changes of one flush for one peer. */
 export function packChanges(
   changes: readonly RibChange[],
@@ -164,80 +223,86 @@ export function packChanges(
   const max = maxMessageLength(options);
   const messages: Uint8Array[] = [];
   const groups: PackedGroup[] = [];
+  const cache = new NlriCache();
   const v4AddPath = options.addPathSend.has('1/1');
-  const withdrawV4: Nlri[] = [];
-  const withdrawV6: Nlri[] = [];
-  const announce = new Map<string, Group>();
+  const v6AddPath = options.addPathSend.has('2/1');
+  const withdraw4: Group = {
+    spec: { nextHop: '' },
+    classic: true,
+    prefixes: [],
+    ids: v4AddPath ? [] : undefined,
+  };
+  const withdraw6: Group = {
+    spec: { nextHop: '' },
+    classic: false,
+    prefixes: [],
+    ids: v6AddPath ? [] : undefined,
+  };
+  // Grouped by the (interned) path object, then by encoding.
+  const announce4 = new Map<PathSpec, Group>();
+  const announce6 = new Map<PathSpec, Group>();
   for (const change of changes) {
     const v6 = change.prefix.includes(':');
-    const addPath = options.addPathSend.has(v6 ? '2/1' : '1/1');
+    const addPath = v6 ? v6AddPath : v4AddPath;
+    const w = v6 ? withdraw6 : withdraw4;
     for (const id of change.withdraw) {
-      (v6 ? withdrawV6 : withdrawV4).push(
-        addPath ? { prefix: change.prefix, pathId: id } : { prefix: change.prefix },
-      );
+      w.prefixes.push(change.prefix);
+      w.ids?.push(id);
     }
+    const map = v6 ? announce6 : announce4;
     for (const path of change.announce) {
-      const key = `${path.spec.nextHop}|${path.attrKey}`;
-      let group = announce.get(key);
+      let group = map.get(path.spec);
       if (group === undefined) {
-        group = { spec: path.spec, classic: !v6 && parseIpv4(path.spec.nextHop) >= 0, nlri: [] };
-        announce.set(key, group);
+        // An IPv4 prefix with an IPv6 next hop (RFC 8950) goes into MP_REACH_NLRI.
+        const classic = !v6 && parseIpv4(path.spec.nextHop) >= 0;
+        group = { spec: path.spec, classic, prefixes: [], ids: addPath ? [] : undefined };
+        map.set(path.spec, group);
       }
-      if (!v6 && !group.classic) {
-        // An IPv4 prefix with an IPv6 next hop (RFC 8950) shares attributes but not the encoding.
-        const mpKey = `${key}|mp4`;
-        let mp = announce.get(mpKey);
-        if (mp === undefined) {
-          mp = { spec: path.spec, classic: false, nlri: [] };
-          announce.set(mpKey, mp);
-        }
-        group = mp;
-      }
-      group.nlri.push(addPath ? { prefix: change.prefix, pathId: path.pathId } : { prefix: change.prefix });
+      group.prefixes.push(change.prefix);
+      group.ids?.push(path.pathId);
     }
   }
-  const withdrawGroup = (entries: Nlri[], addPath: boolean, before: number) => {
-    const g: PackedGroup = {
-      nlri: [],
-      withdrawn: entries.map((e) => e.prefix),
-      attributes: '',
+  const addGroup = (g: Group, attributes: string, before: number, withdrawn: boolean) => {
+    const out: PackedGroup = {
+      nlri: withdrawn ? [] : g.prefixes,
+      withdrawn: withdrawn ? g.prefixes : [],
+      attributes,
       messages: messages.length - before,
     };
-    if (addPath) g.pathIds = entries.map((e) => e.pathId ?? 0);
-    groups.push(g);
+    if (g.ids !== undefined) out.pathIds = g.ids;
+    groups.push(out);
   };
-  if (withdrawV4.length > 0) {
+  if (withdraw4.prefixes.length > 0) {
     const before = messages.length;
-    packClassic(withdrawV4, undefined, v4AddPath, max, messages);
-    withdrawGroup(withdrawV4, v4AddPath, before);
+    packClassic(withdraw4.prefixes, withdraw4.ids, undefined, max, cache, messages);
+    addGroup(withdraw4, '', before, true);
   }
-  if (withdrawV6.length > 0) {
+  if (withdraw6.prefixes.length > 0) {
     const before = messages.length;
-    packMultiprotocol(withdrawV6, 2, undefined, undefined, options, messages);
-    withdrawGroup(withdrawV6, options.addPathSend.has('2/1'), before);
+    packMultiprotocol(toNlri(withdraw6.prefixes, withdraw6.ids), 2, undefined, undefined, options, messages);
+    addGroup(withdraw6, '', before, true);
   }
-  for (const group of announce.values()) {
+  for (const group of [...announce4.values(), ...announce6.values()]) {
     const before = messages.length;
     const base = pathAttributes(group.spec, peer);
-    const first = group.nlri[0]!;
-    const v6 = first.prefix.includes(':');
     if (group.classic) {
       const attrs = concat([
         ...base.map((a) => encodeAttribute(a, options)),
         encodeAttribute({ type: 'next-hop', nextHop: group.spec.nextHop }, options),
       ]);
-      packClassic(group.nlri, attrs, v4AddPath, max, messages);
+      packClassic(group.prefixes, group.ids, attrs, max, cache, messages);
     } else {
-      packMultiprotocol(group.nlri, v6 ? 2 : 1, base, group.spec.nextHop, options, messages);
+      const v6 = group.prefixes[0]!.includes(':');
+      packMultiprotocol(
+        toNlri(group.prefixes, group.ids),
+        v6 ? 2 : 1,
+        base,
+        group.spec.nextHop,
+        options,
+        messages,
+      );
     }
-    const g: PackedGroup = {
-      nlri: group.nlri.map((n) => n.prefix),
-      withdrawn: [],
-      attributes: summarizePath(group.spec, peer),
-      messages: messages.length - before,
-    };
-    if (first.pathId !== undefined) g.pathIds = group.nlri.map((n) => n.pathId ?? 0);
-    groups.push(g);
+    addGroup(group, summarizePath(group.spec, peer), before, false);
   }
   return { messages, groups };
 }
