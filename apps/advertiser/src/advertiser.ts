@@ -129,12 +129,13 @@ export class ControlPlaneAdvertiser {
       for (const [id, want] of desired) {
         if (this.peersById.has(id)) continue;
         if (!change.changed.includes(id)) change.added.push(id);
-        speaker.addPeer(want);
-        this.peersById.set(id, want);
+        // Logged first: addPeer starts the session and its first state change at once.
         log.info(
           { peer: id, peerASN: want.peerAsn, localIP: want.localAddress, localASN: want.localAsn },
           'Peer added',
         );
+        speaker.addPeer(want);
+        this.peersById.set(id, want);
       }
       this.config = config;
       await this.reconcileRoute();

@@ -112,6 +112,16 @@ describe('logSpeakerEvent', () => {
       'received route refresh',
     ]);
     expect(lines[4]).toMatchObject({ level: 'error', msg: 'speaker error: EADDRNOTAVAIL' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.1.254:179'), { code: 'ECONNREFUSED' });
+    logSpeakerEvent(log, { type: 'error', peer: 'p', error: refused });
+    expect(lines[5]).toEqual(
+      expect.objectContaining({
+        level: 'warn',
+        code: 'ECONNREFUSED',
+        msg: 'connection error: connect ECONNREFUSED 10.0.1.254:179',
+      }),
+    );
+    expect(lines[5]).not.toHaveProperty('err');
   });
 
   it('formats the state names as GoBGP does', () => {

@@ -62,8 +62,16 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
     case 'keepalive-received':
       log.debug({ peer: e.peer }, 'received keepalive');
       return;
-    case 'error':
-      log.error({ peer: e.peer, err: e.error }, `speaker error: ${e.error.message}`);
+    case 'error': {
+      const code = (e.error as { code?: unknown }).code;
+      if (typeof code === 'string') {
+        // A socket error (ECONNREFUSED, ETIMEDOUT, ...): expected while a peer is down, so a
+        // warning without a stack; the FSM retries by itself.
+        log.warn({ peer: e.peer, code }, `connection error: ${e.error.message}`);
+      } else {
+        log.error({ peer: e.peer, err: e.error }, `speaker error: ${e.error.message}`);
+      }
       return;
+    }
   }
 }
