@@ -1,0 +1,142 @@
+import { type PathSegment, type Problem, problem } from '../problems.js';
+import type { Cluster } from '../schemas/cluster.js';
+import { CP_NODES, duplicates, LB, overlappingPairs, ownAddresses, poolOf, poolRanges } from './shared.js';
+
+/**
+ * Rules of the Cluster alone: namespace, mode and type, node addresses, control-plane peers (eBGP,
+ * duplicates, outside the cluster, controlPlaneNodes, every node peered), pools and VIPs.
+ */
+export function validateCluster(cluster: Cluster, object: string, typeWritten: boolean): Problem[] {
+  const out: Problem[] = [];
+  const push = (path: PathSegment[], detail: string, severity: 'error' | 'warning' = 'error') =>
+    out.push(problem(path, detail, severity, object));
+  const { name, namespace } = cluster.metadata;
+  if (namespace !== undefined && namespace !== `cluster-${name}`) {
+    push(
+      ['metadata', 'namespace'],
+      `Cluster "${name}" must be in namespace cluster-${name}, got "${namespace}"`,
+    );
+  }
+  const lb = cluster.spec.loadBalancer;
+  if (lb.mode !== 'bundled') {
+    push(
+      [...LB, 'mode'],
+      `mode "${lb.mode}" is not handled by bgplb, which is the bundled load balancer; set mode: bundled`,
+    );
+  }
+  if (lb.type !== 'bgp') {
+    push(
+      [...LB, 'type'],
+      typeWritten
+        ? `type "${lb.type}" is not supported: bgplb implements only type: bgp; set type: bgp`
+        : 'type is not set and defaults to layer2, which bgplb does not implement; set type: bgp',
+    );
+  }
+
+  const cpNodes = cluster.spec.controlPlane.nodePoolSpec.nodes;
+  const cpAddresses = new Set(cpNodes.map((n) => n.address));
+  out.push(
+    ...duplicates(
+      cpNodes.map((n, i) => ({ value: n.address, path: [...CP_NODES, i, 'address'] })),
+      'control-plane node address',
+      object,
+    ),
+  );
+  const lbNodes = lb.nodePoolSpec?.nodes ?? [];
+  out.push(
+    ...duplicates(
+      lbNodes.map((n, i) => ({ value: n.address, path: [...LB, 'nodePoolSpec', 'nodes', i, 'address'] })),
+      'load-balancer node address',
+      object,
+    ),
+  );
+
+  // Control-plane peers: eBGP only, no duplicates, controlPlaneNodes name real nodes.
+  out.push(
+    ...duplicates(
+      lb.bgpPeers.map((p, i) => ({ value: p.ip, path: [...LB, 'bgpPeers', i, 'ip'] })),
+      'peer IP',
+      object,
+    ),
+  );
+  const ours = ownAddresses(cluster);
+  lb.bgpPeers.forEach((peer, i) => {
+    const own = ours.get(peer.ip);
+    if (own !== undefined) {
+      push(
+        [...LB, 'bgpPeers', i, 'ip'],
+        `peer IP ${peer.ip} is ${own}: a peer must be a router outside the cluster`,
+      );
+    }
+    if (peer.asn === lb.localASN) {
+      push(
+        [...LB, 'bgpPeers', i, 'asn'],
+        `peer ASN ${peer.asn} equals localASN ${lb.localASN}: bgplb peers over eBGP only, iBGP is not supported`,
+      );
+    }
+    if (peer.controlPlaneNodes?.length === 0) {
+      push(
+        [...LB, 'bgpPeers', i, 'controlPlaneNodes'],
+        `peer ${peer.ip} lists no control-plane node, so no node peers with it; remove the empty list to use all nodes`,
+        'warning',
+      );
+    }
+    peer.controlPlaneNodes?.forEach((node, j) => {
+      if (!cpAddresses.has(node)) {
+        push(
+          [...LB, 'bgpPeers', i, 'controlPlaneNodes', j],
+          `${node} is not a control-plane node (control-plane nodes: ${[...cpAddresses].join(', ') || 'none'})`,
+        );
+      }
+    });
+  });
+  const peersForAll = lb.bgpPeers.some((p) => p.controlPlaneNodes === undefined);
+  if (!peersForAll) {
+    cpNodes.forEach((node, i) => {
+      const peered = lb.bgpPeers.some((p) => p.controlPlaneNodes?.includes(node.address));
+      if (!peered) {
+        push(
+          [...CP_NODES, i, 'address'],
+          `control-plane node ${node.address} has no BGP peer: every entry of spec.loadBalancer.bgpPeers lists controlPlaneNodes and none includes it`,
+        );
+      }
+    });
+  }
+
+  // Address pools: unique names, entries that do not overlap, VIPs placed correctly.
+  out.push(
+    ...duplicates(
+      lb.addressPools.map((p, i) => ({ value: p.name, path: [...LB, 'addressPools', i, 'name'] })),
+      'pool name',
+      object,
+    ),
+  );
+  const ranges = poolRanges(cluster);
+  for (const [earlier, later] of overlappingPairs(ranges)) {
+    const where =
+      earlier.pool === later.pool ? `an earlier entry of the same pool` : `pool "${earlier.pool}"`;
+    push(later.path, `${later.text} overlaps ${earlier.text} of ${where}`);
+  }
+  const { controlPlaneVIP, ingressVIP } = lb.vips;
+  const cpPool = poolOf(ranges, controlPlaneVIP);
+  if (cpPool !== undefined) {
+    push(
+      [...LB, 'vips', 'controlPlaneVIP'],
+      `control-plane VIP ${controlPlaneVIP} is inside address pool "${cpPool.pool}" (${cpPool.text}); it must be outside every pool`,
+    );
+  }
+  if (cpAddresses.has(controlPlaneVIP) || lbNodes.some((n) => n.address === controlPlaneVIP)) {
+    push([...LB, 'vips', 'controlPlaneVIP'], `control-plane VIP ${controlPlaneVIP} is the address of a node`);
+  }
+  if (ingressVIP !== undefined && poolOf(ranges, ingressVIP) === undefined) {
+    const pools = lb.addressPools.map((p) => `"${p.name}"`).join(', ');
+    push(
+      [...LB, 'vips', 'ingressVIP'],
+      `ingress VIP ${ingressVIP} is not inside any address pool (${pools || 'no pools defined'}); it must be taken from one`,
+    );
+  }
+  if (ingressVIP !== undefined && ingressVIP === controlPlaneVIP) {
+    push([...LB, 'vips', 'ingressVIP'], `ingress VIP ${ingressVIP} is the same as the control-plane VIP`);
+  }
+  return out;
+}
