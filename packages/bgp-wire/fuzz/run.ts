@@ -136,7 +136,7 @@ while (performance.now() - start < seconds * 1000) {
   const other = corpus[rand() % corpus.length]!;
   const count = 1 + (rand() % 5);
   const mutations: Mutation[] = [];
-  for (let i = 0; i < count; i++) mutations.push([rand() % 10, rand(), rand(), rand()]);
+  for (let i = 0; i < count; i++) mutations.push([rand() % 11, rand(), rand(), rand()]);
   run(mutate(base, mutations, other));
   execs++;
   const now = performance.now();

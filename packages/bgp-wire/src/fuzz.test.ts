@@ -35,7 +35,7 @@ describe('fuzz (bounded run)', () => {
       fc.property(fc.nat(corpus.length - 1), fc.nat(corpus.length - 1), mutationArb, (i, j, mutations) => {
         fuzzOne(mutate(corpus[i]!, mutations, corpus[j]!));
       }),
-      { numRuns: 3000, seed: Number(process.env.FUZZ_SEED ?? 1) },
+      { numRuns: 10000, seed: Number(process.env.FUZZ_SEED ?? 1) },
     );
   });
 

@@ -94,9 +94,56 @@ const INTERESTING = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xfe, 0xff, 16, 32, 64, 128, 255
 export type Mutation = [kind: number, a: number, b: number, c: number];
 
 export const mutationArb: fc.Arbitrary<Mutation[]> = fc.array(
-  fc.tuple(fc.nat(9), fc.nat(), fc.nat(), fc.nat()),
+  fc.tuple(fc.nat(10), fc.noBias(fc.nat()), fc.noBias(fc.nat()), fc.noBias(fc.nat())),
   { minLength: 1, maxLength: 6 },
 );
+
+/**
+ * Structure-aware mutation of an UPDATE: grows or shrinks one path attribute by 1..4 octets and
+ * fixes its length field, the total path attribute length and the header length, so every
+ * attribute's own length check is reached with everything around it consistent.
+ */
+function tweakAttributeLength(d: Uint8Array, a: number, b: number): Uint8Array {
+  if (d.length < 23 || d[18] !== 2) return d;
+  const wl = (d[19]! << 8) | d[20]!;
+  const at = 21 + wl;
+  if (at + 2 > d.length) return d;
+  const al = (d[at]! << 8) | d[at + 1]!;
+  const end = at + 2 + al;
+  if (end > d.length) return d;
+  const starts: number[] = [];
+  for (let p = at + 2; p + 3 <= end; ) {
+    starts.push(p);
+    const ext = (d[p]! & 0x10) !== 0;
+    const len = ext ? (d[p + 2]! << 8) | d[p + 3]! : d[p + 2]!;
+    p += (ext ? 4 : 3) + len;
+  }
+  if (starts.length === 0) return d;
+  const p = starts[a % starts.length]!;
+  const ext = (d[p]! & 0x10) !== 0;
+  const hdr = ext ? 4 : 3;
+  const len = ext ? (d[p + 2]! << 8) | d[p + 3]! : d[p + 2]!;
+  if (p + hdr + len > end) return d;
+  const delta = (b % 2 === 0 ? 1 : -1) * (1 + ((b >>> 1) % 4));
+  const newLen = Math.max(0, Math.min(ext ? 0xffff : 255, len + delta));
+  const value = d.subarray(p + hdr, p + hdr + len);
+  const newValue = new Uint8Array(newLen);
+  newValue.set(value.subarray(0, newLen));
+  for (let k = len; k < newLen; k++) newValue[k] = (b >>> (k % 24)) & 255;
+  const out = Uint8Array.from([...d.subarray(0, p + hdr), ...newValue, ...d.subarray(p + hdr + len)]);
+  if (ext) {
+    out[p + 2] = newLen >>> 8;
+    out[p + 3] = newLen & 255;
+  } else {
+    out[p + 2] = newLen;
+  }
+  const newAl = al + newLen - len;
+  out[at] = (newAl >>> 8) & 255;
+  out[at + 1] = newAl & 255;
+  out[16] = (out.length >>> 8) & 255;
+  out[17] = out.length & 255;
+  return out;
+}
 
 /** Applies mutations to a copy of `input`; `other` is a second corpus entry for splicing. */
 export function mutate(input: Uint8Array, mutations: Mutation[], other: Uint8Array): Uint8Array {
@@ -159,6 +206,9 @@ export function mutate(input: Uint8Array, mutations: Mutation[], other: Uint8Arr
       case 8:
         // random byte
         d[i] = b & 255;
+        break;
+      case 10:
+        d = tweakAttributeLength(d, a, b);
         break;
       default: {
         // fix up the header length so the body mutations reach the message decoders
