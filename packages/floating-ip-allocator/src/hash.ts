@@ -109,22 +109,26 @@ export function topKByHash(
 ): string[] {
   const limit = Math.min(Math.max(0, Math.floor(k)), candidates.length);
   if (limit === 0) return [];
-  const names: string[] = [];
-  const weights: number[] = [];
+  // Bounded insertion sort with manual shifting: k is small (sessions per peer) and there are
+  // tens of candidates, so this beats sorting everything and allocates only the result.
+  const names: string[] = new Array(limit);
+  const weights: number[] = new Array(limit);
+  let size = 0;
   for (let i = 0; i < candidates.length; i++) {
     const name = candidates[i]!;
     const w = pairWeight(keyHash, candidateHashes[i]!);
-    // Insertion into a short sorted list: k is small (sessions per peer), candidates ~16.
-    let pos = names.length;
-    if (pos === limit && !ranksBefore(w, name, weights[pos - 1]!, names[pos - 1]!)) continue;
+    if (size === limit && !ranksBefore(w, name, weights[size - 1]!, names[size - 1]!)) continue;
+    let pos = size;
     while (pos > 0 && ranksBefore(w, name, weights[pos - 1]!, names[pos - 1]!)) pos--;
     if (pos > 0 && names[pos - 1] === name) continue; // duplicate candidate
-    if (names.length === limit) {
-      names.pop();
-      weights.pop();
+    let j = size < limit ? size++ : size - 1;
+    for (; j > pos; j--) {
+      names[j] = names[j - 1]!;
+      weights[j] = weights[j - 1]!;
     }
-    names.splice(pos, 0, name);
-    weights.splice(pos, 0, w);
+    names[pos] = name;
+    weights[pos] = w;
   }
+  if (size < limit) names.length = size;
   return names;
 }

@@ -19,7 +19,7 @@
 import { canonicalAddress, fastIPv4, parseAddress } from './address.js';
 import { candidateHash, hashString, topKByHash } from './hash.js';
 import type { LBNode, NextHopSelection, PeerSessions, SessionNextHops } from './next-hops.js';
-import { sortSessions } from './next-hops.js';
+import { placeSessions, sortSessions } from './next-hops.js';
 
 export interface PlanNextHopsInput {
   vips: readonly string[];
@@ -111,126 +111,23 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
         prevRows.set(vip, row);
       }
     }
-    const prevOf = (vip: string, i: number): string | undefined => prevRows.get(vip)?.[i];
     if (addPath || m === 0 || k === 0) {
       for (const vip of vips) plan.set(vip, new Array(k).fill(undefined));
-    } else {
-      const mean = (vips.length * k) / m;
-      const cap = Math.max(Math.ceil(mean), Math.floor(factor * mean));
-      capOut[p.peer] = cap;
+    } else if (k >= m) {
+      // Every VIP uses every node (q or q+1 times): the load is even by construction, with
+      // only the r = k mod m extra sessions spread by ranking.
       const load = new Map<string, number>(candidates.map((c) => [c, 0]));
-      const ready = new Set(candidates);
-      // Nodes that carry nothing in the previous plan are newcomers (only if there is a plan).
-      const seenBefore = new Set<string>();
-      let hadPrevious = false;
       for (const vip of vips) {
-        for (let i = 0; i < k; i++) {
-          const h = prevOf(vip, i);
-          if (h !== undefined) {
-            seenBefore.add(h);
-            hadPrevious = true;
-          }
-        }
-      }
-      const newcomers = hadPrevious ? candidates.filter((c) => !seenBefore.has(c)) : [];
-      const perVipCap = Math.ceil(k / m); // more sessions than nodes: each node serves a VIP this often
-
-      // Phase A: keep previous next hops (below the cap), let newcomers take their rank.
-      for (const vip of vips) {
-        const row: (string | undefined)[] = new Array(k).fill(undefined);
-        const uses = new Map<string, number>();
-        for (let i = 0; i < k; i++) {
-          const h = prevOf(vip, i);
-          if (h === undefined || !ready.has(h) || (uses.get(h) ?? 0) >= perVipCap || load.get(h)! >= cap)
-            continue;
-          row[i] = h;
-          uses.set(h, (uses.get(h) ?? 0) + 1);
-          load.set(h, load.get(h)! + 1);
-        }
-        if (newcomers.length > 0 && k < m) {
-          const ranking = rankingOf(vip);
-          const top = ranking.slice(0, k);
-          for (const x of newcomers) {
-            if (!top.includes(x) || uses.has(x) || load.get(x)! >= cap) continue;
-            // Fill an empty session if there is one (moves nothing); otherwise displace the kept
-            // hop ranked worst outside the top k (there is one: x is in the top k, not in the row).
-            let victim = row.indexOf(undefined);
-            if (victim < 0) {
-              for (let i = 0; i < k; i++) {
-                const h = row[i]!;
-                if (top.includes(h)) continue;
-                if (victim < 0 || ranking.indexOf(h) > ranking.indexOf(row[victim]!)) victim = i;
-              }
-            }
-            if (victim < 0) continue;
-            const old = row[victim];
-            if (old !== undefined) {
-              load.set(old, load.get(old)! - 1);
-              uses.delete(old);
-            }
-            row[victim] = x;
-            uses.set(x, 1);
-            load.set(x, load.get(x)! + 1);
-          }
-        }
+        const row = placeSessions(rankingOf(vip), k, prevRows.get(vip) ?? []);
+        for (const h of row) load.set(h, load.get(h)! + 1);
         plan.set(vip, row);
       }
-
-      /**
-       * End-game of greedy placement: every node below the cap is already a next hop of this
-       * VIP. Move one pair of another VIP w from a full node c (not used by this VIP) to an
-       * under-cap node u (not used by w), then give c to this VIP. Deterministic search order.
-       */
-      const swapForRoom = (vip: string, row: readonly (string | undefined)[], ranking: readonly string[]) => {
-        const under = candidates.filter((c) => load.get(c)! < cap);
-        for (const c of ranking) {
-          if (row.includes(c)) continue;
-          for (const w of vips) {
-            if (w === vip) continue;
-            const other = plan.get(w)!;
-            const j = other.indexOf(c);
-            if (j < 0) continue;
-            const u = under.find((x) => !other.includes(x));
-            if (u === undefined) continue;
-            other[j] = u;
-            load.set(u, load.get(u)! + 1);
-            load.set(c, load.get(c)! - 1);
-            return c;
-          }
-        }
-        return undefined;
-      };
-
-      // Phase B: place the rest on the best-ranked node below the cap.
-      for (const vip of vips) {
-        const row = plan.get(vip)!;
-        if (!row.includes(undefined)) continue;
-        const ranking = rankingOf(vip);
-        const uses = new Map<string, number>();
-        for (const h of row) if (h !== undefined) uses.set(h, (uses.get(h) ?? 0) + 1);
-        for (let i = 0; i < k; i++) {
-          if (row[i] !== undefined) continue;
-          // Least used for this VIP first (distinct next hops per peer), then best rank;
-          // among those, the first below the cap. Fallback when every node is at the cap.
-          let pick: string | undefined;
-          let fallback: string | undefined;
-          for (let u = 0; u < perVipCap && pick === undefined; u++) {
-            for (const c of ranking) {
-              if ((uses.get(c) ?? 0) !== u) continue;
-              fallback ??= c;
-              if (load.get(c)! < cap) {
-                pick = c;
-                break;
-              }
-            }
-          }
-          if (pick === undefined && perVipCap === 1) pick = swapForRoom(vip, row, ranking);
-          const chosen = pick ?? fallback!;
-          row[i] = chosen;
-          uses.set(chosen, (uses.get(chosen) ?? 0) + 1);
-          load.set(chosen, load.get(chosen)! + 1);
-        }
-      }
+      capOut[p.peer] = Math.max(0, ...load.values());
+      loadOut[p.peer] = Object.fromEntries([...load].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    } else {
+      const cap = Math.max(Math.ceil((vips.length * k) / m), Math.floor((factor * vips.length * k) / m));
+      capOut[p.peer] = cap;
+      const load = planBounded({ vips, candidates, hashes, k, cap, prevRows, plan, rankingOf });
       loadOut[p.peer] = Object.fromEntries([...load].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
     }
 
@@ -242,11 +139,116 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
         const entry: SessionNextHops = { peer: p.peer, session: ids[i]!, index: i, nextHops };
         sessions.push(entry);
         if (!addPath && input.previous?.[vip]) {
-          const before = prevOf(vip, i);
+          const before = prevRows.get(vip)?.[i];
           if (before !== undefined && before !== nextHops[0]) moved++;
         }
       }
     }
   }
   return { selections, load: loadOut, cap: capOut, moved };
+}
+
+interface BoundedInput {
+  vips: readonly string[];
+  candidates: readonly string[];
+  hashes: readonly number[];
+  /** Sessions per VIP, fewer than the candidates: next hops per VIP are distinct. */
+  k: number;
+  cap: number;
+  prevRows: ReadonlyMap<string, readonly (string | undefined)[]>;
+  /** Output: VIP -> next hop per session. */
+  plan: Map<string, (string | undefined)[]>;
+  rankingOf: (vip: string) => string[];
+}
+
+/** Bounded-load placement for k < m sessions per VIP. Returns the load per node. */
+function planBounded(input: BoundedInput): Map<string, number> {
+  const { vips, candidates, hashes, k, cap, prevRows, plan, rankingOf } = input;
+  const load = new Map<string, number>(candidates.map((c) => [c, 0]));
+  const ready = new Set(candidates);
+  const add = (node: string, delta: number) => load.set(node, load.get(node)! + delta);
+
+  // Nodes that carry nothing in the previous plan are newcomers (only if there is a plan).
+  const seenBefore = new Set<string>();
+  for (const row of prevRows.values()) for (const h of row) if (h !== undefined) seenBefore.add(h);
+  const newcomers = seenBefore.size > 0 ? candidates.filter((c) => !seenBefore.has(c)) : [];
+
+  // Phase A: keep previous next hops (below the cap); newcomers take the VIPs whose top k they enter.
+  for (const vip of vips) {
+    const row: (string | undefined)[] = new Array(k).fill(undefined);
+    const prev = prevRows.get(vip);
+    for (let i = 0; prev && i < k; i++) {
+      const h = prev[i];
+      if (h === undefined || !ready.has(h) || row.includes(h) || load.get(h)! >= cap) continue;
+      row[i] = h;
+      add(h, 1);
+    }
+    if (newcomers.length > 0) {
+      const ranking = rankingOf(vip);
+      const top = ranking.slice(0, k);
+      for (const x of newcomers) {
+        if (!top.includes(x) || row.includes(x) || load.get(x)! >= cap) continue;
+        // Fill an empty session if there is one (moves nothing); otherwise displace the kept
+        // hop ranked worst outside the top k (one exists: x is in the top k but not in the row).
+        let victim = row.indexOf(undefined);
+        if (victim < 0) {
+          for (let i = 0; i < k; i++) {
+            const h = row[i]!;
+            if (top.includes(h)) continue;
+            if (victim < 0 || ranking.indexOf(h) > ranking.indexOf(row[victim]!)) victim = i;
+          }
+          add(row[victim]!, -1);
+        }
+        row[victim] = x;
+        add(x, 1);
+      }
+    }
+    plan.set(vip, row);
+  }
+
+  // End-game of greedy placement: every node below the cap is already a next hop of this VIP.
+  // Move one pair of another VIP w from a full node c (not used by this VIP) to an under-cap
+  // node u (not used by w), then give c to this VIP. Deterministic search order.
+  const swapForRoom = (vip: string, row: readonly (string | undefined)[], ranking: readonly string[]) => {
+    const under = candidates.filter((c) => load.get(c)! < cap);
+    for (const c of ranking) {
+      if (row.includes(c)) continue;
+      for (const w of vips) {
+        const other = plan.get(w)!;
+        const j = w === vip ? -1 : other.indexOf(c);
+        if (j < 0) continue;
+        const u = under.find((x) => !other.includes(x));
+        if (u === undefined) continue;
+        other[j] = u;
+        add(u, 1);
+        add(c, -1);
+        return c;
+      }
+    }
+    return undefined;
+  };
+
+  // Phase B: every empty session takes the best-ranked node for its VIP that is below the cap
+  // and not yet a next hop of that VIP. Usually within the first few ranks: rank k + 2 deep
+  // first, the full ranking only when those are all full.
+  const shallow = Math.min(candidates.length, k + 2);
+  for (const vip of vips) {
+    const row = plan.get(vip)!;
+    if (!row.includes(undefined)) continue;
+    let ranking = topKByHash(hashString(vip), candidates, hashes, shallow);
+    for (let i = 0; i < k; i++) {
+      if (row[i] !== undefined) continue;
+      let pick = ranking.find((c) => !row.includes(c) && load.get(c)! < cap);
+      if (pick === undefined && ranking.length < candidates.length) {
+        ranking = rankingOf(vip);
+        pick = ranking.find((c) => !row.includes(c) && load.get(c)! < cap);
+      }
+      pick ??= swapForRoom(vip, row, ranking.length < candidates.length ? rankingOf(vip) : ranking);
+      // Every node is at the cap or already used: exceed the cap rather than drop the session.
+      pick ??= rankingOf(vip).find((c) => !row.includes(c))!;
+      row[i] = pick;
+      add(pick, 1);
+    }
+  }
+  return load;
 }

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatIPv4 } from './address.js';
 import { rendezvousTopK } from './hash.js';
-import { type LBNode, type NextHopSelection, type PeerSessions, selectNextHops } from './next-hops.js';
+import {
+  type LBNode,
+  type NextHopSelection,
+  type PeerSessions,
+  placeSessions,
+  selectNextHops,
+} from './next-hops.js';
 
 const lb = (n: number, ready = true): LBNode => ({ name: `lb-${n}`, address: `10.0.3.${10 + n}`, ready });
 const nodes = (count: number) => Array.from({ length: count }, (_, i) => lb(i));
@@ -72,6 +78,37 @@ describe('selectNextHops', () => {
       previous: r,
     });
     expect(again).toEqual(r);
+  });
+
+  it('placeSessions: with more sessions than nodes every node still serves the VIP', () => {
+    // Previous [A, B, A, B] over nodes A, B, C: C must get a session, only one node is doubled.
+    expect(placeSessions(['A', 'B', 'C'], 4, ['A', 'B', 'A', 'B'])).toEqual(['A', 'B', 'A', 'C']);
+    expect(placeSessions(['A', 'B', 'C'], 4, [])).toEqual(['A', 'B', 'C', 'A']);
+    expect(placeSessions(['A', 'B', 'C'], 2, ['C', 'gone'])).toEqual(['C', 'A']);
+    expect(placeSessions(['A', 'B'], 2, ['B', 'B'])).toEqual(['B', 'A']);
+  });
+
+  it('matches previous sessions by peer and session id, whatever their order', () => {
+    const input = {
+      vip: '10.0.0.9',
+      lbNodes: nodes(6),
+      peerSessions: [{ peer: 'p', sessions: ['10.0.3.100', '10.0.3.101', '10.0.3.102'] }],
+      addPath: false,
+    };
+    const first = selectNextHops(input);
+    const scrambled: NextHopSelection = {
+      vip: first.vip,
+      sessions: [...first.sessions].reverse().map((s) => ({ ...s, index: 99 })),
+    };
+    const gone = first.sessions[0]!.nextHops[0]!;
+    const after = selectNextHops({
+      ...input,
+      lbNodes: nodes(6).filter((n) => n.address !== gone),
+      previous: scrambled,
+    });
+    expect(after.sessions[1]!.nextHops).toEqual(first.sessions[1]!.nextHops);
+    expect(after.sessions[2]!.nextHops).toEqual(first.sessions[2]!.nextHops);
+    expect(after.sessions[0]!.nextHops[0]).not.toBe(gone);
   });
 
   it('sorts sessions by address, non-addresses last, and de-duplicates them', () => {

@@ -100,28 +100,34 @@ export function sortSessions(sessions: readonly string[]): string[] {
 /**
  * Assign the ranked nodes to k sessions. Without history, session i gets rank i (wrapping
  * around when there are more sessions than nodes). With history, a session keeps its previous
- * node while that node is still ranked and not over its share (ceil(k / nodes) sessions); the
- * other sessions take the least-used nodes, best rank first.
+ * node while that node is still ranked and within its share; the other sessions take the
+ * least-used nodes, best rank first. With k = q*m + r sessions over m nodes, every node serves
+ * the VIP q times and r of them once more, so the k sessions always cover min(k, m) nodes.
  */
-function placeSessions(
+export function placeSessions(
   ranked: readonly string[],
   k: number,
   previous: readonly (string | undefined)[],
 ): string[] {
   const m = ranked.length;
-  const cap = Math.ceil(k / m);
+  const q = Math.floor(k / m);
+  const rem = k % m;
   const uses = new Array<number>(m).fill(0); // by rank
+  let extras = 0; // nodes used q + 1 times (at most rem)
   const out = new Array<string>(k);
   const placed = new Array<boolean>(k).fill(false);
   for (let i = 0; i < k; i++) {
     const p = previous[i];
     if (p === undefined) continue;
     const r = ranked.indexOf(p);
-    if (r >= 0 && uses[r]! < cap) {
-      out[i] = p;
-      placed[i] = true;
+    if (r < 0) continue;
+    if (uses[r]! < q) uses[r]!++;
+    else if (uses[r] === q && extras < rem) {
       uses[r]!++;
-    }
+      extras++;
+    } else continue;
+    out[i] = p;
+    placed[i] = true;
   }
   for (let i = 0; i < k; i++) {
     if (placed[i]) continue;
@@ -131,6 +137,22 @@ function placeSessions(
     uses[best]!++;
   }
   return out;
+}
+
+/** The previous single next hop of each of a peer's sessions (scans a handful of entries). */
+function previousRow(
+  prev: readonly SessionNextHops[],
+  peer: string,
+  ids: readonly string[],
+): (string | undefined)[] {
+  const row = new Array<string | undefined>(ids.length);
+  for (const s of prev) {
+    if (s.peer !== peer || s.nextHops.length !== 1) continue;
+    // The previous selection normally has the same session order: try the index first.
+    const i = ids[s.index] === s.session ? s.index : ids.indexOf(s.session);
+    if (i >= 0) row[i] = s.nextHops[0];
+  }
+  return row;
 }
 
 function byPeer(a: PeerSessions, b: PeerSessions): number {
@@ -174,10 +196,7 @@ export function createNextHopSelector(
       const vip = canonicalAddress(vipText) ?? vipText;
       // The full ranking is needed only for ADD-PATH peers; otherwise the top k is enough.
       const ranked = topKByHash(hashString(vip), candidates, hashes, anyAddPath ? candidates.length : maxK);
-      const previous = new Map<string, string>();
-      for (const s of prev?.sessions ?? []) {
-        if (s.nextHops.length === 1) previous.set(`${s.peer}\u0000${s.session}`, s.nextHops[0]!);
-      }
+      const prevSessions = prev?.sessions ?? [];
       const sessions: SessionNextHops[] = [];
       for (const { peer, ids, addPath } of peers) {
         const k = ids.length;
@@ -189,14 +208,9 @@ export function createNextHopSelector(
         const top = k >= ranked.length ? ranked : ranked.slice(0, k);
         let placed: readonly string[];
         if (top.length === 0) placed = [];
-        else if (previous.size === 0)
+        else if (prevSessions.length === 0)
           placed = ids.map((_, i) => top[i % top.length]!); // rank order
-        else
-          placed = placeSessions(
-            top,
-            k,
-            ids.map((id) => previous.get(`${peer}\u0000${id}`)),
-          );
+        else placed = placeSessions(top, k, previousRow(prevSessions, peer, ids));
         for (let index = 0; index < k; index++) {
           const node = placed[index];
           sessions.push({ peer, session: ids[index]!, index, nextHops: node === undefined ? [] : [node] });
