@@ -103,7 +103,7 @@ export const mutationArb: fc.Arbitrary<Mutation[]> = fc.array(
  * fixes its length field, the total path attribute length and the header length, so every
  * attribute's own length check is reached with everything around it consistent.
  */
-function tweakAttributeLength(d: Uint8Array, a: number, b: number): Uint8Array {
+function tweakAttributeLength(d: Uint8Array<ArrayBuffer>, a: number, b: number): Uint8Array<ArrayBuffer> {
   if (d.length < 23 || d[18] !== 2) return d;
   const wl = (d[19]! << 8) | d[20]!;
   const at = 21 + wl;
