@@ -2,7 +2,7 @@
  * Floating-IP failover with real processes: FRR on a ToR, `bgpadvertiser agent` on nodes A and B,
  * the test API server as the cluster. Needs root (network namespaces) and FRR; skipped elsewhere.
  */
-import { labSkipReason, waitFor } from '@bgplb/netns-lab';
+import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentLab, type AgentProcess, torConfig } from './test-support/agent-lab.js';
 
@@ -51,20 +51,20 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
   });
 
   it('A adds the floating IP, FRR sees the session from it, and the status is Established and fresh', async () => {
-    await waitFor('address on A', async () => (await lab.holds('node-a', FIP)) === 1);
+    await lab.waitFor('address on A', async () => (await lab.holds('node-a', FIP)) === 1);
     expect((await lab.addresses('node-a')).find((a) => a.ip === FIP)).toMatchObject({
       ifname: 'eth0',
       prefixLen: 32,
       label: 'eth0:bgplb',
     });
     expect(await lab.holds('node-b', FIP)).toBe(0);
-    await waitFor(
+    await lab.waitFor(
       'FRR Established with the floating IP',
       async () => (await lab.neighbor(FIP))?.bgpState === 'Established',
       20_000,
     );
-    await waitFor('route at FRR', async () => (await lab.paths(VIP)).length > 0);
-    await waitFor(
+    await lab.waitFor('route at FRR', async () => (await lab.paths(VIP)).length > 0);
+    await lab.waitFor(
       'status Established',
       () => lab.sessionStatus('tor1-node-a')?.state === 'Established',
       10_000,
@@ -78,7 +78,7 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
   it('refuses a BGPSession whose floating IP the node does not hold, and announces nothing from it', async () => {
     // The object says node-a, but the NetworkGatewayGroup gives 10.0.1.101 to nobody.
     lab.createSession('tor2', 'node-a', OTHER_FIP, '10.0.1.254');
-    await waitFor(
+    await lab.waitFor(
       'refusal in status',
       () => lab.sessionStatus('tor2-node-a')?.lastError !== undefined,
       10_000,
@@ -131,7 +131,7 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
     lab.createSession('tor1', 'node-b', FIP, '10.0.1.254');
     lab.deleteSession('tor1-node-a');
 
-    await waitFor(
+    await lab.waitFor(
       'FRR re-established with the floating IP (now on B)',
       async () => {
         const n = await lab.neighbor(FIP);
@@ -141,13 +141,13 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       20,
     );
     const tEstablished = Date.now() - t0;
-    await waitFor('route back at FRR', async () => (await lab.paths(VIP)).length > 0, 10_000, 20);
+    await lab.waitFor('route back at FRR', async () => (await lab.paths(VIP)).length > 0, 10_000, 20);
     const tRoute = Date.now() - t0;
     polling = false;
     await poller;
     // A may still be finishing its Cease when B is up already (no coordination between nodes; in
     // a real failover A is down anyway): wait for it, then exactly one copy must remain.
-    await waitFor('address gone from A', async () => (await lab.holds('node-a', FIP)) === 0, 10_000);
+    await lab.waitFor('address gone from A', async () => (await lab.holds('node-a', FIP)) === 0, 10_000);
     expect(await lab.holds('node-b', FIP)).toBe(1);
 
     // When each agent acted, from its own log (same clock).
@@ -178,10 +178,10 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
     expect(addedB).toBeGreaterThanOrEqual(0);
     expect(startedB).toBeGreaterThanOrEqual(addedB);
     expect(gap).toBeGreaterThan(0);
-    await waitFor('ToR ARP entry points at B', async () => (await torNeighMac()) === macB, 10_000);
+    await lab.waitFor('ToR ARP entry points at B', async () => (await torNeighMac()) === macB, 10_000);
     // FRR's neighbor is the same floating IP all along: no other neighbor came up.
     expect((await lab.neighbor(FIP))?.bgpState).toBe('Established');
-    await waitFor(
+    await lab.waitFor(
       'status of B Established',
       () => lab.sessionStatus('tor1-node-b')?.state === 'Established',
       10_000,

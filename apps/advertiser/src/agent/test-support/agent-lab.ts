@@ -91,10 +91,19 @@ export interface NodeSpec {
   address: string;
 }
 
+export interface RouterSpec {
+  name: string;
+  /** CIDR on the rack switch, e.g. 10.0.1.254/24. */
+  address: string;
+}
+
 export class AgentLab {
   readonly agents: AgentProcess[] = [];
+  /** The first router. */
   tor!: Host;
   frr!: FrrRouter;
+  readonly routers = new Map<string, Host>();
+  readonly frrs = new Map<string, FrrRouter>();
   readonly nodes = new Map<string, Host>();
   server!: TestApiServer;
   private bridge!: ApiBridge;
@@ -102,10 +111,14 @@ export class AgentLab {
 
   private constructor(readonly lab: Lab) {}
 
-  static async create(name: string, nodes: NodeSpec[], torAddress = '10.0.1.254/24'): Promise<AgentLab> {
+  static async create(
+    name: string,
+    nodes: NodeSpec[],
+    routers: RouterSpec[] = [{ name: 'tor', address: '10.0.1.254/24' }],
+  ): Promise<AgentLab> {
     const self = new AgentLab(Lab.create(name));
     try {
-      await self.setup(nodes, torAddress);
+      await self.setup(nodes, routers);
     } catch (err) {
       await self.destroy();
       throw err;
@@ -113,11 +126,15 @@ export class AgentLab {
     return self;
   }
 
-  private async setup(nodes: NodeSpec[], torAddress: string): Promise<void> {
+  private async setup(nodes: NodeSpec[], routers: RouterSpec[]): Promise<void> {
     const { lab } = this;
-    this.tor = await lab.addHost('tor');
     const sw = await lab.addSwitch('rack');
-    await lab.attach(this.tor, sw, torAddress);
+    for (const r of routers) {
+      const host = await lab.addHost(r.name);
+      await lab.attach(host, sw, r.address);
+      this.routers.set(r.name, host);
+    }
+    this.tor = this.routers.get(routers[0]?.name ?? '') as Host;
     for (const n of nodes) {
       const host = await lab.addHost(n.name);
       await lab.attach(host, sw, n.address);
@@ -154,9 +171,20 @@ export class AgentLab {
     );
   }
 
-  async startFrr(config: string): Promise<FrrRouter> {
-    this.frr = await this.tor.startFrr(config, { zebra: true });
-    return this.frr;
+  /** Starts FRR (bgpd + zebra) on a router, by default the first one. */
+  async startFrr(config: string, router?: string): Promise<FrrRouter> {
+    const host = router === undefined ? this.tor : this.routers.get(router);
+    if (!host) throw new Error(`no router ${router}`);
+    const frr = await host.startFrr(config, { zebra: true });
+    this.frrs.set(host.name, frr);
+    if (host === this.tor) this.frr = frr;
+    return frr;
+  }
+
+  private router(name?: string): FrrRouter {
+    const frr = name === undefined ? this.frr : this.frrs.get(name);
+    if (!frr) throw new Error(`no FRR on ${name ?? 'the first router'}`);
+    return frr;
   }
 
   /** Starts `bgpadvertiser agent` on a node (from the TypeScript sources, via tsx). */
@@ -270,16 +298,19 @@ export class AgentLab {
 
   // ---- FRR ---------------------------------------------------------------------------------
 
-  async neighbor(ip: string): Promise<{ bgpState?: string; connectionsEstablished?: number } | undefined> {
-    const all = await this.frr.json<Record<string, { bgpState?: string; connectionsEstablished?: number }>>(
-      `show bgp neighbors ${ip} json`,
-    );
+  async neighbor(
+    ip: string,
+    router?: string,
+  ): Promise<{ bgpState?: string; connectionsEstablished?: number } | undefined> {
+    const all = await this.router(router).json<
+      Record<string, { bgpState?: string; connectionsEstablished?: number }>
+    >(`show bgp neighbors ${ip} json`);
     return all[ip];
   }
 
   /** FRR's paths for a prefix: next hop, the neighbor it came from, and the stale flag. */
-  async paths(prefix: string): Promise<{ nextHop: string; peer: string; stale: boolean }[]> {
-    const r = await this.frr.json<{
+  async paths(prefix: string, router?: string): Promise<{ nextHop: string; peer: string; stale: boolean }[]> {
+    const r = await this.router(router).json<{
       paths?: { nexthops?: { ip: string }[]; peer?: { peerId?: string }; stale?: boolean }[];
     }>(`show bgp ipv4 unicast ${prefix} json`);
     return (r.paths ?? []).map((p) => ({
@@ -287,6 +318,37 @@ export class AgentLab {
       peer: p.peer?.peerId ?? '',
       stale: p.stale === true,
     }));
+  }
+
+  /** `waitFor` that, on timeout, adds what the routers and agents were doing to the error. */
+  async waitFor<T>(
+    what: string,
+    check: () => Promise<T | undefined | false> | T | undefined | false,
+    timeoutMs = 10_000,
+    intervalMs = 100,
+  ): Promise<T> {
+    try {
+      return await waitFor(what, check, timeoutMs, intervalMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${await this.diagnose()}`);
+    }
+  }
+
+  /** BGP summaries of the routers and the last lines of every agent. */
+  async diagnose(): Promise<string> {
+    const out: string[] = [];
+    for (const [name, frr] of this.frrs) {
+      try {
+        out.push(
+          `--- ${name}: show bgp ipv4 unicast summary`,
+          await frr.vtysh('show bgp ipv4 unicast summary'),
+        );
+      } catch (err) {
+        out.push(`--- ${name}: ${(err as Error).message}`);
+      }
+    }
+    for (const a of this.agents) out.push(`--- agent on ${a.node} (last lines)`, ...a.tail.slice(-12));
+    return out.join('\n');
   }
 
   async destroy(): Promise<void> {
@@ -298,10 +360,14 @@ export class AgentLab {
 }
 
 /** FRR config of the ToR: one neighbor per floating IP, fast timers, GR helper (FRR default). */
-export function torConfig(neighbors: { ip: string; asn: number; extra?: string[] }[], asn = 65000): string {
+export function torConfig(
+  neighbors: { ip: string; asn: number; extra?: string[] }[],
+  asn = 65000,
+  routerId = '10.0.1.254',
+): string {
   const lines = [
     `router bgp ${asn}`,
-    ' bgp router-id 10.0.1.254',
+    ` bgp router-id ${routerId}`,
     ' no bgp ebgp-requires-policy',
     ' no bgp network import-check',
     ' bgp bestpath as-path multipath-relax',
