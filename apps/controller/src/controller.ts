@@ -9,14 +9,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyWrites } from './apply.js';
 import type { ConfigObjects } from './config.js';
-import { type Desired, type DesiredStateOptions, desiredState } from './desired-state.js';
+import { type Desired, type DesiredStateOptions, desiredState, newMemo } from './desired-state.js';
 import { EventRecorder } from './events.js';
 import { type ChangeType, type RunningInformer, startInformer } from './informers.js';
 import { KubeClient, paths } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
 import { ControllerMetrics } from './metrics.js';
 import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
-import { type Plan, planWrites } from './plan.js';
+import { type Plan, type PlanCache, planWrites } from './plan.js';
 import type {
   EventSpec,
   KubeObject,
@@ -103,6 +103,9 @@ export class Controller {
   private readonly overlay = new Map<string, Overlay>();
   private readonly nodeSignatures = new Map<string, string>();
   private lastGood: ConfigObjects | undefined;
+  private readonly memo = newMemo();
+  private readonly planCache: PlanCache = { routes: new WeakMap() };
+  private lastWarnings = '';
   private leading = false;
   private started = false;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -172,14 +175,22 @@ export class Controller {
     const key = `${resource}|${object.metadata.namespace ?? ''}|${object.metadata.name}`;
     const pending = this.overlay.get(key);
     if (pending !== undefined) {
+      // The echo of our own write tells us nothing new: it does not trigger a reconcile.
+      let echo = false;
       if (pending.object === 'deleted') {
-        if (type === 'delete') this.overlay.delete(key);
+        if (type === 'delete') {
+          this.overlay.delete(key);
+          echo = true;
+        }
       } else {
         const ours = rvNumber(pending.object.metadata.resourceVersion);
         const seen = rvNumber(object.metadata.resourceVersion);
         if (type === 'delete' || ours === undefined || seen === undefined || seen >= ours)
           this.overlay.delete(key);
+        echo =
+          type !== 'delete' && pending.object.metadata.resourceVersion === object.metadata.resourceVersion;
       }
+      if (echo) return;
     }
     if (resource === 'nodes') {
       const sig = type === 'delete' ? '' : nodeSignature(object as NodeObject);
@@ -347,6 +358,7 @@ export class Controller {
       services,
       now,
       options: this.options,
+      memo: this.memo,
     });
     if (desired.config.lastGood !== undefined) this.lastGood = desired.config.lastGood;
     const nodeUids = new Map<string, string>();
@@ -362,7 +374,12 @@ export class Controller {
         configObjects,
       },
       nodeUids,
-      { statusNamespace: this.statusNamespace, apiVersion: `${GROUP}/${VERSION}`, now },
+      {
+        statusNamespace: this.statusNamespace,
+        apiVersion: `${GROUP}/${VERSION}`,
+        now,
+        cache: this.planCache,
+      },
     );
     const computedMs = performance.now() - started;
     const applied = await applyWrites(plan.writes, {
@@ -418,7 +435,11 @@ export class Controller {
       },
       'reconciled',
     );
-    for (const w of desired.warnings) this.log.warn({ warning: w }, 'configuration warning');
+    const warnings = desired.warnings.join('\n');
+    if (warnings !== this.lastWarnings) {
+      this.lastWarnings = warnings;
+      for (const w of desired.warnings) this.log.warn({ warning: w }, 'configuration warning');
+    }
     if (desired.recheckAt !== null) this.queue.addAfter(KEY, Math.max(1, desired.recheckAt - Date.now()));
     const result = this.emit({ desired, plan, applied, durationMs });
     if (failed) {

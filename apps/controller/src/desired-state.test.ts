@@ -354,3 +354,23 @@ describe('desiredState: configuration changes', () => {
     ]);
   });
 });
+
+describe('desiredState: identity memo', () => {
+  it('returns equal results with or without the memo, and reuses unchanged route objects', async () => {
+    const { newMemo } = await import('./desired-state.js');
+    const memo = newMemo();
+    const services = [service({ name: 'a', vip: '10.0.0.2' }), service({ name: 'b', vip: '10.0.0.3' })];
+    const plain = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services }));
+    const first = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services, memo }));
+    const second = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services, memo }));
+    expect(first.routes).toEqual(plain.routes);
+    expect(second.routes).toEqual(plain.routes);
+    expect(second.routes.get('default-default-a')).toBe(first.routes.get('default-default-a'));
+    // A node change gives new next hops: new objects.
+    const third = desiredState(
+      observe(exampleConfig(EXAMPLE_FILES[0]), notReady('node-01', 5), { services, memo }),
+    );
+    expect(third.routes.get('default-default-a')).not.toBe(second.routes.get('default-default-a'));
+    expect(third.routes.get('default-default-a')?.spec.nextHops).toEqual(['10.0.1.11', '10.0.2.10']);
+  });
+});

@@ -44,7 +44,23 @@ export interface DesiredStateOptions {
   ingressService?: string | undefined;
 }
 
+/**
+ * Identity cache between reconciles: unchanged routes keep the same DesiredRoute object, so the
+ * diff can recognise them with one lookup. It never changes what desiredState returns, only
+ * which (equal) objects it returns.
+ */
+export interface DesiredMemo {
+  routes: Map<string, DesiredRoute>;
+  nextHops: string[] | undefined;
+}
+
+export function newMemo(): DesiredMemo {
+  return { routes: new Map(), nextHops: undefined };
+}
+
 export interface Observed {
+  /** Optional identity cache (see DesiredMemo); updated in place. */
+  memo?: DesiredMemo | undefined;
   config: ConfigObjects;
   /** The last configuration that validated (carried from the previous reconcile). */
   lastGood?: ConfigObjects | undefined;
@@ -136,12 +152,6 @@ function emptyDesired(config: EffectiveConfig): Desired {
     shortfalls: [],
     warnings: [],
   };
-}
-
-function millis(t: string | Date | undefined): number | undefined {
-  if (t === undefined) return undefined;
-  const ms = t instanceof Date ? t.getTime() : Date.parse(t);
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function compareIPv4(a: string, b: string): number {
@@ -262,10 +272,13 @@ export function desiredState(observed: Observed): Desired {
     }
     if (!lbNodes.has(view.name)) lbNodes.set(view.name, { view, address });
   }
-  const nextHops = [...lbNodes.values()]
+  let nextHops = [...lbNodes.values()]
     .filter((n) => n.view.ready && !n.view.excluded)
     .map((n) => n.address)
     .sort(compareIPv4);
+  const memo = observed.memo;
+  if (memo?.nextHops !== undefined && memo.nextHops.join(',') === nextHops.join(','))
+    nextHops = memo.nextHops;
 
   // Floating IPs -> nodes (sticky: the previous answer is read back from the live status).
   const ngg = parsed.networkGatewayGroup;
@@ -394,7 +407,7 @@ export function desiredState(observed: Observed): Desired {
   }
 
   // Service VIPs.
-  const ours: ServiceObject[] = [];
+  const ours: { s: ServiceObject; key: string; namespace: string; current: string | undefined }[] = [];
   const services = new Map<string, DesiredService>();
   const requests: ServiceVIPRequest[] = [];
   for (const s of observed.services) {
@@ -435,10 +448,10 @@ export function desiredState(observed: Observed): Desired {
       }
       continue;
     }
-    ours.push(s);
+    ours.push({ s, key, namespace, current });
     requests.push({
       key,
-      creationTimestamp: millis(s.metadata.creationTimestamp),
+      creationTimestamp: s.metadata.creationTimestamp,
       currentIP: current,
       requestedIP: requestedIp(s),
     });
@@ -462,11 +475,9 @@ export function desiredState(observed: Observed): Desired {
   );
   const routes = new Map<string, DesiredRoute>();
   const lbName = bgplb?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
-  for (const s of ours) {
-    const namespace = s.metadata.namespace ?? 'default';
-    const key = objectKey(namespace, s.metadata.name);
+  const clusterNamespace = options.clusterNamespace;
+  for (const { s, key, namespace, current } of ours) {
     const vip = allocation.allocations[key] ?? null;
-    const current = currentVip(s);
     services.set(key, { namespace, name: s.metadata.name, vip });
     if (vip === null) {
       events.push({
@@ -498,16 +509,33 @@ export function desiredState(observed: Observed): Desired {
       warnings.push(`route name ${name} is produced by two Services; ${key} gets no BGPAdvertisedRoute`);
       continue;
     }
+    const prefix = `${vip}/32`;
+    const previous = memo?.routes.get(name);
+    if (
+      previous !== undefined &&
+      previous.spec.prefix === prefix &&
+      previous.spec.nextHops === nextHops &&
+      previous.spec.service.namespace === namespace &&
+      previous.spec.service.name === s.metadata.name &&
+      previous.labels[LABELS.clusterNamespace] === clusterNamespace
+    ) {
+      routes.set(name, previous);
+      continue;
+    }
     routes.set(name, {
       name,
       labels: {
         [LABELS.managedBy]: MANAGED_BY,
-        [LABELS.clusterNamespace]: options.clusterNamespace,
+        [LABELS.clusterNamespace]: clusterNamespace,
         [LABELS.serviceNamespace]: namespace,
         [LABELS.serviceName]: s.metadata.name,
       },
-      spec: { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
+      spec: { prefix, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
     });
+  }
+  if (memo !== undefined) {
+    memo.routes = routes;
+    memo.nextHops = nextHops;
   }
 
   return {

@@ -51,7 +51,13 @@ export interface Current {
   configObjects: readonly KubeObject[];
 }
 
+/** Remembers which live object already matched which desired object (identity), to skip re-comparing. */
+export interface PlanCache {
+  routes: WeakMap<object, DesiredRoute>;
+}
+
 export interface PlanOptions {
+  cache?: PlanCache | undefined;
   /** Namespace of BGPSession and BGPAdvertisedRoute objects (kube-system). */
   statusNamespace: string;
   /** Group/version of our kinds (`networking.gke.io/v1`). */
@@ -225,11 +231,16 @@ export function planWrites(
   const routes = new Map(current.routes.map((r) => [r.metadata.name, r]));
   for (const [name, d] of desired.routes) {
     const existing = routes.get(name);
-    if (existing === undefined)
+    if (existing === undefined) {
       writes.push({ op: 'create', resource: 'bgpadvertisedroutes', object: routeObject(d, o) });
-    else if (!isManaged(existing)) foreign.push(`BGPAdvertisedRoute/${name}`);
-    else if (!sameRouteSpec(existing.spec, d.spec) || !hasLabels(existing, d.labels)) {
+    } else if (o.cache?.routes.get(existing) === d) {
+      // Both unchanged since they last matched.
+    } else if (!isManaged(existing)) {
+      foreign.push(`BGPAdvertisedRoute/${name}`);
+    } else if (!sameRouteSpec(existing.spec, d.spec) || !hasLabels(existing, d.labels)) {
       writes.push({ op: 'update', resource: 'bgpadvertisedroutes', object: routeObject(d, o, existing) });
+    } else {
+      o.cache?.routes.set(existing, d);
     }
   }
   const sessions = new Map(current.sessions.map((s) => [s.metadata.name, s]));
