@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { ApiError, badRequest, unsupportedMediaType } from './status.js';
 
 /** kube-apiserver's request body limit (3 MiB). */
 const MAX_BODY = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -15,14 +16,19 @@ export async function readBody(req: IncomingMessage): Promise<string> {
       throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(b);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-/** Parses a JSON (or, for YAML media types, YAML) request body. */
-export function parseBody(text: string, contentType: string): unknown {
-  if (/protobuf|cbor/i.test(contentType)) {
+/**
+ * Parses a request body: JSON, YAML for YAML media types, and the protobuf that kubectl's
+ * generators send (Namespaces and Services only).
+ */
+export function parseBody(body: Buffer, contentType: string): unknown {
+  if (isProtobuf(contentType)) return decodeProtobuf(body);
+  if (/cbor/i.test(contentType)) {
     throw unsupportedMediaType(mediaType(contentType), ['application/json', 'application/yaml']);
   }
+  const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     if (/yaml/i.test(contentType)) return parseYaml(text);

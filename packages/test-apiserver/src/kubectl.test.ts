@@ -196,6 +196,48 @@ describe.skipIf(!haveKubectl)('kubectl against the test server', () => {
     expect((await kubectl('get', 'crd')).split('\n')[0]).toMatch(/^NAME\s+CREATED AT$/);
   });
 
+  it('accepts the protobuf bodies of kubectl create namespace and kubectl create service', async () => {
+    expect(await kubectl('create', 'namespace', 'proto')).toContain('namespace/proto created');
+    expect(
+      await kubectl(
+        '-n',
+        'proto',
+        'create',
+        'service',
+        'loadbalancer',
+        'web',
+        '--tcp=80:8080',
+        '--tcp=443:8443',
+      ),
+    ).toContain('service/web created');
+    const svc = server.store.get('v1', 'Service', 'web', 'proto') as unknown as {
+      spec: Record<string, unknown>;
+    };
+    expect(svc.spec).toMatchObject({
+      type: 'LoadBalancer',
+      selector: { app: 'web' },
+      ports: [
+        { name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' },
+        { name: '443-8443', port: 443, targetPort: 8443, protocol: 'TCP' },
+      ],
+    });
+    await kubectl(
+      '-n',
+      'proto',
+      'create',
+      'service',
+      'nodeport',
+      'np',
+      '--tcp=5678:http',
+      '--node-port=30080',
+    );
+    expect(
+      (server.store.get('v1', 'Service', 'np', 'proto') as unknown as { spec: { ports: unknown[] } }).spec
+        .ports,
+    ).toEqual([{ name: '5678-http', port: 5678, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }]);
+    expect(await kubectl('get', 'namespace', 'proto', '-o', 'jsonpath={.status.phase}')).toBe('Active');
+  });
+
   it('creates a CRD with kubectl apply and serves it after kubectl wait', async () => {
     const crds = join(dir, 'extra-crd.yaml');
     writeFileSync(
