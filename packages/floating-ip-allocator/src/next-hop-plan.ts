@@ -19,7 +19,7 @@
 import { canonicalAddress, fastIPv4, parseAddress } from './address.js';
 import { candidateHash, hashString, topKByHash } from './hash.js';
 import type { LBNode, NextHopSelection, PeerSessions, SessionNextHops } from './next-hops.js';
-import { placeSessions, sortSessions } from './next-hops.js';
+import { placeSessions, previousRow, sortSessions } from './next-hops.js';
 
 export interface PlanNextHopsInput {
   vips: readonly string[];
@@ -99,16 +99,9 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
     // Previous next hop per VIP and session index (single-next-hop sessions only).
     const prevRows = new Map<string, (string | undefined)[]>();
     if (input.previous) {
-      const index = new Map<string, number>(ids.map((id, i) => [id, i]));
       for (const vip of vips) {
         const sel: NextHopSelection | undefined = input.previous[vip];
-        if (!sel) continue;
-        const row: (string | undefined)[] = new Array(k).fill(undefined);
-        for (const entry of sel.sessions) {
-          const i: number | undefined = entry.peer === p.peer ? index.get(entry.session) : undefined;
-          if (i !== undefined && entry.nextHops.length === 1) row[i] = entry.nextHops[0];
-        }
-        prevRows.set(vip, row);
+        if (sel) prevRows.set(vip, previousRow(sel.sessions, p.peer, ids));
       }
     }
     if (addPath || m === 0 || k === 0) {

@@ -140,7 +140,7 @@ export function placeSessions(
 }
 
 /** The previous single next hop of each of a peer's sessions (scans a handful of entries). */
-function previousRow(
+export function previousRow(
   prev: readonly SessionNextHops[],
   peer: string,
   ids: readonly string[],
