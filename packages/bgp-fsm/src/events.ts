@@ -78,10 +78,7 @@ export interface PeerCounters {
   prefixesAnnounced: number;
   /** Paths in the Adj-RIB-Out (with ADD-PATH, several per prefix). */
   pathsAnnounced: number;
-  /**
-   * Prefixes received and not withdrawn. Exact with `adjRibIn` on; without it, announcements
-   * minus withdrawals (a re-announcement of a known prefix counts again).
-   */
+  /** Prefixes (paths, with ADD-PATH receive) received and not withdrawn; re-announcements count once. */
   prefixesReceived: number;
   /** Received prefixes per family (`'1/1'`, `'2/1'`). */
   prefixesReceivedByFamily: Record<string, number>;

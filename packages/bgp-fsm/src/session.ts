@@ -44,6 +44,7 @@ import {
   type OpenRejection,
 } from './negotiate.js';
 import type { PathSelector, PathSpec } from './paths.js';
+import { PrefixSet } from './prefix-set.js';
 import type { FsmState } from './state.js';
 import type { Connection, PendingConnect, Transport } from './transport.js';
 import { endOfRib, packChanges } from './update-packer.js';
@@ -122,6 +123,8 @@ interface Candidate {
   conn: Connection;
   framer: MessageFramer;
   timer: unknown;
+  /** Opened by us. */
+  outbound: boolean;
 }
 
 export class PeerSession {
@@ -138,6 +141,8 @@ export class PeerSession {
   private localOpen: OpenMessage | undefined;
   readonly rib = new AdjRibOut();
   private ribIn: AdjRibIn | undefined;
+  /** Received prefixes for exact counting when the Adj-RIB-In is off. */
+  private received = new PrefixSet();
   private readonly dirty = new Set<string>();
   private readonly force = new Set<string>();
   private flushTimer: unknown;
@@ -395,12 +400,28 @@ export class PeerSession {
         }
         this.pendingConnect = undefined;
         if ('error' in result) {
+          // Irrelevant once the peer's own connection is in use.
+          if (this.conn !== undefined) return;
           this.host.emit({ type: 'error', peer: this.id, error: result.error });
           this.fire({ type: 'TcpConnectionFails', reason: 'connect-failed' });
           return;
         }
-        if (this.conn !== undefined || (this.ctx.state !== 'Connect' && this.ctx.state !== 'Active')) {
-          // The peer's connection won the race (or we stopped meanwhile).
+        if (this.conn !== undefined) {
+          // The peer connected to us meanwhile: both connections run until the OPENs tell
+          // which one to keep (RFC 4271 §6.8).
+          const state = this.ctx.state;
+          if (
+            (state === 'OpenSent' || state === 'OpenConfirm') &&
+            !this.outbound &&
+            this.candidate === undefined
+          ) {
+            this.trackCandidate(result.connection, true);
+          } else {
+            result.connection.destroy();
+          }
+          return;
+        }
+        if (this.ctx.state !== 'Connect' && this.ctx.state !== 'Active') {
           result.connection.destroy();
           return;
         }
@@ -419,14 +440,14 @@ export class PeerSession {
       return;
     }
     if ((state === 'Connect' || state === 'Active') && this.conn === undefined) {
-      this.pendingConnect?.cancel();
-      this.pendingConnect = undefined;
+      // Our own attempt (if any) keeps running: should it complete too, collision detection
+      // decides between the two connections.
       this.attach(conn, false);
       this.fire({ type: 'TcpConnectionConfirmed' });
       return;
     }
     if ((state === 'OpenSent' || state === 'OpenConfirm') && this.candidate === undefined && this.outbound) {
-      this.trackCandidate(conn);
+      this.trackCandidate(conn, false);
       return;
     }
     // Established (RFC 4271 §6.8: the new connection is closed), or a second connection in the
@@ -477,6 +498,11 @@ export class PeerSession {
     }
     this.detach();
     if (error !== undefined) this.host.emit({ type: 'error', peer: this.id, error });
+    if (this.candidate !== undefined && (this.ctx.state === 'OpenSent' || this.ctx.state === 'OpenConfirm')) {
+      // The peer dropped this connection (its side of the collision): continue on the other.
+      this.promoteCandidate();
+      return;
+    }
     this.fire({ type: 'TcpConnectionFails' });
     if (this.conn === undefined && this.closingConns.size === 0) this.resolveCloseWaiters();
   }
@@ -647,8 +673,20 @@ export class PeerSession {
       subcode = bytes[20]!;
     }
     const text = notificationText(code, subcode, data);
-    this.lastError = { code, subcode, text, direction: 'received', at: new Date(this.host.clock.now()) };
     this.host.emit({ type: 'notification-received', peer: this.id, code, subcode, text });
+    const state = this.ctx.state;
+    if (this.candidate !== undefined && (state === 'OpenSent' || state === 'OpenConfirm')) {
+      // The peer closed this connection of a collision (Cease/7): the other one carries on.
+      const old = this.conn;
+      if (old !== undefined) {
+        this.closingConns.add(old);
+        this.detach();
+        old.destroy();
+      }
+      this.promoteCandidate();
+      return;
+    }
+    this.lastError = { code, subcode, text, direction: 'received', at: new Date(this.host.clock.now()) };
     this.fire({ type: code === 2 && subcode === 1 ? 'NotifMsgVerErr' : 'NotifMsg' });
   }
 
@@ -660,18 +698,22 @@ export class PeerSession {
     let delta4 = 0;
     let delta6 = 0;
     const ribIn = this.ribIn;
+    const seen = this.received;
     ribIn?.beginUpdate(bytes);
     const result = decodeUpdateBulk(bytes, this.options, (v) => {
-      const d = v.withdrawn ? -1 : 1;
-      if (ribIn !== undefined) {
-        const changed = v.withdrawn ? ribIn.withdraw(v) : ribIn.announce(v);
-        if (!changed) {
-          if (wantEvent) (v.withdrawn ? withdrawn : nlri).push(formatPrefixView(v));
-          return;
-        }
+      // Counted only when the set of received prefixes really changes.
+      const changed =
+        ribIn !== undefined
+          ? v.withdrawn
+            ? ribIn.withdraw(v)
+            : ribIn.announce(v)
+          : v.withdrawn
+            ? seen.delete(v)
+            : seen.add(v);
+      if (changed) {
+        if (v.afi === 1) delta4 += v.withdrawn ? -1 : 1;
+        else delta6 += v.withdrawn ? -1 : 1;
       }
-      if (v.afi === 1) delta4 += d;
-      else delta6 += d;
       if (wantEvent) {
         (v.withdrawn ? withdrawn : nlri).push(formatPrefixView(v));
         if (v.pathId >= 0) pathIds.push(v.pathId);
@@ -748,9 +790,10 @@ export class PeerSession {
   // Collision detection (RFC 4271 §6.8)
   // -------------------------------------------------------------------------------------------
 
-  private trackCandidate(conn: Connection): void {
+  private trackCandidate(conn: Connection, outbound: boolean): void {
     const candidate: Candidate = {
       conn,
+      outbound,
       framer: new MessageFramer(),
       timer: this.host.clock.setTimeout(() => this.dropCandidate(), this.config.openSentHoldTime * 1000),
     };
@@ -797,6 +840,11 @@ export class PeerSession {
     c.framer.push(chunk);
     const frame = c.framer.next();
     if (frame === undefined) return;
+    if (frame.ok && frame.type === 3) {
+      // The peer closed this connection (e.g. it resolved the collision first).
+      this.dropCandidate();
+      return;
+    }
     if (!frame.ok || frame.type !== 1) {
       this.dropCandidate(frame.ok ? { code: 5, subcode: 1 } : frame.error.notification);
       return;
@@ -830,25 +878,34 @@ export class PeerSession {
       return;
     }
     const localWins = ipv4Number(this.config.routerId) > ipv4Number(candidateOpen.peerRouterId);
-    // The candidate is always the peer's connection; ours (outbound) survives when we win.
-    if (localWins) {
+    // Keep the connection opened by the winner.
+    if (this.outbound === localWins) {
       this.candidateOpen = undefined;
       this.dropCandidate({ code: 6, subcode: 7 });
       return;
     }
     const old = this.conn;
-    this.candidate = undefined;
-    this.candidateOpen = undefined;
-    this.host.clock.clearTimeout(c.timer);
     if (old !== undefined) {
       this.sendNotification(old, { code: 6, subcode: 7 });
       this.closingConns.add(old);
+      this.detach();
       old.end();
     }
-    // Continue on the peer's connection: it is in OpenSent (our OPEN was sent on it).
+    this.promoteCandidate();
+  }
+
+  /** Continues the session on the candidate connection (our OPEN was sent on it). */
+  private promoteCandidate(): void {
+    const c = this.candidate;
+    if (c === undefined) return;
+    const candidateOpen = this.candidateOpen;
+    this.candidate = undefined;
+    this.candidateOpen = undefined;
+    this.host.clock.clearTimeout(c.timer);
     this.conn = c.conn;
-    this.outbound = false;
+    this.outbound = c.outbound;
     this.framer = c.framer;
+    this.paused = false;
     this.ctx = { ...this.ctx, state: 'OpenSent' };
     c.conn.setHandlers({
       data: (chunk) => this.onData(c.conn, chunk),
@@ -859,7 +916,7 @@ export class PeerSession {
       },
       close: (error) => this.onClose(c.conn, error),
     });
-    this.acceptOpen(candidateOpen);
+    if (candidateOpen !== undefined) this.acceptOpen(candidateOpen);
     // Messages that arrived after the OPEN on that connection.
     this.onData(c.conn, new Uint8Array(0));
   }
@@ -877,6 +934,7 @@ export class PeerSession {
     this.negotiated = undefined;
     this.options = DEFAULT_SESSION_OPTIONS;
     this.ribIn = undefined;
+    this.received = new PrefixSet();
     this.counters.prefixesReceived = 0;
     this.counters.prefixesReceivedByFamily = {};
     this.establishedAt = undefined;

@@ -162,9 +162,12 @@ export const netTransport: Transport = {
         resolve({
           address: normalize(bound.address),
           port: bound.port,
+          // Stops accepting at once; sessions already accepted keep their connections
+          // (net.Server#close would only call back once they have all ended).
           close: () =>
             new Promise<void>((res) => {
-              server.close(() => res());
+              server.close();
+              setImmediate(res);
             }),
         });
       });
