@@ -16,6 +16,7 @@ import {
   startHealthServer,
 } from '../shared/index.js';
 import type { AgentSpeaker } from './agent-speaker.js';
+import { KubeEventRecorder } from './events.js';
 import { type AddressManager, IpAddressManager } from './ip-commands.js';
 import { KubeStatusWriter, loadKubeConfig, WatchedCollection } from './kube.js';
 import { AgentMetrics } from './metrics.js';
@@ -122,6 +123,8 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     bgpPort: options.bgpPort,
     gracefulRestartTime: options.gracefulRestartTime,
     defaultConnectRetryTime: options.connectRetryTime,
+    events: new KubeEventRecorder(kc, options.nodeName, log),
+    statusNamespace: options.statusNamespace,
   });
 
   let health: HealthServer;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegistry } from '../shared/index.js';
 import { captureLogger } from '../test-support/log-capture.js';
+import type { AgentEvent } from './events.js';
 import type { ObservedAddress } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';
@@ -49,6 +50,7 @@ describe('NodeAgent', () => {
   let reporter: StatusReporter;
   let metrics: AgentMetrics;
   let agent: NodeAgent;
+  let events: AgentEvent[];
   const logs = captureLogger('debug');
 
   function makeAgent(initial: ObservedAddress[] = NODE_ADDRS): void {
@@ -58,7 +60,9 @@ describe('NodeAgent', () => {
     writer = new MemoryStatusWriter();
     reporter = new StatusReporter({ writer });
     metrics = new AgentMetrics(createRegistry());
+    events = [];
     agent = new NodeAgent({
+      events: { record: (e) => events.push(e) },
       node: 'node-a',
       speaker,
       addresses,
@@ -172,6 +176,13 @@ describe('NodeAgent', () => {
       'ip addr del 10.0.1.100/32 dev eth0',
     ]);
     expect(addresses.has('10.0.1.100')).toBe(false);
+    expect(
+      events.map((e) => `${e.type} ${e.reason} ${e.target.kind}/${e.target.name}: ${e.message}`),
+    ).toEqual([
+      'Normal FloatingIPAdded Node/node-a: floating IP 10.0.1.100 added to eth0 on node node-a',
+      'Normal FloatingIPRemoved Node/node-a: floating IP 10.0.1.100 removed from eth0 on node node-a: floating IP 10.0.1.100 is assigned to node node-b, not node-a',
+      'Warning SessionRefused BGPSession/tor1-node-a: BGPSession tor1-node-a refused on node node-a: floating IP 10.0.1.100 is assigned to node node-b, not to node-a: this node does not hold it',
+    ]);
     // Until the controller deletes the object, its status says why it stopped.
     expect(writer.statuses.get('tor1-node-a')?.lastError).toMatchObject({
       code: 0,
@@ -315,6 +326,10 @@ describe('NodeAgent', () => {
     expect(agent.refusedSessions().get('tor1-node-a')).toBe(
       'cannot add floating IP 10.0.1.100 to eth0: RTNETLINK answers: Operation not permitted',
     );
+    expect(events.map((e) => `${e.type} ${e.reason}`)).toEqual([
+      'Warning FloatingIPFailed',
+      'Warning SessionRefused',
+    ]);
     addresses.failAdd = undefined;
     await settle(10_000);
     expect(agent.runningSessions()).toEqual(['tor1-node-a']);

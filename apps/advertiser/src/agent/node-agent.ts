@@ -17,6 +17,7 @@ import { isIPv4 } from '@bgplb/api-types';
 import type { Logger, PeerStatus, SpeakerEvent } from '../shared/index.js';
 import { type AgentSpeaker, asListenerHandle, type ListenerHandle } from './agent-speaker.js';
 import { type Clock, kubeTime, systemClock } from './clock.js';
+import type { EventRecorder, EventTarget } from './events.js';
 import { type FloatingIPAction, planFloatingIPs } from './floating-ip-plan.js';
 import type { AddressManager } from './ip-commands.js';
 import type { AgentMetrics } from './metrics.js';
@@ -45,6 +46,10 @@ export interface NodeAgentOptions {
   routeBatchMs?: number;
   /** Periodic full reconcile (catches an address removed by hand), default 10 s. */
   resyncMs?: number;
+  /** Kubernetes Events (floating IP added/removed, session refused). */
+  events?: EventRecorder | undefined;
+  /** Namespace of the BGPSession objects (for event targets), default kube-system. */
+  statusNamespace?: string;
 }
 
 /** How the agent stops: withdraw everything (default), or leave it to graceful restart. */
@@ -319,6 +324,11 @@ export class NodeAgent {
           { ip: action.ip, interface: action.ifname, label: action.label },
           `floating IP ${action.ip} added to ${action.ifname}`,
         );
+        this.event(
+          'Normal',
+          'FloatingIPAdded',
+          `floating IP ${action.ip} added to ${action.ifname} on node ${node}`,
+        );
         addresses.announce(action.ip, action.ifname).then(
           () => this.log.debug({ ip: action.ip, interface: action.ifname }, 'gratuitous ARP sent'),
           (err: unknown) =>
@@ -328,14 +338,16 @@ export class NodeAgent {
             ),
         );
       } catch (err) {
-        problems.set(
-          action.ip,
-          `cannot add floating IP ${action.ip} to ${action.ifname}: ${(err as Error).message}`,
-        );
-        this.log.error({ ip: action.ip, err }, `cannot add floating IP ${action.ip}`);
+        const why = `cannot add floating IP ${action.ip} to ${action.ifname}: ${(err as Error).message}`;
+        problems.set(action.ip, why);
+        this.log.error({ ip: action.ip, err }, why);
+        this.event('Warning', 'FloatingIPFailed', why);
       }
     }
-    for (const [ip, why] of plan.problems) this.log.warn({ ip }, why);
+    for (const [ip, why] of plan.problems) {
+      this.log.warn({ ip }, why);
+      this.event('Warning', 'FloatingIPFailed', why);
+    }
     // Sessions whose address went away (removed by hand, add failed) are refused by the plan below.
     this.held = held;
     this.options.metrics?.setHeld([...held]);
@@ -360,6 +372,12 @@ export class NodeAgent {
       if (previous?.reason !== reason) {
         this.refused.set(name, { reason, since: now });
         this.log.warn({ session: name, reason }, `BGPSession ${name} refused: ${reason}`);
+        this.event(
+          'Warning',
+          'SessionRefused',
+          `BGPSession ${name} refused on node ${node}: ${reason}`,
+          this.sessionTarget(name),
+        );
       }
     }
     for (const name of [...this.refused.keys()])
@@ -380,6 +398,29 @@ export class NodeAgent {
     this.options.metrics?.sessions.set({ status: 'refused' }, this.refused.size);
   }
 
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, target?: EventTarget): void {
+    this.options.events?.record({
+      type,
+      reason,
+      message,
+      target: target ?? { apiVersion: 'v1', kind: 'Node', name: this.options.node },
+    });
+  }
+
+  private sessionTarget(name: string): EventTarget {
+    const raw = this.ownSessions.find((s) => nameOf(s) === name) as
+      | { metadata?: { uid?: unknown } }
+      | undefined;
+    const uid = raw?.metadata?.uid;
+    return {
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPSession',
+      name,
+      namespace: this.options.statusNamespace ?? 'kube-system',
+      uid: typeof uid === 'string' ? uid : undefined,
+    };
+  }
+
   private async releaseFloatingIP(ip: string, reason: string): Promise<void> {
     for (const [name, r] of [...this.running]) {
       if (r.floatingIP === ip) await this.stopSession(name, reason);
@@ -394,6 +435,11 @@ export class NodeAgent {
       this.log.info(
         { ip: action.ip, interface: action.ifname, reason: action.reason },
         `floating IP ${action.ip} removed from ${action.ifname}: ${action.reason}`,
+      );
+      this.event(
+        'Normal',
+        'FloatingIPRemoved',
+        `floating IP ${action.ip} removed from ${action.ifname} on node ${this.options.node}: ${action.reason}`,
       );
     } catch (err) {
       this.log.error(

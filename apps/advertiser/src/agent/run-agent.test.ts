@@ -156,6 +156,19 @@ describe('runAgent against the test API server', () => {
       },
     });
     expect(speaker.configs.has('tor2-node-a')).toBe(false);
+    await waitFor('a SessionRefused event', () =>
+      server.store
+        .list('v1', 'Event', { namespace: 'kube-system' })
+        .some((e) => (e as { reason?: string }).reason === 'SessionRefused'),
+    );
+    const event = server.store
+      .list('v1', 'Event', { namespace: 'kube-system' })
+      .find((e) => (e as { reason?: string }).reason === 'SessionRefused') as Record<string, unknown>;
+    expect(event).toMatchObject({
+      type: 'Warning',
+      involvedObject: { kind: 'BGPSession', name: 'tor2-node-a', namespace: 'kube-system' },
+      source: { component: 'bgpadvertiser-agent', host: 'node-a' },
+    });
     server.store.delete(V, 'BGPSession', 'tor2-node-a', 'kube-system');
   });
 
