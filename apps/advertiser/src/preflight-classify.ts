@@ -9,6 +9,7 @@ export interface SessionTrace {
   notificationsSent: Array<{ code: number; subcode: number; text: string }>;
   errors: Array<{ code?: string; message: string }>;
   updatesSent: Array<{ nlri: string[]; withdrawn: string[] }>;
+  updatesReceived: Array<{ nlri: string[]; withdrawn: string[]; attributes: string }>;
   established: boolean;
 }
 
@@ -21,6 +22,7 @@ export function newTrace(peer: string, port: number): SessionTrace {
     notificationsSent: [],
     errors: [],
     updatesSent: [],
+    updatesReceived: [],
     established: false,
   };
 }
@@ -47,6 +49,9 @@ export function recordEvent(trace: SessionTrace, e: SpeakerEvent): void {
     }
     case 'update-sent':
       trace.updatesSent.push({ nlri: e.nlri, withdrawn: e.withdrawn });
+      break;
+    case 'update-received':
+      trace.updatesReceived.push({ nlri: e.nlri, withdrawn: e.withdrawn, attributes: e.attributes });
       break;
     default:
   }
@@ -96,6 +101,16 @@ export function sessionFailureAtDeadline(trace: SessionTrace, waitedMs: number):
   const err = trace.errors.at(-1);
   if (err) return `TCP connect to ${trace.peer}:${trace.port} failed: ${err.message}`;
   return `TCP connect timeout: no answer from ${trace.peer}:${trace.port} within ${seconds}`;
+}
+
+/**
+ * The peer's echo of our route: most routers (FRR, IOS, EOS, Junos by default) advertise the best
+ * path of a prefix to every eBGP peer, including the AS it came from, so a route they accepted
+ * comes back to us with their AS prepended. A route they filtered never does.
+ */
+export function echoOf(trace: SessionTrace, prefix: string, afterIndex: number): string | undefined {
+  const echo = trace.updatesReceived.slice(afterIndex).find((u) => u.nlri.includes(prefix));
+  return echo ? echo.attributes : undefined;
 }
 
 /** Why the route is considered refused after our UPDATE, or undefined while the session holds. */

@@ -32,7 +32,7 @@ async function preflight(
       createSpeaker: async () => speaker,
       localAddresses: () => ['127.0.0.1', '10.0.1.10'],
       logDestination: devNull,
-      settleMs: 50,
+      echoWaitMs: 300,
       ...deps,
     },
   );
@@ -79,6 +79,26 @@ describe('runPreflight', () => {
     expect(rowOf(r.out, '10.8.0.10', 'accepted')).toMatch(/\sok\s/);
     expect(r.out.at(-1)).toMatch(/^preflight: FAIL: 1 of 2 peer\(s\) of node 10.0.1.10 failed \(10.8.0.11\)/);
     expect(r.elapsed).toBeLessThan(2_000);
+  });
+
+  it('reports a route the peer filtered (never advertised back), unless a probe decides', async () => {
+    const r = await preflight({ '10.8.0.11': 'filter-route' });
+    expect(r.code).toBe(1);
+    expect(rowOf(r.out, '10.8.0.11', 'accepted')).toMatch(
+      /FAIL\s+route not accepted: the peer did not advertise 10\.0\.0\.8\/32 back within 3\d\dms/,
+    );
+    expect(rowOf(r.out, '10.8.0.10', 'accepted')).toMatch(
+      /ok\s+the peer advertised 10\.0\.0\.8\/32 back after \d+ms with \[\{Origin: i\} 65002 65001/,
+    );
+    const probed = await preflight(
+      { '10.8.0.11': 'filter-route' },
+      { probe: 'true' },
+      { runProbe: async () => ({ ok: true, detail: '' }) },
+    );
+    expect(probed.code).toBe(0);
+    expect(rowOf(probed.out, '10.8.0.11', 'accepted')).toMatch(
+      /ok\s+no NOTIFICATION, but .* relying on --probe/,
+    );
   });
 
   it('reports a connect timeout within the budget', async () => {

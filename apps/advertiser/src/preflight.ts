@@ -4,6 +4,7 @@ import { type ClusterBGPPeer, controlPlanePeers, formatProblem, validateFiles } 
 import type { PreflightOptions } from './args.js';
 import {
   definitiveSessionFailure,
+  echoOf,
   newTrace,
   recordEvent,
   routeRefusal,
@@ -49,8 +50,8 @@ export interface PreflightDependencies {
   runProbe?: ProbeRunner;
   /** Log lines (speaker events) go here; default stderr, so stdout holds only the table. */
   logDestination?: NodeJS.WritableStream;
-  /** How long the session must stay up after our UPDATE for the route to count as accepted. */
-  settleMs?: number;
+  /** How long to wait for the peer to echo the VIP back after our UPDATE (default 5 s). */
+  echoWaitMs?: number;
 }
 
 export function localIPv4Addresses(): string[] {
@@ -187,7 +188,7 @@ export async function runPreflight(
   const closeReserve = Math.min(2_000, Math.floor(timeoutMs / 4));
   const deadline = started + timeoutMs - closeReserve;
   const holdTime = Math.max(3, Math.min(90, Math.floor(timeoutMs / 3000)));
-  const settleMs = deps.settleMs ?? 2_000;
+  const echoWaitMs = deps.echoWaitMs ?? 5_000;
 
   const log = createLogger({
     level: options.logLevel,
@@ -281,6 +282,7 @@ export async function runPreflight(
     const id = run.peer.ip;
     const mark = { states: run.trace.states.length, received: run.trace.notificationsReceived.length };
     const sentBefore = run.trace.updatesSent.length;
+    const echoMark = run.trace.updatesReceived.length;
     speaker.setPaths(prefix, [{ nextHop: node, origin: 'igp' }], { peers: [id] });
     const announced = await until(deadline, () => {
       const sent =
@@ -295,20 +297,43 @@ export async function runPreflight(
     }
     row(run, 'announce', 'ok', `sent ${prefix} next hop ${node} origin IGP`);
 
-    const settleStart = Date.now();
-    const settleEnd = Math.min(settleStart + settleMs, deadline);
-    const refused = await until(settleEnd, () => routeRefusal(run.trace, mark));
-    if (refused) {
-      row(run, 'accepted', 'FAIL', refused);
+    // Accepted = the peer advertises the VIP back to us (see echoOf); refused = it answers with a
+    // NOTIFICATION or drops the session. Without an echo, only --probe can tell.
+    const waitStart = Date.now();
+    const verdict = await until(Math.min(waitStart + echoWaitMs, deadline), () => {
+      const refusal = routeRefusal(run.trace, mark);
+      if (refusal) return { ok: false, detail: refusal };
+      const echo = echoOf(run.trace, prefix, echoMark);
+      if (echo !== undefined) {
+        return {
+          ok: true,
+          detail: `the peer advertised ${prefix} back after ${formatDuration(Date.now() - waitStart)}${echo ? ` with ${echo}` : ''}`,
+        };
+      }
+      return undefined;
+    });
+    if (verdict && !verdict.ok) {
+      row(run, 'accepted', 'FAIL', verdict.detail);
       skipRest(run, 'probe', 'route refused');
       return;
     }
-    row(
-      run,
-      'accepted',
-      'ok',
-      `session stayed Established ${formatDuration(Date.now() - settleStart)} after the UPDATE, no NOTIFICATION`,
-    );
+    if (verdict) {
+      row(run, 'accepted', 'ok', verdict.detail);
+    } else if (options.probe !== undefined) {
+      row(
+        run,
+        'accepted',
+        'ok',
+        `no NOTIFICATION, but the peer did not advertise ${prefix} back within ${formatDuration(Date.now() - waitStart)}; relying on --probe`,
+      );
+    } else {
+      row(
+        run,
+        'accepted',
+        'FAIL',
+        `route not accepted: the peer did not advertise ${prefix} back within ${formatDuration(Date.now() - waitStart)} (an import filter dropped it, or the peer never sends routes back to their origin AS: then check with --probe)`,
+      );
+    }
 
     if (options.probe !== undefined) {
       const probe = deps.runProbe ?? shellProbe;

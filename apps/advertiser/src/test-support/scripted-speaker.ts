@@ -9,6 +9,7 @@ export type PeerScript =
   | 'silent'
   | 'hold-expired'
   | 'refuse-route'
+  | 'filter-route'
   | 'no-update';
 
 /**
@@ -98,6 +99,18 @@ export class ScriptedSpeaker extends FakeSpeaker {
       withdrawn: [],
       attributes: `{Nexthop: ${paths[0]?.nextHop}}`,
     });
+    if (script === 'establish') {
+      // The peer accepts the route and, like FRR, advertises it back with its AS prepended.
+      this.later(3, () =>
+        this.emit({
+          type: 'update-received',
+          peer: id,
+          nlri: [prefix],
+          withdrawn: [],
+          attributes: `[{Origin: i} 65002 65001 {Nexthop: ${id}}]`,
+        }),
+      );
+    }
     if (script === 'refuse-route') {
       this.later(5, () => {
         this.emit({
