@@ -122,6 +122,13 @@ describe('rules and bad input', () => {
     expect(Object.keys(r.assignments)).toHaveLength(3);
   });
 
+  it('keeps a garbage entry named __proto__ as data', () => {
+    const r = run({ floatingIPs: ['__proto__', '10.0.1.100'], nodes: rackNodes });
+    expect(Object.keys(r.assignments)).toEqual(['10.0.1.100', '__proto__']);
+    expect(Object.getPrototypeOf(r.assignments)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(r.unassigned, '__proto__')?.value).toMatch(/^invalid floating IP/);
+  });
+
   it('warns about bad node addresses, duplicate nodes, a floating IP equal to a node address, and a bad clock', () => {
     const r = assignFloatingIPs({
       floatingIPs: ['10.0.1.10'],

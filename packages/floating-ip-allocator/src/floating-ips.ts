@@ -212,15 +212,15 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   const byName = new Map(states.map((s) => [s.name, s]));
 
   // Floating IPs: canonical, de-duplicated, sorted numerically.
-  const assignments: Record<string, string | null> = {};
-  const unassigned: Record<string, string> = {};
+  const assignments = new Map<string, string | null>();
+  const unassigned = new Map<string, string>();
   const ips: { text: string; addr: ParsedAddress }[] = [];
   const seenIPs = new Set<string>();
   for (const raw of input.floatingIPs) {
     const p = parseAddress(raw);
     if (!p.ok) {
-      assignments[raw] = null;
-      unassigned[raw] = `invalid floating IP: ${p.error}`;
+      assignments.set(raw, null);
+      unassigned.set(raw, `invalid floating IP: ${p.error}`);
       continue;
     }
     const text = formatAddress(p.value.family, p.value.value);
@@ -274,8 +274,8 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   for (const { text, addr } of ips) {
     const el = eligibleFor(addr);
     if (el.special !== undefined) {
-      assignments[text] = null;
-      unassigned[text] = `${text} is the ${el.special}; a floating IP must be a usable host address`;
+      assignments.set(text, null);
+      unassigned.set(text, `${text} is the ${el.special}; a floating IP must be a usable host address`);
       const holder = prevHolder.get(text);
       if (holder !== undefined) moveReasons.set(text, 'node-ineligible');
       continue;
@@ -288,7 +288,7 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     const holderName = prevHolder.get(text);
     const holder = holderName === undefined ? undefined : byName.get(holderName);
     if (holder && el.nodes.includes(holder) && (holder.ready || holder.inGrace)) {
-      assignments[text] = holder.name;
+      assignments.set(text, holder.name);
       holder.held++;
       continue;
     }
@@ -320,16 +320,16 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
       }
     }
     if (best) {
-      assignments[text] = best.name;
+      assignments.set(text, best.name);
       best.held++;
       continue;
     }
-    assignments[text] = null;
+    assignments.set(text, null);
     const where = [...subnets].sort();
     if (where.length > 0) {
-      unassigned[text] = `no ready${lbOnly ? ' load-balancer' : ''} node in subnet ${where.join(', ')}`;
+      unassigned.set(text, `no ready${lbOnly ? ' load-balancer' : ''} node in subnet ${where.join(', ')}`);
     } else {
-      unassigned[text] = `no node has an address in a subnet containing ${text}`;
+      unassigned.set(text, `no node has an address in a subnet containing ${text}`);
     }
   }
 
@@ -337,7 +337,7 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   const moves: FloatingIPMove[] = [];
   for (const { text } of ips) {
     const from = prevHolder.get(text) ?? null;
-    const to = assignments[text] ?? null;
+    const to = assignments.get(text) ?? null;
     if (from === to) continue;
     moves.push({
       ip: text,
@@ -353,15 +353,14 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
 
   // Rebuild the maps in a canonical key order (IPs numerically, then invalid entries), so even
   // the serialised result is independent of the input order.
-  const invalid = Object.keys(assignments)
-    .filter((k) => !seenIPs.has(k))
-    .sort();
+  const invalid = [...assignments.keys()].filter((k) => !seenIPs.has(k)).sort();
   const order = [...ips.map((x) => x.text), ...invalid];
-  const sortedAssignments: Record<string, string | null> = {};
-  const sortedUnassigned: Record<string, string> = {};
-  for (const k of order) {
-    sortedAssignments[k] = assignments[k] ?? null;
-    if (unassigned[k] !== undefined) sortedUnassigned[k] = unassigned[k];
-  }
+  // Object.fromEntries defines own properties, so even a garbage entry named "__proto__" is data.
+  const sortedAssignments: Record<string, string | null> = Object.fromEntries(
+    order.map((k) => [k, assignments.get(k) ?? null]),
+  );
+  const sortedUnassigned: Record<string, string> = Object.fromEntries(
+    order.filter((k) => unassigned.has(k)).map((k) => [k, unassigned.get(k)!]),
+  );
   return { assignments: sortedAssignments, unassigned: sortedUnassigned, moves, recheckAt, warnings };
 }

@@ -154,7 +154,7 @@ export function allocateServiceVIPs(input: AllocateServiceVIPsInput): AllocateSe
   }
 
   // 3. Sticky addresses from status.
-  const claims = new Map<string, string[]>(); // ip -> claimants, in priority order
+  const claims = new Map<string, string[]>(); // contested ip -> [keeper, ...others], in priority order
   for (const s of services) {
     if (done.has(s.key) || !s.currentIP) continue;
     const current = canonicalAddress(s.currentIP);
@@ -163,17 +163,20 @@ export function allocateServiceVIPs(input: AllocateServiceVIPsInput): AllocateSe
       const req = canonicalAddress(s.requestedIP);
       if (req !== current) continue; // the request changed: step 4 handles it
     }
-    if (reservedReason(current) || alloc.poolOf(current) === undefined) continue;
-    const list = claims.get(current);
-    if (list) {
-      list.push(s.key);
-      continue;
-    }
-    claims.set(current, [s.key]);
+    if (reservedReason(current)) continue;
     const r = alloc.allocateSpecific(current, s.key);
     if (r.ok) {
       allocations[s.key] = r.ip;
       done.add(s.key);
+      continue;
+    }
+    // Outside every pool or a buggy address now: the Service simply gets a new address.
+    // Held by an older Service that kept it from status: a conflict to report.
+    const holder = alloc.ownerOf(current);
+    if (holder !== undefined && allocations[holder] === current) {
+      const list = claims.get(current) ?? [holder];
+      list.push(s.key);
+      claims.set(current, list);
     }
   }
   for (const [ip, keys] of claims) {
