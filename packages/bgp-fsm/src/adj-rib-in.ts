@@ -64,6 +64,7 @@ export class AdjRibIn {
     if (this.current >= 0 && this.attrSets[this.current] === undefined)
       this.attrSets[this.current] = attributes;
     this.release(this.current);
+    this.current = -1;
   }
 
   private release(id: number): void {

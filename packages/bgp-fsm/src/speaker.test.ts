@@ -340,3 +340,126 @@ describe('UPDATE packing', () => {
     expect(decodeMessage(wp.messages[1]!, options).ok).toBe(true);
   });
 });
+
+describe('peer configuration', () => {
+  const base = { localAddress: A, localAsn: 65001, peerAddress: B, peerAsn: 65002 };
+  it('refuses invalid options with specific errors', () => {
+    const s = new BgpSpeaker({ transport: new MemoryNetwork().transport(A), clock: new FakeClock() });
+    expect(() => s.addPeer({ ...base, holdTime: 2 })).toThrow(/holdTime 2 is invalid/);
+    expect(() => s.addPeer({ ...base, localAsn: 0 })).toThrow(/localAsn 0 is not 1..4294967295/);
+    expect(() => s.addPeer({ ...base, localAddress: '2001:db8::1' })).toThrow(
+      /routerId "2001:db8::1" must be an IPv4/,
+    );
+    expect(() => s.addPeer({ ...base, peerPort: 70000 })).toThrow(/peerPort 70000/);
+    expect(() => s.addPeer({ ...base, families: ['l2vpn' as 'ipv4-unicast'] })).toThrow(
+      /unknown family l2vpn/,
+    );
+    expect(() => s.addPeer({ ...base, maxPrefixes: -1 })).toThrow(/maxPrefixes -1/);
+    expect(() => s.addPeer({ ...base, connectRetryTime: -5 })).toThrow(/connectRetryTime -5 is out of range/);
+    s.addPeer(base);
+    expect(() => s.addPeer(base)).toThrow(/already exists/);
+    expect(() => s.addPeer({ ...base, id: 'other' })).toThrow(/already peer 10.0.0.2/);
+    expect(() => s.setPaths('10.0.0.0/8', [{ nextHop: 'nope' }])).toThrow(/next hop "nope"/);
+    expect(s.snapshot()).toEqual([]);
+  });
+});
+
+describe('per-peer routes, IPv6, DelayOpen and bad input', () => {
+  it('setPaths/withdraw for listed peers only, and IPv6 over MP_REACH', async () => {
+    const { a, events, tick } = await pair({
+      a: { families: ['ipv4-unicast', 'ipv6-unicast'] },
+      b: { families: ['ipv4-unicast', 'ipv6-unicast'] },
+    });
+    a.setPaths('2001:db8:1::/48', [{ nextHop: '2001:db8::1' }, { nextHop: '2001:db8::2' }]);
+    a.setPaths('10.20.0.0/16', [{ nextHop: '192.0.2.1' }], { peers: [B] });
+    a.setPaths('10.21.0.0/16', [{ nextHop: '192.0.2.1' }], { peers: ['someone-else'] });
+    await tick(20);
+    expect(received(events.b).sort()).toEqual(['10.20.0.0/16#1', '2001:db8:1::/48#1', '2001:db8:1::/48#2']);
+    a.withdraw('10.20.0.0/16', { peers: [B] });
+    a.withdraw('2001:db8:1::/48');
+    a.withdraw('10.99.0.0/16');
+    await tick(20);
+    expect(withdrawnAt(events.b).sort()).toEqual(['10.20.0.0/16', '2001:db8:1::/48', '2001:db8:1::/48']);
+    expect(a.snapshot()).toEqual([
+      { prefix: '10.20.0.0/16', paths: [], peers: [B] },
+      { prefix: '10.21.0.0/16', paths: [{ nextHop: '192.0.2.1' }], peers: ['someone-else'] },
+    ]);
+  });
+
+  it('DelayOpen waits before sending OPEN and still establishes', async () => {
+    // Both sides delay: nothing happens for 2 s.
+    const { a, b, events, tick } = await pair({ a: { delayOpenTime: 2 }, b: { delayOpenTime: 2 } });
+    expect(a.peerStatus(B)?.state).toBe('Connect');
+    expect(b.peerStatus(A)?.state).toBe('Active');
+    await tick(2000);
+    await tick();
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    expect(events.a.some((e) => e.type === 'state' && e.reason === 'delay-open-timer-expired')).toBe(true);
+  });
+
+  it('an OPEN received while DelayOpen runs is answered at once (RFC 4271 event 20)', async () => {
+    const { a, events } = await pair({ a: { delayOpenTime: 5 } });
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    expect(events.a.some((e) => e.type === 'state' && e.from === 'Connect' && e.to === 'OpenConfirm')).toBe(
+      true,
+    );
+  });
+
+  it('hold time 0: no keepalives, no hold timer', async () => {
+    const { a, tick } = await pair({ a: { holdTime: 0 } });
+    const before = a.peerStatus(B)!.counters.messagesOut.keepalive ?? 0;
+    await tick(600_000);
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    expect(a.peerStatus(B)!.counters.messagesOut.keepalive ?? 0).toBe(before);
+    expect(a.peerStatus(B)?.negotiated).toMatchObject({ holdTime: 0, keepaliveTime: 0 });
+  });
+
+  it('garbage on the wire: Message Header Error and the session recovers', async () => {
+    const { a, b, net, events, tick } = await pair();
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    conn.write(new Uint8Array(19).fill(0));
+    await tick();
+    expect(events.b.find((e) => e.type === 'notification-sent')).toMatchObject({ code: 1, subcode: 1 });
+    expect(b.peerStatus(A)?.lastError).toMatchObject({ code: 1, subcode: 1, direction: 'sent' });
+    await tick(1000);
+    await tick(5000);
+    expect(a.peerStatus(B)?.state).toBe('Established');
+  });
+
+  it('a malformed UPDATE ends the session with UPDATE Message Error; an OPEN in Established is an FSM error', async () => {
+    const { net, events, tick } = await pair();
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    // Withdrawn routes length larger than the message.
+    conn.write(Uint8Array.of(...new Array(16).fill(255), 0, 23, 2, 0, 200, 0, 0));
+    await tick();
+    expect(events.b.find((e) => e.type === 'notification-sent')).toMatchObject({ code: 3 });
+    events.b.length = 0;
+    await tick(1000);
+    await tick(5000);
+    const conn2 = net.connections.filter((c) => c.localAddress === A).at(-1)!;
+    conn2.write(
+      encodeMessage({
+        type: 'open',
+        version: 4,
+        myAsn: 65001,
+        holdTime: 90,
+        bgpId: '10.0.0.1',
+        capabilities: [],
+      }),
+    );
+    await tick();
+    expect(events.b.find((e) => e.type === 'notification-sent')).toMatchObject({ code: 5, subcode: 3 });
+  });
+
+  it('unlisten stops accepting; removePeer of an unknown id is a no-op', async () => {
+    const { a, b, tick } = await pair();
+    await b.unlisten(B, 179);
+    await a.removePeer('nobody');
+    await Promise.all([a.removePeer(B), tick()]);
+    expect(b.peerStatus(A)?.state).not.toBe('Established');
+    a.addPeer({ localAddress: A, localAsn: 4200000001, peerAddress: B, peerAsn: 65002 });
+    await tick(1000);
+    expect(a.peerStatus(B)?.state).toMatch(/Active|Connect/);
+    expect(a.peerStatus(B)?.lastError).toBeUndefined();
+  });
+});

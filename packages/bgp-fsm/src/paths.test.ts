@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import {
+  attributeKey,
+  fnv1a,
+  hashPathSelector,
+  normalizePath,
+  normalizePrefix,
+  PathInterner,
+  parseCommunity,
+  parseLargeCommunity,
+  pathAttributes,
+} from './paths.js';
+import { summarizePath } from './update-packer.js';
+
+describe('communities', () => {
+  it('parses ASN:VALUE and well-known names', () => {
+    expect(parseCommunity('65000:1')).toBe(65000 * 65536 + 1);
+    expect(parseCommunity('no-export')).toBe(0xffffff01);
+    expect(parseCommunity('NO_ADVERTISE')).toBe(0xffffff02);
+    expect(parseCommunity('graceful-shutdown')).toBe(0xffff0000);
+    expect(parseCommunity('blackhole')).toBe(0xffff029a);
+  });
+  it('refuses malformed communities with a clear message', () => {
+    expect(() => parseCommunity('65000')).toThrow(/not ASN:VALUE/);
+    expect(() => parseCommunity('70000:1')).toThrow(/community ASN: 70000 is over 65535/);
+    expect(() => parseCommunity('1:x')).toThrow(/is not a number/);
+  });
+  it('parses large communities', () => {
+    expect(parseLargeCommunity('4200000000:1:2')).toEqual({
+      globalAdmin: 4200000000,
+      localData1: 1,
+      localData2: 2,
+    });
+    expect(() => parseLargeCommunity('1:2')).toThrow(/GLOBAL:DATA1:DATA2/);
+    expect(() => parseLargeCommunity('1:2:4294967296')).toThrow(/over 4294967295/);
+  });
+});
+
+describe('prefixes and paths', () => {
+  it('canonicalizes prefixes (host bits cleared) and refuses bad ones', () => {
+    expect(normalizePrefix('10.1.2.3/8')).toBe('10.0.0.0/8');
+    expect(normalizePrefix('0.0.0.0/0')).toBe('0.0.0.0/0');
+    expect(normalizePrefix('2001:DB8::1/32')).toBe('2001:db8::/32');
+    expect(() => normalizePrefix('10.0.0.0/33')).toThrow(/invalid prefix "10.0.0.0\/33"/);
+    expect(() => normalizePrefix('banana')).toThrow(/invalid prefix/);
+  });
+  it('normalizes paths and checks every field', () => {
+    expect(normalizePath({ nextHop: '2001:DB8::1', origin: 'igp', communities: [] }, 'p')).toEqual({
+      nextHop: '2001:db8::1',
+    });
+    expect(
+      normalizePath(
+        { nextHop: '10.0.0.1', med: 5, localPref: 200, origin: 'egp', largeCommunities: ['1:2:3'] },
+        'p',
+      ),
+    ).toEqual({
+      nextHop: '10.0.0.1',
+      med: 5,
+      localPref: 200,
+      origin: 'egp',
+      largeCommunities: ['1:2:3'],
+    });
+    expect(() => normalizePath({ nextHop: 'x' }, '10.0.0.0/8')).toThrow(
+      /path of 10.0.0.0\/8: next hop "x" is not an IP address/,
+    );
+    expect(() => normalizePath({ nextHop: '10.0.0.1', med: -1 }, 'p')).toThrow(/MED -1 is not a uint32/);
+    expect(() => normalizePath({ nextHop: '10.0.0.1', localPref: 1.5 }, 'p')).toThrow(/LOCAL_PREF/);
+    expect(() => normalizePath({ nextHop: '10.0.0.1', communities: ['bad'] }, 'p')).toThrow(/community/);
+    expect(() => normalizePath({ nextHop: '10.0.0.1', origin: 'x' as 'igp' }, 'p')).toThrow(/origin "x"/);
+  });
+  it('interns equal paths into one shared object', () => {
+    const interner = new PathInterner(2);
+    const a = interner.intern({ nextHop: '10.0.0.1', med: 1 }, 'p');
+    const b = interner.intern({ nextHop: '10.0.0.1', med: 1 }, 'p');
+    expect(a).toBe(b);
+    expect(Object.isFrozen(a)).toBe(true);
+    interner.intern({ nextHop: '10.0.0.2' }, 'p');
+    interner.intern({ nextHop: '10.0.0.3' }, 'p');
+    expect(interner.intern({ nextHop: '10.0.0.1', med: 1 }, 'p')).toEqual(a);
+    expect(attributeKey(a)).toBe(attributeKey({ nextHop: '10.9.9.9', med: 1 }));
+  });
+});
+
+describe('attributes for a peer', () => {
+  it('eBGP: our ASN in AS_PATH, no LOCAL_PREF; iBGP: empty AS_PATH, LOCAL_PREF 100 by default', () => {
+    const spec = {
+      nextHop: '10.0.0.1',
+      med: 7,
+      communities: ['65000:2', '65000:1', '65000:1'],
+      largeCommunities: ['1:2:3'],
+    };
+    const ebgp = pathAttributes(spec, { localAsn: 65001, ibgp: false });
+    expect(ebgp.map((a) => a.type)).toEqual(['origin', 'as-path', 'med', 'communities', 'large-communities']);
+    expect(ebgp[3]).toEqual({ type: 'communities', communities: [65000 * 65536 + 1, 65000 * 65536 + 2] });
+    const ibgp = pathAttributes({ nextHop: '10.0.0.1' }, { localAsn: 65001, ibgp: true });
+    expect(ibgp).toEqual([
+      { type: 'origin', origin: 'igp' },
+      { type: 'as-path', segments: [] },
+      { type: 'local-pref', localPref: 100 },
+    ]);
+    expect(summarizePath(spec, { localAsn: 65001, ibgp: false })).toBe(
+      '[{Origin: i} 65001 {Nexthop: 10.0.0.1} {Med: 7} {Communities: 65000:2, 65000:1, 65000:1} {LargeCommunity: 1:2:3}]',
+    );
+    expect(summarizePath({ nextHop: '10.0.0.1', origin: 'incomplete' }, { localAsn: 1, ibgp: true })).toBe(
+      '[{Origin: ?} {Nexthop: 10.0.0.1} {LocalPref: 100}]',
+    );
+  });
+});
+
+describe('default path selector', () => {
+  it('is deterministic, independent of path order, and spreads prefixes', () => {
+    const paths = ['10.0.0.3', '10.0.0.1', '10.0.0.2'].map((nextHop) => ({ nextHop }));
+    const reversed = [...paths].reverse();
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const prefix = `192.0.2.${i % 256}/32#${i}`;
+      const a = hashPathSelector(prefix, paths)!;
+      expect(hashPathSelector(prefix, reversed)).toEqual(a);
+      counts.set(a.nextHop, (counts.get(a.nextHop) ?? 0) + 1);
+    }
+    for (const n of counts.values()) expect(n).toBeGreaterThan(60);
+    expect(hashPathSelector('x', [])).toBeUndefined();
+    expect(hashPathSelector('x', [{ nextHop: '1.1.1.1' }])).toEqual({ nextHop: '1.1.1.1' });
+    expect(fnv1a('')).toBe(0x811c9dc5);
+  });
+});

@@ -1,0 +1,98 @@
+import { createPrefixView, type PrefixView } from '@bgplb/bgp-wire';
+import { describe, expect, it } from 'vitest';
+import { AdjRibIn } from './adj-rib-in.js';
+import { PrefixSet } from './prefix-set.js';
+
+function v4(text: string, pathId = -1, withdrawn = false): PrefixView {
+  const [addr, len] = text.split('/') as [string, string];
+  const parts = addr.split('.').map(Number);
+  const view = createPrefixView();
+  view.afi = 1;
+  view.length = Number(len);
+  view.ipv4 = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  view.address.set(parts);
+  view.pathId = pathId;
+  view.withdrawn = withdrawn;
+  return view;
+}
+
+function v6(first: number, len: number, pathId = -1): PrefixView {
+  const view = createPrefixView();
+  view.afi = 2;
+  view.length = len;
+  view.address.fill(0);
+  view.address[0] = 0x20;
+  view.address[1] = first;
+  view.pathId = pathId;
+  return view;
+}
+
+describe('PrefixSet', () => {
+  it('counts each prefix once, for every kind of key', () => {
+    const s = new PrefixSet();
+    for (const p of [
+      v4('10.0.0.0/24'),
+      v4('0.0.0.0/0'),
+      v4('10.0.0.1/32'),
+      v4('10.0.0.0/24', 3),
+      v6(1, 48),
+    ]) {
+      expect(s.add(p)).toBe(true);
+      expect(s.add(p)).toBe(false);
+    }
+    expect(s.size).toBe(5);
+    expect(s.delete(v4('10.0.0.0/24'))).toBe(true);
+    expect(s.delete(v4('10.0.0.0/24'))).toBe(false);
+    expect(s.delete(v4('10.0.1.0/24'))).toBe(false);
+    expect(s.delete(v4('10.0.0.0/16'))).toBe(false);
+    expect(s.delete(v4('10.0.0.1/32'))).toBe(true);
+    expect(s.delete(v4('10.0.0.1/32'))).toBe(false);
+    expect(s.delete(v6(1, 48))).toBe(true);
+    expect(s.size).toBe(2);
+  });
+});
+
+describe('AdjRibIn', () => {
+  it('shares attribute sets and frees them when no route uses them', () => {
+    const rib = new AdjRibIn();
+    const update = (attrs: number[]) => {
+      const b = new Uint8Array(23 + attrs.length);
+      b[21] = 0;
+      b[22] = attrs.length;
+      b.set(attrs, 23);
+      return b;
+    };
+    rib.beginUpdate(update([1, 2, 3]));
+    expect(rib.announce(v4('10.0.0.0/24'))).toBe(true);
+    expect(rib.announce(v4('10.0.1.0/24'))).toBe(true);
+    expect(rib.announce(v4('10.0.2.0/24', 7))).toBe(true);
+    expect(rib.announce(v6(2, 32))).toBe(true);
+    rib.commitAttributes([{ type: 'origin', origin: 'igp' }]);
+    expect(rib.attributeSets).toBe(1);
+    rib.beginUpdate(update([4, 5]));
+    expect(rib.announce(v4('10.0.0.0/24'))).toBe(false);
+    rib.commitAttributes([{ type: 'origin', origin: 'egp' }]);
+    expect(rib.attributeSets).toBe(2);
+    expect(rib.size).toBe(4);
+    const entries = [...rib.entries()];
+    expect(entries.find((e) => e.prefix === '10.0.0.0/24')?.attributes).toEqual([
+      { type: 'origin', origin: 'egp' },
+    ]);
+    expect(entries.find((e) => e.prefix === '10.0.2.0/24')?.pathId).toBe(7);
+    expect(entries.some((e) => e.prefix.startsWith('2002:'))).toBe(true);
+    // Withdrawing the last user of a set frees it.
+    expect(rib.withdraw(v4('10.0.0.0/24'))).toBe(true);
+    expect(rib.withdraw(v4('10.0.0.0/24'))).toBe(false);
+    expect(rib.withdraw(v4('10.0.2.0/24', 7))).toBe(true);
+    expect(rib.withdraw(v4('10.0.2.0/24', 9))).toBe(false);
+    expect(rib.attributeSets).toBe(1);
+    // An UPDATE without attributes (a pure withdrawal) announces nothing.
+    rib.beginUpdate(update([]));
+    expect(rib.announce(v4('10.9.0.0/24'))).toBe(false);
+    rib.beginUpdate(new Uint8Array(5));
+    rib.commitAttributes([]);
+    rib.clear();
+    expect(rib.size).toBe(0);
+    expect([...rib.entries()]).toEqual([]);
+  });
+});
