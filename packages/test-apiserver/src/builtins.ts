@@ -1,6 +1,7 @@
 import { ageOf, rfc3339 } from './duration.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from './events-conversion.js';
 import { builtinResource, crdToResource, type ResourceDef, type TableColumn } from './resources.js';
+import { validateService } from './service-validation.js';
 import type { CustomResourceDefinition, KubeObject } from './types.js';
 
 const NAME: TableColumn = {
@@ -219,6 +220,7 @@ export function builtinResources(): ResourceDef[] {
     dnsLabelNames: true,
   });
   services.defaultOnCreate = (svc) => defaultService(alloc, svc);
+  services.validate = validateService;
   services.timeFields = [['status.conditions[].lastTransitionTime', 'Time']];
   services.table = {
     columns: [

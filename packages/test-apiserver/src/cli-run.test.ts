@@ -60,7 +60,12 @@ describe('bgplb-test-apiserver CLI', () => {
       const res = await fetch(`${server!.url}/api/v1/namespaces/fresh/services`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: {} }),
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 's' },
+          spec: { ports: [{ port: 80 }] },
+        }),
       });
       expect(res.status).toBe(201);
       expect(server!.store.get('v1', 'Namespace', 'fresh')).toBeDefined();

@@ -402,6 +402,79 @@ describe('REST semantics', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('validates Services like kube-apiserver, including the load-balancer status', async () => {
+    const path = '/api/v1/namespaces/default/services';
+    const bad = await api.post(path, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'bad' },
+      spec: {
+        type: 'Magic',
+        externalTrafficPolicy: 'Local',
+        ports: [
+          { port: 0, protocol: 'ICMP' },
+          { port: 0, protocol: 'ICMP' },
+        ],
+      },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.causes.map((c: { field: string }) => c.field)).toEqual([
+      'spec.type',
+      'spec.ports[0].port',
+      'spec.ports[0].protocol',
+      'spec.ports[0].name',
+      'spec.ports[1].port',
+      'spec.ports[1].protocol',
+      'spec.ports[1]',
+      'spec.ports[1].name',
+      'spec.externalTrafficPolicy',
+    ]);
+    expect(
+      (await api.post(path, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'noports' }, spec: {} }))
+        .status,
+    ).toBe(422);
+    expect(
+      (
+        await api.post(path, {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'etp' },
+          spec: { type: 'NodePort', externalTrafficPolicy: 'Sometimes', ports: [{ port: 1 }] },
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await api.post(path, {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'headless' },
+          spec: { clusterIP: 'None' },
+        })
+      ).status,
+    ).toBe(201);
+    await api.post(path, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'vip' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+    });
+    const badIp = await api.patch(`${path}/vip/status`, {
+      status: { loadBalancer: { ingress: [{ ip: '10.0.0.300' }, { ipMode: 'VIP' }] } },
+    });
+    expect(badIp.status).toBe(422);
+    expect(badIp.body.message).toBe(
+      'Service "vip" is invalid: [status.loadBalancer.ingress[0].ip: Invalid value: "10.0.0.300": must be a valid IP address, status.loadBalancer.ingress[1].ipMode: Forbidden: may not be specified when `ip` is not set]',
+    );
+    expect(
+      (
+        await api.patch(`${path}/vip/status`, {
+          status: { loadBalancer: { ingress: [{ ip: '10.0.0.30', ipMode: 'VIP' }] } },
+        })
+      ).status,
+    ).toBe(200);
+  });
+
   it('deletes, honouring preconditions and finalizers', async () => {
     const created = (await api.post(SESSIONS, session('s-del'))).body;
     const pre = await api.del(`${SESSIONS}/s-del`, {
@@ -449,7 +522,7 @@ describe('REST semantics', () => {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: 'owner' },
-        spec: {},
+        spec: { ports: [{ port: 80 }] },
       })
     ).body;
     const ref = {
