@@ -205,14 +205,14 @@ describe('rules and bad input', () => {
     ]);
   });
 
-  it('prefers settled nodes over nodes that just came back, and says when to look again', () => {
-    const r = run({
-      floatingIPs: ['10.0.1.100', '10.0.1.101'],
-      nodes: [node('fresh', '10.0.1.10/24', { readySince: ago(5) }), node('old', '10.0.1.11/24')],
-    });
-    // Both go to the settled node rather than to the one that came back 5 s ago.
-    expect(r.assignments).toEqual({ '10.0.1.100': 'old', '10.0.1.101': 'old' });
+  it('spreads first, then prefers settled nodes over nodes that just came back', () => {
+    const nodes = [node('fresh', '10.0.1.10/24', { readySince: ago(5) }), node('old', '10.0.1.11/24')];
+    const r = run({ floatingIPs: ['10.0.1.100', '10.0.1.101'], nodes });
+    // Both hold nothing: the settled node wins the first; the second goes to the other node.
+    expect(r.assignments).toEqual({ '10.0.1.100': 'old', '10.0.1.101': 'fresh' });
     expect(r.recheckAt).toBe(NOW + 25_000);
+    const one = run({ floatingIPs: ['10.0.1.101'], nodes });
+    expect(one.assignments).toEqual({ '10.0.1.101': 'old' });
   });
 
   it('loadBalancerNodesOnly confines floating IPs to load-balancer nodes', () => {
@@ -373,6 +373,27 @@ describe('properties', () => {
             );
             expect(run({ floatingIPs, nodes: failed, previous: a.assignments }).moves).toEqual([]);
           }
+        },
+      ),
+    );
+  });
+
+  it('spreads: in one subnet, fresh placement leaves holders within one floating IP of each other', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.array(fc.boolean(), { maxLength: 12 }),
+        (n, f, fresh) => {
+          const nodes = Array.from({ length: n }, (_, i) =>
+            node(`n${i}`, `10.0.5.${i + 1}/24`, { readySince: ago(fresh[i] ? 1 : 3600) }),
+          );
+          const ips = Array.from({ length: f }, (_, i) => `10.0.5.${100 + i}`);
+          const r = run({ floatingIPs: ips, nodes });
+          const held = new Map(nodes.map((x) => [x.name, 0]));
+          for (const h of Object.values(r.assignments)) held.set(h!, held.get(h!)! + 1);
+          const counts = [...held.values()];
+          expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
         },
       ),
     );

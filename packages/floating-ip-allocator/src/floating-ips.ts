@@ -7,8 +7,8 @@
  * 2. Stability: a holder that is still in the subnet and ready keeps the IP. A holder that is
  *    not ready keeps it until it has been not ready for `graceSeconds` (no flapping); when it
  *    comes back, nothing moves back.
- * 3. Spread: a new holder is the eligible ready node holding the fewest floating IPs, preferring
- *    nodes that have been ready for at least `graceSeconds` over nodes that just came back.
+ * 3. Spread: a new holder is the eligible ready node holding the fewest floating IPs; among
+ *    those, nodes ready for at least `graceSeconds` beat nodes that have just come back.
  * 4. Tie-break: rendezvous hashing of (floating IP, node name), so any replica, given the same
  *    inputs in any order, computes the same answer.
  */
@@ -309,11 +309,14 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     for (const s of eligible) {
       if (!s.ready) continue;
       const w = pairWeight(ipHash, s.hash);
+      // Fewest floating IPs first (spread), then nodes that have been ready for a while (flap
+      // protection), then the rendezvous weight.
       if (
         best === undefined ||
-        (s.settled && !best.settled) ||
-        (s.settled === best.settled &&
-          (s.held < best.held || (s.held === best.held && ranksBefore(w, s.name, bestWeight, best.name))))
+        s.held < best.held ||
+        (s.held === best.held &&
+          ((s.settled && !best.settled) ||
+            (s.settled === best.settled && ranksBefore(w, s.name, bestWeight, best.name))))
       ) {
         best = s;
         bestWeight = w;
