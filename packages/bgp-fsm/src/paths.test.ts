@@ -99,10 +99,10 @@ describe('attributes for a peer', () => {
       { type: 'local-pref', localPref: 100 },
     ]);
     expect(summarizePath(spec, { localAsn: 65001, ibgp: false })).toBe(
-      '[{Origin: i} 65001 {Nexthop: 10.0.0.1} {Med: 7} {Communities: 65000:2, 65000:1, 65000:1} {LargeCommunity: 1:2:3}]',
+      '[{Origin: i} 65001 {Nexthop: 10.0.0.1} {Med: 7} {Communities: 65000:1, 65000:2} {LargeCommunity: 1:2:3}]',
     );
     expect(summarizePath({ nextHop: '10.0.0.1', origin: 'incomplete' }, { localAsn: 1, ibgp: true })).toBe(
-      '[{Origin: ?} {Nexthop: 10.0.0.1} {LocalPref: 100}]',
+      '[{Origin: ?} {AsPath: } {Nexthop: 10.0.0.1} {LocalPref: 100}]',
     );
   });
 });

@@ -12,6 +12,7 @@ import {
   encodeKeepalive,
   encodeMessage,
   encodeShutdownCommunication,
+  formatAttributes,
   formatPrefixView,
   MessageFramer,
   type OpenMessage,
@@ -737,7 +738,7 @@ export class PeerSession {
         peer: this.id,
         nlri,
         withdrawn,
-        attributes: result.ok ? summarizeAttributes(result.attributes) : '',
+        attributes: result.ok ? formatAttributes(result.attributes) : '',
       };
       if (pathIds.length > 0) e.pathIds = pathIds;
       this.host.emit(e);
@@ -1107,37 +1108,4 @@ function isEndOfRib(attributes: readonly { type: string }[]): boolean {
 function eorFamily(attributes: readonly { type: string; afi?: number; safi?: number }[]): string {
   const a = attributes[0];
   return a === undefined ? '1/1' : `${a.afi}/${a.safi}`;
-}
-
-/** `[{Origin: i} 65001 {Nexthop: 10.0.1.10}]` for received attributes. */
-export function summarizeAttributes(attributes: readonly import('@bgplb/bgp-wire').PathAttribute[]): string {
-  const parts: string[] = [];
-  for (const a of attributes) {
-    switch (a.type) {
-      case 'origin':
-        parts.push(`{Origin: ${a.origin === 'igp' ? 'i' : a.origin === 'egp' ? 'e' : '?'}}`);
-        break;
-      case 'as-path':
-        for (const s of a.segments) parts.push(s.type === 'set' ? `{${s.asns.join(',')}}` : s.asns.join(' '));
-        break;
-      case 'next-hop':
-        parts.push(`{Nexthop: ${a.nextHop}}`);
-        break;
-      case 'mp-reach':
-        parts.push(`{Nexthop: ${a.nextHops.join(', ')}}`);
-        break;
-      case 'med':
-        parts.push(`{Med: ${a.med}}`);
-        break;
-      case 'local-pref':
-        parts.push(`{LocalPref: ${a.localPref}}`);
-        break;
-      case 'communities':
-        parts.push(`{Communities: ${a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`).join(', ')}}`);
-        break;
-      default:
-        break;
-    }
-  }
-  return `[${parts.join(' ')}]`;
 }

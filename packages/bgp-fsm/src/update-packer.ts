@@ -7,6 +7,7 @@
 import {
   encodeAttribute,
   encodeMessage,
+  formatAttributes,
   HEADER_LENGTH,
   MessageType,
   maxMessageLength,
@@ -45,17 +46,12 @@ interface Group {
   ids: number[] | undefined;
 }
 
-/** Human summary of a path's attributes as sent to a peer (GoBGP style). */
+/** Human summary of a path's attributes as sent to a peer: `[{Origin: i} 65001 {Nexthop: 10.0.1.10}]`. */
 export function summarizePath(spec: PathSpec, peer: PeerAttributeContext): string {
-  const parts = [`{Origin: ${spec.origin === 'egp' ? 'e' : spec.origin === 'incomplete' ? '?' : 'i'}}`];
-  if (!peer.ibgp) parts.push(String(peer.localAsn));
-  parts.push(`{Nexthop: ${spec.nextHop}}`);
-  if (spec.med !== undefined) parts.push(`{Med: ${spec.med}}`);
-  if (peer.ibgp) parts.push(`{LocalPref: ${spec.localPref ?? 100}}`);
-  if (spec.communities !== undefined) parts.push(`{Communities: ${spec.communities.join(', ')}}`);
-  if (spec.largeCommunities !== undefined)
-    parts.push(`{LargeCommunity: ${spec.largeCommunities.join(', ')}}`);
-  return `[${parts.join(' ')}]`;
+  const attrs = pathAttributes(spec, peer);
+  // ORIGIN, AS_PATH, NEXT_HOP, then the rest (wire order).
+  attrs.splice(2, 0, { type: 'next-hop', nextHop: spec.nextHop });
+  return formatAttributes(attrs);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
