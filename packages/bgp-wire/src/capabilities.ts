@@ -1,6 +1,6 @@
 import { CapabilityCode, NotificationCode, OpenSubcode } from './constants.js';
 import { BgpWireError } from './errors.js';
-import type { AddPathMode, Capability } from './types.js';
+import type { AddPathFamily, AddPathMode, Capability } from './types.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
 function capError(code: number, message: string, tlv: Uint8Array): BgpWireError {
@@ -11,7 +11,7 @@ function capError(code: number, message: string, tlv: Uint8Array): BgpWireError 
   });
 }
 
-const ADD_PATH_MODES: readonly (AddPathMode | undefined)[] = [undefined, 'receive', 'send', 'both'];
+const ADD_PATH_MODES: readonly AddPathMode[] = ['none', 'receive', 'send', 'both'];
 
 /**
  * Decodes one capability value. `tlv` is the whole capability (code, length, value) for error
@@ -55,12 +55,17 @@ export function decodeCapability(code: number, data: Uint8Array, tlv: Uint8Array
       );
     case CapabilityCode.ADD_PATH: {
       if (n % 4 !== 0) return capError(code, `ADD-PATH length ${n} is not a multiple of 4`, tlv);
-      const families = [];
+      const families: AddPathFamily[] = [];
       for (let i = 0; i < n; i += 4) {
-        const mode = ADD_PATH_MODES[data[i + 3]!];
-        if (mode === undefined)
-          return capError(code, `ADD-PATH send/receive value ${data[i + 3]} is not 1..3`, tlv);
-        families.push({ afi: u16(i), safi: data[i + 2]!, mode });
+        // Values outside 1..3 (FRR sends 0) mean "no ADD-PATH" for the family, not an error.
+        const value = data[i + 3]!;
+        const family: AddPathFamily = {
+          afi: u16(i),
+          safi: data[i + 2]!,
+          mode: ADD_PATH_MODES[value] ?? 'none',
+        };
+        if (value > 3) family.value = value;
+        families.push(family);
       }
       return { type: 'add-path', families };
     }
@@ -167,7 +172,13 @@ export function encodeCapability(cap: Capability): Uint8Array {
       value = cap.families.flatMap((f) => [
         ...u16be(f.afi),
         checkByte(f.safi, 'SAFI'),
-        f.mode === 'receive' ? 1 : f.mode === 'send' ? 2 : 3,
+        f.mode === 'receive'
+          ? 1
+          : f.mode === 'send'
+            ? 2
+            : f.mode === 'both'
+              ? 3
+              : checkByte(f.value ?? 0, 'ADD-PATH value'),
       ]);
       break;
     case 'enhanced-route-refresh':

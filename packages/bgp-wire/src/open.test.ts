@@ -182,7 +182,6 @@ describe('OPEN errors', () => {
     ['enhanced route refresh', '46 01 00'],
     ['graceful restart', '40 03 007800'],
     ['add-path', '45 03 000101'],
-    ['add-path bad mode', '45 04 00010104'],
     ['extended next hop', '05 04 00010001'],
     ['long-lived GR', '47 06 000101800e10'],
     ['FQDN hostname length beyond the data', '49 03 05 6868'],
@@ -198,6 +197,25 @@ describe('OPEN errors', () => {
     );
     expect(e.notification.code).toBe(2);
     expect(e.notification.data).toEqual(capBytes);
+  });
+  it('ADD-PATH Send/Receive 0 (FRR disable-addpath-rx) or over 3 is "none", not an error', () => {
+    const open = decodeOpen(msg(1, `${FIXED} 0c 02 0a 45 08 0001 01 00 0002 01 07`));
+    expect(open.capabilities).toEqual([
+      {
+        type: 'add-path',
+        families: [
+          { afi: 1, safi: 1, mode: 'none' },
+          { afi: 2, safi: 1, mode: 'none', value: 7 },
+        ],
+      },
+    ]);
+    expect(encodeMessage(open)).toEqual(msg(1, `${FIXED} 0c 02 0a 45 08 0001 01 00 0002 01 07`));
+    const peer: OpenMessage = {
+      ...open,
+      capabilities: [{ type: 'add-path', families: [{ afi: 1, safi: 1, mode: 'both' }] }],
+    };
+    const s = negotiateSessionOptions(peer, open);
+    expect([...s.addPathReceive, ...s.addPathSend]).toEqual([]);
   });
   it('4-octet AS capability with AS 0 is Bad Peer AS', () => {
     expect(openError(msg(1, `${FIXED} 08 02 06 41 04 00000000`)).notification.subcode).toBe(2);

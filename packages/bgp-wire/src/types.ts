@@ -88,12 +88,24 @@ export interface FourOctetAsCapability {
   type: 'four-octet-as';
   asn: number;
 }
-/** ADD-PATH direction as advertised by the sender of the capability. */
-export type AddPathMode = 'receive' | 'send' | 'both';
+/**
+ * ADD-PATH direction as advertised by the sender of the capability. `'none'` is a Send/Receive
+ * value outside 1..3: RFC 7911 defines only 1..3, but FRR 8.4 sends 0 for a family with
+ * `disable-addpath-rx`; it means no ADD-PATH in either direction for that family.
+ */
+export type AddPathMode = 'receive' | 'send' | 'both' | 'none';
+/** One family of an ADD-PATH capability. */
+export interface AddPathFamily {
+  afi: number;
+  safi: number;
+  mode: AddPathMode;
+  /** The Send/Receive octet when `mode` is 'none' and it was not 0 (kept for re-encoding). */
+  value?: number;
+}
 /** ADD-PATH (RFC 7911), code 69. */
 export interface AddPathCapability {
   type: 'add-path';
-  families: { afi: number; safi: number; mode: AddPathMode }[];
+  families: AddPathFamily[];
 }
 /** Enhanced Route Refresh (RFC 7313), code 70. */
 export interface EnhancedRouteRefreshCapability {

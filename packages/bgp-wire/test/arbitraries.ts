@@ -263,7 +263,9 @@ export const capability: fc.Arbitrary<Capability> = fc.oneof(
       fc.record({
         afi: u16,
         safi: u8,
-        mode: fc.constantFrom('receive', 'send', 'both') as fc.Arbitrary<'receive' | 'send' | 'both'>,
+        mode: fc.constantFrom('receive', 'send', 'both', 'none') as fc.Arbitrary<
+          'receive' | 'send' | 'both' | 'none'
+        >,
       }),
       { maxLength: 4 },
     ),
