@@ -177,7 +177,9 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
     expect(removedA).toBeGreaterThanOrEqual(withdrawnA);
     expect(addedB).toBeGreaterThanOrEqual(0);
     expect(startedB).toBeGreaterThanOrEqual(addedB);
-    expect(gap).toBeGreaterThan(0);
+    // The gap can be 0: when B's gratuitous ARP wins the race against A's Cease, A's session ends
+    // with a TCP reset and FRR (GR helper) keeps the routes as stale until B's End-of-RIB.
+    expect(gap).toBeLessThan(tRoute + 1);
     await lab.waitFor('ToR ARP entry points at B', async () => (await torNeighMac()) === macB, 10_000);
     // FRR's neighbor is the same floating IP all along: no other neighbor came up.
     expect((await lab.neighbor(FIP))?.bgpState).toBe('Established');

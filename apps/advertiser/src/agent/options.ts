@@ -5,7 +5,7 @@ import type { ShutdownMode } from './node-agent.js';
 
 export const AGENT_USAGE = `Usage: bgpadvertiser agent --node-name NAME [options]
 
-Node agent (DaemonSet, hostNetwork, NET_ADMIN + NET_BIND_SERVICE): holds the floating IPs that the
+Node agent (DaemonSet, hostNetwork, NET_ADMIN + NET_RAW + NET_BIND_SERVICE): holds the floating IPs that the
 NetworkGatewayGroup assigns to this node, runs this node's BGPSessions from them, announces every
 BGPAdvertisedRoute and reports each session's status.
 

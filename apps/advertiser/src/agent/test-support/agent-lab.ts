@@ -15,6 +15,8 @@ import { type ApiBridge, startApiBridge } from './api-bridge.js';
 export const V = 'networking.gke.io/v1';
 export const CLUSTER_NS = 'cluster-demo';
 const CLI = new URL('../../cli.ts', import.meta.url).pathname;
+/** The built binary; used instead of the sources when BGPLB_AGENT_DIST=1 (after `pnpm build`). */
+const DIST_CLI = new URL('../../../dist/cli.js', import.meta.url).pathname;
 const FORWARDER = new URL('./ns-forwarder.ts', import.meta.url).pathname;
 
 /** One running agent process. `lines` are its parsed JSON log lines. */
@@ -187,11 +189,15 @@ export class AgentLab {
     return frr;
   }
 
-  /** Starts `bgpadvertiser agent` on a node (from the TypeScript sources, via tsx). */
+  /**
+   * Starts `bgpadvertiser agent` on a node: from the TypeScript sources via tsx, or the built
+   * `dist/cli.js` when BGPLB_AGENT_DIST=1.
+   */
   startAgent(node: string, extraArgs: string[] = []): AgentProcess {
     const host = this.nodes.get(node);
     if (!host) throw new Error(`no node ${node}`);
-    const child = host.spawnNode(CLI, [
+    const script = process.env.BGPLB_AGENT_DIST === '1' ? DIST_CLI : CLI;
+    const child = host.spawnNode(script, [
       'agent',
       '--node-name',
       node,
