@@ -44,7 +44,7 @@ import {
   negotiate,
   type OpenRejection,
 } from './negotiate.js';
-import type { PathSelector, PathSpec } from './paths.js';
+import { hashPathSelector, type PathSelector, type PathSpec } from './paths.js';
 import { PrefixSet } from './prefix-set.js';
 import type { FsmState } from './state.js';
 import type { Connection, PendingConnect, Transport } from './transport.js';
@@ -968,7 +968,6 @@ export class PeerSession {
       this.host.clock.clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    const addPath = this.negotiated.addPathSend;
     const wantEvents = this.host.hasListeners();
     const families = this.negotiated.families;
     while (!this.paused && this.dirty.size > 0 && this.conn !== undefined) {
@@ -981,16 +980,12 @@ export class PeerSession {
         let desired: readonly PathSpec[] = families.includes(family)
           ? this.host.pathsFor(prefix, this.id)
           : [];
-        if (!(family === '1/1' ? addPath : this.options.addPathSend.has(family)) && desired.length > 0) {
-          const chosen = desired.length === 1 ? desired[0] : this.config.pathSelector(prefix, desired);
+        const addPath = this.options.addPathSend.has(family);
+        if (!addPath && desired.length > 0) {
+          const chosen = desired.length === 1 ? desired[0] : this.select(prefix, desired);
           desired = chosen === undefined ? [] : [chosen];
         }
-        const change = this.rib.update(
-          prefix,
-          desired,
-          family === '1/1' ? addPath : this.options.addPathSend.has(family),
-          force,
-        );
+        const change = this.rib.update(prefix, desired, addPath, force);
         if (change !== undefined) {
           changes.push(change);
           paths += change.announce.length + change.withdraw.length;
@@ -1039,6 +1034,17 @@ export class PeerSession {
     this.eorrPending = [];
   }
 
+  /** The application's selector; a selector that throws falls back to the default one. */
+  private select(prefix: string, paths: readonly PathSpec[]): PathSpec | undefined {
+    try {
+      return this.config.pathSelector(prefix, paths);
+    } catch (err) {
+      const error = new Error(`pathSelector failed for ${prefix}: ${(err as Error)?.message ?? String(err)}`);
+      this.host.emit({ type: 'error', peer: this.id, error });
+      return hashPathSelector(prefix, paths);
+    }
+  }
+
   private isIbgp(): boolean {
     return this.config.localAsn === this.config.peerAsn;
   }
@@ -1047,9 +1053,8 @@ export class PeerSession {
   private withdrawAll(): void {
     if (this.negotiated === undefined || this.conn === undefined) return;
     const changes: RibChange[] = [];
-    const addPath = this.negotiated.addPathSend;
     for (const prefix of [...this.rib.prefixes()]) {
-      const change = this.rib.update(prefix, [], familyOfPrefix(prefix) === '1/1' ? addPath : false);
+      const change = this.rib.update(prefix, [], this.options.addPathSend.has(familyOfPrefix(prefix)));
       if (change !== undefined) changes.push(change);
     }
     if (changes.length === 0) return;

@@ -463,3 +463,30 @@ describe('per-peer routes, IPv6, DelayOpen and bad input', () => {
     expect(a.peerStatus(B)?.lastError).toBeUndefined();
   });
 });
+
+describe('path selector', () => {
+  it('a custom selector is used without ADD-PATH; one that throws falls back to the default', async () => {
+    const { a, events, tick } = await pair({
+      a: {
+        pathSelector: (prefix, paths) => {
+          if (prefix.startsWith('10.66.')) throw new Error('boom');
+          return paths.find((p) => p.nextHop === '192.0.2.2');
+        },
+      },
+      b: { addPath: false },
+    });
+    a.setPaths('10.55.0.0/24', [{ nextHop: '192.0.2.1' }, { nextHop: '192.0.2.2' }]);
+    a.setPaths('10.66.0.0/24', [{ nextHop: '192.0.2.1' }, { nextHop: '192.0.2.2' }]);
+    await tick(20);
+    const got = events.b.filter((e) => e.type === 'update-received');
+    expect(got.find((e) => e.type === 'update-received' && e.nlri.includes('10.55.0.0/24'))).toMatchObject({
+      attributes: expect.stringContaining('{Nexthop: 192.0.2.2}'),
+    });
+    expect(received(events.b).sort()).toEqual(['10.55.0.0/24#-', '10.66.0.0/24#-']);
+    expect(
+      events.a.some(
+        (e) => e.type === 'error' && /pathSelector failed for 10.66.0.0\/24: boom/.test(e.error.message),
+      ),
+    ).toBe(true);
+  });
+});
