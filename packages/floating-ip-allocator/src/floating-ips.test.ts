@@ -122,6 +122,27 @@ describe('rules and bad input', () => {
     expect(Object.keys(r.assignments)).toHaveLength(3);
   });
 
+  it('survives garbage input shapes', () => {
+    const r = assignFloatingIPs({
+      floatingIPs: undefined as unknown as string[],
+      nodes: [null, { name: 5 }, { name: 'a', ready: true }] as unknown as FloatingIPNode[],
+      now: NOW,
+      graceSeconds: 30,
+    });
+    expect(r.assignments).toEqual({});
+    expect(r.warnings).toEqual([
+      'ignoring a node without a name: null',
+      'ignoring a node without a name: {"name":5}',
+    ]);
+    const s = assignFloatingIPs({
+      floatingIPs: ['10.0.1.100'],
+      nodes: undefined as unknown as FloatingIPNode[],
+      now: NOW,
+      graceSeconds: 30,
+    });
+    expect(s.unassigned['10.0.1.100']).toMatch(/no node has an address/);
+  });
+
   it('keeps a garbage entry named __proto__ as data', () => {
     const r = run({ floatingIPs: ['__proto__', '10.0.1.100'], nodes: rackNodes });
     expect(Object.keys(r.assignments)).toEqual(['10.0.1.100', '__proto__']);

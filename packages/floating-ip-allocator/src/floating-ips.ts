@@ -117,7 +117,12 @@ function nodeKeyOf(family: number, value: bigint): string {
 /** Merge duplicate node entries deterministically: union of addresses, ready only if all are. */
 function mergeNodes(nodes: readonly FloatingIPNode[], warnings: string[]): Map<string, FloatingIPNode> {
   const byName = new Map<string, FloatingIPNode>();
-  for (const n of nodes) {
+  for (const raw of Array.isArray(nodes) ? nodes : []) {
+    if (typeof raw?.name !== 'string' || raw.name === '') {
+      warnings.push(`ignoring a node without a name: ${JSON.stringify(raw)}`);
+      continue;
+    }
+    const n: FloatingIPNode = Array.isArray(raw.addresses) ? raw : { ...raw, addresses: [] };
     const seen = byName.get(n.name);
     if (!seen) {
       byName.set(n.name, n);
@@ -216,7 +221,7 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   const unassigned = new Map<string, string>();
   const ips: { text: string; addr: ParsedAddress }[] = [];
   const seenIPs = new Set<string>();
-  for (const raw of input.floatingIPs) {
+  for (const raw of Array.isArray(input.floatingIPs) ? input.floatingIPs : []) {
     const p = parseAddress(raw);
     if (!p.ok) {
       assignments.set(raw, null);

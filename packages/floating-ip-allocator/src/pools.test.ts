@@ -66,6 +66,11 @@ describe('parsePools', () => {
     expect(r.pools[0]!.size).toBe(4); // the good entry survives
   });
 
+  it('reports a non-string entry (a number from YAML) clearly', () => {
+    const r = parsePools([{ name: 'p', addresses: [42 as unknown as string] }]);
+    expect(r.errors[0]!.message).toBe('pool "p": address entry must be a string, got 42');
+  });
+
   it('reports nameless, duplicate and empty pools', () => {
     const r = parsePools([
       { name: '', addresses: ['10.0.0.0/30'] },

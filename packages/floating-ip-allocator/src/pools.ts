@@ -62,7 +62,9 @@ export interface NumericRange {
 export function parsePoolEntry(
   entry: string,
 ): { ok: true; value: NumericRange } | { ok: false; error: string } {
-  if (typeof entry !== 'string' || entry.trim() === '') return { ok: false, error: 'empty address entry' };
+  if (typeof entry !== 'string')
+    return { ok: false, error: `address entry must be a string, got ${JSON.stringify(entry)}` };
+  if (entry.trim() === '') return { ok: false, error: 'empty address entry' };
   const text = entry.trim();
   if (text.includes('/')) {
     const c = parseCIDR(text);

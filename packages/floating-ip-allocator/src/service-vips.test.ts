@@ -189,6 +189,15 @@ describe('allocateServiceVIPs', () => {
     expect(allocateServiceVIPs({ pools: [], services: [{ key: 'a/b' }] }).errors['a/b']).toMatch(/no IPv4/);
   });
 
+  it('survives garbage input shapes', () => {
+    const r = allocateServiceVIPs({
+      pools: undefined as unknown as [],
+      services: [null, { key: 7 }, { key: '' }, { key: 'a/b' }] as unknown as ServiceVIPRequest[],
+    });
+    expect(r.errors).toEqual({ 'a/b': 'no IPv4 address pool available for automatic assignment' });
+    expect(allocateServiceVIPs({ pools: [], services: undefined as unknown as [] }).allocations).toEqual({});
+  });
+
   it('ignores a duplicate Service key', () => {
     const r = allocateServiceVIPs({ pools: examplePools, services: [{ key: 'a/b' }, { key: 'a/b' }] });
     expect(r.allocations).toEqual({ 'a/b': '10.0.0.1' });

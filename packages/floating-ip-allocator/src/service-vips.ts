@@ -70,7 +70,11 @@ const CONTROL_PLANE_OWNER = '<control-plane VIP>';
 const INGRESS_OWNER = '<ingress VIP>';
 
 function isParsedPools(pools: AllocateServiceVIPsInput['pools']): pools is readonly ParsedPool[] {
-  return pools.length > 0 && pools.every((p) => 'ranges' in p && Array.isArray((p as ParsedPool).ranges));
+  return (
+    Array.isArray(pools) &&
+    pools.length > 0 &&
+    pools.every((p) => 'ranges' in p && Array.isArray((p as ParsedPool).ranges))
+  );
 }
 
 /** Allocate one VIP per Service. Pure and deterministic; bad input is reported, never thrown. */
@@ -90,7 +94,10 @@ export function allocateServiceVIPs(input: AllocateServiceVIPsInput): AllocateSe
   const conflicts: VIPConflict[] = [];
 
   // Deterministic order: oldest first, then key. Duplicate keys: the first in that order counts.
-  const withTime = input.services.map((s) => ({
+  const valid = (Array.isArray(input.services) ? input.services : []).filter(
+    (s) => typeof s?.key === 'string' && s.key !== '',
+  );
+  const withTime = valid.map((s) => ({
     s,
     t: toMillis(s.creationTimestamp) ?? Number.POSITIVE_INFINITY,
   }));
