@@ -579,10 +579,15 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const segments = url.pathname
-      .split('/')
-      .filter((s) => s !== '')
-      .map(decodeURIComponent);
+    let segments: string[];
+    try {
+      segments = url.pathname
+        .split('/')
+        .filter((s) => s !== '')
+        .map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed path: ${url.pathname}`);
+    }
     if (req.method === 'GET') {
       if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0]!)) {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
