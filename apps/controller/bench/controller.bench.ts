@@ -70,6 +70,13 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): P
   );
 }
 
+/** The 16 load-balancer nodes in 10.0.3.0/24 (with the floating IPs), the others in 10.0.4.0/22. */
+function nodeAddress(i: number): string {
+  if (i < 16) return `10.0.3.${10 + i}`;
+  const j = i - 16;
+  return `10.0.${4 + Math.floor(j / 250)}.${1 + (j % 250)}`;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
         kind: 'Node',
         metadata: { name: `node-${String(i).padStart(4, '0')}` },
         status: {
-          addresses: [{ type: 'InternalIP', address: `10.0.${3 + Math.floor(i / 250)}.${10 + (i % 250)}` }],
+          addresses: [{ type: 'InternalIP', address: nodeAddress(i) }],
           conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
         },
       }),
@@ -154,6 +161,18 @@ async function main(): Promise<void> {
     await controller.idle();
     const syncMs = performance.now() - s0;
     const syncCpu = process.cpuUsage(cpu0);
+    const mem = (label: string) => {
+      const m = process.memoryUsage();
+      if (process.env.BENCH_MEM)
+        process.stderr.write(
+          `${label}: rss ${Math.round(m.rss / 1e6)} MB, heap used ${Math.round(m.heapUsed / 1e6)} MB, total ${Math.round(m.heapTotal / 1e6)} MB, external ${Math.round(m.external / 1e6)} MB\n`,
+        );
+    };
+    mem('after sync');
+    await controller.events.flush();
+    mem('after events');
+    (globalThis as { gc?: () => void }).gc?.();
+    mem('after gc');
 
     // Full reconcile once converged: compute + diff over everything, nothing to write.
     const fullCpu: number[] = [];
@@ -161,7 +180,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       const c = process.cpuUsage();
       const w = performance.now();
-      const r = await controller.reconcile();
+      const r = await controller.reconcile({ full: true });
       fullWall.push(performance.now() - w);
       const d = process.cpuUsage(c);
       fullCpu.push((d.user + d.system) / 1000);

@@ -17,6 +17,7 @@ import { LeaderElector } from './leader-election.js';
 import { ControllerMetrics } from './metrics.js';
 import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
+import { ServiceFastPath } from './service-fast-path.js';
 import type {
   EventSpec,
   KubeObject,
@@ -63,7 +64,7 @@ export const DEFAULT_LOAD_BALANCER_CLASS = 'networking.gke.io/bgplb';
 const KEY = 'reconcile';
 
 export interface ReconcileResult {
-  skipped?: 'not-leader' | 'not-synced';
+  skipped?: 'not-leader' | 'not-synced' | 'nothing-changed';
   desired?: Desired;
   plan?: Plan;
   applied?: ApplyResult;
@@ -106,6 +107,17 @@ export class Controller {
   private readonly memo = newMemo();
   private readonly planCache: PlanCache = { routes: new WeakMap() };
   private lastWarnings = '';
+  /** Set by anything but a Service change: the next reconcile must be a full one. */
+  private fullNeeded = true;
+  /** Services changed since the last reconcile (`namespace/name`). */
+  private dirtyServices = new Set<string>();
+  private fastPath: ServiceFastPath | undefined;
+  private lastFull: Desired | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private readonly recheck = () => {
+    this.fullNeeded = true;
+    this.queue.add(KEY);
+  };
   private leading = false;
   private started = false;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -163,7 +175,7 @@ export class Controller {
   private setLeading(value: boolean): void {
     this.leading = value;
     this.metrics.leader.set(value ? 1 : 0);
-    if (value) this.queue.add(KEY);
+    if (value) this.recheck();
   }
 
   private trigger(): void {
@@ -198,6 +210,9 @@ export class Controller {
       if (type === 'delete') this.nodeSignatures.delete(object.metadata.name);
       else this.nodeSignatures.set(object.metadata.name, sig);
     }
+    if (resource === 'services')
+      this.dirtyServices.add(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    else this.fullNeeded = true;
     if (this.started) this.trigger();
   }
 
@@ -283,7 +298,7 @@ export class Controller {
     this.started = true;
     this.queue.start();
     const resync = (this.config.resyncSeconds ?? 300) * 1000;
-    this.resyncTimer = setInterval(() => this.queue.add(KEY), resync);
+    this.resyncTimer = setInterval(this.recheck, resync);
     this.resyncTimer.unref();
     if (this.elector) this.elector.start();
     else this.setLeading(true);
@@ -292,6 +307,7 @@ export class Controller {
   async stop(options: { releaseLease?: boolean } = {}): Promise<void> {
     this.started = false;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
     await this.elector?.stop(options.releaseLease ?? true);
     await this.queue.stop();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
@@ -321,12 +337,124 @@ export class Controller {
     return r;
   }
 
-  /** One reconcile of the whole cluster namespace. Throws (so the queue backs off) on failed writes. */
-  async reconcile(): Promise<ReconcileResult> {
+  /** The live object (informer cache with our own recent writes laid over it). */
+  private lookup<T extends KubeObject>(resource: string, namespace: string, name: string): T | undefined {
+    const o = this.overlay.get(`${resource}|${namespace}|${name}`);
+    if (o !== undefined && Date.now() - o.at <= 30_000)
+      return o.object === 'deleted' ? undefined : (o.object as T);
+    return this.informers.get(resource)?.get(name, namespace) as T | undefined;
+  }
+
+  /**
+   * One reconcile. Throws (so the queue backs off) on failed writes. By default it takes the
+   * incremental Service path when only Services changed; `{ full: true }` forces the full pass.
+   */
+  async reconcile(options: { full?: boolean } = {}): Promise<ReconcileResult> {
     const started = performance.now();
     this.metrics.queueDepth.set(this.queue.depth);
     if (!this.leading) return this.emit({ skipped: 'not-leader', durationMs: 0 });
     if (!this.synced) return this.emit({ skipped: 'not-synced', durationMs: 0 });
+    if (this.fastPath === undefined && this.lastFull !== undefined && this.dirtyServices.size > 0) {
+      this.fastPath = ServiceFastPath.from(this.lastFull, {
+        clusterNamespace: this.config.clusterNamespace,
+        loadBalancerClass: this.options.loadBalancerClass,
+        ingressService: this.options.ingressService,
+      });
+    }
+    if (options.full !== true && !this.fullNeeded && this.fastPath !== undefined) {
+      if (this.dirtyServices.size === 0) return this.emit({ skipped: 'nothing-changed', durationMs: 0 });
+      const fast = await this.reconcileServices(started);
+      if (fast !== undefined) return fast;
+    }
+    return await this.reconcileAll(started);
+  }
+
+  /** The incremental path: only the Services that changed (see service-fast-path.ts). */
+  private async reconcileServices(started: number): Promise<ReconcileResult | undefined> {
+    const fastPath = this.fastPath!;
+    const dirty = this.dirtyServices;
+    this.dirtyServices = new Set();
+    const changed = new Map<string, ServiceObject | undefined>();
+    for (const key of dirty) {
+      const [namespace = '', name = ''] = key.split('/');
+      changed.set(key, this.lookup<ServiceObject>('services', namespace, name));
+    }
+    const result = fastPath.apply(changed);
+    if (result === 'full') {
+      this.fastPath = undefined;
+      this.lastFull = undefined;
+      return undefined;
+    }
+    const base = fastPath.desired;
+    const partial: Desired = {
+      ...base,
+      gateway: undefined,
+      services: result.services,
+      routes: result.routes,
+      sessions: new Map(),
+      events: result.events,
+    };
+    const routes: RouteObject[] = [];
+    for (const name of [...result.routes.keys(), ...result.removedRoutes]) {
+      const r = this.lookup<RouteObject>('bgpadvertisedroutes', this.statusNamespace, name);
+      if (r !== undefined) routes.push(r);
+    }
+    const services = [...changed.values()].filter((s): s is ServiceObject => s !== undefined);
+    const plan = planWrites(
+      partial,
+      { services, gateway: undefined, sessions: [], routes, configObjects: [] },
+      new Map(),
+      {
+        statusNamespace: this.statusNamespace,
+        apiVersion: `${GROUP}/${VERSION}`,
+        now: Date.now(),
+        cache: this.planCache,
+      },
+    );
+    const applied = await this.apply(plan);
+    this.events.record([...result.events, ...applied.events]);
+    this.metrics.desiredRoutes.set(base.routes.size);
+    for (const w of plan.writes) this.metrics.writes.inc({ op: w.op });
+    const durationMs = performance.now() - started;
+    const failed = applied.errors.length > 0 || applied.conflicts > 0;
+    this.metrics.reconcileDuration.observe({ result: failed ? 'retry' : 'ok' }, durationMs / 1000);
+    this.log[plan.writes.length > 0 || failed ? 'info' : 'debug'](
+      {
+        path: 'services',
+        services: changed.size,
+        writes: plan.writes.length,
+        written: applied.written,
+        durationMs: Math.round(durationMs * 10) / 10,
+      },
+      'reconciled',
+    );
+    const out = this.emit({ desired: partial, plan, applied, durationMs });
+    if (failed) {
+      this.fullNeeded = true;
+      throw new Error(
+        `${applied.errors.length} write(s) failed and ${applied.conflicts} conflicted; retrying`,
+      );
+    }
+    return out;
+  }
+
+  private apply(plan: Plan): Promise<ApplyResult> {
+    return applyWrites(plan.writes, {
+      client: this.client,
+      group: GROUP,
+      version: VERSION,
+      log: this.log,
+      concurrency: this.config.writeConcurrency ?? 16,
+      onWritten: (resource, namespace, name, object) => this.onWritten(resource, namespace, name, object),
+    });
+  }
+
+  /** The full pass over everything. */
+  private async reconcileAll(started: number): Promise<ReconcileResult> {
+    this.fullNeeded = false;
+    this.dirtyServices = new Set();
+    this.fastPath = undefined;
+    this.lastFull = undefined;
     const ns = this.config.clusterNamespace;
     const inNs = (o: KubeObject) => (o.metadata.namespace ?? ns) === ns;
     const clusters = this.view('clusters')
@@ -382,14 +510,7 @@ export class Controller {
       },
     );
     const computedMs = performance.now() - started;
-    const applied = await applyWrites(plan.writes, {
-      client: this.client,
-      group: GROUP,
-      version: VERSION,
-      log: this.log,
-      concurrency: this.config.writeConcurrency ?? 16,
-      onWritten: (resource, namespace, name, object) => this.onWritten(resource, namespace, name, object),
-    });
+    const applied = await this.apply(plan);
     const events: EventSpec[] = [...desired.events, ...applied.events];
     for (const s of desired.shortfalls) {
       const peer = peers.find((p) => p.metadata.name === s.peer) ?? clusters[0];
@@ -440,9 +561,17 @@ export class Controller {
       this.lastWarnings = warnings;
       for (const w of desired.warnings) this.log.warn({ warning: w }, 'configuration warning');
     }
-    if (desired.recheckAt !== null) this.queue.addAfter(KEY, Math.max(1, desired.recheckAt - Date.now()));
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    if (desired.recheckAt !== null) {
+      this.recheckTimer = setTimeout(this.recheck, Math.max(1, desired.recheckAt - Date.now()));
+      this.recheckTimer.unref();
+    }
     const result = this.emit({ desired, plan, applied, durationMs });
-    if (failed) {
+    if (!failed) {
+      this.lastFull = desired; // the incremental path starts from it (built on first use)
+    } else {
+      this.fullNeeded = true;
       throw new Error(
         `${applied.errors.length} write(s) failed and ${applied.conflicts} conflicted; retrying`,
       );

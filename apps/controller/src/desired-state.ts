@@ -125,7 +125,33 @@ export interface Desired {
   poolUsage: PoolUsage[];
   shortfalls: SessionShortfall[];
   warnings: string[];
+  /** What Service decisions depend on, for the incremental Service path (absent when not valid). */
+  serviceContext?: ServiceContext;
 }
+
+/** The inputs of Service VIP and route decisions other than the Services themselves. */
+export interface ServiceContext {
+  loadBalancerName: string;
+  nextHops: string[];
+  pools: {
+    name: string;
+    addresses: string[];
+    avoidBuggyIPs?: boolean | undefined;
+    manualAssign?: boolean | undefined;
+  }[];
+  controlPlaneVIP: string;
+  ingressVIP: string | undefined;
+}
+
+/** Event messages shared by the full and the incremental Service paths (so they deduplicate). */
+export const MESSAGES = {
+  etpLocal:
+    'externalTrafficPolicy: Local is not supported by bgplb (next hops are load-balancer nodes, not the nodes running the endpoints); no VIP is allocated. Use externalTrafficPolicy: Cluster',
+  releasedEtp: (vip: string) => `VIP ${vip} released: externalTrafficPolicy: Local is not supported`,
+  releasedNotLb: (vip: string) => `VIP ${vip} released: the Service is no longer of type LoadBalancer`,
+  allocated: (vip: string) => `VIP ${vip} allocated`,
+  refused: (why: string) => `no VIP allocated: ${why}`,
+};
 
 interface Peer {
   /** Name part of the session names: the BGPPeer name or the control-plane peer IP. */
@@ -178,14 +204,14 @@ export function currentVip(service: ServiceObject): string | undefined {
   return ip === '' ? undefined : ip;
 }
 
-function requestedIp(service: ServiceObject): string | undefined {
+export function requestedIp(service: ServiceObject): string | undefined {
   const annotated = service.metadata.annotations?.[REQUESTED_IP_ANNOTATION];
   if (annotated !== undefined && annotated.trim() !== '') return annotated.trim();
   const ip = service.spec?.loadBalancerIP;
   return ip !== undefined && ip !== '' ? ip : undefined;
 }
 
-function serviceRef(s: ServiceObject): EventSpec['involved'] {
+export function serviceRef(s: ServiceObject): EventSpec['involved'] {
   const ref: EventSpec['involved'] = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -234,7 +260,7 @@ function refusalEvents(
 }
 
 /** Which Services bgplb serves: type LoadBalancer, and our class or none. */
-function isOurs(s: ServiceObject, loadBalancerClass: string): boolean {
+export function isOurs(s: ServiceObject, loadBalancerClass: string): boolean {
   const cls = s.spec?.loadBalancerClass;
   return cls === undefined || cls === '' || cls === loadBalancerClass;
 }
@@ -424,7 +450,7 @@ export function desiredState(observed: Observed): Desired {
           involved: serviceRef(s),
           type: 'Normal',
           reason: 'VIPReleased',
-          message: `VIP ${current} released: the Service is no longer of type LoadBalancer`,
+          message: MESSAGES.releasedNotLb(current),
         });
       }
       continue;
@@ -435,15 +461,14 @@ export function desiredState(observed: Observed): Desired {
         involved: serviceRef(s),
         type: 'Warning',
         reason: 'VIPRefused',
-        message:
-          'externalTrafficPolicy: Local is not supported by bgplb (next hops are load-balancer nodes, not the nodes running the endpoints); no VIP is allocated. Use externalTrafficPolicy: Cluster',
+        message: MESSAGES.etpLocal,
       });
       if (current !== undefined) {
         events.push({
           involved: serviceRef(s),
           type: 'Normal',
           reason: 'VIPReleased',
-          message: `VIP ${current} released: externalTrafficPolicy: Local is not supported`,
+          message: MESSAGES.releasedEtp(current),
         });
       }
       continue;
@@ -456,13 +481,14 @@ export function desiredState(observed: Observed): Desired {
       requestedIP: requestedIp(s),
     });
   }
+  const pools = lb.addressPools.map((p) => ({
+    name: p.name,
+    addresses: p.addresses,
+    avoidBuggyIPs: p.avoidBuggyIPs,
+    manualAssign: p.manualAssign,
+  }));
   const allocation = allocateServiceVIPs({
-    pools: lb.addressPools.map((p) => ({
-      name: p.name,
-      addresses: p.addresses,
-      avoidBuggyIPs: p.avoidBuggyIPs,
-      manualAssign: p.manualAssign,
-    })),
+    pools,
     services: requests,
     controlPlaneVIP: lb.vips.controlPlaneVIP,
     ingressVIP: lb.vips.ingressVIP,
@@ -484,7 +510,7 @@ export function desiredState(observed: Observed): Desired {
         involved: serviceRef(s),
         type: 'Warning',
         reason: 'VIPRefused',
-        message: `no VIP allocated: ${allocation.errors[key] ?? 'no address pool'}`,
+        message: MESSAGES.refused(allocation.errors[key] ?? 'no address pool'),
       });
       continue;
     }
@@ -500,7 +526,7 @@ export function desiredState(observed: Observed): Desired {
         reason: 'VIPAllocated',
         message:
           lost === undefined
-            ? `VIP ${vip} allocated`
+            ? MESSAGES.allocated(vip)
             : `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${lost}`,
       });
     }
@@ -552,5 +578,12 @@ export function desiredState(observed: Observed): Desired {
     poolUsage: allocation.poolUsage,
     shortfalls,
     warnings,
+    serviceContext: {
+      loadBalancerName: lbName,
+      nextHops,
+      pools,
+      controlPlaneVIP: lb.vips.controlPlaneVIP,
+      ingressVIP: lb.vips.ingressVIP,
+    },
   };
 }

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigObjects } from './config.js';
+import { type DesiredStateOptions, desiredState } from './desired-state.js';
+import { ServiceFastPath } from './service-fast-path.js';
+import { CLUSTER_NODES, EXAMPLE_FILES, exampleConfig, node, service, T0 } from './test-support/fixtures.js';
+import type { ServiceObject } from './types.js';
+
+const OPTIONS: DesiredStateOptions = {
+  clusterNamespace: 'cluster-bm',
+  graceSeconds: 30,
+  nodePrefixLength: 24,
+  loadBalancerClass: 'networking.gke.io/bgplb',
+};
+
+function config(): ConfigObjects {
+  const c = exampleConfig(EXAMPLE_FILES[0]);
+  const cluster = structuredClone(c.cluster) as { spec: { loadBalancer: { addressPools: unknown[] } } };
+  cluster.spec.loadBalancer.addressPools = [
+    { name: 'pool1', addresses: ['10.0.0.1-10.0.0.4', '10.1.0.0/28'] },
+  ];
+  return { ...c, cluster };
+}
+
+const full = (services: ServiceObject[]) =>
+  desiredState({ config: config(), nodes: CLUSTER_NODES.map(node), services, now: T0, options: OPTIONS });
+
+/** Services with the status the controller would have written. */
+function withStatus(services: ServiceObject[], vips: Map<string, { vip: string | null }>): ServiceObject[] {
+  return services.map((s) => {
+    const vip = vips.get(`${s.metadata.namespace}/${s.metadata.name}`)?.vip;
+    return vip ? { ...s, status: { loadBalancer: { ingress: [{ ip: vip }] } } } : { ...s, status: {} };
+  });
+}
+
+const keyOf = (s: ServiceObject) => `${s.metadata.namespace}/${s.metadata.name}`;
+
+describe("ServiceFastPath gives the full path's answer", () => {
+  it('for creates, deletes, ETP=Local switches, sticky statuses and no-op updates', () => {
+    const initial = [
+      service({ name: 'a', created: T0 - 9000 }),
+      service({ name: 'b', created: T0 - 8000 }),
+      service({ name: 'c', created: T0 - 7000 }),
+    ];
+    const first = full(initial);
+    const live = withStatus(initial, first.services);
+    const fast = ServiceFastPath.from(first, {
+      clusterNamespace: 'cluster-bm',
+      loadBalancerClass: OPTIONS.loadBalancerClass,
+    })!;
+    // b deleted, c switched to Local, d new, e new with a free VIP already in its status, a relabelled.
+    const c = { ...live[2]!, spec: { ...live[2]!.spec, externalTrafficPolicy: 'Local' } } as ServiceObject;
+    const d = service({ name: 'd', created: T0 - 6000 });
+    const e = service({ name: 'e', created: T0 - 5000, vip: '10.1.0.5' });
+    const a = { ...live[0]!, metadata: { ...live[0]!.metadata, labels: { x: 'y' } } };
+    const result = fast.apply(
+      new Map<string, ServiceObject | undefined>([
+        ['default/b', undefined],
+        [keyOf(c), c],
+        [keyOf(d), d],
+        [keyOf(e), e],
+        [keyOf(a), a],
+      ]),
+    );
+    expect(result).not.toBe('full');
+    if (result === 'full') return;
+    const after = [a, c, d, e];
+    const reference = full(after);
+    expect(fast.desired.services).toEqual(reference.services);
+    expect([...fast.desired.routes.keys()].sort()).toEqual([...reference.routes.keys()].sort());
+    for (const [name, r] of reference.routes)
+      expect(fast.desired.routes.get(name)?.spec, name).toEqual(r.spec);
+    expect(result.removedRoutes.sort()).toEqual(['default-default-b', 'default-default-c']);
+    expect(result.events.map((ev) => `${ev.involved.name}:${ev.reason}`).sort()).toEqual([
+      'c:VIPRefused',
+      'c:VIPReleased',
+      'd:VIPAllocated',
+    ]);
+    // Only what changed is in the partial result: a is unchanged and not rewritten.
+    expect([...result.services.keys()].sort()).toEqual(['default/a', 'default/c', 'default/d', 'default/e']);
+    expect(result.services.get('default/d')?.vip).toBe(reference.services.get('default/d')?.vip);
+  });
+
+  it('refuses (full path) what it does not model: requested IPs, status conflicts, class changes', () => {
+    const initial = [service({ name: 'a', created: T0 - 9000 })];
+    const first = full(initial);
+    const mk = () =>
+      ServiceFastPath.from(first, {
+        clusterNamespace: 'cluster-bm',
+        loadBalancerClass: OPTIONS.loadBalancerClass,
+      })!;
+    expect(mk().apply(new Map([['default/r', service({ name: 'r', loadBalancerIP: '10.1.0.9' })]]))).toBe(
+      'full',
+    );
+    const vipA = first.services.get('default/a')!.vip!;
+    expect(mk().apply(new Map([['default/x', service({ name: 'x', vip: vipA })]]))).toBe('full');
+    expect(mk().apply(new Map([['default/a', service({ name: 'a', vip: '10.1.0.7' })]]))).toBe('full');
+    expect(mk().apply(new Map([['default/a', service({ name: 'a', loadBalancerClass: 'other' })]]))).toBe(
+      'full',
+    );
+  });
+
+  it('refuses with an Event when the pools are exhausted, and frees on delete', () => {
+    const c = exampleConfig(EXAMPLE_FILES[0]); // 10.0.0.2-10.0.0.4 usable
+    const first = desiredState({
+      config: c,
+      nodes: CLUSTER_NODES.map(node),
+      services: [],
+      now: T0,
+      options: OPTIONS,
+    });
+    const fast = ServiceFastPath.from(first, {
+      clusterNamespace: 'cluster-bm',
+      loadBalancerClass: OPTIONS.loadBalancerClass,
+    })!;
+    const add = (name: string) => fast.apply(new Map([[`default/${name}`, service({ name, created: T0 })]]));
+    for (const n of ['s1', 's2', 's3']) add(n);
+    const r = add('s4');
+    expect(r !== 'full' && r.events[0]).toMatchObject({ reason: 'VIPRefused', type: 'Warning' });
+    fast.apply(new Map([['default/s2', undefined]]));
+    const again = add('s5');
+    expect(again !== 'full' && again.services.get('default/s5')?.vip).toBe('10.0.0.3');
+  });
+
+  it('is not built from an invalid desired state', () => {
+    const bad = desiredState({
+      config: { bgpPeers: [] },
+      nodes: [],
+      services: [],
+      now: T0,
+      options: OPTIONS,
+    });
+    expect(ServiceFastPath.from(bad, { clusterNamespace: 'x', loadBalancerClass: 'y' })).toBeUndefined();
+  });
+});
