@@ -103,9 +103,17 @@ export class WatchedCollection {
       fieldSelector,
     );
     this.informer = informer;
+    // A (re-)list delivers one event per object, synchronously: coalesce them into one callback
+    // with the full list, instead of one full list per object (quadratic for 10k objects).
+    let pending = false;
     const emit = (): void => {
-      const items = informer.list(namespace);
-      for (const cb of this.listeners) cb(items);
+      if (pending) return;
+      pending = true;
+      queueMicrotask(() => {
+        pending = false;
+        const items = informer.list(namespace);
+        for (const cb of this.listeners) cb(items);
+      });
     };
     informer.on('add', emit);
     informer.on('update', emit);
