@@ -62,15 +62,17 @@ function sortVIPs(vips: Iterable<string>): string[] {
 export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
   const candidates: string[] = [];
   const hashes: number[] = [];
-  for (const n of input.lbNodes) {
-    if (!n.ready) continue;
+  for (const n of Array.isArray(input.lbNodes) ? input.lbNodes : []) {
+    if (n?.ready !== true || typeof n.address !== 'string') continue;
     const address = canonicalAddress(n.address) ?? n.address;
     if (candidates.includes(address)) continue;
     candidates.push(address);
     hashes.push(candidateHash(address));
   }
   const m = candidates.length;
-  const vips = sortVIPs(new Set(input.vips.map((v) => canonicalAddress(v) ?? v)));
+  const vips = sortVIPs(
+    new Set((Array.isArray(input.vips) ? input.vips : []).map((v) => canonicalAddress(v) ?? String(v))),
+  );
   const factor = input.maxLoadFactor !== undefined && input.maxLoadFactor >= 1 ? input.maxLoadFactor : 1.2;
 
   // Full ranking per VIP, computed once and shared by all peers.
@@ -90,7 +92,9 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
   const capOut: Record<string, number> = {};
   let moved = 0;
 
-  const peers = [...input.peerSessions].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+  const peers = (Array.isArray(input.peerSessions) ? input.peerSessions : [])
+    .filter((p) => typeof p?.peer === 'string')
+    .sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
   for (const p of peers) {
     const ids = sortSessions(p.sessions);
     const k = ids.length;
@@ -101,7 +105,7 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
     if (input.previous) {
       for (const vip of vips) {
         const sel: NextHopSelection | undefined = input.previous[vip];
-        if (sel) prevRows.set(vip, previousRow(sel.sessions, p.peer, ids));
+        if (Array.isArray(sel?.sessions)) prevRows.set(vip, previousRow(sel.sessions, p.peer, ids));
       }
     }
     if (addPath || m === 0 || k === 0) {

@@ -67,7 +67,8 @@ function compareSessionKeys(
 }
 
 /** Sessions in canonical order: IPv4 numerically, then IPv6, then other ids as text. */
-export function sortSessions(sessions: readonly string[]): string[] {
+export function sortSessions(input: readonly string[]): string[] {
+  const sessions = Array.isArray(input) ? input.filter((x) => typeof x === 'string') : [];
   // Fast path: canonical IPv4 addresses already in ascending order (the usual input).
   let last = -1;
   let sorted = true;
@@ -174,16 +175,21 @@ export function createNextHopSelector(
 ): NextHopSelector {
   const candidates: string[] = [];
   const hashes: number[] = [];
-  for (const n of config.lbNodes) {
-    if (!n.ready) continue;
+  for (const n of Array.isArray(config.lbNodes) ? config.lbNodes : []) {
+    if (n?.ready !== true || typeof n.address !== 'string') continue;
     const address = canonicalAddress(n.address) ?? n.address;
     if (candidates.includes(address)) continue; // a handful of nodes: cheaper than a Set
     candidates.push(address);
     hashes.push(candidateHash(address));
   }
-  const peers = (
-    config.peerSessions.length > 1 ? [...config.peerSessions].sort(byPeer) : config.peerSessions
-  ).map((p) => ({ peer: p.peer, ids: sortSessions(p.sessions), addPath: p.addPath ?? config.addPath }));
+  const peerList = (Array.isArray(config.peerSessions) ? config.peerSessions : []).filter(
+    (p) => typeof p?.peer === 'string',
+  );
+  const peers = (peerList.length > 1 ? [...peerList].sort(byPeer) : peerList).map((p) => ({
+    peer: p.peer,
+    ids: sortSessions(p.sessions),
+    addPath: p.addPath ?? config.addPath,
+  }));
   let maxK = 0;
   let anyAddPath = false;
   for (const p of peers) {
@@ -193,10 +199,10 @@ export function createNextHopSelector(
 
   return {
     select(vipText: string, prev?: NextHopSelection): NextHopSelection {
-      const vip = canonicalAddress(vipText) ?? vipText;
+      const vip = canonicalAddress(vipText) ?? String(vipText);
       // The full ranking is needed only for ADD-PATH peers; otherwise the top k is enough.
       const ranked = topKByHash(hashString(vip), candidates, hashes, anyAddPath ? candidates.length : maxK);
-      const prevSessions = prev?.sessions ?? [];
+      const prevSessions = Array.isArray(prev?.sessions) ? prev.sessions : [];
       const sessions: SessionNextHops[] = [];
       for (const { peer, ids, addPath } of peers) {
         const k = ids.length;
