@@ -92,6 +92,14 @@ export class AdvertiserProcess {
     );
   }
 
+  /** The last log lines, for failure messages. */
+  tail(n = 10): string {
+    return this.lines
+      .slice(-n)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+  }
+
   count(msg: string): number {
     return this.lines.filter((l) => l.msg === msg).length;
   }

@@ -1,0 +1,110 @@
+/**
+ * SIGHUP re-reads the config: an added peer comes up, a removed one is closed with a Cease, and
+ * the untouched session keeps its uptime at FRR (same Established epoch, no new connection).
+ * Needs root and FRR.
+ */
+import { join } from 'node:path';
+import { type FrrRouter, type Host, Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, frrNextHops, startAdvertiser, writeConfig } from './harness.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`advertiser e2e (SIGHUP) skipped: ${skip}`);
+
+interface FrrNeighbor {
+  bgpState?: string;
+  bgpTimerUpMsec?: number;
+  connectionsEstablished?: number;
+}
+
+// Three ToRs on one segment with the node; each is its own FRR with its own ASN.
+const PEERS = { a: ['10.0.1.251', 65002], b: ['10.0.1.252', 65003], c: ['10.0.1.253', 65004] } as const;
+type PeerName = keyof typeof PEERS;
+
+const config = (names: PeerName[]) =>
+  `localIP: 10.0.1.10\nlocalASN: 65001\nholdTime: 9\nconnectRetryTime: 1\npeers:\n${names
+    .map((n) => `- peerIP: ${PEERS[n][0]}\n  peerASN: ${PEERS[n][1]}\n`)
+    .join('')}`;
+
+describe.skipIf(skip)(
+  'SIGHUP adds and removes peers without touching the others (needs root and FRR)',
+  () => {
+    const lab = Lab.create('advhup');
+    let node: Host;
+    const frrs = new Map<PeerName, FrrRouter>();
+
+    beforeAll(async () => {
+      ensureBuilt();
+      const sw = await lab.addSwitch('rack');
+      node = await lab.addHost('cp1');
+      await lab.attach(node, sw, '10.0.1.10/24');
+      for (const name of Object.keys(PEERS) as PeerName[]) {
+        const [ip, asn] = PEERS[name];
+        const tor = await lab.addHost(`tor${name}`);
+        await lab.attach(tor, sw, `${ip}/24`);
+        frrs.set(
+          name,
+          await tor.startFrr(
+            [
+              `router bgp ${asn}`,
+              ` bgp router-id ${ip}`,
+              ' no bgp ebgp-requires-policy',
+              ' neighbor 10.0.1.10 remote-as 65001',
+              ' neighbor 10.0.1.10 timers connect 1',
+            ].join('\n'),
+          ),
+        );
+      }
+    }, 120_000);
+    afterAll(() => lab.destroy());
+
+    const neighbor = async (name: PeerName): Promise<FrrNeighbor> =>
+      (await frrs.get(name)!.json<Record<string, FrrNeighbor>>('show bgp neighbors 10.0.1.10'))[
+        '10.0.1.10'
+      ] ?? {};
+    const hasVip = async (name: PeerName) =>
+      (await frrNextHops(frrs.get(name)!, '10.0.0.8/32')).includes('10.0.1.10');
+
+    it('adds c, removes b, and leaves a alone', async () => {
+      const file = writeConfig(join(lab.workDir, 'adv.conf'), config(['a', 'b']));
+      const adv = startAdvertiser(node, ['--config', file, '--advertise-ip', '10.0.0.8']);
+      await waitFor(
+        'a and b to have the VIP',
+        async () => (await hasVip('a')) && (await hasVip('b')),
+        15_000,
+      );
+      const before = await neighbor('a');
+      expect(before.bgpState).toBe('Established');
+
+      // Let a second pass so that a reset of a would show as a different epoch.
+      await new Promise((r) => setTimeout(r, 1_100));
+      writeConfig(file, config(['a', 'c']));
+      adv.signal('SIGHUP');
+      const reloaded = await adv.waitLog('Configuration reloaded');
+      expect(reloaded).toMatchObject({
+        added: ['10.0.1.253'],
+        removed: ['10.0.1.252'],
+        unchanged: ['10.0.1.251'],
+        changed: [],
+      });
+      await waitFor('c to have the VIP', () => hasVip('c'), 15_000);
+      await waitFor(
+        'b to lose the session',
+        async () => (await neighbor('b')).bgpState !== 'Established',
+        5_000,
+      );
+      expect(await hasVip('b')).toBe(false);
+      expect(JSON.stringify(await neighbor('b'))).toContain('peer removed from configuration');
+
+      const after = await neighbor('a');
+      expect(after.bgpState).toBe('Established');
+      // Same connection, still counting up: its uptime grew by at least the time we waited.
+      expect(after.bgpTimerUpMsec ?? 0).toBeGreaterThanOrEqual((before.bgpTimerUpMsec ?? 0) + 1_000);
+      expect(after.connectionsEstablished).toBe(before.connectionsEstablished);
+      expect(adv.states('10.0.1.251').filter((s) => s === 'BGP_FSM_ESTABLISHED')).toHaveLength(1);
+
+      adv.signal('SIGTERM');
+      expect((await adv.exited).code).toBe(0);
+    }, 60_000);
+  },
+);
