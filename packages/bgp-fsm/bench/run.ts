@@ -81,8 +81,14 @@ async function frrPfxRcd(frr: FrrRouter, peer: string): Promise<number> {
 async function frrReaches(frr: FrrRouter, peer: string, count: number, timeoutMs = 120_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if ((await frrPfxRcd(frr, peer)) >= count) return now();
-    if (Date.now() > deadline) throw new Error(`FRR did not reach ${count} prefixes from ${peer}`);
+    const got = await frrPfxRcd(frr, peer);
+    if (got >= count) return now();
+    if (Date.now() > deadline) {
+      const state = await frr.vtysh(`show bgp neighbors ${peer}`).catch((e: Error) => e.message);
+      throw new Error(
+        `FRR did not reach ${count} prefixes from ${peer} (has ${got}):\n${state.slice(0, 3000)}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -1,9 +1,10 @@
 /**
  * A compact Adj-RIB-In: what a peer announced, stored without an object per prefix. Attribute
  * sets are interned (one shared decoded copy per distinct set of attribute octets); IPv4
- * prefixes without path ids are kept as numbers in one Map per prefix length.
+ * prefixes without path ids are kept in typed-array hash tables (9 octets a slot), one per length.
  */
 import { formatPrefixView, type PathAttribute, type PrefixView } from '@bgplb/bgp-wire';
+import { Ipv4Table } from './ipv4-table.js';
 
 export interface ReceivedPath {
   prefix: string;
@@ -13,8 +14,8 @@ export interface ReceivedPath {
 }
 
 export class AdjRibIn {
-  /** IPv4 without path id: per length, address (int32) -> attribute set id. */
-  private readonly v4: Map<number, number>[] = Array.from({ length: 33 }, () => new Map<number, number>());
+  /** IPv4 without path id: per length, address -> attribute set id. */
+  private readonly v4: Ipv4Table[] = Array.from({ length: 33 }, () => new Ipv4Table());
   /** Everything else: `prefix#pathId` -> attribute set id. */
   private readonly other = new Map<string, number>();
   private readonly attrIds = new Map<string, number>();
@@ -88,10 +89,7 @@ export class AdjRibIn {
     this.refs[id] = this.refs[id]! + 1;
     let old: number | undefined;
     if (v.afi === 1 && v.pathId < 0) {
-      const m = this.v4[v.length]!;
-      const k = v.ipv4 | 0;
-      old = m.get(k);
-      m.set(k, id);
+      old = this.v4[v.length]!.set(v.ipv4, id);
     } else {
       const k = `${formatPrefixView(v)}#${v.pathId}`;
       old = this.other.get(k);
@@ -109,10 +107,7 @@ export class AdjRibIn {
   withdraw(v: PrefixView): boolean {
     let old: number | undefined;
     if (v.afi === 1 && v.pathId < 0) {
-      const m = this.v4[v.length]!;
-      const k = v.ipv4 | 0;
-      old = m.get(k);
-      if (old !== undefined) m.delete(k);
+      old = this.v4[v.length]!.delete(v.ipv4);
     } else {
       const k = `${formatPrefixView(v)}#${v.pathId}`;
       old = this.other.get(k);
@@ -138,8 +133,7 @@ export class AdjRibIn {
   /** Every stored path (allocates: for inspection, not for the hot path). */
   *entries(): IterableIterator<ReceivedPath> {
     for (let length = 0; length <= 32; length++) {
-      for (const [k, id] of this.v4[length]!) {
-        const v = k >>> 0;
+      for (const [v, id] of this.v4[length]!.entries()) {
         const prefix = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${length}`;
         yield { prefix, attributes: this.attrSets[id] ?? [] };
       }
