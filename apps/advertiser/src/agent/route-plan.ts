@@ -26,65 +26,85 @@ function addressKey(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
-type Parsed = ReturnType<typeof parseBGPAdvertisedRoute>;
+/** What one object contributes: its prefix and sorted paths, or why it was skipped. */
+type Contribution =
+  | { ok: true; name: string; prefix: string; metric: number; nextHops: readonly string[]; paths: PathSpec[] }
+  | { ok: false; name: string; message: string };
 
-// The informer keeps an object's identity until it changes, so validation results can be reused
-// across batches: with 10k routes, one change re-validates one object, not 10k.
-const parsedCache = new WeakMap<object, Parsed>();
+// The informer keeps an object's identity until it changes, so each object's contribution is
+// computed once: with 10k routes, one change re-validates and re-sorts one object, not 10k.
+const contributions = new WeakMap<object, Contribution>();
 
-function parseCached(raw: unknown): Parsed {
-  if (typeof raw !== 'object' || raw === null) return parseBGPAdvertisedRoute(raw);
-  let parsed = parsedCache.get(raw);
-  if (parsed === undefined) {
-    parsed = parseBGPAdvertisedRoute(raw);
-    parsedCache.set(raw, parsed);
+function sortedPaths(byHop: ReadonlyMap<string, number>): PathSpec[] {
+  return [...byHop.entries()]
+    .sort(([a], [b]) => addressKey(a) - addressKey(b))
+    .map(([nextHop, med]) => ({ nextHop, med }));
+}
+
+function contributionOf(raw: unknown): Contribution {
+  const cacheable = typeof raw === 'object' && raw !== null;
+  const cached = cacheable ? contributions.get(raw) : undefined;
+  if (cached !== undefined) return cached;
+  const parsed = parseBGPAdvertisedRoute(raw);
+  let c: Contribution;
+  if (!parsed.ok) {
+    c = { ok: false, name: nameOf(raw), message: parsed.problems.map(formatProblem).join('; ') };
+  } else {
+    const { prefix, nextHops, metric } = parsed.value.spec;
+    const byHop = new Map(nextHops.map((h) => [h, metric] as const));
+    c = { ok: true, name: parsed.value.metadata.name, prefix, metric, nextHops, paths: sortedPaths(byHop) };
   }
-  return parsed;
+  if (cacheable) contributions.set(raw, c);
+  return c;
 }
 
 export function planRoutes(routes: readonly unknown[]): DesiredRoutes {
-  const hops = new Map<string, Map<string, number>>();
+  const paths = new Map<string, PathSpec[]>();
   const sources = new Map<string, string[]>();
+  const merged = new Map<string, Map<string, number>>();
   const problems: { name: string; message: string }[] = [];
   for (const raw of routes) {
-    const parsed = parseCached(raw);
-    if (!parsed.ok) {
-      problems.push({ name: nameOf(raw), message: parsed.problems.map(formatProblem).join('; ') });
+    const c = contributionOf(raw);
+    if (!c.ok) {
+      problems.push({ name: c.name, message: c.message });
       continue;
     }
-    const { prefix, nextHops, metric } = parsed.value.spec;
-    const name = parsed.value.metadata.name;
-    let byHop = hops.get(prefix);
+    const names = sources.get(c.prefix);
+    if (names === undefined) {
+      sources.set(c.prefix, [c.name]);
+      paths.set(c.prefix, c.paths);
+      continue;
+    }
+    // Two objects for one VIP is a controller bug; announce the union, lowest MED per hop.
+    problems.push({
+      name: c.name,
+      message: `prefix ${c.prefix} is also announced by BGPAdvertisedRoute ${names.join(', ')}; next hops are merged`,
+    });
+    names.push(c.name);
+    let byHop = merged.get(c.prefix);
     if (byHop === undefined) {
-      byHop = new Map();
-      hops.set(prefix, byHop);
-      sources.set(prefix, []);
-    } else {
-      // Two objects for one VIP is a controller bug; announce the union, lowest MED per hop.
-      problems.push({
-        name,
-        message: `prefix ${prefix} is also announced by BGPAdvertisedRoute ${sources.get(prefix)?.join(', ')}; next hops are merged`,
-      });
+      byHop = new Map((paths.get(c.prefix) ?? []).map((p) => [p.nextHop, p.med ?? 0] as const));
+      merged.set(c.prefix, byHop);
     }
-    sources.get(prefix)?.push(name);
-    for (const hop of nextHops) {
+    for (const hop of c.nextHops) {
       const previous = byHop.get(hop);
-      byHop.set(hop, previous === undefined ? metric : Math.min(previous, metric));
+      byHop.set(hop, previous === undefined ? c.metric : Math.min(previous, c.metric));
     }
   }
-  const paths = new Map<string, PathSpec[]>();
-  for (const [prefix, byHop] of hops) {
-    const list = [...byHop.entries()]
-      .sort(([a], [b]) => addressKey(a) - addressKey(b))
-      .map(([nextHop, med]) => ({ nextHop, med }));
-    paths.set(prefix, list);
-  }
+  for (const [prefix, byHop] of merged) paths.set(prefix, sortedPaths(byHop));
   return { paths, sources, problems };
 }
 
-/** Stable text of a path list, to detect changes. */
+const fingerprints = new WeakMap<readonly PathSpec[], string>();
+
+/** Stable text of a path list, to detect changes (cached per list: lists are never mutated). */
 export function pathsFingerprint(paths: readonly PathSpec[]): string {
-  return paths.map((p) => `${p.nextHop}|${p.med ?? ''}`).join(',');
+  let text = fingerprints.get(paths);
+  if (text === undefined) {
+    text = paths.map((p) => `${p.nextHop}|${p.med ?? ''}`).join(',');
+    fingerprints.set(paths, text);
+  }
+  return text;
 }
 
 export interface RouteDiff {
