@@ -136,3 +136,46 @@ export function openApiV3Document(
     components: { schemas: {} },
   };
 }
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io v2 and v2beta1): all groups, versions and resources
+ * in one document per root (`/api` or `/apis`), which kubectl 1.26+ asks for first.
+ */
+export function aggregatedDiscovery(
+  registry: Registry,
+  core: boolean,
+  apiVersion: 'v2' | 'v2beta1',
+): Record<string, unknown> {
+  const items: Record<string, unknown>[] = [];
+  for (const [group, versions] of registry.groups()) {
+    if ((group === '') !== core) continue;
+    items.push({
+      metadata: group === '' ? {} : { name: group },
+      versions: versions.map((version) => ({
+        version,
+        freshness: 'Current',
+        resources: registry.inGroupVersion(group, version).map((def) => {
+          const responseKind = { group: def.group, version, kind: def.kind };
+          const r: Record<string, unknown> = {
+            resource: def.plural,
+            responseKind,
+            scope: def.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: def.singular,
+            verbs: ALL_VERBS,
+          };
+          if (def.shortNames.length > 0) r.shortNames = def.shortNames;
+          if (def.categories.length > 0) r.categories = def.categories;
+          if (def.statusSubresource)
+            r.subresources = [{ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] }];
+          return r;
+        }),
+      })),
+    });
+  }
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: `apidiscovery.k8s.io/${apiVersion}`,
+    metadata: {},
+    items,
+  };
+}

@@ -70,10 +70,31 @@ export function acceptedAs(header: string | undefined): string | undefined {
   return undefined;
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+/** The aggregated-discovery version the client prefers over plain JSON, if any. */
+export function acceptedDiscovery(header: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const e of parseAccept(header)) {
+    if (
+      e.params.g === 'apidiscovery.k8s.io' &&
+      e.params.as === 'APIGroupDiscoveryList' &&
+      (e.params.v === 'v2' || e.params.v === 'v2beta1')
+    ) {
+      return e.params.v;
+    }
+    if (e.type === 'application/json' || e.type === '*/*') return undefined;
+  }
+  return undefined;
+}
+
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  warnings: string[] = [],
+  contentType = 'application/json',
+): void {
   const text = `${JSON.stringify(body)}\n`;
   const headers: Record<string, string | string[]> = {
-    'Content-Type': 'application/json',
+    'Content-Type': contentType,
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'no-cache, private',
   };

@@ -673,12 +673,49 @@ describe('discovery, OpenAPI and Tables', () => {
     expect((await api.get('/apis/nothing.example')).status).toBe(404);
     expect((await api.get('/apis/nothing.example/v1')).status).toBe(404);
     expect((await api.get('/api/v2')).status).toBe(404);
-    // Aggregated discovery is not implemented: the legacy document comes back as plain JSON.
-    const agg = await api.get('/apis', {
-      Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+  });
+
+  it('serves aggregated discovery to clients that prefer it', async () => {
+    const accept =
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    const agg = await api.get('/apis', { Accept: accept });
+    expect(agg.headers.get('content-type')).toBe(
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    );
+    expect(agg.body).toMatchObject({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2' });
+    const net = agg.body.items.find(
+      (i: { metadata: { name?: string } }) => i.metadata.name === 'networking.gke.io',
+    );
+    const sessions = net.versions[0].resources.find(
+      (r: { resource: string }) => r.resource === 'bgpsessions',
+    );
+    expect(sessions).toMatchObject({
+      responseKind: { group: 'networking.gke.io', version: 'v1', kind: 'BGPSession' },
+      scope: 'Namespaced',
+      singularResource: 'bgpsession',
+      shortNames: ['bgps'],
+      subresources: [{ subresource: 'status', verbs: ['get', 'patch', 'update'] }],
     });
-    expect(agg.headers.get('content-type')).toBe('application/json');
-    expect(agg.body.kind).toBe('APIGroupList');
+    expect(net.versions[0].freshness).toBe('Current');
+    const widgets = agg.body.items.find(
+      (i: { metadata: { name?: string } }) => i.metadata.name === 'example.test',
+    );
+    expect(widgets.versions.map((v: { version: string }) => v.version)).toEqual(['v1', 'v1beta1']);
+    const core = await api.get('/api', {
+      Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+    });
+    expect(core.body.apiVersion).toBe('apidiscovery.k8s.io/v2beta1');
+    expect(core.body.items).toHaveLength(1);
+    expect(
+      core.body.items[0].versions[0].resources.find((r: { resource: string }) => r.resource === 'nodes')
+        .scope,
+    ).toBe('Cluster');
+    // A client that prefers plain JSON gets the legacy documents.
+    const legacy = await api.get('/apis', {
+      Accept: 'application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    });
+    expect(legacy.body.kind).toBe('APIGroupList');
+    expect(legacy.headers.get('content-type')).toBe('application/json');
   });
 
   it('serves an OpenAPI v3 index that declares fieldValidation for every kind', async () => {

@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { builtinResources } from './builtins.js';
 import { deepEqual } from './deep.js';
 import {
+  aggregatedDiscovery,
   apiGroup,
   apiGroupList,
   apiResourceList,
@@ -15,7 +16,15 @@ import {
   SERVER_VERSION,
 } from './discovery.js';
 import { parseFieldSelector } from './fields.js';
-import { acceptedAs, mediaType, parseBody, readBody, sendError, sendJson } from './http-util.js';
+import {
+  acceptedAs,
+  acceptedDiscovery,
+  mediaType,
+  parseBody,
+  readBody,
+  sendError,
+  sendJson,
+} from './http-util.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { parseLabelSelector } from './labels.js';
 import { ObjectStore } from './objects.js';
@@ -592,6 +601,22 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0]!)) {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('ok');
+        return;
+      }
+      const aggregated = acceptedDiscovery(req.headers.accept);
+      if (
+        aggregated !== undefined &&
+        segments.length === 1 &&
+        (segments[0] === 'api' || segments[0] === 'apis')
+      ) {
+        const doc = aggregatedDiscovery(registry, segments[0] === 'api', aggregated);
+        sendJson(
+          res,
+          200,
+          doc,
+          [],
+          `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`,
+        );
         return;
       }
       const body = discoveryBody(segments);
