@@ -4,7 +4,6 @@
  * host "tor" (10.0.1.1, AS 4200000002). Timers are short so that the whole file stays fast.
  */
 
-import { decodeMessage, encodeMessage } from '@bgplb/bgp-wire';
 import { type FrrRouter, type Host, Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpeakerEvent } from '../src/index.js';
@@ -49,20 +48,6 @@ const peerOptions = {
   idleHoldTime: 0.2,
   idleHoldMaxTime: 1,
 };
-
-/** Whether the codec accepts an ADD-PATH capability with Send/Receive 0, as FRR 8.4 sends it. */
-function wireAcceptsAddPathNone(): boolean {
-  const open = encodeMessage({
-    type: 'open',
-    version: 4,
-    myAsn: 65001,
-    holdTime: 90,
-    bgpId: '10.0.0.1',
-    capabilities: [{ type: 'add-path', families: [{ afi: 1, safi: 1, mode: 'receive' }] }],
-  });
-  open[open.length - 1] = 0;
-  return decodeMessage(open).ok;
-}
 
 const isState = (to: string) => (e: SpeakerEvent) => e.type === 'state' && e.to === to;
 
