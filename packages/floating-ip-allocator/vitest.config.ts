@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: '@bgplb/floating-ip-allocator',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Property tests run thousands of placements; on a loaded CI machine they need more than 5 s.
+    testTimeout: 60_000,
   },
 });

@@ -122,6 +122,53 @@ describe('planNextHops', () => {
     );
   });
 
+  it('new VIPs leave the others where they are; deleted VIPs move only pairs of over-cap nodes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(50),
+        (n, k, cut) => {
+          const base = {
+            lbNodes: nodesOf(n),
+            peerSessions: [{ peer: 'tor', sessions: sessions(k) }],
+            addPath: false,
+          };
+          const before = planNextHops({ ...base, vips: vipsOf(200) });
+          // Only additions: the cap grows, nothing moves.
+          const grown = planNextHops({
+            ...base,
+            vips: [...vipsOf(200), ...vipsOf(40, 5000)],
+            previous: before.selections,
+          });
+          expect(grown.moved).toBe(0);
+          // Deletions too: the cap may shrink; only pairs of nodes now above it may move.
+          const survivors = vipsOf(200).slice(cut);
+          const after = planNextHops({
+            ...base,
+            vips: [...survivors, ...vipsOf(40, 5000)],
+            previous: before.selections,
+          });
+          const survivorLoad = new Map<string, number>();
+          for (const vip of survivors) {
+            for (const s of before.selections[vip]!.sessions) {
+              survivorLoad.set(s.nextHops[0]!, (survivorLoad.get(s.nextHops[0]!) ?? 0) + 1);
+            }
+          }
+          for (const vip of survivors) {
+            before.selections[vip]!.sessions.forEach((s, i) => {
+              const from = s.nextHops[0]!;
+              if (after.selections[vip]!.sessions[i]!.nextHops[0] !== from) {
+                expect(survivorLoad.get(from)!).toBeGreaterThan(after.cap.tor!);
+              }
+            });
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('a leaving node moves only the pairs that used it', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (n, k, pick) => {
