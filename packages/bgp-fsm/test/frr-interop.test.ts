@@ -243,52 +243,49 @@ describe.skipIf(skip)('interop with FRR 8.4 (needs root and FRR)', { timeout: 30
     await frr.vtysh(`clear bgp ${NODE}`);
     await established();
   });
-  // FRR 8.4 sends ADD-PATH Send/Receive = 0 with disable-addpath-rx; runs once bgp-wire accepts it.
-  it.skipIf(!wireAcceptsAddPathNone())(
-    'with disable-addpath-rx on FRR, one path per prefix arrives, spread over the next hops',
-    async () => {
-      const since = sp.events.length;
-      await frr.configure(
-        `router bgp ${FRR_AS}`,
-        'address-family ipv4 unicast',
-        `neighbor ${NODE} disable-addpath-rx`,
+  // FRR 8.4 then sends the ADD-PATH capability with Send/Receive = 0 for IPv4 unicast.
+  it('with disable-addpath-rx on FRR, one path per prefix arrives, spread over the next hops', async () => {
+    const since = sp.events.length;
+    await frr.configure(
+      `router bgp ${FRR_AS}`,
+      'address-family ipv4 unicast',
+      `neighbor ${NODE} disable-addpath-rx`,
+    );
+    await frr.vtysh('clear bgp *');
+    await sp.waitEvent(
+      (e) => e.type === 'open-negotiated' && e.negotiated.addPathSend === false,
+      15_000,
+      since,
+    );
+    await established();
+    for (let i = 0; i < 32; i++)
+      await sp.call(
+        'setPaths',
+        `198.51.100.${i}/32`,
+        HOPS.map((nextHop) => ({ nextHop })),
       );
-      await frr.vtysh('clear bgp *');
-      await sp.waitEvent(
-        (e) => e.type === 'open-negotiated' && e.negotiated.addPathSend === false,
-        15_000,
-        since,
-      );
-      await established();
-      for (let i = 0; i < 32; i++)
-        await sp.call(
-          'setPaths',
-          `198.51.100.${i}/32`,
-          HOPS.map((nextHop) => ({ nextHop })),
-        );
-      await waitFor(
-        '32 prefixes',
-        async () => {
-          const t = await frr.json<{ routes?: Record<string, FrrPath[]> }>('show bgp ipv4 unicast json');
-          return Object.keys(t.routes ?? {}).filter((p) => p.startsWith('198.51.100.')).length === 32;
-        },
-        10_000,
-        100,
-      );
-      const table = await frr.json<{ routes: Record<string, FrrPath[]> }>('show bgp ipv4 unicast json');
-      const used = new Set<string>();
-      for (const [prefix, paths] of Object.entries(table.routes)) {
-        if (!prefix.startsWith('198.51.100.')) continue;
-        expect(paths).toHaveLength(1);
-        used.add(paths[0]!.nexthops![0]!.ip);
-      }
-      expect(used.size).toBeGreaterThanOrEqual(5);
-      expect(await frrPaths('192.0.2.10/32')).toHaveLength(1);
-      await frr.configure(
-        `router bgp ${FRR_AS}`,
-        'address-family ipv4 unicast',
-        `no neighbor ${NODE} disable-addpath-rx`,
-      );
-    },
-  );
+    await waitFor(
+      '32 prefixes',
+      async () => {
+        const t = await frr.json<{ routes?: Record<string, FrrPath[]> }>('show bgp ipv4 unicast json');
+        return Object.keys(t.routes ?? {}).filter((p) => p.startsWith('198.51.100.')).length === 32;
+      },
+      10_000,
+      100,
+    );
+    const table = await frr.json<{ routes: Record<string, FrrPath[]> }>('show bgp ipv4 unicast json');
+    const used = new Set<string>();
+    for (const [prefix, paths] of Object.entries(table.routes)) {
+      if (!prefix.startsWith('198.51.100.')) continue;
+      expect(paths).toHaveLength(1);
+      used.add(paths[0]!.nexthops![0]!.ip);
+    }
+    expect(used.size).toBeGreaterThanOrEqual(5);
+    expect(await frrPaths('192.0.2.10/32')).toHaveLength(1);
+    await frr.configure(
+      `router bgp ${FRR_AS}`,
+      'address-family ipv4 unicast',
+      `no neighbor ${NODE} disable-addpath-rx`,
+    );
+  });
 });
