@@ -87,6 +87,8 @@ export interface SessionHost {
   emit(event: SpeakerEvent): void;
   /** True when someone listens to events (update events are only built then). */
   hasListeners(): boolean;
+  /** Whether `update-received` / `update-sent` events are built (they cost a string per prefix). */
+  updateEvents: { received: boolean; sent: boolean };
   /** The desired paths of a prefix for a peer. */
   pathsFor(prefix: string, peerId: string): readonly PathSpec[];
   /** Every prefix with paths for a peer. */
@@ -692,7 +694,7 @@ export class PeerSession {
   }
 
   private processUpdate(bytes: Uint8Array): void {
-    const wantEvent = this.host.hasListeners();
+    const wantEvent = this.host.updateEvents.received && this.host.hasListeners();
     const nlri: string[] = [];
     const withdrawn: string[] = [];
     const pathIds: number[] = [];
@@ -968,7 +970,7 @@ export class PeerSession {
       this.host.clock.clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    const wantEvents = this.host.hasListeners();
+    const wantEvents = this.host.updateEvents.sent && this.host.hasListeners();
     const families = this.negotiated.families;
     while (!this.paused && this.dirty.size > 0 && this.conn !== undefined) {
       const changes: RibChange[] = [];
@@ -1064,7 +1066,7 @@ export class PeerSession {
       this.options,
     );
     for (const m of packed.messages) this.send(m, 'update');
-    if (this.host.hasListeners()) {
+    if (this.host.updateEvents.sent && this.host.hasListeners()) {
       for (const g of packed.groups) {
         this.host.emit({
           type: 'update-sent',

@@ -490,3 +490,24 @@ describe('path selector', () => {
     ).toBe(true);
   });
 });
+
+describe('update events', () => {
+  it('can be turned off for received UPDATEs (full tables) while counting goes on', async () => {
+    const net = new MemoryNetwork();
+    const clock = new FakeClock();
+    const a = new BgpSpeaker({ clock, transport: net.transport(A) });
+    const b = new BgpSpeaker({ clock, transport: net.transport(B), updateEvents: { received: false } });
+    const events: SpeakerEvent[] = [];
+    b.on('event', (e) => events.push(e));
+    await b.listen(B);
+    b.addPeer({ localAddress: B, localAsn: 65002, peerAddress: A, peerAsn: 65001, passive: true });
+    a.addPeer({ localAddress: A, localAsn: 65001, peerAddress: B, peerAsn: 65002 });
+    await settle();
+    a.setPaths('10.1.0.0/16', [{ nextHop: '192.0.2.1' }]);
+    clock.advance(20);
+    await settle();
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(1);
+    expect(events.some((e) => e.type === 'update-received')).toBe(false);
+    expect(events.some((e) => e.type === 'state' && e.to === 'Established')).toBe(true);
+  });
+});

@@ -28,6 +28,11 @@ export interface SpeakerOptions {
   batchWindowMs?: number;
   /** Octets queued per socket above which route generation pauses. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Build `update-received` / `update-sent` events (default both true). They cost one string
+   * per prefix: turn `received` off for peers that send full tables.
+   */
+  updateEvents?: { received?: boolean; sent?: boolean };
 }
 
 /** The configuration of one peer (see docs/bgp.md for the defaults compared with FRR and GoBGP). */
@@ -188,6 +193,10 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
       random: options.random ?? Math.random,
       batchWindowMs: options.batchWindowMs ?? 20,
       highWaterMark: options.highWaterMark ?? 1024 * 1024,
+      updateEvents: {
+        received: options.updateEvents?.received ?? true,
+        sent: options.updateEvents?.sent ?? true,
+      },
       emit(event) {
         self.emit('event', event);
       },
