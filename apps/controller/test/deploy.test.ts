@@ -139,7 +139,9 @@ describe('RBAC is least privilege, written resource by resource', () => {
       'networking.gke.io/bgpsessions/status: patch,update',
       'networking.gke.io/bgpsessions: get,list,watch',
     ]);
-    expect(grants(find(all, 'Role', 'bgplb-advertiser-node-events', 'default'))).toEqual(['core/events: create,patch']);
+    expect(grants(find(all, 'Role', 'bgplb-advertiser-node-events', 'default'))).toEqual([
+      'core/events: create,patch',
+    ]);
     expect(grants(find(all, 'Role', 'bgplb-advertiser', 'cluster-bm'))).toEqual([
       'networking.gke.io/bgppeers: get,list,watch',
       'networking.gke.io/networkgatewaygroups: get,list,watch',
