@@ -7,7 +7,7 @@ import { client, FIXTURE_CRDS } from './test-support/http.js';
 describe('robustness against arbitrary requests', () => {
   let server: TestApiServer;
   beforeAll(async () => {
-    server = await startTestApiServer({ crds: [FIXTURE_CRDS] });
+    server = await startTestApiServer({ crds: [FIXTURE_CRDS], defaultWatchTimeoutSeconds: 0 });
   });
   afterAll(async () => {
     await server.close();

@@ -72,6 +72,8 @@ export interface TestApiServerOptions {
   historyLimit?: number;
   /** Interval of BOOKMARK events on watches that allow them (default 10000 ms). */
   bookmarkIntervalMs?: number;
+  /** Unsent bytes after which a watch that is not read is disconnected (default 64 MiB). */
+  maxWatchBufferBytes?: number;
   /** Watch duration when the client gives no timeoutSeconds (default 1800 s). */
   defaultWatchTimeoutSeconds?: number;
   /** Namespaces that exist from the start (default: default, kube-system, kube-public, kube-node-lease). */
@@ -176,6 +178,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
   const openWatches = new Set<ServerResponse>();
   const bookmarkMs = options.bookmarkIntervalMs ?? 10000;
   const defaultWatchTimeout = options.defaultWatchTimeoutSeconds ?? 1800;
+  const maxWatchBuffer = options.maxWatchBufferBytes ?? 64 * 1024 * 1024;
   const host = options.host ?? '127.0.0.1';
   let address = '';
 
@@ -198,7 +201,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     const as = acceptedAs(req.headers.accept);
     const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
     const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
-    const timeoutSeconds = intParam(q, 'timeoutSeconds') ?? defaultWatchTimeout;
+    // timeoutSeconds=0 means "the server's default", as in kube-apiserver.
+    const timeoutSeconds = intParam(q, 'timeoutSeconds') || defaultWatchTimeout;
     const labelSelector = parseLabelSelector(q.get('labelSelector'));
     const resourceVersion = q.get('resourceVersion') ?? undefined;
     // Bad requests are answered before the stream starts; only 410 Gone travels inside it.
@@ -228,7 +232,11 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       if (!res.writableEnded) res.end();
     };
     const write = (type: WatchEventType, object: unknown): void => {
-      if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+      if (res.writableEnded) return;
+      res.write(`${JSON.stringify({ type, object })}\n`);
+      // A client that stops reading is cut off, as kube-apiserver does with a full watch buffer,
+      // rather than buffering without bound; it will re-list or resume.
+      if (res.writableLength > maxWatchBuffer) finish();
     };
     const sink: WatchSink = {
       send(type, obj) {

@@ -192,6 +192,22 @@ describe('watch', () => {
     server = await startTestApiServer();
   });
 
+  it('disconnects a watcher that stops reading once its buffer is full', async () => {
+    await start({ maxWatchBufferBytes: 4096 });
+    const controller = new AbortController();
+    // Headers are read, the body never is.
+    const res = await fetch(`${server.url}${NODES}?watch=true`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(server.store.watchCount).toBe(1);
+    const big = 'x'.repeat(60_000);
+    for (let i = 0; i < 200 && server.store.watchCount > 0; i++) {
+      server.store.create({ ...node(`big-${i}`), metadata: { name: `big-${i}`, annotations: { pad: big } } });
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(server.store.watchCount).toBe(0);
+    controller.abort();
+  });
+
   it('refuses an invalid resourceVersion and unsupported field labels with 400', async () => {
     const api = await start({ crds: [FIXTURE_CRDS] });
     const bad = await api.get(`${NODES}?watch=true&resourceVersion=abc`);
