@@ -121,8 +121,10 @@ export class VipAllocator {
           const tail = block.size % 32;
           if (tail !== 0) bits[words - 1] = ~((1 << tail) - 1) >>> 0;
           if (buggy) {
-            for (let off = 0; off < block.size; off++) {
-              if (isBuggyIPv4(block.firstNum + off)) bits[off >>> 5]! |= 1 << (off & 31);
+            // Every address ending in .0 or .255: two per 256, visited directly.
+            const start = (256 - (block.firstNum % 256)) % 256; // offset of the first .0
+            for (const first of [start, start - 1 < 0 ? start + 255 : start - 1]) {
+              for (let off = first; off < block.size; off += 256) bits[off >>> 5]! |= 1 << (off & 31);
             }
           }
           block.bits = bits;
