@@ -511,3 +511,26 @@ describe('update events', () => {
     expect(events.some((e) => e.type === 'state' && e.to === 'Established')).toBe(true);
   });
 });
+
+describe('listener errors', () => {
+  it('a throwing event listener does not break the session', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const { a, tick } = await pair();
+      a.on('event', () => {
+        throw new Error('listener bug');
+      });
+      a.setPaths('10.77.0.0/16', [{ nextHop: '192.0.2.1' }]);
+      await tick(20);
+      await tick(30_000);
+      expect(a.peerStatus(B)?.state).toBe('Established');
+      expect(a.peerStatus(B)?.advertisedPrefixes).toEqual(['10.77.0.0/16']);
+      await settle();
+      expect(warnings.some((w) => w.includes('listener bug'))).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

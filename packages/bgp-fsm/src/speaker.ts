@@ -198,7 +198,14 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
         sent: options.updateEvents?.sent ?? true,
       },
       emit(event) {
-        self.emit('event', event);
+        try {
+          self.emit('event', event);
+        } catch (err) {
+          // A throwing listener must not leave a session half-way through a transition.
+          process.emitWarning(
+            `bgp-fsm: an 'event' listener threw on ${event.type}: ${(err as Error)?.stack ?? String(err)}`,
+          );
+        }
       },
       hasListeners() {
         return self.listenerCount('event') > 0;
