@@ -1,3 +1,4 @@
+export { loadCrdFiles } from './crd-files.js';
 export { humanDuration } from './duration.js';
 export { type FieldSelector, matchesFields, parseFieldSelector } from './fields.js';
 export { evalJsonPath } from './jsonpath.js';
@@ -7,7 +8,6 @@ export { type ListFilter, ObjectStore } from './objects.js';
 export { mergePatch, strategicMergePatch } from './patch.js';
 export {
   type FaultHook,
-  loadCrdFiles,
   type RequestInfo,
   startTestApiServer,
   type TestApiServer,

@@ -1,10 +1,8 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { builtinResources } from './builtins.js';
-import { deepEqual } from './deep.js';
+import { loadCrdFiles } from './crd-files.js';
 import {
   aggregatedDiscovery,
   apiGroup,
@@ -16,34 +14,20 @@ import {
   SERVER_VERSION,
 } from './discovery.js';
 import { parseFieldSelector } from './fields.js';
-import {
-  acceptedAs,
-  acceptedDiscovery,
-  mediaType,
-  parseBody,
-  readBody,
-  sendError,
-  sendJson,
-} from './http-util.js';
+import { acceptedAs, acceptedDiscovery, parseBody, readBody, sendError, sendJson } from './http-util.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { parseLabelSelector } from './labels.js';
 import { ObjectStore } from './objects.js';
-import { jsonPatch, mergePatch, PATCH_TYPES, strategicMergePatch } from './patch.js';
+import { checkKind, patchObject } from './patch-request.js';
+import { boolParam, dryRunParam, fieldValidationParam, intParam } from './query.js';
 import { Registry } from './registry.js';
-import { checkSelectableFields, groupVersion } from './resources.js';
+import { groupVersion } from './resources.js';
 import { type ResourceRoute, routeResource } from './routing.js';
-import {
-  ApiError,
-  badRequest,
-  conflict,
-  methodNotAllowed,
-  notFound,
-  pathNotFound,
-  unsupportedMediaType,
-} from './status.js';
-import { type FieldValidation, Store, type UpdateOptions, type WatchSink } from './store.js';
+import { ApiError, badRequest, methodNotAllowed, pathNotFound } from './status.js';
+import { Store, type UpdateOptions } from './store.js';
 import { type IncludeObject, toTable } from './table.js';
-import type { CustomResourceDefinition, KubeObject, WatchEventType } from './types.js';
+import type { CustomResourceDefinition, KubeObject } from './types.js';
+import { serveWatch } from './watch-http.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -105,56 +89,7 @@ export interface TestApiServer {
   close(): Promise<void>;
 }
 
-/** Reads CRD objects from YAML files, or from every .yaml/.yml/.json file of a directory. */
-export function loadCrdFiles(path: string): CustomResourceDefinition[] {
-  const files = statSync(path).isDirectory()
-    ? readdirSync(path)
-        .filter((f) => /\.(ya?ml|json)$/.test(f))
-        .sort()
-        .map((f) => join(path, f))
-    : [path];
-  const out: CustomResourceDefinition[] = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]!.message}`);
-      const obj = doc.toJS() as KubeObject | null;
-      if (obj?.kind === 'CustomResourceDefinition') out.push(obj as CustomResourceDefinition);
-    }
-  }
-  return out;
-}
-
 const READ_VERBS = new Set(['GET']);
-
-function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === 'true' || v === '1';
-}
-
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
-  return Number(v);
-}
-
-function fieldValidationParam(q: URLSearchParams): FieldValidation | undefined {
-  const v = q.get('fieldValidation');
-  if (v === null || v === '') return undefined;
-  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') {
-    throw badRequest(
-      `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
-    );
-  }
-  return v;
-}
-
-function dryRunParam(q: URLSearchParams): boolean {
-  const v = q.getAll('dryRun');
-  if (v.length === 0) return false;
-  if (v.every((x) => x === 'All')) return true;
-  throw badRequest(`dryRun: Unsupported value: "${v.join(',')}": supported values: "All"`);
-}
 
 export async function startTestApiServer(options: TestApiServerOptions = {}): Promise<TestApiServer> {
   const registry = new Registry();
@@ -187,117 +122,6 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       const err = f(info);
       if (err instanceof ApiError) throw err;
     }
-  }
-
-  function serveWatch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: ResourceRoute,
-    q: URLSearchParams,
-  ): void {
-    const fieldSelector = parseFieldSelector(q.get('fieldSelector'));
-    if (route.name !== undefined)
-      fieldSelector.push({ path: 'metadata.name', negate: false, value: route.name });
-    const as = acceptedAs(req.headers.accept);
-    const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
-    const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
-    // timeoutSeconds=0 means "the server's default", as in kube-apiserver.
-    const timeoutSeconds = intParam(q, 'timeoutSeconds') || defaultWatchTimeout;
-    const labelSelector = parseLabelSelector(q.get('labelSelector'));
-    const resourceVersion = q.get('resourceVersion') ?? undefined;
-    // Bad requests are answered before the stream starts; only 410 Gone travels inside it.
-    checkSelectableFields(
-      route.def,
-      route.version,
-      fieldSelector.map((r) => r.path),
-    );
-    if (resourceVersion !== undefined && resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) {
-      throw badRequest(
-        `resourceVersion: Invalid value: "${resourceVersion}": must be a non-negative integer`,
-      );
-    }
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-cache, private',
-      'Transfer-Encoding': 'chunked',
-    });
-    res.flushHeaders();
-    openWatches.add(res);
-    let stop = (): void => {};
-    const timers: NodeJS.Timeout[] = [];
-    const finish = (): void => {
-      stop();
-      for (const t of timers) clearTimeout(t);
-      openWatches.delete(res);
-      if (!res.writableEnded) res.end();
-    };
-    const write = (type: WatchEventType, object: unknown): void => {
-      if (res.writableEnded) return;
-      res.write(`${JSON.stringify({ type, object })}\n`);
-      // A client that stops reading is cut off, as kube-apiserver does with a full watch buffer,
-      // rather than buffering without bound; it will re-list or resume.
-      if (res.writableLength > maxWatchBuffer) finish();
-    };
-    const sink: WatchSink = {
-      send(type, obj) {
-        if (as === 'Table' && type !== 'BOOKMARK' && type !== 'ERROR') {
-          write(
-            type,
-            toTable(
-              route.def,
-              route.version,
-              [obj],
-              { resourceVersion: obj.metadata.resourceVersion },
-              include,
-            ),
-          );
-        } else if (as === 'PartialObjectMetadata' && type !== 'BOOKMARK' && type !== 'ERROR') {
-          write(type, {
-            kind: 'PartialObjectMetadata',
-            apiVersion: 'meta.k8s.io/v1',
-            metadata: obj.metadata,
-          });
-        } else {
-          write(type, obj);
-        }
-      },
-      close: finish,
-    };
-    req.on('close', finish);
-    res.on('close', finish);
-    try {
-      stop = store.watch(
-        route.def,
-        route.version,
-        {
-          namespace: route.namespace,
-          labelSelector,
-          fieldSelector,
-          resourceVersion,
-          sendInitialEvents: boolParam(q, 'sendInitialEvents'),
-          allowWatchBookmarks: allowBookmarks,
-        },
-        sink,
-      );
-    } catch (e) {
-      // As the watch cache does: a 200 stream carrying one ERROR event with the Status, then EOF.
-      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
-      write('ERROR', err.toStatus());
-      finish();
-      return;
-    }
-    if (allowBookmarks && bookmarkMs > 0) {
-      const tick = (): void => {
-        write('BOOKMARK', {
-          kind: route.def.kind,
-          apiVersion: groupVersion(route.def.group, route.version),
-          metadata: { resourceVersion: String(store.resourceVersion) },
-        });
-        timers[0] = setTimeout(tick, bookmarkMs);
-      };
-      timers[0] = setTimeout(tick, bookmarkMs);
-    }
-    timers[1] = setTimeout(finish, Math.max(0, timeoutSeconds) * 1000);
   }
 
   function respondObject(
@@ -359,7 +183,13 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
 
     switch (verb) {
       case 'watch':
-        serveWatch(req, res, route, q);
+        serveWatch(
+          { store, openWatches, bookmarkMs, defaultWatchTimeout, maxWatchBuffer },
+          req,
+          res,
+          route,
+          q,
+        );
         return;
       case 'list': {
         const result = store.list(def, version, {
@@ -429,7 +259,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
         return;
       }
       case 'patch': {
-        const { code, obj } = await patch(req, route, q, writeOpts);
+        const { code, obj } = await patchObject(store, req, route, q, writeOpts);
         respondObject(req, res, route, code, obj, warnings);
         return;
       }
@@ -468,99 +298,6 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
         return;
       }
     }
-  }
-
-  function checkKind(route: ResourceRoute, body: KubeObject | undefined): void {
-    if (body === null || typeof body !== 'object' || Array.isArray(body))
-      throw badRequest('the request body must be a JSON object');
-    const expected = groupVersion(route.def.group, route.version);
-    if (body.apiVersion !== undefined && body.apiVersion !== expected) {
-      throw badRequest(
-        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
-      );
-    }
-    if (body.kind !== undefined && body.kind !== route.def.kind) {
-      throw badRequest(
-        `the kind in the data (${String(body.kind)}) does not match the expected kind (${route.def.kind})`,
-      );
-    }
-  }
-
-  async function patch(
-    req: IncomingMessage,
-    route: ResourceRoute,
-    q: URLSearchParams,
-    writeOpts: { dryRun: boolean; warnings: string[]; fieldValidation?: FieldValidation },
-  ): Promise<{ code: number; obj: KubeObject }> {
-    const { def, version, namespace, name, subresource } = route;
-    const type = mediaType(req.headers['content-type']);
-    const accepted = [
-      PATCH_TYPES.json,
-      PATCH_TYPES.merge,
-      PATCH_TYPES.apply,
-      ...(def.custom ? [] : [PATCH_TYPES.strategic]),
-    ];
-    if (!accepted.includes(type as (typeof accepted)[number])) throw unsupportedMediaType(type, accepted);
-    const body = parseBody(await readBody(req), type);
-    const opts: UpdateOptions = {
-      ...writeOpts,
-      subresource: subresource === 'status' ? 'status' : undefined,
-    };
-    const current = store.tryGet(def, version, namespace, name!);
-    if (type === PATCH_TYPES.apply) {
-      // Server-side apply, approximated: create if absent, else a merge patch (no field ownership).
-      const fieldManager = q.get('fieldManager');
-      if (fieldManager === null || fieldManager === '') {
-        throw new ApiError(
-          422,
-          'Invalid',
-          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-        );
-      }
-      const applied = body as KubeObject;
-      checkKind(route, applied);
-      if (applied.apiVersion === undefined || applied.kind === undefined) {
-        throw badRequest('apiVersion and kind must be set in an apply patch');
-      }
-      if (current === undefined) {
-        if (subresource !== undefined) throw notFound(def, name!);
-        return {
-          code: 201,
-          obj: store.update(def, version, namespace, name!, applied, { ...opts, createIfMissing: true }),
-        };
-      }
-      const merged = mergePatch(current, applied) as KubeObject;
-      return {
-        code: 200,
-        obj: store.update(def, version, namespace, name!, merged, {
-          ...opts,
-          expectedResourceVersion: applied.metadata?.resourceVersion,
-        }),
-      };
-    }
-    if (current === undefined) return { code: 200, obj: store.get(def, version, namespace, name!) };
-    let patched: KubeObject;
-    if (type === PATCH_TYPES.json) patched = jsonPatch(current, body);
-    else if (type === PATCH_TYPES.strategic) patched = strategicMergePatch(current, body) as KubeObject;
-    else patched = mergePatch(current, body) as KubeObject;
-    if (patched === null || typeof patched !== 'object' || Array.isArray(patched))
-      throw badRequest('the patch did not produce an object');
-    patched.metadata ??= {};
-    if (patched.metadata.uid !== undefined && patched.metadata.uid !== current.metadata.uid) {
-      throw conflict(
-        def,
-        name!,
-        `Precondition failed: UID in precondition: ${patched.metadata.uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
-      );
-    }
-    if (deepEqual(patched, current)) return { code: 200, obj: current };
-    return {
-      code: 200,
-      obj: store.update(def, version, namespace, name!, patched, {
-        ...opts,
-        expectedResourceVersion: patched.metadata.resourceVersion,
-      }),
-    };
   }
 
   /** The discovery, version and OpenAPI documents; undefined when the path is not one of them. */

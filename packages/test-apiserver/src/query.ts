@@ -1,0 +1,34 @@
+import { badRequest } from './status.js';
+import type { FieldValidation } from './store.js';
+
+/** Query parameters as kube-apiserver reads them. */
+
+export function boolParam(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v === 'true' || v === '1';
+}
+
+export function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
+  return Number(v);
+}
+
+export function fieldValidationParam(q: URLSearchParams): FieldValidation | undefined {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return undefined;
+  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') {
+    throw badRequest(
+      `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
+    );
+  }
+  return v;
+}
+
+export function dryRunParam(q: URLSearchParams): boolean {
+  const v = q.getAll('dryRun');
+  if (v.length === 0) return false;
+  if (v.every((x) => x === 'All')) return true;
+  throw badRequest(`dryRun: Unsupported value: "${v.join(',')}": supported values: "All"`);
+}
