@@ -49,7 +49,9 @@ async function validateOne(file: string): Promise<FileVerdict> {
   } catch (err) {
     return { file, readError: `cannot read ${file}: ${(err as Error).message}`, problems: [], what: '' };
   }
-  if (looksLikeAdvertiserConfig(text)) {
+  // `.conf` files are advertiser configs (as in the spec: /tmp/bgpadvertiser.conf), even when
+  // broken; otherwise the content decides.
+  if (file.endsWith('.conf') || looksLikeAdvertiserConfig(text)) {
     const r = await loadAdvertiserConfig(file);
     const verdict: FileVerdict = { file, problems: r.problems, what: 'advertiser config' };
     if (!r.ok && r.readError !== undefined) verdict.readError = r.readError;
