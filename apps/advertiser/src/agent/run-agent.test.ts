@@ -5,7 +5,7 @@
  */
 import { crdDirectory } from '@bgplb/api-types';
 import { waitFor } from '@bgplb/netns-lab';
-import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
+import { ApiError, type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from './index.js';
@@ -47,8 +47,8 @@ describe('runAgent against the test API server', () => {
   const addresses = new FakeAddresses([
     { ifname: 'eth0', ip: '10.0.1.10', prefixLen: 24, label: 'eth0', up: true },
   ]);
-  let stop!: (s: 'SIGTERM') => void;
-  let exit: Promise<number>;
+  let stop: ((s: 'SIGTERM') => void) | undefined;
+  let exit: Promise<number> | undefined;
   let agent!: NodeAgent;
   let healthPort = 0;
   const output: string[] = [];
@@ -83,6 +83,24 @@ describe('runAgent against the test API server', () => {
         service: { namespace: 'default', name: 'web' },
       },
     });
+    // The API server misbehaves at first: the agent retries until it has everything.
+    let failedLists = 0;
+    let failedPatches = 0;
+    server.addFault((info) => {
+      if (info.verb === 'list' && info.resource === 'bgpadvertisedroutes' && failedLists < 2) {
+        failedLists++;
+        return new ApiError(500, 'InternalError', 'etcd is having a bad day');
+      }
+      if (info.verb === 'patch' && info.subresource === 'status' && failedPatches < 2) {
+        failedPatches++;
+        return new ApiError(
+          409,
+          'Conflict',
+          'the object has been modified; please apply your changes to the latest version',
+        );
+      }
+      return undefined;
+    });
     const stopSignal = new Promise<'SIGTERM'>((resolve) => {
       stop = resolve;
     });
@@ -113,9 +131,9 @@ describe('runAgent against the test API server', () => {
   });
 
   afterAll(async () => {
-    stop('SIGTERM');
+    stop?.('SIGTERM');
     await exit;
-    await server.close();
+    await server?.close();
   });
 
   it('becomes ready once synced, holds its floating IP and runs only its own session', async () => {
@@ -130,8 +148,8 @@ describe('runAgent against the test API server', () => {
     expect(speaker.paths.get('10.0.0.8/32')?.map((p) => p.nextHop)).toEqual(['10.0.1.10', '10.0.1.11']);
   });
 
-  it('writes the status of its session (and never of another node)', async () => {
-    await waitFor('status written', () => status('tor1-node-a')?.state === 'Idle');
+  it('writes the status of its session (and never of another node), retrying on conflict', async () => {
+    await waitFor('status written', () => status('tor1-node-a')?.state === 'Idle', 15_000);
     speaker.setState('tor1-node-a', 'Established', { advertisedPrefixes: ['10.0.0.8/32'] });
     await waitFor('Established reported', () => status('tor1-node-a')?.state === 'Established');
     expect(status('tor1-node-a')).toMatchObject({
@@ -172,10 +190,28 @@ describe('runAgent against the test API server', () => {
     server.store.delete(V, 'BGPSession', 'tor2-node-a', 'kube-system');
   });
 
-  it('serves metrics', async () => {
+  it('serves metrics, including the retried status writes', async () => {
     const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    expect(text).toContain('bgplb_agent_status_writes_total{result="error"} 2');
     expect(text).toContain('bgplb_agent_floating_ip_held{ip="10.0.1.100"} 1');
     expect(text).toContain('bgplb_bgp_session_up{peer="tor1-node-a"} 1');
+  });
+
+  it('keeps working across dropped watches', async () => {
+    server.dropWatches();
+    server.store.upsert({
+      apiVersion: V,
+      kind: 'BGPAdvertisedRoute',
+      metadata: { name: 'default-default-api', namespace: 'kube-system' },
+      spec: {
+        prefix: '10.0.0.9/32',
+        metric: 5,
+        nextHops: ['10.0.1.10'],
+        service: { namespace: 'default', name: 'api' },
+      },
+    });
+    await waitFor('new route after reconnect', () => speaker.paths.has('10.0.0.9/32'), 15_000);
+    expect(speaker.paths.get('10.0.0.9/32')).toEqual([{ nextHop: '10.0.1.10', med: 5 }]);
   });
 
   it('follows a move of its floating IP: session down first, then the address', async () => {
