@@ -731,7 +731,11 @@ export class PeerSession {
         this.fire({ type: 'UpdateMsgErr', notification: result.error.notification });
         return;
       }
-    } else if (result.announced === 0 && result.withdrawn === 0 && isEndOfRib(result.attributes)) {
+    } else if (result.warnings.length > 0) {
+      // RFC 7606 attribute-discard: the UPDATE was used without the bad attributes.
+      for (const w of result.warnings) this.reportError(w);
+    }
+    if (result.ok && result.announced === 0 && result.withdrawn === 0 && isEndOfRib(result.attributes)) {
       this.host.emit({ type: 'end-of-rib-received', peer: this.id, family: eorFamily(result.attributes) });
     }
     if (wantEvent && (nlri.length > 0 || withdrawn.length > 0)) {
@@ -972,6 +976,7 @@ export class PeerSession {
     }
     const wantEvents = this.host.updateEvents.sent && this.host.hasListeners();
     const families = this.negotiated.families;
+    let sentAny = false;
     while (!this.paused && this.dirty.size > 0 && this.conn !== undefined) {
       const changes: RibChange[] = [];
       let paths = 0;
@@ -1003,6 +1008,7 @@ export class PeerSession {
       for (const message of packed.messages) {
         if (!this.send(message, 'update')) this.paused = true;
       }
+      sentAny ||= packed.messages.length > 0;
       if (wantEvents) {
         for (const g of packed.groups) {
           const e: SpeakerEvent = {
@@ -1017,6 +1023,10 @@ export class PeerSession {
         }
       }
       if (this.conn !== undefined && this.conn.writableLength > this.host.highWaterMark) this.paused = true;
+    }
+    // RFC 4271 §4.4: sending an UPDATE restarts the KeepaliveTimer.
+    if (sentAny && this.ctx.keepaliveTime > 0 && this.timers.has('keepalive')) {
+      this.startTimer('keepalive', this.ctx.keepaliveTime);
     }
     if (this.dirty.size > 0 || this.conn === undefined) return;
     if (this.eorPending) {

@@ -534,3 +534,37 @@ describe('listener errors', () => {
     }
   });
 });
+
+describe('RFC 7606 and keepalives', () => {
+  it('an UPDATE with a bad optional attribute is used without it and reported', async () => {
+    const { net, b, events, tick } = await pair({ b: { addPath: false }, a: { addPath: false } });
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    // ORIGIN igp, AS_PATH [4200000001], NEXT_HOP, then ATOMIC_AGGREGATE with a value (RFC 7606
+    // §7.6: attribute discard).
+    const attrs = [
+      0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0xfa, 0x56, 0xea, 0x01, 0x40, 3, 4, 192, 0, 2, 1, 0x40, 6, 1, 0,
+    ];
+    const nlri = [24, 10, 88, 0];
+    const body = [0, 0, 0, attrs.length, ...attrs, ...nlri];
+    conn.write(Uint8Array.of(...new Array(16).fill(255), 0, 19 + body.length, 2, ...body));
+    await tick();
+    expect(b.peerStatus(A)?.state).toBe('Established');
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(1);
+    expect(
+      events.b.some((e) => e.type === 'error' && /ATOMIC_AGGREGATE|attribute 6/i.test(e.error.message)),
+    ).toBe(true);
+  });
+
+  it('UPDATEs sent restart the keepalive timer', async () => {
+    const { a, tick } = await pair();
+    const ka = () => a.peerStatus(B)!.counters.messagesOut.keepalive ?? 0;
+    const before = ka();
+    for (let i = 0; i < 4; i++) {
+      a.setPaths(`10.40.${i}.0/24`, [{ nextHop: '192.0.2.1' }]);
+      await tick(20_000);
+    }
+    expect(ka()).toBe(before);
+    await tick(30_000);
+    expect(ka()).toBe(before + 1);
+  });
+});
