@@ -1,5 +1,6 @@
 import { ageOf, rfc3339 } from './duration.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from './events-conversion.js';
+import { fieldValue } from './fields.js';
 import { builtinResource, crdToResource, type ResourceDef, type TableColumn } from './resources.js';
 import { validateService } from './service-validation.js';
 import type { CustomResourceDefinition, KubeObject } from './types.js';
@@ -25,6 +26,12 @@ const AGE = col(
 );
 
 type Obj = Record<string, unknown>;
+
+/** Field-label readers: a plain path, or a boolean that reads "false" when absent. */
+const path = (p: string) => (obj: KubeObject) => fieldValue(obj, p);
+const flag = (p: string) => (obj: KubeObject) => String(fieldValue(obj, p) === 'true');
+const labels = (...paths: string[]) => Object.fromEntries(paths.map((p) => [p, path(p)]));
+const INVOLVED = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
 const o = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const a = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
@@ -154,6 +161,7 @@ export function builtinResources(): ResourceDef[] {
     ns.spec ??= {};
     ns.status = { phase: 'Active' };
   };
+  namespaces.fieldLabels = labels('status.phase');
   namespaces.table = {
     columns: [NAME, col('Status', 'string', 0, 'The status of the namespace'), AGE],
     cells: (ns, now) => [
@@ -174,6 +182,7 @@ export function builtinResources(): ResourceDef[] {
     statusSubresource: true,
     keepStatusOnCreate: true,
   });
+  nodes.fieldLabels = { 'spec.unschedulable': flag('spec.unschedulable') };
   nodes.timeFields = [
     ['status.conditions[].lastHeartbeatTime', 'Time'],
     ['status.conditions[].lastTransitionTime', 'Time'],
@@ -221,6 +230,7 @@ export function builtinResources(): ResourceDef[] {
   });
   services.defaultOnCreate = (svc) => defaultService(alloc, svc);
   services.validate = validateService;
+  services.fieldLabels = labels('spec.clusterIP', 'spec.type');
   services.timeFields = [['status.conditions[].lastTransitionTime', 'Time']];
   services.table = {
     columns: [
@@ -280,6 +290,10 @@ export function builtinResources(): ResourceDef[] {
     allowCreateOnUpdate: true,
   });
   events.table = eventsTable;
+  events.fieldLabels = {
+    ...labels(...INVOLVED.map((f) => `involvedObject.${f}`), 'reason', 'reportingComponent', 'type'),
+    source: path('source.component'),
+  };
   events.timeFields = [
     ['firstTimestamp', 'Time'],
     ['lastTimestamp', 'Time'],
@@ -298,6 +312,12 @@ export function builtinResources(): ResourceDef[] {
   });
   eventsV1.table = eventsTable;
   eventsV1.timeFields = events.timeFields;
+  eventsV1.fieldLabels = labels(
+    ...INVOLVED.map((f) => `regarding.${f}`),
+    'reason',
+    'reportingController',
+    'type',
+  );
   eventsV1.storage = { key: '/events', toStorage: eventsV1ToCoreEvent, fromStorage: coreEventToEventsV1 };
 
   const leases = builtinResource({
@@ -308,6 +328,7 @@ export function builtinResources(): ResourceDef[] {
     kind: 'Lease',
     namespaced: true,
   });
+  leases.fieldLabels = {};
   leases.timeFields = [
     ['spec.acquireTime', 'MicroTime'],
     ['spec.renewTime', 'MicroTime'],
@@ -333,6 +354,7 @@ export function builtinResources(): ResourceDef[] {
     statusSubresource: true,
   });
   crds.trackGeneration = true;
+  crds.fieldLabels = {};
   crds.validate = (crd) => {
     crdToResource(crd as CustomResourceDefinition);
   };
@@ -344,7 +366,64 @@ export function builtinResources(): ResourceDef[] {
     cells: (crd) => [crd.metadata.name, crd.metadata.creationTimestamp],
   };
 
-  return [namespaces, nodes, services, events, eventsV1, leases, crds];
+  // Pods are stored only (nothing schedules or runs them): kubectl describe node lists them.
+  const pods = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    statusSubresource: true,
+  });
+  pods.defaultOnCreate = (pod) => {
+    pod.status = { phase: 'Pending' };
+  };
+  pods.fieldLabels = {
+    ...labels(
+      'spec.nodeName',
+      'spec.restartPolicy',
+      'spec.schedulerName',
+      'spec.serviceAccountName',
+      'status.phase',
+      'status.podIP',
+      'status.nominatedNodeName',
+    ),
+    'spec.hostNetwork': flag('spec.hostNetwork'),
+  };
+  pods.table = {
+    columns: [
+      NAME,
+      col('Ready', 'string', 0, 'The aggregate readiness state of this pod for accepting traffic.'),
+      col('Status', 'string', 0, 'The aggregate status of the containers in this pod.'),
+      col('Restarts', 'string', 0, 'The number of times the containers in this pod have been restarted.'),
+      AGE,
+      col('IP', 'string', 1, 'The IP address assigned to the pod.'),
+      col('Node', 'string', 1, 'The name of the node this pod runs on.'),
+    ],
+    cells: (pod, now) => {
+      const statuses = a(o(pod.status).containerStatuses).map(o);
+      const containers = a(o(pod.spec).containers).length;
+      const ready = statuses.filter((c) => c.ready === true).length;
+      const restarts = statuses.reduce(
+        (n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0),
+        0,
+      );
+      return [
+        pod.metadata.name,
+        `${ready}/${containers}`,
+        String(o(pod.status).phase ?? 'Pending'),
+        String(restarts),
+        ageOf(pod.metadata.creationTimestamp, now),
+        String(o(pod.status).podIP ?? '<none>'),
+        String(o(pod.spec).nodeName ?? '<none>'),
+      ];
+    },
+  };
+
+  return [namespaces, nodes, services, pods, events, eventsV1, leases, crds];
 }
 
 /** The status kube-apiserver reports once a CRD is served: accepted names, Established. */

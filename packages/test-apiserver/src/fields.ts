@@ -62,9 +62,13 @@ export function fieldValue(obj: KubeObject, path: string): string {
   return String(cur);
 }
 
-export function matchesFields(selector: FieldSelector, obj: KubeObject): boolean {
+/** A field label's reader, for kinds whose labels are not plain paths (see ResourceDef.fieldLabels). */
+export type FieldReaders = Record<string, (obj: KubeObject) => string>;
+
+export function matchesFields(selector: FieldSelector, obj: KubeObject, readers?: FieldReaders): boolean {
   for (const r of selector) {
-    const v = fieldValue(obj, r.path);
+    const reader = readers?.[r.path];
+    const v = reader !== undefined ? reader(obj) : fieldValue(obj, r.path);
     if (r.negate ? v === r.value : v !== r.value) return false;
   }
   return true;

@@ -189,6 +189,17 @@ describe.skipIf(!haveKubectl)('kubectl against the test server', () => {
       status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.4' } },
     });
     expect(await kubectl('get', 'nodes')).toMatch(/node-01\s+Ready\s+control-plane\s+\d+s\s+v1\.32\.4/);
+    server.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'speaker', namespace: 'kube-system' },
+      spec: { nodeName: 'node-01', containers: [{ name: 'c', image: 'bgplb' }] },
+    });
+    const node = await kubectl('describe', 'node', 'node-01');
+    expect(node).toMatch(/Roles:\s+control-plane/);
+    expect(node).toMatch(/kube-system\s+speaker/);
+    await kubectl('cordon', 'node-01');
+    expect(await kubectl('get', 'nodes')).toMatch(/node-01\s+Ready,SchedulingDisabled/);
     expect(await kubectl('delete', '-n', 'kube-system', 'bgpsession', 'bgppeer1-node-03')).toContain(
       'deleted',
     );

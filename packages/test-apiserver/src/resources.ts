@@ -48,6 +48,12 @@ export interface ResourceDef {
    * metadata.namespace (the CRD's `selectableFields`). Built-in kinds accept any dotted path.
    */
   selectableFields: Map<string, string[]>;
+  /**
+   * Built-in kinds: the field labels kube-apiserver accepts in field selectors besides
+   * metadata.name/namespace, each with how it reads the value (e.g. a missing
+   * `spec.unschedulable` reads "false"). Undefined: any dotted path (no restriction).
+   */
+  fieldLabels?: Record<string, (obj: KubeObject) => string>;
   table?: BuiltinTable;
   /** Server-side defaults and allocations applied on create (Service clusterIP, Namespace phase). */
   defaultOnCreate?: (obj: KubeObject) => void;
@@ -192,10 +198,18 @@ export function crdToResource(crd: CustomResourceDefinition): ResourceDef {
   };
 }
 
-/** kube-apiserver refuses field selectors on fields a custom resource does not declare selectable. */
+/**
+ * kube-apiserver refuses field selectors on fields a kind does not declare: custom resources
+ * accept metadata.name, metadata.namespace and their version's `selectableFields`; built-in
+ * kinds their fixed field labels.
+ */
 export function checkSelectableFields(def: ResourceDef, version: string, paths: string[]): void {
-  if (!def.custom) return;
-  const allowed = def.selectableFields.get(version) ?? [];
+  const allowed = def.custom
+    ? (def.selectableFields.get(version) ?? [])
+    : def.fieldLabels === undefined
+      ? undefined
+      : Object.keys(def.fieldLabels);
+  if (allowed === undefined) return;
   for (const p of paths) {
     if (p !== 'metadata.name' && p !== 'metadata.namespace' && !allowed.includes(p)) {
       throw badRequest(`field label not supported: ${p}`);

@@ -349,6 +349,62 @@ describe('REST semantics', () => {
     expect((await api.get(`${path}?fieldSelector=nonsense`)).status).toBe(400);
   });
 
+  it('accepts the field labels kube-apiserver has for built-in kinds, and only those', async () => {
+    await api.post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'fl-a' } });
+    await api.post('/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'fl-b' },
+      spec: { unschedulable: true },
+    });
+    const names = async (path: string) =>
+      ((await api.get(path)).body.items as Array<{ metadata: { name: string } }>)
+        .map((i) => i.metadata.name)
+        .filter((n) => n.startsWith('fl-'));
+    expect(await names('/api/v1/nodes?fieldSelector=spec.unschedulable%3Dfalse')).toEqual(['fl-a']);
+    expect(await names('/api/v1/nodes?fieldSelector=spec.unschedulable%3Dtrue')).toEqual(['fl-b']);
+    const refused = await api.get('/api/v1/nodes?fieldSelector=spec.podCIDR%3Dx');
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe('field label not supported: spec.podCIDR');
+    await api.post('/api/v1/namespaces/default/events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'fl-ev' },
+      involvedObject: { kind: 'Node', name: 'fl-a' },
+      source: { component: 'bgplb-controller' },
+      reason: 'Test',
+    });
+    expect(
+      await names(
+        '/api/v1/namespaces/default/events?fieldSelector=source%3Dbgplb-controller,involvedObject.kind%3DNode',
+      ),
+    ).toEqual(['fl-ev']);
+    expect((await api.get('/api/v1/namespaces/default/events?fieldSelector=message%3Dx')).status).toBe(400);
+    expect(
+      (await api.get('/api/v1/namespaces?fieldSelector=status.phase%3DActive')).body.items.length,
+    ).toBeGreaterThan(3);
+    expect(
+      (await api.get('/apis/coordination.k8s.io/v1/leases?fieldSelector=spec.holderIdentity%3Dx')).status,
+    ).toBe(400);
+    await api.post('/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fl-pod' },
+      spec: { nodeName: 'fl-a', containers: [{ name: 'c', image: 'x' }] },
+    });
+    const pods = (
+      await api.get(
+        '/api/v1/pods?fieldSelector=spec.nodeName%3Dfl-a,status.phase!%3DSucceeded,spec.hostNetwork%3Dfalse',
+      )
+    ).body.items;
+    expect(
+      pods.map((p: { metadata: { name: string }; status: { phase: string } }) => [
+        p.metadata.name,
+        p.status.phase,
+      ]),
+    ).toEqual([['fl-pod', 'Pending']]);
+  });
+
   it('paginates lists with limit and continue', async () => {
     await api.post('/api/v1/namespaces', {
       apiVersion: 'v1',

@@ -246,7 +246,7 @@ export class Store {
     }
     if (sel.fieldSelector !== undefined && sel.fieldSelector.length > 0) {
       const view = def.storage !== undefined ? this.present(def, version, stored) : stored;
-      if (!matchesFields(sel.fieldSelector, view)) return false;
+      if (!matchesFields(sel.fieldSelector, view, def.fieldLabels)) return false;
     }
     return true;
   }
