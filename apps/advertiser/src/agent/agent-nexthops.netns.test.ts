@@ -9,6 +9,15 @@ import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentLab, torConfig } from './test-support/agent-lab.js';
 
+/** count and sum of bgplb_agent_route_update_seconds in a Prometheus text page. */
+function histogram(text: string): { count: number; sum: number } {
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    count: value('bgplb_agent_route_update_seconds_count'),
+    sum: value('bgplb_agent_route_update_seconds_sum'),
+  };
+}
+
 const skip = labSkipReason();
 if (skip) console.warn(`agent next-hop tests skipped: ${skip}`);
 
@@ -102,6 +111,7 @@ describe.skipIf(skip)('agent: next hops with and without ADD-PATH (netns, FRR; n
   }, 40_000);
 
   it('a next hop that leaves: the sessions follow the new ranking and stay distinct', async () => {
+    const countBefore = histogram(await lab.metrics('node-a')).count;
     const before = Object.fromEntries((await lab.paths(VIP, 'plain')).map((p) => [p.peer, p.nextHop]));
     const gone = before[FIP_A] as string;
     const left = HOPS.filter((h) => h !== gone);
@@ -121,5 +131,11 @@ describe.skipIf(skip)('agent: next hops with and without ADD-PATH (netns, FRR; n
       15_000,
     );
     expect((await lab.paths(VIP, 'addpath')).map((p) => p.nextHop).sort()).toEqual(left);
+    // The agent measured how long the change took from the BGPAdvertisedRoute to the UPDATE.
+    const after = histogram(await lab.metrics('node-a'));
+    expect(after.count).toBeGreaterThan(countBefore);
+    console.log(
+      `ROUTE CHANGE -> UPDATE (agent histogram on node-a): ${after.count} observations, mean ${((after.sum / after.count) * 1000).toFixed(1)} ms`,
+    );
   }, 30_000);
 });

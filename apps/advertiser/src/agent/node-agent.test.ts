@@ -264,6 +264,7 @@ describe('NodeAgent', () => {
     agent.setRoutes([route('a', '10.0.0.1/32', ['10.0.1.10'])]);
     agent.markSynced();
     await settle();
+    speaker.setState('tor1-node-a', 'Established');
     log.length = 0;
     agent.setRoutes([route('a', '10.0.0.1/32', ['10.0.1.10']), route('b', '10.0.0.2/32', ['10.0.1.11'])]);
     agent.setRoutes([route('b', '10.0.0.2/32', ['10.0.1.11']), route('c', '10.0.0.3/32', ['10.0.1.12'])]);

@@ -556,19 +556,23 @@ export class NodeAgent {
     const since = this.routeDirtySince ?? this.clock.now();
     this.routeDirtySince = undefined;
     const { speaker } = this.options;
+    // The histogram measures how fast a change reaches the routers: only changes made while a
+    // session is up count (the initial table waits for the sessions, that is not this latency).
+    const measure = this.firstRoundDone && this.anyEstablished();
+    const track = (prefix: string): void => {
+      if (measure && !this.pendingLatency.has(prefix)) this.pendingLatency.set(prefix, since);
+    };
     for (const { prefix, paths } of diff.set) {
       speaker.setPaths(prefix, paths);
-      const previous = this.appliedRoutes.get(prefix);
       const fingerprint = pathsFingerprint(paths);
-      if (previous !== fingerprint && !this.pendingLatency.has(prefix))
-        this.pendingLatency.set(prefix, since);
+      if (this.appliedRoutes.get(prefix) !== fingerprint) track(prefix);
       this.appliedRoutes.set(prefix, fingerprint);
     }
     for (const prefix of diff.withdraw) {
       speaker.withdraw(prefix);
       this.appliedRoutes.delete(prefix);
       this.chooser.forget(prefix);
-      if (!this.pendingLatency.has(prefix)) this.pendingLatency.set(prefix, since);
+      track(prefix);
     }
     if (diff.set.length + diff.withdraw.length > 0) {
       this.log.info(
@@ -580,6 +584,13 @@ export class NodeAgent {
     // A change no session will carry (no session up) must not wait forever in the histogram.
     const cutoff = this.clock.now() - 300_000;
     for (const [prefix, t] of this.pendingLatency) if (t < cutoff) this.pendingLatency.delete(prefix);
+  }
+
+  private anyEstablished(): boolean {
+    for (const name of this.running.keys()) {
+      if (this.options.speaker.peerStatus(name)?.state === 'Established') return true;
+    }
+    return false;
   }
 
   // ---- speaker events and status ------------------------------------------------------------

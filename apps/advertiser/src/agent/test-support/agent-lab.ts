@@ -239,6 +239,13 @@ export class AgentLab {
     );
   }
 
+  /** The agent's /metrics on a node (fetched with curl inside the node's namespace). */
+  async metrics(node: string): Promise<string> {
+    const host = this.nodes.get(node);
+    if (!host) throw new Error(`no node ${node}`);
+    return host.exec('curl', ['-s', '--max-time', '5', 'http://127.0.0.1:8081/metrics']);
+  }
+
   async holds(node: string, ip: string): Promise<number> {
     return (await this.addresses(node)).filter((a) => a.ip === ip).length;
   }
