@@ -4,6 +4,7 @@
  * typed event stream.
  */
 import { EventEmitter } from 'node:events';
+import { formatAddress, parseAddress } from '@bgplb/bgp-wire';
 import { type Clock, systemClock } from './clock.js';
 import type { PeerStatus, SpeakerEvent } from './events.js';
 import type { Family } from './negotiate.js';
@@ -97,8 +98,18 @@ function secondsOption(value: number | undefined, fallback: number, what: string
 }
 
 /** Validates peer options and applies the defaults. */
+function canonicalAddress(text: string, what: string, id: string): string {
+  try {
+    return formatAddress(parseAddress(text));
+  } catch {
+    throw new RangeError(`peer ${id}: ${what} ${JSON.stringify(text)} is not an IP address`);
+  }
+}
+
 export function peerConfig(o: PeerOptions): PeerConfig {
   const id = o.id ?? o.peerAddress;
+  const localAddress = canonicalAddress(o.localAddress, 'localAddress', id);
+  const peerAddress = canonicalAddress(o.peerAddress, 'peerAddress', id);
   const asn = (v: number, what: string) => {
     if (!Number.isInteger(v) || v < 1 || v > 0xffffffff)
       throw new RangeError(`peer ${id}: ${what} ${v} is not 1..4294967295`);
@@ -111,7 +122,7 @@ export function peerConfig(o: PeerOptions): PeerConfig {
       `peer ${id}: holdTime ${holdTime} is invalid (0 or an integer of at least 3 seconds)`,
     );
   }
-  const routerId = o.routerId ?? o.localAddress;
+  const routerId = o.routerId ?? localAddress;
   if (!isIpv4Text(routerId)) {
     throw new RangeError(
       `peer ${id}: routerId ${JSON.stringify(routerId)} must be an IPv4 address (set routerId)`,
@@ -130,9 +141,9 @@ export function peerConfig(o: PeerOptions): PeerConfig {
   }
   return {
     id,
-    localAddress: o.localAddress,
+    localAddress,
     localAsn: o.localAsn,
-    peerAddress: o.peerAddress,
+    peerAddress,
     peerAsn: o.peerAsn,
     peerPort: port,
     routerId,
@@ -254,6 +265,7 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
    * configured peer whose localAddress is this address are accepted; others are closed at once.
    */
   async listen(address: string, port = 179): Promise<ListenHandle> {
+    address = canonicalAddress(address, 'listen address', 'listener');
     const key = `${address}|${port}`;
     if (this.servers.has(key)) throw new Error(`already listening on ${address} port ${port}`);
     const listener = await this.host.transport.listen(address, port, (conn) => this.onConnection(conn));

@@ -28,6 +28,10 @@ router bgp ${FRR_AS}
  neighbor ${NODE} timers 1 3
  neighbor ${NODE} timers connect 1
  address-family ipv4 unicast
+  network 203.0.113.0/24
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor ${NODE} activate
  exit-address-family
 `;
 
@@ -47,6 +51,7 @@ const peerOptions = {
   connectRetryTime: 1,
   idleHoldTime: 0.2,
   idleHoldMaxTime: 1,
+  families: ['ipv4-unicast', 'ipv6-unicast'],
 };
 
 const isState = (to: string) => (e: SpeakerEvent) => e.type === 'state' && e.to === to;
@@ -116,6 +121,45 @@ describe.skipIf(skip)('interop with FRR 8.4 (needs root and FRR)', { timeout: 30
     await waitFor('8 paths in FRR', async () => (await frrPaths('192.0.2.10/32')).length === 8, 10_000, 100);
     const hops = (await frrPaths('192.0.2.10/32')).map((p) => p.nexthops?.[0]?.ip).sort();
     expect(hops).toEqual([...HOPS].sort());
+  });
+
+  it('receives the routes FRR announces and counts them (receive side)', async () => {
+    await waitFor(
+      'FRR route counted',
+      async () => ((await sp.status(TOR))?.counters.prefixesReceived ?? 0) >= 1,
+      10_000,
+      100,
+    );
+    const e = sp.events.find((x) => x.type === 'update-received' && x.nlri.includes('203.0.113.0/24'));
+    expect(e).toMatchObject({ attributes: expect.stringContaining(String(FRR_AS)) });
+    // (FRR may also reflect our own prefixes back; they count as received.)
+    expect((await sp.status(TOR))?.counters.prefixesReceivedByFamily['1/1']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('announces IPv6 prefixes with an IPv6 next hop (MP_REACH_NLRI)', async () => {
+    await sp.call('setPaths', '2001:db8:100::/48', [
+      { nextHop: '2001:db8::10' },
+      { nextHop: '2001:db8::11' },
+    ]);
+    await waitFor(
+      'IPv6 paths in FRR',
+      async () => {
+        const r = await frr.json<{ paths?: FrrPath[] }>('show bgp ipv6 unicast 2001:db8:100::/48 json');
+        return (r.paths ?? []).length === 2;
+      },
+      10_000,
+      100,
+    );
+    await sp.call('withdraw', '2001:db8:100::/48');
+    await waitFor(
+      'IPv6 prefix gone',
+      async () => {
+        const r = await frr.json<{ paths?: FrrPath[] }>('show bgp ipv6 unicast 2001:db8:100::/48 json');
+        return (r.paths ?? []).length === 0;
+      },
+      10_000,
+      100,
+    );
   });
 
   it('a withdrawal disappears from FRR', async () => {
