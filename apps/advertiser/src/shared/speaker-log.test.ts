@@ -81,7 +81,13 @@ describe('logSpeakerEvent', () => {
       text,
       msg: `received notification: ${text}`,
     });
-    expect(lines[1]).toMatchObject({ msg: 'sent notification: OPEN Message Error/Bad Peer AS', code: 2 });
+    expect(lines[1]).toMatchObject({
+      level: 'warn',
+      msg: 'sent notification: OPEN Message Error/Bad Peer AS',
+      code: 2,
+    });
+    logSpeakerEvent(log, { type: 'notification-sent', peer: 'p', code: 6, subcode: 2, text });
+    expect(lines[2]).toMatchObject({ level: 'info', msg: `sent notification: ${text}` });
   });
 
   it('logs negotiation results and errors', () => {

@@ -40,12 +40,15 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
       return;
     }
     case 'notification-sent':
-    case 'notification-received':
-      log.warn(
+    case 'notification-received': {
+      // Our own Cease for an administrative reason (shutdown, peer removed, reset) is routine.
+      const routine = e.type === 'notification-sent' && e.code === 6 && [2, 3, 4].includes(e.subcode);
+      log[routine ? 'info' : 'warn'](
         { peer: e.peer, code: e.code, subcode: e.subcode, text: e.text },
         `${e.type === 'notification-sent' ? 'sent' : 'received'} notification: ${e.text}`,
       );
       return;
+    }
     case 'end-of-rib-sent':
     case 'end-of-rib-received':
       log.info(
