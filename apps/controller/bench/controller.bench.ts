@@ -96,7 +96,19 @@ function startController(kubeconfig: string, metricsPort: number): ChildProcess 
     process.stderr.write(
       'note: dist/cli.js missing, running the controller from source (tsx): RSS includes tsx\n',
     );
-  return spawn(process.execPath, argv, { cwd: APP, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The container runs node with NODE_OPTIONS from the Deployment; the bench uses the same.
+  const env = { ...process.env, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS };
+  return spawn(process.execPath, argv, { cwd: APP, stdio: ['ignore', 'ignore', 'inherit'], env });
+}
+
+/** Same as the Helm chart's controller.nodeOptions default. */
+const CONTROLLER_NODE_OPTIONS = '';
+
+async function metric(port: number, name: string): Promise<number | undefined> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const text = await res.text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** CPU time (ms) and peak RSS (MB) of a process, from /proc. */
@@ -212,7 +224,11 @@ async function main(): Promise<void> {
     controller = startController(api.kubeconfig, metricsPort);
     await waitUntil('initial sync', () => vipSeen.size >= SERVICES && routeCount >= SERVICES, 600_000);
     const syncMs = performance.now() - t0;
-    await sleep(2000); // let the tail of Events and echoes settle
+    // The Events of the initial sync (one per new VIP) are written in the background: let them drain.
+    const drain0 = performance.now();
+    while ((await metric(metricsPort, 'bgplb_events_pending')) !== 0) await sleep(200);
+    const eventsDrainMs = performance.now() - drain0;
+    await sleep(1000);
     const pid = controller.pid!;
 
     // Full reconciles: a configuration change recomputes everything (and writes nothing).
@@ -242,7 +258,11 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     fullCpu.sort((a, b) => a - b);
     const stats = procStats(pid);
+    const heapUsedMb = ((await metric(metricsPort, 'nodejs_heap_size_used_bytes')) ?? 0) / 1e6;
     const result = {
+      eventsDrainMs: Math.round(eventsDrainMs),
+      heapUsedMb: Math.round(heapUsedMb),
+      nodeOptions: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS,
       services: SERVICES,
       nodes: NODES,
       initialSyncMs: Math.round(syncMs),

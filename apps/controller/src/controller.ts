@@ -18,6 +18,7 @@ import { ControllerMetrics } from './metrics.js';
 import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
 import { ServiceFastPath } from './service-fast-path.js';
+import { trimNode, trimOwned, trimService } from './trim.js';
 import type {
   EventSpec,
   KubeObject,
@@ -140,6 +141,7 @@ export class Controller {
       component: 'bgplb-controller',
       host: config.leaderElection.identity,
       log: this.log,
+      onPending: (n) => this.metrics.eventsPending.set(n),
     });
     this.queue = new WorkQueue(
       async () => {
@@ -275,15 +277,23 @@ export class Controller {
         path: paths.group(GROUP, VERSION, 'bgpsessions', this.statusNamespace),
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'BGPSession',
+        transform: trimOwned,
       },
       {
         name: 'bgpadvertisedroutes',
         path: paths.group(GROUP, VERSION, 'bgpadvertisedroutes', this.statusNamespace),
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'BGPAdvertisedRoute',
+        transform: trimOwned,
       },
-      { name: 'nodes', path: paths.core('nodes'), apiVersion: 'v1', kind: 'Node' },
-      { name: 'services', path: paths.core('services'), apiVersion: 'v1', kind: 'Service' },
+      { name: 'nodes', path: paths.core('nodes'), apiVersion: 'v1', kind: 'Node', transform: trimNode },
+      {
+        name: 'services',
+        path: paths.core('services'),
+        apiVersion: 'v1',
+        kind: 'Service',
+        transform: trimService,
+      },
     ];
     for (const spec of specs) {
       this.informers.set(

@@ -10,6 +10,10 @@ import { type KubeClient, paths } from './kube-client.js';
 import type { EventSpec } from './types.js';
 
 export interface EventRecorderOptions {
+  /** Called with the number of Events waiting to be written (for a metric). */
+  onPending?: (pending: number) => void;
+  /** Parallel writes (default 4). */
+  concurrency?: number;
   component: string;
   host: string;
   log: Logger;
@@ -29,7 +33,9 @@ const MAX_REMEMBERED = 20_000;
 
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
-  private pending: Promise<void> = Promise.resolve();
+  private readonly queue: (() => Promise<unknown>)[] = [];
+  private active = 0;
+  private drained: (() => void)[] = [];
   private readonly now: () => number;
   private readonly repeatAfterMs: number;
 
@@ -86,19 +92,39 @@ export class EventRecorder {
     return written;
   }
 
+  /** Events recorded but not written yet. */
+  get pending(): number {
+    return this.queue.length + this.active;
+  }
+
   /** Resolves when every event recorded so far has been written (or failed). */
   flush(): Promise<void> {
-    return this.pending;
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
   }
 
   private enqueue(write: () => Promise<unknown>): void {
-    this.pending = this.pending.then(async () => {
-      try {
-        await write();
-      } catch (err) {
-        this.o.log.warn({ err: String(err) }, 'could not write an Event');
-      }
-    });
+    this.queue.push(write);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < (this.o.concurrency ?? 4) && this.queue.length > 0) {
+      const write = this.queue.shift()!;
+      this.active++;
+      write()
+        .catch((err: unknown) => this.o.log.warn({ err: String(err) }, 'could not write an Event'))
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
+    }
+    this.o.onPending?.(this.pending);
+    if (this.pending === 0) {
+      const waiters = this.drained;
+      this.drained = [];
+      for (const w of waiters) w();
+    }
   }
 
   private async create(e: EventSpec, s: Seen): Promise<void> {

@@ -22,6 +22,8 @@ export interface InformerSpec {
   apiVersion: string;
   kind: string;
   labelSelector?: string;
+  /** Trims each object in place before it is cached (see trim.ts). */
+  transform?: (o: KubeObject) => void;
 }
 
 export type ChangeType = 'add' | 'update' | 'delete';
@@ -67,6 +69,7 @@ export function startInformer(
   const stamp = (o: KubernetesObject): KubeObject => {
     o.apiVersion ??= spec.apiVersion;
     o.kind ??= spec.kind;
+    spec.transform?.(o as KubeObject);
     return o as KubeObject;
   };
   informer.on('add', (o) => onChange('add', stamp(o)));

@@ -60,6 +60,11 @@ export class ControllerMetrics {
     help: '1 while this replica holds the leader lease',
     registers: [this.registry],
   });
+  readonly eventsPending = new Gauge({
+    name: 'bgplb_events_pending',
+    help: 'Events recorded but not yet written to the API',
+    registers: [this.registry],
+  });
   readonly configRefused = new Gauge({
     name: 'bgplb_config_refused_objects',
     help: 'Configuration objects currently refused as invalid',
