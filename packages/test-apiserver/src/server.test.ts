@@ -135,6 +135,24 @@ describe('REST semantics', () => {
     expect((await api.post(SESSIONS, 'not json')).status).toBe(400);
   });
 
+  it('omits empty metadata maps and lists, as ObjectMeta serialises', async () => {
+    const r = await api.post(SESSIONS, {
+      ...session('s-empty'),
+      metadata: { name: 's-empty', labels: {}, annotations: {}, finalizers: [], generateName: '' },
+    });
+    expect(Object.keys(r.body.metadata).sort()).toEqual([
+      'creationTimestamp',
+      'generation',
+      'name',
+      'namespace',
+      'resourceVersion',
+      'uid',
+    ]);
+    const p = await api.patch(`${SESSIONS}/s-empty`, { metadata: { annotations: {} } });
+    expect(p.body.metadata.annotations).toBeUndefined();
+    expect(p.body.metadata.resourceVersion).toBe(r.body.metadata.resourceVersion);
+  });
+
   it('validates names and generates them from generateName', async () => {
     const bad = await api.post(SESSIONS, session('Bad_Name'));
     expect(bad.status).toBe(422);

@@ -125,6 +125,19 @@ function specPart(obj: KubeObject): Record<string, unknown> {
   return rest;
 }
 
+/** ObjectMeta is typed even for custom resources: empty maps, lists and strings are omitted. */
+function dropEmptyMetadata(obj: KubeObject): void {
+  const m = obj.metadata as Record<string, unknown>;
+  for (const [k, v] of Object.entries(m)) {
+    const empty =
+      v === '' ||
+      v === null ||
+      (Array.isArray(v) && v.length === 0) ||
+      (isObject(v) && Object.keys(v).length === 0);
+    if (empty) delete m[k];
+  }
+}
+
 function parseResourceVersion(rv: string, what = 'resourceVersion'): number {
   if (!/^\d+$/.test(rv)) throw badRequest(`${what}: Invalid value: "${rv}": must be a non-negative integer`);
   return Number(rv);
@@ -205,6 +218,7 @@ export class Store {
     if (def.storage === undefined) stored.apiVersion = groupVersion(def.group, def.storageVersion);
     stored.kind = def.kind;
     if (def.timeFields !== undefined) normalizeTimes(stored, def.timeFields);
+    dropEmptyMetadata(stored);
     return stored;
   }
 
