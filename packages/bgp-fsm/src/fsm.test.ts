@@ -400,3 +400,25 @@ describe('IdleHold backoff (peer oscillation damping)', () => {
     expect(ctx.nextIdleHoldTime).toBe(1);
   });
 });
+
+describe('every state: hold expiry and NOTIFICATION received', () => {
+  const states: FsmState[] = ['Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'];
+  it.each(states)(
+    '%s: HoldTimerExpires ends in Idle (with Hold Timer Expired once OPEN was sent)',
+    (state) => {
+      const r = run(inState(state), { type: 'HoldTimerExpires' });
+      expect(r.ctx.state).toBe('Idle');
+      const sent = notification(r.actions);
+      if (state === 'Connect' || state === 'Active') expect(sent).toBeUndefined();
+      else expect(sent).toEqual({ code: 4, subcode: 0 });
+      expect(types(r.actions)).toContain('disconnect');
+      expect(r.ctx.connectRetryCounter).toBe(1);
+    },
+  );
+  it.each(states)('%s: a NOTIFICATION received ends in Idle without answering', (state) => {
+    const r = run(inState(state), { type: 'NotifMsg' });
+    expect(r.ctx.state).toBe('Idle');
+    expect(notification(r.actions)).toBeUndefined();
+    expect(types(r.actions)).toEqual(expect.arrayContaining(['disconnect', 'release', 'start-timer']));
+  });
+});
