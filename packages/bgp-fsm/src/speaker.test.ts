@@ -568,3 +568,57 @@ describe('RFC 7606 and keepalives', () => {
     expect(ka()).toBe(before + 1);
   });
 });
+
+describe('OPEN errors end to end', () => {
+  async function rawOpen(open: Uint8Array): Promise<Uint8Array[]> {
+    const net = new MemoryNetwork();
+    const b = new BgpSpeaker({ clock: new FakeClock(), transport: net.transport(B) });
+    await b.listen(B);
+    b.addPeer({ localAddress: B, localAsn: 65002, peerAddress: A, peerAsn: 65001, passive: true });
+    const got: Uint8Array[] = [];
+    const conn = await new Promise<import('./transport.js').Connection>((resolve, reject) =>
+      net
+        .transport(A)
+        .connect({ host: B, port: 179 }, (r) =>
+          'connection' in r ? resolve(r.connection) : reject(r.error),
+        ),
+    );
+    conn.setHandlers({ data: (c) => got.push(c), drain: () => {}, close: () => {} });
+    conn.write(open);
+    await settle();
+    return got;
+  }
+  const notificationOf = (chunks: Uint8Array[]) => {
+    const all = Uint8Array.from(chunks.flatMap((c) => [...c]));
+    // Skip our OPEN (B answers the connection with its OPEN first).
+    let o = 0;
+    while (o + 19 <= all.length) {
+      const len = (all[o + 16]! << 8) | all[o + 17]!;
+      if (all[o + 18] === 3) return [all[o + 19], all[o + 20]];
+      o += len;
+    }
+    return undefined;
+  };
+  const open = (over: { holdTime?: number; myAsn?: number; bgpId?: string }) =>
+    encodeMessage({
+      type: 'open',
+      version: 4,
+      myAsn: over.myAsn ?? 65001,
+      holdTime: over.holdTime ?? 90,
+      bgpId: over.bgpId ?? '10.0.0.1',
+      capabilities: [],
+    });
+
+  it('hold time 2 -> OPEN Message Error / Unacceptable Hold Time', async () => {
+    expect(notificationOf(await rawOpen(open({ holdTime: 2 })))).toEqual([2, 6]);
+  });
+  it('wrong ASN -> Bad Peer AS; identifier 0.0.0.0 -> Bad BGP Identifier', async () => {
+    expect(notificationOf(await rawOpen(open({ myAsn: 65009 })))).toEqual([2, 2]);
+    expect(notificationOf(await rawOpen(open({ bgpId: '0.0.0.0' })))).toEqual([2, 3]);
+  });
+  it('version 3 -> Unsupported Version Number', async () => {
+    const bytes = open({});
+    bytes[19] = 3;
+    expect(notificationOf(await rawOpen(bytes))).toEqual([2, 1]);
+  });
+});
