@@ -53,7 +53,8 @@ export async function patchObject(
   };
   const current = store.tryGet(def, version, namespace, name!);
   if (type === PATCH_TYPES.apply) {
-    // Server-side apply, approximated: create if absent, else a merge patch (no field ownership).
+    // Server-side apply, approximated: create if absent, else a merge patch that also removes
+    // what this field manager applied last time and no longer applies. No ownership, no conflicts.
     const fieldManager = q.get('fieldManager');
     if (fieldManager === null || fieldManager === '') {
       throw new ApiError(
@@ -67,21 +68,25 @@ export async function patchObject(
     if (applied.apiVersion === undefined || applied.kind === undefined) {
       throw badRequest('apiVersion and kind must be set in an apply patch');
     }
+    const configKey = (uid: string | undefined) =>
+      `${def.group}/${def.plural}|${namespace ?? ''}/${name}|${uid}|${fieldManager}|${subresource ?? ''}`;
+    let result: KubeObject;
+    let code = 200;
     if (current === undefined) {
       if (subresource !== undefined) throw notFound(def, name!);
-      return {
-        code: 201,
-        obj: store.update(def, version, namespace, name!, applied, { ...opts, createIfMissing: true }),
-      };
-    }
-    const merged = mergePatch(current, applied) as KubeObject;
-    return {
-      code: 200,
-      obj: store.update(def, version, namespace, name!, merged, {
+      result = store.update(def, version, namespace, name!, applied, { ...opts, createIfMissing: true });
+      code = 201;
+    } else {
+      const previous = store.appliedConfigs.get(configKey(current.metadata.uid));
+      const patch = previous === undefined ? applied : withRemovals(previous, applied);
+      const merged = mergePatch(current, patch) as KubeObject;
+      result = store.update(def, version, namespace, name!, merged, {
         ...opts,
         expectedResourceVersion: applied.metadata?.resourceVersion,
-      }),
-    };
+      });
+    }
+    if (writeOpts.dryRun !== true) store.appliedConfigs.set(configKey(result.metadata.uid), applied);
+    return { code, obj: result };
   }
   if (current === undefined) return { code: 200, obj: store.get(def, version, namespace, name!) };
   let patched: KubeObject;
@@ -106,4 +111,20 @@ export async function patchObject(
       expectedResourceVersion: patched.metadata.resourceVersion,
     }),
   };
+}
+
+/**
+ * The applied configuration as a merge patch that also deletes (null) every field the previous
+ * configuration of the same manager set and this one leaves out.
+ */
+export function withRemovals(previous: unknown, next: unknown): unknown {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObj(previous) || !isObj(next)) return next;
+  const out: Record<string, unknown> = { ...next };
+  for (const [k, v] of Object.entries(previous)) {
+    if (!(k in next)) out[k] = null;
+    else if (isObj(v) && isObj(next[k])) out[k] = withRemovals(v, next[k]);
+  }
+  return out;
 }

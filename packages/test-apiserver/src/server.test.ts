@@ -304,21 +304,34 @@ describe('REST semantics', () => {
     expect(r.body.status.addresses).toEqual([{ type: 'InternalIP', address: '10.0.0.1' }]);
   });
 
-  it('approximates server-side apply as create-or-merge', async () => {
+  it('approximates server-side apply: create, merge, and removal of what the manager stopped applying', async () => {
     const path = `${SESSIONS}/s-apply?fieldManager=test`;
-    const applied = await api.patch(path, session('s-apply'), 'application/apply-patch+yaml');
+    const ssa = 'application/apply-patch+yaml';
+    const applied = await api.patch(path, session('s-apply'), ssa);
     expect(applied.status).toBe(201);
-    const again = await api.patch(
-      path,
-      { ...session('s-apply'), spec: { peerASN: 65111 } },
-      'application/apply-patch+yaml',
-    );
+    const spec = session('s-apply').spec;
+    const again = await api.patch(path, { ...session('s-apply'), spec: { ...spec, peerASN: 65111 } }, ssa);
     expect(again.status).toBe(200);
     expect(again.body.spec.peerASN).toBe(65111);
     expect(again.body.spec.localASN).toBe(65500);
-    expect(
-      (await api.patch(`${SESSIONS}/s-apply`, session('s-apply'), 'application/apply-patch+yaml')).status,
-    ).toBe(422);
+    // Leaving out a required field this manager applied removes it: the result is invalid.
+    const { localASN: _l, ...partial } = spec;
+    expect((await api.patch(path, { ...session('s-apply'), spec: partial }, ssa)).status).toBe(422);
+    expect((await api.patch(`${SESSIONS}/s-apply`, session('s-apply'), ssa)).status).toBe(422);
+    // What the same manager applied before and leaves out now is removed; other managers' fields stay.
+    const labelled = { ...session('s-apply'), metadata: { name: 's-apply', labels: { a: '1', b: '2' } } };
+    await api.patch(path, labelled, ssa);
+    await api.patch(
+      `${SESSIONS}/s-apply?fieldManager=other`,
+      { ...session('s-apply'), metadata: { name: 's-apply', labels: { c: '3' } } },
+      ssa,
+    );
+    const dropped = await api.patch(
+      path,
+      { ...labelled, metadata: { name: 's-apply', labels: { a: '1' } } },
+      ssa,
+    );
+    expect(dropped.body.metadata.labels).toEqual({ a: '1', c: '3' });
   });
 
   it('filters lists by label and field selectors, across namespaces', async () => {

@@ -149,6 +149,8 @@ function parseResourceVersion(rv: string, what = 'resourceVersion'): number {
  */
 export class Store {
   private revision = 1;
+  /** Server-side apply: the last configuration each field manager applied, per object. */
+  readonly appliedConfigs = new Map<string, KubeObject>();
   private readonly data = new Map<string, Map<string, KubeObject>>();
   private readonly history: HistoryEvent[] = [];
   /** Highest revision no longer in `history`: a watch from an older revision gets 410 Gone. */
