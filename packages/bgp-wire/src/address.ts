@@ -186,9 +186,9 @@ const scratch = new Uint8Array(16);
 /**
  * Writes a prefix given as text (`10.0.0.0/24`, `2001:db8::/32`) in NLRI form (length octet plus
  * the minimum number of octets, host bits cleared) at `offset`. Returns the new offset.
- * Throws TypeError for text that is not a prefix. Returns -1 when it does not fit.
+ * Throws TypeError for text that is not a prefix. Returns -1 when it does not fit before `limit`.
  */
-export function writePrefixText(text: string, out: Uint8Array, offset: number): number {
+export function writePrefixText(text: string, out: Uint8Array, offset: number, limit = out.length): number {
   const slash = text.indexOf('/');
   if (slash < 0) throw new TypeError(`not a prefix (no /length): ${JSON.stringify(text)}`);
   let length = 0;
@@ -203,7 +203,7 @@ export function writePrefixText(text: string, out: Uint8Array, offset: number): 
   if (v4 >= 0) {
     if (length > 32) throw new TypeError(`IPv4 prefix length over 32: ${JSON.stringify(text)}`);
     const n = (length + 7) >>> 3;
-    if (offset + 1 + n > out.length) return -1;
+    if (offset + 1 + n > limit) return -1;
     out[offset] = length;
     const masked = length === 0 ? 0 : (v4 & (0xffffffff << (32 - length))) >>> 0;
     for (let i = 0; i < n; i++) out[offset + 1 + i] = (masked >>> (24 - 8 * i)) & 255;
@@ -212,16 +212,24 @@ export function writePrefixText(text: string, out: Uint8Array, offset: number): 
   if (!parseIpv6(text, scratch, 0, 0, slash)) throw new TypeError(`not a prefix: ${JSON.stringify(text)}`);
   if (length > 128) throw new TypeError(`IPv6 prefix length over 128: ${JSON.stringify(text)}`);
   const n = (length + 7) >>> 3;
-  if (offset + 1 + n > out.length) return -1;
+  if (offset + 1 + n > limit) return -1;
   out[offset] = length;
   for (let i = 0; i < n; i++) out[offset + 1 + i] = scratch[i]!;
   if ((length & 7) !== 0) out[offset + n] = out[offset + n]! & (0xff << (8 - (length & 7)));
   return offset + 1 + n;
 }
 
-/** The family of a prefix or address given as text: 2 when it contains a colon, else 1. */
+/**
+ * The family of a prefix or address given as text: 2 when it is IPv6 (a colon comes before any
+ * dot), else 1. Looks at the first few characters only.
+ */
 export function afiOf(text: string): AfiNumber {
-  return text.indexOf(':') >= 0 ? 2 : 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) return 1;
+    if (c === 58) return 2;
+  }
+  return 1;
 }
 
 /** Parses prefix text; throws TypeError when invalid. Host bits are cleared. */

@@ -17,20 +17,6 @@ export interface UpdateBatch {
   withdraw?: readonly RouteKey[];
 }
 
-/** Octets of one NLRI entry for prefix text (without path id). Throws TypeError when malformed. */
-function prefixWireLength(text: string): number {
-  const slash = text.lastIndexOf('/');
-  let length = 0;
-  if (slash < 0 || slash === text.length - 1) throw new TypeError(`not a prefix: ${JSON.stringify(text)}`);
-  for (let i = slash + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) throw new TypeError(`bad prefix length: ${JSON.stringify(text)}`);
-    length = length * 10 + (c - 48);
-  }
-  if (length > 128) throw new TypeError(`prefix length over 128: ${JSON.stringify(text)}`);
-  return 1 + ((length + 7) >>> 3);
-}
-
 function familyOf(r: RouteKey): { afi: 1 | 2; safi: number; key: FamilyKey } {
   const own = afiOf(r.prefix);
   const afi = r.afi ?? own;
@@ -49,7 +35,15 @@ interface Group {
   after: Uint8Array;
   /** MP_REACH fixed part (AFI, SAFI, next hop length, next hop, reserved), or undefined for IPv4 NLRI. */
   mpFixed: Uint8Array | undefined;
-  routes: RouteKey[];
+  /** The group's routes as [start, end) index pairs into the input array (no per-route copy). */
+  runs: number[];
+}
+
+/** Adds input index `k` to a group's runs, extending the last run when it ends at `k`. */
+function addIndex(runs: number[], k: number): void {
+  const n = runs.length;
+  if (n > 0 && runs[n - 1] === k) runs[n - 1] = k + 1;
+  else runs.push(k, k + 1);
 }
 
 function hasWide(segments: readonly AsPathSegment[]): boolean {
@@ -151,20 +145,21 @@ export function encodeUpdates(
   const out: Uint8Array[] = [];
 
   // Withdrawals, grouped by family in order of first appearance.
-  const withdrawals = new Map<FamilyKey, { afi: 1 | 2; safi: number; routes: RouteKey[] }>();
-  for (const r of batch.withdraw ?? []) {
-    const f = familyOf(r);
+  const withdraw = batch.withdraw ?? [];
+  const withdrawals = new Map<FamilyKey, { afi: 1 | 2; safi: number; runs: number[] }>();
+  for (let k = 0; k < withdraw.length; k++) {
+    const f = familyOf(withdraw[k]!);
     let g = withdrawals.get(f.key);
     if (g === undefined) {
-      g = { afi: f.afi, safi: f.safi, routes: [] };
+      g = { afi: f.afi, safi: f.safi, runs: [] };
       withdrawals.set(f.key, g);
     }
-    g.routes.push(r);
+    addIndex(g.runs, k);
   }
   for (const [key, g] of withdrawals) {
     const addPath = options.addPathSend.has(key);
     if (key === '1/1') {
-      packMessages(buf, out, g.routes, addPath, {
+      packMessages(buf, out, withdraw, g.runs, addPath, {
         before: new Uint8Array(0),
         after: new Uint8Array(0),
         mpFixed: undefined,
@@ -173,7 +168,7 @@ export function encodeUpdates(
       });
     } else {
       const fixed = Uint8Array.of(0, g.afi, g.safi);
-      packMessages(buf, out, g.routes, addPath, {
+      packMessages(buf, out, withdraw, g.runs, addPath, {
         before: new Uint8Array(0),
         after: new Uint8Array(0),
         mpFixed: fixed,
@@ -192,7 +187,9 @@ export function encodeUpdates(
   let lastAfi: number | undefined;
   let lastSafi: number | undefined;
   let lastGroup: Group | undefined;
-  for (const r of batch.announce ?? []) {
+  const announce = batch.announce ?? [];
+  for (let k = 0; k < announce.length; k++) {
+    const r = announce[k]!;
     const own = afiOf(r.prefix);
     const afi = r.afi ?? own;
     if (afi !== own) throw new TypeError(`prefix ${r.prefix} is not in AFI ${afi}`);
@@ -205,7 +202,7 @@ export function encodeUpdates(
       afi === lastAfi &&
       safi === lastSafi
     ) {
-      lastGroup.routes.push(r);
+      lastGroup.runs[lastGroup.runs.length - 1] = k + 1;
       continue;
     }
     const f = familyOf(r);
@@ -220,7 +217,7 @@ export function encodeUpdates(
       g = makeGroup(r, f.afi, f.safi, f.key, options);
       groups.set(groupKey, g);
     }
-    g.routes.push(r);
+    addIndex(g.runs, k);
     lastAttrs = r.attributes;
     lastNextHop = r.nextHop;
     lastLinkLocal = r.linkLocalNextHop;
@@ -229,7 +226,7 @@ export function encodeUpdates(
     lastGroup = g;
   }
   for (const g of groups.values()) {
-    packMessages(buf, out, g.routes, g.addPath, {
+    packMessages(buf, out, announce, g.runs, g.addPath, {
       before: g.before,
       after: g.after,
       mpFixed: g.mpFixed,
@@ -256,7 +253,7 @@ function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: 
       before: encodeList(attrs, options),
       after: new Uint8Array(0),
       mpFixed: undefined,
-      routes: [],
+      runs: [],
     };
   }
   if (r.nextHop === undefined) throw new TypeError(`route ${r.prefix} needs route.nextHop for MP_REACH_NLRI`);
@@ -274,7 +271,7 @@ function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: 
     before: encodeList(before, options),
     after: encodeList(after, options),
     mpFixed: mpFixedPart(afi, safi, r.nextHop, r.linkLocalNextHop),
-    routes: [],
+    runs: [],
   };
 }
 
@@ -288,11 +285,15 @@ interface PackLayout {
   mpCode: number;
 }
 
-/** Writes as many messages as needed to carry `routes` with the given layout. */
+/**
+ * Writes as many messages as needed to carry `routes` with the given layout, in one pass: each
+ * prefix is written straight into the message buffer until the next one does not fit.
+ */
 function packMessages(
   buf: Uint8Array,
   out: Uint8Array[],
   routes: readonly RouteKey[],
+  runs: readonly number[],
   addPath: boolean,
   layout: PackLayout,
 ): void {
@@ -301,83 +302,87 @@ function packMessages(
   const idSize = addPath ? 4 : 0;
   // Fixed overhead: header, withdrawn length, attribute length, attributes, MP header (4 max).
   const overhead = HEADER_LENGTH + 4 + before.length + after.length + (mpFixed ? 4 + mpFixed.length : 0);
-  const capacity = max - overhead;
-  if (capacity < idSize + 17) {
+  if (max - overhead < idSize + 17) {
     throw new RangeError(`attributes take ${overhead} octets; no room for NLRI in ${max}-octet messages`);
   }
-  let i = 0;
-  while (i < routes.length) {
-    // Count what fits.
-    let used = 0;
-    let j = i;
-    while (j < routes.length) {
-      const size = idSize + prefixWireLength(routes[j]!.prefix);
-      if (used + size > capacity) break;
-      used += size;
-      j++;
-    }
-    let p = HEADER_LENGTH;
-    if (mpFixed === undefined && layout.withdrawn) {
-      buf[p++] = used >>> 8;
-      buf[p++] = used & 255;
-      p = writeNlriRun(buf, p, routes, i, j, addPath);
-      buf[p++] = 0;
-      buf[p++] = 0;
-    } else if (mpFixed === undefined) {
-      buf[p++] = 0;
-      buf[p++] = 0;
-      buf[p++] = before.length >>> 8;
-      buf[p++] = before.length & 255;
-      buf.set(before, p);
-      p += before.length;
-      p = writeNlriRun(buf, p, routes, i, j, addPath);
+  const withdrawnField = mpFixed === undefined && layout.withdrawn;
+  // Cursor over the runs: run `ri` covers routes[runs[2ri] .. runs[2ri+1]).
+  let ri = 0;
+  let pos = runs[0] ?? 0;
+  const nRuns = runs.length >> 1;
+  while (ri < nRuns) {
+    let p = HEADER_LENGTH + 4;
+    let mpHeader = 0;
+    if (withdrawnField) {
+      p = HEADER_LENGTH + 2;
     } else {
-      const value = mpFixed.length + used;
-      const ext = value > 255;
-      const attrTotal = before.length + after.length + (ext ? 4 : 3) + value;
-      buf[p++] = 0;
-      buf[p++] = 0;
-      buf[p++] = attrTotal >>> 8;
-      buf[p++] = attrTotal & 255;
       buf.set(before, p);
       p += before.length;
-      buf[p++] = AttributeFlag.OPTIONAL | (ext ? AttributeFlag.EXTENDED_LENGTH : 0);
-      buf[p++] = layout.mpCode;
-      if (ext) buf[p++] = value >>> 8;
-      buf[p++] = value & 255;
-      buf.set(mpFixed, p);
-      p += mpFixed.length;
-      p = writeNlriRun(buf, p, routes, i, j, addPath);
-      buf.set(after, p);
-      p += after.length;
+      if (mpFixed !== undefined) {
+        mpHeader = p;
+        p += 4; // flags, type, 2-octet length; shrunk to 3 octets below when the value is short
+        buf.set(mpFixed, p);
+        p += mpFixed.length;
+      }
+    }
+    const nlriStart = p;
+    const limit = max - (withdrawnField ? 2 : after.length);
+    for (;;) {
+      if (pos >= runs[2 * ri + 1]!) {
+        if (++ri >= nRuns) break;
+        pos = runs[2 * ri]!;
+        continue;
+      }
+      const r = routes[pos]!;
+      let q = p;
+      if (addPath) {
+        if (q + 4 > limit) break;
+        const id = r.pathId ?? 0;
+        if (!(id >= 0 && id <= 0xffffffff && Number.isInteger(id)))
+          throw new RangeError(`path id ${id} is not a uint32`);
+        buf[q] = id >>> 24;
+        buf[q + 1] = (id >>> 16) & 255;
+        buf[q + 2] = (id >>> 8) & 255;
+        buf[q + 3] = id & 255;
+        q += 4;
+      }
+      const end = writePrefixText(r.prefix, buf, q, limit);
+      if (end < 0) break;
+      p = end;
+      pos++;
+    }
+    const used = p - nlriStart;
+    if (withdrawnField) {
+      buf[HEADER_LENGTH] = used >>> 8;
+      buf[HEADER_LENGTH + 1] = used & 255;
+      buf[p++] = 0;
+      buf[p++] = 0;
+    } else {
+      if (mpFixed !== undefined) {
+        const value = mpFixed.length + used;
+        let h = mpHeader;
+        if (value > 255) {
+          buf[h++] = AttributeFlag.OPTIONAL | AttributeFlag.EXTENDED_LENGTH;
+          buf[h++] = layout.mpCode;
+          buf[h++] = value >>> 8;
+          buf[h] = value & 255;
+        } else {
+          buf.copyWithin(mpHeader + 3, mpHeader + 4, p);
+          p -= 1;
+          buf[h++] = AttributeFlag.OPTIONAL;
+          buf[h++] = layout.mpCode;
+          buf[h] = value;
+        }
+        buf.set(after, p);
+        p += after.length;
+      }
+      const attrTotal = mpFixed === undefined ? before.length : p - (HEADER_LENGTH + 4);
+      buf[HEADER_LENGTH] = 0;
+      buf[HEADER_LENGTH + 1] = 0;
+      buf[HEADER_LENGTH + 2] = attrTotal >>> 8;
+      buf[HEADER_LENGTH + 3] = attrTotal & 255;
     }
     writeHeader(buf, 0, p, MessageType.UPDATE);
     out.push(buf.slice(0, p));
-    i = j;
   }
-}
-
-function writeNlriRun(
-  buf: Uint8Array,
-  p: number,
-  routes: readonly RouteKey[],
-  from: number,
-  to: number,
-  addPath: boolean,
-): number {
-  for (let k = from; k < to; k++) {
-    const r = routes[k]!;
-    if (addPath) {
-      const id = r.pathId ?? 0;
-      if (!(id >= 0 && id <= 0xffffffff && Number.isInteger(id)))
-        throw new RangeError(`path id ${id} is not a uint32`);
-      buf[p] = id >>> 24;
-      buf[p + 1] = (id >>> 16) & 255;
-      buf[p + 2] = (id >>> 8) & 255;
-      buf[p + 3] = id & 255;
-      p += 4;
-    }
-    p = writePrefixText(r.prefix, buf, p);
-  }
-  return p;
 }

@@ -33,6 +33,10 @@ export function checkNlri(
 }
 
 const v6 = new Uint8Array(16);
+/** '0.'..'255.', '0'..'255' and '/0'..'/128': few concatenations, so short flat strings. */
+const OCTET_DOT = Array.from({ length: 256 }, (_, i) => `${i}.`);
+const OCTET = Array.from({ length: 256 }, (_, i) => `${i}`);
+const SLASH = Array.from({ length: 129 }, (_, i) => `/${i}`);
 
 /** Formats the prefix at b[p] (length octet first) as text, clearing host bits. */
 export function prefixText(b: Uint8Array, p: number, afi: AfiNumber): string {
@@ -44,7 +48,7 @@ export function prefixText(b: Uint8Array, p: number, afi: AfiNumber): string {
     const o2 = n >= 2 ? (n === 2 ? b[p + 2]! & mask : b[p + 2]!) : 0;
     const o3 = n >= 3 ? (n === 3 ? b[p + 3]! & mask : b[p + 3]!) : 0;
     const o4 = n === 4 ? b[p + 4]! & mask : 0;
-    return `${o1}.${o2}.${o3}.${o4}/${length}`;
+    return OCTET_DOT[o1]! + OCTET_DOT[o2]! + OCTET_DOT[o3]! + OCTET[o4]! + SLASH[length]!;
   }
   v6.fill(0);
   for (let i = 0; i < n; i++) v6[i] = b[p + 1 + i]!;
