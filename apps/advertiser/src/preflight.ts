@@ -263,6 +263,10 @@ export async function runPreflight(
         }
         row(run, 'session', 'FAIL', sessionFailureAtDeadline(run.trace, Date.now() - t0));
         skipRest(run, 'announce', 'no session');
+        // Stop retrying it while the other peers are checked.
+        await speaker
+          .removePeer(run.peer.ip, { message: 'bgpadvertiser preflight failed' })
+          .catch(() => undefined);
         return undefined;
       }),
     );
@@ -275,6 +279,10 @@ export async function runPreflight(
         vipAdded = true;
       }
       await checkRoute(run);
+      // Close this session before the next peer's checks (the table is complete for it).
+      await speaker
+        .removePeer(run.peer.ip, { message: 'bgpadvertiser preflight finished' })
+        .catch(() => undefined);
     }
   };
 

@@ -37,6 +37,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       colorize: options.destination === undefined && process.stdout.isTTY === true,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
+      singleLine: true,
     });
     return pino(pinoOptions, stream);
   }
