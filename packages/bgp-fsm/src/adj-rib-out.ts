@@ -19,9 +19,11 @@ function samePath(a: PathSpec, b: PathSpec): boolean {
 /** The difference for one prefix: paths to announce (new or changed) and path ids to withdraw. */
 export interface RibChange {
   prefix: string;
-  announce: SentPath[];
-  withdraw: number[];
+  announce: readonly SentPath[];
+  withdraw: readonly number[];
 }
+
+const NO_WITHDRAWALS: readonly number[] = Object.freeze([]);
 
 export class AdjRibOut {
   private readonly sent = new Map<string, SentPath[]>();
@@ -81,15 +83,13 @@ export class AdjRibOut {
         next = [path];
       }
     } else if (old === undefined) {
-      // A new prefix: ids 1..n in order.
+      // A new prefix (the bulk case): ids 1..n in order; the stored list is the announcement.
       if (desired.length === 0) return undefined;
-      next = [];
-      for (let i = 0; i < desired.length; i++) {
-        const want = desired[i]!;
-        const path = { pathId: i + 1, spec: want };
-        announce.push(path);
-        next.push(path);
-      }
+      const fresh: SentPath[] = new Array(desired.length);
+      for (let i = 0; i < desired.length; i++) fresh[i] = { pathId: i + 1, spec: desired[i]! };
+      this.pathCount += fresh.length;
+      this.sent.set(prefix, fresh);
+      return { prefix, announce: fresh, withdraw: NO_WITHDRAWALS };
     } else {
       const wanted = new Map<string, PathSpec>();
       for (const p of desired) wanted.set(p.nextHop, p);
