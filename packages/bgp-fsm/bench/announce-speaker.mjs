@@ -22,8 +22,8 @@ speaker.on('event', (e) => {
         speaker.setPaths(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/32`, hops);
       }
       const poll = setInterval(() => {
-        const s = speaker.peerStatus(peer);
-        if (s.counters.pathsAnnounced === 80000) {
+        // The Adj-RIB-Out size (cheap, unlike peerStatus which lists every prefix).
+        if (speaker.session(peer).rib.paths === 80000) {
           clearInterval(poll);
           process.stdout.write(
             `${JSON.stringify({ start, flushed: now(), maxRssKb: process.resourceUsage().maxRSS })}\n`,
