@@ -184,6 +184,9 @@ describe('loopback TCP between two speakers', () => {
       expect(cease7.length).toBeGreaterThanOrEqual(1);
       expect(y.s.peerStatus(A)?.counters.flaps).toBe(0);
       expect(x.s.peerStatus(B)?.counters.flaps).toBe(0);
+      // Resolving a collision is routine, not an error of the session.
+      expect(x.s.peerStatus(B)?.lastError).toBeUndefined();
+      expect(y.s.peerStatus(A)?.lastError).toBeUndefined();
       expect(x.s.peerStatus(B)?.state).toBe('Established');
       expect(y.s.peerStatus(A)?.state).toBe('Established');
       await lx.close();

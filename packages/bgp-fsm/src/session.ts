@@ -527,8 +527,13 @@ export class PeerSession {
     return conn.write(bytes);
   }
 
+  /**
+   * Sends a NOTIFICATION. Only one on the session's own connection is the session's last error;
+   * closing a redundant connection (collision) is routine and leaves `lastError` alone.
+   */
   private sendNotification(conn: Connection | undefined, n: FsmNotification): void {
     if (conn === undefined) return;
+    const isSession = conn === this.conn;
     const data = n.data ?? new Uint8Array(0);
     this.send(
       encodeMessage({ type: 'notification', code: n.code, subcode: n.subcode, data }),
@@ -536,13 +541,14 @@ export class PeerSession {
       conn,
     );
     const text = notificationText(n.code, n.subcode, data);
-    this.lastError = {
-      code: n.code,
-      subcode: n.subcode,
-      text,
-      direction: 'sent',
-      at: new Date(this.host.clock.now()),
-    };
+    if (isSession)
+      this.lastError = {
+        code: n.code,
+        subcode: n.subcode,
+        text,
+        direction: 'sent',
+        at: new Date(this.host.clock.now()),
+      };
     this.host.emit({ type: 'notification-sent', peer: this.id, code: n.code, subcode: n.subcode, text });
   }
 
@@ -893,9 +899,9 @@ export class PeerSession {
     }
     const old = this.conn;
     if (old !== undefined) {
-      this.sendNotification(old, { code: 6, subcode: 7 });
       this.closingConns.add(old);
       this.detach();
+      this.sendNotification(old, { code: 6, subcode: 7 });
       old.end();
     }
     this.promoteCandidate();
