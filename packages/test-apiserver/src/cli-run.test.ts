@@ -50,8 +50,23 @@ describe('bgplb-test-apiserver CLI', () => {
     expect(out).toEqual([USAGE]);
     await expect(runCli(['--port', '99999'])).rejects.toThrow(/not a TCP port/);
     await expect(runCli(['--history-limit', '0'])).rejects.toThrow(/not a positive integer/);
+    await expect(runCli(['--initial-resource-version', 'x'])).rejects.toThrow(/not a positive integer/);
     await expect(runCli(['--bogus'])).rejects.toThrow(/Unknown option/);
     await expect(runCli(['--crds', '/nonexistent/dir'])).rejects.toThrow(/ENOENT/);
+  });
+
+  it('starts resourceVersions from the clock unless told otherwise', async () => {
+    const before = Date.now();
+    const clock = await runCli([], () => {});
+    const fixed = await runCli(['--initial-resource-version', '77'], () => {});
+    try {
+      expect(clock!.store.resourceVersion).toBeGreaterThanOrEqual(before);
+      expect(fixed!.store.resourceVersion).toBeGreaterThanOrEqual(77);
+      expect(fixed!.store.resourceVersion).toBeLessThan(100);
+    } finally {
+      await clock?.close();
+      await fixed?.close();
+    }
   });
 
   it('auto-creates namespaces when asked', async () => {

@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 import { startTestApiServer, type TestApiServer } from './server.js';
 
 export const USAGE = `Usage: bgplb-test-apiserver [--host 127.0.0.1] [--port 6443] [--crds DIR]... [--kubeconfig-out FILE]
-                            [--history-limit N] [--auto-create-namespaces] [--verbose]
+                            [--history-limit N] [--initial-resource-version N] [--auto-create-namespaces] [--verbose]
 
 An in-memory Kubernetes API server for tests and the local lab (plain HTTP, no authentication).
---crds takes a directory of CRD YAML files (or one file) and may be repeated.`;
+--crds takes a directory of CRD YAML files (or one file) and may be repeated.
+--initial-resource-version defaults to the current time in milliseconds, so that a restarted server
+starts above the resourceVersions of the previous one and its clients re-list (410 Gone).`;
 
 /**
  * Parses the command line and starts the server; prints one JSON line with the URL on stdout.
@@ -24,6 +26,7 @@ export async function runCli(
       crds: { type: 'string', multiple: true, default: [] },
       'kubeconfig-out': { type: 'string' },
       'history-limit': { type: 'string' },
+      'initial-resource-version': { type: 'string' },
       'auto-create-namespaces': { type: 'boolean', default: false },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -40,7 +43,19 @@ export async function runCli(
   if (historyLimit !== undefined && !(Number.isInteger(historyLimit) && historyLimit > 0)) {
     throw new Error(`--history-limit: not a positive integer: ${values['history-limit']}`);
   }
+  // From the clock by default: a restarted server then starts above its previous incarnation's
+  // resourceVersions, and informers that survived the restart get 410 Gone and re-list.
+  const initial =
+    values['initial-resource-version'] === undefined
+      ? Date.now()
+      : Number(values['initial-resource-version']);
+  if (!Number.isSafeInteger(initial) || initial < 1) {
+    throw new Error(
+      `--initial-resource-version: not a positive integer: ${values['initial-resource-version']}`,
+    );
+  }
   const server = await startTestApiServer({
+    initialResourceVersion: initial,
     host: values.host,
     port,
     crds: values.crds,

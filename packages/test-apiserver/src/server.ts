@@ -66,6 +66,11 @@ export interface TestApiServerOptions {
   autoCreateNamespaces?: boolean;
   /** Garbage-collect dependents whose owners are gone (default true). */
   garbageCollection?: boolean;
+  /**
+   * The first resourceVersion (default 1); older ones are answered with 410 Gone. A server that is
+   * restarted should start above the last one, so that clients of the old one re-list.
+   */
+  initialResourceVersion?: number;
   /** Called with one line per request (`GET /api/v1/nodes 200`). */
   log?: (line: string) => void;
 }
@@ -100,6 +105,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       ? { autoCreateNamespaces: options.autoCreateNamespaces }
       : {}),
     ...(options.garbageCollection !== undefined ? { garbageCollection: options.garbageCollection } : {}),
+    ...(options.initialResourceVersion !== undefined
+      ? { initialResourceVersion: options.initialResourceVersion }
+      : {}),
   });
   const objects = new ObjectStore(store, registry);
   for (const ns of options.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -197,6 +205,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
           labelSelector: parseLabelSelector(q.get('labelSelector')),
           fieldSelector: parseFieldSelector(q.get('fieldSelector')),
           limit: intParam(q, 'limit'),
+          resourceVersion: q.get('resourceVersion') ?? undefined,
           continueToken: q.get('continue') ?? undefined,
         });
         const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };

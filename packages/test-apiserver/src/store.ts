@@ -49,6 +49,8 @@ export interface Selection {
 }
 
 export interface ListOptions extends Selection {
+  /** A list at a resourceVersion not reached yet is a 504, as in kube-apiserver; others read the latest state. */
+  resourceVersion?: string | undefined;
   limit?: number | undefined;
   continueToken?: string | undefined;
 }
@@ -94,6 +96,12 @@ export interface StoreOptions {
   autoCreateNamespaces?: boolean;
   /** Delete objects whose ownerReferences all point at absent owners, as the GC controller (default true). */
   garbageCollection?: boolean;
+  /**
+   * The first resourceVersion (default 1). Older ones count as compacted (410 Gone), so a server
+   * restarted with a higher start (the CLI uses the clock) makes clients of the previous one re-list
+   * instead of waiting for versions that will never come.
+   */
+  initialResourceVersion?: number;
 }
 
 interface Watcher {
@@ -173,6 +181,22 @@ export class Store {
     this.historyLimit = Math.max(1, options.historyLimit ?? 10000);
     this.autoCreateNamespaces = options.autoCreateNamespaces ?? false;
     this.garbageCollection = options.garbageCollection ?? true;
+    const initial = options.initialResourceVersion ?? 1;
+    if (!Number.isSafeInteger(initial) || initial < 1) {
+      throw new Error(`initialResourceVersion must be a positive integer: ${initial}`);
+    }
+    this.revision = initial;
+    this.compactedRevision = initial - 1;
+  }
+
+  /** kube-apiserver answers a resourceVersion it has not reached yet with 504 "Too large resource version". */
+  checkNotTooLarge(rv: number): void {
+    if (rv > this.revision) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.revision}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+        retryAfterSeconds: 1,
+      });
+    }
   }
 
   /** The current global resourceVersion (etcd revision). */
@@ -273,6 +297,9 @@ export class Store {
       version,
       (options.fieldSelector ?? []).map((r) => r.path),
     );
+    if (options.resourceVersion !== undefined && options.resourceVersion !== '') {
+      this.checkNotTooLarge(parseResourceVersion(options.resourceVersion));
+    }
     let start = '';
     if (options.continueToken !== undefined && options.continueToken !== '') {
       const token = decodeContinue(options.continueToken);
@@ -774,6 +801,7 @@ export class Store {
       }
     } else {
       const from = parseResourceVersion(rvParam);
+      this.checkNotTooLarge(from);
       if (from < this.compactedRevision) throw expired(from, this.compactedRevision + 1);
       for (const ev of this.history) if (ev.rv > from) this.deliver(w, ev);
     }

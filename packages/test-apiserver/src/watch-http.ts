@@ -51,6 +51,8 @@ export function serveWatch(
   if (resourceVersion !== undefined && resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) {
     throw badRequest(`resourceVersion: Invalid value: "${resourceVersion}": must be a non-negative integer`);
   }
+  if (resourceVersion !== undefined && resourceVersion !== '')
+    store.checkNotTooLarge(Number(resourceVersion));
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Cache-Control': 'no-cache, private',

@@ -192,6 +192,34 @@ describe('watch', () => {
     server = await startTestApiServer();
   });
 
+  it('answers a resourceVersion not reached yet with 504 Too large resource version', async () => {
+    const api = await start();
+    const ahead = server.store.resourceVersion + 100;
+    for (const q of [`?watch=true&resourceVersion=${ahead}`, `?resourceVersion=${ahead}`]) {
+      const r = await api.get(`${NODES}${q}`);
+      expect(r.status).toBe(504);
+      expect(r.body).toMatchObject({
+        reason: 'Timeout',
+        code: 504,
+        message: `Too large resource version: ${ahead}, current: ${server.store.resourceVersion}`,
+        details: { causes: [{ reason: 'ResourceVersionTooLarge' }], retryAfterSeconds: 1 },
+      });
+    }
+    expect((await api.get(`${NODES}?resourceVersion=0`)).status).toBe(200);
+  });
+
+  it('treats versions below initialResourceVersion as compacted, so clients of a previous server re-list', async () => {
+    const api = await start({ initialResourceVersion: 5000 });
+    expect(server.store.resourceVersion).toBeGreaterThanOrEqual(5000);
+    const created = (await api.post(NODES, node('n'))).body;
+    expect(Number(created.metadata.resourceVersion)).toBeGreaterThan(5000);
+    const old = await watch(`${NODES}?watch=true&resourceVersion=4000`);
+    expect((await old.next()).object).toMatchObject({ reason: 'Expired', code: 410 });
+    const fresh = await watch(`${NODES}?watch=true&resourceVersion=5000`);
+    expect((await fresh.next()).object.metadata.name).toBe('n');
+    await expect(startTestApiServer({ initialResourceVersion: 0 })).rejects.toThrow(/positive integer/);
+  });
+
   it('disconnects a watcher that stops reading once its buffer is full', async () => {
     await start({ maxWatchBufferBytes: 4096 });
     const controller = new AbortController();
