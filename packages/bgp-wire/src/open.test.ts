@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hex, msg } from '../test/hex.js';
+import { softwareVersion } from './capabilities.js';
 import { decodeMessage, encodeMessage, encodingLength } from './message.js';
 import { buildOpen } from './open.js';
 import { negotiateSessionOptions, openAsn } from './session.js';
@@ -216,6 +217,23 @@ describe('OPEN errors', () => {
     };
     const s = negotiateSessionOptions(peer, open);
     expect([...s.addPathReceive, ...s.addPathSend]).toEqual([]);
+  });
+  it('software version (75) and paths-limit (76) stay raw; a version length beyond the data never reads past it', () => {
+    const open = decodeOpen(
+      msg(
+        1,
+        `${FIXED} 24
+         02 0a 4b 08 07 46 52 52 2f 38 2e 34          # version with its length octet: "FRR/8.4"
+         02 07 4b 05 42 49 52 44 32                   # version without it: "BIRD2"
+         02 05 4b 03 09 41 42                         # length 9 but only 2 octets follow
+         02 06 4c 04 0001 01 08                       # paths-limit`,
+      ),
+    );
+    expect(open.capabilities.map(softwareVersion)).toEqual(['FRR/8.4', 'BIRD2', undefined, undefined]);
+    expect(open.capabilities[2]).toEqual({ type: 'unknown', code: 75, data: hex('09 41 42') });
+    expect(open.capabilities[3]).toEqual({ type: 'unknown', code: 76, data: hex('0001 01 08') });
+    expect(softwareVersion({ type: 'route-refresh' })).toBeUndefined();
+    expect(softwareVersion({ type: 'unknown', code: 75, data: new Uint8Array(0) })).toBeUndefined();
   });
   it('4-octet AS capability with AS 0 is Bad Peer AS', () => {
     expect(openError(msg(1, `${FIXED} 08 02 06 41 04 00000000`)).notification.subcode).toBe(2);
