@@ -189,6 +189,16 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       10_000,
     );
 
+    // What the operator sees.
+    const table = await lab.kubectl('get', 'bgpsessions');
+    if (table !== undefined) {
+      console.log(`kubectl -n kube-system get bgpsessions\n${table}`);
+      const row = table.split('\n').find((l) => l.startsWith('tor1-node-b'));
+      expect(row).toMatch(
+        /^tor1-node-b\s+65001\s+65000\s+10\.0\.1\.100\s+10\.0\.1\.254\s+Established\s+\d+s/,
+      );
+    }
+
     const report = {
       sessionWithdrawnOnA: withdrawnA,
       addressRemovedFromA: removedA,

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
-import { type FrrRouter, type Host, Lab, waitFor } from '@bgplb/netns-lab';
+import { type FrrRouter, type Host, Lab, run, waitFor } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { type ApiBridge, startApiBridge } from './api-bridge.js';
 
@@ -237,6 +237,31 @@ export class AgentLab {
           ...(a.label ? { label: a.label } : {}),
         })),
     );
+  }
+
+  /**
+   * `kubectl -n kube-system get ARGS` against the test API server (from the root namespace, on
+   * loopback), or undefined when kubectl is not installed.
+   */
+  async kubectl(...args: string[]): Promise<string | undefined> {
+    const rootKubeconfig = join(this.lab.workDir, 'kubeconfig-root.yaml');
+    writeFileSync(rootKubeconfig, this.server.kubeconfig());
+    try {
+      const { stdout } = await run('kubectl', [
+        '--kubeconfig',
+        rootKubeconfig,
+        '--cache-dir',
+        join(this.lab.workDir, 'kube-cache'),
+        '-n',
+        'kube-system',
+        ...args,
+      ]);
+      return stdout;
+    } catch (err) {
+      if (/ENOENT/.test(String((err as { code?: unknown }).code)) || /ENOENT/.test((err as Error).message))
+        return undefined;
+      throw err;
+    }
   }
 
   /** The agent's /metrics on a node (fetched with curl inside the node's namespace). */
