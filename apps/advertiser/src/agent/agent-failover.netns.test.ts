@@ -212,4 +212,45 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
     console.log(`FAILOVER GAP (ms, from the NetworkGatewayGroup change): ${JSON.stringify(report)}`);
     expect(tEstablished).toBeLessThan(30_000);
   }, 60_000);
+
+  it('B crashes, A takes the floating IP back; B restarted removes its stale copy and runs nothing', async () => {
+    const before = (await lab.neighbor(FIP))?.connectionsEstablished ?? 0;
+    agentB.kill('SIGKILL');
+    await agentB.exited;
+    expect(await lab.holds('node-b', FIP)).toBe(1); // a crash leaves the address behind
+    // The controller notices node B is gone and moves the floating IP back to A.
+    lab.setGatewayGroup([FIP, OTHER_FIP], { [FIP]: 'node-a' });
+    lab.createSession('tor1', 'node-a', FIP, '10.0.1.254');
+    lab.deleteSession('tor1-node-b');
+    await lab.waitFor('address on A', async () => (await lab.holds('node-a', FIP)) === 1, 15_000);
+    await lab.waitFor(
+      'FRR Established with the floating IP on A',
+      async () => {
+        const n = await lab.neighbor(FIP);
+        return n?.bgpState === 'Established' && (n.connectionsEstablished ?? 0) > before;
+      },
+      30_000,
+    );
+    // B comes back: its leftover is not assigned to it any more, so it goes; nothing starts.
+    agentB = lab.startAgent('node-b');
+    await agentB.waitReady();
+    await lab.waitFor(
+      'stale copy removed from B',
+      async () => (await lab.holds('node-b', FIP)) === 0,
+      10_000,
+    );
+    expect(
+      agentB.logged(
+        /floating IP 10\.0\.1\.100 removed from eth0: floating IP 10\.0\.1\.100 is assigned to node node-a, not node-b/,
+      ),
+    ).toBe(true);
+    expect(agentB.logged(/session .* started/)).toBe(false);
+    expect(await lab.holds('node-a', FIP)).toBe(1);
+    await lab.waitFor('route at FRR', async () => (await lab.paths(VIP)).length > 0);
+    await lab.waitFor(
+      'status of A Established',
+      () => lab.sessionStatus('tor1-node-a')?.state === 'Established',
+      10_000,
+    );
+  }, 60_000);
 });
