@@ -48,10 +48,20 @@ export interface RunAgentDeps {
   out?: (text: string) => void;
 }
 
-function waitForSignal(): Promise<'SIGTERM' | 'SIGINT'> {
+function waitForSignal(log: Logger): Promise<'SIGTERM' | 'SIGINT'> {
   return new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    let received = false;
+    const on = (signal: 'SIGTERM' | 'SIGINT'): void => {
+      // Keep handling: a second signal must not kill the process halfway through withdrawing.
+      if (received) {
+        log.warn({ signal }, `received ${signal} again; still stopping`);
+        return;
+      }
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGTERM', () => on('SIGTERM'));
+    process.on('SIGINT', () => on('SIGINT'));
   });
 }
 
@@ -194,7 +204,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   void Promise.all(Object.values(watches).map((w) => w.synced)).then(() => agent.markSynced());
 
   deps.onStarted?.(agent, health);
-  const signal = await (deps.stopSignal ?? waitForSignal());
+  const signal = await (deps.stopSignal ?? waitForSignal(log));
   log.info({ signal, mode: options.onExit }, `received ${signal}, stopping (${options.onExit})`);
   await Promise.all(Object.values(watches).map((w) => w.stop()));
   await agent.shutdown(options.onExit);
