@@ -375,7 +375,10 @@ function parseUpdate(b: Uint8Array, end: number, options: SessionOptions): Parse
     else attr = decodeKnownAttribute(code, b, vs, ve, options.fourOctetAs);
     if (attr === undefined) continue;
     if ('failure' in attr) {
-      st.report(updateError(attr.action, attr.subcode, attr.reason, attrBytes, code));
+      // RFC 4760 §3: an UPDATE whose only NLRI is in MP_REACH_NLRI ignores NEXT_HOP, so a bad
+      // one costs the attribute, not the routes.
+      const action = code === AttributeCode.NEXT_HOP && attrEnd === end ? 'attribute-discard' : attr.action;
+      st.report(updateError(action, attr.subcode, attr.reason, attrBytes, code));
       continue;
     }
     if (attr.type === 'unknown') {

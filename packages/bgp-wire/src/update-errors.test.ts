@@ -182,6 +182,13 @@ describe('8. next hops', () => {
       8,
     );
   });
+  it('a bad NEXT_HOP in an UPDATE whose only NLRI is in MP_REACH is discarded (RFC 4760 §3)', () => {
+    const { message, warnings } = okWarnings(
+      update('', `${ORIGIN} ${AS_PATH} 40 03 04 00000000 80 0e 0d 0001 01 04 0a000001 00 18 0a0001`, ''),
+    );
+    expect(message.attributes.map((a) => a.type)).toEqual(['origin', 'as-path', 'mp-reach']);
+    expectError(warnings[0]!, 'attribute-discard', 3, 8);
+  });
   it('MP_REACH next-hop length invalid for its AFI disables the family', () => {
     const e = fail(update('', `${ORIGIN} ${AS_PATH} 80 0e 0d 0002 01 04 0a000001 00 18 0a0001`, ''));
     expectError(e, 'afi-safi-disable', 3, 9);
