@@ -50,6 +50,24 @@ describe('PrefixSet', () => {
     expect(s.delete(v6(1, 48))).toBe(true);
     expect(s.size).toBe(2);
   });
+
+  it('switches a length to a bitmap past 4096 prefixes without losing any', () => {
+    const s = new PrefixSet();
+    for (let i = 0; i < 5000; i++) {
+      const v = (0x0a000000 + i * 256) >>> 0;
+      expect(s.add(v4(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.0/24`))).toBe(true);
+    }
+    expect(s.size).toBe(5000);
+    expect(s.add(v4('10.0.0.0/24'))).toBe(false);
+    expect(s.add(v4('10.0.19.0/24'))).toBe(false);
+    expect(s.delete(v4('10.0.19.0/24'))).toBe(true);
+    expect(s.delete(v4('10.0.19.0/24'))).toBe(false);
+    expect(s.add(v4('10.0.19.0/24'))).toBe(true);
+    expect(s.size).toBe(5000);
+    expect(s.add(v4('10.0.0.0/20'))).toBe(true);
+    expect(s.delete(v4('10.0.0.0/20'))).toBe(true);
+    expect(s.delete(v4('10.0.0.0/21'))).toBe(false);
+  });
 });
 
 describe('AdjRibIn', () => {

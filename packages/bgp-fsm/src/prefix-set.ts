@@ -1,14 +1,21 @@
 /**
  * Which prefixes a peer has announced (and not withdrawn), so that received-prefix counts are
  * exact (re-announcements and route refreshes do not count twice) without storing routes.
- * IPv4 prefixes up to /24 without path ids live in lazily allocated bitmaps (a full /24 table
- * of 1M prefixes is 2 MiB); everything else in a Set.
+ * IPv4 prefixes without path ids are kept per prefix length: up to /16 in a bitmap (8 KiB at
+ * most), /17 to /24 in a Set until a length holds 4096 prefixes and then in a bitmap (a full /24
+ * table of 1M prefixes is 2 MiB), so a peer that sends a handful of routes costs almost nothing.
+ * Everything else is kept in a Set.
  */
 import { formatPrefixView, type PrefixView } from '@bgplb/bgp-wire';
+
+/** Above this many prefixes of one length (17..24), that length switches to a bitmap. */
+const BITMAP_THRESHOLD = 4096;
 
 export class PrefixSet {
   /** Index = prefix length (0..24): one bit per possible prefix of that length. */
   private readonly bitmaps: (Uint32Array | undefined)[] = new Array(25);
+  /** Lengths 17..24 before they switch to a bitmap: prefix index per length. */
+  private readonly small: (Set<number> | undefined)[] = new Array(25);
   private readonly other = new Set<string | number>();
   private count = 0;
 
@@ -16,15 +23,36 @@ export class PrefixSet {
     return this.count;
   }
 
+  private bitmap(length: number): Uint32Array {
+    let bits = this.bitmaps[length];
+    if (bits === undefined) {
+      bits = new Uint32Array(Math.max(1, (2 ** length) >>> 5));
+      this.bitmaps[length] = bits;
+      // Move what the small set held.
+      for (const index of this.small[length] ?? [])
+        bits[index >>> 5] = bits[index >>> 5]! | (1 << (index & 31));
+      this.small[length] = undefined;
+    }
+    return bits;
+  }
+
   /** Adds the prefix (with its path id); true when it was not there. */
   add(v: PrefixView): boolean {
     if (v.afi === 1 && v.pathId < 0 && v.length <= 24) {
-      let bits = this.bitmaps[v.length];
-      if (bits === undefined) {
-        bits = new Uint32Array(Math.max(1, (2 ** v.length) >>> 5));
-        this.bitmaps[v.length] = bits;
-      }
       const index = v.length === 0 ? 0 : v.ipv4 >>> (32 - v.length);
+      if (v.length > 16 && this.bitmaps[v.length] === undefined) {
+        let set = this.small[v.length];
+        if (set === undefined) {
+          set = new Set();
+          this.small[v.length] = set;
+        }
+        if (set.has(index)) return false;
+        set.add(index);
+        this.count++;
+        if (set.size > BITMAP_THRESHOLD) this.bitmap(v.length);
+        return true;
+      }
+      const bits = this.bitmap(v.length);
       const word = index >>> 5;
       const mask = 1 << (index & 31);
       if ((bits[word]! & mask) !== 0) return false;
@@ -42,9 +70,13 @@ export class PrefixSet {
   /** Removes the prefix; true when it was there. */
   delete(v: PrefixView): boolean {
     if (v.afi === 1 && v.pathId < 0 && v.length <= 24) {
-      const bits = this.bitmaps[v.length];
-      if (bits === undefined) return false;
       const index = v.length === 0 ? 0 : v.ipv4 >>> (32 - v.length);
+      const bits = this.bitmaps[v.length];
+      if (bits === undefined) {
+        if (this.small[v.length]?.delete(index) !== true) return false;
+        this.count--;
+        return true;
+      }
       const word = index >>> 5;
       const mask = 1 << (index & 31);
       if ((bits[word]! & mask) === 0) return false;
