@@ -264,11 +264,13 @@ export class AgentLab {
     }
   }
 
-  /** The agent's /metrics on a node (fetched with curl inside the node's namespace). */
+  /** The agent's /metrics on a node (fetched by a node process inside the node's namespace). */
   async metrics(node: string): Promise<string> {
     const host = this.nodes.get(node);
     if (!host) throw new Error(`no node ${node}`);
-    return host.exec('curl', ['-s', '--max-time', '5', 'http://127.0.0.1:8081/metrics']);
+    const script =
+      "fetch('http://127.0.0.1:8081/metrics').then(r => r.text()).then(t => process.stdout.write(t), e => { console.error(e.message); process.exit(1); })";
+    return host.exec(process.execPath, ['-e', script]);
   }
 
   async holds(node: string, ip: string): Promise<number> {
