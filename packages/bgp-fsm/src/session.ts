@@ -453,6 +453,17 @@ export class PeerSession {
       this.trackCandidate(conn, false);
       return;
     }
+    if (state === 'Established' && this.negotiated?.gracefulRestart !== undefined) {
+      // RFC 4724 §4.2: a new connection from a peer with graceful restart while the session is
+      // Established means the peer restarted and the old connection is dead. Drop it and go on
+      // with the new one instead of waiting for our hold timer.
+      this.fire({ type: 'TcpConnectionFails', reason: 'peer-restarted' });
+      this.stopTimer('idleHold');
+      this.ctx = { ...this.ctx, idleHoldRunning: false };
+      this.fire({ type: 'AutomaticStart', reason: 'peer-restarted' });
+      this.acceptIncoming(conn);
+      return;
+    }
     // Established (RFC 4271 §6.8: the new connection is closed), or a second connection in the
     // same direction.
     this.sendNotification(conn, { code: 6, subcode: 7 });

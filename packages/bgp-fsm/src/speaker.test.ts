@@ -622,3 +622,45 @@ describe('OPEN errors end to end', () => {
     expect(notificationOf(await rawOpen(bytes))).toEqual([2, 1]);
   });
 });
+
+describe('peer restart while Established (RFC 4724 §4.2)', () => {
+  it('a new connection from a peer with graceful restart replaces the old session at once', async () => {
+    const net = new MemoryNetwork();
+    const clock = new FakeClock();
+    const a = new BgpSpeaker({ clock, transport: net.transport(A), random: () => 1 });
+    const b = new BgpSpeaker({ clock, transport: net.transport(B), random: () => 1 });
+    const events: SpeakerEvent[] = [];
+    a.on('event', (e) => events.push(e));
+    await a.listen(A);
+    a.addPeer({ localAddress: A, localAsn: 65001, peerAddress: B, peerAsn: 65002, passive: true });
+    b.addPeer({
+      localAddress: B,
+      localAsn: 65002,
+      peerAddress: A,
+      peerAsn: 65001,
+      gracefulRestart: { restartTime: 60 },
+    });
+    await settle();
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    a.setPaths('10.30.0.0/16', [{ nextHop: '192.0.2.1' }]);
+    clock.advance(20);
+    await settle();
+    // B "crashes" without closing its TCP connection and comes back.
+    const b2 = new BgpSpeaker({ clock, transport: net.transport(B), random: () => 1 });
+    const got: SpeakerEvent[] = [];
+    b2.on('event', (e) => got.push(e));
+    b2.addPeer({
+      localAddress: B,
+      localAsn: 65002,
+      peerAddress: A,
+      peerAsn: 65001,
+      gracefulRestart: { restartTime: 60, restarting: true },
+    });
+    await settle();
+    expect(events.some((e) => e.type === 'state' && e.reason === 'peer-restarted')).toBe(true);
+    expect(a.peerStatus(B)?.state).toBe('Established');
+    expect(b2.peerStatus(A)?.state).toBe('Established');
+    expect(got.some((e) => e.type === 'update-received' && e.nlri.includes('10.30.0.0/16'))).toBe(true);
+    void b;
+  });
+});
