@@ -21,6 +21,12 @@ export interface SessionOptions {
    * are discarded. Not set by {@link negotiateSessionOptions}: the session knows, the OPENs do not.
    */
   readonly ebgp?: boolean;
+  /**
+   * The peer's ASN. Optional; with `ebgp: true` the decoder then also checks that AS_PATH starts
+   * with it (RFC 4271 §6.3, treat-as-withdraw per RFC 7606 §7.2). Leave it out for peers that
+   * legitimately do not prepend their ASN, such as IXP route servers.
+   */
+  readonly peerAsn?: number;
 }
 
 /**

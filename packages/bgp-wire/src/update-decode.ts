@@ -8,13 +8,21 @@
  */
 import { formatIpv4, formatIpv6 } from './address.js';
 import { type AttributeFailure, CANONICAL_FLAGS, decodeKnownAttribute } from './attributes-decode.js';
-import { AttributeCode, AttributeFlag, HEADER_LENGTH, NotificationCode, UpdateSubcode } from './constants.js';
+import {
+  AS_TRANS,
+  AttributeCode,
+  AttributeFlag,
+  HEADER_LENGTH,
+  NotificationCode,
+  UpdateSubcode,
+} from './constants.js';
 import { BgpWireError, compareSeverity, type ErrorAction } from './errors.js';
 import { badLengthError, checkHeader } from './header.js';
 import { checkNlri, createPrefixView, type PrefixView, readNlri, walkNlri } from './nlri.js';
 import { maxMessageLength, type SessionOptions } from './session.js';
 import type {
   AfiNumber,
+  AsPathSegment,
   FamilyKey,
   MpReachAttribute,
   MpUnreachAttribute,
@@ -81,6 +89,19 @@ class ParseState implements Parsed {
     }
     if (this.error === undefined || compareSeverity(e.action, this.error.action) > 0) this.error = e;
   }
+}
+
+/**
+ * The leftmost AS of an AS_PATH, to compare with the peer's ASN (undefined unless the path starts
+ * with an AS_SEQUENCE). On a 2-octet session a peer with a 4-octet ASN puts AS_TRANS there
+ * (RFC 6793 §4.2.2), which then counts as the peer's ASN.
+ */
+function leftmostAs(segments: readonly AsPathSegment[], options: SessionOptions): number | undefined {
+  const first = segments[0];
+  if (first === undefined || first.type !== 'sequence') return undefined;
+  const asn = first.asns[0];
+  const peer = options.peerAsn ?? 0;
+  return !options.fourOctetAs && asn === AS_TRANS && peer > 0xffff ? peer : asn;
 }
 
 function isAfi(afi: number): afi is AfiNumber {
@@ -435,6 +456,18 @@ function parseUpdate(b: Uint8Array, end: number, options: SessionOptions): Parse
         continue;
       }
       if (attr.segments.length === 0) emptyAsPath = true;
+      else if (options.peerAsn !== undefined && leftmostAs(attr.segments, options) !== options.peerAsn) {
+        st.report(
+          updateError(
+            'treat-as-withdraw',
+            UpdateSubcode.MALFORMED_AS_PATH,
+            `AS_PATH does not start with the peer's AS ${options.peerAsn}`,
+            attrBytes,
+            code,
+          ),
+        );
+        continue;
+      }
     }
     const expected = canonical | (length > 255 ? AttributeFlag.EXTENDED_LENGTH : 0);
     if (flags !== expected) attr.flags = flags;

@@ -239,6 +239,15 @@ describe('9. AS_PATH and AS4_PATH', () => {
     expectError(fail(bytes, EBGP), 'treat-as-withdraw', 3, 11);
     expect(decodeMessage(bytes, TWO).ok).toBe(true);
   });
+  it('with peerAsn, an eBGP AS_PATH must start with the peer AS (AS_TRANS for a 4-octet peer on a 2-octet session)', () => {
+    const bytes = update('', MANDATORY, '18 0a0001'); // AS_PATH 65001
+    expect(decodeMessage(bytes, { ...EBGP, peerAsn: 65001 }).ok).toBe(true);
+    expectError(fail(bytes, { ...EBGP, peerAsn: 65002 }), 'treat-as-withdraw', 3, 11);
+    const trans = update('', `${ORIGIN} 40 02 04 02 01 5ba0 ${NEXT_HOP}`, '18 0a0001');
+    expect(decodeMessage(trans, { ...EBGP, peerAsn: 4200000000 }).ok).toBe(true);
+    const set = update('', `${ORIGIN} 40 02 04 01 01 fde9 ${NEXT_HOP}`, '18 0a0001');
+    expectError(fail(set, { ...EBGP, peerAsn: 65001 }), 'treat-as-withdraw', 3, 11);
+  });
   it('confederation segments from an eBGP peer are treat-as-withdraw', () => {
     const bytes = update('', `${ORIGIN} 40 02 04 03 01 0064 ${NEXT_HOP}`, '18 0a0001');
     expectError(fail(bytes, EBGP), 'treat-as-withdraw', 3, 11);
