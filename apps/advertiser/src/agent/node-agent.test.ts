@@ -336,6 +336,31 @@ describe('NodeAgent', () => {
     expect(agent.runningSessions()).toEqual(['tor1-node-a']);
   });
 
+  it('a failed removal does not block the rest of the round, and is retried', async () => {
+    makeAgent([
+      ...NODE_ADDRS,
+      { ifname: 'eth0', ip: '10.0.1.101', prefixLen: 32, label: 'eth0:bgplb', up: true },
+    ]);
+    const remove = addresses.remove.bind(addresses);
+    let failures = 1;
+    addresses.remove = async (a) => {
+      if (failures-- > 0) throw new Error('RTNETLINK answers: Device or resource busy');
+      return remove(a);
+    };
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a', '10.0.1.101': 'node-b' }));
+    agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);
+    agent.markSynced();
+    await settle();
+    // The new floating IP and its session went ahead; the stale one is still there.
+    expect(agent.runningSessions()).toEqual(['tor1-node-a']);
+    expect(addresses.has('10.0.1.101')).toBe(true);
+    expect(agent.isReady()).toBe(false);
+    expect((await metrics.reconcileErrors.get()).values[0]?.value).toBe(1);
+    await settle(2_000);
+    expect(addresses.has('10.0.1.101')).toBe(false);
+    expect(agent.isReady()).toBe(true);
+  });
+
   it('restarts a session whose settings changed, and stops one whose object is gone', async () => {
     agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
     agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);

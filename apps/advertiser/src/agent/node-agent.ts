@@ -129,6 +129,7 @@ export class NodeAgent {
   private held = new Set<string>();
   private readonly listeners = new Map<string, ListenerHandle | undefined>();
   private readonly listenFailures = new Map<string, string>();
+  private reportedProblems = new Map<string, string>();
 
   private readonly appliedRoutes = new Map<string, string>();
   private readonly forcedPrefixes = new Set<string>();
@@ -307,10 +308,18 @@ export class NodeAgent {
     const problems = new Map(plan.problems);
 
     // 1. Floating IPs leaving the node: sessions first (withdraw + Cease), then the address.
+    // A failed removal does not stop the rest of the round; the round is retried afterwards.
+    const failures: string[] = [];
     for (const action of plan.actions) {
       if (action.kind !== 'remove') continue;
       if (!keep.has(action.ip)) await this.releaseFloatingIP(action.ip, action.reason);
-      await this.removeAddress(action);
+      try {
+        await this.removeAddress(action);
+      } catch (err) {
+        failures.push(
+          `cannot remove floating IP ${action.ip} from ${action.ifname}: ${(err as Error).message}`,
+        );
+      }
     }
     // 2. Floating IPs arriving.
     const held = new Set(plan.held);
@@ -345,9 +354,12 @@ export class NodeAgent {
       }
     }
     for (const [ip, why] of plan.problems) {
+      // Logged when it appears or changes, not on every periodic round.
+      if (this.reportedProblems.get(ip) === why) continue;
       this.log.warn({ ip }, why);
       this.event('Warning', 'FloatingIPFailed', why);
     }
+    this.reportedProblems = new Map(plan.problems);
     // Sessions whose address went away (removed by hand, add failed) are refused by the plan below.
     this.held = held;
     this.options.metrics?.setHeld([...held]);
@@ -396,6 +408,7 @@ export class NodeAgent {
     for (const desired of diff.add) this.startSession(desired);
     this.options.metrics?.sessions.set({ status: 'running' }, this.running.size);
     this.options.metrics?.sessions.set({ status: 'refused' }, this.refused.size);
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string, target?: EventTarget): void {
