@@ -423,7 +423,45 @@ export function builtinResources(): ResourceDef[] {
     },
   };
 
-  return [namespaces, nodes, services, pods, events, eventsV1, leases, crds];
+  // RBAC objects and ServiceAccounts: stored, and evaluated when the server runs with `rbac: true`.
+  const rbac = (plural: string, singular: string, kind: string, namespaced: boolean) => {
+    const def = builtinResource({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      plural,
+      singular,
+      kind,
+      namespaced,
+    });
+    def.fieldLabels = {};
+    return def;
+  };
+  const serviceAccounts = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+  });
+  serviceAccounts.fieldLabels = {};
+
+  return [
+    namespaces,
+    nodes,
+    services,
+    pods,
+    events,
+    eventsV1,
+    leases,
+    crds,
+    serviceAccounts,
+    rbac('roles', 'role', 'Role', true),
+    rbac('clusterroles', 'clusterrole', 'ClusterRole', false),
+    rbac('rolebindings', 'rolebinding', 'RoleBinding', true),
+    rbac('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false),
+  ];
 }
 
 /** The status kube-apiserver reports once a CRD is served: accepted names, Established. */

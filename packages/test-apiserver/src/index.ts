@@ -1,3 +1,4 @@
+export { ADMIN, serviceAccountUser, type UserInfo } from './auth.js';
 export { loadCrdFiles } from './crd-files.js';
 export { humanDuration } from './duration.js';
 export { type FieldSelector, matchesFields, parseFieldSelector } from './fields.js';

@@ -342,3 +342,86 @@ describe.skipIf(VERSIONS.length === 0)('other kubectl versions', () => {
     expect(await k('delete', '-f', join(dir, 'session.yaml'))).toContain('deleted');
   });
 });
+
+describe.skipIf(!haveKubectl)('kubectl with RBAC', () => {
+  let server: TestApiServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bgplb-kubectl-rbac-'));
+    server = await startTestApiServer({ crds: [crdDirectory], rbac: true });
+    server.writeKubeconfig(join(dir, 'admin'));
+    server.writeKubeconfig(
+      join(dir, 'agent'),
+      'kube-system',
+      server.serviceAccountToken('kube-system', 'agent'),
+    );
+    writeFileSync(
+      join(dir, 'rbac.yaml'),
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: agent}
+rules:
+- apiGroups: [networking.gke.io]
+  resources: [bgpsessions]
+  verbs: [get, list, watch]
+- apiGroups: [networking.gke.io]
+  resources: [bgpsessions/status]
+  verbs: [update, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: agent}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: agent}
+subjects:
+- {kind: ServiceAccount, name: agent, namespace: kube-system}
+`,
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const k = (kubeconfig: string, ...args: string[]) =>
+    run(
+      KUBECTL,
+      ['--kubeconfig', join(dir, kubeconfig), '--cache-dir', join(dir, `cache-${kubeconfig}`), ...args],
+      { timeout: 30_000 },
+    ).then(
+      (r) => `${r.stdout}${r.stderr}`,
+      (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
+
+  it('applies RBAC manifests, answers kubectl auth can-i, and refuses what the role does not allow', async () => {
+    expect(await k('admin', 'apply', '-f', join(dir, 'rbac.yaml'))).toContain(
+      'clusterrolebinding.rbac.authorization.k8s.io/agent created',
+    );
+    const sa = 'system:serviceaccount:kube-system:agent';
+    expect(
+      (
+        await k(
+          'admin',
+          'auth',
+          'can-i',
+          '--as',
+          sa,
+          '-n',
+          'kube-system',
+          'patch',
+          'bgpsessions',
+          '--subresource=status',
+        )
+      ).trim(),
+    ).toBe('yes');
+    expect(
+      (await k('admin', 'auth', 'can-i', '--as', sa, '-n', 'kube-system', 'delete', 'bgpsessions')).trim(),
+    ).toBe('no');
+    // kubectl sends no bearer token over plain HTTP (client-go applies credentials only with TLS), so
+    // it acts as the ServiceAccount through impersonation.
+    expect(await k('admin', '--as', sa, '-n', 'kube-system', 'get', 'bgpsessions')).toContain(
+      'No resources found',
+    );
+    expect(await k('admin', '--as', sa, 'get', 'nodes')).toContain(
+      'Error from server (Forbidden): nodes is forbidden: User "system:serviceaccount:kube-system:agent" cannot list resource "nodes" in API group "" at the cluster scope',
+    );
+  });
+});

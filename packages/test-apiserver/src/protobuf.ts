@@ -3,10 +3,11 @@ import type { KubeObject } from './types.js';
 
 /**
  * Just enough of Kubernetes' protobuf encoding to accept what kubectl's generators send:
- * `kubectl create namespace X` and `kubectl create service <type> X --tcp=...` post
+ * `kubectl create namespace X`, `kubectl create service <type> X --tcp=...` and
+ * `kubectl auth can-i` (a SelfSubjectAccessReview) post
  * `application/vnd.kubernetes.protobuf` bodies. The envelope is the 4 magic bytes `k8s\0` and a
  * runtime.Unknown message; the payload is decoded with the field numbers of
- * k8s.io/api/core/v1/generated.proto for Namespace and Service. Other kinds are refused (415).
+ * k8s.io/api/{core,authorization}/v1/generated.proto. Other kinds are refused (415).
  */
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -157,6 +158,40 @@ function serviceSpec(fs: Field[]): Record<string, unknown> {
   return s;
 }
 
+/** Strings of a message by field number, e.g. ResourceAttributes {namespace=1, verb=2, group=3, ...}. */
+function strings(fs: Field[], names: Record<number, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs) {
+    const name = names[f.num];
+    if (name !== undefined && f.wire === 2) out[name] = str(f);
+  }
+  return out;
+}
+
+/** authorization/v1 SelfSubjectAccessReview, which `kubectl auth can-i` posts. */
+function selfSubjectAccessReview(raw: Buffer): KubeObject {
+  const spec: Record<string, unknown> = {};
+  for (const f of fields(raw)) {
+    if (f.num !== 2) continue;
+    for (const g of msg(f)) {
+      if (g.num === 1) {
+        spec.resourceAttributes = strings(msg(g), {
+          1: 'namespace',
+          2: 'verb',
+          3: 'group',
+          4: 'version',
+          5: 'resource',
+          6: 'subresource',
+          7: 'name',
+        });
+      } else if (g.num === 2) {
+        spec.nonResourceAttributes = strings(msg(g), { 1: 'path', 2: 'verb' });
+      }
+    }
+  }
+  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec };
+}
+
 export function isProtobuf(contentType: string): boolean {
   return /application\/vnd\.kubernetes\.protobuf/i.test(contentType);
 }
@@ -167,7 +202,7 @@ export function decodeProtobuf(body: Buffer): KubeObject {
     Object.assign(
       unsupportedMediaType('application/vnd.kubernetes.protobuf', ['application/json', 'application/yaml']),
       {
-        message: `protobuf request bodies are decoded only for core/v1 Namespace and Service (${why}); send JSON or YAML`,
+        message: `protobuf request bodies are decoded only for core/v1 Namespace and Service and SelfSubjectAccessReview (${why}); send JSON or YAML`,
       },
     );
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw refuse('missing the k8s\\0 envelope');
@@ -184,6 +219,9 @@ export function decodeProtobuf(body: Buffer): KubeObject {
       } else if (f.num === 2) {
         raw = f.value as Buffer;
       }
+    }
+    if (raw !== undefined && apiVersion === 'authorization.k8s.io/v1' && kind === 'SelfSubjectAccessReview') {
+      return selfSubjectAccessReview(raw);
     }
     if (apiVersion !== 'v1' || (kind !== 'Namespace' && kind !== 'Service') || raw === undefined) {
       throw refuse(`got ${apiVersion} ${kind}`);

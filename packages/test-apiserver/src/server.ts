@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { impersonate, selfSubjectAccessReview } from './access-review.js';
+import { Authenticator, serviceAccountUser, type UserInfo } from './auth.js';
 import { builtinResources } from './builtins.js';
 import { loadCrdFiles } from './crd-files.js';
 import {
@@ -20,6 +22,7 @@ import { parseLabelSelector } from './labels.js';
 import { ObjectStore } from './objects.js';
 import { checkKind, patchObject } from './patch-request.js';
 import { boolParam, dryRunParam, fieldValidationParam, intParam } from './query.js';
+import { RbacAuthorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { groupVersion } from './resources.js';
 import { type ResourceRoute, routeResource } from './routing.js';
@@ -71,6 +74,12 @@ export interface TestApiServerOptions {
    * restarted should start above the last one, so that clients of the old one re-list.
    */
   initialResourceVersion?: number;
+  /**
+   * Authorize requests with RBAC (Roles, ClusterRoles and their bindings stored in the server), for
+   * requests made with a token from `serviceAccountToken()`/`userToken()` or impersonating a user.
+   * Requests without a token are the administrator (system:masters) either way. Default false.
+   */
+  rbac?: boolean;
   /** Called with one line per request (`GET /api/v1/nodes 200`). */
   log?: (line: string) => void;
 }
@@ -84,10 +93,14 @@ export interface TestApiServer {
   readonly store: ObjectStore;
   /** Fails matching requests with the returned error until the returned function is called. */
   addFault(hook: FaultHook): () => void;
-  /** A kubeconfig (YAML) pointing at this server, with `namespace` as the context's default. */
-  kubeconfig(namespace?: string): string;
-  /** Writes that kubeconfig to `path`; returns `path`. */
-  writeKubeconfig(path: string, namespace?: string): string;
+  /** A kubeconfig (YAML) pointing at this server, with `namespace` as the context's default and `token` as the user's. */
+  kubeconfig(namespace?: string, token?: string): string;
+  /** Writes that kubeconfig to `path` (mode 0600); returns `path`. */
+  writeKubeconfig(path: string, namespace?: string, token?: string): string;
+  /** A bearer token that authenticates as ServiceAccount `namespace/name` (for RBAC tests). */
+  serviceAccountToken(namespace: string, name: string): string;
+  /** A bearer token that authenticates as any user and groups. */
+  userToken(user: UserInfo): string;
   /** Ends every open watch stream (clients reconnect), as an apiserver restart would. */
   dropWatches(): void;
   /** Ends every watch and stops listening. */
@@ -117,6 +130,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     for (const crd of typeof c === 'string' ? loadCrdFiles(c) : [c]) objects.upsert(crd);
   }
 
+  const authenticator = new Authenticator();
+  const authorizer = new RbacAuthorizer(store, registry);
+  const rbacEnabled = options.rbac ?? false;
   const faults = new Set<FaultHook>();
   const openWatches = new Set<ServerResponse>();
   const bookmarkMs = options.bookmarkIntervalMs ?? 10000;
@@ -167,6 +183,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     res: ServerResponse,
     route: ResourceRoute,
     q: URLSearchParams,
+    user: UserInfo,
   ): Promise<void> {
     const method = req.method ?? 'GET';
     const { def, version, namespace, name, subresource } = route;
@@ -182,6 +199,15 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     if (subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) throw methodNotAllowed();
     if ((verb === 'create' || verb === 'deletecollection') && def.namespaced && namespace === undefined)
       throw methodNotAllowed();
+    if (rbacEnabled)
+      authorizer.authorize(user, {
+        verb,
+        group: route.group,
+        resource: def.plural,
+        subresource,
+        namespace,
+        name,
+      });
     checkFaults({ verb, group: route.group, version, resource: def.plural, subresource, namespace, name });
 
     const warnings: string[] = [];
@@ -351,6 +377,22 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     } catch {
       throw badRequest(`malformed path: ${url.pathname}`);
     }
+    const user = impersonate(authenticator.authenticate(req.headers.authorization), req);
+    if (
+      req.method === 'POST' &&
+      segments.join('/') === 'apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
+    ) {
+      const review = parseBody(await readBody(req), req.headers['content-type'] ?? '') as Record<
+        string,
+        unknown
+      >;
+      sendJson(
+        res,
+        201,
+        selfSubjectAccessReview(review, (a) => !rbacEnabled || authorizer.allows(user, a)),
+      );
+      return;
+    }
     if (req.method === 'GET') {
       if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0]!)) {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -381,7 +423,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     }
     const route = routeResource(registry, segments);
     if (route === undefined) throw pathNotFound();
-    await handleResource(req, res, route, url.searchParams);
+    await handleResource(req, res, route, url.searchParams, user);
   }
 
   const server: Server = createServer((req, res) => {
@@ -418,11 +460,13 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
         faults.delete(hook);
       };
     },
-    kubeconfig: (namespace = 'default') => kubeconfigYaml(url, namespace),
-    writeKubeconfig(path, namespace = 'default') {
-      writeFileSync(path, kubeconfigYaml(url, namespace), { mode: 0o600 });
+    kubeconfig: (namespace = 'default', token?: string) => kubeconfigYaml(url, namespace, token),
+    writeKubeconfig(path, namespace = 'default', token?: string) {
+      writeFileSync(path, kubeconfigYaml(url, namespace, token), { mode: 0o600 });
       return path;
     },
+    serviceAccountToken: (namespace, name) => authenticator.issue(serviceAccountUser(namespace, name)),
+    userToken: (user) => authenticator.issue(user),
     dropWatches() {
       for (const res of [...openWatches]) res.end();
     },
