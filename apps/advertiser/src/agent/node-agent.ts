@@ -142,6 +142,7 @@ export class NodeAgent {
   private dirty = false;
   private resyncTimer: unknown;
   private retryTimer: unknown;
+  private failedRounds = 0;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.log = options.logger;
@@ -269,14 +270,21 @@ export class NodeAgent {
           'first reconcile done; ready',
         );
       }
+      this.failedRounds = 0;
     } catch (err) {
       this.options.metrics?.reconcileErrors.inc();
-      this.log.error({ err }, `reconcile failed, retrying in 2 s: ${(err as Error).message}`);
+      // 2 s, doubling up to 60 s while the same thing keeps failing (no log flood).
+      const delay = Math.min(60_000, 2_000 * 2 ** Math.min(this.failedRounds, 5));
+      this.failedRounds++;
+      this.log.error(
+        { err, retryInMs: delay },
+        `reconcile failed, retrying in ${delay / 1000} s: ${(err as Error).message}`,
+      );
       if (this.retryTimer === undefined && !this.stopped) {
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = undefined;
           this.requestReconcile();
-        }, 2_000);
+        }, delay);
       }
     }
     this.reportAll();
