@@ -1,6 +1,7 @@
 /** Path attribute encoding: one attribute to its flags/type/length/value octets. */
 import { parseIpv4, parseIpv6, writePrefixText } from './address.js';
 import { CANONICAL_FLAGS } from './attributes-decode.js';
+import { checkUint } from './check.js';
 import { AS_TRANS, AttributeCode, AttributeFlag } from './constants.js';
 import type { SessionOptions } from './session.js';
 import type { AsPathSegment, ExtendedCommunity, Nlri, PathAttribute } from './types.js';
@@ -62,12 +63,6 @@ export class ByteWriter {
   result(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
-}
-
-function checkUint(v: number, max: number, what: string): number {
-  if (!Number.isInteger(v) || v < 0 || v > max)
-    throw new RangeError(`${what} must be an integer 0..${max}, got ${v}`);
-  return v;
 }
 
 function writeSegments(w: ByteWriter, segments: readonly AsPathSegment[], asSize: 2 | 4): void {
@@ -215,8 +210,8 @@ function writeValue(w: ByteWriter, attr: PathAttribute, options: SessionOptions)
       for (const id of attr.clusterIds) w.ipv4(id);
       return;
     case 'mp-reach': {
-      w.u16(attr.afi);
-      w.u8(attr.safi);
+      w.u16(checkUint(attr.afi, 0xffff, 'AFI'));
+      w.u8(checkUint(attr.safi, 255, 'SAFI'));
       const sizes = attr.nextHops.map((nh) => (nh.includes(':') ? 16 : 4));
       const total = sizes.reduce((a, b) => a + b, 0);
       if (!(total === 4 || total === 16 || (total === 32 && sizes[0] === 16))) {
@@ -235,8 +230,8 @@ function writeValue(w: ByteWriter, attr: PathAttribute, options: SessionOptions)
       return;
     }
     case 'mp-unreach': {
-      w.u16(attr.afi);
-      w.u8(attr.safi);
+      w.u16(checkUint(attr.afi, 0xffff, 'AFI'));
+      w.u8(checkUint(attr.safi, 255, 'SAFI'));
       const addPath = options.addPathSend.has(`${attr.afi}/${attr.safi}`);
       for (const n of attr.withdrawn) w.nlri(n, addPath);
       return;
@@ -277,6 +272,7 @@ export function writeAttribute(w: ByteWriter, attr: PathAttribute, options: Sess
   const length = valueWriter.pos;
   if (length > 0xffff) throw new RangeError(`attribute ${code} value is ${length} octets (max 65535)`);
   let flags = attr.flags ?? CANONICAL_FLAGS[code] ?? AttributeFlag.OPTIONAL | AttributeFlag.TRANSITIVE;
+  checkUint(flags, 255, 'attribute flags');
   if (length > 255) flags |= AttributeFlag.EXTENDED_LENGTH;
   w.u8(flags);
   w.u8(code);

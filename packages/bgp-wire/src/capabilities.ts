@@ -1,3 +1,4 @@
+import { checkUint } from './check.js';
 import { CapabilityCode, NotificationCode, OpenSubcode } from './constants.js';
 import { BgpWireError } from './errors.js';
 import type { AddPathFamily, AddPathMode, Capability } from './types.js';
@@ -118,6 +119,7 @@ export function softwareVersion(cap: Capability): string | undefined {
 }
 
 function u16be(v: number): number[] {
+  checkUint(v, 0xffff, 'capability field');
   return [(v >>> 8) & 255, v & 255];
 }
 
@@ -154,7 +156,8 @@ export function encodeCapability(cap: Capability): Uint8Array {
     case 'graceful-restart':
       code = CapabilityCode.GRACEFUL_RESTART;
       value = [
-        ((cap.flags & 15) << 4) | ((cap.restartTime >>> 8) & 15),
+        (checkUint(cap.flags, 15, 'graceful restart flags') << 4) |
+          (checkUint(cap.restartTime, 4095, 'restart time') >>> 8),
         cap.restartTime & 255,
         ...cap.families.flatMap((f) => [
           ...u16be(f.afi),
@@ -165,6 +168,7 @@ export function encodeCapability(cap: Capability): Uint8Array {
       break;
     case 'four-octet-as':
       code = CapabilityCode.FOUR_OCTET_AS;
+      checkUint(cap.asn, 0xffffffff, '4-octet AS');
       value = [...u16be(cap.asn >>> 16), ...u16be(cap.asn & 0xffff)];
       break;
     case 'add-path':
@@ -191,7 +195,7 @@ export function encodeCapability(cap: Capability): Uint8Array {
         ...u16be(f.afi),
         checkByte(f.safi, 'SAFI'),
         checkByte(f.flags, 'flags'),
-        (f.staleTime >>> 16) & 255,
+        (checkUint(f.staleTime, 0xffffff, 'stale time') >>> 16) & 255,
         (f.staleTime >>> 8) & 255,
         f.staleTime & 255,
       ]);

@@ -68,3 +68,65 @@ describe('decodeMessage', () => {
     expect(!cut.ok && cut.error.notification).toEqual({ code: 1, subcode: 2, data: hex('001e') });
   });
 });
+
+describe('encodeMessage refuses values it would have to truncate', () => {
+  const open = {
+    type: 'open',
+    version: 4,
+    myAsn: 65001,
+    holdTime: 90,
+    bgpId: '10.0.0.1',
+    capabilities: [],
+  } as const;
+  it.each([
+    ['hold time', { ...open, holdTime: 70000 }],
+    ['version', { ...open, version: 256 }],
+    ['myAsn', { ...open, myAsn: 70000 }],
+    ['bgpId', { ...open, bgpId: '10.0.0' }],
+    ['capability AFI', { ...open, capabilities: [{ type: 'multiprotocol', afi: 70000, safi: 1 }] }],
+    [
+      'restart time',
+      { ...open, capabilities: [{ type: 'graceful-restart', flags: 0, restartTime: 5000, families: [] }] },
+    ],
+    ['4-octet AS', { ...open, capabilities: [{ type: 'four-octet-as', asn: -1 }] }],
+    [
+      'stale time',
+      {
+        ...open,
+        capabilities: [
+          {
+            type: 'long-lived-graceful-restart',
+            families: [{ afi: 1, safi: 1, flags: 0, staleTime: 2 ** 24 }],
+          },
+        ],
+      },
+    ],
+    ['NOTIFICATION code', { type: 'notification', code: 256, subcode: 0, data: new Uint8Array(0) }],
+    ['ROUTE-REFRESH AFI', { type: 'route-refresh', afi: 65536, safi: 1, subtype: 0 }],
+    [
+      'MP_REACH SAFI',
+      {
+        type: 'update',
+        withdrawn: [],
+        nlri: [],
+        attributes: [{ type: 'mp-reach', afi: 2, safi: 300, nextHops: ['2001:db8::1'], nlri: [] }],
+      },
+    ],
+    [
+      'attribute flags',
+      {
+        type: 'update',
+        withdrawn: [],
+        nlri: [],
+        attributes: [{ type: 'unknown', code: 99, flags: 300, data: new Uint8Array(1) }],
+      },
+    ],
+    ['MED', { type: 'update', withdrawn: [], nlri: [], attributes: [{ type: 'med', med: 2 ** 32 }] }],
+    [
+      'community',
+      { type: 'update', withdrawn: [], nlri: [], attributes: [{ type: 'communities', communities: [-1] }] },
+    ],
+  ] as [string, BgpMessage][])('%s', (_name, m) => {
+    expect(() => encodeMessage(m)).toThrow(/must be|does not fit|not a dotted quad/);
+  });
+});

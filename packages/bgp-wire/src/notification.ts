@@ -1,3 +1,4 @@
+import { checkUint } from './check.js';
 import { CeaseSubcode, HEADER_LENGTH, MessageType, NotificationCode } from './constants.js';
 import { writeHeader } from './header.js';
 import type { NotificationMessage } from './types.js';
@@ -14,6 +15,8 @@ export function decodeNotification(msg: Uint8Array, end: number): NotificationMe
 }
 
 export function encodeNotification(n: NotificationMessage): Uint8Array {
+  checkUint(n.code, 255, 'NOTIFICATION code');
+  checkUint(n.subcode, 255, 'NOTIFICATION subcode');
   const total = HEADER_LENGTH + 2 + n.data.length;
   if (total > 65535) throw new RangeError(`NOTIFICATION would be ${total} octets`);
   const out = new Uint8Array(total);

@@ -1,5 +1,6 @@
 import { formatIpv4, parseIpv4 } from './address.js';
 import { decodeCapability, encodeCapability } from './capabilities.js';
+import { checkUint } from './check.js';
 import { AS_TRANS, HEADER_LENGTH, MessageType, NotificationCode, OpenSubcode } from './constants.js';
 import { BgpWireError } from './errors.js';
 import { writeHeader } from './header.js';
@@ -169,6 +170,8 @@ export function encodeOpen(open: OpenMessage): Uint8Array {
   if (bgpId < 0) throw new TypeError(`bgpId is not a dotted quad: ${JSON.stringify(open.bgpId)}`);
   if (!(open.myAsn >= 0 && open.myAsn <= 0xffff))
     throw new RangeError(`myAsn ${open.myAsn} does not fit 2 octets`);
+  checkUint(open.version, 255, 'version');
+  checkUint(open.holdTime, 0xffff, 'hold time');
   const { params, extended, length } = encodeParameters(open);
   const total = HEADER_LENGTH + 10 + (extended ? 3 : 0) + length;
   if (total > 4096) throw new RangeError(`OPEN would be ${total} octets (max 4096)`);

@@ -1,3 +1,4 @@
+import { checkUint } from './check.js';
 import { HEADER_LENGTH, MessageType, NotificationCode, RouteRefreshSubcode } from './constants.js';
 import { BgpWireError } from './errors.js';
 import { writeHeader } from './header.js';
@@ -29,6 +30,9 @@ export function decodeRouteRefresh(msg: Uint8Array, end: number): RouteRefreshMe
 }
 
 export function encodeRouteRefresh(rr: RouteRefreshMessage): Uint8Array {
+  checkUint(rr.afi, 0xffff, 'ROUTE-REFRESH AFI');
+  checkUint(rr.safi, 255, 'ROUTE-REFRESH SAFI');
+  checkUint(rr.subtype, 255, 'ROUTE-REFRESH subtype');
   const extra = rr.data?.length ?? 0;
   const total = HEADER_LENGTH + 4 + extra;
   if (total > 65535) throw new RangeError(`ROUTE-REFRESH would be ${total} octets`);
