@@ -4,8 +4,9 @@
  * VIP are each reported with their reason, and the run stays within --timeout. Needs root and FRR.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Host, Lab, labSkipReason } from '@bgplb/netns-lab';
+import { type Host, Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, writeConfig } from './harness.js';
 
@@ -71,6 +72,18 @@ function preflight(
       },
     );
   });
+}
+
+/** bgpd's pid in a lab host (from FRR's pid file in its pathspace). */
+async function frrPid(host: Host): Promise<number> {
+  return Number(readFileSync(`/var/run/frr/${host.ns}/bgpd.pid`, 'utf8').trim());
+}
+
+/** UPDATEs the peer's bgpd has received from the node. */
+async function updatesReceived(host: Host): Promise<number> {
+  const out = await host.exec('vtysh', ['-N', host.ns, '-c', 'show bgp neighbors 10.0.1.10 json']);
+  const n = (JSON.parse(out) as Record<string, { messageStats?: { updatesRecv?: number } }>)['10.0.1.10'];
+  return n?.messageStats?.updatesRecv ?? 0;
 }
 
 const row = (out: string, peer: string, check: string): string =>
@@ -150,6 +163,51 @@ describe.skipIf(skip)('bgpadvertiser preflight against FRR (needs root and FRR)'
     );
     expect(r.ms).toBeLessThan(12_000 + 1_000);
   }, 40_000);
+
+  it('reports a peer that stops answering: hold timer expired after the UPDATE', async () => {
+    const file = writeConfig(join(lab.workDir, 'hold.yaml'), clusterConfig(['filters']));
+    const frr = lab.host('filters');
+    const pid = await frrPid(frr);
+    // Hold time = timeout/3 = 4 s; the peer (which never echoes: it filters the VIP) is frozen
+    // once it has our UPDATE, so the hold timer expires during the 5 s acceptance wait.
+    const before = await updatesReceived(frr);
+    const running = preflight(node, ['--cluster-config', file, '--timeout', '12s']);
+    try {
+      await waitFor(
+        'the peer to receive our UPDATE',
+        async () => (await updatesReceived(frr)) > before,
+        8_000,
+        50,
+      );
+      process.kill(pid, 'SIGSTOP');
+      const r = await running;
+      expect(r.code).toBe(1);
+      expect(row(r.stdout, PEERS.filters.ip, 'session'), r.stdout).toMatch(/\sok\s/);
+      expect(row(r.stdout, PEERS.filters.ip, 'accepted')).toMatch(
+        /FAIL\s+hold timer expired after our UPDATE/,
+      );
+      expect(r.ms).toBeLessThan(13_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 30_000);
+
+  it('reports a peer that accepts TCP but never sends its OPEN', async () => {
+    const file = writeConfig(join(lab.workDir, 'stalled.yaml'), clusterConfig(['good']));
+    const pid = await frrPid(lab.host('good'));
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // The kernel still completes the TCP handshake on the frozen bgpd's listening socket.
+      const r = await preflight(node, ['--cluster-config', file, '--timeout', '4s']);
+      expect(r.code).toBe(1);
+      expect(row(r.stdout, PEERS.good.ip, 'session')).toMatch(
+        /FAIL\s+TCP connected but no OPEN from the peer within \d/,
+      );
+      expect(r.ms).toBeLessThan(5_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 30_000);
 
   it('uses --probe for reachability: a ping from the ToR reaches the VIP held on lo', async () => {
     const file = writeConfig(join(lab.workDir, 'probe.yaml'), clusterConfig(['good']));
