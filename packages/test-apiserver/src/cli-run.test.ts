@@ -69,6 +69,29 @@ describe('bgplb-test-apiserver CLI', () => {
     }
   });
 
+  it('writes ServiceAccount kubeconfigs and enforces RBAC when asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgplb-cli-sa-'));
+    const file = join(dir, 'agent.yaml');
+    const server = await runCli(
+      ['--rbac', '--service-account-kubeconfig', `kube-system/agent=${file}`],
+      () => {},
+    );
+    try {
+      const kc = parse(readFileSync(file, 'utf8'));
+      expect(kc.contexts[0].context.namespace).toBe('kube-system');
+      const res = await fetch(`${server!.url}/api/v1/nodes`, {
+        headers: { Authorization: `Bearer ${kc.users[0].user.token}` },
+      });
+      expect(res.status).toBe(403);
+    } finally {
+      await server?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expect(runCli(['--service-account-kubeconfig', 'bad'], () => {})).rejects.toThrow(
+      /NAMESPACE\/NAME=FILE/,
+    );
+  });
+
   it('auto-creates namespaces when asked', async () => {
     const server = await runCli(['--auto-create-namespaces'], () => {});
     try {

@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { startTestApiServer, type TestApiServer } from './server.js';
 
 export const USAGE = `Usage: bgplb-test-apiserver [--host 127.0.0.1] [--port 6443] [--crds DIR]... [--kubeconfig-out FILE]
-                            [--history-limit N] [--initial-resource-version N] [--auto-create-namespaces] [--verbose]
+                            [--history-limit N] [--initial-resource-version N] [--auto-create-namespaces]
+                            [--rbac] [--service-account-kubeconfig NAMESPACE/NAME=FILE]... [--verbose]
 
 An in-memory Kubernetes API server for tests and the local lab (plain HTTP, no authentication).
 --crds takes a directory of CRD YAML files (or one file) and may be repeated.
 --initial-resource-version defaults to the current time in milliseconds, so that a restarted server
-starts above the resourceVersions of the previous one and its clients re-list (410 Gone).`;
+starts above the resourceVersions of the previous one and its clients re-list (410 Gone).
+--rbac authorizes token and impersonated requests with the stored RBAC objects;
+--service-account-kubeconfig writes a kubeconfig whose token is that ServiceAccount's.`;
 
 /**
  * Parses the command line and starts the server; prints one JSON line with the URL on stdout.
@@ -28,6 +31,8 @@ export async function runCli(
       'history-limit': { type: 'string' },
       'initial-resource-version': { type: 'string' },
       'auto-create-namespaces': { type: 'boolean', default: false },
+      rbac: { type: 'boolean', default: false },
+      'service-account-kubeconfig': { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -60,10 +65,19 @@ export async function runCli(
     port,
     crds: values.crds,
     autoCreateNamespaces: values['auto-create-namespaces'],
+    rbac: values.rbac,
     ...(historyLimit !== undefined ? { historyLimit } : {}),
     ...(values.verbose ? { log: err } : {}),
   });
   if (values['kubeconfig-out'] !== undefined) server.writeKubeconfig(values['kubeconfig-out']);
+  for (const spec of values['service-account-kubeconfig']) {
+    const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)=(.+)$/.exec(spec);
+    if (m === null) {
+      await server.close();
+      throw new Error(`--service-account-kubeconfig: expected NAMESPACE/NAME=FILE, got ${spec}`);
+    }
+    server.writeKubeconfig(m[3]!, m[1]!, server.serviceAccountToken(m[1]!, m[2]!));
+  }
   out(JSON.stringify({ msg: 'listening', url: server.url, kubeconfig: values['kubeconfig-out'] ?? null }));
   return server;
 }
