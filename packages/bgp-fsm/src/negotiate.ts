@@ -118,6 +118,11 @@ export interface OpenExpectations {
   localRouterId: string;
   /** Our configured keepalive (default holdTime / 3). */
   keepaliveTime?: number | undefined;
+  /**
+   * eBGP only: require AS_PATH to start with the peer's ASN (RFC 4271 §6.3; default true).
+   * Turn off for route servers, which do not prepend their own ASN.
+   */
+  enforceFirstAs?: boolean | undefined;
 }
 
 function capabilityOf<T extends Capability['type']>(open: OpenMessage, type: T) {
@@ -173,7 +178,12 @@ export function negotiate(
   const remoteFamilies = multiprotocolFamilies(remote);
   const families = localFamilies.filter((f) => remoteFamilies.includes(f));
 
-  const options = sessionOptions(local, remote);
+  const base = sessionOptions(local, remote);
+  // External peers get the RFC 7606 eBGP checks of the codec (and the first-AS check).
+  const options: SessionOptions =
+    peerAsn === expect.localAsn
+      ? base
+      : { ...base, ebgp: true, ...(expect.enforceFirstAs === false ? {} : { peerAsn }) };
   const grCap = capabilityOf(remote, 'graceful-restart');
   const has = (open: OpenMessage, type: Capability['type']) => open.capabilities.some((c) => c.type === type);
   const negotiated: NegotiatedSession = {

@@ -73,6 +73,7 @@ export interface PeerConfig {
   gracefulRestart: { restartTime: number; restarting: boolean } | undefined;
   maxPrefixes: number | undefined;
   adjRibIn: boolean;
+  enforceFirstAs: boolean;
   pathSelector: PathSelector;
 }
 
@@ -645,6 +646,7 @@ export class PeerSession {
       localAsn: this.config.localAsn,
       localRouterId: this.config.routerId,
       keepaliveTime: this.config.keepaliveTime,
+      enforceFirstAs: this.config.enforceFirstAs,
     });
   }
 

@@ -664,3 +664,53 @@ describe('peer restart while Established (RFC 4724 §4.2)', () => {
     void b;
   });
 });
+
+describe('eBGP first-AS check', () => {
+  const update = (firstAs: number) => {
+    const attrs = [
+      0x40,
+      1,
+      1,
+      0,
+      0x40,
+      2,
+      6,
+      2,
+      1,
+      (firstAs >>> 24) & 255,
+      (firstAs >>> 16) & 255,
+      (firstAs >>> 8) & 255,
+      firstAs & 255,
+      0x40,
+      3,
+      4,
+      192,
+      0,
+      2,
+      1,
+    ];
+    const body = [0, 0, 0, attrs.length, ...attrs, 24, 10, 99, 0];
+    return Uint8Array.of(...new Array(16).fill(255), 0, 19 + body.length, 2, ...body);
+  };
+  it('an AS_PATH that does not start with the peer AS is treated as withdrawn', async () => {
+    const { net, b, events, tick } = await pair({ a: { addPath: false }, b: { addPath: false } });
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    conn.write(update(65555));
+    await tick();
+    expect(b.peerStatus(A)?.state).toBe('Established');
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(0);
+    expect(events.b.some((e) => e.type === 'error')).toBe(true);
+    conn.write(update(4200000001));
+    await tick();
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(1);
+  });
+  it('enforceFirstAs: false accepts it (route servers)', async () => {
+    const { net, b, tick } = await pair({
+      a: { addPath: false },
+      b: { addPath: false, enforceFirstAs: false },
+    });
+    net.connections.find((c) => c.localAddress === A)!.write(update(65555));
+    await tick();
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(1);
+  });
+});

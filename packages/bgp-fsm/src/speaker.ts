@@ -77,6 +77,11 @@ export interface PeerOptions {
   maxPrefixes?: number;
   /** Store received routes (compact Adj-RIB-In); default false (count only). */
   adjRibIn?: boolean;
+  /**
+   * eBGP: routes whose AS_PATH does not start with the peer's ASN are treated as withdrawn
+   * (RFC 4271 §6.3, RFC 7606). Default true; turn off for route servers.
+   */
+  enforceFirstAs?: boolean;
   /** Chooses the one path of a prefix when ADD-PATH send is not negotiated. */
   pathSelector?: PathSelector;
 }
@@ -170,6 +175,7 @@ export function peerConfig(o: PeerOptions): PeerConfig {
           },
     maxPrefixes: o.maxPrefixes,
     adjRibIn: o.adjRibIn ?? false,
+    enforceFirstAs: o.enforceFirstAs ?? true,
     pathSelector: o.pathSelector ?? hashPathSelector,
   };
 }
