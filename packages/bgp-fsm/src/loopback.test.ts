@@ -203,6 +203,18 @@ describe('loopback TCP between two speakers', () => {
     await x.s.removePeer(B);
   });
 
+  it('runs over IPv6 transport (::1) with IPv6 prefixes', async () => {
+    const x = speaker();
+    const y = speaker();
+    const l = await y.s.listen('::1', 0);
+    const common = { localAddress: '::1', peerAddress: '::1', families: ['ipv6-unicast' as const], ...base };
+    y.s.addPeer({ ...common, localAsn: 65002, peerAsn: 65001, routerId: '10.0.0.2', passive: true });
+    x.s.addPeer({ ...common, localAsn: 65001, peerAsn: 65002, routerId: '10.0.0.1', peerPort: l.port });
+    await until('Established over IPv6', () => x.s.peerStatus('::1')?.state === 'Established');
+    x.s.setPaths('2001:db8:5::/48', [{ nextHop: '2001:db8::5' }]);
+    await until('IPv6 route', () => y.s.peerStatus('::1')?.counters.prefixesReceivedByFamily['2/1'] === 1);
+  });
+
   it('refuses to listen twice on the same address and port', async () => {
     const x = speaker();
     const l = await x.s.listen(A, 0);
