@@ -112,6 +112,17 @@ export function openApiV3Document(
   if (defs.length === 0) return undefined;
   const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   const paths: Record<string, unknown> = {};
+  // Custom resources publish their CRD schema, so that `kubectl explain` can describe them.
+  const schemas: Record<string, unknown> = {};
+  for (const def of defs) {
+    const schema = def.schemas.get(version);
+    if (!def.custom || schema === undefined) continue;
+    const reversed = def.group.split('.').reverse().join('.');
+    schemas[`${reversed}.${version}.${def.kind}`] = {
+      ...schema,
+      'x-kubernetes-group-version-kind': [{ group: def.group, version, kind: def.kind }],
+    };
+  }
   const param = (name: string) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } });
   for (const def of defs) {
     const gvk = { group: def.group, version, kind: def.kind };
@@ -133,7 +144,7 @@ export function openApiV3Document(
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion },
     paths,
-    components: { schemas: {} },
+    components: { schemas },
   };
 }
 

@@ -145,6 +145,12 @@ describe.skipIf(!haveKubectl)('kubectl against the test server', () => {
     expect(described).toContain('Events:');
   });
 
+  it('explains custom resources from their CRD schema', async () => {
+    const out = await kubectl('explain', 'bgpsessions.spec.peerASN');
+    expect(out).toMatch(/KIND:\s+BGPSession/);
+    expect(out).toMatch(/FIELD: peerASN <integer>/);
+  });
+
   it('shows Events in describe', async () => {
     const route = server.store.get(
       'networking.gke.io/v1',
