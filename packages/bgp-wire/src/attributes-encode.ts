@@ -214,7 +214,13 @@ function writeValue(w: ByteWriter, attr: PathAttribute, options: SessionOptions)
       w.u8(checkUint(attr.safi, 255, 'SAFI'));
       const sizes = attr.nextHops.map((nh) => (nh.includes(':') ? 16 : 4));
       const total = sizes.reduce((a, b) => a + b, 0);
-      if (!(total === 4 || total === 16 || (total === 32 && sizes[0] === 16))) {
+      if (
+        !(
+          (total === 4 && attr.afi === 1) ||
+          (total === 16 && sizes[0] === 16) ||
+          (total === 32 && sizes[0] === 16 && sizes[1] === 16)
+        )
+      ) {
         throw new RangeError(
           `MP_REACH_NLRI next hops ${JSON.stringify(attr.nextHops)} are not 4, 16 or 2x16 octets`,
         );

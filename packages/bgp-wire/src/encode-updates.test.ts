@@ -222,6 +222,7 @@ describe('encodeUpdates', () => {
       encodeUpdates({ announce: [{ prefix: '10.0.0.0/8', attributes: ATTRS, ...route } as Route] }, FOUR);
     expect(r({})).toThrow(/no next hop/);
     expect(r({ prefix: '2001:db8::/32' })).toThrow(/needs route.nextHop/);
+    expect(r({ prefix: '2001:db8::/32', nextHop: '10.0.0.1' })).toThrow(/needs an IPv6 next hop/);
     expect(r({ prefix: '10.0.0.0/33', nextHop: '10.0.0.1' })).toThrow(TypeError);
     expect(r({ prefix: '10.0.0.0/8', afi: 2, nextHop: '10.0.0.1' })).toThrow(/not in AFI 2/);
     expect(r({ nextHop: '10.0.0.1', linkLocalNextHop: 'fe80::1' })).toThrow(/link-local/);

@@ -257,6 +257,8 @@ function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: 
     };
   }
   if (r.nextHop === undefined) throw new TypeError(`route ${r.prefix} needs route.nextHop for MP_REACH_NLRI`);
+  if (afi === 2 && !r.nextHop.includes(':'))
+    throw new TypeError(`IPv6 route ${r.prefix} needs an IPv6 next hop`);
   const attrs = prepareAttributes(
     r.attributes.filter((a) => a.type !== 'next-hop'),
     undefined,

@@ -113,6 +113,15 @@ describe('encodeMessage refuses values it would have to truncate', () => {
       },
     ],
     [
+      'IPv4 next hop for IPv6',
+      {
+        type: 'update',
+        withdrawn: [],
+        nlri: [],
+        attributes: [{ type: 'mp-reach', afi: 2, safi: 1, nextHops: ['10.0.0.1'], nlri: [] }],
+      },
+    ],
+    [
       'attribute flags',
       {
         type: 'update',
@@ -127,6 +136,6 @@ describe('encodeMessage refuses values it would have to truncate', () => {
       { type: 'update', withdrawn: [], nlri: [], attributes: [{ type: 'communities', communities: [-1] }] },
     ],
   ] as [string, BgpMessage][])('%s', (_name, m) => {
-    expect(() => encodeMessage(m)).toThrow(/must be|does not fit|not a dotted quad/);
+    expect(() => encodeMessage(m)).toThrow(/must be|does not fit|not a dotted quad|are not 4/);
   });
 });

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { message, receiverOf, sessionOptions, updateMessage } from '../test/arbitraries.js';
+import {
+  attributes,
+  ipv6,
+  message,
+  prefix,
+  receiverOf,
+  sessionOptions,
+  unicastIpv4,
+  updateMessage,
+} from '../test/arbitraries.js';
 import { encodeUpdates } from './encode-updates.js';
 import { MessageFramer } from './framer.js';
 import { decodeMessage, encodeMessage, encodingLength } from './message.js';
@@ -108,5 +117,64 @@ describe('round-trip properties', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('encodeUpdates either refuses a batch with a TypeError/RangeError or emits only UPDATEs that decode', () => {
+    // Mostly consistent routes, with a minority of mismatches (family, next hop) that must be refused.
+    const route = (options: Parameters<typeof attributes>[0]) =>
+      (fc.constantFrom(1, 2) as fc.Arbitrary<1 | 2>).chain((afi) =>
+        fc.record(
+          {
+            prefix: prefix(afi),
+            afi: fc.oneof(
+              { weight: 30, arbitrary: fc.constant(afi) },
+              { weight: 1, arbitrary: fc.constant((3 - afi) as 1 | 2) },
+            ),
+            pathId: fc.nat({ max: 0xffffffff }),
+            nextHop:
+              afi === 1
+                ? fc.oneof({ weight: 20, arbitrary: unicastIpv4 }, { weight: 2, arbitrary: ipv6 })
+                : fc.oneof({ weight: 20, arbitrary: ipv6 }, { weight: 1, arbitrary: unicastIpv4 }),
+            linkLocalNextHop: fc.oneof(
+              { weight: 1, arbitrary: ipv6 },
+              { weight: 6, arbitrary: fc.constant(undefined) },
+            ),
+            attributes: attributes(options).map((a) =>
+              a.filter((x) => x.type !== 'mp-reach' && x.type !== 'mp-unreach'),
+            ),
+          },
+          { requiredKeys: ['prefix', 'attributes', 'nextHop'] },
+        ),
+      );
+    let encoded = 0;
+    fc.assert(
+      fc.property(
+        sessionOptions.chain((o) =>
+          fc.tuple(
+            fc.constant(o),
+            fc.array(route(o), { minLength: 1, maxLength: 8 }),
+            fc.array(route(o), { maxLength: 4 }),
+          ),
+        ),
+        ([options, announce, withdraw]) => {
+          let out: Uint8Array[];
+          try {
+            out = encodeUpdates({ announce: announce as Route[], withdraw }, options);
+          } catch (e) {
+            if (process.env.DEBUG_REFUSALS) console.log(String(e));
+            if (e instanceof TypeError || e instanceof RangeError) return;
+            throw e;
+          }
+          if (out.length > 0) encoded++;
+          for (const bytes of out) {
+            const r = decodeMessage(bytes, receiverOf(options));
+            if (!r.ok) throw new Error(`${r.error.message} for ${JSON.stringify({ announce, withdraw })}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // The property must not pass only because every batch was refused.
+    expect(encoded).toBeGreaterThan(100);
   });
 });
