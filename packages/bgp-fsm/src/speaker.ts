@@ -274,7 +274,12 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
     address = canonicalAddress(address, 'listen address', 'listener');
     const key = `${address}|${port}`;
     if (this.servers.has(key)) throw new Error(`already listening on ${address} port ${port}`);
-    const listener = await this.host.transport.listen(address, port, (conn) => this.onConnection(conn));
+    const listener = await this.host.transport.listen(
+      address,
+      port,
+      (conn) => this.onConnection(conn),
+      (error) => this.host.emit({ type: 'error', error }),
+    );
     const realKey = `${address}|${listener.port}`;
     this.servers.set(realKey, listener);
     return {

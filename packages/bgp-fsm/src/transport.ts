@@ -51,7 +51,13 @@ export interface Transport {
     req: ConnectRequest,
     done: (result: { connection: Connection } | { error: Error }) => void,
   ): PendingConnect;
-  listen(address: string, port: number, onConnection: (connection: Connection) => void): Promise<Listener>;
+  /** `onError` receives errors of the listening socket after it is up (e.g. EMFILE on accept). */
+  listen(
+    address: string,
+    port: number,
+    onConnection: (connection: Connection) => void,
+    onError?: (error: Error) => void,
+  ): Promise<Listener>;
 }
 
 function normalize(address: string | undefined): string {
@@ -152,12 +158,14 @@ export const netTransport: Transport = {
       },
     };
   },
-  listen(address, port, onConnection) {
+  listen(address, port, onConnection, onError) {
     return new Promise((resolve, reject) => {
       const server = net.createServer({ noDelay: true }, (socket) => onConnection(new NetConnection(socket)));
       server.once('error', reject);
       server.listen({ host: address, port, exclusive: true }, () => {
         server.off('error', reject);
+        // A listening server's errors (EMFILE on accept, ...) must not crash the process.
+        server.on('error', (err) => onError?.(err));
         const bound = server.address() as net.AddressInfo;
         resolve({
           address: normalize(bound.address),
