@@ -222,12 +222,31 @@ async function main(): Promise<void> {
     const metricsPort = await freePort();
     const t0 = performance.now();
     controller = startController(api.kubeconfig, metricsPort);
+    const trace: string[] = [];
+    const tracer = process.env.BENCH_RSS_TRACE
+      ? setInterval(() => {
+          try {
+            const rss = /VmRSS:\s+(\d+) kB/.exec(
+              readFileSync(`/proc/${controller!.pid}/status`, 'utf8'),
+            )?.[1];
+            trace.push(
+              `${Math.round(performance.now() - t0)}ms ${Math.round(Number(rss) / 1024)}MB vips=${vipSeen.size} routes=${routeCount}`,
+            );
+          } catch {
+            /* exited */
+          }
+        }, 250)
+      : undefined;
     await waitUntil('initial sync', () => vipSeen.size >= SERVICES && routeCount >= SERVICES, 600_000);
     const syncMs = performance.now() - t0;
     // The Events of the initial sync (one per new VIP) are written in the background: let them drain.
     const drain0 = performance.now();
     while ((await metric(metricsPort, 'bgplb_events_pending')) !== 0) await sleep(200);
     const eventsDrainMs = performance.now() - drain0;
+    if (tracer) {
+      clearInterval(tracer);
+      process.stderr.write(`${trace.join('\n')}\n`);
+    }
     await sleep(1000);
     const pid = controller.pid!;
 
@@ -259,6 +278,10 @@ async function main(): Promise<void> {
     fullCpu.sort((a, b) => a - b);
     const stats = procStats(pid);
     const heapUsedMb = ((await metric(metricsPort, 'nodejs_heap_size_used_bytes')) ?? 0) / 1e6;
+    if (process.env.BENCH_HEAP_SNAPSHOT) {
+      controller.kill('SIGUSR2');
+      await sleep(Number(process.env.BENCH_HEAP_SNAPSHOT));
+    }
     const result = {
       eventsDrainMs: Math.round(eventsDrainMs),
       heapUsedMb: Math.round(heapUsedMb),

@@ -219,6 +219,18 @@ export class Controller {
   }
 
   private onWritten(resource: string, namespace: string, name: string, object: KubeObject | 'deleted'): void {
+    // The watch may deliver the echo before the response arrives: then there is nothing to overlay.
+    const cached = this.informers.get(resource)?.get(name, namespace === '' ? undefined : namespace);
+    if (object === 'deleted' ? cached === undefined : cached !== undefined) {
+      const seen = rvNumber(cached?.metadata.resourceVersion);
+      const ours = object === 'deleted' ? undefined : rvNumber(object.metadata.resourceVersion);
+      if (object === 'deleted' || (seen !== undefined && ours !== undefined && seen >= ours)) return;
+    }
+    // Kept until the informer catches up; trimmed like the informer's copy.
+    if (object !== 'deleted') {
+      if (resource === 'services') trimService(object);
+      else trimOwned(object);
+    }
     this.overlay.set(`${resource}|${namespace}|${name}`, { object, at: Date.now() });
   }
 
@@ -234,6 +246,7 @@ export class Controller {
       const key = `${resource}|${item.metadata.namespace ?? ''}|${item.metadata.name}`;
       seen.add(key);
       const o = this.overlay.get(key);
+      if (o !== undefined && now - o.at > 30_000) this.overlay.delete(key);
       if (o === undefined || now - o.at > 30_000) out.push(item);
       else if (o.object !== 'deleted') out.push(o.object as T);
     }
@@ -546,6 +559,7 @@ export class Controller {
       );
     }
     this.events.record(events);
+    desired.events = []; // recorded; not kept alive by the incremental path's copy of this state
     this.recordMetrics(desired, plan, applied);
     const durationMs = performance.now() - started;
     const failed = applied.errors.length > 0 || applied.conflicts > 0;

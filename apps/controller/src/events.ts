@@ -4,7 +4,7 @@
  * reason and message) is written once, and a repeat after `repeatAfterMs` bumps its count.
  * Writing an Event never blocks or fails a reconcile.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type KubeClient, paths } from './kube-client.js';
 import type { EventSpec } from './types.js';
@@ -52,7 +52,10 @@ export class EventRecorder {
     let written = 0;
     for (const e of events) {
       const i = e.involved;
-      const key = `${i.namespace ?? ''}/${i.kind}/${i.name}/${i.uid ?? ''}/${e.type}/${e.reason}/${e.message}`;
+      // A digest keeps 10k remembered events small.
+      const key = createHash('sha1')
+        .update(`${i.namespace ?? ''}/${i.kind}/${i.name}/${i.uid ?? ''}/${e.type}/${e.reason}/${e.message}`)
+        .digest('base64');
       const now = this.now();
       const prior = this.seen.get(key);
       if (prior !== undefined && now - prior.last < this.repeatAfterMs) continue;

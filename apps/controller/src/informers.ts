@@ -39,6 +39,7 @@ export interface RunningInformer {
 }
 
 const RESTART_BASE_MS = 200;
+const LIST_PAGE_SIZE = 500;
 const RESTART_MAX_MS = 30_000;
 
 export function startInformer(
@@ -48,17 +49,28 @@ export function startInformer(
   log: Logger,
   onChange: (type: ChangeType, object: KubeObject) => void,
 ): RunningInformer {
-  const listPath =
-    spec.labelSelector === undefined
-      ? spec.path
-      : `${spec.path}?labelSelector=${encodeURIComponent(spec.labelSelector)}`;
+  // Lists in pages of 500 (as client-go does) and trims each page before asking for the next, so
+  // a 10k-object list never sits in memory untrimmed all at once.
   const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-    const list = await client.get<KubernetesListObject<KubernetesObject>>(listPath);
-    for (const item of list.items) {
-      item.apiVersion ??= spec.apiVersion;
-      item.kind ??= spec.kind;
-    }
-    return list;
+    const items: KubernetesObject[] = [];
+    let token: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const query = new URLSearchParams({ limit: String(LIST_PAGE_SIZE) });
+      if (spec.labelSelector !== undefined) query.set('labelSelector', spec.labelSelector);
+      if (token !== undefined) query.set('continue', token);
+      const page = await client.get<KubernetesListObject<KubernetesObject>>(`${spec.path}?${query}`);
+      for (const item of page.items) {
+        item.apiVersion ??= spec.apiVersion;
+        item.kind ??= spec.kind;
+        spec.transform?.(item as KubeObject);
+        items.push(item);
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      // Raw JSON: the field is `continue` (client-node's typed model calls it _continue).
+      token = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
+    } while (token !== undefined);
+    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: resourceVersion ?? '' }, items };
   };
   const informer = makeInformer<KubernetesObject>(kc, spec.path, listFn, spec.labelSelector);
   let synced = false;
