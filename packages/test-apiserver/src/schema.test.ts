@@ -46,6 +46,47 @@ const schema: JsonSchema = {
   },
 };
 
+describe('formats', () => {
+  const f = (format: string, type = 'string'): JsonSchema => ({
+    type: 'object',
+    properties: { v: { type, format } },
+  });
+  it.each([
+    ['date-time', '2026-01-02T03:04:05Z', true],
+    ['date-time', '2026-01-02T03:04:05.123456+01:00', true],
+    ['date-time', 'yesterday', false],
+    ['date-time', '2026-13-45T03:04:05Z', false],
+    ['date', '2026-01-02', true],
+    ['date', '2026-1-2', false],
+    ['ipv4', '10.0.0.1', true],
+    ['ipv4', '10.0.0.256', false],
+    ['ipv6', 'fd00::1', true],
+    ['ipv6', '10.0.0.1', false],
+    ['cidr', '10.0.0.0/8', true],
+    ['cidr', 'fd00::/64', true],
+    ['cidr', '10.0.0.0/33', false],
+    ['cidr', '10.0.0.0', false],
+    ['uuid', '0b6d3a1e-6a8e-4d2b-9a43-1f2e3d4c5b6a', true],
+    ['uuid', 'nope', false],
+    ['byte', 'aGVsbG8=', true],
+    ['byte', 'a', false],
+    ['hostname', 'anything', true],
+  ])('%s %s -> %s', (format, value, ok) => {
+    const errors = validateSchema({ v: value }, f(format));
+    expect(errors.length === 0).toBe(ok);
+    if (!ok)
+      expect(errors[0]!.message).toBe(
+        `Invalid value: "${value}": v in body must be of type ${format}: "${value}"`,
+      );
+  });
+
+  it('checks int32 ranges', () => {
+    expect(validateSchema({ v: 2 ** 31 }, f('int32', 'integer'))).toHaveLength(1);
+    expect(validateSchema({ v: 2 ** 31 - 1 }, f('int32', 'integer'))).toHaveLength(0);
+    expect(validateSchema({ v: 2 ** 40 }, f('int64', 'integer'))).toHaveLength(0);
+  });
+});
+
 describe('structural schema', () => {
   it('prunes unknown fields and non-nullable nulls, keeping apiVersion, kind and metadata', () => {
     const obj = {

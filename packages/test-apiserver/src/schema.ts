@@ -1,10 +1,11 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { JsonSchema } from './types.js';
 
 /**
  * What kube-apiserver does with a custom resource's structural schema (apiextensions):
  * prune unknown fields (and nulls where the schema is not nullable), apply `default`s, then
- * validate types, enums, bounds, patterns and required fields. CEL rules
- * (`x-kubernetes-validations`) and `format` checks are not evaluated.
+ * validate types, enums, bounds, patterns, the common formats and required fields. CEL rules
+ * (`x-kubernetes-validations`) are not evaluated.
  */
 
 export interface FieldError {
@@ -83,6 +84,48 @@ export function applyDefaults(value: unknown, schema: JsonSchema | undefined): v
       if (schema.properties?.[key] === undefined) applyDefaults(value[key], additional);
     }
   }
+}
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+
+/** kube-openapi's format checks for the formats CRDs commonly use; returns the format on failure. */
+function checkFormat(value: unknown, format: unknown): string | undefined {
+  if (typeof format !== 'string') return undefined;
+  if (typeof value === 'number') {
+    if (format === 'int32' && Number.isInteger(value) && (value < -2147483648 || value > 2147483647))
+      return format;
+    return undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  let ok = true;
+  switch (format) {
+    case 'date-time':
+      ok = DATE_TIME.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T')));
+      break;
+    case 'date':
+      ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+      break;
+    case 'ipv4':
+      ok = isIPv4(value);
+      break;
+    case 'ipv6':
+      ok = isIPv6(value);
+      break;
+    case 'cidr': {
+      const [ip, bits, extra] = value.split('/');
+      const max = isIPv4(ip ?? '') ? 32 : isIPv6(ip ?? '') ? 128 : -1;
+      ok = extra === undefined && max > 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= max;
+      break;
+    }
+    case 'uuid':
+      ok = UUID.test(value);
+      break;
+    case 'byte':
+      ok = /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
+      break;
+  }
+  return ok ? undefined : format;
 }
 
 function show(v: unknown): string {
@@ -183,6 +226,14 @@ function walkValidate(
         message: `Invalid value: ${value}: ${field} in body should be less than ${schema.exclusiveMaximum === true ? '' : 'or equal to '}${max}`,
       });
     }
+  }
+  const formatError = checkFormat(value, schema.format);
+  if (formatError !== undefined) {
+    errors.push({
+      field,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${show(value)}: ${field} in body must be of type ${formatError}: ${show(value)}`,
+    });
   }
   if (typeof value === 'string') {
     if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) {
