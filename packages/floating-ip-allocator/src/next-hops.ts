@@ -67,20 +67,22 @@ function compareSessionKeys(
 }
 
 /** Sessions in canonical order: IPv4 numerically, then IPv6, then other ids as text. */
-export function sortSessions(input: readonly string[]): string[] {
-  const sessions = Array.isArray(input) ? input.filter((x) => typeof x === 'string') : [];
-  // Fast path: canonical IPv4 addresses already in ascending order (the usual input).
+export function sortSessions(input: readonly string[]): readonly string[] {
+  if (!Array.isArray(input)) return [];
+  // Fast path: canonical IPv4 addresses already in strictly ascending order (the usual input)
+  // are returned as they are, without copying.
   let last = -1;
   let sorted = true;
-  for (const s of sessions) {
-    const n = fastIPv4(s);
+  for (const s of input) {
+    const n = typeof s === 'string' ? fastIPv4(s) : -1;
     if (n <= last) {
       sorted = false;
       break;
     }
     last = n;
   }
-  if (sorted) return [...sessions];
+  if (sorted) return input;
+  const sessions = input.filter((x) => typeof x === 'string');
   const keyed: { s: string; fam: number; v: bigint | number }[] = [];
   const seen = new Set<string>();
   for (const s of sessions) {
@@ -182,9 +184,11 @@ export function createNextHopSelector(
     candidates.push(address);
     hashes.push(candidateHash(address));
   }
-  const peerList = (Array.isArray(config.peerSessions) ? config.peerSessions : []).filter(
-    (p) => typeof p?.peer === 'string',
-  );
+  const given = Array.isArray(config.peerSessions) ? config.peerSessions : [];
+  const peerList =
+    given.length === 1 && typeof given[0]?.peer === 'string'
+      ? given
+      : given.filter((p) => typeof p?.peer === 'string');
   const peers = (peerList.length > 1 ? [...peerList].sort(byPeer) : peerList).map((p) => ({
     peer: p.peer,
     ids: sortSessions(p.sessions),
