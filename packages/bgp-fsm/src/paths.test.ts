@@ -67,6 +67,10 @@ describe('prefixes and paths', () => {
     expect(() => normalizePath({ nextHop: '10.0.0.1', localPref: 1.5 }, 'p')).toThrow(/LOCAL_PREF/);
     expect(() => normalizePath({ nextHop: '10.0.0.1', communities: ['bad'] }, 'p')).toThrow(/community/);
     expect(() => normalizePath({ nextHop: '10.0.0.1', origin: 'x' as 'igp' }, 'p')).toThrow(/origin "x"/);
+    const many = Array.from({ length: 900 }, (_, i) => `65000:${i}`);
+    expect(() => normalizePath({ nextHop: '10.0.0.1', communities: many }, 'p')).toThrow(
+      /do not fit in one UPDATE/,
+    );
   });
   it('interns equal paths into one shared object', () => {
     const interner = new PathInterner(2);

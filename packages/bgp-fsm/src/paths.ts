@@ -115,6 +115,13 @@ export function normalizePath(path: PathSpec, prefix: string): PathSpec {
     for (const c of path.largeCommunities) parseLargeCommunity(c);
     out.largeCommunities = [...path.largeCommunities];
   }
+  // Every path must fit in one 4096-octet UPDATE (with room for the other attributes and NLRI).
+  const communityOctets = (out.communities?.length ?? 0) * 4 + (out.largeCommunities?.length ?? 0) * 12;
+  if (communityOctets > 3500) {
+    throw new TypeError(
+      `path of ${prefix}: ${communityOctets} octets of communities do not fit in one UPDATE (max 3500)`,
+    );
+  }
   if (path.origin !== undefined) {
     if (path.origin !== 'igp' && path.origin !== 'egp' && path.origin !== 'incomplete') {
       throw new TypeError(

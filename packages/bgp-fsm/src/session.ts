@@ -988,6 +988,16 @@ export class PeerSession {
 
   /** Sends what changed, in packed UPDATEs, until done or the socket pushes back. */
   flush(): void {
+    try {
+      this.flushUnsafe();
+    } catch (err) {
+      // A bug must not take the process down: report it and reset this session only.
+      this.host.emit({ type: 'error', peer: this.id, error: err as Error });
+      this.fire({ type: 'AutomaticStop', notification: { code: 6, subcode: 8 }, reason: 'internal-error' });
+    }
+  }
+
+  private flushUnsafe(): void {
     if (this.ctx.state !== 'Established' || this.conn === undefined || this.negotiated === undefined) return;
     if (this.flushTimer !== undefined) {
       this.host.clock.clearTimeout(this.flushTimer);

@@ -714,3 +714,18 @@ describe('eBGP first-AS check', () => {
     expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(1);
   });
 });
+
+describe('internal errors', () => {
+  it('an exception while sending resets only that session, with Cease/Out of Resources', async () => {
+    const { a, events, tick } = await pair();
+    const session = a.session(B)!;
+    session.rib.update = () => {
+      throw new Error('simulated bug');
+    };
+    a.setPaths('10.88.0.0/16', [{ nextHop: '192.0.2.1' }]);
+    await tick(20);
+    expect(events.a.some((e) => e.type === 'error' && e.error.message === 'simulated bug')).toBe(true);
+    expect(events.a.some((e) => e.type === 'state' && e.reason === 'internal-error')).toBe(true);
+    expect(events.b.find((e) => e.type === 'notification-received')).toMatchObject({ code: 6, subcode: 8 });
+  });
+});
