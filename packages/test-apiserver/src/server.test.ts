@@ -588,6 +588,10 @@ describe('REST semantics', () => {
     expect((await api.del(`${SESSIONS}/s-fin`)).status).toBe(202);
     const released = await api.patch(`${SESSIONS}/s-fin`, { metadata: { finalizers: null } });
     expect(released.status).toBe(200);
+    expect(released.body.metadata.finalizers).toBeUndefined();
+    expect(Number(released.body.metadata.resourceVersion)).toBeGreaterThan(
+      Number(pending.body.metadata.resourceVersion),
+    );
     expect((await api.get(`${SESSIONS}/s-fin`)).status).toBe(404);
   });
 

@@ -558,11 +558,8 @@ export class Store {
     if (deepEqual(next, old)) return this.present(def, version, old);
     if (options.dryRun === true) return this.present(def, version, next);
     if (m.deletionTimestamp !== undefined && (m.finalizers === undefined || m.finalizers.length === 0)) {
-      this.remove(def, old);
-      return this.present(def, version, {
-        ...old,
-        metadata: { ...old.metadata, resourceVersion: String(this.revision) },
-      });
+      // The last finalizer is gone: the object is deleted, its DELETED event shows the final state.
+      return this.present(def, version, this.remove(def, old, next));
     }
     this.commit(def, 'MODIFIED', next, old);
     return this.present(def, version, next);
@@ -606,8 +603,11 @@ export class Store {
     return this.present(def, version, gone);
   }
 
-  /** Removes an object now; cascades to a namespace's contents, a CRD's objects and dependents. */
-  private remove(def: ResourceDef, old: KubeObject): KubeObject {
+  /**
+   * Removes an object now (`final` is its content in the DELETED event, `old` what is stored);
+   * cascades to a namespace's contents, a CRD's objects and dependents.
+   */
+  private remove(def: ResourceDef, old: KubeObject, final: KubeObject = old): KubeObject {
     const key = storageKeyOf(def);
     if (key === NAMESPACES) {
       const ns = old.metadata.name;
@@ -618,7 +618,7 @@ export class Store {
         }
       }
     }
-    const gone = clone(old);
+    const gone = clone(final);
     this.commit(def, 'DELETED', gone, old);
     if (key === CRDS) {
       const crd = old as CustomResourceDefinition;
