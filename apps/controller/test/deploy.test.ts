@@ -106,7 +106,13 @@ describe('deploy/manifests', () => {
     const deployment = find(all, 'Deployment', 'bgplb-controller') as unknown as {
       spec: { template: { spec: { containers: { args: string[] }[] } } };
     };
-    const parsed = parseCliArgs(deployment.spec.template.spec.containers[0]!.args, {});
+    const container = deployment.spec.template.spec.containers[0]! as {
+      args: string[];
+      env?: { name: string; value?: string }[];
+    };
+    // The benchmark runs the controller with the same NODE_OPTIONS (bench/controller.bench.ts).
+    expect(container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe('--max-semi-space-size=4');
+    const parsed = parseCliArgs(container.args, {});
     expect(parsed).toMatchObject({
       clusterNamespace: 'cluster-bm',
       leaderElect: true,
