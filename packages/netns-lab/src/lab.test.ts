@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './exec.js';
 import { Lab } from './lab.js';
+import { LabProcess } from './lab-process.js';
 import { labSkipReason } from './preconditions.js';
 
 const skip = labSkipReason();
@@ -57,5 +59,23 @@ describe.skipIf(skip)('Lab (needs root and FRR)', () => {
     await other.destroy();
     const { stdout } = await import('./exec.js').then((m) => m.run('ip', ['netns', 'list']));
     expect(stdout).not.toContain(other.nsName('a'));
+  });
+});
+
+describe.skipIf(skip)('LabProcess (needs root)', () => {
+  const lab = Lab.create('labp');
+  afterAll(() => lab.destroy());
+
+  it('parses JSON log lines, keeps a tail and reports the exit', async () => {
+    const host = await lab.addHost('h');
+    const child = host.spawn('sh', ['-c', 'echo \'{"msg":"hello"}\'; echo plain; sleep 30']);
+    const proc = new LabProcess('printer', child, `${lab.workDir}/printer.log`);
+    await proc.waitForLog(/hello/, 5_000);
+    expect(proc.lines).toEqual([{ msg: 'hello' }]);
+    await waitFor('plain line', () => proc.tail().includes('plain'), 5_000);
+    expect(proc.running).toBe(true);
+    await proc.stop('SIGTERM');
+    expect(proc.running).toBe(false);
+    await expect(proc.waitForLog(/never/, 1_000)).rejects.toThrow(/printer exited/);
   });
 });
