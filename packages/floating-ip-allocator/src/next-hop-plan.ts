@@ -69,6 +69,11 @@ export function planNextHops(input: PlanNextHopsInput): NextHopPlan {
     candidates.push(address);
     hashes.push(candidateHash(address));
   }
+  // Canonical candidate order: tie-breaks below (which under-cap node takes a swapped pair)
+  // must not depend on the order the caller listed the nodes in.
+  const order = sortVIPs(candidates);
+  candidates.splice(0, candidates.length, ...order);
+  hashes.splice(0, hashes.length, ...order.map(candidateHash));
   const m = candidates.length;
   const vips = sortVIPs(
     new Set((Array.isArray(input.vips) ? input.vips : []).map((v) => canonicalAddress(v) ?? String(v))),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatIPv4 } from './address.js';
 import { rendezvousTopK } from './hash.js';
 import {
+  createNextHopSelector,
   type LBNode,
   type NextHopSelection,
   type PeerSessions,
@@ -109,6 +110,30 @@ describe('selectNextHops', () => {
     expect(after.sessions[1]!.nextHops).toEqual(first.sessions[1]!.nextHops);
     expect(after.sessions[2]!.nextHops).toEqual(first.sessions[2]!.nextHops);
     expect(after.sessions[0]!.nextHops[0]).not.toBe(gone);
+  });
+
+  it('reuses prepared work only while nodes and sessions are unchanged, even if mutated in place', () => {
+    const lbNodes = nodes(4);
+    const peerSessions = [{ peer: 'p', sessions: ['10.0.3.100', '10.0.3.101'] }];
+    const vip = '10.0.0.7';
+    const a = selectNextHops({ vip, lbNodes, peerSessions, addPath: false });
+    expect(createNextHopSelector({ lbNodes, peerSessions, addPath: false }).select(vip)).toEqual(a);
+    const used = a.sessions[0]!.nextHops[0]!;
+    lbNodes.find((n) => n.address === used)!.ready = false; // in place
+    const b = selectNextHops({ vip, lbNodes, peerSessions, addPath: false });
+    expect(b.sessions.flatMap((s) => s.nextHops)).not.toContain(used);
+    peerSessions[0]!.sessions.push('10.0.3.102'); // in place
+    expect(selectNextHops({ vip, lbNodes, peerSessions, addPath: false }).sessions).toHaveLength(3);
+    expect(selectNextHops({ vip, lbNodes, peerSessions, addPath: true }).sessions[0]!.nextHops).toHaveLength(
+      3,
+    );
+    expect(
+      selectNextHops({ vip, lbNodes, peerSessions: [{ ...peerSessions[0]!, peer: 'q' }], addPath: false })
+        .sessions[0]!.peer,
+    ).toBe('q');
+    expect(
+      selectNextHops({ vip, lbNodes: lbNodes.slice(1), peerSessions, addPath: false }).sessions,
+    ).toHaveLength(3);
   });
 
   it('sorts sessions by address, non-addresses last, and de-duplicates them', () => {

@@ -69,8 +69,7 @@ function compareSessionKeys(
 /** Sessions in canonical order: IPv4 numerically, then IPv6, then other ids as text. */
 export function sortSessions(input: readonly string[]): readonly string[] {
   if (!Array.isArray(input)) return [];
-  // Fast path: canonical IPv4 addresses already in strictly ascending order (the usual input)
-  // are returned as they are, without copying.
+  // Fast path: canonical IPv4 addresses already in strictly ascending order (the usual input).
   let last = -1;
   let sorted = true;
   for (const s of input) {
@@ -81,7 +80,7 @@ export function sortSessions(input: readonly string[]): readonly string[] {
     }
     last = n;
   }
-  if (sorted) return input;
+  if (sorted) return [...input];
   const sessions = input.filter((x) => typeof x === 'string');
   const keyed: { s: string; fam: number; v: bigint | number }[] = [];
   const seen = new Set<string>();
@@ -237,5 +236,63 @@ export function createNextHopSelector(
  * the same nodes and sessions, `createNextHopSelector` gives the same answers faster.
  */
 export function selectNextHops(input: SelectNextHopsInput): NextHopSelection {
-  return createNextHopSelector(input).select(input.vip, input.previous);
+  return preparedSelector(input).select(input.vip, input.previous);
+}
+
+/**
+ * The selector of the previous call, reused when the nodes and sessions have the same contents
+ * (compared field by field against a private copy, so callers may rebuild or mutate their
+ * arrays freely). Callers loop over many VIPs with one configuration; preparing it once makes
+ * a per-VIP call cost little more than `select`.
+ */
+let lastPrepared:
+  | {
+      nodes: { address: unknown; ready: unknown }[];
+      peers: { peer: unknown; addPath: unknown; sessions: unknown[] }[];
+      addPath: unknown;
+      selector: NextHopSelector;
+    }
+  | undefined;
+
+function preparedSelector(config: Omit<SelectNextHopsInput, 'vip' | 'previous'>): NextHopSelector {
+  const nodes = Array.isArray(config.lbNodes) ? config.lbNodes : [];
+  const peers = Array.isArray(config.peerSessions) ? config.peerSessions : [];
+  const last = lastPrepared;
+  if (last && sameConfig(last, nodes, peers, config.addPath)) return last.selector;
+  const selector = createNextHopSelector(config);
+  lastPrepared = {
+    nodes: nodes.map((n) => ({ address: n?.address, ready: n?.ready })),
+    peers: peers.map((p) => ({
+      peer: p?.peer,
+      addPath: p?.addPath,
+      sessions: Array.isArray(p?.sessions) ? [...p.sessions] : [],
+    })),
+    addPath: config.addPath,
+    selector,
+  };
+  return selector;
+}
+
+function sameConfig(
+  last: NonNullable<typeof lastPrepared>,
+  nodes: readonly LBNode[],
+  peers: readonly PeerSessions[],
+  addPath: unknown,
+): boolean {
+  if (last.addPath !== addPath || last.nodes.length !== nodes.length || last.peers.length !== peers.length) {
+    return false;
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    const a = last.nodes[i]!;
+    const b = nodes[i];
+    if (a.address !== b?.address || a.ready !== b?.ready) return false;
+  }
+  for (let i = 0; i < peers.length; i++) {
+    const a = last.peers[i]!;
+    const b = peers[i];
+    if (a.peer !== b?.peer || a.addPath !== b?.addPath || !Array.isArray(b?.sessions)) return false;
+    if (a.sessions.length !== b.sessions.length) return false;
+    for (let j = 0; j < b.sessions.length; j++) if (a.sessions[j] !== b.sessions[j]) return false;
+  }
+  return true;
 }
