@@ -125,6 +125,7 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       }
     })();
 
+    const fib = lab.sampleFib(VIP);
     const t0 = Date.now();
     // The controller's order: NetworkGatewayGroup status, then <peer>-B, then delete <peer>-A.
     lab.setGatewayGroup([FIP, OTHER_FIP], { [FIP]: 'node-b' });
@@ -145,6 +146,7 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
     const tRoute = Date.now() - t0;
     polling = false;
     await poller;
+    const fibSamples = await fib.stop();
     // A may still be finishing its Cease when B is up already (no coordination between nodes; in
     // a real failover A is down anyway): wait for it, then exactly one copy must remain.
     await lab.waitFor('address gone from A', async () => (await lab.holds('node-a', FIP)) === 0, 10_000);
@@ -169,6 +171,19 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
         missingSince = undefined;
       }
     }
+    // The same from the kernel FIB of the router (what forwarding uses), sampled much faster.
+    let fibGap = 0;
+    let fibMissingSince: number | undefined;
+    for (const s of fibSamples) {
+      if (s.hops === 0 && fibMissingSince === undefined) fibMissingSince = s.t;
+      if (s.hops > 0 && fibMissingSince !== undefined) {
+        fibGap = Math.max(fibGap, s.t - fibMissingSince);
+        fibMissingSince = undefined;
+      }
+    }
+    const fibEvery = Math.round(
+      (fibSamples.at(-1)!.t - fibSamples[0]!.t) / Math.max(1, fibSamples.length - 1),
+    );
     const sampleEvery =
       samples.length > 1 ? Math.round((samples.at(-1)!.t - samples[0]!.t) / (samples.length - 1)) : 0;
 
@@ -208,6 +223,8 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       routeBackAtFrr: tRoute,
       routeGapAtFrr: gap,
       frrSampledEveryMs: sampleEvery,
+      fibGapAtRouter: fibGap,
+      fibSampledEveryMs: fibEvery,
     };
     console.log(`FAILOVER GAP (ms, from the NetworkGatewayGroup change): ${JSON.stringify(report)}`);
     expect(tEstablished).toBeLessThan(30_000);

@@ -42,6 +42,7 @@ describe.skipIf(skip)('agent: crash and graceful restart (netns, FRR; needs root
   async function restartCycle(stopAgent: () => void, extraArgs: string[]): Promise<void> {
     const before = (await lab.neighbor(FIP))?.connectionsEstablished ?? 0;
     const sampler = sampleRoutes();
+    const fib = lab.sampleFib(VIP);
     stopAgent();
     await agent.exited;
     // FRR keeps the routes as stale while we are away (GR helper).
@@ -77,6 +78,10 @@ describe.skipIf(skip)('agent: crash and graceful restart (netns, FRR; needs root
       return paths.length === 2 && paths.every((p) => !p.stale);
     });
     const samples = await sampler.stop();
+    const fibSamples = await fib.stop();
+    // Forwarding at the router: the kernel route kept both next hops the whole time.
+    expect(fibSamples.length).toBeGreaterThan(5);
+    expect(fibSamples.filter((s) => s.hops !== 2)).toEqual([]);
     expect(samples.length).toBeGreaterThan(10);
     expect(samples.filter((s) => s.paths !== 2)).toEqual([]);
     expect(samples.some((s) => s.stale === 2)).toBe(true);

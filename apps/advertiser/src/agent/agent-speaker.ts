@@ -19,8 +19,13 @@ export interface ListenerHandle {
   close(): Promise<void>;
 }
 
-export interface AgentSpeaker extends Omit<Speaker, 'addPeer' | 'shutdown'> {
+export interface AgentSpeaker extends Omit<Speaker, 'addPeer' | 'removePeer' | 'shutdown'> {
   addPeer(config: AgentPeerConfig): void;
+  /**
+   * Stops one peer: withdraw + Cease (RFC 8203 `message`), or with `graceful` just closes TCP so
+   * that a GR helper keeps the routes (stale) until the session comes back.
+   */
+  removePeer(id: string, options?: { message?: string; graceful?: boolean }): Promise<void>;
   /**
    * Stops every peer: withdraw + Cease, or with `graceful` just closes TCP (no withdrawal, no
    * NOTIFICATION) so that GR helpers keep the routes while the agent restarts.

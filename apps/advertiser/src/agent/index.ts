@@ -135,6 +135,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     defaultConnectRetryTime: options.connectRetryTime,
     events: new KubeEventRecorder(kc, options.nodeName, log),
     statusNamespace: options.statusNamespace,
+    handover: options.handover,
   });
 
   let health: HealthServer;

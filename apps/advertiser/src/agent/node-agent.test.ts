@@ -5,7 +5,7 @@ import type { AgentEvent } from './events.js';
 import type { ObservedAddress } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';
-import { NodeAgent, readGatewayGroup } from './node-agent.js';
+import { NodeAgent, type NodeAgentOptions, readGatewayGroup } from './node-agent.js';
 import { StatusReporter } from './status-reporter.js';
 import { FakeAddresses, FakeAgentSpeaker, MemoryStatusWriter } from './test-support/fakes.js';
 
@@ -53,7 +53,7 @@ describe('NodeAgent', () => {
   let events: AgentEvent[];
   const logs = captureLogger('debug');
 
-  function makeAgent(initial: ObservedAddress[] = NODE_ADDRS): void {
+  function makeAgent(initial: ObservedAddress[] = NODE_ADDRS, extra: Partial<NodeAgentOptions> = {}): void {
     log = [];
     addresses = new FakeAddresses(initial, log);
     speaker = new FakeAgentSpeaker(log);
@@ -71,6 +71,7 @@ describe('NodeAgent', () => {
       metrics,
       routeBatchMs: 50,
       resyncMs: 10_000,
+      ...extra,
     });
     const origSet = speaker.setPaths.bind(speaker);
     speaker.setPaths = (prefix, paths, opts) => {
@@ -191,6 +192,29 @@ describe('NodeAgent', () => {
     agent.setOwnSessions([]);
     await settle();
     expect(reporter.sessions()).toEqual([]);
+  });
+
+  it('with --handover graceful, a moving floating IP closes its sessions without withdrawal', async () => {
+    makeAgent(NODE_ADDRS, { handover: 'graceful' });
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
+    agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);
+    agent.markSynced();
+    await settle();
+    log.length = 0;
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-b' }));
+    await settle();
+    expect(log).toEqual([
+      'removePeer tor1-node-a: graceful, TCP closed (floating IP 10.0.1.100 is assigned to node node-b, not node-a)',
+      'unlisten 10.0.1.100:179',
+      'ip addr del 10.0.1.100/32 dev eth0',
+    ]);
+    // A BGPSession that is simply deleted still ends with withdraw + Cease.
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
+    await settle();
+    log.length = 0;
+    agent.setOwnSessions([]);
+    await settle();
+    expect(log).toEqual(['removePeer tor1-node-a: withdraw + Cease (BGPSession removed)']);
   });
 
   it('refuses a session whose floating IP the node does not hold: status says why, nothing announced', async () => {

@@ -50,7 +50,16 @@ export interface NodeAgentOptions {
   events?: EventRecorder | undefined;
   /** Namespace of the BGPSession objects (for event targets), default kube-system. */
   statusNamespace?: string;
+  /**
+   * How sessions end when their floating IP moves to another node: `cease` (default: withdraw,
+   * then Cease) or `graceful` (TCP closed without withdrawal, so GR helpers keep the routes, still
+   * valid since their next hops do not change, until the new holder sends End-of-RIB).
+   */
+  handover?: HandoverMode;
 }
+
+/** How the sessions of a floating IP that moves away end. */
+export type HandoverMode = 'cease' | 'graceful';
 
 /** How the agent stops: withdraw everything (default), or leave it to graceful restart. */
 export type ShutdownMode = 'withdraw' | 'graceful-restart';
@@ -443,8 +452,9 @@ export class NodeAgent {
   }
 
   private async releaseFloatingIP(ip: string, reason: string): Promise<void> {
+    const graceful = this.options.handover === 'graceful';
     for (const [name, r] of [...this.running]) {
-      if (r.floatingIP === ip) await this.stopSession(name, reason);
+      if (r.floatingIP === ip) await this.stopSession(name, reason, graceful);
     }
     await this.closeListener(ip);
   }
@@ -542,11 +552,16 @@ export class NodeAgent {
     );
   }
 
-  private async stopSession(name: string, reason: string): Promise<void> {
+  private async stopSession(name: string, reason: string, graceful = false): Promise<void> {
     this.running.delete(name);
     try {
-      await this.options.speaker.removePeer(name, { message: reason });
-      this.log.info({ session: name, reason }, `session ${name} stopped: ${reason}`);
+      await this.options.speaker.removePeer(name, { message: reason, graceful });
+      this.log.info(
+        { session: name, reason, graceful },
+        graceful
+          ? `session ${name} stopped for a graceful hand-over (routes kept by GR helpers): ${reason}`
+          : `session ${name} stopped: ${reason}`,
+      );
     } catch (err) {
       this.log.error({ session: name, err }, `stopping session ${name} failed: ${(err as Error).message}`);
     }

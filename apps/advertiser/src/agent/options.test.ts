@@ -17,6 +17,7 @@ describe('parseAgentArgs', () => {
       connectRetryTime: 5,
       heartbeatMs: 30_000,
       onExit: 'withdraw',
+      handover: 'cease',
       arpCount: 3,
     });
   });
@@ -51,6 +52,8 @@ describe('parseAgentArgs', () => {
         'graceful-restart',
         '--arp-count',
         '0',
+        '--handover',
+        'graceful',
       ],
       {},
     );
@@ -68,6 +71,7 @@ describe('parseAgentArgs', () => {
       connectRetryTime: 1,
       heartbeatMs: 10_000,
       onExit: 'graceful-restart',
+      handover: 'graceful',
       arpCount: 0,
     });
     expect(parseAgentArgs(['-h'], {})).toBe('help');
@@ -89,6 +93,7 @@ describe('parseAgentArgs', () => {
     );
     expect(() => parseAgentArgs(['--heartbeat', 'soon'], env)).toThrow(/^--heartbeat: /);
     expect(() => parseAgentArgs(['--heartbeat', '10ms'], env)).toThrow('--heartbeat must be at least 1s');
+    expect(() => parseAgentArgs(['--handover', 'fast'], env)).toThrow(/--handover must be cease or graceful/);
     expect(() => parseAgentArgs(['--bogus'], env)).toThrow(/Unknown option '--bogus'/);
   });
 });

@@ -1,7 +1,7 @@
 /** Command line of `bgpadvertiser agent`. */
 import { parseArgs } from 'node:util';
 import { isLogFormat, isLogLevel, type LogFormat, type LogLevel, parseDuration } from '../shared/index.js';
-import type { ShutdownMode } from './node-agent.js';
+import type { HandoverMode, ShutdownMode } from './node-agent.js';
 
 export const AGENT_USAGE = `Usage: bgpadvertiser agent --node-name NAME [options]
 
@@ -27,6 +27,10 @@ Options:
                               the floating IPs; graceful-restart: SIGTERM leaves sessions and
                               addresses to graceful restart (routers keep forwarding until the
                               restarted agent sends End-of-RIB)
+  --handover MODE             when a floating IP moves away: cease (default) withdraws its routes and
+                              sends Cease first; graceful closes TCP without withdrawing, so
+                              routers in GR helper mode keep the routes until the new holder's
+                              End-of-RIB (no route gap on a planned move)
   --arp-count N               gratuitous ARPs per floating IP added (default 3, 0 = none)
   -h, --help                  show this help
 `;
@@ -49,6 +53,7 @@ export interface AgentOptions {
   connectRetryTime: number;
   heartbeatMs: number;
   onExit: ShutdownMode;
+  handover: HandoverMode;
   arpCount: number;
 }
 
@@ -86,6 +91,7 @@ export function parseAgentArgs(
         'connect-retry-time': { type: 'string' },
         heartbeat: { type: 'string' },
         'on-exit': { type: 'string' },
+        handover: { type: 'string' },
         'arp-count': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -118,6 +124,10 @@ export function parseAgentArgs(
   if (onExit !== 'withdraw' && onExit !== 'graceful-restart') {
     throw new AgentUsageError(`--on-exit must be withdraw or graceful-restart; got "${onExit}"`);
   }
+  const handover = str('handover') ?? 'cease';
+  if (handover !== 'cease' && handover !== 'graceful') {
+    throw new AgentUsageError(`--handover must be cease or graceful; got "${handover}"`);
+  }
   let heartbeatMs = 30_000;
   const hb = str('heartbeat');
   if (hb !== undefined) {
@@ -142,6 +152,7 @@ export function parseAgentArgs(
     connectRetryTime: integer('connect-retry-time', str('connect-retry-time'), 1, 65535, 5),
     heartbeatMs,
     onExit,
+    handover,
     arpCount: integer('arp-count', str('arp-count'), 0, 100, 3),
   };
 }

@@ -391,6 +391,35 @@ export class AgentLab {
     return out.join('\n');
   }
 
+  /**
+   * Next hops of `prefix` in the first router's kernel FIB (installed by zebra): what forwarding
+   * really uses. Much cheaper than vtysh, so it can be sampled every few milliseconds.
+   */
+  async fib(prefix: string): Promise<string[]> {
+    const routes = await this.tor.ipJson<{ gateway?: string; nexthops?: { gateway?: string }[] }[]>(
+      'route',
+      'show',
+      prefix,
+    );
+    return routes.flatMap((r) => (r.nexthops ? r.nexthops.map((n) => n.gateway ?? '') : [r.gateway ?? '']));
+  }
+
+  /** Samples the FIB entry of `prefix` back to back until `stop()`; returns the samples. */
+  sampleFib(prefix: string): { stop: () => Promise<{ t: number; hops: number }[]> } {
+    const samples: { t: number; hops: number }[] = [];
+    let running = true;
+    const loop = (async () => {
+      while (running) samples.push({ t: Date.now(), hops: (await this.fib(prefix)).length });
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+        return samples;
+      },
+    };
+  }
+
   async destroy(): Promise<void> {
     for (const a of this.agents) if (a.child.exitCode === null) a.kill('SIGKILL');
     await this.lab.destroy();

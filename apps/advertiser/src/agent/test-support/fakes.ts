@@ -60,10 +60,14 @@ export class FakeAgentSpeaker extends FakeSpeaker implements AgentSpeaker {
     );
   }
 
-  override async removePeer(id: string, options?: { message?: string }): Promise<void> {
-    await super.removePeer(id, options);
+  override async removePeer(id: string, options?: { message?: string; graceful?: boolean }): Promise<void> {
+    await super.removePeer(id, options?.message !== undefined ? { message: options.message } : {});
     this.agentConfigs.delete(id);
-    this.log.push(`removePeer ${id}: withdraw + Cease (${options?.message ?? ''})`);
+    this.log.push(
+      options?.graceful
+        ? `removePeer ${id}: graceful, TCP closed (${options.message ?? ''})`
+        : `removePeer ${id}: withdraw + Cease (${options?.message ?? ''})`,
+    );
   }
 
   async listen(address: string, port = 179): Promise<ListenerHandle> {
