@@ -4,8 +4,8 @@
  * @jazzer.js/core installs here, but its prebuilt libFuzzer addon needs glibc 2.38 (Debian 12 has
  * 2.36) and building it needs downloads this machine cannot make, so this runner does the same job
  * with what Node has: V8 precise block coverage (node:inspector) gives, for every input, which
- * blocks of packages/bgp-wire/src ran and how often (bucketed); inputs with a new block or count
- * bucket join the corpus, and mutations (test/fuzz-target.ts) are drawn from the corpus.
+ * blocks of packages/bgp-wire/src ran; inputs that run a block no earlier input ran join the
+ * corpus (inputs run in batches of 64 with one coverage take each, split only on news), and mutations (test/fuzz-target.ts) are drawn from the corpus.
  * Crashes (any oracle failure) are saved to test/fixtures/fuzz-crashers/<sha1>.bin, which the
  * normal test suite replays.
  *
@@ -64,11 +64,18 @@ interface Coverage {
     functions: { ranges: { startOffset: number; endOffset: number; count: number }[] }[];
   }[];
 }
+/** Features (covered blocks) found so far. */
 const seen = new Set<string>();
-function bucket(n: number): number {
-  return n <= 3 ? n : n < 8 ? 4 : n < 32 ? 5 : n < 128 ? 6 : 7;
-}
-/** Feature keys not seen yet in the coverage since the last call (not added to `seen`). */
+/**
+ * Every block range V8 has ever reported, per function (`file:functionStart`). V8 reports a block
+ * only when its count differs from its parent's, so whether a known block ran in a given take is
+ * read from the innermost range reported in that take that contains it. That makes coverage
+ * binary and additive: a batch covers a block exactly when one of its inputs does, so a batch can
+ * be run with one (expensive) take and split only when it found something.
+ */
+const knownBlocks = new Map<string, { start: number; end: number }[]>();
+
+/** Blocks covered since the last take that are not in `seen` yet (not added to it). */
 function newFeatures(): Set<string> {
   const cov = post<Coverage>('Profiler.takePreciseCoverage');
   const fresh = new Set<string>();
@@ -76,9 +83,36 @@ function newFeatures(): Set<string> {
     if (!script.url.includes('/bgp-wire/src/')) continue;
     const file = script.url.slice(script.url.lastIndexOf('/') + 1);
     for (const fn of script.functions) {
-      for (const r of fn.ranges) {
-        if (r.count === 0) continue;
-        const key = `${file}:${r.startOffset}:${r.endOffset}:${bucket(r.count)}`;
+      const ranges = fn.ranges;
+      const top = ranges[0];
+      if (top === undefined || top.count === 0) continue;
+      const fnKey = `${file}:${top.startOffset}`;
+      let known = knownBlocks.get(fnKey);
+      if (known === undefined) {
+        known = [];
+        knownBlocks.set(fnKey, known);
+      }
+      for (const r of ranges) {
+        if (!known.some((k) => k.start === r.startOffset && k.end === r.endOffset)) {
+          known.push({ start: r.startOffset, end: r.endOffset });
+        }
+      }
+      for (const block of known) {
+        // The innermost reported range containing the block decides.
+        let count = 0;
+        let width = Number.POSITIVE_INFINITY;
+        for (const r of ranges) {
+          if (
+            r.startOffset <= block.start &&
+            r.endOffset >= block.end &&
+            r.endOffset - r.startOffset <= width
+          ) {
+            width = r.endOffset - r.startOffset;
+            count = r.count;
+          }
+        }
+        if (count === 0) continue;
+        const key = `${fnKey}:${block.start}:${block.end}`;
         if (!seen.has(key)) fresh.add(key);
       }
     }
@@ -111,34 +145,44 @@ function execute(input: Uint8Array): void {
   }
 }
 /**
- * Runs one input and takes its coverage (counters reset on every take). V8 reports a block only
- * when its count differs from its parent's, so the feature set of an input is its reported blocks
- * with their bucketed counts, as libFuzzer's counters are; an input with a new feature is kept.
+ * Runs a batch with one coverage take; when the batch covered something new, runs its halves the
+ * same way, down to the single inputs that did, which join the corpus.
  */
-function run(input: Uint8Array): void {
-  execute(input);
+function runBatch(batch: Uint8Array[]): void {
+  for (const input of batch) execute(input);
   const fresh = newFeatures();
   if (fresh.size === 0) return;
-  for (const k of fresh) seen.add(k);
-  corpus.push(input);
+  if (batch.length === 1) {
+    for (const k of fresh) seen.add(k);
+    corpus.push(batch[0]!);
+    return;
+  }
+  const half = batch.length >> 1;
+  runBatch(batch.slice(0, half));
+  runBatch(batch.slice(half));
 }
 
 newFeatures(); // drop the coverage of start-up
-for (const seed of [...loadDir(frrDir), ...loadDir(crashDir), ...generatedSeeds(300)]) run(seed);
+for (const seed of [...loadDir(frrDir), ...loadDir(crashDir), ...generatedSeeds(300)]) runBatch([seed]);
 if (corpus.length === 0) corpus.push(new Uint8Array(19).fill(0xff));
 console.log(`seed corpus: ${corpus.length} inputs, ${seen.size} features`);
 
 const start = performance.now();
 let execs = 0;
 let lastReport = start;
+const BATCH = 64;
 while (performance.now() - start < seconds * 1000) {
-  const base = corpus[rand() % corpus.length]!;
-  const other = corpus[rand() % corpus.length]!;
-  const count = 1 + (rand() % 5);
-  const mutations: Mutation[] = [];
-  for (let i = 0; i < count; i++) mutations.push([rand() % 11, rand(), rand(), rand()]);
-  run(mutate(base, mutations, other));
-  execs++;
+  const batch: Uint8Array[] = [];
+  for (let b = 0; b < BATCH; b++) {
+    const base = corpus[rand() % corpus.length]!;
+    const other = corpus[rand() % corpus.length]!;
+    const count = 1 + (rand() % 5);
+    const mutations: Mutation[] = [];
+    for (let i = 0; i < count; i++) mutations.push([rand() % 11, rand(), rand(), rand()]);
+    batch.push(mutate(base, mutations, other));
+  }
+  runBatch(batch);
+  execs += BATCH;
   const now = performance.now();
   if (now - lastReport > 10000) {
     lastReport = now;

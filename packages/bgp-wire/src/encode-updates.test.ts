@@ -89,6 +89,23 @@ describe('encodeUpdates', () => {
     expect(encodeUpdates({ announce: routes }, FOUR)).toEqual(out);
   });
 
+  it('packs up to 65535 octets with RFC 8654 extended message, which a 4096 session refuses', () => {
+    const ext: SessionOptions = { ...FOUR, extendedMessage: true };
+    const announce = Array.from({ length: 20000 }, (_, i) => ({
+      prefix: `10.${i >> 8}.${i & 255}.0/24`,
+      nextHop: '192.0.2.1',
+      attributes: ATTRS,
+    }));
+    const out = encodeUpdates({ announce }, ext);
+    expect(out).toHaveLength(2);
+    expect(out[0]!.length).toBeGreaterThan(65000);
+    expect(out[0]!.length).toBeLessThanOrEqual(65535);
+    expect(decodeAll(out, ext).flatMap((m) => m.nlri)).toHaveLength(20000);
+    const r = decodeMessage(out[0]!, FOUR);
+    expect(!r.ok && r.error.notification.subcode).toBe(2);
+    expect(encodeUpdates({ announce }, ext, 4096).length).toBeGreaterThan(15);
+  });
+
   it('packs withdrawals, with path ids only where ADD-PATH send is negotiated', () => {
     const options: SessionOptions = {
       ...FOUR,
