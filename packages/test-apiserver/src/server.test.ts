@@ -135,6 +135,51 @@ describe('REST semantics', () => {
     expect((await api.post(SESSIONS, 'not json')).status).toBe(400);
   });
 
+  it('validates labels, annotations and owner references as ObjectMeta validation does', async () => {
+    const bad = await api.post(SESSIONS, {
+      ...session('s-meta'),
+      metadata: {
+        name: 's-meta',
+        labels: { 'bgplb.io/service': 'default/web', 'Bad Key': 'x', ok: 'a'.repeat(64) },
+        annotations: { 'a/b/c': 'x' },
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'Service', name: 'web', uid: '', controller: true },
+          { apiVersion: '', kind: '', name: '', uid: 'u', controller: true },
+        ],
+      },
+    });
+    expect(bad.status).toBe(422);
+    const fields = bad.body.details.causes.map((c: { field: string }) => c.field);
+    expect(fields).toEqual([
+      'metadata.labels',
+      'metadata.labels',
+      'metadata.labels',
+      'metadata.annotations',
+      'metadata.ownerReferences.uid',
+      'metadata.ownerReferences.apiVersion',
+      'metadata.ownerReferences.kind',
+      'metadata.ownerReferences.name',
+      'metadata.ownerReferences',
+    ]);
+    expect(bad.body.details.causes[0].message).toContain(
+      'Invalid value: "default/web": a valid label must be an empty string',
+    );
+    const ok = await api.post(SESSIONS, {
+      ...session('s-meta'),
+      metadata: {
+        name: 's-meta',
+        labels: { 'app.kubernetes.io/part-of': 'bgplb', empty: '' },
+        annotations: { 'Example.com/Note': 'any text at all' },
+      },
+    });
+    expect(ok.status).toBe(201);
+    const huge = await api.patch(`${SESSIONS}/s-meta`, {
+      metadata: { annotations: { big: 'x'.repeat(300 * 1024) } },
+    });
+    expect(huge.status).toBe(422);
+    expect(huge.body.message).toContain('metadata.annotations: Too long');
+  });
+
   it('omits empty metadata maps and lists, as ObjectMeta serialises', async () => {
     const r = await api.post(SESSIONS, {
       ...session('s-empty'),

@@ -4,6 +4,7 @@ import { clone, deepEqual } from './deep.js';
 import { rfc3339 } from './duration.js';
 import { type FieldSelector, matchesFields } from './fields.js';
 import { type LabelSelector, matchesLabels } from './labels.js';
+import { validateObjectMeta } from './object-meta.js';
 import type { Registry } from './registry.js';
 import {
   checkSelectableFields,
@@ -131,6 +132,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function specPart(obj: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
   return rest;
+}
+
+function checkObjectMeta(def: ResourceDef, obj: KubeObject): void {
+  const errors = validateObjectMeta(obj);
+  if (errors.length > 0) throw invalid(def.group, def.kind, obj.metadata.name ?? '', errors);
 }
 
 /** ObjectMeta is typed even for custom resources: empty maps, lists and strings are omitted. */
@@ -443,6 +449,7 @@ export class Store {
     if (def.trackGeneration) m.generation = 1;
     else delete m.generation;
     def.defaultOnCreate?.(stored);
+    checkObjectMeta(def, stored);
     def.validate?.(stored);
     if (options.dryRun === true)
       return this.present(def, version, {
@@ -553,6 +560,7 @@ export class Store {
         ...crdStatus(next as CustomResourceDefinition),
       };
     }
+    checkObjectMeta(def, next);
     def.validate?.(next);
     // A write that changes nothing is not a change: no new resourceVersion, no watch event.
     if (deepEqual(next, old)) return this.present(def, version, old);
