@@ -47,6 +47,17 @@ describe('main', () => {
     }
   });
 
+  it('dispatches preflight', async () => {
+    const r = await run(['preflight', '--cluster-config', '/nonexistent/cluster.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('preflight: cannot read /nonexistent/cluster.yaml');
+  });
+
+  it('dispatches agent to src/agent (runAgent) with the remaining arguments', async () => {
+    const r = await run(['agent', '--definitely-not-an-agent-option']);
+    expect(r.code).toBe(2);
+  });
+
   it('runs validate', async () => {
     const r = await run([
       'validate',
