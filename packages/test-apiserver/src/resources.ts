@@ -1,4 +1,4 @@
-import { ApiError, badRequest, invalid } from './status.js';
+import { badRequest, invalid } from './status.js';
 import type { CustomResourceDefinition, JsonSchema, KubeObject, PrinterColumn } from './types.js';
 import { sortKubeVersions } from './versions.js';
 
@@ -231,9 +231,4 @@ export function validateName(def: ResourceDef, name: string): void {
       { field: 'metadata.name', reason: 'FieldValueInvalid', message: `Invalid value: "${name}": ${what}` },
     ]);
   }
-}
-
-/** Thrown when a registry lookup fails during request routing. */
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

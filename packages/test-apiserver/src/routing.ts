@@ -1,6 +1,6 @@
 import type { Registry } from './registry.js';
 import type { ResourceDef } from './resources.js';
-import { ApiError, notFound, pathNotFound } from './status.js';
+import { ApiError, pathNotFound } from './status.js';
 
 /** A request for a resource, decoded from its URL path. */
 export interface ResourceRoute {
@@ -63,5 +63,3 @@ export function routeResource(registry: Registry, segments: string[]): ResourceR
   }
   return { def, group, version, namespace, name, subresource, watchPath };
 }
-
-export { notFound };

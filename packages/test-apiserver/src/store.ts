@@ -346,20 +346,19 @@ export class Store {
 
   // ---- writes --------------------------------------------------------------------------
 
-  private checkNamespace(def: ResourceDef, namespace: string | undefined, dryRun: boolean): void {
-    if (!def.namespaced) return;
+  /**
+   * The namespace must exist (404 otherwise, as the NamespaceLifecycle admission plugin answers);
+   * returns true when it is missing and `autoCreateNamespaces` will create it on commit.
+   */
+  private checkNamespace(def: ResourceDef, namespace: string | undefined): boolean {
+    if (!def.namespaced) return false;
     if (namespace === undefined || namespace === '') {
       throw badRequest('the server could not find the requested resource: a namespace is required');
     }
     const nsDef = this.registry.byKey(NAMESPACES)!;
-    if (this.raw(nsDef, undefined, namespace) !== undefined) return;
+    if (this.raw(nsDef, undefined, namespace) !== undefined) return false;
     if (!this.autoCreateNamespaces) throw notFound(nsDef, namespace);
-    if (!dryRun)
-      this.create(nsDef, 'v1', undefined, {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: namespace },
-      });
+    return true;
   }
 
   /** Prunes, defaults and validates a custom resource against its version's schema. */
@@ -387,12 +386,11 @@ export class Store {
     body: KubeObject,
     options: WriteOptions = {},
   ): KubeObject {
-    if (!isObject(body) || !isObject(body.metadata)) {
-      if (isObject(body) && body.metadata === undefined) body.metadata = {};
-      else
-        throw badRequest('the object provided is not a valid Kubernetes object: metadata must be an object');
+    if (!isObject(body) || (body.metadata !== undefined && !isObject(body.metadata))) {
+      throw badRequest('the object provided is not a valid Kubernetes object: metadata must be an object');
     }
     const obj = clone(body);
+    obj.metadata ??= {};
     const meta = obj.metadata;
     if (def.namespaced) {
       if (
@@ -434,7 +432,7 @@ export class Store {
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
       throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created');
     }
-    this.checkNamespace(def, meta.namespace, options.dryRun === true);
+    const createNamespace = this.checkNamespace(def, meta.namespace);
     if (this.raw(def, meta.namespace, meta.name) !== undefined) throw alreadyExists(def, meta.name);
 
     if (def.custom) obj.apiVersion = groupVersion(def.group, version);
@@ -456,6 +454,14 @@ export class Store {
         ...stored,
         metadata: { ...m, resourceVersion: String(this.revision) },
       });
+    if (createNamespace) {
+      const nsDef = this.registry.byKey(NAMESPACES)!;
+      this.create(nsDef, 'v1', undefined, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: meta.namespace! },
+      });
+    }
     this.commit(def, 'ADDED', stored, undefined);
     return this.present(def, version, stored);
   }
