@@ -7,7 +7,9 @@ export default defineConfig({
     projects: ['packages/*', 'apps/*', 'e2e'],
     coverage: {
       provider: 'v8',
-      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      // The second pattern serves `vitest run --project X --coverage`, whose coverage root is the
+      // project's own directory.
+      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts', 'src/**/*.ts'],
       exclude: ['**/*.test.ts', '**/*.d.ts', '**/test-support/**', 'apps/*/src/cli.ts'],
       reporter: ['text-summary', 'json-summary'],
       thresholds: {
