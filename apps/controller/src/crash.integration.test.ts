@@ -12,7 +12,7 @@ import {
 } from './test-support/harness.js';
 import type { KubeObject } from './types.js';
 
-const SERVICES = 1500;
+const SERVICES = 2000;
 
 const vipOf = (o: KubeObject | undefined) =>
   (o as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } } | undefined)?.status?.loadBalancer
@@ -64,7 +64,7 @@ describe('kill -9 of the controller mid-reconcile, then a restart', () => {
       );
 
     child = spawnController(args);
-    await waitFor('some VIPs written', () => vips().size >= 50, 30_000);
+    await waitFor('the first VIPs written', () => vips().size >= 1, 30_000);
     child.proc.kill('SIGKILL');
     await child.exited;
     const atKill = vips();
