@@ -158,7 +158,7 @@ export function builtinResources(): ResourceDef[] {
       ...(ns.metadata.labels ?? {}),
       'kubernetes.io/metadata.name': ns.metadata.name ?? '',
     };
-    ns.spec ??= {};
+    ns.spec = { finalizers: ['kubernetes'], ...o(ns.spec) };
     ns.status = { phase: 'Active' };
   };
   namespaces.fieldLabels = labels('status.phase');

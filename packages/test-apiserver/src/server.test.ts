@@ -687,8 +687,30 @@ describe('REST semantics', () => {
       'dependent GC',
     );
     await api.post(path, session('left'));
-    expect((await api.del('/api/v1/namespaces/gc')).status).toBe(200);
-    expect((await api.get(`${path}/left`)).status).toBe(404);
+    await api.post(path, {
+      ...session('held'),
+      metadata: { name: 'held', finalizers: ['example.com/hold'] },
+    });
+    const terminating = await api.del('/api/v1/namespaces/gc');
+    expect(terminating.status).toBe(202);
+    expect(terminating.body.status.phase).toBe('Terminating');
+    const refused = await api.post(path, session('late'));
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe(
+      'bgpsessions.networking.gke.io is forbidden: unable to create new content in namespace gc because it is being terminated',
+    );
+    await waitFor(
+      () => server.store.get('networking.gke.io/v1', 'BGPSession', 'left', 'gc') === undefined,
+      2000,
+      'namespace contents deleted',
+    );
+    // An object with a finalizer holds the namespace in Terminating until it is released.
+    expect(
+      server.store.get('networking.gke.io/v1', 'BGPSession', 'held', 'gc')?.metadata.deletionTimestamp,
+    ).toBeDefined();
+    expect((await api.del('/api/v1/namespaces/gc')).status).toBe(409);
+    await api.patch(`${path}/held`, { metadata: { finalizers: null } });
+    await waitFor(() => server.store.get('v1', 'Namespace', 'gc') === undefined, 2000, 'namespace deleted');
     const missingNs = await api.post(path, session('x'));
     expect(missingNs.status).toBe(404);
     expect(missingNs.body.message).toBe('namespaces "gc" not found');

@@ -356,7 +356,26 @@ export class Store {
       throw badRequest('the server could not find the requested resource: a namespace is required');
     }
     const nsDef = this.registry.byKey(NAMESPACES)!;
-    if (this.raw(nsDef, undefined, namespace) !== undefined) return false;
+    const ns = this.raw(nsDef, undefined, namespace);
+    if (ns?.metadata.deletionTimestamp !== undefined) {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${def.group === '' ? def.plural : `${def.plural}.${def.group}`} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          kind: def.plural,
+          ...(def.group !== '' ? { group: def.group } : {}),
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      );
+    }
+    if (ns !== undefined) return false;
     if (!this.autoCreateNamespaces) throw notFound(nsDef, namespace);
     return true;
   }
@@ -605,6 +624,7 @@ export class Store {
       );
     }
     if (options.dryRun === true) return this.present(def, version, old);
+    if (storageKeyOf(def) === NAMESPACES) return this.present(def, version, this.terminate(def, old));
     if (old.metadata.finalizers !== undefined && old.metadata.finalizers.length > 0) {
       if (old.metadata.deletionTimestamp !== undefined) return this.present(def, version, old);
       const next = clone(old);
@@ -623,17 +643,10 @@ export class Store {
    */
   private remove(def: ResourceDef, old: KubeObject, final: KubeObject = old): KubeObject {
     const key = storageKeyOf(def);
-    if (key === NAMESPACES) {
-      const ns = old.metadata.name;
-      for (const other of this.registry.all()) {
-        if (!other.namespaced || other.storage !== undefined) continue;
-        for (const obj of [...this.bucket(other).values()]) {
-          if (obj.metadata.namespace === ns) this.remove(other, obj);
-        }
-      }
-    }
     const gone = clone(final);
     this.commit(def, 'DELETED', gone, old);
+    if (def.namespaced && old.metadata.namespace !== undefined)
+      this.scheduleNamespaceCleanup(old.metadata.namespace);
     if (key === CRDS) {
       const crd = old as CustomResourceDefinition;
       const served = this.registry.byKey(resourceKey(crd.spec.group, crd.spec.names.plural));
@@ -652,6 +665,62 @@ export class Store {
     const deps = uid === undefined ? undefined : this.dependents.get(uid);
     if (deps !== undefined) this.scheduleGc(deps);
     return gone;
+  }
+
+  /**
+   * DELETE of a Namespace, as the namespace controller does it: the Namespace turns Terminating
+   * at once, its contents are deleted asynchronously (objects with finalizers wait for them), and
+   * the Namespace goes when it is empty. A second DELETE while it terminates is a 409.
+   */
+  private terminate(def: ResourceDef, old: KubeObject): KubeObject {
+    const name = old.metadata.name ?? '';
+    if (old.metadata.deletionTimestamp !== undefined) {
+      throw conflict(
+        def,
+        name,
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+      );
+    }
+    const next = clone(old);
+    next.metadata.deletionTimestamp = rfc3339();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    next.status = { ...(isObject(old.status) ? old.status : {}), phase: 'Terminating' };
+    this.commit(def, 'MODIFIED', next, old);
+    this.scheduleNamespaceCleanup(name);
+    return next;
+  }
+
+  private scheduleNamespaceCleanup(namespace: string): void {
+    const nsDef = this.registry.byKey(NAMESPACES)!;
+    if (this.raw(nsDef, undefined, namespace)?.metadata.deletionTimestamp === undefined) return;
+    setImmediate(() => this.cleanNamespace(namespace));
+  }
+
+  /** One pass of the namespace controller: delete what is left, then the Namespace once empty. */
+  private cleanNamespace(namespace: string): void {
+    const nsDef = this.registry.byKey(NAMESPACES)!;
+    const ns = this.raw(nsDef, undefined, namespace);
+    if (ns?.metadata.deletionTimestamp === undefined) return;
+    let remaining = 0;
+    for (const other of this.registry.all()) {
+      if (!other.namespaced || other.storage !== undefined) continue;
+      for (const obj of [...this.bucket(other).values()]) {
+        if (obj.metadata.namespace !== namespace) continue;
+        remaining++;
+        if (obj.metadata.finalizers !== undefined && obj.metadata.finalizers.length > 0) {
+          if (obj.metadata.deletionTimestamp === undefined) {
+            const next = clone(obj);
+            next.metadata.deletionTimestamp = rfc3339();
+            next.metadata.deletionGracePeriodSeconds = 0;
+            this.commit(other, 'MODIFIED', next, obj);
+          }
+        } else if (this.raw(other, namespace, obj.metadata.name ?? '') !== undefined) {
+          // Removing the last object schedules another pass, which removes the Namespace.
+          this.remove(other, obj);
+        }
+      }
+    }
+    if (remaining === 0) this.remove(nsDef, ns);
   }
 
   /** Queues the dependents of a deleted owner (or a new dependent) for a garbage-collection pass. */
