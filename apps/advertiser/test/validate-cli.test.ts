@@ -88,6 +88,17 @@ describe('bgpadvertiser validate (built binary)', () => {
     expect(r.stdout.split('\n')[0]).toBe(`${path}:${message}`);
   });
 
+  it('the run command exits 2 on a bad config, with file:line:col problems on stderr', async () => {
+    const path = join(fixtures, 'advertiser', 'string-asn.conf');
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI, '--config', path, '--advertise-ip', '10.0.0.8'], (err, _o, stderr) =>
+        resolve({ code: err && typeof err.code === 'number' ? err.code : 0, stderr: String(stderr) }),
+      );
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`${path}:2:11: localASN: expected a number, got the string "four"\n`);
+  });
+
   it('exits 2 when a file cannot be read', async () => {
     const r = await validate(join(examples, 'no-such-file.yaml'));
     expect(r.code).toBe(2);

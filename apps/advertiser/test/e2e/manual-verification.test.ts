@@ -45,6 +45,8 @@ describe.skipIf(skip)('bgpadvertiser against FRR: the manual verification flow (
         ' no bgp network import-check',
         ` neighbor 10.0.1.10 remote-as ${LOCAL_ASN}`,
         ' neighbor 10.0.1.10 timers connect 1',
+        // Administratively down until the test has seen /readyz answer 503.
+        ' neighbor 10.0.1.10 shutdown',
         ' address-family ipv4 unicast',
         '  network 10.99.0.0/24',
         ' exit-address-family',
@@ -62,8 +64,18 @@ describe.skipIf(skip)('bgpadvertiser against FRR: the manual verification flow (
     adv = startAdvertiser(node, ['--config', config, '--advertise-ip', '10.0.0.8', '--vip-interface', 'lo']);
     await adv.waitLog('BGP advertiser started');
     await adv.waitLog('Health status HTTP server started at "127.0.0.1:8080"');
+    // Not ready while the ToR keeps the neighbour shut: 503 with the peer's state.
     const notReady = await httpGet(node, 'http://127.0.0.1:8080/readyz');
-    expect([503, 200]).toContain(notReady.status);
+    expect(notReady.status).toBe(503);
+    const body = JSON.parse(notReady.body) as {
+      ready: boolean;
+      peers: Array<{ peer: string; state: string }>;
+    };
+    expect(body.ready).toBe(false);
+    expect(body.peers).toHaveLength(1);
+    expect(body.peers[0]?.peer).toBe('10.0.1.254');
+    expect(body.peers[0]?.state).not.toBe('Established');
+    await frr.configure('router bgp 65002', 'no neighbor 10.0.1.10 shutdown');
 
     // FRR has the route with next hop localIP within the connect/hold budget.
     const t0 = Date.now();
