@@ -10,11 +10,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdDirectory } from '@bgplb/api-types';
-import { type FrrRouter, type Host, Lab, run, type Switch, waitFor } from '@bgplb/netns-lab';
+import { type FrrRouter, type Host, Lab, LabProcess, run, type Switch, waitFor } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { parseAllDocuments } from 'yaml';
 import { type ClabNode, type ClabTopology, readClab } from '../clab.js';
-import { LabProcess } from './process.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../../..');
