@@ -196,6 +196,27 @@ describe('encodeUpdates', () => {
     ]);
   });
 
+  it('passes decoded attributes on with Extended Length only where needed', () => {
+    // As FRR sends them: AS_PATH with 0x50 on a short value, an unknown attribute likewise.
+    const attributes: PathAttribute[] = [
+      { type: 'origin', origin: 'igp' },
+      { type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }], flags: 0x50 },
+      { type: 'communities', communities: [1], flags: 0xf0 },
+      { type: 'unknown', code: 99, flags: 0xd0, data: hex('ab') },
+    ];
+    const [m] = encodeUpdates(
+      { announce: [{ prefix: '10.0.0.0/8', nextHop: '10.0.0.1', attributes }] },
+      FOUR,
+    );
+    expect(decodeAll([m!], FOUR)[0]!.attributes).toEqual([
+      { type: 'origin', origin: 'igp' },
+      { type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }] },
+      { type: 'next-hop', nextHop: '10.0.0.1' },
+      { type: 'communities', communities: [1], flags: 0xe0 },
+      { type: 'unknown', code: 99, flags: 0xe0, data: hex('ab') },
+    ]);
+  });
+
   it('sets the Partial bit on unrecognized optional transitive attributes it passes on', () => {
     const attributes: PathAttribute[] = [
       ...ATTRS,

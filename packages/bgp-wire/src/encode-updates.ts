@@ -5,6 +5,7 @@
  * order of first appearance, prefixes in input order), so it is deterministic.
  */
 import { afiOf, writePrefixText } from './address.js';
+import { CANONICAL_FLAGS } from './attributes-decode.js';
 import { attributeCode, ByteWriter, writeAttribute } from './attributes-encode.js';
 import { AttributeCode, AttributeFlag, HEADER_LENGTH, MessageType } from './constants.js';
 import { writeHeader } from './header.js';
@@ -65,8 +66,23 @@ function prepareAttributes(
     }
     if (a.type === 'next-hop' && ipv4NextHop !== undefined) continue;
     if ((a.type === 'as4-path' || a.type === 'as4-aggregator') && options.fourOctetAs) continue; // RFC 6793 §4.1
-    if (a.type === 'unknown' && a.flags & AttributeFlag.OPTIONAL && a.flags & AttributeFlag.TRANSITIVE) {
-      out.push({ ...a, flags: a.flags | AttributeFlag.PARTIAL }); // passed on unrecognized (RFC 4271 §5)
+    if (a.type === 'unknown') {
+      // Extended Length only when needed (writeAttribute adds it back for long values); Partial
+      // set on an unrecognized optional transitive attribute we pass on (RFC 4271 §5).
+      let flags = a.flags & ~AttributeFlag.EXTENDED_LENGTH;
+      if (flags & AttributeFlag.OPTIONAL && flags & AttributeFlag.TRANSITIVE) flags |= AttributeFlag.PARTIAL;
+      out.push(flags === a.flags ? a : { ...a, flags });
+      continue;
+    }
+    if (a.flags !== undefined && a.flags & AttributeFlag.EXTENDED_LENGTH) {
+      const flags = a.flags & ~AttributeFlag.EXTENDED_LENGTH;
+      const { flags: _dropped, ...rest } = a;
+      // Canonical flags need no `flags` field; keep only a meaningful difference (e.g. Partial).
+      out.push(
+        flags === CANONICAL_FLAGS[attributeCode(a)]
+          ? (rest as PathAttribute)
+          : ({ ...a, flags } as PathAttribute),
+      );
       continue;
     }
     out.push(a);
@@ -128,7 +144,8 @@ function latin1(bytes: Uint8Array): string {
  *   an IPv4 next hop, and MP_REACH_NLRI carries every other family (and RFC 8950 IPv6 next hops).
  * - On a 2-octet AS session ASNs over 65535 become AS_TRANS with AS4_PATH/AS4_AGGREGATOR added;
  *   on a 4-octet session AS4_* attributes are dropped (RFC 6793). Unrecognized optional transitive
- *   attributes are passed on with the Partial bit set.
+ *   attributes are passed on with the Partial bit set; a received Extended Length flag is kept only
+ *   where the value needs it.
  * - Path ids are written (0 when missing) exactly in the families of `options.addPathSend`.
  *
  * Throws TypeError for malformed routes and RangeError when the attributes alone do not fit.
