@@ -1,5 +1,5 @@
 import { badRequest } from './status.js';
-import type { FieldValidation } from './store.js';
+import type { FieldValidation, PropagationPolicy } from './store.js';
 
 /** Query parameters as kube-apiserver reads them. */
 
@@ -31,4 +31,22 @@ export function dryRunParam(q: URLSearchParams): boolean {
   if (v.length === 0) return false;
   if (v.every((x) => x === 'All')) return true;
   throw badRequest(`dryRun: Unsupported value: "${v.join(',')}": supported values: "All"`);
+}
+
+/** DeleteOptions.propagationPolicy (body or query), or the legacy orphanDependents. */
+export function propagationParam(
+  q: URLSearchParams,
+  body: Record<string, unknown> | undefined,
+): PropagationPolicy | undefined {
+  const v = (body?.propagationPolicy as string | undefined) ?? q.get('propagationPolicy') ?? undefined;
+  if (v === undefined || v === '') {
+    const orphan = body?.orphanDependents ?? q.get('orphanDependents');
+    return orphan === true || orphan === 'true' ? 'Orphan' : undefined;
+  }
+  if (v !== 'Orphan' && v !== 'Background' && v !== 'Foreground') {
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${v}": supported values: "Foreground", "Background", "Orphan"`,
+    );
+  }
+  return v;
 }

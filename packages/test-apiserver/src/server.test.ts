@@ -716,6 +716,64 @@ describe('REST semantics', () => {
     expect(missingNs.body.message).toBe('namespaces "gc" not found');
   });
 
+  it('honours Orphan and Foreground propagation policies', async () => {
+    await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prop' } });
+    const svcs = '/api/v1/namespaces/prop/services';
+    const path = '/apis/networking.gke.io/v1/namespaces/prop/bgpsessions';
+    const owner = async (name: string) =>
+      (
+        await api.post(svcs, {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name },
+          spec: { ports: [{ port: 80 }] },
+        })
+      ).body;
+    const dependent = (name: string, o: { metadata: { name: string; uid: string } }, finalizers?: string[]) =>
+      api.post(path, {
+        ...session(name),
+        metadata: {
+          name,
+          ...(finalizers ? { finalizers } : {}),
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'Service', name: o.metadata.name, uid: o.metadata.uid },
+          ],
+        },
+      });
+    const get = (name: string) => server.store.get('networking.gke.io/v1', 'BGPSession', name, 'prop');
+
+    const o1 = await owner('o1');
+    await dependent('kept', o1);
+    expect((await api.del(`${svcs}/o1?propagationPolicy=Orphan`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(get('kept')?.metadata.ownerReferences).toBeUndefined();
+
+    const o2 = await owner('o2');
+    await dependent('d1', o2);
+    await dependent('d2', o2, ['example.com/hold']);
+    const fg = await api.del(`${svcs}/o2`, {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Foreground',
+    });
+    expect(fg.status).toBe(202);
+    expect(fg.body.metadata.finalizers).toEqual(['foregroundDeletion']);
+    await waitFor(() => get('d1') === undefined, 2000, 'd1 collected');
+    expect(get('d2')?.metadata.deletionTimestamp).toBeDefined();
+    expect(server.store.get('v1', 'Service', 'o2', 'prop')).toBeDefined();
+    await api.patch(`${path}/d2`, { metadata: { finalizers: null } });
+    await waitFor(
+      () => server.store.get('v1', 'Service', 'o2', 'prop') === undefined,
+      2000,
+      'owner deleted after its dependents',
+    );
+
+    const o3 = await owner('o3');
+    expect((await api.del(`${svcs}/o3`, { orphanDependents: true })).status).toBe(200);
+    expect((await api.del(`${svcs}/o3?propagationPolicy=Sometimes`)).status).toBe(400);
+    expect(o3.metadata.name).toBe('o3');
+  });
+
   it('routes paths like kube-apiserver and answers unknown ones with 404/405', async () => {
     expect((await api.get('/api/v1/bogus')).status).toBe(404);
     expect((await api.get('/apis/networking.gke.io/v2/bgpsessions')).status).toBe(404);

@@ -21,7 +21,7 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { parseLabelSelector } from './labels.js';
 import { ObjectStore } from './objects.js';
 import { checkKind, patchObject } from './patch-request.js';
-import { boolParam, dryRunParam, fieldValidationParam, intParam } from './query.js';
+import { boolParam, dryRunParam, fieldValidationParam, intParam, propagationParam } from './query.js';
 import { RbacAuthorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { groupVersion } from './resources.js';
@@ -305,9 +305,11 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
         const pre = (body?.preconditions ?? undefined) as
           | { uid?: string; resourceVersion?: string }
           | undefined;
+        const propagationPolicy = propagationParam(q, body);
         const out = store.delete(def, version, namespace, name!, {
           dryRun,
           ...(pre !== undefined ? { preconditions: pre } : {}),
+          ...(propagationPolicy !== undefined ? { propagationPolicy } : {}),
         });
         const pending = store.tryGet(def, version, namespace, name!) !== undefined && !dryRun;
         respondObject(req, res, route, pending ? 202 : 200, out);

@@ -80,8 +80,12 @@ export interface UpdateOptions extends WriteOptions {
   createIfMissing?: boolean;
 }
 
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
 export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** What happens to dependents (objects whose ownerReferences name this one); default Background. */
+  propagationPolicy?: PropagationPolicy;
 }
 
 export interface WatchOptions extends Selection {
@@ -177,6 +181,10 @@ export class Store {
   /** uid -> namespace of the live object ('' when cluster-scoped): what the GC resolves owners with. */
   private readonly uids = new Map<string, string>();
   private readonly garbageCollection: boolean;
+  /** uid -> storageKey|namespace/name of the live object, to find owners. */
+  private readonly byUid = new Map<string, string>();
+  /** Owners being deleted in the foreground: absent for the GC, present until their dependents are gone. */
+  private readonly foregroundOwners = new Set<string>();
   private gcPending = new Set<string>();
   private gcScheduled = false;
 
@@ -625,6 +633,12 @@ export class Store {
     }
     if (options.dryRun === true) return this.present(def, version, old);
     if (storageKeyOf(def) === NAMESPACES) return this.present(def, version, this.terminate(def, old));
+    const uid = old.metadata.uid;
+    const hasDependents = uid !== undefined && this.liveDependents(uid).length > 0;
+    if (options.propagationPolicy === 'Orphan' && hasDependents) this.orphan(uid);
+    if (options.propagationPolicy === 'Foreground' && hasDependents) {
+      return this.present(def, version, this.deleteInForeground(def, old));
+    }
     if (old.metadata.finalizers !== undefined && old.metadata.finalizers.length > 0) {
       if (old.metadata.deletionTimestamp !== undefined) return this.present(def, version, old);
       const next = clone(old);
@@ -645,6 +659,11 @@ export class Store {
     const key = storageKeyOf(def);
     const gone = clone(final);
     this.commit(def, 'DELETED', gone, old);
+    if (old.metadata.uid !== undefined) this.foregroundOwners.delete(old.metadata.uid);
+    for (const o of old.metadata.ownerReferences ?? []) {
+      if (typeof o?.uid === 'string' && this.foregroundOwners.has(o.uid))
+        setImmediate(() => this.finishForeground(o.uid));
+    }
     if (def.namespaced && old.metadata.namespace !== undefined)
       this.scheduleNamespaceCleanup(old.metadata.namespace);
     if (key === CRDS) {
@@ -741,7 +760,69 @@ export class Store {
   /** An owner counts as present when its uid lives in the dependent's namespace, or is cluster-scoped. */
   private ownerPresent(uid: string, dependentNamespace: string | undefined): boolean {
     const ns = this.uids.get(uid);
-    return ns !== undefined && (ns === '' || ns === (dependentNamespace ?? ''));
+    return (
+      ns !== undefined && (ns === '' || ns === (dependentNamespace ?? '')) && !this.foregroundOwners.has(uid)
+    );
+  }
+
+  /** The stored objects that name `uid` in their ownerReferences. */
+  private liveDependents(uid: string): Array<{ def: ResourceDef; obj: KubeObject }> {
+    const out: Array<{ def: ResourceDef; obj: KubeObject }> = [];
+    for (const ref of this.dependents.get(uid) ?? []) {
+      const bar = ref.indexOf('|');
+      const def = this.defForStorageKey(ref.slice(0, bar));
+      const obj = def === undefined ? undefined : this.bucket(def).get(ref.slice(bar + 1));
+      if (def !== undefined && obj !== undefined) out.push({ def, obj });
+    }
+    return out;
+  }
+
+  /** Orphan propagation: the dependents lose their ownerReference to `uid` and stay. */
+  private orphan(uid: string): void {
+    for (const { def, obj } of this.liveDependents(uid)) {
+      const next = clone(obj);
+      next.metadata.ownerReferences = (obj.metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      this.commit(def, 'MODIFIED', next, obj);
+    }
+  }
+
+  /**
+   * Foreground propagation: the owner gets deletionTimestamp and the `foregroundDeletion`
+   * finalizer, its dependents are collected, and it goes when the last of them has gone.
+   */
+  private deleteInForeground(def: ResourceDef, old: KubeObject): KubeObject {
+    const uid = old.metadata.uid!;
+    const next = clone(old);
+    next.metadata.deletionTimestamp ??= rfc3339();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    const finalizers = next.metadata.finalizers ?? [];
+    if (!finalizers.includes('foregroundDeletion'))
+      next.metadata.finalizers = [...finalizers, 'foregroundDeletion'];
+    this.commit(def, 'MODIFIED', next, old);
+    this.foregroundOwners.add(uid);
+    this.scheduleGc(this.dependents.get(uid) ?? []);
+    return next;
+  }
+
+  /** Releases a foreground owner whose dependents are all gone. */
+  private finishForeground(uid: string): void {
+    if (!this.foregroundOwners.has(uid) || this.liveDependents(uid).length > 0) return;
+    this.foregroundOwners.delete(uid);
+    const ref = this.byUid.get(uid);
+    if (ref === undefined) return;
+    const bar = ref.indexOf('|');
+    const def = this.defForStorageKey(ref.slice(0, bar));
+    const obj = def === undefined ? undefined : this.bucket(def).get(ref.slice(bar + 1));
+    if (def === undefined || obj === undefined) return;
+    const next = clone(obj);
+    next.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
+    if (next.metadata.finalizers.length === 0) {
+      delete next.metadata.finalizers;
+      this.remove(def, obj, next);
+    } else {
+      this.commit(def, 'MODIFIED', next, obj);
+    }
   }
 
   /** Background-propagation garbage collection of one object: deleted when all its owners are absent. */
@@ -814,10 +895,16 @@ export class Store {
     this.indexOwners(key, old, false);
     if (type === 'DELETED') {
       bucket.delete(oKey);
-      if (obj.metadata.uid !== undefined) this.uids.delete(obj.metadata.uid);
+      if (obj.metadata.uid !== undefined) {
+        this.uids.delete(obj.metadata.uid);
+        this.byUid.delete(obj.metadata.uid);
+      }
     } else {
       bucket.set(oKey, obj);
-      if (obj.metadata.uid !== undefined) this.uids.set(obj.metadata.uid, obj.metadata.namespace ?? '');
+      if (obj.metadata.uid !== undefined) {
+        this.uids.set(obj.metadata.uid, obj.metadata.namespace ?? '');
+        this.byUid.set(obj.metadata.uid, `${key}|${oKey}`);
+      }
       this.indexOwners(key, obj, true);
       if ((obj.metadata.ownerReferences?.length ?? 0) > 0) {
         this.scheduleGc([`${key}|${oKey}`]);
