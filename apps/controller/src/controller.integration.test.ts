@@ -275,3 +275,33 @@ describe('controller against the test API server: failures and changes', () => {
     );
   });
 });
+
+describe('controller against the test API server: node-agent status reports', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('status heartbeats of the node agents do not trigger reconciles', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const c = await h.startController();
+    await waitFor('sessions', () => list(h.server, 'BGPSession', 'kube-system').length === 2);
+    await c.idle();
+    await new Promise((r) => setTimeout(r, 100));
+    const reconciles = async () =>
+      (await c.metrics.reconcileDuration.get()).values
+        .filter((v) => v.metricName === 'bgplb_reconcile_duration_seconds_count')
+        .reduce((a, v) => a + v.value, 0);
+    const before = await reconciles();
+    for (let i = 0; i < 5; i++) {
+      for (const s of list(h.server, 'BGPSession', 'kube-system')) {
+        h.server.store.updateStatus({
+          ...s,
+          status: { state: 'Established', lastReportTime: new Date().toISOString() },
+        } as never);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await reconciles()).toBe(before);
+  });
+});

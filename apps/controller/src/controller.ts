@@ -92,6 +92,19 @@ function nodeSignature(n: NodeObject): string {
   ]);
 }
 
+/** What of a BGPSession/BGPAdvertisedRoute matters to the controller (not status). */
+function ownedSignature(o: KubeObject): string {
+  const generation = (o.metadata as { generation?: number }).generation;
+  // Without a generation (no status subresource) any change counts.
+  if (generation === undefined) return String(o.metadata.resourceVersion);
+  return JSON.stringify([
+    generation,
+    o.metadata.labels,
+    o.metadata.ownerReferences?.map((r) => r.uid),
+    o.metadata.uid,
+  ]);
+}
+
 export class Controller {
   readonly client: KubeClient;
   readonly metrics: ControllerMetrics;
@@ -104,6 +117,7 @@ export class Controller {
   private informers = new Map<string, RunningInformer>();
   private readonly overlay = new Map<string, Overlay>();
   private readonly nodeSignatures = new Map<string, string>();
+  private readonly ownedSignatures = new Map<string, string>();
   private lastGood: ConfigObjects | undefined;
   private readonly memo = newMemo();
   private readonly planCache: PlanCache = { routes: new WeakMap() };
@@ -204,18 +218,39 @@ export class Controller {
         echo =
           type !== 'delete' && pending.object.metadata.resourceVersion === object.metadata.resourceVersion;
       }
-      if (echo) return;
+      if (echo) {
+        this.noteSignature(resource, type, object);
+        return;
+      }
     }
-    if (resource === 'nodes') {
-      const sig = type === 'delete' ? '' : nodeSignature(object as NodeObject);
-      if (this.nodeSignatures.get(object.metadata.name) === sig) return;
-      if (type === 'delete') this.nodeSignatures.delete(object.metadata.name);
-      else this.nodeSignatures.set(object.metadata.name, sig);
-    }
+    if (this.noteSignature(resource, type, object)) return;
     if (resource === 'services')
       this.dirtyServices.add(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
     else this.fullNeeded = true;
     if (this.started) this.trigger();
+  }
+
+  /**
+   * Remembers what of a Node or owned object matters to the controller; returns true when this
+   * change touched nothing of it (a kubelet or node-agent status heartbeat).
+   */
+  private noteSignature(resource: string, type: ChangeType, object: KubeObject): boolean {
+    if (resource === 'bgpsessions' || resource === 'bgpadvertisedroutes') {
+      // The node agents write session status every heartbeat; only spec (generation), labels and
+      // owners matter to the controller.
+      const key = `${resource}|${object.metadata.name}`;
+      const sig = type === 'delete' ? '' : ownedSignature(object);
+      if (this.ownedSignatures.get(key) === sig) return true;
+      if (type === 'delete') this.ownedSignatures.delete(key);
+      else this.ownedSignatures.set(key, sig);
+    }
+    if (resource === 'nodes') {
+      const sig = type === 'delete' ? '' : nodeSignature(object as NodeObject);
+      if (this.nodeSignatures.get(object.metadata.name) === sig) return true;
+      if (type === 'delete') this.nodeSignatures.delete(object.metadata.name);
+      else this.nodeSignatures.set(object.metadata.name, sig);
+    }
+    return false;
   }
 
   private onWritten(resource: string, namespace: string, name: string, object: KubeObject | 'deleted'): void {
