@@ -264,7 +264,8 @@ export function builtinResources(): ResourceDef[] {
       col('Reason', 'string', 0, 'Why the action was taken.'),
       col('Object', 'string', 0, 'The object that this event is about.'),
       col('Message', 'string', 0, 'A human-readable description of the status of this operation.'),
-      NAME,
+      // Wide (-o wide) only, as in kube-apiserver's event printer.
+      { ...NAME, priority: 1 },
     ],
     cells: (ev: KubeObject, now: number) => {
       const last =

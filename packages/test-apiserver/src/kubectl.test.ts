@@ -177,6 +177,17 @@ describe.skipIf(!haveKubectl)('kubectl against the test server', () => {
       lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       source: { component: 'bgplb-controller' },
     });
+    const events = await kubectl('-n', 'kube-system', 'get', 'events');
+    expect(events.split('\n')[0]!.split(/\s{2,}/)).toEqual([
+      'LAST SEEN',
+      'TYPE',
+      'REASON',
+      'OBJECT',
+      'MESSAGE',
+    ]);
+    expect(events).toMatch(
+      /Normal\s+RouteCreated\s+bgpadvertisedroute\/default-default-load-balancer-example\s+advertising 10\.0\.0\.8\/32/,
+    );
     const described = await kubectl(
       '-n',
       'kube-system',
