@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseClab, readClab } from './clab.js';
@@ -26,6 +26,14 @@ describe('containerlab topologies', () => {
         if (m?.[1]) expect(ifaces.has(m[1]), `${dir}/${n.name}: ${line}`).toBe(true);
       }
     }
+    // the cluster config is the spec example itself, byte for byte
+    const example = readdirSync(join(TOPOLOGIES, '../../examples')).find((f) =>
+      f.startsWith(dir.slice(0, 3)),
+    );
+    expect(example, `examples/${dir}.yaml`).toBeDefined();
+    expect(readFileSync(join(TOPOLOGIES, dir, 'cluster.yaml'), 'utf8')).toBe(
+      readFileSync(join(TOPOLOGIES, '../../examples', example ?? ''), 'utf8'),
+    );
     for (const [a, b] of topo.links) {
       expect(names.has(a.node) && names.has(b.node)).toBe(true);
     }
