@@ -123,16 +123,22 @@ export function serveWatch(
     finish();
     return;
   }
+  const bookmark = (): void =>
+    write('BOOKMARK', {
+      kind: route.def.kind,
+      apiVersion: groupVersion(route.def.group, route.version),
+      metadata: { resourceVersion: String(store.resourceVersion) },
+    });
   if (allowBookmarks && bookmarkMs > 0) {
     const tick = (): void => {
-      write('BOOKMARK', {
-        kind: route.def.kind,
-        apiVersion: groupVersion(route.def.group, route.version),
-        metadata: { resourceVersion: String(store.resourceVersion) },
-      });
+      bookmark();
       timers[0] = setTimeout(tick, bookmarkMs);
     };
     timers[0] = setTimeout(tick, bookmarkMs);
   }
-  timers[1] = setTimeout(finish, Math.max(0, timeoutSeconds) * 1000);
+  // As the watch cache does, a last bookmark before the timeout lets the client resume from the newest version.
+  timers[1] = setTimeout(() => {
+    if (allowBookmarks) bookmark();
+    finish();
+  }, Math.max(0, timeoutSeconds) * 1000);
 }

@@ -116,10 +116,13 @@ describe('watch', () => {
     expect(end.object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
   });
 
-  it('ends the stream after timeoutSeconds', async () => {
-    await start();
-    const w = await watch(`${NODES}?watch=true&timeoutSeconds=1`);
+  it('ends the stream after timeoutSeconds, with a last bookmark when allowed', async () => {
+    await start({ bookmarkIntervalMs: 0 });
+    const w = await watch(
+      `${NODES}?watch=true&timeoutSeconds=1&resourceVersion=${server.store.resourceVersion}&allowWatchBookmarks=true`,
+    );
     expect(await w.ended(3000)).toBe(true);
+    expect((await w.next()).type).toBe('BOOKMARK');
   });
 
   it('filters by selectors, turning objects that leave or enter the selection into DELETED/ADDED', async () => {
