@@ -50,3 +50,20 @@ export function propagationParam(
   }
   return v;
 }
+
+/** resourceVersionMatch: `Exact` or `NotOlderThan`, and only together with a resourceVersion. */
+export function resourceVersionMatchParam(q: URLSearchParams): string | undefined {
+  const v = q.get('resourceVersionMatch');
+  if (v === null || v === '') return undefined;
+  if (v !== 'Exact' && v !== 'NotOlderThan') {
+    throw badRequest(
+      `resourceVersionMatch: Unsupported value: "${v}": supported values: "Exact", "NotOlderThan"`,
+    );
+  }
+  if ((q.get('resourceVersion') ?? '') === '') {
+    throw badRequest(
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    );
+  }
+  return v;
+}

@@ -481,29 +481,72 @@ describe('REST semantics', () => {
     ).toEqual([['fl-pod', 'Pending']]);
   });
 
-  it('paginates lists with limit and continue', async () => {
+  it('paginates lists with limit and continue, over a consistent snapshot', async () => {
     await api.post('/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: 'pages' },
     });
-    for (const n of ['p1', 'p2', 'p3']) {
-      await api.post('/api/v1/namespaces/pages/services', {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: n },
-        spec: { ports: [{ port: 80 }] },
-      });
-    }
+    const svc = (n: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: n },
+      spec: { ports: [{ port: 80 }] },
+    });
+    for (const n of ['p1', 'p2', 'p3']) await api.post('/api/v1/namespaces/pages/services', svc(n));
+    const names = (list: { items: Array<{ metadata: { name: string } }> }) =>
+      list.items.map((i) => i.metadata.name);
     const first = (await api.get('/api/v1/namespaces/pages/services?limit=2')).body;
-    expect(first.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['p1', 'p2']);
+    expect(names(first)).toEqual(['p1', 'p2']);
     expect(first.metadata.remainingItemCount).toBe(1);
+    // Changes after the first page do not show in the next one: it reads the first page's revision.
+    await api.del('/api/v1/namespaces/pages/services/p3');
+    await api.post('/api/v1/namespaces/pages/services', svc('p4'));
     const second = (
       await api.get(`/api/v1/namespaces/pages/services?limit=2&continue=${first.metadata.continue}`)
     ).body;
-    expect(second.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['p3']);
+    expect(names(second)).toEqual(['p3']);
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
     expect(second.metadata.continue).toBeUndefined();
+    expect(names((await api.get('/api/v1/namespaces/pages/services')).body)).toEqual(['p1', 'p2', 'p4']);
     expect((await api.get('/api/v1/namespaces/pages/services?continue=garbage')).status).toBe(400);
+  });
+
+  it('reads the past with resourceVersionMatch=Exact, until it is compacted', async () => {
+    await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'past' } });
+    const path = '/api/v1/namespaces/past/services';
+    const svc = (n: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: n },
+      spec: { ports: [{ port: 80 }] },
+    });
+    await api.post(path, svc('a'));
+    await api.post(path, svc('b'));
+    const then = (await api.get(path)).body.metadata.resourceVersion;
+    await api.patch(`${path}/a`, { metadata: { labels: { changed: 'yes' } } });
+    await api.del(`${path}/b`);
+    await api.post(path, svc('c'));
+    const past = (await api.get(`${path}?resourceVersion=${then}&resourceVersionMatch=Exact`)).body;
+    expect(past.metadata.resourceVersion).toBe(then);
+    expect(
+      past.items.map((i: { metadata: { name: string; labels?: object } }) => [
+        i.metadata.name,
+        i.metadata.labels,
+      ]),
+    ).toEqual([
+      ['a', undefined],
+      ['b', undefined],
+    ]);
+    const latest = (await api.get(`${path}?resourceVersion=${then}&resourceVersionMatch=NotOlderThan`)).body;
+    expect(latest.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['a', 'c']);
+    expect((await api.get(`${path}?resourceVersion=0&resourceVersionMatch=Exact`)).status).toBe(400);
+    expect((await api.get(`${path}?resourceVersionMatch=Exact`)).status).toBe(400);
+    expect((await api.get(`${path}?resourceVersion=1&resourceVersionMatch=Sometimes`)).status).toBe(400);
+    server.store.compact();
+    const gone = await api.get(`${path}?resourceVersion=${then}&resourceVersionMatch=Exact`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.reason).toBe('Expired');
   });
 
   it('defaults Services like kube-apiserver (clusterIP, nodePorts, traffic policy)', async () => {

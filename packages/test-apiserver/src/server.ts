@@ -21,7 +21,14 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { parseLabelSelector } from './labels.js';
 import { ObjectStore } from './objects.js';
 import { checkKind, patchObject } from './patch-request.js';
-import { boolParam, dryRunParam, fieldValidationParam, intParam, propagationParam } from './query.js';
+import {
+  boolParam,
+  dryRunParam,
+  fieldValidationParam,
+  intParam,
+  propagationParam,
+  resourceVersionMatchParam,
+} from './query.js';
 import { RbacAuthorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { groupVersion } from './resources.js';
@@ -232,6 +239,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
           fieldSelector: parseFieldSelector(q.get('fieldSelector')),
           limit: intParam(q, 'limit'),
           resourceVersion: q.get('resourceVersion') ?? undefined,
+          resourceVersionMatch: resourceVersionMatchParam(q),
           continueToken: q.get('continue') ?? undefined,
         });
         const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };

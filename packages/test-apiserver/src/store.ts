@@ -50,8 +50,10 @@ export interface Selection {
 }
 
 export interface ListOptions extends Selection {
-  /** A list at a resourceVersion not reached yet is a 504, as in kube-apiserver; others read the latest state. */
+  /** A list at a resourceVersion not reached yet is a 504, as in kube-apiserver. */
   resourceVersion?: string | undefined;
+  /** `Exact` reads the state at `resourceVersion`; `NotOlderThan` (or nothing) the latest. */
+  resourceVersionMatch?: string | undefined;
   limit?: number | undefined;
   continueToken?: string | undefined;
 }
@@ -305,47 +307,83 @@ export class Store {
     return true;
   }
 
+  /**
+   * The objects of a resource as they were at revision `rv`, rebuilt by undoing the history
+   * newer than it (as etcd serves a read at a past revision); 410 Gone once compacted.
+   */
+  private snapshotAt(def: ResourceDef, rv: number, expiredMessage: string): Map<string, KubeObject> {
+    const current = this.bucket(def);
+    if (rv >= this.revision) return current;
+    if (rv < this.compactedRevision) throw new ApiError(410, 'Expired', expiredMessage);
+    const key = storageKeyOf(def);
+    const snapshot = new Map(current);
+    for (let i = this.history.length - 1; i >= 0 && this.history[i]!.rv > rv; i--) {
+      const ev = this.history[i]!;
+      if (ev.storageKey !== key) continue;
+      const k = objectKey(ev.object.metadata.namespace, ev.object.metadata.name ?? '');
+      if (ev.type === 'ADDED' || ev.old === undefined) snapshot.delete(k);
+      else snapshot.set(k, ev.old);
+    }
+    return snapshot;
+  }
+
+  /**
+   * A list. `resourceVersionMatch=Exact` reads the state at that resourceVersion, a continue token
+   * the state its first page was read at (a consistent snapshot, as etcd gives); everything else
+   * reads the latest state. A resourceVersion not reached yet is a 504.
+   */
   list(def: ResourceDef, version: string, options: ListOptions = {}): ListResult {
     checkSelectableFields(
       def,
       version,
       (options.fieldSelector ?? []).map((r) => r.path),
     );
+    let at = this.revision;
     if (options.resourceVersion !== undefined && options.resourceVersion !== '') {
-      this.checkNotTooLarge(parseResourceVersion(options.resourceVersion));
+      const rv = parseResourceVersion(options.resourceVersion);
+      this.checkNotTooLarge(rv);
+      if (options.resourceVersionMatch === 'Exact') {
+        if (rv === 0)
+          throw badRequest(
+            'resourceVersionMatch: Forbidden: resourceVersionMatch "Exact" is forbidden for resourceVersion "0"',
+          );
+        at = rv;
+      }
     }
     let start = '';
+    let bucket: Map<string, KubeObject>;
     if (options.continueToken !== undefined && options.continueToken !== '') {
       const token = decodeContinue(options.continueToken);
-      if (token.rv < this.compactedRevision) {
-        throw new ApiError(
-          410,
-          'Expired',
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-        );
-      }
       start = token.start;
+      at = token.rv;
+      bucket = this.snapshotAt(
+        def,
+        at,
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      );
+    } else {
+      bucket = this.snapshotAt(def, at, `too old resource version: ${at} (${this.compactedRevision + 1})`);
     }
-    const keys = [...this.bucket(def).keys()].filter((k) => k > start).sort();
+    const keys = [...bucket.keys()].filter((k) => k > start).sort();
     const items: KubeObject[] = [];
     const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
     let lastKey = '';
     let i = 0;
     for (; i < keys.length && items.length < limit; i++) {
-      const stored = this.bucket(def).get(keys[i]!)!;
+      const stored = bucket.get(keys[i]!)!;
       if (this.matches(def, version, options, stored)) {
         items.push(this.present(def, version, stored));
         lastKey = keys[i]!;
       }
     }
-    const result: ListResult = { items, resourceVersion: String(this.revision) };
+    const result: ListResult = { items, resourceVersion: String(at) };
     if (i < keys.length && items.length >= limit) {
       let remaining = 0;
       for (let j = i; j < keys.length; j++) {
-        if (this.matches(def, version, options, this.bucket(def).get(keys[j]!)!)) remaining++;
+        if (this.matches(def, version, options, bucket.get(keys[j]!)!)) remaining++;
       }
       if (remaining > 0) {
-        result.continue = encodeContinue({ rv: this.revision, start: lastKey });
+        result.continue = encodeContinue({ rv: at, start: lastKey });
         result.remainingItemCount = remaining;
       }
     }
