@@ -5,7 +5,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrrRouter, Host } from '@bgplb/netns-lab';
 
@@ -13,11 +13,41 @@ const appDir = new URL('../../', import.meta.url).pathname;
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
 export const CLI = join(appDir, 'dist/cli.js');
 
+const BUILT_PACKAGES: ReadonlyArray<[dir: string, output: string]> = [
+  ['apps/advertiser', 'dist/cli.js'],
+  ['packages/bgp-fsm', 'dist/index.js'],
+  ['packages/bgp-wire', 'dist/index.js'],
+  ['packages/api-types', 'dist/index.js'],
+  ['packages/floating-ip-allocator', 'dist/index.js'],
+];
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** True when every built output is newer than its package's sources. */
+function builtIsFresh(): boolean {
+  return BUILT_PACKAGES.every(([dir, output]) => {
+    const out = join(repoRoot, dir, output);
+    if (!existsSync(out)) return false;
+    const sources = Math.max(
+      newestMtime(join(repoRoot, dir, 'src')),
+      newestMtime(join(repoRoot, dir, 'package.json')),
+    );
+    return statSync(out).mtimeMs >= sources;
+  });
+}
+
 /**
- * Builds the advertiser and its libraries (turbo caches, so this is quick when nothing changed).
+ * Builds the advertiser and its libraries unless every dist/ is newer than its sources.
  * Serialised with a lock: several test files call it at once.
  */
 export function ensureBuilt(): void {
+  if (builtIsFresh()) return;
   execFileSync(
     'flock',
     [
