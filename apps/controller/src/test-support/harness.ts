@@ -29,10 +29,15 @@ export function testLogger(name: string) {
 }
 
 /** Starts the API server and seeds it with an example file and Nodes (all ready by default). */
-export async function startHarness(exampleFile: string, nodes: NodeFixture[]): Promise<Harness> {
+export async function startHarness(
+  exampleFile: string,
+  nodes: NodeFixture[],
+  options: { rbac?: boolean } = {},
+): Promise<Harness> {
   const server = await startTestApiServer({
     crds: [crdDirectory],
     namespaces: ['default', 'kube-system', CLUSTER_NS, 'apps'],
+    rbac: options.rbac ?? false,
   });
   const dir = mkdtempSync(join(tmpdir(), 'bgplb-controller-'));
   const kubeconfigPath = server.writeKubeconfig(join(dir, 'kubeconfig'));
