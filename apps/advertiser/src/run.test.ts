@@ -196,6 +196,16 @@ describe('runAdvertiser', () => {
     }
   });
 
+  it('on an unexpected error, withdraws and closes like SIGTERM, and exits 1', async () => {
+    const h = harness({ config: configFile('f.conf', ['21.0.101.80']) });
+    await h.waitLog('Route added');
+    h.signals.emit('uncaughtException', new Error('boom'));
+    expect(await h.done).toBe(1);
+    expect(h.lines.find((l) => l.level === 'fatal')?.msg).toBe('unexpected error: boom');
+    expect(h.speaker.shutdownMessage).toBe('bgpadvertiser shutting down (internal error)');
+    expect(h.signals.listenerCount('uncaughtException')).toBe(0);
+  });
+
   it('exits 2 on an unreadable --check-ca and 1 when the health address is taken', async () => {
     const bad = harness({
       config: configFile('d.conf', ['21.0.101.80']),

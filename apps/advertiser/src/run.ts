@@ -184,18 +184,19 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       if (stopping) return;
       void reload(options.config, advertiser, log);
     };
-    const onStop = (signal: NodeJS.Signals): void => {
+    /** Withdraw, Cease, close, within the budget; `code` is the exit code. */
+    const stop = (why: string, code: number): void => {
       if (stopping) {
-        log.warn({ signal }, 'second signal: exiting now');
+        log.warn({ signal: why }, 'second signal: exiting now');
         resolve(1);
         return;
       }
       stopping = true;
-      log.info({ signal }, 'Shutting down: withdrawing the VIP and closing the sessions');
+      log.info({ signal: why }, 'Shutting down: withdrawing the VIP and closing the sessions');
       gate?.stop();
       const deadline = setTimeout(() => {
         log.warn({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting anyway');
-        resolve(0);
+        resolve(code);
       }, SHUTDOWN_BUDGET_MS);
       deadline.unref();
       const done = (): void => {
@@ -203,18 +204,28 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
         signals.off('SIGHUP', onHangup);
         signals.off('SIGTERM', onStop);
         signals.off('SIGINT', onStop);
+        signals.off('uncaughtException', onFatal);
+        signals.off('unhandledRejection', onFatal);
         log.info('BGP advertiser stopped');
-        resolve(0);
+        resolve(code);
       };
       advertiser
-        .stop(shutdownMessage(signal))
+        .stop(shutdownMessage(why))
         .catch((err: Error) => log.error({ err }, `clean shutdown failed: ${err.message}`))
         .then(() => health.close())
         .then(done, done);
     };
+    const onStop = (signal: NodeJS.Signals): void => stop(signal, 0);
+    // A bug must not leave the VIP announced or on the interface: log it, clean up, exit 1.
+    const onFatal = (err: unknown): void => {
+      log.fatal({ err }, `unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+      stop('internal error', 1);
+    };
     signals.on('SIGHUP', onHangup);
     signals.on('SIGTERM', onStop);
     signals.on('SIGINT', onStop);
+    signals.on('uncaughtException', onFatal);
+    signals.on('unhandledRejection', onFatal);
   });
 }
 
