@@ -64,8 +64,12 @@ export interface Recording {
   neighbor: unknown;
 }
 
-/** Runs the lab, writing every message bgpd sent into `outDir`. */
-export async function recordFromFrr(outDir: string): Promise<Recording> {
+/**
+ * Runs the lab, writing every message bgpd sent into `outDir`. Waits for `minUpdates` UPDATEs from
+ * bgpd before shutting the session down: 2 are bgpd's own routes, 2 more reflect the peer's routes
+ * back (which a later MRAI may delay, so the live test does not wait for them).
+ */
+export async function recordFromFrr(outDir: string, minUpdates = 4): Promise<Recording> {
   const reason = labUnavailable();
   if (reason !== undefined) throw new Error(`cannot record: ${reason}`);
   const work = mkdtempSync(join(tmpdir(), 'bgpwire-frr-'));
@@ -121,7 +125,11 @@ export async function recordFromFrr(outDir: string): Promise<Recording> {
       return j.paths && j.paths.length > 0 ? j : undefined;
     });
     // bgpd has sent its own routes and End-of-RIBs.
-    await waitFor('bgpd updates', () => events.filter((e) => e.type === 'update').length >= 4);
+    await waitFor(
+      'bgpd updates',
+      () => events.filter((e) => e.type === 'update').length >= minUpdates,
+      30_000,
+    );
     const neighbor = JSON.parse(lab.vtysh('show bgp neighbors 192.0.2.2 json'));
     lab.vtysh(
       'configure terminal',
