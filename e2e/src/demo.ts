@@ -78,10 +78,7 @@ async function main(): Promise<number> {
     );
     say(`the controller allocated ${vip} from pool1`);
     const prefix = `${vip}/32`;
-    const nodes = current
-      .clusterNodes()
-      .filter((n) => n.role === 'worker')
-      .map((n) => n.internalIP);
+    const nodes = current.loadBalancerNodeIPs();
     await current.waitFor(
       `${tor} to install ${prefix} with every load-balancer node as next hop`,
       async () => (await current.torFib(tor, prefix)).length >= nodes.length,

@@ -13,6 +13,7 @@ import { crdDirectory } from '@bgplb/api-types';
 import { type FrrRouter, type Host, Lab, LabProcess, run, type Switch, waitFor } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { parseAllDocuments } from 'yaml';
+import { advertiserConfig } from '../advertiser-config.js';
 import { type ClabNode, type ClabTopology, readClab } from '../clab.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -68,7 +69,6 @@ export class E2eLab {
   apiUrl = '';
   private bridge?: Server;
   private readonly bridgeSockets = new Set<Socket>();
-  private lifecycleTimer?: NodeJS.Timeout;
   private readonly log: (line: string) => void;
   private readonly opts: E2eLabOptions;
 
@@ -115,6 +115,14 @@ export class E2eLab {
     vips?: { controlPlaneVIP?: string; ingressVIP?: string };
   } {
     return (this.cluster().spec as { loadBalancer: ReturnType<E2eLab['loadBalancer']> }).loadBalancer;
+  }
+
+  /** The load-balancer nodes' addresses: nodePoolSpec of the load balancer, else the control plane. */
+  loadBalancerNodeIPs(): string[] {
+    type Pool = { nodePoolSpec?: { nodes?: { address: string }[] } };
+    const spec = this.cluster().spec as { controlPlane?: Pool; loadBalancer?: Pool };
+    const nodes = spec.loadBalancer?.nodePoolSpec?.nodes ?? spec.controlPlane?.nodePoolSpec?.nodes ?? [];
+    return nodes.map((n) => n.address).sort();
   }
 
   clusterNodes(): ClabNode[] {
@@ -195,7 +203,7 @@ export class E2eLab {
     this.applyCluster();
     this.createNodes();
     await Promise.all(this.clusterNodes().map((n) => this.startKubelet(n.name)));
-    this.startNodeLifecycle();
+    await this.startNodeLifecycle();
     await this.startController();
     this.log('controller started');
     await Promise.all([
@@ -323,39 +331,21 @@ export class E2eLab {
     }
   }
 
-  /**
-   * The node lifecycle controller's part that matters here: a node whose kubelet stopped
-   * heartbeating for nodeMonitorGraceMs gets Ready=Unknown (NodeStatusUnknown).
-   */
-  private startNodeLifecycle(): void {
+  /** The node lifecycle controller's part that matters here (node-lifecycle.ts), on the ctl node. */
+  private async startNodeLifecycle(): Promise<void> {
     const grace = this.opts.nodeMonitorGraceMs ?? 5000;
-    this.lifecycleTimer = setInterval(() => {
-      for (const n of this.clusterNodes()) {
-        const node = this.server.store.get('v1', 'Node', n.name);
-        const status = node?.status as { conditions?: Record<string, string>[] } | undefined;
-        const ready = status?.conditions?.find((c) => c.type === 'Ready');
-        if (!node || !ready || ready.status !== 'True') continue;
-        const beat = Date.parse(ready.lastHeartbeatTime ?? '');
-        if (Number.isFinite(beat) && Date.now() - beat > grace) {
-          const now = new Date().toISOString();
-          const conditions = [
-            {
-              ...ready,
-              status: 'Unknown',
-              reason: 'NodeStatusUnknown',
-              message: 'Kubelet stopped posting node status.',
-              lastTransitionTime: now,
-            },
-          ];
-          try {
-            this.server.store.updateStatus({ ...node, status: { ...status, conditions } });
-            this.log(`node ${n.name}: no heartbeat for ${grace} ms, Ready=Unknown`);
-          } catch {
-            // a concurrent heartbeat won: checked again on the next tick
-          }
-        }
+    const p = this.spawnPlain(this.ctl().name, 'node-lifecycle', join(HERE, 'node-lifecycle.ts'), [
+      '--api',
+      this.apiUrl,
+      '--grace',
+      String(grace),
+    ]);
+    p.child.stdout?.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) {
+        if (line.includes('node not ready')) this.log(`node lifecycle: ${line}`);
       }
-    }, 250);
+    });
+    await p.waitForLog(/node lifecycle started/, 15_000);
   }
 
   // ---- processes --------------------------------------------------------------------------------
@@ -385,11 +375,15 @@ export class E2eLab {
   }
 
   async startKubelet(node: string): Promise<LabProcess> {
+    const n = this.node(node);
     const p = this.spawnPlain(node, `kubelet/${node}`, join(HERE, 'kubelet.ts'), [
       '--api',
       this.apiUrl,
       '--node',
       node,
+      '--internal-ip',
+      n.internalIP ?? '',
+      ...(n.role === 'control-plane' ? ['--control-plane'] : []),
       '--interval',
       '1000',
       '--ports',
@@ -430,20 +424,7 @@ export class E2eLab {
 
   /** The control-plane advertiser's config file for a node (its peers per the Cluster's mapping). */
   advertiserConfig(node: string): string {
-    const n = this.node(node);
-    const lb = this.loadBalancer();
-    const peers = lb.bgpPeers.filter(
-      (p) => !p.controlPlaneNodes || p.controlPlaneNodes.includes(n.internalIP ?? ''),
-    );
-    const lines = [
-      `localIP: ${n.internalIP}`,
-      `localASN: ${lb.localASN}`,
-      'holdTime: 9',
-      'connectRetryTime: 1',
-      'peers:',
-      ...peers.flatMap((p) => [`- peerIP: ${p.ip}`, `  peerASN: ${p.asn}`]),
-    ];
-    return `${lines.join('\n')}\n`;
+    return advertiserConfig(this.loadBalancer(), this.node(node).internalIP ?? '');
   }
 
   async startAdvertiser(node: string): Promise<LabProcess> {
@@ -642,7 +623,13 @@ export class E2eLab {
       }
     }
     for (const [name, p] of this.processes) {
-      if (name.startsWith('kubelet') || name.startsWith('probe') || name === 'forwarder') continue;
+      if (
+        name.startsWith('kubelet') ||
+        name.startsWith('probe') ||
+        name === 'forwarder' ||
+        name === 'node-lifecycle'
+      )
+        continue;
       out.push(`--- ${name}${p.running ? '' : ' (exited)'}`, ...p.tail(8));
     }
     return out.join('\n');
@@ -650,7 +637,6 @@ export class E2eLab {
 
   /** Stops everything and removes every namespace; safe to call twice and after a failed up(). */
   async down(): Promise<void> {
-    if (this.lifecycleTimer) clearInterval(this.lifecycleTimer);
     await Promise.all([...this.processes.values()].map((p) => p.stop('SIGTERM', 3_000)));
     await this.lab.destroy();
     for (const s of this.bridgeSockets) s.destroy();

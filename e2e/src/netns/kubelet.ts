@@ -6,7 +6,10 @@
  * - serves the node's workload: on every TCP port of --ports it answers each connection at once
  *   with a small HTTP response whose body is the node name (Service VIPs are local addresses on
  *   the load-balancer nodes, as kube-proxy would make them), so a client can tell who answered.
- * Usage: node kubelet.ts --api http://IP:PORT --node NAME [--interval 1000] [--ports 80,443]
+ * - registers the Node (InternalIP, control-plane role label) when it does not exist yet, as a
+ *   kubelet does on its first start (--internal-ip, --control-plane).
+ * Usage: node kubelet.ts --api http://IP:PORT --node NAME [--internal-ip IP] [--control-plane]
+ *                        [--interval 1000] [--ports 80,443]
  */
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -17,6 +20,8 @@ const { values } = parseArgs({
     node: { type: 'string' },
     interval: { type: 'string', default: '1000' },
     ports: { type: 'string', default: '' },
+    'internal-ip': { type: 'string' },
+    'control-plane': { type: 'boolean', default: false },
   },
 });
 const api = values.api;
@@ -40,9 +45,55 @@ for (const port of values.ports.split(',').filter((p) => p !== '')) {
 const nodeUrl = `${api}/api/v1/nodes/${encodeURIComponent(node)}`;
 let lastTransition = new Date().toISOString();
 
+async function register(signal: AbortSignal): Promise<void> {
+  const ip = values['internal-ip'];
+  if (!ip) throw new Error(`Node ${node} does not exist and --internal-ip is not given`);
+  const now = new Date().toISOString();
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node,
+      labels: {
+        'kubernetes.io/hostname': node,
+        ...(values['control-plane'] ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+      },
+    },
+    spec: {},
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: ip },
+        { type: 'Hostname', address: node },
+      ],
+    },
+  };
+  const res = await fetch(`${api}/api/v1/nodes`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!res.ok && res.status !== 409) throw new Error(`POST /api/v1/nodes: ${res.status} ${await res.text()}`);
+  // create drops status (status subresource): write the addresses through /status
+  const patch = await fetch(`${nodeUrl}/status`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/merge-patch+json' },
+    body: JSON.stringify({ status: { addresses: body.status.addresses } }),
+    signal,
+  });
+  if (!patch.ok) throw new Error(`PATCH ${nodeUrl}/status: ${patch.status}`);
+  process.stdout.write(`${JSON.stringify({ msg: 'node registered', node, internalIP: ip, at: now })}\n`);
+}
+
 async function beat(): Promise<void> {
   const signal = AbortSignal.timeout(Math.max(500, intervalMs));
-  const current = (await (await fetch(nodeUrl, { signal })).json()) as {
+  let got = await fetch(nodeUrl, { signal });
+  if (got.status === 404) {
+    await register(signal);
+    got = await fetch(nodeUrl, { signal });
+  }
+  if (!got.ok) throw new Error(`GET ${nodeUrl}: ${got.status}`);
+  const current = (await got.json()) as {
     status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
   };
   const ready = current.status?.conditions?.find((c) => c.type === 'Ready');
