@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   afiOf,
@@ -9,6 +10,7 @@ import {
   parseAddress,
   parseIpv4,
   parsePrefix,
+  writePrefixText,
 } from './address.js';
 
 describe('IPv4 text', () => {
@@ -87,4 +89,41 @@ describe('prefixes', () => {
       expect(() => parsePrefix(bad)).toThrow(TypeError);
     },
   );
+});
+
+describe('writePrefixText IPv4 fast path', () => {
+  it('agrees with a reference parser on near-valid text (leading zeros, out of range, odd lengths)', () => {
+    const octet = fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map(String),
+      fc.constantFrom('00', '01', '007', '0', '1000', ''),
+    );
+    const len = fc.oneof(
+      fc.integer({ min: 0, max: 40 }).map(String),
+      fc.constantFrom('08', '024', '', 'x', '1 '),
+    );
+    fc.assert(
+      fc.property(fc.tuple(octet, octet, octet, octet), len, (octets, length) => {
+        const text = `${octets.join('.')}/${length}`;
+        const okOctet = (o: string) =>
+          /^\d{1,3}$/.test(o) && Number(o) <= 255 && !(o.length > 1 && o.startsWith('0'));
+        const valid = octets.every(okOctet) && /^\d{1,3}$/.test(length) && Number(length) <= 32;
+        const out = new Uint8Array(8);
+        if (!valid) {
+          expect(() => writePrefixText(text, out, 0)).toThrow(TypeError);
+          return;
+        }
+        const end = writePrefixText(text, out, 0);
+        const l = Number(length);
+        const v = octets.reduce((a, o) => a * 256 + Number(o), 0);
+        const masked = l === 0 ? 0 : (v & (0xffffffff << (32 - l))) >>> 0;
+        const n = (l + 7) >>> 3;
+        expect(end).toBe(1 + n);
+        expect(Array.from(out.subarray(0, end))).toEqual([
+          l,
+          ...[24, 16, 8, 0].slice(0, n).map((sh) => (masked >>> sh) & 255),
+        ]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -189,6 +189,50 @@ const scratch = new Uint8Array(16);
  * Throws TypeError for text that is not a prefix. Returns -1 when it does not fit before `limit`.
  */
 export function writePrefixText(text: string, out: Uint8Array, offset: number, limit = out.length): number {
+  // Fast path for the common case, `a.b.c.d/len` in canonical form: one pass over the text.
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  const n = text.length;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) break; // leading zero: the slow path refuses it
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) break;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      break;
+    }
+  }
+  if (dots === 3 && digits > 0 && i < n && text.charCodeAt(i) === 47 && n - i >= 2 && n - i <= 3) {
+    let length = 0;
+    let ok = true;
+    for (let j = i + 1; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c < 48 || c > 57) ok = false;
+      length = length * 10 + (c - 48);
+    }
+    const v4 = value * 256 + octet;
+    if (ok && length <= 32) {
+      const bytes = (length + 7) >>> 3;
+      if (offset + 1 + bytes > limit) return -1;
+      out[offset] = length;
+      const masked = length === 0 ? 0 : (v4 & (0xffffffff << (32 - length))) >>> 0;
+      for (let k = 0; k < bytes; k++) out[offset + 1 + k] = (masked >>> (24 - 8 * k)) & 255;
+      return offset + 1 + bytes;
+    }
+  }
+  return writePrefixTextSlow(text, out, offset, limit);
+}
+
+function writePrefixTextSlow(text: string, out: Uint8Array, offset: number, limit: number): number {
   const slash = text.indexOf('/');
   if (slash < 0) throw new TypeError(`not a prefix (no /length): ${JSON.stringify(text)}`);
   let length = 0;

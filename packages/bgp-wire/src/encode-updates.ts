@@ -346,10 +346,12 @@ function packMessages(
     }
     const nlriStart = p;
     const limit = max - (withdrawnField ? 2 : after.length);
+    let runEnd = runs[2 * ri + 1]!;
     for (;;) {
-      if (pos >= runs[2 * ri + 1]!) {
+      if (pos >= runEnd) {
         if (++ri >= nRuns) break;
         pos = runs[2 * ri]!;
+        runEnd = runs[2 * ri + 1]!;
         continue;
       }
       const r = routes[pos]!;
