@@ -51,6 +51,9 @@ describe('bgplb-test-apiserver CLI', () => {
     await expect(runCli(['--port', '99999'])).rejects.toThrow(/not a TCP port/);
     await expect(runCli(['--history-limit', '0'])).rejects.toThrow(/not a positive integer/);
     await expect(runCli(['--initial-resource-version', 'x'])).rejects.toThrow(/not a positive integer/);
+    await expect(runCli(['--node-monitor-grace-period', '0'])).rejects.toThrow(/positive number of seconds/);
+    const lifecycle = await runCli(['--node-monitor-grace-period', '40'], () => {});
+    await lifecycle?.close();
     await expect(runCli(['--bogus'])).rejects.toThrow(/Unknown option/);
     await expect(runCli(['--crds', '/nonexistent/dir'])).rejects.toThrow(/ENOENT/);
   });

@@ -3,14 +3,17 @@ import { startTestApiServer, type TestApiServer } from './server.js';
 
 export const USAGE = `Usage: bgplb-test-apiserver [--host 127.0.0.1] [--port 6443] [--crds DIR]... [--kubeconfig-out FILE]
                             [--history-limit N] [--initial-resource-version N] [--auto-create-namespaces]
-                            [--rbac] [--service-account-kubeconfig NAMESPACE/NAME=FILE]... [--verbose]
+                            [--rbac] [--service-account-kubeconfig NAMESPACE/NAME=FILE]...
+                            [--node-monitor-grace-period SECONDS] [--verbose]
 
 An in-memory Kubernetes API server for tests and the local lab (plain HTTP, no authentication).
 --crds takes a directory of CRD YAML files (or one file) and may be repeated.
 --initial-resource-version defaults to the current time in milliseconds, so that a restarted server
 starts above the resourceVersions of the previous one and its clients re-list (410 Gone).
 --rbac authorizes token and impersonated requests with the stored RBAC objects;
---service-account-kubeconfig writes a kubeconfig whose token is that ServiceAccount's.`;
+--service-account-kubeconfig writes a kubeconfig whose token is that ServiceAccount's.
+--node-monitor-grace-period runs a node lifecycle controller: a Node whose heartbeats (its Lease in
+kube-node-lease, or Ready's lastHeartbeatTime) stop for that long turns Unknown and unreachable.`;
 
 /**
  * Parses the command line and starts the server; prints one JSON line with the URL on stdout.
@@ -32,6 +35,7 @@ export async function runCli(
       'initial-resource-version': { type: 'string' },
       'auto-create-namespaces': { type: 'boolean', default: false },
       rbac: { type: 'boolean', default: false },
+      'node-monitor-grace-period': { type: 'string' },
       'service-account-kubeconfig': { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -59,8 +63,13 @@ export async function runCli(
       `--initial-resource-version: not a positive integer: ${values['initial-resource-version']}`,
     );
   }
+  const grace = values['node-monitor-grace-period'];
+  if (grace !== undefined && !(/^\d+(\.\d+)?$/.test(grace) && Number(grace) > 0)) {
+    throw new Error(`--node-monitor-grace-period: not a positive number of seconds: ${grace}`);
+  }
   const server = await startTestApiServer({
     initialResourceVersion: initial,
+    ...(grace !== undefined ? { nodeLifecycle: { gracePeriodSeconds: Number(grace) } } : {}),
     host: values.host,
     port,
     crds: values.crds,

@@ -5,6 +5,7 @@ export { type FieldSelector, matchesFields, parseFieldSelector } from './fields.
 export { evalJsonPath } from './jsonpath.js';
 export { kubeconfigYaml } from './kubeconfig.js';
 export { type LabelSelector, matchesLabels, parseLabelSelector } from './labels.js';
+export { checkNodes, type NodeLifecycleOptions } from './node-lifecycle.js';
 export { type ListFilter, ObjectStore } from './objects.js';
 export { mergePatch, strategicMergePatch } from './patch.js';
 export {

@@ -19,6 +19,7 @@ import { parseFieldSelector } from './fields.js';
 import { acceptedAs, acceptedDiscovery, parseBody, readBody, sendError, sendJson } from './http-util.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { parseLabelSelector } from './labels.js';
+import { type NodeLifecycleOptions, startNodeLifecycle } from './node-lifecycle.js';
 import { ObjectStore } from './objects.js';
 import { checkKind, patchObject } from './patch-request.js';
 import {
@@ -87,6 +88,12 @@ export interface TestApiServerOptions {
    * Requests without a token are the administrator (system:masters) either way. Default false.
    */
   rbac?: boolean;
+  /**
+   * Run a node lifecycle controller: Nodes whose heartbeats (kube-node-lease Lease or Ready
+   * lastHeartbeatTime) stop for longer than the grace period turn Unknown and get the unreachable
+   * taints. Off by default.
+   */
+  nodeLifecycle?: NodeLifecycleOptions;
   /** Called with one line per request (`GET /api/v1/nodes 200`). */
   log?: (line: string) => void;
 }
@@ -137,6 +144,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     for (const crd of typeof c === 'string' ? loadCrdFiles(c) : [c]) objects.upsert(crd);
   }
 
+  const stopNodeLifecycle =
+    options.nodeLifecycle === undefined ? () => {} : startNodeLifecycle(objects, options.nodeLifecycle);
   const authenticator = new Authenticator();
   const authorizer = new RbacAuthorizer(store, registry);
   const rbacEnabled = options.rbac ?? false;
@@ -481,6 +490,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       for (const res of [...openWatches]) res.end();
     },
     close() {
+      stopNodeLifecycle();
       for (const res of [...openWatches]) res.end();
       openWatches.clear();
       return new Promise<void>((resolve) => {
