@@ -84,6 +84,20 @@ describe('MessageFramer', () => {
     }
   });
 
+  it('handles a large message arriving in 1-octet chunks, and many messages per chunk', () => {
+    const body = Array.from({ length: 4000 }, (_, i) => (i & 255).toString(16).padStart(2, '0')).join('');
+    const big = msg(3, `0602 ${body}`);
+    const f = new MessageFramer();
+    for (let i = 0; i < big.length; i++) f.push(big.subarray(i, i + 1));
+    const r = f.next();
+    expect(r?.ok && r.bytes).toEqual(big);
+    const many = new Uint8Array(19 * 500);
+    for (let i = 0; i < 500; i++) many.set(encodeKeepalive(), 19 * i);
+    for (let i = 0; i < many.length; i += 7) f.push(many.subarray(i, i + 7));
+    expect([...f].filter((x) => x.ok)).toHaveLength(500);
+    expect(f.bufferedLength).toBe(0);
+  });
+
   it('validates setMaxMessageLength', () => {
     const f = new MessageFramer({ maxMessageLength: 100 });
     expect(f.maxMessageLength).toBe(100);

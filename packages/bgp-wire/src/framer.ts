@@ -34,7 +34,9 @@ export type FrameResult =
  */
 export class MessageFramer {
   private chunks: Uint8Array[] = [];
-  /** Read position in chunks[0]. */
+  /** Index of the first unconsumed chunk (no Array.shift: a peer sending 1-octet segments must not cost O(n²)). */
+  private first = 0;
+  /** Read position in chunks[first]. */
   private head = 0;
   private buffered = 0;
   private maxLength: number;
@@ -79,7 +81,7 @@ export class MessageFramer {
   next(): FrameResult | undefined {
     if (this.failure !== undefined) return { ok: false, error: this.failure };
     if (this.buffered < HEADER_LENGTH) return undefined;
-    let first = this.chunks[0]!;
+    let first = this.chunks[this.first]!;
     let headerBytes: Uint8Array;
     let headerOffset: number;
     if (first.length - this.head >= HEADER_LENGTH) {
@@ -98,7 +100,7 @@ export class MessageFramer {
     const { length, type } = header;
     if (this.buffered < length) return undefined;
     let bytes: Uint8Array;
-    first = this.chunks[0]!;
+    first = this.chunks[this.first]!;
     if (first.length - this.head >= length) {
       bytes = first.subarray(this.head, this.head + length);
     } else {
@@ -121,7 +123,8 @@ export class MessageFramer {
   private copyOut(out: Uint8Array, n: number): void {
     let written = 0;
     let pos = this.head;
-    for (const chunk of this.chunks) {
+    for (let c = this.first; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
       const take = Math.min(chunk.length - pos, n - written);
       out.set(chunk.subarray(pos, pos + take), written);
       written += take;
@@ -133,15 +136,23 @@ export class MessageFramer {
   private consume(n: number): void {
     this.buffered -= n;
     while (n > 0) {
-      const first = this.chunks[0]!;
+      const first = this.chunks[this.first]!;
       const available = first.length - this.head;
       if (n < available) {
         this.head += n;
-        return;
+        break;
       }
       n -= available;
-      this.chunks.shift();
+      this.first++;
       this.head = 0;
+    }
+    // Drop consumed chunks now and then (amortized O(1) per chunk).
+    if (this.first === this.chunks.length) {
+      this.chunks = [];
+      this.first = 0;
+    } else if (this.first >= 64) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
     }
   }
 }
