@@ -118,6 +118,14 @@ describe('parseCommandLine: run', () => {
       '--peer-port must be an integer from 1 to 65535',
     ],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--health-addr', '8080'],
+      '--health-addr: invalid address "8080": expected host:port, e.g. 127.0.0.1:8080',
+    ],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--vip-interface', 'a/b'],
+      '--vip-interface must be an interface name such as lo or eth0 (at most 15 characters), got "a/b"',
+    ],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);

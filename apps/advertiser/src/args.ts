@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { isIPv4 } from '@bgplb/api-types';
 import { parseDuration } from './shared/duration.js';
+import { parseHostPort } from './shared/health-server.js';
 import { isLogFormat, isLogLevel, type LogFormat, type LogLevel } from './shared/logger.js';
 
 /** A command line that cannot run: the CLI prints the message and exits 2. */
@@ -71,6 +72,25 @@ function ipv4(text: string, what: string): string {
   return text;
 }
 
+/** A Linux interface name: 1-15 characters, no slash or whitespace. */
+function interfaceName(text: string, what: string): string {
+  if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(text)) {
+    throw new UsageError(
+      `${what} must be an interface name such as lo or eth0 (at most 15 characters), got "${text}"`,
+    );
+  }
+  return text;
+}
+
+function hostPort(text: string, what: string): string {
+  try {
+    parseHostPort(text);
+  } catch (err) {
+    throw new UsageError(`${what}: ${(err as Error).message}`);
+  }
+  return text;
+}
+
 function duration(text: string, what: string): number {
   try {
     const ms = parseDuration(text, what);
@@ -118,10 +138,12 @@ function parseRun(argv: string[]): ParsedCommand {
     command: 'run',
     config: values.config as string,
     advertiseIp: ipv4(values['advertise-ip'] as string, '--advertise-ip'),
-    healthAddr: values['health-addr'] as string,
+    healthAddr: hostPort(values['health-addr'] as string, '--health-addr'),
     ...logOptions(values),
   };
-  if (values['vip-interface'] !== undefined) out.vipInterface = values['vip-interface'] as string;
+  if (values['vip-interface'] !== undefined) {
+    out.vipInterface = interfaceName(values['vip-interface'] as string, '--vip-interface');
+  }
   if (values['peer-port'] !== undefined)
     out.peerPort = positiveInt(values['peer-port'] as string, '--peer-port', 1, 65535);
   const checkOnly = ['check-ca', 'check-insecure'].filter(
@@ -172,7 +194,9 @@ function parsePreflight(argv: string[]): ParsedCommand {
   };
   if (values['node-ip'] !== undefined) out.nodeIp = ipv4(values['node-ip'] as string, '--node-ip');
   if (values.probe !== undefined) out.probe = values.probe as string;
-  if (values['vip-interface'] !== undefined) out.vipInterface = values['vip-interface'] as string;
+  if (values['vip-interface'] !== undefined) {
+    out.vipInterface = interfaceName(values['vip-interface'] as string, '--vip-interface');
+  }
   if (values['peer-port'] !== undefined)
     out.peerPort = positiveInt(values['peer-port'] as string, '--peer-port', 1, 65535);
   return out;
