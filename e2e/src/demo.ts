@@ -76,7 +76,7 @@ async function main(): Promise<number> {
       () => current.serviceVIP(values.service),
       30_000,
     );
-    say(`the controller allocated ${vip} from pool1`);
+    say(`the controller allocated ${vip} from the address pool`);
     const prefix = `${vip}/32`;
     const nodes = current.loadBalancerNodeIPs();
     await current.waitFor(
@@ -131,7 +131,7 @@ async function main(): Promise<number> {
       .join(', ');
     process.stdout.write(`   ${r.ok} ok, ${r.failed} failed: ${who}\n`);
     const cpVip = current.controlPlaneVIP;
-    section(`Control-plane VIP ${cpVip}: ${tor} kernel route and one request to ${cpVip}:443`);
+    section(`Control-plane VIP ${cpVip}: ${tor} kernel route and 6 requests to ${cpVip}:443`);
     process.stdout.write(`${indent(await current.torRouteText(tor, cpVip))}\n`);
     const c = await current.probe(cpVip, 443, 6);
     process.stdout.write(
