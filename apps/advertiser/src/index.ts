@@ -4,9 +4,19 @@ export {
   ControlPlaneAdvertiser,
   peerConfigs,
 } from './advertiser.js';
-export { type ParsedCommand, parseCommandLine, UsageError } from './args.js';
+export {
+  type ParsedCommand,
+  type PreflightOptions,
+  parseCommandLine,
+  type RunOptions,
+  UsageError,
+} from './args.js';
 export { type CheckResult, HealthGate } from './health-gate.js';
 export { httpCheck } from './http-check.js';
+export { main } from './main.js';
+export { type PreflightRow, runPreflight } from './preflight.js';
+export { runAdvertiser } from './run.js';
 export * from './shared/index.js';
 export { USAGE } from './usage.js';
+export { runValidate } from './validate.js';
 export { VipInterface } from './vip-interface.js';
