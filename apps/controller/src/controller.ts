@@ -369,7 +369,8 @@ export class Controller {
     await this.elector?.stop(options.releaseLease ?? true);
     await this.queue.stop();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
-    await this.events.flush();
+    // Give pending Events a moment, but never hang a shutdown on an unreachable API server.
+    await Promise.race([this.events.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.client.close();
   }
 
