@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { UserInfo } from './auth.js';
-import type { ResourceAttributes } from './rbac.js';
+import type { PolicyRule, ResourceAttributes } from './rbac.js';
 import { ApiError } from './status.js';
 
 /**
@@ -56,5 +56,51 @@ export function selfSubjectAccessReview(
     metadata: {},
     spec,
     status: { allowed },
+  };
+}
+
+/**
+ * authorization.k8s.io/v1 SelfSubjectRulesReview (`kubectl auth can-i --list`): the rules that
+ * apply to the caller in `spec.namespace`. Discovery is listed as the non-resource rule everyone has.
+ */
+export function selfSubjectRulesReview(
+  review: Record<string, unknown> | undefined,
+  rules: PolicyRule[],
+): Record<string, unknown> {
+  const spec = (review?.spec ?? {}) as { namespace?: string };
+  return {
+    kind: 'SelfSubjectRulesReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: {},
+    spec,
+    status: {
+      resourceRules: rules.map((r) => ({
+        verbs: r.verbs ?? [],
+        apiGroups: r.apiGroups ?? [],
+        resources: r.resources ?? [],
+        ...(r.resourceNames !== undefined && r.resourceNames.length > 0
+          ? { resourceNames: r.resourceNames }
+          : {}),
+      })),
+      nonResourceRules: [
+        {
+          verbs: ['get'],
+          nonResourceURLs: [
+            '/api',
+            '/api/*',
+            '/apis',
+            '/apis/*',
+            '/healthz',
+            '/livez',
+            '/openapi',
+            '/openapi/*',
+            '/readyz',
+            '/version',
+            '/version/',
+          ],
+        },
+      ],
+      incomplete: false,
+    },
   };
 }

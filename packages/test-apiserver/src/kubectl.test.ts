@@ -432,6 +432,9 @@ subjects:
     expect(
       (await k('admin', 'auth', 'can-i', '--as', sa, '-n', 'kube-system', 'delete', 'bgpsessions')).trim(),
     ).toBe('no');
+    const list = await k('admin', 'auth', 'can-i', '--as', sa, '-n', 'kube-system', '--list');
+    expect(list).toMatch(/bgpsessions\.networking\.gke\.io\s+\[\]\s+\[\]\s+\[get list watch\]/);
+    expect(list).toMatch(/bgpsessions\.networking\.gke\.io\/status\s+\[\]\s+\[\]\s+\[update patch\]/);
     // kubectl sends no bearer token over plain HTTP (client-go applies credentials only with TLS), so
     // it acts as the ServiceAccount through impersonation.
     expect(await k('admin', '--as', sa, '-n', 'kube-system', 'get', 'bgpsessions')).toContain(

@@ -202,7 +202,7 @@ export function decodeProtobuf(body: Buffer): KubeObject {
     Object.assign(
       unsupportedMediaType('application/vnd.kubernetes.protobuf', ['application/json', 'application/yaml']),
       {
-        message: `protobuf request bodies are decoded only for core/v1 Namespace and Service and SelfSubjectAccessReview (${why}); send JSON or YAML`,
+        message: `protobuf request bodies are decoded only for core/v1 Namespace and Service and Self{Subject,Rules}Reviews (${why}); send JSON or YAML`,
       },
     );
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw refuse('missing the k8s\\0 envelope');
@@ -222,6 +222,11 @@ export function decodeProtobuf(body: Buffer): KubeObject {
     }
     if (raw !== undefined && apiVersion === 'authorization.k8s.io/v1' && kind === 'SelfSubjectAccessReview') {
       return selfSubjectAccessReview(raw);
+    }
+    if (raw !== undefined && apiVersion === 'authorization.k8s.io/v1' && kind === 'SelfSubjectRulesReview') {
+      const spec: Record<string, string> = {};
+      for (const f of fields(raw)) if (f.num === 2) Object.assign(spec, strings(msg(f), { 1: 'namespace' }));
+      return { apiVersion, kind, metadata: {}, spec };
     }
     if (apiVersion !== 'v1' || (kind !== 'Namespace' && kind !== 'Service') || raw === undefined) {
       throw refuse(`got ${apiVersion} ${kind}`);

@@ -145,6 +145,34 @@ describe('RBAC', () => {
       (await impersonated({ spec: { nonResourceAttributes: { path: '/apis', verb: 'get' } } })).body.status
         .allowed,
     ).toBe(true);
+    const rules = await admin.req(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectRulesReview',
+        spec: { namespace: 'default' },
+      },
+      { 'Impersonate-User': 'system:serviceaccount:kube-system:agent' },
+    );
+    expect(rules.status).toBe(201);
+    expect(rules.body.status.resourceRules).toContainEqual({
+      verbs: ['*'],
+      apiGroups: [''],
+      resources: ['services', '*/status'],
+    });
+    expect(rules.body.status.resourceRules).toContainEqual({
+      verbs: ['get'],
+      apiGroups: [''],
+      resources: ['nodes'],
+      resourceNames: ['n1'],
+    });
+    const adminRules = await admin.req('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+      spec: {},
+    });
+    expect(adminRules.body.status.resourceRules).toEqual([
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+    ]);
     const asAgent = await admin.req('GET', SESSIONS, undefined, {
       'Impersonate-User': 'system:serviceaccount:kube-system:agent',
     });

@@ -14,7 +14,7 @@ export interface ResourceAttributes {
   name?: string | undefined;
 }
 
-interface PolicyRule {
+export interface PolicyRule {
   verbs?: string[];
   apiGroups?: string[];
   resources?: string[];
@@ -81,21 +81,27 @@ export class RbacAuthorizer {
     return Array.isArray(role?.rules) ? (role.rules as PolicyRule[]) : [];
   }
 
-  allows(user: UserInfo, a: ResourceAttributes): boolean {
-    if (user.groups.includes('system:masters')) return true;
+  /** Every rule that applies to `user` in `namespace` (cluster-wide ones included). */
+  rulesFor(user: UserInfo, namespace: string | undefined): PolicyRule[] {
+    if (user.groups.includes('system:masters')) return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
     const bindings: Array<{ binding: KubeObject; namespace: string | undefined }> = [
       ...this.all('clusterrolebindings').map((binding) => ({ binding, namespace: undefined })),
       ...this.all('rolebindings')
-        .filter((b) => a.namespace !== undefined && b.metadata.namespace === a.namespace)
+        .filter((b) => namespace !== undefined && b.metadata.namespace === namespace)
         .map((binding) => ({ binding, namespace: binding.metadata.namespace })),
     ];
-    for (const { binding, namespace } of bindings) {
+    const rules: PolicyRule[] = [];
+    for (const { binding, namespace: ns } of bindings) {
       const subjects = Array.isArray(binding.subjects) ? (binding.subjects as Subject[]) : [];
-      if (!subjects.some((s) => subjectMatches(s, user, namespace))) continue;
+      if (!subjects.some((s) => subjectMatches(s, user, ns))) continue;
       const ref = (binding.roleRef ?? {}) as { kind?: string; name?: string };
-      if (this.rulesOf(ref.kind, ref.name, namespace).some((r) => ruleAllows(r, a))) return true;
+      rules.push(...this.rulesOf(ref.kind, ref.name, ns));
     }
-    return false;
+    return rules;
+  }
+
+  allows(user: UserInfo, a: ResourceAttributes): boolean {
+    return this.rulesFor(user, a.namespace).some((r) => ruleAllows(r, a));
   }
 
   /** Throws kube-apiserver's 403 Forbidden when RBAC does not allow the request. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { impersonate, selfSubjectAccessReview } from './access-review.js';
+import { impersonate, selfSubjectAccessReview, selfSubjectRulesReview } from './access-review.js';
 import { Authenticator, serviceAccountUser, type UserInfo } from './auth.js';
 import { builtinResources } from './builtins.js';
 import { loadCrdFiles } from './crd-files.js';
@@ -397,6 +397,21 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       throw badRequest(`malformed path: ${url.pathname}`);
     }
     const user = impersonate(authenticator.authenticate(req.headers.authorization), req);
+    if (
+      req.method === 'POST' &&
+      segments.join('/') === 'apis/authorization.k8s.io/v1/selfsubjectrulesreviews'
+    ) {
+      const review = parseBody(await readBody(req), req.headers['content-type'] ?? '') as Record<
+        string,
+        unknown
+      >;
+      const namespace = ((review?.spec ?? {}) as { namespace?: string }).namespace;
+      const rules = rbacEnabled
+        ? authorizer.rulesFor(user, namespace === '' ? undefined : namespace)
+        : [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
+      sendJson(res, 201, selfSubjectRulesReview(review, rules));
+      return;
+    }
     if (
       req.method === 'POST' &&
       segments.join('/') === 'apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
