@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
-      say('tearing down (processes, FRR, namespaces)...');
+      say(`tearing down${lab ? ` lab ${lab.lab.id}` : ''} (processes, FRR, namespaces)...`);
       await lab?.down();
       say('done: nothing left behind');
     }

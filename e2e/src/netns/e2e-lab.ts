@@ -470,6 +470,11 @@ export class E2eLab {
 
   /** `kubectl ARGS` run in the ctl namespace against the test API server. */
   async kubectl(...args: string[]): Promise<string> {
+    if (!kubectlInstalled()) {
+      throw new Error(
+        'kubectl not found on the PATH: install kubectl (any version from 1.29) to see kubectl output',
+      );
+    }
     const { stdout } = await run('ip', [
       'netns',
       'exec',
@@ -643,6 +648,10 @@ export class E2eLab {
     await new Promise<void>((ok) => (this.bridge ? this.bridge.close(() => ok()) : ok()));
     await this.server?.close();
   }
+}
+
+function kubectlInstalled(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'kubectl')));
 }
 
 export interface ProbeResult {
