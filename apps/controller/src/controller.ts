@@ -51,7 +51,7 @@ export interface ControllerConfig {
   ingressService?: string | undefined;
   /** Full reconcile at this interval even without changes (default 300 s). */
   resyncSeconds?: number;
-  /** Coalescing window for bursts of changes (default 5 ms). */
+  /** Coalescing window for bursts of changes (default 1 ms). */
   debounceMs?: number;
   leaderElection: LeaderElectionConfig;
   metrics?: ControllerMetrics;
@@ -195,7 +195,7 @@ export class Controller {
   }
 
   private trigger(): void {
-    this.queue.addAfter(KEY, this.config.debounceMs ?? 5);
+    this.queue.addAfter(KEY, this.config.debounceMs ?? 1);
     this.metrics.queueDepth.set(this.queue.depth);
   }
 
