@@ -159,7 +159,7 @@ export function encodeUpdates(
     throw new RangeError(`maxLength ${maxLength} must be 64..${maxMessageLength(options)}`);
   }
   const buf = new Uint8Array(maxLength);
-  const out: Uint8Array[] = [];
+  const out = new OutputArena();
 
   // Withdrawals, grouped by family in order of first appearance.
   const withdraw = batch.withdraw ?? [];
@@ -251,7 +251,7 @@ export function encodeUpdates(
       mpCode: AttributeCode.MP_REACH_NLRI,
     });
   }
-  return out;
+  return out.messages;
 }
 
 function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: SessionOptions): Group {
@@ -294,6 +294,27 @@ function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: 
   };
 }
 
+/**
+ * Where finished messages go: views into a few large buffers rather than one small allocation
+ * each. Thousands of separate 4 KiB buffers count as external memory and push V8 into marking the
+ * whole heap (which, for a speaker holding a full table of routes, is the expensive part).
+ */
+class OutputArena {
+  readonly messages: Uint8Array[] = [];
+  private arena = new Uint8Array(0);
+  private pos = 0;
+
+  push(buf: Uint8Array, length: number): void {
+    if (this.pos + length > this.arena.length) {
+      this.arena = new Uint8Array(Math.max(length, 1 << 20));
+      this.pos = 0;
+    }
+    this.arena.set(buf.subarray(0, length), this.pos);
+    this.messages.push(this.arena.subarray(this.pos, this.pos + length));
+    this.pos += length;
+  }
+}
+
 interface PackLayout {
   before: Uint8Array;
   after: Uint8Array;
@@ -310,7 +331,7 @@ interface PackLayout {
  */
 function packMessages(
   buf: Uint8Array,
-  out: Uint8Array[],
+  out: OutputArena,
   routes: readonly RouteKey[],
   runs: readonly number[],
   addPath: boolean,
@@ -404,6 +425,6 @@ function packMessages(
       buf[HEADER_LENGTH + 3] = attrTotal & 255;
     }
     writeHeader(buf, 0, p, MessageType.UPDATE);
-    out.push(buf.slice(0, p));
+    out.push(buf, p);
   }
 }
