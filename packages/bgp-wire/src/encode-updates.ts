@@ -148,6 +148,9 @@ function latin1(bytes: Uint8Array): string {
  *   where the value needs it.
  * - Path ids are written (0 when missing) exactly in the families of `options.addPathSend`.
  *
+ * The messages are views into a few shared 1 MiB buffers (one allocation per MiB of output, not
+ * per message); copy one with `slice()` to keep it alone for long.
+ *
  * Throws TypeError for malformed routes and RangeError when the attributes alone do not fit.
  */
 export function encodeUpdates(
