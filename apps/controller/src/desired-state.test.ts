@@ -374,3 +374,14 @@ describe('desiredState: identity memo', () => {
     expect(third.routes.get('default-default-a')?.spec.nextHops).toEqual(['10.0.1.11', '10.0.2.10']);
   });
 });
+
+describe('validLabels', () => {
+  it('drops values Kubernetes would refuse and keeps the rest', async () => {
+    const { validLabels } = await import('./desired-state.js');
+    expect(validLabels({ a: 'node-01', b: 'x'.repeat(64), c: '10.0.1.254', d: 'bad/value', e: '' })).toEqual({
+      a: 'node-01',
+      c: '10.0.1.254',
+      e: '',
+    });
+  });
+});

@@ -198,6 +198,18 @@ function matchesSelector(
   return true;
 }
 
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * Drops label values Kubernetes would refuse (over 63 characters, e.g. a long node or BGPPeer
+ * name): the object's name and spec still carry the information.
+ */
+export function validLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (v.length <= 63 && LABEL_VALUE.test(v)) out[k] = v;
+  return out;
+}
+
 /** The VIP bgplb wrote to a Service's status (the first ingress IP), if any. */
 export function currentVip(service: ServiceObject): string | undefined {
   const ip = service.status?.loadBalancer?.ingress?.find((i) => typeof i.ip === 'string')?.ip;
@@ -407,12 +419,12 @@ export function desiredState(observed: Observed): Desired {
       const name = sessionName(peer.id, node);
       sessions.set(name, {
         name,
-        labels: {
+        labels: validLabels({
           [LABELS.managedBy]: MANAGED_BY,
           [LABELS.clusterNamespace]: options.clusterNamespace,
           [LABELS.node]: node,
           [LABELS.peer]: peer.id,
-        },
+        }),
         spec: {
           floatingIP: ip,
           localASN: peer.localASN,
