@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { labSkipReason } from '@bgplb/netns-lab';
 import { E2eLab } from './netns/e2e-lab.js';
+import { sessionTable } from './session-table.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,13 +27,13 @@ const say = (line: string): void => {
 const section = (title: string): void => {
   process.stdout.write(`\n== ${title}\n`);
 };
-/** Real kubectl in the ctl namespace; if kubectl is not installed, says so and shows the objects' names. */
+/** Real kubectl in the ctl namespace; if kubectl is not installed, says so and prints the same columns itself. */
 async function kubectl(lab: E2eLab, args: string[], fallback: () => string): Promise<string> {
   try {
     return await lab.kubectl(...args);
   } catch (err) {
     if (!/ENOENT|not found|No such file/i.test(String((err as Error).message))) throw err;
-    return `(kubectl is not installed; install it to see the table. The objects:)\n${fallback()}`;
+    return `${fallback()}\n(kubectl is not installed: the demo printed these columns itself from the objects)`;
   }
 }
 
@@ -102,10 +103,9 @@ async function main(): Promise<number> {
 
     section('BGP sessions of the Service peers: kubectl -n kube-system get bgpsessions');
     const sessions = await kubectl(current, ['-n', 'kube-system', 'get', 'bgpsessions'], () =>
-      current.server.store
-        .list('networking.gke.io/v1', 'BGPSession', { namespace: 'kube-system' })
-        .map((s) => `${s.metadata.name} ${JSON.stringify(s.spec)} ${JSON.stringify(s.status)}`)
-        .join('\n'),
+      sessionTable(
+        current.server.store.list('networking.gke.io/v1', 'BGPSession', { namespace: 'kube-system' }),
+      ),
     );
     process.stdout.write(`${indent(sessions)}\n`);
     section(`The Service: kubectl get service ${values.service}`);
