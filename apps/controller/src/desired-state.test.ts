@@ -385,3 +385,25 @@ describe('validLabels', () => {
     });
   });
 });
+
+describe('desiredState: VIP allocation memo', () => {
+  it('reuses the allocation only when every input is identical', async () => {
+    const { newMemo } = await import('./desired-state.js');
+    const memo = newMemo();
+    const config = exampleConfig(EXAMPLE_FILES[0]);
+    const services = [service({ name: 'a', vip: '10.0.0.3' }), service({ name: 'b' })];
+    const first = desiredState(observe(config, allReady, { services, memo }));
+    const cached = memo.vips?.result;
+    const again = desiredState(observe(config, notReady('node-01', 5), { services, memo }));
+    expect(memo.vips?.result).toBe(cached);
+    expect(again.services).toEqual(first.services);
+    const changed = desiredState(
+      observe(config, allReady, { services: [...services, service({ name: 'c' })], memo }),
+    );
+    expect(memo.vips?.result).not.toBe(cached);
+    expect(changed.services.get('default/c')?.vip).toBe('10.0.0.4');
+    expect(changed.services).toEqual(
+      desiredState(observe(config, allReady, { services: [...services, service({ name: 'c' })] })).services,
+    );
+  });
+});

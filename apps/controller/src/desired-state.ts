@@ -52,10 +52,25 @@ export interface DesiredStateOptions {
 export interface DesiredMemo {
   routes: Map<string, DesiredRoute>;
   nextHops: string[] | undefined;
+  /** The last VIP allocation and a fingerprint of its inputs (reused when they are identical). */
+  vips?: { fingerprint: string; result: ReturnType<typeof allocateServiceVIPs> } | undefined;
 }
 
 export function newMemo(): DesiredMemo {
   return { routes: new Map(), nextHops: undefined };
+}
+
+/** Every input of allocateServiceVIPs as one string: equal strings, equal answers. */
+function vipFingerprint(input: Parameters<typeof allocateServiceVIPs>[0]): string {
+  const parts: string[] = [
+    JSON.stringify([input.pools, input.controlPlaneVIP, input.ingressVIP, input.ingressService]),
+  ];
+  for (const r of input.services) {
+    const t =
+      r.creationTimestamp instanceof Date ? r.creationTimestamp.toISOString() : String(r.creationTimestamp);
+    parts.push(`${r.key}\u0000${t}\u0000${r.currentIP ?? ''}\u0000${r.requestedIP ?? ''}`);
+  }
+  return parts.join('\u0001');
 }
 
 export interface Observed {
@@ -499,13 +514,20 @@ export function desiredState(observed: Observed): Desired {
     avoidBuggyIPs: p.avoidBuggyIPs,
     manualAssign: p.manualAssign,
   }));
-  const allocation = allocateServiceVIPs({
+  const vipInput = {
     pools,
     services: requests,
     controlPlaneVIP: lb.vips.controlPlaneVIP,
     ingressVIP: lb.vips.ingressVIP,
     ingressService: options.ingressService,
-  });
+  };
+  // A configuration or Node change recomputes everything, but usually not the VIPs' inputs.
+  const fingerprint = memo === undefined ? '' : vipFingerprint(vipInput);
+  const allocation =
+    memo?.vips !== undefined && memo.vips.fingerprint === fingerprint
+      ? memo.vips.result
+      : allocateServiceVIPs(vipInput);
+  if (memo !== undefined) memo.vips = { fingerprint, result: allocation };
   const lostCurrent = new Map<string, string>();
   for (const c of allocation.conflicts) for (const loser of c.losers) lostCurrent.set(loser, c.reason);
   warnings.push(
