@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
 # Entry point of the containerlab cluster-node image (see Dockerfile): runs what the e2e netns
-# runner runs in the namespace of the same node (e2e/src/netns/e2e-lab.ts), with the same scripts.
-#   bgplb-e2e-node ctl                      (mgmt address = $BGPLB_API's host; /topology/cluster.yaml bound)
-#   bgplb-e2e-node control-plane NAME IP
-#   bgplb-e2e-node worker NAME IP
-# Environment: BGPLB_API (http://<ctl mgmt address>:6443), set in the topology's kinds.linux.env.
+# runner runs on the same node, with the same scripts and the built apps.
+#   bgplb-e2e-node ctl                      test API server, cluster.yaml applied, node lifecycle, controller
+#   bgplb-e2e-node control-plane NAME IP    kubelet simulation, control-plane advertiser, node agent
+#   bgplb-e2e-node worker NAME IP           kubelet simulation, node agent
+# Environment:
+#   BGPLB_API            http://<ctl mgmt address>:6443 (the topology's kinds.linux.env)
+#   BGPLB_ROOT           the built repository (/bgplb in the image)
+#   BGPLB_CLUSTER_YAML   the cluster configuration (/topology/cluster.yaml, bound by the topology)
+#   BGPLB_STATE_DIR      kubeconfig, advertiser config and logs (/var/lib/bgplb)
+# The e2e suite runs this script in network namespaces too (e2e-lab.ts, launch "entrypoint"), with
+# these variables pointing into the repository and the lab's work directory.
 set -euo pipefail
-cd /bgplb
+root="${BGPLB_ROOT:-/bgplb}"
+cluster_yaml="${BGPLB_CLUSTER_YAML:-/topology/cluster.yaml}"
+state="${BGPLB_STATE_DIR:-/var/lib/bgplb}"
 api="${BGPLB_API:?set BGPLB_API to http://<ctl mgmt address>:6443}"
-logs=/var/log/bgplb
+logs="$state/log"
+kc="$state/kubeconfig"
 mkdir -p "$logs"
-tsx=(node --conditions=@bgplb/source --import tsx)
+cd "$root"
+yaml_js="$root/e2e/node_modules/yaml"
 
-kubeconfig() {
-  cat >/etc/bgplb-kubeconfig <<KC
+write_kubeconfig() {
+  cat >"$kc" <<KC
 apiVersion: v1
 kind: Config
 clusters:
 - name: lab
   cluster:
     server: $1
+    # plain HTTP (the lab's test API server): @kubernetes/client-node requires this flag for http
+    insecure-skip-tls-verify: true
 contexts:
 - name: lab
   context:
@@ -30,64 +42,71 @@ users:
 - name: admin
   user: {}
 KC
-  mkdir -p /root/.kube
-  cp /etc/bgplb-kubeconfig /root/.kube/config
+  # In the container, `docker exec ... kubectl` finds it without flags.
+  if [ -z "${BGPLB_STATE_DIR:-}" ]; then mkdir -p /root/.kube && cp "$kc" /root/.kube/config; fi
 }
 
-cluster_namespace() {
+# One field of the Cluster in the cluster configuration, e.g. metadata.namespace.
+cluster_field() {
   node -e "
-    const { parseAllDocuments } = require('/bgplb/e2e/node_modules/yaml');
-    const docs = parseAllDocuments(require('node:fs').readFileSync('/topology/cluster.yaml', 'utf8')).map((d) => d.toJS());
-    process.stdout.write(docs.find((d) => d && d.kind === 'Cluster').metadata.namespace);"
+    const { parseAllDocuments } = require('$yaml_js');
+    const docs = parseAllDocuments(require('node:fs').readFileSync('$cluster_yaml', 'utf8')).map((d) => d.toJS());
+    const c = docs.find((d) => d && d.kind === 'Cluster');
+    process.stdout.write(String('$1'.split('.').reduce((o, k) => o?.[k], c) ?? ''));"
 }
 
-# Processes run in the background; the container lives as long as all of them do.
+pids=()
 start() {
   local name="$1"
   shift
   "$@" >"$logs/$name.log" 2>&1 &
+  pids+=("$!")
   echo "bgplb-e2e-node: started $name (pid $!, log $logs/$name.log)"
+}
+stop_all() {
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait || true
+  exit "${1:-0}"
+}
+trap 'stop_all 0' TERM INT
+
+# Succeeds once GET $1 answers 2xx (node's fetch: no curl needed).
+http_ok() {
+  node -e "fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$1"
 }
 
 role="${1:-}"
+ns="$(cluster_field metadata.namespace)"
 case "$role" in
   ctl)
-    kubeconfig "http://127.0.0.1:6443"
+    write_kubeconfig "http://127.0.0.1:6443"
     start apiserver node packages/test-apiserver/dist/cli.js --host 0.0.0.0 --port 6443 \
-      --crds packages/api-types/crds --kubeconfig-out /tmp/apiserver-kubeconfig.yaml
-    until kubectl get namespaces >/dev/null 2>&1; do sleep 0.5; done
-    ns="$(cluster_namespace)"
-    kubectl create namespace "$ns" >/dev/null 2>&1 || true
-    kubectl apply -f /topology/cluster.yaml
+      --crds packages/api-types/crds --kubeconfig-out "$state/apiserver-kubeconfig.yaml"
+    until kubectl --kubeconfig "$kc" get namespaces >/dev/null 2>&1; do sleep 0.5; done
+    kubectl --kubeconfig "$kc" create namespace "$ns" >/dev/null 2>&1 || true
+    kubectl --kubeconfig "$kc" apply -f "$cluster_yaml"
     start node-lifecycle node e2e/src/netns/node-lifecycle.ts --api "http://127.0.0.1:6443" --grace 5000
-    start controller node apps/controller/dist/cli.js --kubeconfig /etc/bgplb-kubeconfig \
+    start controller node apps/controller/dist/cli.js --kubeconfig "$kc" \
       --cluster-namespace "$ns" --grace-seconds 2 --metrics-addr 127.0.0.1:8080
     ;;
   control-plane | worker)
     name="${2:?node name}"
     ip="${3:?node InternalIP}"
-    kubeconfig "$api"
-    until curl -fsS "$api/api/v1/namespaces/kube-system" >/dev/null 2>&1; do sleep 0.5; done
-    ns=""
-    until ns="$(curl -fsS "$api/apis/baremetal.cluster.gke.io/v1/clusters" | node -e "
-      let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => {
-        const c = JSON.parse(s).items[0]; if (!c) process.exit(1); process.stdout.write(c.metadata.namespace); });")"; do
-      sleep 0.5
-    done
+    write_kubeconfig "$api"
     cp_flag=()
     [ "$role" = control-plane ] && cp_flag=(--control-plane)
     start kubelet node e2e/src/netns/kubelet.ts --api "$api" --node "$name" --internal-ip "$ip" \
       "${cp_flag[@]}" --interval 1000 --ports 80,443
     if [ "$role" = control-plane ]; then
-      "${tsx[@]}" e2e/src/advertiser-config.ts /topology/cluster.yaml "$ip" >/etc/bgpadvertiser.conf
-      vip="$(node -e "
-        const { parseAllDocuments } = require('/bgplb/e2e/node_modules/yaml');
-        const docs = parseAllDocuments(require('node:fs').readFileSync('/topology/cluster.yaml', 'utf8')).map((d) => d.toJS());
-        process.stdout.write(docs.find((d) => d && d.kind === 'Cluster').spec.loadBalancer.vips.controlPlaneVIP);")"
-      start advertiser node apps/advertiser/dist/cli.js --config /etc/bgpadvertiser.conf \
-        --advertise-ip "$vip" --vip-interface lo --health-addr 127.0.0.1:8080
+      node --conditions=@bgplb/source --import tsx e2e/src/advertiser-config.ts "$cluster_yaml" "$ip" \
+        >"$state/bgpadvertiser.conf"
+      start advertiser node apps/advertiser/dist/cli.js --config "$state/bgpadvertiser.conf" \
+        --advertise-ip "$(cluster_field spec.loadBalancer.vips.controlPlaneVIP)" --vip-interface lo \
+        --health-addr 127.0.0.1:8080
     fi
-    start agent node apps/advertiser/dist/cli.js agent --node-name "$name" --kubeconfig /etc/bgplb-kubeconfig \
+    # Start the agent once the cluster's objects exist (the API comes up with the ctl container).
+    until http_ok "$api/apis/networking.gke.io/v1/namespaces/$ns/networkgatewaygroups/default"; do sleep 0.5; done
+    start agent node apps/advertiser/dist/cli.js agent --node-name "$name" --kubeconfig "$kc" \
       --cluster-namespace "$ns" --health-addr 127.0.0.1:8081 --heartbeat 2s --connect-retry-time 1
     ;;
   *)
@@ -95,6 +114,8 @@ case "$role" in
     exit 2
     ;;
 esac
+echo "bgplb-e2e-node: $role running"
+set +e
 wait -n
 echo "bgplb-e2e-node: a process exited; logs in $logs" >&2
-exit 1
+stop_all 1

@@ -26,6 +26,17 @@ describe('containerlab topologies', () => {
         if (m?.[1]) expect(ifaces.has(m[1]), `${dir}/${n.name}: ${line}`).toBe(true);
       }
     }
+    // each cluster node's container command names its role, name and InternalIP (the labels)
+    for (const n of topo.nodes.filter((x) => x.role === 'control-plane' || x.role === 'worker')) {
+      expect(n.cmd, `${dir}/${n.name} cmd`).toBe(`bgplb-e2e-node ${n.role} ${n.name} ${n.internalIP}`);
+      expect(
+        n.exec.some((l) => l.startsWith(`ip addr add ${n.internalIP}/`)),
+        `${dir}/${n.name} address`,
+      ).toBe(true);
+      expect(n.env.BGPLB_API, `${dir}/${n.name} BGPLB_API`).toBe(
+        `http://${topo.nodes.find((x) => x.role === 'ctl')?.mgmtIPv4}:6443`,
+      );
+    }
     // the cluster config is the spec example itself, byte for byte
     const example = readdirSync(join(TOPOLOGIES, '../../examples')).find((f) =>
       f.startsWith(dir.slice(0, 3)),

@@ -23,6 +23,10 @@ export interface ClabNode {
   role: NodeRole;
   /** The Kubernetes node's InternalIP, for cluster nodes. */
   internalIP?: string;
+  /** The container's command (what the image runs: `bgplb-e2e-node <role> ...`). */
+  cmd?: string;
+  /** Environment of the container: the kind's `env`, overridden by the node's. */
+  env: Record<string, string>;
 }
 
 export interface ClabEndpoint {
@@ -39,7 +43,7 @@ export interface ClabTopology {
   links: [ClabEndpoint, ClabEndpoint][];
 }
 
-const NODE_KEYS = new Set(['kind', 'image', 'binds', 'exec', 'mgmt-ipv4', 'labels', 'cmd']);
+const NODE_KEYS = new Set(['kind', 'image', 'binds', 'exec', 'mgmt-ipv4', 'labels', 'cmd', 'env']);
 const ROLES = new Set<NodeRole>(['ctl', 'control-plane', 'worker', 'client']);
 
 function fail(file: string, what: string): never {
@@ -72,7 +76,7 @@ export function parseClab(text: string, file: string): ClabTopology {
   const mgmtSubnet = typeof mgmt['ipv4-subnet'] === 'string' ? mgmt['ipv4-subnet'] : '172.20.20.0/24';
   const topo = doc.topology as Record<string, unknown> | undefined;
   if (!topo || typeof topo !== 'object') fail(file, 'topology is missing');
-  const kinds = (topo.kinds ?? {}) as Record<string, { image?: string }>;
+  const kinds = (topo.kinds ?? {}) as Record<string, { image?: string; env?: Record<string, string> }>;
   const rawNodes = topo.nodes as Record<string, Record<string, unknown>> | undefined;
   if (!rawNodes || typeof rawNodes !== 'object') fail(file, 'topology.nodes is missing');
   const dir = dirname(resolve(file));
@@ -86,12 +90,15 @@ export function parseClab(text: string, file: string): ClabTopology {
     if (kind !== 'linux' && kind !== 'bridge') fail(file, `${where}: kind must be linux or bridge`);
     const labels = (raw.labels ?? {}) as Record<string, string>;
     const image = typeof raw.image === 'string' ? raw.image : kinds[kind]?.image;
+    const env = { ...(kinds[kind]?.env ?? {}), ...((raw.env ?? {}) as Record<string, string>) };
     const node: ClabNode = {
       name: nodeName,
       kind,
       exec: strings(file, `${where} exec`, raw.exec),
       role: 'router',
+      env,
     };
+    if (typeof raw.cmd === 'string') node.cmd = raw.cmd;
     if (image !== undefined) node.image = image;
     for (const bind of strings(file, `${where} binds`, raw.binds)) {
       const [src, dst] = bind.split(':');

@@ -5,7 +5,7 @@
  * kubelet on every cluster node, and offers what the scenarios and the demo need (kubectl, ToR
  * routes, client requests, node failure). `down()` removes everything, also after a failure.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,13 @@ export interface E2eLabOptions {
   nodeMonitorGraceMs?: number;
   /** Extra flags for every agent. */
   agentArgs?: string[];
+  /**
+   * How the bgplb processes start: `processes` (default) from this class, with an in-process test
+   * API server; `entrypoint`: every node runs its containerlab `cmd:` (e2e/containerlab/
+   * bgplb-e2e-node.sh with the built apps), exactly as the containers do. `server` is then
+   * unavailable: use `kubectl()`.
+   */
+  launch?: 'processes' | 'entrypoint';
 }
 
 export interface TorPath {
@@ -198,6 +205,11 @@ export class E2eLab {
         }),
     );
     this.log(`FRR running on ${[...this.frr.keys()].join(', ')}`);
+    if (this.opts.launch === 'entrypoint') {
+      await this.startEntrypoints();
+      this.log(`containerlab entry points started (${Date.now() - t0} ms)`);
+      return;
+    }
     await this.startApi();
     this.log(`test API server reachable at ${this.apiUrl} from the management network`);
     this.applyCluster();
@@ -213,6 +225,45 @@ export class E2eLab {
       ...this.clusterNodes().map((n) => this.startAgent(n.name)),
     ]);
     this.log(`advertisers and agents ready (lab up in ${Date.now() - t0} ms)`);
+  }
+
+  /** Runs every node's containerlab `cmd:` in its namespace, with the image's environment. */
+  private async startEntrypoints(): Promise<void> {
+    const bin = join(this.lab.workDir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(join(REPO, 'e2e/containerlab/bgplb-e2e-node.sh'), join(bin, 'bgplb-e2e-node'));
+    const envOf = (n: ClabNode): NodeJS.ProcessEnv => ({
+      ...process.env,
+      ...n.env,
+      BGPLB_ROOT: REPO,
+      BGPLB_CLUSTER_YAML: join(this.topo.dir, 'cluster.yaml'),
+      BGPLB_STATE_DIR: join(this.lab.workDir, `state-${n.name}`),
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+    });
+    const ctl = this.ctl();
+    this.apiUrl = ctl.env.BGPLB_API ?? '';
+    this.kubeconfig = join(this.lab.workDir, `state-${ctl.name}`, 'kubeconfig');
+    const withCmd = this.topo.nodes.filter((n) => n.cmd?.startsWith('bgplb-e2e-node'));
+    for (const n of withCmd) {
+      const child = this.host(n.name).spawn('bash', ['-c', n.cmd as string], { env: envOf(n) });
+      this.track(`entrypoint/${n.name}`, child);
+    }
+    await Promise.all(
+      withCmd.map((n) =>
+        waitFor(
+          `${n.name}: bgplb-e2e-node running`,
+          () => {
+            const p = this.proc(`entrypoint/${n.name}`);
+            if (!p.running) throw new Error(`exited: ${p.tail().join('\n')}`);
+            return p.tail(50).some((l) => l.includes('running'));
+          },
+          120_000,
+          200,
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}\n${this.proc(`entrypoint/${n.name}`).tail().join('\n')}`);
+        }),
+      ),
+    );
   }
 
   private async link(a: { node: string; iface: string }, b: { node: string; iface: string }): Promise<void> {
