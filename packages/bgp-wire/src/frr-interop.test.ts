@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from './message.js';
 import { decodeShutdownCommunication } from './notification.js';
 import type { SessionOptions } from './session.js';
-import type { BgpMessage, PathAttribute } from './types.js';
+import type { BgpMessage, PathAttribute, UpdateMessage } from './types.js';
+import { isEndOfRib } from './update-helpers.js';
 
 const dir = join(import.meta.dirname, '../test/fixtures/frr');
 const fixture = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
@@ -131,6 +132,42 @@ describe('FRR 8.4 interop fixtures', () => {
         { type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }], flags: 0x50 },
         { type: 'med', med: 0 },
         OTC,
+      ],
+      nlri: [],
+    });
+  });
+
+  it('End-of-RIB markers for IPv4 (empty UPDATE) and IPv6 (empty MP_UNREACH_NLRI)', () => {
+    const v4: UpdateMessage = { type: 'update', withdrawn: [], attributes: [], nlri: [] };
+    const v6: UpdateMessage = {
+      type: 'update',
+      withdrawn: [],
+      attributes: [{ type: 'mp-unreach', afi: 2, safi: 1, withdrawn: [] }],
+      nlri: [],
+    };
+    check('frr-eor-ipv4.bin', v4);
+    check('frr-eor-ipv6.bin', v6);
+    expect([isEndOfRib(v4), isEndOfRib(v6)]).toEqual(['1/1', '2/1']);
+  });
+
+  it('withdrawals with ADD-PATH path ids, IPv4 field and MP_UNREACH_NLRI (extended length)', () => {
+    check('frr-withdraw-ipv4-addpath.bin', {
+      type: 'update',
+      withdrawn: [{ prefix: '10.10.1.0/24', pathId: 2 }],
+      attributes: [],
+      nlri: [],
+    });
+    check('frr-withdraw-ipv6.bin', {
+      type: 'update',
+      withdrawn: [],
+      attributes: [
+        {
+          type: 'mp-unreach',
+          afi: 2,
+          safi: 1,
+          withdrawn: [{ prefix: '2001:db8:10::/48', pathId: 0 }],
+          flags: 0x90,
+        },
       ],
       nlri: [],
     });

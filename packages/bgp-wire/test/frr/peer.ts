@@ -42,6 +42,16 @@ const LOCAL_OPEN: OpenMessage = buildOpen({
       ],
     },
     { type: 'fqdn', hostname: 'bgp-wire-peer', domainName: '' },
+    // Graceful restart (helper), so that bgpd sends End-of-RIB markers.
+    {
+      type: 'graceful-restart',
+      flags: 0,
+      restartTime: 120,
+      families: [
+        { afi: 1, safi: 1, flags: 0 },
+        { afi: 2, safi: 1, flags: 0 },
+      ],
+    },
   ],
 });
 

@@ -33,6 +33,7 @@ router bgp 65001
  neighbor 192.0.2.2 disable-connected-check
  neighbor 192.0.2.2 capability extended-nexthop
  neighbor 192.0.2.2 local-role provider
+ neighbor 192.0.2.2 advertisement-interval 0
  !
  address-family ipv4 unicast
   network 10.10.1.0/24 route-map SET-COMMUNITIES
@@ -67,9 +68,10 @@ export interface Recording {
 /**
  * Runs the lab, writing every message bgpd sent into `outDir`. Waits for `minUpdates` UPDATEs from
  * bgpd before shutting the session down: 2 are bgpd's own routes, 2 more reflect the peer's routes
- * back (which a later MRAI may delay, so the live test does not wait for them).
+ * back (which a later MRAI may delay, so the live test does not wait for them). With `withdraw`,
+ * bgpd then withdraws its own two routes (`no network`) before the shutdown.
  */
-export async function recordFromFrr(outDir: string, minUpdates = 4): Promise<Recording> {
+export async function recordFromFrr(outDir: string, minUpdates = 4, withdraw = false): Promise<Recording> {
   const reason = labUnavailable();
   if (reason !== undefined) throw new Error(`cannot record: ${reason}`);
   const work = mkdtempSync(join(tmpdir(), 'bgpwire-frr-'));
@@ -131,6 +133,25 @@ export async function recordFromFrr(outDir: string, minUpdates = 4): Promise<Rec
       30_000,
     );
     const neighbor = JSON.parse(lab.vtysh('show bgp neighbors 192.0.2.2 json'));
+    if (withdraw) {
+      lab.vtysh(
+        'configure terminal',
+        'router bgp 65001',
+        'address-family ipv4 unicast',
+        'no network 10.10.1.0/24 route-map SET-COMMUNITIES',
+        'exit-address-family',
+        'address-family ipv6 unicast',
+        'no network 2001:db8:10::/48',
+        'end',
+      );
+      await waitFor('bgpd withdrawals', () => {
+        const texts = events.map((e) => e.text ?? '');
+        return (
+          texts.some((t) => t.includes('withdrawn=[10.10.1.0/24')) &&
+          texts.some((t) => t.includes('MpUnreach(ipv6-unicast): [2001:db8:10::/48'))
+        );
+      });
+    }
     lab.vtysh(
       'configure terminal',
       'router bgp 65001',
@@ -164,7 +185,7 @@ export async function recordFromFrr(outDir: string, minUpdates = 4): Promise<Rec
 async function main(): Promise<void> {
   const target = resolve(process.argv[2] ?? 'test/fixtures/frr');
   const tmp = mkdtempSync(join(tmpdir(), 'bgpwire-rec-'));
-  const rec = await recordFromFrr(tmp);
+  const rec = await recordFromFrr(tmp, 4, true);
   for (const e of rec.events) console.log(JSON.stringify(e));
   const files = readdirSync(tmp).sort();
   const pick = (suffix: string, n = 0) => files.filter((f) => f.endsWith(`-${suffix}.bin`))[n];
@@ -175,17 +196,21 @@ async function main(): Promise<void> {
   // Name the UPDATEs by what they carry, as printed by the peer.
   for (const e of rec.events) {
     if (e.type !== 'update' || !e.file || !e.text) continue;
-    const name = e.text.includes('10.10.1.0/24')
-      ? 'frr-update-ipv4-addpath.bin'
-      : e.text.includes('10.20.0.0/24')
-        ? 'frr-update-ipv4-reflected.bin'
-        : e.text.includes('2001:db8:10::/48')
-          ? 'frr-update-ipv6.bin'
-          : e.text === 'UPDATE'
-            ? 'frr-eor-ipv4.bin'
-            : e.text.includes('MpUnreach(ipv6-unicast): []')
-              ? 'frr-eor-ipv6.bin'
-              : undefined;
+    const name = e.text.includes('withdrawn=[10.10.1.0/24')
+      ? 'frr-withdraw-ipv4-addpath.bin'
+      : e.text.includes('MpUnreach(ipv6-unicast): [2001:db8:10::/48')
+        ? 'frr-withdraw-ipv6.bin'
+        : e.text.includes('10.10.1.0/24')
+          ? 'frr-update-ipv4-addpath.bin'
+          : e.text.includes('10.20.0.0/24')
+            ? 'frr-update-ipv4-reflected.bin'
+            : e.text.includes('2001:db8:10::/48')
+              ? 'frr-update-ipv6.bin'
+              : e.text === 'UPDATE'
+                ? 'frr-eor-ipv4.bin'
+                : e.text.includes('MpUnreach(ipv6-unicast): []')
+                  ? 'frr-eor-ipv6.bin'
+                  : undefined;
     if (name) copies.push([e.file.slice(e.file.lastIndexOf('/') + 1), name]);
   }
   for (const [from, to] of copies) {
