@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry point of the containerlab cluster-node image (see Dockerfile): runs what the e2e netns
 # runner runs on the same node, with the same scripts and the built apps.
-#   bgplb-e2e-node ctl                      test API server, cluster.yaml applied, node lifecycle, controller
+#   bgplb-e2e-node ctl                      test API server (with node lifecycle), cluster.yaml applied, controller
 #   bgplb-e2e-node control-plane NAME IP    kubelet simulation, control-plane advertiser, node agent
 #   bgplb-e2e-node worker NAME IP           kubelet simulation, node agent
 # Environment:
@@ -80,12 +80,14 @@ ns="$(cluster_field metadata.namespace)"
 case "$role" in
   ctl)
     write_kubeconfig "http://127.0.0.1:6443"
+    # --node-monitor-grace-period: the API server also plays kube-controller-manager's node lifecycle
+    # controller (a node whose kubelet stops heartbeating for 5 s becomes Ready=Unknown)
     start apiserver node packages/test-apiserver/dist/cli.js --host 0.0.0.0 --port 6443 \
-      --crds packages/api-types/crds --kubeconfig-out "$state/apiserver-kubeconfig.yaml"
+      --crds packages/api-types/crds --kubeconfig-out "$state/apiserver-kubeconfig.yaml" \
+      --node-monitor-grace-period 5
     until kubectl --kubeconfig "$kc" get namespaces >/dev/null 2>&1; do sleep 0.5; done
     kubectl --kubeconfig "$kc" create namespace "$ns" >/dev/null 2>&1 || true
     kubectl --kubeconfig "$kc" apply -f "$cluster_yaml"
-    start node-lifecycle node e2e/src/netns/node-lifecycle.ts --api "http://127.0.0.1:6443" --grace 5000
     start controller node apps/controller/dist/cli.js --kubeconfig "$kc" \
       --cluster-namespace "$ns" --grace-seconds 2 --metrics-addr 127.0.0.1:8080
     ;;

@@ -1,18 +1,19 @@
 /**
  * The containerlab form's process side, without Docker: topology 03 with every node running its
  * `cmd:` from topology.clab.yml (e2e/containerlab/bgplb-e2e-node.sh: the test API server CLI,
- * `kubectl apply` of cluster.yaml, self-registering kubelets, node lifecycle, the built controller,
+ * `kubectl apply` of cluster.yaml, self-registering kubelets, the built controller,
  * advertisers and agents), as the containers do. Everything is driven through real kubectl.
  * Needs root, FRR, kubectl and the built apps (`pnpm build`; CI builds before testing).
  */
 import { labSkipReason } from '@bgplb/netns-lab';
 import { describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
-import { E2eLab, REPO } from './netns/e2e-lab.js';
+import { E2eLab, kubectlInstalled, REPO } from './netns/e2e-lab.js';
 
 const skip =
   labSkipReason() ??
-  (distIsFresh(REPO) ? undefined : 'needs the built apps, newer than their sources (run pnpm build)');
+  (distIsFresh(REPO) ? undefined : 'needs the built apps, newer than their sources (run pnpm build)') ??
+  (kubectlInstalled() ? undefined : 'needs kubectl on the PATH (it drives this lab with kubectl only)');
 if (skip) console.warn(`containerlab entry point test skipped: ${skip}`);
 
 describe.skipIf(skip !== undefined)('topology 03 through the containerlab entry points (netns)', () => {

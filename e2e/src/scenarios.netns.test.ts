@@ -8,10 +8,12 @@
 import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
-import { E2eLab, type ProbeResult, REPO, V1 } from './netns/e2e-lab.js';
+import { E2eLab, kubectlInstalled, type ProbeResult, REPO, V1 } from './netns/e2e-lab.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`e2e scenarios skipped: ${skip}`);
+else if (!kubectlInstalled())
+  console.warn('e2e scenario 8 (kubectl get bgpsessions) skipped: kubectl is not on the PATH');
 
 const TOR = 'tor1';
 const measured: { scenario: string; what: string; ms: number; budgetMs: number }[] = [];
@@ -210,36 +212,40 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
     );
   }, 120_000);
 
-  it('8. status: kubectl get bgpsessions shows every session Established with a fresh LAST REPORT', async () => {
-    await lab.waitFor('every BGPSession Established', () => allEstablished(), 20_000);
-    const out = await lab.kubectl('-n', 'kube-system', 'get', 'bgpsessions');
-    const [header, ...rows] = out.trim().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual([
-      'NAME',
-      'LOCAL ASN',
-      'PEER ASN',
-      'LOCAL IP',
-      'PEER IP',
-      'STATE',
-      'LAST REPORT',
-    ]);
-    const expected = Object.entries(lab.floatingIPs()).map(([fip, node]) => ({
-      name: `bgppeer1-${node}`,
-      fip,
-    }));
-    expect(rows.length).toBe(expected.length);
-    for (const e of expected) {
-      const row = rows.find((r) => r.startsWith(`${e.name} `));
-      expect(row, `row for ${e.name} in\n${out}`).toBeDefined();
-      const cols = (row ?? '').trim().split(/\s+/);
-      expect(cols.slice(1, 6)).toEqual(['65001', '65002', e.fip, '10.0.3.254', 'Established']);
-      // Heartbeat 2 s: a LAST REPORT older than 3 heartbeats would mean a stale agent.
-      const age = cols[6] ?? '';
-      expect(age, `LAST REPORT of ${e.name}`).toMatch(/^\d+s$/);
-      expect(Number.parseInt(age, 10)).toBeLessThanOrEqual(6);
-    }
-    console.log(`[e2e] kubectl -n kube-system get bgpsessions\n${out}`);
-  }, 60_000);
+  it.skipIf(!kubectlInstalled())(
+    '8. status: kubectl get bgpsessions shows every session Established with a fresh LAST REPORT',
+    async () => {
+      await lab.waitFor('every BGPSession Established', () => allEstablished(), 20_000);
+      const out = await lab.kubectl('-n', 'kube-system', 'get', 'bgpsessions');
+      const [header, ...rows] = out.trim().split('\n');
+      expect(header?.split(/\s{2,}/)).toEqual([
+        'NAME',
+        'LOCAL ASN',
+        'PEER ASN',
+        'LOCAL IP',
+        'PEER IP',
+        'STATE',
+        'LAST REPORT',
+      ]);
+      const expected = Object.entries(lab.floatingIPs()).map(([fip, node]) => ({
+        name: `bgppeer1-${node}`,
+        fip,
+      }));
+      expect(rows.length).toBe(expected.length);
+      for (const e of expected) {
+        const row = rows.find((r) => r.startsWith(`${e.name} `));
+        expect(row, `row for ${e.name} in\n${out}`).toBeDefined();
+        const cols = (row ?? '').trim().split(/\s+/);
+        expect(cols.slice(1, 6)).toEqual(['65001', '65002', e.fip, '10.0.3.254', 'Established']);
+        // Heartbeat 2 s: a LAST REPORT older than 3 heartbeats would mean a stale agent.
+        const age = cols[6] ?? '';
+        expect(age, `LAST REPORT of ${e.name}`).toMatch(/^\d+s$/);
+        expect(Number.parseInt(age, 10)).toBeLessThanOrEqual(6);
+      }
+      console.log(`[e2e] kubectl -n kube-system get bgpsessions\n${out}`);
+    },
+    60_000,
+  );
 
   it('5. graceful restart: restarting a node agent never withdraws the VIP and no request fails', async () => {
     const prefix = `${webVIP}/32`;

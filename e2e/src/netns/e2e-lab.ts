@@ -215,7 +215,6 @@ export class E2eLab {
     this.applyCluster();
     this.createNodes();
     await Promise.all(this.clusterNodes().map((n) => this.startKubelet(n.name)));
-    await this.startNodeLifecycle();
     await this.startController();
     this.log('controller started');
     await Promise.all([
@@ -306,6 +305,9 @@ export class E2eLab {
   private async startApi(): Promise<void> {
     this.server = await startTestApiServer({
       crds: [crdDirectory],
+      // kube-controller-manager's node lifecycle controller, with a lab-sized grace period: a node
+      // whose kubelet stops heartbeating becomes Ready=Unknown (and tainted unreachable)
+      nodeLifecycle: { gracePeriodSeconds: (this.opts.nodeMonitorGraceMs ?? 5000) / 1000, periodMs: 250 },
       namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', this.clusterNamespace],
     });
     // The server listens on the root namespace's loopback; a Unix socket (visible in every
@@ -380,23 +382,6 @@ export class E2eLab {
         },
       });
     }
-  }
-
-  /** The node lifecycle controller's part that matters here (node-lifecycle.ts), on the ctl node. */
-  private async startNodeLifecycle(): Promise<void> {
-    const grace = this.opts.nodeMonitorGraceMs ?? 5000;
-    const p = this.spawnPlain(this.ctl().name, 'node-lifecycle', join(HERE, 'node-lifecycle.ts'), [
-      '--api',
-      this.apiUrl,
-      '--grace',
-      String(grace),
-    ]);
-    p.child.stdout?.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) {
-        if (line.includes('node not ready')) this.log(`node lifecycle: ${line}`);
-      }
-    });
-    await p.waitForLog(/node lifecycle started/, 15_000);
   }
 
   // ---- processes --------------------------------------------------------------------------------
@@ -701,7 +686,8 @@ export class E2eLab {
   }
 }
 
-function kubectlInstalled(): boolean {
+/** Whether kubectl is on the PATH (the machine image ships it; the suites skip kubectl checks without it). */
+export function kubectlInstalled(): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'kubectl')));
 }
 

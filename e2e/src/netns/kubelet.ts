@@ -2,7 +2,7 @@
  * The kubelet of a simulated node, run with plain `node` inside the node's namespace:
  * - posts the Node's Ready condition with a fresh lastHeartbeatTime every --interval ms, over the
  *   node's own network path to the API server (so a node whose links go down stops heartbeating
- *   and the lab's node lifecycle loop marks it NotReady, as the real node lifecycle controller does);
+ *   and the test API server's node lifecycle controller marks it Ready=Unknown, as kube-controller-manager does);
  * - serves the node's workload: on every TCP port of --ports it answers each connection at once
  *   with a small HTTP response whose body is the node name (Service VIPs are local addresses on
  *   the load-balancer nodes, as kube-proxy would make them), so a client can tell who answered.
