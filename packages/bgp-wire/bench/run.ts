@@ -13,7 +13,7 @@ import { MessageFramer } from '../src/framer.js';
 import { decodeMessage, encodeMessage } from '../src/message.js';
 import type { SessionOptions } from '../src/session.js';
 import type { PathAttribute, Route, UpdateMessage } from '../src/types.js';
-import { decodeUpdateBulk } from '../src/update-decode.js';
+import { decodeUpdateBulk } from '../src/update-bulk.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const PLAIN: SessionOptions = {

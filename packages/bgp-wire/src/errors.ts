@@ -1,3 +1,4 @@
+import { NotificationCode } from './constants.js';
 import type { FamilyKey, RouteKey } from './types.js';
 
 /**
@@ -133,4 +134,17 @@ export function describeNotification(code: number, subcode: number): string {
   if (subcode === 0) return codeName;
   const sub = SUBCODE_NAMES[code]?.[subcode];
   return `${codeName}/${sub ?? `subcode ${subcode}`}`;
+}
+
+/** Wraps an unexpected exception (a codec bug) as a session-reset error flagged `internal`. */
+export function internalError(cause: unknown): BgpWireError {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return new BgpWireError(
+    `internal decoder error: ${text}`,
+    { code: NotificationCode.CEASE, subcode: 0 },
+    'session-reset',
+    {
+      internal: true,
+    },
+  );
 }

@@ -31,5 +31,5 @@ export {
 export { buildOpen } from './open.js';
 export * from './session.js';
 export type * from './types.js';
-export { type BulkDecodeResult, decodeUpdateBulk } from './update-decode.js';
+export { type BulkDecodeResult, decodeUpdateBulk } from './update-bulk.js';
 export * from './update-helpers.js';

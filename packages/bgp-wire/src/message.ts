@@ -1,12 +1,12 @@
 import { HEADER_LENGTH, MessageType } from './constants.js';
-import { BgpWireError } from './errors.js';
+import { BgpWireError, internalError } from './errors.js';
 import { badLengthError, checkHeader, writeHeader } from './header.js';
 import { decodeNotification, encodeNotification } from './notification.js';
 import { decodeOpen, encodeOpen } from './open.js';
 import { decodeRouteRefresh, encodeRouteRefresh } from './route-refresh.js';
 import { DEFAULT_SESSION_OPTIONS, maxMessageLength, type SessionOptions } from './session.js';
 import type { BgpMessage } from './types.js';
-import { type DecodeResult, decodeUpdate, internalError } from './update-decode.js';
+import { type DecodeResult, decodeUpdate } from './update-decode.js';
 import { encodeUpdate } from './update-encode.js';
 
 export type { DecodeResult } from './update-decode.js';

@@ -9,7 +9,7 @@ import { decodeMessage } from './message.js';
 import { decodeShutdownCommunication, encodeShutdownCommunication } from './notification.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 import type { UpdateMessage } from './types.js';
-import { decodeUpdateBulk } from './update-decode.js';
+import { decodeUpdateBulk } from './update-bulk.js';
 import { getAttribute, isEndOfRib } from './update-helpers.js';
 
 const TWO: SessionOptions = DEFAULT_SESSION_OPTIONS;

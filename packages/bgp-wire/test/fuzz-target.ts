@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { MessageFramer } from '../src/framer.js';
 import { decodeMessage, encodeMessage } from '../src/message.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../src/session.js';
-import { decodeUpdateBulk } from '../src/update-decode.js';
+import { decodeUpdateBulk } from '../src/update-bulk.js';
 import { message, sessionOptions } from './arbitraries.js';
 
 /** Session options the target decodes every input under. */
