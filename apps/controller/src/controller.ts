@@ -473,6 +473,10 @@ export class Controller {
     const applied = await this.apply(plan);
     this.events.record([...result.events, ...applied.events]);
     this.metrics.desiredRoutes.set(base.routes.size);
+    for (const p of fastPath.usage()) {
+      this.metrics.poolSize.set({ pool: p.pool }, p.size);
+      this.metrics.poolUsed.set({ pool: p.pool }, p.used);
+    }
     for (const w of plan.writes) this.metrics.writes.inc({ op: w.op });
     const durationMs = performance.now() - started;
     const failed = applied.errors.length > 0 || applied.conflicts > 0;

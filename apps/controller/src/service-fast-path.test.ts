@@ -132,3 +132,24 @@ describe("ServiceFastPath gives the full path's answer", () => {
     expect(ServiceFastPath.from(bad, { clusterNamespace: 'x', loadBalancerClass: 'y' })).toBeUndefined();
   });
 });
+
+describe('ServiceFastPath.usage', () => {
+  it('tracks pool usage as Services come and go (reservations included)', () => {
+    const first = desiredState({
+      config: exampleConfig(EXAMPLE_FILES[0]),
+      nodes: CLUSTER_NODES.map(node),
+      services: [],
+      now: T0,
+      options: OPTIONS,
+    });
+    const fast = ServiceFastPath.from(first, {
+      clusterNamespace: 'cluster-bm',
+      loadBalancerClass: OPTIONS.loadBalancerClass,
+    })!;
+    expect(fast.usage()).toEqual(first.poolUsage);
+    fast.apply(new Map([['default/x', service({ name: 'x' })]]));
+    expect(fast.usage()[0]?.used).toBe((first.poolUsage[0]?.used ?? 0) + 1);
+    fast.apply(new Map([['default/x', undefined]]));
+    expect(fast.usage()).toEqual(first.poolUsage);
+  });
+});

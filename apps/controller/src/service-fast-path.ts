@@ -56,6 +56,11 @@ export class ServiceFastPath {
       this.routeOwner.set(name, objectKey(r.spec.service.namespace, r.spec.service.name));
   }
 
+  /** Pool usage after the changes applied so far. */
+  usage(): { pool: string; size: number; used: number }[] {
+    return this.allocator.usage();
+  }
+
   /** Starts from a full reconcile's result; undefined when that result cannot be extended. */
   static from(desired: Desired, o: FastPathOptions): ServiceFastPath | undefined {
     return desired.valid && desired.serviceContext !== undefined
