@@ -5,26 +5,19 @@
  * node does not announce: traffic only goes to control-plane nodes known to work.
  */
 
+import { systemClock } from '@bgplb/bgp-fsm';
+
 export interface CheckResult {
   ok: boolean;
   /** e.g. `HTTP 200`, `HTTP 503`, `timeout after 2s`, `connect ECONNREFUSED 127.0.0.1:6443`. */
   detail: string;
 }
 
-/** Timers, injectable so that tests drive the gate with a fake clock. */
+/** Timers, injectable so that tests drive the gate with a fake clock (default: bgp-fsm's `systemClock`). */
 export interface GateClock {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
-
-export const realClock: GateClock = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface HealthGateOptions {
   check: () => Promise<CheckResult>;
@@ -50,7 +43,7 @@ export class HealthGate {
     if (!(options.failureThreshold >= 1 && options.successThreshold >= 1)) {
       throw new Error('health check thresholds must be at least 1');
     }
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** `undefined` until the first verdict. */

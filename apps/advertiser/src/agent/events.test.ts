@@ -1,10 +1,10 @@
 import { crdDirectory } from '@bgplb/api-types';
+import type { Clock } from '@bgplb/bgp-fsm';
 import { waitFor } from '@bgplb/netns-lab';
 import { startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../test-support/log-capture.js';
-import type { Clock } from './clock.js';
 import { KubeEventRecorder } from './events.js';
 
 describe('KubeEventRecorder', () => {

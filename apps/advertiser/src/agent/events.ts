@@ -4,10 +4,12 @@
  * is not repeated within 10 minutes. Failures to record are logged, never thrown: events are
  * informational and must not stop the agent.
  */
+
+import { type Clock, systemClock } from '@bgplb/bgp-fsm';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../shared/index.js';
-import { type Clock, kubeTime, systemClock } from './clock.js';
 import { describeError } from './kube.js';
+import { kubeTime } from './kube-time.js';
 
 export interface EventTarget {
   apiVersion: string;

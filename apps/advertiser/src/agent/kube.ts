@@ -5,6 +5,7 @@
  */
 
 import { GROUP, RESOURCES, STATUS_NAMESPACE, VERSION } from '@bgplb/api-types';
+import { type Clock, systemClock } from '@bgplb/bgp-fsm';
 import {
   ApiException,
   CustomObjectsApi,
@@ -17,7 +18,6 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from '../shared/index.js';
-import { type Clock, systemClock } from './clock.js';
 import { type SessionStatusPatch, StatusWriteError, type StatusWriter } from './status-reporter.js';
 
 /** In-cluster config (service account) unless a kubeconfig file is given. */

@@ -14,12 +14,13 @@
  * Reconciles run one at a time; a change during a round triggers another round.
  */
 import { isIPv4 } from '@bgplb/api-types';
+import { type Clock, systemClock } from '@bgplb/bgp-fsm';
 import type { Logger, PeerStatus, SpeakerEvent } from '../shared/index.js';
 import { type AgentSpeaker, asListenerHandle, type ListenerHandle } from './agent-speaker.js';
-import { type Clock, kubeTime, systemClock } from './clock.js';
 import type { EventRecorder, EventTarget } from './events.js';
 import { type FloatingIPAction, planFloatingIPs } from './floating-ip-plan.js';
 import type { AddressManager } from './ip-commands.js';
+import { kubeTime } from './kube-time.js';
 import type { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';
 import { diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
