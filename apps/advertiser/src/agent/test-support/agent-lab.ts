@@ -5,10 +5,10 @@
  * the TypeScript CLI entry with tsx. The test plays the controller by writing objects directly.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
-import { type FrrRouter, type Host, Lab, run, waitFor } from '@bgplb/netns-lab';
+import { type FrrRouter, type Host, Lab, LabProcess, run, waitFor } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { type ApiBridge, startApiBridge } from './api-bridge.js';
 
@@ -19,49 +19,14 @@ const CLI = new URL('../../cli.ts', import.meta.url).pathname;
 const DIST_CLI = new URL('../../../dist/cli.js', import.meta.url).pathname;
 const FORWARDER = new URL('./ns-forwarder.ts', import.meta.url).pathname;
 
-/** One running agent process. `lines` are its parsed JSON log lines. */
-export class AgentProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  private buffer = '';
-  private readonly raw: string[] = [];
-  readonly exited: Promise<number | null>;
-
+/** One running agent process: a netns-lab `LabProcess` (log file, parsed JSON `lines`, tail). */
+export class AgentProcess extends LabProcess {
   constructor(
     readonly node: string,
-    readonly child: ChildProcess,
+    child: ChildProcess,
     logFile: string,
   ) {
-    const file = createWriteStream(logFile, { flags: 'a' });
-    child.stdout?.on('data', (d: Buffer) => {
-      file.write(d);
-      this.buffer += d.toString();
-      let nl = this.buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        this.raw.push(line);
-        try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // Not a log line (tsx warnings): kept in the file only.
-        }
-        nl = this.buffer.indexOf('\n');
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      file.write(d);
-      this.raw.push(
-        ...d
-          .toString()
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
-    });
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-
-  logged(pattern: RegExp): boolean {
-    return this.lines.some((l) => pattern.test(String(l.msg)));
+    super(`agent on ${node}`, child, logFile);
   }
 
   async waitReady(timeoutMs = 45_000): Promise<void> {
@@ -72,13 +37,8 @@ export class AgentProcess {
         timeoutMs,
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; its output ends with:\n${this.tail.join('\n')}`);
+      throw new Error(`${(err as Error).message}; its output ends with:\n${this.tail(30).join('\n')}`);
     }
-  }
-
-  /** The last lines the process printed (stdout and stderr), for failure messages. */
-  get tail(): string[] {
-    return this.raw.slice(-30);
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
@@ -387,7 +347,7 @@ export class AgentLab {
         out.push(`--- ${name}: ${(err as Error).message}`);
       }
     }
-    for (const a of this.agents) out.push(`--- agent on ${a.node} (last lines)`, ...a.tail.slice(-12));
+    for (const a of this.agents) out.push(`--- agent on ${a.node} (last lines)`, ...a.tail(12));
     return out.join('\n');
   }
 
