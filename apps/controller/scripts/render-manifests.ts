@@ -3,10 +3,11 @@
  * deploy/manifests/bgplb.yaml (CRDs included) from the chart, for `kubectl apply`.
  * Run: pnpm --filter @bgplb/controller render-manifests. A test fails when either is stale.
  */
-import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdDirectory } from '@bgplb/api-types';
+import { parse } from 'yaml';
 import { renderChart } from './helm-template.js';
 
 export const CHART_DIR = fileURLToPath(new URL('../../../deploy/helm/bgplb/', import.meta.url));
@@ -19,9 +20,18 @@ export const HEADER = `# bgplb: plain manifests rendered from deploy/helm/bgplb 
 # the chart with your own values.
 `;
 
+/** The chart's kubeVersion constraint (Chart.yaml), repeated in the manifests' header. */
+export function chartKubeVersion(): string {
+  const meta = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { kubeVersion?: unknown };
+  if (typeof meta.kubeVersion !== 'string') throw new Error(`${CHART_DIR}Chart.yaml: kubeVersion is missing`);
+  return meta.kubeVersion;
+}
+
 export function renderDefaultManifests(): string {
   return (
     HEADER +
+    `# Requires Kubernetes ${chartKubeVersion()} (CRD field selectors; see docs/operations.md). kubectl apply\n` +
+    '# does not check it: helm install does.\n' +
     renderChart({ chartDir: CHART_DIR, releaseName: 'bgplb', namespace: 'kube-system', includeCrds: true })
   );
 }
