@@ -96,7 +96,13 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
     const paths = await lab.torPaths(TOR, prefix);
     expect(sorted(paths.map((p) => p.peer))).toEqual(['10.0.1.10', '10.0.1.11']);
     expect((await lab.torPaths('tor2', prefix)).map((p) => p.nextHop)).toEqual(['10.0.2.10']);
-    expect(await lab.torFib(TOR, prefix)).toEqual(['10.0.1.10', '10.0.1.11']);
+    // zebra installs what bgpd selected a moment later: poll the kernel FIB too
+    await lab.waitFor(
+      `${prefix} ECMP in the tor1 FIB`,
+      async () => (await lab.torFib(TOR, prefix)).join() === '10.0.1.10,10.0.1.11',
+      5_000,
+      20,
+    );
 
     const r = await lab.probe(vip, 443, 30);
     expect(r.failed, r.errors.join('; ')).toBe(0);
@@ -112,12 +118,23 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
     );
     record(
       '1 control-plane VIP',
-      'cp1 advertiser stopped -> its path withdrawn at tor1',
+      'cp1 advertiser stopped -> its path withdrawn at tor1 (RIB)',
       Date.now() - stopped,
       5_000,
     );
     expect(gone).toBeGreaterThanOrEqual(0);
-    expect(await lab.torFib(TOR, prefix)).toEqual(['10.0.1.11']);
+    await lab.waitFor(
+      'cp1 gone from the tor1 FIB',
+      async () => (await lab.torFib(TOR, prefix)).join() === '10.0.1.11',
+      5_000,
+      20,
+    );
+    record(
+      '1 control-plane VIP',
+      'cp1 advertiser stopped -> its next hop gone from the tor1 FIB',
+      Date.now() - stopped,
+      5_000,
+    );
     expect((await lab.torPaths('tor2', prefix)).map((p) => p.nextHop)).toEqual(['10.0.2.10']);
     const after = await lab.probe(vip, 443, 10);
     expect(after.failed).toBe(0);
@@ -588,7 +605,12 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
     const survivors = lbNodes()
       .filter((n) => n !== victim)
       .map(nodeIP);
-    expect(await lab.torFib(TOR, prefix)).toEqual(survivors);
+    await lab.waitFor(
+      `tor1 FIB = ${survivors.join()}`,
+      async () => (await lab.torFib(TOR, prefix)).join() === survivors.join(),
+      10_000,
+      50,
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     const results = await loop.stop();
     const failed = results.filter((x) => !x.ok);

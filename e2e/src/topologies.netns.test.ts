@@ -49,7 +49,12 @@ describe.skipIf(skip !== undefined)('e2e topologies 01 and 02 (netns + FRR)', ()
           30_000,
           200,
         );
-        expect((await lab.torFib(c.router, cp)).length).toBe(c.cpPeers.length);
+        await lab.waitFor(
+          `${c.router} FIB: ${cp} over ${c.cpPeers.length} next hops`,
+          async () => (await lab.torFib(c.router, cp)).length === c.cpPeers.length,
+          10_000,
+          50,
+        );
         const r1 = await lab.probe(lab.controlPlaneVIP, 443, 30);
         expect(r1.failed, r1.errors.join('; ')).toBe(0);
         expect(Object.keys(r1.responders).sort()).toEqual(c.responders);
