@@ -5,10 +5,8 @@ import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
-import { type HealthServer, startHealthServer } from './shared/health-server.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { createRegistry, registerSpeakerMetrics } from './shared/metrics.js';
-import { logSpeakerEvent } from './shared/speaker-log.js';
+import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
 import { consoleOutput, type Output } from './validate.js';
 import { VERSION } from './version.js';
@@ -73,17 +71,10 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     'BGP advertiser started',
   );
 
-  let speaker: Awaited<ReturnType<SpeakerFactory>>;
-  try {
-    speaker = await (deps.createSpeaker ?? createBgpSpeaker)();
-  } catch (err) {
-    log.fatal({ err }, `cannot create the BGP speaker: ${(err as Error).message}`);
-    return 1;
-  }
-  speaker.on('event', (e) => logSpeakerEvent(log, e));
+  const started = await createSpeakerWithMetrics(log, deps.createSpeaker ?? createBgpSpeaker);
+  if (started === undefined) return 1;
+  const { speaker, registry } = started;
 
-  const registry = createRegistry();
-  registerSpeakerMetrics(registry, () => speaker.peers());
   const vipInterface = options.vipInterface
     ? new VipInterface(options.vipInterface, options.advertiseIp, deps.runCommand ?? execRunner)
     : undefined;
@@ -119,19 +110,12 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     },
   });
 
-  let health: HealthServer;
-  try {
-    health = await startHealthServer({
-      address: options.healthAddr,
-      logger: log,
-      registry,
-      readiness: () => advertiser.readiness(),
-    });
-  } catch (err) {
-    log.fatal({ err }, (err as Error).message);
-    await speaker.shutdown({ message: shutdownMessage('startup failed') });
-    return 1;
-  }
+  const health = await startHealthOrShutdown(
+    { address: options.healthAddr, logger: log, registry, readiness: () => advertiser.readiness() },
+    speaker,
+    shutdownMessage('startup failed'),
+  );
+  if (health === undefined) return 1;
 
   try {
     await advertiser.applyConfig(config);

@@ -6,15 +6,8 @@
 import { RESOURCES } from '@bgplb/api-types';
 import { BgpSpeaker } from '@bgplb/bgp-fsm';
 import type { KubeConfig } from '@kubernetes/client-node';
-import {
-  createLogger,
-  createRegistry,
-  type HealthServer,
-  type Logger,
-  logSpeakerEvent,
-  registerSpeakerMetrics,
-  startHealthServer,
-} from '../shared/index.js';
+import { createLogger, type HealthServer, type Logger } from '../shared/index.js';
+import { createSpeakerWithMetrics, startHealthOrShutdown } from '../shared/startup.js';
 import type { AgentSpeaker } from './agent-speaker.js';
 import { KubeEventRecorder } from './events.js';
 import { type AddressManager, IpAddressManager } from './ip-commands.js';
@@ -100,17 +93,10 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     log.fatal({ err }, `cannot load the Kubernetes configuration: ${(err as Error).message}`);
     return 1;
   }
-  let speaker: AgentSpeaker;
-  try {
-    speaker = await (deps.speaker ?? defaultSpeaker)(log);
-  } catch (err) {
-    log.fatal({ err }, `cannot create the BGP speaker: ${(err as Error).message}`);
-    return 1;
-  }
-  speaker.on('event', (e) => logSpeakerEvent(log, e));
+  const started = await createSpeakerWithMetrics(log, () => (deps.speaker ?? defaultSpeaker)(log));
+  if (started === undefined) return 1;
+  const { speaker, registry } = started;
 
-  const registry = createRegistry();
-  registerSpeakerMetrics(registry, () => speaker.peers());
   const metrics = new AgentMetrics(registry);
   const reporter = new StatusReporter({
     writer: new KubeStatusWriter(kc, options.statusNamespace),
@@ -138,19 +124,12 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     handover: options.handover,
   });
 
-  let health: HealthServer;
-  try {
-    health = await startHealthServer({
-      address: options.healthAddr,
-      logger: log,
-      registry,
-      readiness: () => agent.readiness(),
-    });
-  } catch (err) {
-    log.fatal({ err }, (err as Error).message);
-    await speaker.shutdown({ message: 'agent failed to start' });
-    return 1;
-  }
+  const health = await startHealthOrShutdown(
+    { address: options.healthAddr, logger: log, registry, readiness: () => agent.readiness() },
+    speaker,
+    'agent failed to start',
+  );
+  if (health === undefined) return 1;
 
   const ns = options.statusNamespace;
   const watches = {

@@ -1,0 +1,51 @@
+/**
+ * Start-up steps that both modes share (the control-plane speaker in `run.ts`, the node agent in
+ * `agent/index.ts`): create the speaker, log its events and expose its metrics; then serve health
+ * and metrics, shutting the speaker down again when that fails. Failures are logged as fatal and
+ * reported as `undefined`, so the caller just returns exit code 1.
+ */
+import type { Registry } from 'prom-client';
+import { type HealthServer, type HealthServerOptions, startHealthServer } from './health-server.js';
+import type { Logger } from './logger.js';
+import { createRegistry, registerSpeakerMetrics } from './metrics.js';
+import { logSpeakerEvent } from './speaker-log.js';
+import type { Speaker } from './speaker-types.js';
+
+/** The part of a speaker start-up touches (the advertiser's and the agent's speakers both have it). */
+export type StartingSpeaker = Pick<Speaker, 'on' | 'peers' | 'shutdown'>;
+
+/** Creates the speaker, logs its events and registers its session metrics in a new registry. */
+export async function createSpeakerWithMetrics<S extends StartingSpeaker>(
+  log: Logger,
+  create: () => Promise<S>,
+): Promise<{ speaker: S; registry: Registry } | undefined> {
+  let speaker: S;
+  try {
+    speaker = await create();
+  } catch (err) {
+    log.fatal({ err }, `cannot create the BGP speaker: ${(err as Error).message}`);
+    return undefined;
+  }
+  speaker.on('event', (e) => logSpeakerEvent(log, e));
+  const registry = createRegistry();
+  registerSpeakerMetrics(registry, () => speaker.peers());
+  return { speaker, registry };
+}
+
+/**
+ * Serves health and metrics; when that fails (address in use, say) logs it, shuts the speaker
+ * down with the RFC 8203 `shutdownMessage` and resolves with `undefined`.
+ */
+export async function startHealthOrShutdown(
+  options: HealthServerOptions,
+  speaker: StartingSpeaker,
+  shutdownMessage: string,
+): Promise<HealthServer | undefined> {
+  try {
+    return await startHealthServer(options);
+  } catch (err) {
+    options.logger.fatal({ err }, (err as Error).message);
+    await speaker.shutdown({ message: shutdownMessage });
+    return undefined;
+  }
+}
