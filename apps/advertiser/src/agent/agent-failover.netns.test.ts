@@ -4,7 +4,7 @@
  */
 import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentLab, type AgentProcess, torConfig } from './test-support/agent-lab.js';
+import type { AgentLab, AgentProcess } from './test-support/agent-lab.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`agent failover tests skipped: ${skip}`);
@@ -24,23 +24,7 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       { name: 'node-a', address: '10.0.1.10/24' },
       { name: 'node-b', address: '10.0.1.11/24' },
     ]);
-    await lab.startFrr(
-      torConfig([
-        { ip: FIP, asn: 65001 },
-        { ip: OTHER_FIP, asn: 65001 },
-      ]),
-    );
-    lab.setGatewayGroup([FIP, OTHER_FIP], { [FIP]: 'node-a' });
-    lab.createPeer('tor1', {
-      localASN: 65001,
-      peerASN: 65000,
-      peerIP: '10.0.1.254',
-      sessions: 1,
-      holdTime: 9,
-      connectRetryTime: 1,
-    });
-    lab.createSession('tor1', 'node-a', FIP, '10.0.1.254');
-    lab.setRoute('default-default-web', VIP, ['10.0.1.10', '10.0.1.11']);
+    await lab.startTor1Cluster([FIP, OTHER_FIP], VIP);
     agentA = lab.startAgent('node-a');
     agentB = lab.startAgent('node-b');
     await Promise.all([agentA.waitReady(), agentB.waitReady()]);

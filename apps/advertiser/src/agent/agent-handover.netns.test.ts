@@ -6,7 +6,7 @@
  */
 import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentLab, type AgentProcess, torConfig } from './test-support/agent-lab.js';
+import type { AgentLab, AgentProcess } from './test-support/agent-lab.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`agent hand-over tests skipped: ${skip}`);
@@ -25,18 +25,7 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
       { name: 'node-a', address: '10.0.1.10/24' },
       { name: 'node-b', address: '10.0.1.11/24' },
     ]);
-    await lab.startFrr(torConfig([{ ip: FIP, asn: 65001 }]));
-    lab.setGatewayGroup([FIP], { [FIP]: 'node-a' });
-    lab.createPeer('tor1', {
-      localASN: 65001,
-      peerASN: 65000,
-      peerIP: '10.0.1.254',
-      sessions: 1,
-      holdTime: 9,
-      connectRetryTime: 1,
-    });
-    lab.createSession('tor1', 'node-a', FIP, '10.0.1.254');
-    lab.setRoute('default-default-web', VIP, ['10.0.1.10', '10.0.1.11']);
+    await lab.startTor1Cluster([FIP], VIP);
     agentA = lab.startAgent('node-a', ['--handover', 'graceful']);
     agentB = lab.startAgent('node-b', ['--handover', 'graceful']);
     await Promise.all([agentA.waitReady(), agentB.waitReady()]);
@@ -54,14 +43,7 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
 
   it('moves A -> B without the router ever losing the VIP', async () => {
     const before = (await lab.neighbor(FIP))?.connectionsEstablished ?? 0;
-    const samples: { t: number; paths: number; stale: number }[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const paths = await lab.paths(VIP);
-        samples.push({ t: Date.now(), paths: paths.length, stale: paths.filter((p) => p.stale).length });
-      }
-    })();
+    const sampler = lab.samplePaths(VIP);
     const fib = lab.sampleFib(VIP);
     const t0 = Date.now();
     lab.setGatewayGroup([FIP], { [FIP]: 'node-b' });
@@ -83,8 +65,7 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
     });
     const tFresh = Date.now() - t0;
     await new Promise((r) => setTimeout(r, 500)); // and a little after
-    sampling = false;
-    await sampler;
+    const samples = await sampler.stop();
     const fibSamples = await fib.stop();
     expect(await lab.holds('node-a', FIP)).toBe(0);
     expect(await lab.holds('node-b', FIP)).toBe(1);

@@ -7,7 +7,7 @@
  */
 import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentLab, type AgentProcess, torConfig } from './test-support/agent-lab.js';
+import type { AgentLab, AgentProcess } from './test-support/agent-lab.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`agent restart tests skipped: ${skip}`);
@@ -19,29 +19,9 @@ describe.skipIf(skip)('agent: crash and graceful restart (netns, FRR; needs root
   let lab: AgentLab;
   let agent: AgentProcess;
 
-  /** Samples FRR's paths for the VIP until stopped; returns every sample. */
-  function sampleRoutes(): { stop: () => Promise<{ t: number; paths: number; stale: number }[]> } {
-    const samples: { t: number; paths: number; stale: number }[] = [];
-    let running = true;
-    const loop = (async () => {
-      while (running) {
-        const paths = await lab.paths(VIP);
-        samples.push({ t: Date.now(), paths: paths.length, stale: paths.filter((p) => p.stale).length });
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
-    return {
-      stop: async () => {
-        running = false;
-        await loop;
-        return samples;
-      },
-    };
-  }
-
   async function restartCycle(stopAgent: () => void, extraArgs: string[]): Promise<void> {
     const before = (await lab.neighbor(FIP))?.connectionsEstablished ?? 0;
-    const sampler = sampleRoutes();
+    const sampler = lab.samplePaths(VIP, 25);
     const fib = lab.sampleFib(VIP);
     stopAgent();
     await agent.exited;
@@ -96,18 +76,7 @@ describe.skipIf(skip)('agent: crash and graceful restart (netns, FRR; needs root
   beforeAll(async () => {
     const { AgentLab } = await import('./test-support/agent-lab.js');
     lab = await AgentLab.create('agtgr', [{ name: 'node-a', address: '10.0.1.10/24' }]);
-    await lab.startFrr(torConfig([{ ip: FIP, asn: 65001 }]));
-    lab.setGatewayGroup([FIP], { [FIP]: 'node-a' });
-    lab.createPeer('tor1', {
-      localASN: 65001,
-      peerASN: 65000,
-      peerIP: '10.0.1.254',
-      sessions: 1,
-      holdTime: 9,
-      connectRetryTime: 1,
-    });
-    lab.createSession('tor1', 'node-a', FIP, '10.0.1.254');
-    lab.setRoute('default-default-web', VIP, ['10.0.1.10', '10.0.1.11']);
+    await lab.startTor1Cluster([FIP], VIP);
     agent = lab.startAgent('node-a', ['--on-exit', 'graceful-restart']);
     await agent.waitReady();
     await lab.waitFor(

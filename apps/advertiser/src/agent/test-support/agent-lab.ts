@@ -239,6 +239,29 @@ export class AgentLab {
 
   // ---- the controller's side ---------------------------------------------------------------
 
+  /**
+   * The cluster most agent tests start from: FRR on the first router with one neighbor (AS 65001)
+   * per floating IP; the NetworkGatewayGroup with `floatingIPs[0]` assigned to node-a; BGPPeer
+   * `tor1` (10.0.1.254, AS 65000, hold 9 s, ConnectRetry 1 s, one session); its BGPSession
+   * `tor1-node-a` from that floating IP; and `vip` routed to 10.0.1.10 and 10.0.1.11.
+   */
+  async startTor1Cluster(floatingIPs: string[], vip: string): Promise<void> {
+    const fip = floatingIPs[0];
+    if (fip === undefined) throw new Error('startTor1Cluster needs a floating IP');
+    await this.startFrr(torConfig(floatingIPs.map((ip) => ({ ip, asn: 65001 }))));
+    this.setGatewayGroup(floatingIPs, { [fip]: 'node-a' });
+    this.createPeer('tor1', {
+      localASN: 65001,
+      peerASN: 65000,
+      peerIP: '10.0.1.254',
+      sessions: 1,
+      holdTime: 9,
+      connectRetryTime: 1,
+    });
+    this.createSession('tor1', 'node-a', fip, '10.0.1.254');
+    this.setRoute('default-default-web', vip, ['10.0.1.10', '10.0.1.11']);
+  }
+
   setGatewayGroup(floatingIPs: string[], assignments: Record<string, string>): void {
     this.server.store.upsert({
       apiVersion: V,
@@ -370,6 +393,32 @@ export class AgentLab {
     let running = true;
     const loop = (async () => {
       while (running) samples.push({ t: Date.now(), hops: (await this.fib(prefix)).length });
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+        return samples;
+      },
+    };
+  }
+
+  /**
+   * Samples the first router's BGP paths for `prefix` (how many, how many stale) until `stop()`,
+   * back to back or with `pauseMs` between samples; returns the samples.
+   */
+  samplePaths(
+    prefix: string,
+    pauseMs = 0,
+  ): { stop: () => Promise<{ t: number; paths: number; stale: number }[]> } {
+    const samples: { t: number; paths: number; stale: number }[] = [];
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const paths = await this.paths(prefix);
+        samples.push({ t: Date.now(), paths: paths.length, stale: paths.filter((p) => p.stale).length });
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      }
     })();
     return {
       stop: async () => {
