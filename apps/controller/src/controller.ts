@@ -120,6 +120,8 @@ export class Controller {
   private readonly ownedSignatures = new Map<string, string>();
   private lastGood: ConfigObjects | undefined;
   private readonly memo = newMemo();
+  /** When each node was first seen with the exclude label (see Observed.excludedSince). */
+  private excludedSince: ReadonlyMap<string, number> = new Map();
   private readonly planCache: PlanCache = { routes: new WeakMap() };
   private lastWarnings = '';
   /** Set by anything but a Service change: the next reconcile must be a full one. */
@@ -550,7 +552,9 @@ export class Controller {
       now,
       options: this.options,
       memo: this.memo,
+      excludedSince: this.excludedSince,
     });
+    this.excludedSince = desired.excludedSince;
     if (desired.config.lastGood !== undefined) this.lastGood = desired.config.lastGood;
     const nodeUids = new Map<string, string>();
     for (const n of nodes) if (n.metadata.uid !== undefined) nodeUids.set(n.metadata.name, n.metadata.uid);

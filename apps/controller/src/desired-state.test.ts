@@ -226,6 +226,145 @@ describe('desiredState over the spec examples', () => {
   });
 });
 
+describe('desiredState: nodes labelled exclude-from-external-load-balancers hold no floating IPs', () => {
+  const EXCLUDE = { 'node.kubernetes.io/exclude-from-external-load-balancers': '' };
+  const nodesWith = (changes: Record<string, Partial<NodeFixture>>): NodeFixture[] =>
+    CLUSTER_NODES.map((n) => ({ ...n, ...changes[n.name] }));
+
+  interface ExcludeCase {
+    title: string;
+    nodes: NodeFixture[];
+    /** Observed.excludedSince: when earlier reconciles first saw the label, seconds before T0. */
+    seenSecondsAgo?: Record<string, number>;
+    previous?: Record<string, string>;
+    floatingIPs: Record<string, string>;
+    nodeStatus: Record<string, 'Up' | 'Down'>;
+    moved: string[];
+    recheckAt: number | null;
+    excludedSince: Record<string, number>;
+  }
+  const excludeCases: ExcludeCase[] = [
+    {
+      title: 'first run: an excluded node gets no floating IP (node-01 takes 10.0.1.100)',
+      nodes: nodesWith({ 'node-02': { labels: EXCLUDE } }),
+      floatingIPs: { '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' },
+      nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
+      moved: [],
+      // As for a node just gone NotReady: its grace period is running (it holds nothing here).
+      recheckAt: T0 + 30_000,
+      excludedSince: { 'node-02': T0 },
+    },
+    {
+      title: 'holder labelled just now: it keeps its floating IP for the grace period',
+      nodes: nodesWith({ 'node-02': { labels: EXCLUDE } }),
+      previous: FIRST_RUN_12,
+      floatingIPs: FIRST_RUN_12,
+      nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
+      moved: [],
+      recheckAt: T0 + 30_000,
+      excludedSince: { 'node-02': T0 },
+    },
+    {
+      title: 'holder labelled 5 s ago: still within the grace period',
+      nodes: nodesWith({ 'node-02': { labels: EXCLUDE } }),
+      seenSecondsAgo: { 'node-02': 5 },
+      previous: FIRST_RUN_12,
+      floatingIPs: FIRST_RUN_12,
+      nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
+      moved: [],
+      recheckAt: T0 + 25_000,
+      excludedSince: { 'node-02': T0 - 5_000 },
+    },
+    {
+      title: 'holder labelled 60 s ago: past the grace period, 10.0.1.100 moves to node-01',
+      nodes: nodesWith({ 'node-02': { labels: EXCLUDE } }),
+      seenSecondsAgo: { 'node-02': 60 },
+      previous: FIRST_RUN_12,
+      floatingIPs: { '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' },
+      nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
+      moved: ['10.0.1.100'],
+      recheckAt: null,
+      excludedSince: { 'node-02': T0 - 60_000 },
+    },
+    {
+      title: 'labelled 5 s ago but NotReady for 60 s: unusable since the earlier time, so it moves',
+      nodes: nodesWith({ 'node-02': { labels: EXCLUDE, ready: false, since: T0 - 60_000 } }),
+      seenSecondsAgo: { 'node-02': 5 },
+      previous: FIRST_RUN_12,
+      floatingIPs: { '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' },
+      nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
+      moved: ['10.0.1.100'],
+      recheckAt: null,
+      excludedSince: { 'node-02': T0 - 5_000 },
+    },
+    {
+      title: 'only other node of the subnet excluded: the holder keeps its IP, and no move back later',
+      nodes: nodesWith({ 'node-01': { labels: EXCLUDE } }),
+      seenSecondsAgo: { 'node-01': 600 },
+      previous: FIRST_RUN_12,
+      floatingIPs: FIRST_RUN_12,
+      nodeStatus: { 'node-01': 'Down', 'node-02': 'Up', 'node-03': 'Up' },
+      moved: [],
+      recheckAt: null,
+      excludedSince: { 'node-01': T0 - 600_000 },
+    },
+    {
+      title: 'label removed: the node is usable again and forgotten by excludedSince',
+      nodes: CLUSTER_NODES,
+      seenSecondsAgo: { 'node-02': 60 },
+      previous: FIRST_RUN_12,
+      floatingIPs: FIRST_RUN_12,
+      nodeStatus: { 'node-01': 'Up', 'node-02': 'Up', 'node-03': 'Up' },
+      moved: [],
+      recheckAt: null,
+      excludedSince: {},
+    },
+  ];
+
+  it.each(excludeCases)('$title', (c) => {
+    const base = exampleConfig(EXAMPLE_FILES[0]);
+    const config = c.previous ? withStatus(base, c.previous) : base;
+    const seen = new Map(Object.entries(c.seenSecondsAgo ?? {}).map(([n, s]) => [n, T0 - s * 1000]));
+    const d = desiredState(observe(config, c.nodes, { excludedSince: seen }));
+    expect(d.gateway?.floatingIPs).toEqual(c.floatingIPs);
+    expect(d.gateway?.nodes).toEqual(c.nodeStatus);
+    expect(d.floatingIPMoves.filter((m) => m.from !== null).map((m) => m.ip)).toEqual(c.moved);
+    expect(d.recheckAt).toBe(c.recheckAt);
+    expect(Object.fromEntries(d.excludedSince)).toEqual(c.excludedSince);
+    // Sessions follow the floating IPs: none from an excluded node once its IPs have moved.
+    for (const s of d.sessions.values()) expect(Object.values(c.floatingIPs)).toContain(s.spec.nodeName);
+    // Excluded nodes are never next hops.
+    const excluded = c.nodes.filter((n) => n.labels !== undefined).map((n) => n.ip);
+    for (const r of d.routes.values()) for (const ip of excluded) expect(r.spec.nextHops).not.toContain(ip);
+  });
+
+  it('moves the holder only after the grace period, across reconciles that carry excludedSince forward', () => {
+    const nodes = nodesWith({ 'node-02': { labels: EXCLUDE } });
+    const config = withStatus(exampleConfig(EXAMPLE_FILES[0]), FIRST_RUN_12);
+    const first = desiredState(observe(config, nodes));
+    expect(first.gateway?.floatingIPs).toEqual(FIRST_RUN_12);
+    expect(first.recheckAt).toBe(T0 + 30_000);
+
+    const early = desiredState(
+      observe(config, nodes, { now: T0 + 29_000, excludedSince: first.excludedSince }),
+    );
+    expect(early.floatingIPMoves).toEqual([]);
+    expect(early.excludedSince.get('node-02')).toBe(T0);
+
+    const due = desiredState(
+      observe(config, nodes, { now: T0 + 30_000, excludedSince: early.excludedSince }),
+    );
+    expect(due.gateway?.floatingIPs).toEqual({ '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' });
+    expect(due.sessions.has('10.8.0.10-node-01')).toBe(true);
+    expect(due.sessions.has('10.8.0.10-node-02')).toBe(false);
+    const moved = due.events.find((e) => e.reason === 'FloatingIPMoved');
+    expect(moved?.message).toBe(
+      'floating IP 10.0.1.100 moved from node node-02 to node node-01 ' +
+        '(node-not-ready: node node-02 carries node.kubernetes.io/exclude-from-external-load-balancers)',
+    );
+  });
+});
+
 describe('desiredState: Services', () => {
   const config = exampleConfig(EXAMPLE_FILES[0]);
   const run = (services: Observed['services']) => desiredState(observe(config, allReady, { services }));

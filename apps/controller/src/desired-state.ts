@@ -18,6 +18,7 @@ import {
 import { type ConfigObjects, type EffectiveConfig, effectiveConfig, type RefusedObject } from './config.js';
 import {
   DEFAULT_LOAD_BALANCER_NAME,
+  EXCLUDE_FROM_LB_LABEL,
   LABELS,
   MANAGED_BY,
   objectKey,
@@ -84,6 +85,13 @@ export interface Observed {
   /** Current time, ms since the epoch. */
   now: number;
   options: DesiredStateOptions;
+  /**
+   * Node name -> when a reconcile first saw it carry `node.kubernetes.io/exclude-from-external-load-balancers`
+   * (ms): `Desired.excludedSince` of the previous reconcile. The label carries no timestamp, so an
+   * excluded holder's grace period runs from the first reconcile that saw the label. A restarted
+   * controller starts it again, which can only delay a move, never hasten one.
+   */
+  excludedSince?: ReadonlyMap<string, number> | undefined;
 }
 
 /** What one Service's `status.loadBalancer.ingress` should say. */
@@ -137,6 +145,8 @@ export interface Desired {
   events: EventSpec[];
   /** When to reconcile again even if nothing changes (a grace period ends), ms; null if never. */
   recheckAt: number | null;
+  /** Nodes carrying the exclude label and since when (pass back as `Observed.excludedSince`). */
+  excludedSince: Map<string, number>;
   poolUsage: PoolUsage[];
   shortfalls: SessionShortfall[];
   warnings: string[];
@@ -177,8 +187,9 @@ interface Peer {
   sessions: number;
 }
 
-function emptyDesired(config: EffectiveConfig): Desired {
+function emptyDesired(config: EffectiveConfig, excludedSince: Map<string, number>): Desired {
   return {
+    excludedSince,
     valid: false,
     config,
     gateway: undefined,
@@ -292,14 +303,49 @@ export function isOurs(s: ServiceObject, loadBalancerClass: string): boolean {
   return cls === undefined || cls === '' || cls === loadBalancerClass;
 }
 
+/** Every live node carrying the exclude label, with the time it was first seen carrying it. */
+function excludedSinceOf(observed: Observed): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const n of observed.nodes) {
+    if (n.metadata.labels?.[EXCLUDE_FROM_LB_LABEL] === undefined) continue;
+    out.set(n.metadata.name, observed.excludedSince?.get(n.metadata.name) ?? observed.now);
+  }
+  return out;
+}
+
+/**
+ * Whether a node may hold floating IPs, and since when it may not (issue 8: ready means the Ready
+ * condition is True and no exclude label). Not ready for both reasons: since the earlier of the
+ * two, as it has been unusable since then without a break.
+ */
+function holdingReadiness(
+  v: NodeView,
+  excludedAt: number | undefined,
+): { ready: boolean; readySince: number | undefined; notReadySince: number | undefined } {
+  if (!v.excluded) {
+    return {
+      ready: v.ready,
+      readySince: v.ready ? v.since : undefined,
+      notReadySince: v.ready ? undefined : v.since,
+    };
+  }
+  const since = [excludedAt, v.ready ? undefined : v.since].filter((t): t is number => t !== undefined);
+  return {
+    ready: false,
+    readySince: undefined,
+    notReadySince: since.length > 0 ? Math.min(...since) : undefined,
+  };
+}
+
 /** Computes the desired state. Pure: depends only on `observed`. */
 export function desiredState(observed: Observed): Desired {
   const { options, now } = observed;
   const config = effectiveConfig(observed.config, observed.lastGood);
   const parsed = config.parsed;
   const events = refusalEvents(config.refused, options.clusterNamespace, parsed !== undefined);
+  const excludedSince = excludedSinceOf(observed);
   if (parsed?.cluster === undefined) {
-    const d = emptyDesired(config);
+    const d = emptyDesired(config, excludedSince);
     d.events = events;
     return d;
   }
@@ -349,9 +395,7 @@ export function desiredState(observed: Observed): Desired {
       nodes: views.map((v) => ({
         name: v.name,
         addresses: v.cidrs,
-        ready: v.ready,
-        readySince: v.ready ? v.since : undefined,
-        notReadySince: v.ready ? undefined : v.since,
+        ...holdingReadiness(v, excludedSince.get(v.name)),
         loadBalancer: lbNodes.has(v.name),
       })),
       previous: liveNgg?.status?.floatingIPs ?? {},
@@ -371,7 +415,13 @@ export function desiredState(observed: Observed): Desired {
     const nodes: Record<string, 'Up' | 'Down'> = {};
     const viewByName = new Map(views.map((v) => [v.name, v]));
     const listed = new Set<string>([...lbNodes.keys(), ...holders.values()]);
-    for (const name of [...listed].sort()) nodes[name] = viewByName.get(name)?.ready === true ? 'Up' : 'Down';
+    const usable = (v: NodeView | undefined) => v?.ready === true && !v.excluded;
+    for (const name of [...listed].sort()) nodes[name] = usable(viewByName.get(name)) ? 'Up' : 'Down';
+    // A move away from an excluded node says so: the allocator only knows "not ready".
+    const why = (m: FloatingIPMove) =>
+      m.from !== null && viewByName.get(m.from)?.excluded === true
+        ? `${m.reason}: node ${m.from} carries ${EXCLUDE_FROM_LB_LABEL}`
+        : m.reason;
     gateway = { namespace: options.clusterNamespace, name: ngg.metadata.name, floatingIPs, nodes };
     const involved = configRef(observed.config.networkGatewayGroup, options.clusterNamespace);
     if (involved !== undefined) {
@@ -388,14 +438,14 @@ export function desiredState(observed: Observed): Desired {
             involved,
             type: 'Warning',
             reason: 'FloatingIPMoved',
-            message: `floating IP ${m.ip} moved from node ${m.from} to node ${m.to} (${m.reason})`,
+            message: `floating IP ${m.ip} moved from node ${m.from} to node ${m.to} (${why(m)})`,
           });
         } else {
           events.push({
             involved,
             type: 'Warning',
             reason: 'FloatingIPUnassigned',
-            message: `floating IP ${m.ip} released from node ${m.from} (${m.reason}): ${result.unassigned[m.ip] ?? 'removed from spec.floatingIPs'}`,
+            message: `floating IP ${m.ip} released from node ${m.from} (${why(m)}): ${result.unassigned[m.ip] ?? 'removed from spec.floatingIPs'}`,
           });
         }
       }
@@ -609,6 +659,7 @@ export function desiredState(observed: Observed): Desired {
     routes,
     events,
     recheckAt,
+    excludedSince,
     poolUsage: allocation.poolUsage,
     shortfalls,
     warnings,
