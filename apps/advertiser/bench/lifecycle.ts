@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
-import { frrNextHops, startAdvertiser } from '../test/e2e/harness.js';
+import { frrNextHops, startAdvertiser, torAndNode } from '../test/e2e/harness.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const skip = labSkipReason();
@@ -26,17 +26,7 @@ const samples: Record<string, number[]> = {
   'RSS with 1 session (MiB)': [],
 };
 try {
-  const tor = await lab.addHost('tor');
-  const node = await lab.addHost('cp1');
-  await lab.link(tor, '10.0.1.254/24', node, '10.0.1.10/24');
-  const frr = await tor.startFrr(
-    [
-      'router bgp 65002',
-      ' bgp router-id 10.0.1.254',
-      ' no bgp ebgp-requires-policy',
-      ' neighbor 10.0.1.10 remote-as 65001',
-    ].join('\n'),
-  );
+  const { node, frr } = await torAndNode(lab);
   const conf = join(lab.workDir, 'bgpadvertiser.conf');
   writeFileSync(
     conf,

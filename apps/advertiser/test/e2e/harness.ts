@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrrRouter, Host } from '@bgplb/netns-lab';
+import type { FrrRouter, Host, Lab } from '@bgplb/netns-lab';
 
 const appDir = new URL('../../', import.meta.url).pathname;
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
@@ -149,6 +149,29 @@ export class AdvertiserProcess {
 export function startAdvertiser(host: Host, args: string[]): AdvertiserProcess {
   // `ip netns exec` execs the command (no extra process), so signals reach node directly.
   return new AdvertiserProcess(host.spawn(process.execPath, [CLI, ...args]));
+}
+
+/**
+ * The smallest topology: a ToR (10.0.1.254, FRR in AS 65002) linked to one control-plane node
+ * `cp1` (10.0.1.10, AS 65001). `neighborLines` are added to the FRR config after the neighbor.
+ */
+export async function torAndNode(
+  lab: Lab,
+  neighborLines: string[] = [],
+): Promise<{ tor: Host; node: Host; frr: FrrRouter }> {
+  const tor = await lab.addHost('tor');
+  const node = await lab.addHost('cp1');
+  await lab.link(tor, '10.0.1.254/24', node, '10.0.1.10/24');
+  const frr = await tor.startFrr(
+    [
+      'router bgp 65002',
+      ' bgp router-id 10.0.1.254',
+      ' no bgp ebgp-requires-policy',
+      ' neighbor 10.0.1.10 remote-as 65001',
+      ...neighborLines,
+    ].join('\n'),
+  );
+  return { tor, node, frr };
 }
 
 export function writeConfig(path: string, text: string): string {

@@ -6,7 +6,14 @@
 import { join } from 'node:path';
 import { type FrrRouter, type Host, Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdvertiserProcess, ensureBuilt, frrNextHops, startAdvertiser, writeConfig } from './harness.js';
+import {
+  type AdvertiserProcess,
+  ensureBuilt,
+  frrNextHops,
+  startAdvertiser,
+  torAndNode,
+  writeConfig,
+} from './harness.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`advertiser e2e (health gating) skipped: ${skip}`);
@@ -24,7 +31,6 @@ http.createServer((req, res) => {
 
 describe.skipIf(skip)('health-gated VIP against FRR (needs root and FRR)', () => {
   const lab = Lab.create('advgate');
-  let tor: Host;
   let node: Host;
   let frr: FrrRouter;
   let adv: AdvertiserProcess;
@@ -32,18 +38,7 @@ describe.skipIf(skip)('health-gated VIP against FRR (needs root and FRR)', () =>
 
   beforeAll(async () => {
     ensureBuilt();
-    tor = await lab.addHost('tor');
-    node = await lab.addHost('cp1');
-    await lab.link(tor, '10.0.1.254/24', node, '10.0.1.10/24');
-    frr = await tor.startFrr(
-      [
-        'router bgp 65002',
-        ' bgp router-id 10.0.1.254',
-        ' no bgp ebgp-requires-policy',
-        ' neighbor 10.0.1.10 remote-as 65001',
-        ' neighbor 10.0.1.10 timers connect 1',
-      ].join('\n'),
-    );
+    ({ node, frr } = await torAndNode(lab, [' neighbor 10.0.1.10 timers connect 1']));
     statusFile = writeConfig(join(lab.workDir, 'status'), '200');
     node.spawn(process.execPath, ['-e', CHECK_SERVER, statusFile]);
     await waitFor(

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FrrRouter, type Host, Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, frrNextHops, namespacePids, startAdvertiser, writeConfig } from './harness.js';
+import {
+  ensureBuilt,
+  frrNextHops,
+  namespacePids,
+  startAdvertiser,
+  torAndNode,
+  writeConfig,
+} from './harness.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`advertiser e2e (shutdown with a frozen peer) skipped: ${skip}`);
@@ -20,17 +27,7 @@ describe.skipIf(skip)('SIGTERM with a frozen peer (needs root and FRR)', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    tor = await lab.addHost('tor');
-    node = await lab.addHost('cp1');
-    await lab.link(tor, '10.0.1.254/24', node, '10.0.1.10/24');
-    frr = await tor.startFrr(
-      [
-        'router bgp 65002',
-        ' bgp router-id 10.0.1.254',
-        ' no bgp ebgp-requires-policy',
-        ' neighbor 10.0.1.10 remote-as 65001',
-      ].join('\n'),
-    );
+    ({ tor, node, frr } = await torAndNode(lab));
   }, 120_000);
   afterAll(() => lab.destroy());
 
