@@ -1,14 +1,13 @@
+import { formatStateChange, stateLogName } from '@bgplb/bgp-fsm';
 import type { Logger } from 'pino';
 import type { FsmState, SpeakerEvent } from './speaker-types.js';
 
-/** The log name of a state, as GoBGP and the original product print it: BGP_FSM_OPENSENT. */
-export function stateLogName(state: FsmState): string {
-  return `BGP_FSM_${state.toUpperCase()}`;
-}
+/** The log name of a state, as GoBGP and the original product print it: BGP_FSM_OPENSENT (bgp-fsm's). */
+export { stateLogName };
 
-/** `state changed old=BGP_FSM_ACTIVE new=BGP_FSM_OPENSENT reason=new-connection` */
+/** `state changed old=BGP_FSM_ACTIVE new=BGP_FSM_OPENSENT reason=new-connection` (bgp-fsm's format). */
 export function stateChangeMessage(from: FsmState, to: FsmState, reason: string): string {
-  return `state changed old=${stateLogName(from)} new=${stateLogName(to)} reason=${reason}`;
+  return formatStateChange({ from, to, reason });
 }
 
 /**
