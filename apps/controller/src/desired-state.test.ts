@@ -433,6 +433,78 @@ describe('desiredState: Services', () => {
   });
 });
 
+describe('desiredState: route-name clashes (<lb>-<namespace>-<name>)', () => {
+  const config = exampleConfig(EXAMPLE_FILES[0]);
+  const run = (services: Observed['services']) => desiredState(observe(config, allReady, { services }));
+  // Both map to the BGPAdvertisedRoute name default-a-b-c.
+  const older = service({ namespace: 'a-b', name: 'c', created: T0 - 100_000 });
+  const newer = service({ namespace: 'a', name: 'b-c', created: T0 - 50_000, vip: '10.0.0.3' });
+
+  it('the older Service keeps the name; the other gets no VIP, is released and is told why', () => {
+    for (const services of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const d = run(services);
+      expect([...d.routes.keys()]).toEqual(['default-a-b-c']);
+      expect(d.routes.get('default-a-b-c')?.spec.service).toEqual({ namespace: 'a-b', name: 'c' });
+      expect(d.services.get('a-b/c')?.vip).toBe('10.0.0.2');
+      // Status never claims an address that is not announced: the loser's VIP is cleared.
+      expect(d.services.get('a/b-c')).toEqual({ namespace: 'a', name: 'b-c', vip: null });
+      expect(d.serviceContext?.routeNameLosers).toEqual(new Map([['a/b-c', 'default-a-b-c']]));
+      const onLoser = d.events.filter((e) => e.involved.namespace === 'a' && e.involved.name === 'b-c');
+      expect(onLoser).toEqual([
+        {
+          involved: expect.objectContaining({ kind: 'Service', namespace: 'a', name: 'b-c' }),
+          type: 'Warning',
+          reason: 'VIPRefused',
+          message:
+            'no VIP allocated and nothing announced: the BGPAdvertisedRoute name default-a-b-c ' +
+            '(<bgploadbalancer>-<service namespace>-<service name>) is also the name for Service a-b/c, ' +
+            'which is older and keeps it. Rename or move one of the two Services',
+        },
+        {
+          involved: expect.objectContaining({ kind: 'Service', namespace: 'a', name: 'b-c' }),
+          type: 'Normal',
+          reason: 'VIPReleased',
+          message: "VIP 10.0.0.3 released: the BGPAdvertisedRoute name default-a-b-c is now Service a-b/c's",
+        },
+      ]);
+    }
+  });
+
+  it('the same age: the smaller namespace/name wins, the same way in any order', () => {
+    const x = service({ namespace: 'a', name: 'b-c', created: T0 - 100_000 });
+    const y = service({ namespace: 'a-b', name: 'c', created: T0 - 100_000 });
+    const z = service({ namespace: 'a-b-c', name: 'd', created: T0 - 100_000 }); // another name
+    const first = run([x, y, z]);
+    const second = run([z, y, x]);
+    expect(first.services).toEqual(second.services);
+    expect(first.routes).toEqual(second.routes);
+    // 'a-b/c' < 'a/b-c' ('-' sorts before '/').
+    expect(first.routes.get('default-a-b-c')?.spec.service).toEqual({ namespace: 'a-b', name: 'c' });
+    expect(first.routes.has('default-a-b-c-d')).toBe(true);
+    expect(first.services.get('a/b-c')?.vip).toBeNull();
+    expect(first.events.find((e) => e.involved.namespace === 'a')?.message).toContain(
+      'which has the same age and sorts first by namespace/name',
+    );
+  });
+
+  it('a Service that is not a candidate (ETP=Local, another class) takes no name from anyone', () => {
+    const local = service({ namespace: 'a-b', name: 'c', created: T0 - 100_000, etpLocal: true });
+    const d = run([local, newer]);
+    expect(d.routes.get('default-a-b-c')?.spec.service).toEqual({ namespace: 'a', name: 'b-c' });
+    expect(d.services.get('a/b-c')?.vip).toBe('10.0.0.3');
+  });
+
+  it('when the winner goes, the other Service gets its VIP and the name', () => {
+    const d = run([newer]);
+    expect(d.services.get('a/b-c')?.vip).toBe('10.0.0.3');
+    expect(d.routes.get('default-a-b-c')?.spec.service).toEqual({ namespace: 'a', name: 'b-c' });
+    expect(d.serviceContext?.routeNameLosers.size).toBe(0);
+  });
+});
+
 describe('desiredState: configuration changes', () => {
   const base = exampleConfig(EXAMPLE_FILES[2]);
   const peer = base.bgpPeers[0] as { metadata: Record<string, unknown>; spec: Record<string, unknown> };

@@ -166,6 +166,12 @@ export interface ServiceContext {
   }[];
   controlPlaneVIP: string;
   ingressVIP: string | undefined;
+  /**
+   * Services refused because another Service produces the same route name (Service key -> route
+   * name). The incremental path leaves any change touching them, or freeing such a name, to the
+   * full path.
+   */
+  routeNameLosers: Map<string, string>;
 }
 
 /** Event messages shared by the full and the incremental Service paths (so they deduplicate). */
@@ -176,7 +182,49 @@ export const MESSAGES = {
   releasedNotLb: (vip: string) => `VIP ${vip} released: the Service is no longer of type LoadBalancer`,
   allocated: (vip: string) => `VIP ${vip} allocated`,
   refused: (why: string) => `no VIP allocated: ${why}`,
+  routeNameClash: (route: string, winner: string, older: boolean) =>
+    `no VIP allocated and nothing announced: the BGPAdvertisedRoute name ${route} ` +
+    '(<bgploadbalancer>-<service namespace>-<service name>) is also the name for Service ' +
+    `${winner}, which ${older ? 'is older' : 'has the same age and sorts first by namespace/name'} ` +
+    'and keeps it. Rename or move one of the two Services',
+  releasedRouteNameClash: (vip: string, route: string, winner: string) =>
+    `VIP ${vip} released: the BGPAdvertisedRoute name ${route} is now Service ${winner}'s`,
 };
+
+/** Creation time in ms for ordering; a Service without one sorts last. */
+function createdAt(s: ServiceObject): number {
+  const t = s.metadata.creationTimestamp as string | Date | undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(String(t ?? ''));
+  return Number.isFinite(ms) ? ms : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * Route names are `<lb>-<namespace>-<name>`, so Services `a-b/c` and `a/b-c` both map to
+ * `<lb>-a-b-c`. The name format is fixed by the spec; instead, per name the oldest Service wins
+ * (then the smaller `namespace/name`), deterministically on every replica and every reconcile.
+ * Returns loser key -> { route name, winner key, whether the winner is strictly older }.
+ */
+export function routeNameClashes(
+  candidates: readonly { key: string; route: string; s: ServiceObject }[],
+): Map<string, { route: string; winner: string; older: boolean }> {
+  const byRoute = new Map<string, { key: string; route: string; s: ServiceObject }[]>();
+  for (const c of candidates) {
+    const group = byRoute.get(c.route);
+    if (group === undefined) byRoute.set(c.route, [c]);
+    else group.push(c);
+  }
+  const losers = new Map<string, { route: string; winner: string; older: boolean }>();
+  for (const [route, group] of byRoute) {
+    if (group.length < 2) continue;
+    const ranked = group
+      .map((c) => ({ key: c.key, at: createdAt(c.s) }))
+      .sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const winner = ranked[0]!;
+    for (const l of ranked.slice(1))
+      losers.set(l.key, { route, winner: winner.key, older: winner.at < l.at });
+  }
+  return losers;
+}
 
 interface Peer {
   /** Name part of the session names: the BGPPeer name or the control-plane peer IP. */
@@ -510,7 +558,14 @@ export function desiredState(observed: Observed): Desired {
   }
 
   // Service VIPs.
-  const ours: { s: ServiceObject; key: string; namespace: string; current: string | undefined }[] = [];
+  const lbName = bgplb?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
+  const candidates: {
+    s: ServiceObject;
+    key: string;
+    namespace: string;
+    current: string | undefined;
+    route: string;
+  }[] = [];
   const services = new Map<string, DesiredService>();
   const requests: ServiceVIPRequest[] = [];
   for (const s of observed.services) {
@@ -550,13 +605,40 @@ export function desiredState(observed: Observed): Desired {
       }
       continue;
     }
-    ours.push({ s, key, namespace, current });
-    requests.push({
-      key,
-      creationTimestamp: s.metadata.creationTimestamp,
-      currentIP: current,
-      requestedIP: requestedIp(s),
+    candidates.push({ s, key, namespace, current, route: routeName(lbName, namespace, s.metadata.name) });
+  }
+  // A Service whose route name is taken by an older one gets no VIP: status must never claim an
+  // address that no BGPAdvertisedRoute announces.
+  const clashes = routeNameClashes(candidates);
+  const routeNameLosers = new Map<string, string>();
+  const ours: typeof candidates = [];
+  for (const c of candidates) {
+    const clash = clashes.get(c.key);
+    if (clash === undefined) {
+      ours.push(c);
+      requests.push({
+        key: c.key,
+        creationTimestamp: c.s.metadata.creationTimestamp,
+        currentIP: c.current,
+        requestedIP: requestedIp(c.s),
+      });
+      continue;
+    }
+    routeNameLosers.set(c.key, clash.route);
+    services.set(c.key, { namespace: c.namespace, name: c.s.metadata.name, vip: null });
+    events.push({
+      involved: serviceRef(c.s),
+      type: 'Warning',
+      reason: 'VIPRefused',
+      message: MESSAGES.routeNameClash(clash.route, clash.winner, clash.older),
     });
+    if (c.current !== undefined)
+      events.push({
+        involved: serviceRef(c.s),
+        type: 'Normal',
+        reason: 'VIPReleased',
+        message: MESSAGES.releasedRouteNameClash(c.current, clash.route, clash.winner),
+      });
   }
   const pools = lb.addressPools.map((p) => ({
     name: p.name,
@@ -584,9 +666,8 @@ export function desiredState(observed: Observed): Desired {
     ...allocation.poolErrors.map((e) => (e.pool === '' ? e.message : `pool ${e.pool}: ${e.message}`)),
   );
   const routes = new Map<string, DesiredRoute>();
-  const lbName = bgplb?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
   const clusterNamespace = options.clusterNamespace;
-  for (const { s, key, namespace, current } of ours) {
+  for (const { s, key, namespace, current, route: name } of ours) {
     const vip = allocation.allocations[key] ?? null;
     services.set(key, { namespace, name: s.metadata.name, vip });
     if (vip === null) {
@@ -613,11 +694,6 @@ export function desiredState(observed: Observed): Desired {
             ? MESSAGES.allocated(vip)
             : `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${lost}`,
       });
-    }
-    const name = routeName(lbName, namespace, s.metadata.name);
-    if (routes.has(name)) {
-      warnings.push(`route name ${name} is produced by two Services; ${key} gets no BGPAdvertisedRoute`);
-      continue;
     }
     const prefix = `${vip}/32`;
     const previous = memo?.routes.get(name);
@@ -669,6 +745,7 @@ export function desiredState(observed: Observed): Desired {
       pools,
       controlPlaneVIP: lb.vips.controlPlaneVIP,
       ingressVIP: lb.vips.ingressVIP,
+      routeNameLosers,
     },
   };
 }

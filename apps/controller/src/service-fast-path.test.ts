@@ -153,3 +153,40 @@ describe('ServiceFastPath.usage', () => {
     expect(fast.usage()).toEqual(first.poolUsage);
   });
 });
+
+describe('ServiceFastPath leaves route-name clashes to the full path', () => {
+  const older = service({ namespace: 'a-b', name: 'c', created: T0 - 100_000 });
+  const newer = service({ namespace: 'a', name: 'b-c', created: T0 - 50_000 });
+  const options = { clusterNamespace: 'cluster-bm', loadBalancerClass: OPTIONS.loadBalancerClass };
+  const start = () => {
+    const first = full([older, newer]);
+    expect(first.services.get('a/b-c')?.vip).toBeNull();
+    return { first, fast: ServiceFastPath.from(first, options)! };
+  };
+
+  it('a new Service whose name is taken, a change to the loser, and the winner leaving all go full', () => {
+    expect(
+      start().fast.apply(
+        new Map([[keyOf(newer), { ...newer, metadata: { ...newer.metadata, labels: { x: 'y' } } }]]),
+      ),
+    ).toBe('full');
+    expect(start().fast.apply(new Map([[keyOf(older), undefined]]))).toBe('full');
+    const switched = { ...older, spec: { ...older.spec, externalTrafficPolicy: 'Local' } } as ServiceObject;
+    expect(start().fast.apply(new Map([[keyOf(switched), switched]]))).toBe('full');
+    const third = service({ namespace: 'a-b-c', name: 'x', created: T0 - 10_000 });
+    const clash = service({ namespace: 'a', name: 'b-c-x', created: T0 }); // default-a-b-c-x is free
+    const s = start().fast;
+    expect(s.apply(new Map([[keyOf(third), third]]))).not.toBe('full');
+    // default-a-b-c-x is now third's: a later Service with that name is a clash.
+    expect(s.apply(new Map([[keyOf(clash), clash]]))).toBe('full');
+  });
+
+  it('other Services still take the fast path, with the same answer as the full path', () => {
+    const { fast } = start();
+    const other = service({ name: 'other', created: T0 });
+    const r = fast.apply(new Map([[keyOf(other), other]]));
+    expect(r !== 'full' && r.services.get('default/other')?.vip).toBe(
+      full([older, newer, other]).services.get('default/other')?.vip,
+    );
+  });
+});

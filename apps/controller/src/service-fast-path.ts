@@ -87,7 +87,8 @@ export class ServiceFastPath {
     const routes = new Map<string, DesiredRoute>();
     const removedRoutes: string[] = [];
     const events: EventSpec[] = [];
-    const release = (key: string) => {
+    const clashedNames = new Set(ctx.routeNameLosers.values());
+    const release = (key: string): boolean => {
       const previous = d.services.get(key);
       if (previous?.vip != null && this.allocator.ownerOf(previous.vip) === key)
         this.allocator.release(previous.vip);
@@ -100,7 +101,10 @@ export class ServiceFastPath {
         this.routeOwner.delete(name);
         d.routes.delete(name);
         removedRoutes.push(name);
+        // A Service refused for this name may take it now: the full path decides who.
+        if (clashedNames.has(name)) return false;
       }
+      return true;
     };
     // Oldest first, as the full path allocates.
     const ordered = [...changed].sort(([ka, a], [kb, b]) => {
@@ -116,8 +120,9 @@ export class ServiceFastPath {
     });
     for (const [key, s] of ordered) {
       const previous = d.services.get(key);
+      if (ctx.routeNameLosers.has(key)) return 'full'; // route-name clash rules: full path
       if (s === undefined || s.metadata.deletionTimestamp !== undefined) {
-        release(key);
+        if (!release(key)) return 'full';
         continue;
       }
       if (!isOurs(s, this.o.loadBalancerClass)) {
@@ -127,7 +132,7 @@ export class ServiceFastPath {
       const namespace = s.metadata.namespace ?? 'default';
       const current = currentVip(s);
       if (s.spec?.type !== 'LoadBalancer' || s.spec.externalTrafficPolicy === 'Local') {
-        release(key);
+        if (!release(key)) return 'full';
         if (s.spec?.type === 'LoadBalancer') {
           events.push({
             involved: serviceRef(s),
