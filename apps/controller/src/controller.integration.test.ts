@@ -17,6 +17,15 @@ const vipOf = (o: KubeObject | undefined) =>
     ?.ingress?.[0]?.ip;
 const specOf = <T>(o: KubeObject | undefined) => (o as { spec?: T } | undefined)?.spec;
 
+/** The value of one series of a prom-client metric (undefined when the series does not exist). */
+async function metricValue(
+  metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const { values } = await metric.get();
+  return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
+}
+
 describe('controller against the test API server (example 03)', () => {
   let h: Harness;
   afterEach(async () => {
@@ -25,7 +34,7 @@ describe('controller against the test API server (example 03)', () => {
 
   it('a Service gets a VIP in status and a BGPAdvertisedRoute; deleting it removes both', async () => {
     h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
-    await h.startController();
+    const c = await h.startController();
     createService(h.server, { namespace: 'default', name: 'load-balancer-example' });
     const vip = await waitFor('VIP in status', () =>
       vipOf(get(h.server, 'Service', 'load-balancer-example', 'default')),
@@ -55,6 +64,19 @@ describe('controller against the test API server (example 03)', () => {
     };
     expect(ngg.status?.floatingIPs).toEqual({ '10.0.3.100': 'node-04', '10.0.3.101': 'node-05' });
 
+    // Metrics agree with what was written. pool1 is 10.0.0.1-10.0.0.4: 4 addresses; used are the
+    // reserved ingress VIP 10.0.0.1 and the Service's 10.0.0.2.
+    await c.idle();
+    const m = c.metrics;
+    expect(await metricValue(m.poolSize, { pool: 'pool1' })).toBe(4);
+    expect(await metricValue(m.poolUsed, { pool: 'pool1' })).toBe(2);
+    expect(await metricValue(m.floatingIPs, { state: 'assigned' })).toBe(2);
+    expect(await metricValue(m.floatingIPs, { state: 'unassigned' })).toBe(0);
+    expect(await metricValue(m.desiredSessions)).toBe(2);
+    expect(await metricValue(m.desiredRoutes)).toBe(1);
+    // First placements are not moves.
+    expect((await m.floatingIPMoves.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+
     h.server.store.delete('v1', 'Service', 'load-balancer-example', 'default');
     await waitFor(
       'route gone',
@@ -67,6 +89,16 @@ describe('controller against the test API server (example 03)', () => {
     expect(await waitFor('VIP reused', () => vipOf(get(h.server, 'Service', 'next', 'default')))).toBe(
       '10.0.0.2',
     );
+    await c.idle();
+    expect(await metricValue(m.poolUsed, { pool: 'pool1' })).toBe(2);
+    h.server.store.delete('v1', 'Service', 'next', 'default');
+    await waitFor(
+      'route of next gone',
+      () => get(h.server, 'BGPAdvertisedRoute', 'default-default-next', 'kube-system') === undefined,
+    );
+    await c.idle();
+    expect(await metricValue(m.poolUsed, { pool: 'pool1' })).toBe(1);
+    expect(await metricValue(m.poolSize, { pool: 'pool1' })).toBe(4);
   });
 });
 
@@ -87,7 +119,7 @@ describe('controller against the test API server: failures and changes', () => {
   it('a node NotReady past the grace period: its floating IP moves, the session is re-homed, an Event says so', async () => {
     const nodes = [...CLUSTER_NODES, { name: 'node-06', ip: '10.0.3.12' }];
     h = await startHarness(EXAMPLE_FILES[2], nodes);
-    await h.startController({ graceSeconds: 2 });
+    const c = await h.startController({ graceSeconds: 2 });
     createService(h.server, { name: 'load-balancer-example' });
     await waitFor('two sessions', () => list(h.server, 'BGPSession', 'kube-system').length === 2);
     const ngg = () =>
@@ -155,6 +187,12 @@ describe('controller against the test API server: failures and changes', () => {
     await waitFor('SessionCreated event', () =>
       eventsFor(h.server, `bgppeer1-${spare}`).some((e) => e.reason === 'SessionCreated'),
     );
+    // Exactly one move, counted with its reason; both floating IPs still have a holder.
+    await c.idle();
+    expect(await metricValue(c.metrics.floatingIPMoves, { reason: 'node-not-ready' })).toBe(1);
+    expect((await c.metrics.floatingIPMoves.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(1);
+    expect(await metricValue(c.metrics.floatingIPs, { state: 'assigned' })).toBe(2);
+    expect(await metricValue(c.metrics.floatingIPs, { state: 'unassigned' })).toBe(0);
   });
 
   it('a BGPPeer label change adds and removes only its sessions; the others keep their resourceVersion', async () => {
