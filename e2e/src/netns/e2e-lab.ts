@@ -10,7 +10,16 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdDirectory } from '@bgplb/api-types';
-import { type FrrRouter, type Host, Lab, LabProcess, run, type Switch, waitFor } from '@bgplb/netns-lab';
+import {
+  bgpSummaries,
+  type FrrRouter,
+  type Host,
+  Lab,
+  LabProcess,
+  run,
+  type Switch,
+  waitFor,
+} from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { parseAllDocuments } from 'yaml';
 import { advertiserConfig } from '../advertiser-config.js';
@@ -643,26 +652,12 @@ export class E2eLab {
     timeoutMs = 15_000,
     intervalMs = 100,
   ): Promise<T> {
-    try {
-      return await waitFor(what, check, timeoutMs, intervalMs);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await this.diagnose()}`);
-    }
+    return waitFor(what, check, timeoutMs, intervalMs, () => this.diagnose());
   }
 
   /** BGP summaries of the ToRs and the last lines of the bgplb processes, for failure messages. */
   async diagnose(): Promise<string> {
-    const out: string[] = [];
-    for (const [name, frr] of this.frr) {
-      try {
-        out.push(
-          `--- ${name}: show bgp ipv4 unicast summary`,
-          await frr.vtysh('show bgp ipv4 unicast summary'),
-        );
-      } catch (err) {
-        out.push(`--- ${name}: ${(err as Error).message}`);
-      }
-    }
+    const out = await bgpSummaries(this.frr);
     for (const [name, p] of this.processes) {
       if (
         name.startsWith('kubelet') ||

@@ -41,12 +41,16 @@ export function runQuietSync(cmd: string, args: readonly string[]): void {
   }
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`.
+ * `diagnose`, when given, adds its text (router summaries, process logs) to the timeout error.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 10_000,
   intervalMs = 100,
+  diagnose?: () => Promise<string>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -59,7 +63,8 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+      const diagnosis = diagnose ? `\n${await diagnose()}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}${diagnosis}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

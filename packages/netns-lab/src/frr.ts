@@ -114,3 +114,19 @@ export class FrrRouter {
     rmSync(this.runDir, { recursive: true, force: true });
   }
 }
+
+/** `show bgp ipv4 unicast summary` of every router, headed by its name: for failure messages. */
+export async function bgpSummaries(routers: Iterable<readonly [string, FrrRouter]>): Promise<string[]> {
+  const out: string[] = [];
+  for (const [name, frr] of routers) {
+    try {
+      out.push(
+        `--- ${name}: show bgp ipv4 unicast summary`,
+        await frr.vtysh('show bgp ipv4 unicast summary'),
+      );
+    } catch (err) {
+      out.push(`--- ${name}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 export { CommandError, type RunResult, run, waitFor } from './exec.js';
-export { type FrrOptions, FrrRouter } from './frr.js';
+export { bgpSummaries, type FrrOptions, FrrRouter } from './frr.js';
 export { Host, Lab, Switch } from './lab.js';
 export { LabProcess } from './lab-process.js';
 export { BGPD, labSkipReason, ZEBRA } from './preconditions.js';
