@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
-import { type FrrRouter, type Host, Lab, LabProcess, run, waitFor } from '@bgplb/netns-lab';
+import { bgpSummaries, type FrrRouter, type Host, Lab, LabProcess, run, waitFor } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { type ApiBridge, startApiBridge } from './api-bridge.js';
 
@@ -350,26 +350,12 @@ export class AgentLab {
     timeoutMs = 10_000,
     intervalMs = 100,
   ): Promise<T> {
-    try {
-      return await waitFor(what, check, timeoutMs, intervalMs);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await this.diagnose()}`);
-    }
+    return waitFor(what, check, timeoutMs, intervalMs, () => this.diagnose());
   }
 
   /** BGP summaries of the routers and the last lines of every agent. */
   async diagnose(): Promise<string> {
-    const out: string[] = [];
-    for (const [name, frr] of this.frrs) {
-      try {
-        out.push(
-          `--- ${name}: show bgp ipv4 unicast summary`,
-          await frr.vtysh('show bgp ipv4 unicast summary'),
-        );
-      } catch (err) {
-        out.push(`--- ${name}: ${(err as Error).message}`);
-      }
-    }
+    const out = await bgpSummaries(this.frrs);
     for (const a of this.agents) out.push(`--- agent on ${a.node} (last lines)`, ...a.tail(12));
     return out.join('\n');
   }
