@@ -53,25 +53,52 @@ export interface DesiredStateOptions {
 export interface DesiredMemo {
   routes: Map<string, DesiredRoute>;
   nextHops: string[] | undefined;
-  /** The last VIP allocation and a fingerprint of its inputs (reused when they are identical). */
-  vips?: { fingerprint: string; result: ReturnType<typeof allocateServiceVIPs> } | undefined;
+  /** The last VIP allocation and its inputs (reused when they are identical). */
+  vips?: { input: VipInput; result: ReturnType<typeof allocateServiceVIPs> } | undefined;
 }
+
+type VipInput = Parameters<typeof allocateServiceVIPs>[0];
 
 export function newMemo(): DesiredMemo {
   return { routes: new Map(), nextHops: undefined };
 }
 
-/** Every input of allocateServiceVIPs as one string: equal strings, equal answers. */
-function vipFingerprint(input: Parameters<typeof allocateServiceVIPs>[0]): string {
-  const parts: string[] = [
-    JSON.stringify([input.pools, input.controlPlaneVIP, input.ingressVIP, input.ingressService]),
-  ];
-  for (const r of input.services) {
-    const t =
-      r.creationTimestamp instanceof Date ? r.creationTimestamp.toISOString() : String(r.creationTimestamp);
-    parts.push(`${r.key}\u0000${t}\u0000${r.currentIP ?? ''}\u0000${r.requestedIP ?? ''}`);
+function sameTimestamp(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const text = (t: unknown) => (t instanceof Date ? t.toISOString() : String(t));
+  return text(a) === text(b);
+}
+
+/**
+ * Whether allocateServiceVIPs would get the same input as last time (then its answer is reused).
+ * Compares field by field, in order, without building the requests: a configuration or Node change
+ * recomputes everything, but usually leaves the 10k requests as they were.
+ */
+function sameVipInput(
+  previous: VipInput,
+  next: Omit<VipInput, 'services'>,
+  ours: readonly { s: ServiceObject; key: string; current: string | undefined }[],
+): boolean {
+  if (
+    previous.controlPlaneVIP !== next.controlPlaneVIP ||
+    previous.ingressVIP !== next.ingressVIP ||
+    previous.ingressService !== next.ingressService ||
+    previous.services.length !== ours.length ||
+    JSON.stringify(previous.pools) !== JSON.stringify(next.pools)
+  )
+    return false;
+  for (let i = 0; i < ours.length; i++) {
+    const r = previous.services[i]!;
+    const c = ours[i]!;
+    if (
+      r.key !== c.key ||
+      (r.currentIP ?? '') !== (c.current ?? '') ||
+      (r.requestedIP ?? '') !== (requestedIp(c.s) ?? '') ||
+      !sameTimestamp(r.creationTimestamp, c.s.metadata.creationTimestamp)
+    )
+      return false;
   }
-  return parts.join('\u0001');
+  return true;
 }
 
 export interface Observed {
@@ -252,6 +279,11 @@ function emptyDesired(config: EffectiveConfig, excludedSince: Map<string, number
     shortfalls: [],
     warnings: [],
   };
+}
+
+/** `prefix === \`${vip}/32\``, without building the string (10k times per full reconcile). */
+function isHostPrefix(prefix: string, vip: string): boolean {
+  return prefix.length === vip.length + 3 && prefix.endsWith('/32') && prefix.startsWith(vip);
 }
 
 function compareIPv4(a: string, b: string): number {
@@ -567,7 +599,6 @@ export function desiredState(observed: Observed): Desired {
     route: string;
   }[] = [];
   const services = new Map<string, DesiredService>();
-  const requests: ServiceVIPRequest[] = [];
   for (const s of observed.services) {
     if (!isOurs(s, options.loadBalancerClass)) continue; // another implementation's Service
     const namespace = s.metadata.namespace ?? 'default';
@@ -616,12 +647,6 @@ export function desiredState(observed: Observed): Desired {
     const clash = clashes.get(c.key);
     if (clash === undefined) {
       ours.push(c);
-      requests.push({
-        key: c.key,
-        creationTimestamp: c.s.metadata.creationTimestamp,
-        currentIP: c.current,
-        requestedIP: requestedIp(c.s),
-      });
       continue;
     }
     routeNameLosers.set(c.key, clash.route);
@@ -646,20 +671,27 @@ export function desiredState(observed: Observed): Desired {
     avoidBuggyIPs: p.avoidBuggyIPs,
     manualAssign: p.manualAssign,
   }));
-  const vipInput = {
+  const vipScalars = {
     pools,
-    services: requests,
     controlPlaneVIP: lb.vips.controlPlaneVIP,
     ingressVIP: lb.vips.ingressVIP,
     ingressService: options.ingressService,
   };
   // A configuration or Node change recomputes everything, but usually not the VIPs' inputs.
-  const fingerprint = memo === undefined ? '' : vipFingerprint(vipInput);
-  const allocation =
-    memo?.vips !== undefined && memo.vips.fingerprint === fingerprint
-      ? memo.vips.result
-      : allocateServiceVIPs(vipInput);
-  if (memo !== undefined) memo.vips = { fingerprint, result: allocation };
+  let allocation: ReturnType<typeof allocateServiceVIPs>;
+  if (memo?.vips !== undefined && sameVipInput(memo.vips.input, vipScalars, ours)) {
+    allocation = memo.vips.result;
+  } else {
+    const requests: ServiceVIPRequest[] = ours.map((c) => ({
+      key: c.key,
+      creationTimestamp: c.s.metadata.creationTimestamp,
+      currentIP: c.current,
+      requestedIP: requestedIp(c.s),
+    }));
+    const input: VipInput = { ...vipScalars, services: requests };
+    allocation = allocateServiceVIPs(input);
+    if (memo !== undefined) memo.vips = { input, result: allocation };
+  }
   const lostCurrent = new Map<string, string>();
   for (const c of allocation.conflicts) for (const loser of c.losers) lostCurrent.set(loser, c.reason);
   warnings.push(
@@ -695,11 +727,10 @@ export function desiredState(observed: Observed): Desired {
             : `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${lost}`,
       });
     }
-    const prefix = `${vip}/32`;
     const previous = memo?.routes.get(name);
     if (
       previous !== undefined &&
-      previous.spec.prefix === prefix &&
+      isHostPrefix(previous.spec.prefix, vip) &&
       previous.spec.nextHops === nextHops &&
       previous.spec.service.namespace === namespace &&
       previous.spec.service.name === s.metadata.name &&
@@ -716,7 +747,7 @@ export function desiredState(observed: Observed): Desired {
         [LABELS.serviceNamespace]: namespace,
         [LABELS.serviceName]: s.metadata.name,
       },
-      spec: { prefix, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
+      spec: { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
     });
   }
   if (memo !== undefined) {
