@@ -108,6 +108,13 @@ function sameRouteSpec(a: RouteObject['spec'] | undefined, b: RouteObject['spec'
   return true;
 }
 
+/** Whether a Service's load-balancer status already says `vip` (null: no ingress at all). */
+function statusMatches(s: ServiceObject, vip: string | null): boolean {
+  const ingress = s.status?.loadBalancer?.ingress;
+  if (vip === null) return ingress === undefined || ingress.length === 0;
+  return ingress !== undefined && ingress.length === 1 && currentVip(s) === vip;
+}
+
 /** Owner reference of a session: its Node (cluster-scoped, so valid from any namespace). */
 function nodeOwner(nodeName: string, nodeUid: string | undefined): KubeObject['metadata']['ownerReferences'] {
   return nodeUid === undefined
@@ -185,24 +192,28 @@ export function planWrites(
   const foreign: string[] = [];
   if (!desired.valid) return { writes, foreign };
 
-  // 1. Service VIPs.
-  const services = new Map(
-    current.services.map((s) => [objectKey(s.metadata.namespace ?? 'default', s.metadata.name), s]),
-  );
-  for (const [key, d] of desired.services) {
-    const s = services.get(key);
-    if (s === undefined) continue;
-    const vip = currentVip(s);
-    const ingress = s.status?.loadBalancer?.ingress ?? [];
-    const matches = d.vip === null ? ingress.length === 0 : vip === d.vip && ingress.length === 1;
-    if (matches) continue;
-    writes.push({
-      op: 'service-status',
-      namespace: d.namespace,
-      name: d.name,
-      resourceVersion: s.metadata.resourceVersion,
-      vip: d.vip,
-      previous: vip,
+  // 1. Service VIPs. Usually every status already matches: find the ones that do not (the last
+  // object of a key decides, as a key -> object map would), then write them in desired order.
+  let differing: Map<string, ServiceObject> | undefined;
+  for (const s of current.services) {
+    const key = objectKey(s.metadata.namespace ?? 'default', s.metadata.name);
+    const d = desired.services.get(key);
+    if (d === undefined) continue;
+    if (statusMatches(s, d.vip)) differing?.delete(key);
+    else (differing ??= new Map()).set(key, s);
+  }
+  if (differing !== undefined && differing.size > 0) {
+    desired.services.forEach((d, key) => {
+      const s = differing.get(key);
+      if (s === undefined) return;
+      writes.push({
+        op: 'service-status',
+        namespace: d.namespace,
+        name: d.name,
+        resourceVersion: s.metadata.resourceVersion,
+        vip: d.vip,
+        previous: currentVip(s),
+      });
     });
   }
 
@@ -228,8 +239,10 @@ export function planWrites(
   }
 
   // 3. Routes and sessions: create or update.
-  const routes = new Map(current.routes.map((r) => [r.metadata.name, r]));
-  for (const [name, d] of desired.routes) {
+  const routes = new Map<string, RouteObject>();
+  for (const r of current.routes) routes.set(r.metadata.name, r);
+  // forEach, not for-of: no iterator entries for 10k routes.
+  desired.routes.forEach((d, name) => {
     const existing = routes.get(name);
     if (existing === undefined) {
       writes.push({ op: 'create', resource: 'bgpadvertisedroutes', object: routeObject(d, o) });
@@ -242,7 +255,7 @@ export function planWrites(
     } else {
       o.cache?.routes.set(existing, d);
     }
-  }
+  });
   const sessions = new Map(current.sessions.map((s) => [s.metadata.name, s]));
   for (const [name, d] of desired.sessions) {
     const existing = sessions.get(name);
