@@ -199,8 +199,12 @@ export function planWrites(
     const key = objectKey(s.metadata.namespace ?? 'default', s.metadata.name);
     const d = desired.services.get(key);
     if (d === undefined) continue;
-    if (statusMatches(s, d.vip)) differing?.delete(key);
-    else (differing ??= new Map()).set(key, s);
+    if (statusMatches(s, d.vip)) {
+      differing?.delete(key);
+    } else {
+      differing ??= new Map();
+      differing.set(key, s);
+    }
   }
   if (differing !== undefined && differing.size > 0) {
     desired.services.forEach((d, key) => {
