@@ -52,6 +52,8 @@ export interface DesiredStateOptions {
  */
 export interface DesiredMemo {
   routes: Map<string, DesiredRoute>;
+  /** The last Service decisions (unchanged ones are returned again, as routes are). */
+  services?: Map<string, DesiredService> | undefined;
   nextHops: string[] | undefined;
   /** The last VIP allocation and its inputs (reused when they are identical). */
   vips?: { input: VipInput; result: ReturnType<typeof allocateServiceVIPs> } | undefined;
@@ -234,15 +236,30 @@ function createdAt(s: ServiceObject): number {
 export function routeNameClashes(
   candidates: readonly { key: string; route: string; s: ServiceObject }[],
 ): Map<string, { route: string; winner: string; older: boolean }> {
-  const byRoute = new Map<string, { key: string; route: string; s: ServiceObject }[]>();
+  type Candidate = (typeof candidates)[number];
+  // Clashes are rare: one map of first claimants, groups only for the names claimed twice.
+  const first = new Map<string, Candidate>();
+  let groups: Map<string, Candidate[]> | undefined;
   for (const c of candidates) {
-    const group = byRoute.get(c.route);
-    if (group === undefined) byRoute.set(c.route, [c]);
+    const claimant = first.get(c.route);
+    if (claimant === undefined) {
+      first.set(c.route, c);
+      continue;
+    }
+    groups ??= new Map();
+    const group = groups.get(c.route);
+    if (group === undefined) groups.set(c.route, [claimant, c]);
     else group.push(c);
   }
   const losers = new Map<string, { route: string; winner: string; older: boolean }>();
-  for (const [route, group] of byRoute) {
-    if (group.length < 2) continue;
+  if (groups === undefined) return losers;
+  // In order of each name's first claimant.
+  const ordered: [string, Candidate[]][] = [];
+  for (const c of candidates) {
+    const group = groups.get(c.route);
+    if (group !== undefined && group[0] === c) ordered.push([c.route, group]);
+  }
+  for (const [route, group] of ordered) {
     const ranked = group
       .map((c) => ({ key: c.key, at: createdAt(c.s) }))
       .sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -318,8 +335,10 @@ export function validLabels(labels: Record<string, string>): Record<string, stri
 
 /** The VIP bgplb wrote to a Service's status (the first ingress IP), if any. */
 export function currentVip(service: ServiceObject): string | undefined {
-  const ip = service.status?.loadBalancer?.ingress?.find((i) => typeof i.ip === 'string')?.ip;
-  return ip === '' ? undefined : ip;
+  const ingress = service.status?.loadBalancer?.ingress;
+  if (ingress === undefined) return undefined;
+  for (const i of ingress) if (typeof i.ip === 'string') return i.ip === '' ? undefined : i.ip;
+  return undefined;
 }
 
 export function requestedIp(service: ServiceObject): string | undefined {
@@ -701,7 +720,16 @@ export function desiredState(observed: Observed): Desired {
   const clusterNamespace = options.clusterNamespace;
   for (const { s, key, namespace, current, route: name } of ours) {
     const vip = allocation.allocations[key] ?? null;
-    services.set(key, { namespace, name: s.metadata.name, vip });
+    const decided = memo?.services?.get(key);
+    services.set(
+      key,
+      decided !== undefined &&
+        decided.vip === vip &&
+        decided.namespace === namespace &&
+        decided.name === s.metadata.name
+        ? decided
+        : { namespace, name: s.metadata.name, vip },
+    );
     if (vip === null) {
       events.push({
         involved: serviceRef(s),
@@ -752,6 +780,7 @@ export function desiredState(observed: Observed): Desired {
   }
   if (memo !== undefined) {
     memo.routes = routes;
+    memo.services = services;
     memo.nextHops = nextHops;
   }
 
