@@ -240,7 +240,8 @@ export function routeNameClashes(
   // Clashes are rare: one map of first claimants, groups only for the names claimed twice.
   const first = new Map<string, Candidate>();
   let groups: Map<string, Candidate[]> | undefined;
-  for (const c of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     const claimant = first.get(c.route);
     if (claimant === undefined) {
       first.set(c.route, c);
@@ -618,7 +619,9 @@ export function desiredState(observed: Observed): Desired {
     route: string;
   }[] = [];
   const services = new Map<string, DesiredService>();
-  for (const s of observed.services) {
+  // Indexed loops over the 10k Services: for-of allocates an iterator result per element here.
+  for (let i = 0; i < observed.services.length; i++) {
+    const s = observed.services[i]!;
     if (!isOurs(s, options.loadBalancerClass)) continue; // another implementation's Service
     const namespace = s.metadata.namespace ?? 'default';
     const key = objectKey(namespace, s.metadata.name);
@@ -662,7 +665,8 @@ export function desiredState(observed: Observed): Desired {
   const clashes = routeNameClashes(candidates);
   const routeNameLosers = new Map<string, string>();
   const ours: typeof candidates = [];
-  for (const c of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     const clash = clashes.get(c.key);
     if (clash === undefined) {
       ours.push(c);
@@ -718,7 +722,8 @@ export function desiredState(observed: Observed): Desired {
   );
   const routes = new Map<string, DesiredRoute>();
   const clusterNamespace = options.clusterNamespace;
-  for (const { s, key, namespace, current, route: name } of ours) {
+  for (let i = 0; i < ours.length; i++) {
+    const { s, key, namespace, current, route: name } = ours[i]!;
     const vip = allocation.allocations[key] ?? null;
     const decided = memo?.services?.get(key);
     services.set(

@@ -195,7 +195,9 @@ export function planWrites(
   // 1. Service VIPs. Usually every status already matches: find the ones that do not (the last
   // object of a key decides, as a key -> object map would), then write them in desired order.
   let differing: Map<string, ServiceObject> | undefined;
-  for (const s of current.services) {
+  // Indexed loops over the 10k Services and routes: for-of allocates an iterator result per element.
+  for (let i = 0; i < current.services.length; i++) {
+    const s = current.services[i]!;
     const key = objectKey(s.metadata.namespace ?? 'default', s.metadata.name);
     const d = desired.services.get(key);
     if (d === undefined) continue;
@@ -244,7 +246,10 @@ export function planWrites(
 
   // 3. Routes and sessions: create or update.
   const routes = new Map<string, RouteObject>();
-  for (const r of current.routes) routes.set(r.metadata.name, r);
+  for (let i = 0; i < current.routes.length; i++) {
+    const r = current.routes[i]!;
+    routes.set(r.metadata.name, r);
+  }
   // forEach, not for-of: no iterator entries for 10k routes.
   desired.routes.forEach((d, name) => {
     const existing = routes.get(name);
@@ -289,7 +294,8 @@ export function planWrites(
       });
     }
   }
-  for (const r of current.routes) {
+  for (let i = 0; i < current.routes.length; i++) {
+    const r = current.routes[i]!;
     if (isManaged(r) && !desired.routes.has(r.metadata.name)) {
       writes.push({
         op: 'delete',
