@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { trimOwned } from './trim.js';
+import type { RouteObject } from './types.js';
+
+const route = (name: string, nextHops: string[]): RouteObject => ({
+  apiVersion: 'networking.gke.io/v1',
+  kind: 'BGPAdvertisedRoute',
+  metadata: { name, namespace: 'kube-system', managedFields: [{ manager: 'x' }] },
+  spec: { prefix: '10.100.0.1/32', metric: 0, nextHops, service: { namespace: 'default', name } },
+});
+
+describe('trimOwned', () => {
+  it('drops managedFields and keeps everything else', () => {
+    const r = route('a', ['10.0.3.10']);
+    trimOwned(r);
+    expect(r).toEqual({
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPAdvertisedRoute',
+      metadata: { name: 'a', namespace: 'kube-system' },
+      spec: {
+        prefix: '10.100.0.1/32',
+        metric: 0,
+        nextHops: ['10.0.3.10'],
+        service: { namespace: 'default', name: 'a' },
+      },
+    });
+  });
+
+  it('shares equal next-hop lists between routes, and never merges different ones', () => {
+    const a = route('a', ['10.0.3.10', '10.0.3.11']);
+    const b = route('b', ['10.0.3.10', '10.0.3.11']);
+    const c = route('c', ['10.0.3.11', '10.0.3.10']);
+    const d = route('d', ['10.0.3.11', '10.0.3.10']);
+    for (const r of [a, b, c, d]) trimOwned(r);
+    expect(b.spec.nextHops).toBe(a.spec.nextHops);
+    expect(c.spec.nextHops).not.toBe(a.spec.nextHops);
+    expect(c.spec.nextHops).toEqual(['10.0.3.11', '10.0.3.10']);
+    expect(d.spec.nextHops).toBe(c.spec.nextHops);
+    expect(a.spec.nextHops).toEqual(['10.0.3.10', '10.0.3.11']);
+  });
+
+  it('leaves objects without a string list of next hops alone', () => {
+    const session = { metadata: { name: 's' }, spec: { nodeName: 'n' } };
+    trimOwned(session);
+    expect(session).toEqual({ metadata: { name: 's' }, spec: { nodeName: 'n' } });
+    const odd = { metadata: { name: 'o' }, spec: { nextHops: [1, 2] } };
+    trimOwned(odd);
+    expect(odd.spec.nextHops).toEqual([1, 2]);
+  });
+});
