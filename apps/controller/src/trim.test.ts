@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { trimOwned } from './trim.js';
-import type { RouteObject } from './types.js';
+import { trimOwned, trimService } from './trim.js';
+import type { RouteObject, ServiceObject } from './types.js';
 
 const route = (name: string, nextHops: string[]): RouteObject => ({
   apiVersion: 'networking.gke.io/v1',
@@ -46,5 +46,47 @@ describe('trimOwned', () => {
     const odd = { metadata: { name: 'o' }, spec: { nextHops: [1, 2] } };
     trimOwned(odd);
     expect(odd.spec.nextHops).toEqual([1, 2]);
+  });
+});
+
+describe('trimService', () => {
+  it('keeps what the controller reads, with the same values', () => {
+    const s: ServiceObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'u1',
+        labels: { app: 'web' },
+        annotations: { 'networking.gke.io/load-balancer-ip': '10.0.0.7', other: 'x' },
+        managedFields: [],
+      },
+      spec: {
+        type: 'LoadBalancer',
+        externalTrafficPolicy: 'Cluster',
+        loadBalancerClass: 'networking.gke.io/bgplb',
+        ports: [{ port: 80 }],
+      },
+      status: { loadBalancer: { ingress: [{ ip: '10.0.0.7', ipMode: 'VIP' }] } },
+    };
+    trimService(s);
+    expect(s).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'u1',
+        labels: { app: 'web' },
+        annotations: { 'networking.gke.io/load-balancer-ip': '10.0.0.7' },
+      },
+      spec: {
+        type: 'LoadBalancer',
+        externalTrafficPolicy: 'Cluster',
+        loadBalancerClass: 'networking.gke.io/bgplb',
+      },
+      status: { loadBalancer: { ingress: [{ ip: '10.0.0.7', ipMode: 'VIP' }] } },
+    });
   });
 });

@@ -4,8 +4,47 @@
  * its ports and managedFields; with 10k Services that is most of the controller's memory.
  * The objects are trimmed in place, as the informer hands them over.
  */
-import { NODE_SUBNETS_ANNOTATION, REQUESTED_IP_ANNOTATION } from './names.js';
+import { LABELS, NODE_SUBNETS_ANNOTATION, REQUESTED_IP_ANNOTATION } from './names.js';
 import type { KubeObject, NodeObject, ServiceObject } from './types.js';
+
+/**
+ * One copy of each value that most cached objects repeat (apiVersion, kind, namespace, Service
+ * type, our labels' values): each decoded object brings its own copy of every string, 60k+
+ * strings for 10k Services and routes, which the collector marks on every full collection.
+ * Bounded: past the limit values are kept as they are.
+ */
+const interned = new Map<string, string>();
+const INTERN_LIMIT = 4096;
+
+function intern(value: string): string {
+  const kept = interned.get(value);
+  if (kept !== undefined) return kept;
+  if (interned.size < INTERN_LIMIT) interned.set(value, value);
+  return value;
+}
+
+/** Labels whose values repeat across our objects (not the per-Service name). */
+const REPEATED_LABELS = [
+  LABELS.managedBy,
+  LABELS.clusterNamespace,
+  LABELS.serviceNamespace,
+  LABELS.node,
+  LABELS.peer,
+];
+
+function internCommon(o: KubeObject): void {
+  if (typeof o.apiVersion === 'string') o.apiVersion = intern(o.apiVersion);
+  if (typeof o.kind === 'string') o.kind = intern(o.kind);
+  const m = o.metadata;
+  if (typeof m.namespace === 'string') m.namespace = intern(m.namespace);
+  const labels = m.labels;
+  if (labels !== undefined && labels !== null && typeof labels === 'object') {
+    for (const k of REPEATED_LABELS) {
+      const v = labels[k];
+      if (typeof v === 'string') labels[k] = intern(v);
+    }
+  }
+}
 
 const KEEP_META = [
   'name',
@@ -41,8 +80,13 @@ export function trimService(o: KubeObject): void {
     if (spec.externalTrafficPolicy !== undefined) kept.externalTrafficPolicy = spec.externalTrafficPolicy;
     if (spec.loadBalancerClass !== undefined) kept.loadBalancerClass = spec.loadBalancerClass;
     if (spec.loadBalancerIP !== undefined) kept.loadBalancerIP = spec.loadBalancerIP;
+    if (typeof kept.type === 'string') kept.type = intern(kept.type);
+    if (typeof kept.externalTrafficPolicy === 'string')
+      kept.externalTrafficPolicy = intern(kept.externalTrafficPolicy);
+    if (typeof kept.loadBalancerClass === 'string') kept.loadBalancerClass = intern(kept.loadBalancerClass);
     s.spec = kept;
   }
+  internCommon(s);
   const lb = s.status?.loadBalancer;
   s.status = lb === undefined ? {} : { loadBalancer: lb };
 }
@@ -79,6 +123,7 @@ function sameStrings(a: readonly string[], b: readonly unknown[]): boolean {
 /** Our own objects: managedFields go, and a route's next hops are shared with equal lists. */
 export function trimOwned(o: KubeObject): void {
   delete (o.metadata as Record<string, unknown>).managedFields;
+  internCommon(o);
   const spec = (o as { spec?: { nextHops?: unknown } }).spec;
   const hops = spec?.nextHops;
   if (spec === undefined || !Array.isArray(hops) || !hops.every((h) => typeof h === 'string')) return;
