@@ -238,6 +238,7 @@ export function routeNameClashes(
 ): Map<string, { route: string; winner: string; older: boolean }> {
   type Candidate = (typeof candidates)[number];
   // Clashes are rare: one map of first claimants, groups only for the names claimed twice.
+  const losers = new Map<string, { route: string; winner: string; older: boolean }>();
   const first = new Map<string, Candidate>();
   let groups: Map<string, Candidate[]> | undefined;
   for (let i = 0; i < candidates.length; i++) {
@@ -252,7 +253,6 @@ export function routeNameClashes(
     if (group === undefined) groups.set(c.route, [claimant, c]);
     else group.push(c);
   }
-  const losers = new Map<string, { route: string; winner: string; older: boolean }>();
   if (groups === undefined) return losers;
   // In order of each name's first claimant.
   const ordered: [string, Candidate[]][] = [];
@@ -437,6 +437,188 @@ function holdingReadiness(
   };
 }
 
+/** A LoadBalancer Service bgplb may give a VIP (before route-name clashes are settled). */
+interface Candidate {
+  s: ServiceObject;
+  key: string;
+  namespace: string;
+  current: string | undefined;
+  route: string;
+}
+
+/*
+ * The per-Service loops of desiredState live in their own small functions: desiredState runs
+ * once per reconcile, so V8 kept re-optimizing the whole of it on stack (OSR) for these loops;
+ * small functions with stable argument shapes are optimized once.
+ */
+
+/**
+ * Sorts out the Services that get no VIP (not a LoadBalancer any more, externalTrafficPolicy
+ * Local): their decisions and events go to `services` and `events`. Returns the others.
+ */
+function serviceCandidates(
+  observedServices: readonly ServiceObject[],
+  loadBalancerClass: string,
+  lbName: string,
+  services: Map<string, DesiredService>,
+  events: EventSpec[],
+): Candidate[] {
+  const candidates: Candidate[] = [];
+  // Indexed loops over the 10k Services: for-of allocates an iterator result per element here.
+  for (let i = 0; i < observedServices.length; i++) {
+    const s = observedServices[i]!;
+    if (!isOurs(s, loadBalancerClass)) continue; // another implementation's Service
+    const namespace = s.metadata.namespace ?? 'default';
+    const key = objectKey(namespace, s.metadata.name);
+    const current = currentVip(s);
+    const isLb = s.spec?.type === 'LoadBalancer' && s.metadata.deletionTimestamp === undefined;
+    if (!isLb) {
+      // No longer a LoadBalancer: clear a VIP we may have written.
+      if (current !== undefined && s.metadata.deletionTimestamp === undefined) {
+        services.set(key, { namespace, name: s.metadata.name, vip: null });
+        events.push({
+          involved: serviceRef(s),
+          type: 'Normal',
+          reason: 'VIPReleased',
+          message: MESSAGES.releasedNotLb(current),
+        });
+      }
+      continue;
+    }
+    if (s.spec?.externalTrafficPolicy === 'Local') {
+      services.set(key, { namespace, name: s.metadata.name, vip: null });
+      events.push({
+        involved: serviceRef(s),
+        type: 'Warning',
+        reason: 'VIPRefused',
+        message: MESSAGES.etpLocal,
+      });
+      if (current !== undefined) {
+        events.push({
+          involved: serviceRef(s),
+          type: 'Normal',
+          reason: 'VIPReleased',
+          message: MESSAGES.releasedEtp(current),
+        });
+      }
+      continue;
+    }
+    candidates.push({ s, key, namespace, current, route: routeName(lbName, namespace, s.metadata.name) });
+  }
+  return candidates;
+}
+
+/** Candidates that keep their route name; losers get no VIP (recorded in `services`, `events`). */
+function withoutClashLosers(
+  candidates: readonly Candidate[],
+  clashes: ReturnType<typeof routeNameClashes>,
+  routeNameLosers: Map<string, string>,
+  services: Map<string, DesiredService>,
+  events: EventSpec[],
+): Candidate[] {
+  const ours: Candidate[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const clash = clashes.get(c.key);
+    if (clash === undefined) {
+      ours.push(c);
+      continue;
+    }
+    routeNameLosers.set(c.key, clash.route);
+    services.set(c.key, { namespace: c.namespace, name: c.s.metadata.name, vip: null });
+    events.push({
+      involved: serviceRef(c.s),
+      type: 'Warning',
+      reason: 'VIPRefused',
+      message: MESSAGES.routeNameClash(clash.route, clash.winner, clash.older),
+    });
+    if (c.current !== undefined)
+      events.push({
+        involved: serviceRef(c.s),
+        type: 'Normal',
+        reason: 'VIPReleased',
+        message: MESSAGES.releasedRouteNameClash(c.current, clash.route, clash.winner),
+      });
+  }
+  return ours;
+}
+
+/** Each Service's VIP decision, events, and its route (unchanged ones reused from the memo). */
+function decideServices(
+  ours: readonly Candidate[],
+  allocation: ReturnType<typeof allocateServiceVIPs>,
+  lostCurrent: ReadonlyMap<string, string>,
+  nextHops: string[],
+  clusterNamespace: string,
+  memo: DesiredMemo | undefined,
+  services: Map<string, DesiredService>,
+  events: EventSpec[],
+): Map<string, DesiredRoute> {
+  const routes = new Map<string, DesiredRoute>();
+  for (let i = 0; i < ours.length; i++) {
+    const { s, key, namespace, current, route: name } = ours[i]!;
+    const vip = allocation.allocations[key] ?? null;
+    const decided = memo?.services?.get(key);
+    services.set(
+      key,
+      decided !== undefined &&
+        decided.vip === vip &&
+        decided.namespace === namespace &&
+        decided.name === s.metadata.name
+        ? decided
+        : { namespace, name: s.metadata.name, vip },
+    );
+    if (vip === null) {
+      events.push({
+        involved: serviceRef(s),
+        type: 'Warning',
+        reason: 'VIPRefused',
+        message: MESSAGES.refused(allocation.errors[key] ?? 'no address pool'),
+      });
+      continue;
+    }
+    if (current !== vip) {
+      const requested = requestedIp(s);
+      const lost =
+        current === undefined || (requested !== undefined && requested !== current)
+          ? undefined
+          : (lostCurrent.get(key) ?? 'it is not inside an address pool or is reserved');
+      events.push({
+        involved: serviceRef(s),
+        type: lost === undefined ? 'Normal' : 'Warning',
+        reason: 'VIPAllocated',
+        message:
+          lost === undefined
+            ? MESSAGES.allocated(vip)
+            : `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${lost}`,
+      });
+    }
+    const previous = memo?.routes.get(name);
+    if (
+      previous !== undefined &&
+      isHostPrefix(previous.spec.prefix, vip) &&
+      previous.spec.nextHops === nextHops &&
+      previous.spec.service.namespace === namespace &&
+      previous.spec.service.name === s.metadata.name &&
+      previous.labels[LABELS.clusterNamespace] === clusterNamespace
+    ) {
+      routes.set(name, previous);
+      continue;
+    }
+    routes.set(name, {
+      name,
+      labels: {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.clusterNamespace]: clusterNamespace,
+        [LABELS.serviceNamespace]: namespace,
+        [LABELS.serviceName]: s.metadata.name,
+      },
+      spec: { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
+    });
+  }
+  return routes;
+}
+
 /** Computes the desired state. Pure: depends only on `observed`. */
 export function desiredState(observed: Observed): Desired {
   const { options, now } = observed;
@@ -611,83 +793,19 @@ export function desiredState(observed: Observed): Desired {
 
   // Service VIPs.
   const lbName = bgplb?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
-  const candidates: {
-    s: ServiceObject;
-    key: string;
-    namespace: string;
-    current: string | undefined;
-    route: string;
-  }[] = [];
   const services = new Map<string, DesiredService>();
-  // Indexed loops over the 10k Services: for-of allocates an iterator result per element here.
-  for (let i = 0; i < observed.services.length; i++) {
-    const s = observed.services[i]!;
-    if (!isOurs(s, options.loadBalancerClass)) continue; // another implementation's Service
-    const namespace = s.metadata.namespace ?? 'default';
-    const key = objectKey(namespace, s.metadata.name);
-    const current = currentVip(s);
-    const isLb = s.spec?.type === 'LoadBalancer' && s.metadata.deletionTimestamp === undefined;
-    if (!isLb) {
-      // No longer a LoadBalancer: clear a VIP we may have written.
-      if (current !== undefined && s.metadata.deletionTimestamp === undefined) {
-        services.set(key, { namespace, name: s.metadata.name, vip: null });
-        events.push({
-          involved: serviceRef(s),
-          type: 'Normal',
-          reason: 'VIPReleased',
-          message: MESSAGES.releasedNotLb(current),
-        });
-      }
-      continue;
-    }
-    if (s.spec?.externalTrafficPolicy === 'Local') {
-      services.set(key, { namespace, name: s.metadata.name, vip: null });
-      events.push({
-        involved: serviceRef(s),
-        type: 'Warning',
-        reason: 'VIPRefused',
-        message: MESSAGES.etpLocal,
-      });
-      if (current !== undefined) {
-        events.push({
-          involved: serviceRef(s),
-          type: 'Normal',
-          reason: 'VIPReleased',
-          message: MESSAGES.releasedEtp(current),
-        });
-      }
-      continue;
-    }
-    candidates.push({ s, key, namespace, current, route: routeName(lbName, namespace, s.metadata.name) });
-  }
+  const candidates = serviceCandidates(
+    observed.services,
+    options.loadBalancerClass,
+    lbName,
+    services,
+    events,
+  );
   // A Service whose route name is taken by an older one gets no VIP: status must never claim an
   // address that no BGPAdvertisedRoute announces.
   const clashes = routeNameClashes(candidates);
   const routeNameLosers = new Map<string, string>();
-  const ours: typeof candidates = [];
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i]!;
-    const clash = clashes.get(c.key);
-    if (clash === undefined) {
-      ours.push(c);
-      continue;
-    }
-    routeNameLosers.set(c.key, clash.route);
-    services.set(c.key, { namespace: c.namespace, name: c.s.metadata.name, vip: null });
-    events.push({
-      involved: serviceRef(c.s),
-      type: 'Warning',
-      reason: 'VIPRefused',
-      message: MESSAGES.routeNameClash(clash.route, clash.winner, clash.older),
-    });
-    if (c.current !== undefined)
-      events.push({
-        involved: serviceRef(c.s),
-        type: 'Normal',
-        reason: 'VIPReleased',
-        message: MESSAGES.releasedRouteNameClash(c.current, clash.route, clash.winner),
-      });
-  }
+  const ours = withoutClashLosers(candidates, clashes, routeNameLosers, services, events);
   const pools = lb.addressPools.map((p) => ({
     name: p.name,
     addresses: p.addresses,
@@ -720,69 +838,16 @@ export function desiredState(observed: Observed): Desired {
   warnings.push(
     ...allocation.poolErrors.map((e) => (e.pool === '' ? e.message : `pool ${e.pool}: ${e.message}`)),
   );
-  const routes = new Map<string, DesiredRoute>();
-  const clusterNamespace = options.clusterNamespace;
-  for (let i = 0; i < ours.length; i++) {
-    const { s, key, namespace, current, route: name } = ours[i]!;
-    const vip = allocation.allocations[key] ?? null;
-    const decided = memo?.services?.get(key);
-    services.set(
-      key,
-      decided !== undefined &&
-        decided.vip === vip &&
-        decided.namespace === namespace &&
-        decided.name === s.metadata.name
-        ? decided
-        : { namespace, name: s.metadata.name, vip },
-    );
-    if (vip === null) {
-      events.push({
-        involved: serviceRef(s),
-        type: 'Warning',
-        reason: 'VIPRefused',
-        message: MESSAGES.refused(allocation.errors[key] ?? 'no address pool'),
-      });
-      continue;
-    }
-    if (current !== vip) {
-      const requested = requestedIp(s);
-      const lost =
-        current === undefined || (requested !== undefined && requested !== current)
-          ? undefined
-          : (lostCurrent.get(key) ?? 'it is not inside an address pool or is reserved');
-      events.push({
-        involved: serviceRef(s),
-        type: lost === undefined ? 'Normal' : 'Warning',
-        reason: 'VIPAllocated',
-        message:
-          lost === undefined
-            ? MESSAGES.allocated(vip)
-            : `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${lost}`,
-      });
-    }
-    const previous = memo?.routes.get(name);
-    if (
-      previous !== undefined &&
-      isHostPrefix(previous.spec.prefix, vip) &&
-      previous.spec.nextHops === nextHops &&
-      previous.spec.service.namespace === namespace &&
-      previous.spec.service.name === s.metadata.name &&
-      previous.labels[LABELS.clusterNamespace] === clusterNamespace
-    ) {
-      routes.set(name, previous);
-      continue;
-    }
-    routes.set(name, {
-      name,
-      labels: {
-        [LABELS.managedBy]: MANAGED_BY,
-        [LABELS.clusterNamespace]: clusterNamespace,
-        [LABELS.serviceNamespace]: namespace,
-        [LABELS.serviceName]: s.metadata.name,
-      },
-      spec: { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name: s.metadata.name } },
-    });
-  }
+  const routes = decideServices(
+    ours,
+    allocation,
+    lostCurrent,
+    nextHops,
+    options.clusterNamespace,
+    memo,
+    services,
+    events,
+  );
   if (memo !== undefined) {
     memo.routes = routes;
     memo.services = services;
