@@ -91,11 +91,14 @@ describe('kill -9 of the controller mid-reconcile, then a restart', () => {
       }
     ).status?.floatingIPs;
     if (ngg !== undefined) expect(nggAfter).toEqual(ngg);
-    expect(
+    // Sessions and routes are created in the same write phase, in no fixed order: wait for the
+    // sessions to converge too before asserting them.
+    const sessionNames = () =>
       list(h.server, 'BGPSession', 'kube-system')
         .map((s) => s.metadata.name)
-        .sort(),
-    ).toEqual(['bgppeer1-node-04', 'bgppeer1-node-05']);
+        .sort();
+    await waitFor('both BGPSessions', () => sessionNames().length >= 2, 30_000);
+    expect(sessionNames()).toEqual(['bgppeer1-node-04', 'bgppeer1-node-05']);
     // Stop cleanly: SIGTERM exits 0.
     child.proc.kill('SIGTERM');
     expect(await child.exited).toBe(0);
