@@ -5,7 +5,7 @@ import type { AgentEvent } from './events.js';
 import type { ObservedAddress } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';
-import { NodeAgent, type NodeAgentOptions, readGatewayGroup } from './node-agent.js';
+import { NodeAgent, type NodeAgentOptions } from './node-agent.js';
 import { StatusReporter } from './status-reporter.js';
 import { FakeAddresses, FakeAgentSpeaker, MemoryStatusWriter } from './test-support/fakes.js';
 
@@ -480,25 +480,5 @@ describe('NodeAgent', () => {
     await agent.shutdown('graceful-restart');
     expect(log).toEqual([]);
     expect(addresses.has('10.0.1.100')).toBe(true);
-  });
-});
-
-describe('readGatewayGroup', () => {
-  it('reads assignments and floating IPs, skipping invalid entries', () => {
-    const { log, lines } = captureLogger('warn');
-    const view = readGatewayGroup(
-      {
-        spec: { floatingIPs: ['10.0.1.100', 'bogus', 7] },
-        status: { floatingIPs: { '10.0.1.100': 'node-a', nope: 'node-b', '10.0.1.101': 3 } },
-      },
-      log,
-    );
-    expect(view).toEqual({
-      found: true,
-      assignments: { '10.0.1.100': 'node-a' },
-      floatingIPs: ['10.0.1.100'],
-    });
-    expect(lines).toHaveLength(4);
-    expect(readGatewayGroup(undefined)).toEqual({ found: false, assignments: {}, floatingIPs: [] });
   });
 });

@@ -69,7 +69,8 @@ export interface SessionPlan {
   ignored: string[];
 }
 
-function nameOf(raw: unknown): string | undefined {
+/** `metadata.name` of a raw Kubernetes object, when it is a non-empty string. */
+export function nameOf(raw: unknown): string | undefined {
   const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   return typeof name === 'string' && name !== '' ? name : undefined;
 }

@@ -1,0 +1,134 @@
+/**
+ * Puts the BGPAdvertisedRoutes into the speaker: collects changes over a short window, plans them
+ * (route-plan.ts), and calls setPaths/withdraw only for what changed. Measures how long a change
+ * takes to reach the routers (`bgplb_agent_route_update_seconds`: from the change seen here to
+ * the first UPDATE sent with it).
+ */
+import type { Clock } from '@bgplb/bgp-fsm';
+import type { Logger } from '../shared/index.js';
+import type { AgentSpeaker } from './agent-speaker.js';
+import type { AgentMetrics } from './metrics.js';
+import type { NextHopChooser } from './next-hops.js';
+import { diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
+
+export interface RouteApplierOptions {
+  speaker: Pick<AgentSpeaker, 'setPaths' | 'withdraw'>;
+  /** Per-session next-hop choices, forgotten when their prefix is withdrawn. */
+  chooser: Pick<NextHopChooser, 'forget'>;
+  clock: Clock;
+  logger: Logger;
+  metrics?: AgentMetrics | undefined;
+  /** Window in which changes are collected into one batch, default 50 ms. */
+  batchMs?: number | undefined;
+  /** Called when a batch window ends; the owner decides whether to `apply()` now. */
+  onBatchDue: () => void;
+}
+
+/** A latency sample no UPDATE has closed after this long is dropped (no session up to carry it). */
+const PENDING_LATENCY_MAX_MS = 300_000;
+
+export class RouteApplier {
+  private routes: readonly unknown[] = [];
+  /** prefix -> fingerprint of the paths given to the speaker. */
+  private readonly applied = new Map<string, string>();
+  /** Prefixes to re-send even when unchanged (their per-session choice changed). */
+  private readonly forced = new Set<string>();
+  /** When the oldest change not yet applied was seen. */
+  private dirtySince: number | undefined;
+  private timer: unknown;
+  /** prefix -> when its change was seen, until an UPDATE carries it. */
+  private readonly pendingLatency = new Map<string, number>();
+  private lastProblems = '';
+  private stopped = false;
+
+  constructor(private readonly options: RouteApplierOptions) {}
+
+  /** The BGPAdvertisedRoute objects changed (the whole list). */
+  setRoutes(list: readonly unknown[]): void {
+    this.routes = list;
+    this.dirtySince ??= this.options.clock.now();
+    this.schedule();
+  }
+
+  /** Re-sends every prefix at the end of the window (the next-hop choice of sessions changed). */
+  resendAll(): void {
+    for (const prefix of this.applied.keys()) this.forced.add(prefix);
+    this.schedule();
+  }
+
+  /** Prefixes given to the speaker. */
+  size(): number {
+    return this.applied.size;
+  }
+
+  /**
+   * Brings the speaker's routes to the current list. `measure`: time this change until an UPDATE
+   * carries it (only when a session is up: the initial table waiting for sessions is not latency).
+   */
+  apply(measure: boolean): void {
+    if (this.stopped) return;
+    const { speaker, clock, logger: log } = this.options;
+    const desired = planRoutes(this.routes);
+    const problemsKey = desired.problems.map((p) => `${p.name}: ${p.message}`).join('\n');
+    if (problemsKey !== this.lastProblems) {
+      for (const p of desired.problems)
+        log.warn({ route: p.name }, `BGPAdvertisedRoute ${p.name}: ${p.message}`);
+      this.lastProblems = problemsKey;
+    }
+    const diff = diffRoutes(this.applied, desired.paths, this.forced);
+    this.forced.clear();
+    const since = this.dirtySince ?? clock.now();
+    this.dirtySince = undefined;
+    const track = (prefix: string): void => {
+      if (measure && !this.pendingLatency.has(prefix)) this.pendingLatency.set(prefix, since);
+    };
+    for (const { prefix, paths } of diff.set) {
+      speaker.setPaths(prefix, paths);
+      const fingerprint = pathsFingerprint(paths);
+      if (this.applied.get(prefix) !== fingerprint) track(prefix);
+      this.applied.set(prefix, fingerprint);
+    }
+    for (const prefix of diff.withdraw) {
+      speaker.withdraw(prefix);
+      this.applied.delete(prefix);
+      this.options.chooser.forget(prefix);
+      track(prefix);
+    }
+    if (diff.set.length + diff.withdraw.length > 0) {
+      log.info(
+        { announce: diff.set.map((s) => s.prefix), withdraw: diff.withdraw },
+        `routes updated: ${diff.set.length} announced, ${diff.withdraw.length} withdrawn`,
+      );
+    }
+    this.options.metrics?.routes.set(this.applied.size);
+    const cutoff = clock.now() - PENDING_LATENCY_MAX_MS;
+    for (const [prefix, t] of this.pendingLatency) if (t < cutoff) this.pendingLatency.delete(prefix);
+  }
+
+  /** An UPDATE went out: closes the latency measurement of the prefixes it carries. */
+  updateSent(nlri: readonly string[], withdrawn: readonly string[]): void {
+    if (this.pendingLatency.size === 0) return;
+    const now = this.options.clock.now();
+    for (const prefix of [...nlri, ...withdrawn]) {
+      const t = this.pendingLatency.get(prefix);
+      if (t === undefined) continue;
+      this.pendingLatency.delete(prefix);
+      this.options.metrics?.routeUpdateSeconds.observe((now - t) / 1000);
+    }
+  }
+
+  /** No more batches (shutdown). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.options.onBatchDue();
+    }, this.options.batchMs ?? 50);
+  }
+}
