@@ -1,0 +1,50 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { EVENT_LOOP_DELAY_METRIC, registerEventLoopDelay } from './event-loop-delay.js';
+
+function quantiles(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^bgplb_event_loop_delay_seconds\{quantile="([\d.]+)"\} (\S+)$/gm)) {
+    out.set(m[1] as string, Number(m[2]));
+  }
+  return out;
+}
+
+function block(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // busy: the event loop cannot run timers
+  }
+}
+
+describe('registerEventLoopDelay', () => {
+  it('reports a stall of the event loop in its maximum', async () => {
+    const registry = new Registry();
+    const monitor = registerEventLoopDelay(registry, 5);
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      block(150);
+      await new Promise((r) => setTimeout(r, 30));
+      const q = quantiles(await registry.metrics());
+      expect([...q.keys()]).toEqual(['0.5', '0.9', '0.99', '1']);
+      expect(q.get('1')).toBeGreaterThanOrEqual(0.12);
+      expect(q.get('0.5')).toBeLessThan(q.get('1') as number);
+      // The window restarts after a render: no stall since, so the maximum is small again.
+      await new Promise((r) => setTimeout(r, 50));
+      const after = quantiles(await registry.metrics());
+      expect(after.get('1')).toBeLessThan(0.1);
+    } finally {
+      monitor.stop();
+    }
+    expect(registry.getSingleMetric(EVENT_LOOP_DELAY_METRIC)).toBeUndefined();
+  });
+
+  it('registers once per registry', () => {
+    const registry = new Registry();
+    const first = registerEventLoopDelay(registry);
+    const second = registerEventLoopDelay(registry);
+    second.stop();
+    expect(registry.getSingleMetric(EVENT_LOOP_DELAY_METRIC)).toBeDefined();
+    first.stop();
+  });
+});

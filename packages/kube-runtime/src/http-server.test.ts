@@ -1,0 +1,192 @@
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { Gauge, Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HealthServer, type HealthServerOptions, startHealthServer } from './http-server.js';
+import { createLogger } from './logger.js';
+
+const servers: HealthServer[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+function capture(): { lines: Array<Record<string, unknown>>; log: ReturnType<typeof createLogger> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { lines, log: createLogger({ destination }) };
+}
+
+async function start(
+  extra: Partial<HealthServerOptions> = {},
+): Promise<{ server: HealthServer; base: string }> {
+  const server = await startHealthServer({
+    address: '127.0.0.1:0',
+    logger: capture().log,
+    registry: new Registry(),
+    readiness: () => ({ ready: true }),
+    ...extra,
+  });
+  servers.push(server);
+  return { server, base: `http://127.0.0.1:${server.port}` };
+}
+
+/** A raw TCP connection that sent `text` (e.g. half a request) and then nothing. */
+function openRaw(port: number, text = ''): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => {
+      if (text) s.write(text);
+      resolve(s);
+    });
+    s.on('error', reject);
+    sockets.push(s);
+  });
+}
+
+function closed(s: Socket): Promise<string> {
+  let data = '';
+  s.on('data', (d: Buffer) => {
+    data += d.toString();
+  });
+  return new Promise((resolve) => s.once('close', () => resolve(data)));
+}
+
+describe('startHealthServer', () => {
+  it('serves /healthz, /readyz and /metrics and logs its address', async () => {
+    const { log, lines } = capture();
+    const registry = new Registry();
+    const gauge = new Gauge({ name: 'test_value', help: 'a value', registers: [registry] });
+    gauge.set(7);
+    let ready = false;
+    const { server, base } = await start({
+      logger: log,
+      registry,
+      readiness: () => ({ ready, body: { ready, peers: ['10.0.1.254'] } }),
+    });
+    expect(lines.at(-1)?.msg).toBe(`Health status HTTP server started at "127.0.0.1:${server.port}"`);
+    expect(server.address).toBe(`127.0.0.1:${server.port}`);
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ ready: false, peers: ['10.0.1.254'] });
+    ready = true;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get('content-type')).toBe(registry.contentType);
+    const text = await metrics.text();
+    expect(text).toContain('test_value 7');
+    expect(text).toMatch(/^bgplb_event_loop_delay_seconds\{quantile="0.99"\} /m);
+    expect(text).toContain('bgplb_http_connections_rejected_total{reason="evicted"} 0');
+
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
+    const head = await fetch(`${base}/healthz`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+  });
+
+  it('answers /readyz in text without a body, and 503 on /healthz when liveness fails', async () => {
+    let ready = false;
+    const { base } = await start({ readiness: () => ({ ready }), liveness: () => false });
+    const r = await fetch(`${base}/readyz`);
+    expect([r.status, await r.text()]).toEqual([503, 'not ready\n']);
+    ready = true;
+    expect(await (await fetch(`${base}/readyz`)).text()).toBe('ok\n');
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
+  });
+
+  it('renders /metrics once for a burst of scrapers and serves the cache', async () => {
+    const registry = new Registry();
+    let collects = 0;
+    new Gauge({
+      name: 'test_collects',
+      help: 'times collected',
+      registers: [registry],
+      async collect() {
+        collects++;
+        await new Promise((r) => setTimeout(r, 20));
+        this.set(collects);
+      },
+    });
+    const { base } = await start({ registry, limits: { maxConnections: 500 } });
+    const texts = await Promise.all(
+      Array.from({ length: 100 }, () => fetch(`${base}/metrics`).then((r) => r.text())),
+    );
+    expect(collects).toBe(1);
+    expect(new Set(texts).size).toBe(1);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 1');
+    await new Promise((r) => setTimeout(r, 1_050));
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 2');
+  });
+
+  it('at the cap, evicts the oldest half-sent connection for a new probe', async () => {
+    const { server, base } = await start({ limits: { maxConnections: 3 } });
+    const first = await openRaw(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const firstClosed = closed(first);
+    await openRaw(server.port, 'GET /');
+    await openRaw(server.port);
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await fetch(`${base}/healthz`);
+    expect(r.status).toBe(200);
+    await firstClosed;
+    expect(first.destroyed).toBe(true);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/bgplb_http_connections_rejected_total\{reason="evicted"\} [1-9]/);
+  });
+
+  it('answers 503 when every slot is answering a request', async () => {
+    const registry = new Registry();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    new Gauge({
+      name: 'test_slow',
+      help: 'a slow collect',
+      registers: [registry],
+      async collect() {
+        await gate;
+      },
+    });
+    const { server, base } = await start({ registry, limits: { maxConnections: 2 } });
+    const pending = [fetch(`${base}/metrics`), fetch(`${base}/metrics`)];
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = closed(await openRaw(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(await refused).toMatch(/^HTTP\/1.1 503 Service Unavailable\r\n[\s\S]*too many connections\n$/);
+    release();
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it('closes a connection whose request header does not arrive in time', async () => {
+    const { server } = await start({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 } });
+    const started = performance.now();
+    const answer = await closed(await openRaw(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n'));
+    const took = performance.now() - started;
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3_000);
+  });
+
+  it('refuses an invalid address and an address in use, clearly', async () => {
+    await expect(start({ address: '127.0.0.1' })).rejects.toThrow(
+      'health server: invalid address "127.0.0.1": port "127.0.0.1" is not a number',
+    );
+    const { server } = await start();
+    await expect(start({ address: server.address })).rejects.toThrow(
+      `health server cannot listen on ${server.address}: listen EADDRINUSE`,
+    );
+  });
+
+  it('listens on every address for a bare port', async () => {
+    const { server } = await start({ address: '0' });
+    expect(server.address).toMatch(/^(\[::\]|0\.0\.0\.0):\d+$/);
+    expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, isLogFormat, isLogLevel } from './logger.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let out = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      out += chunk.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => out };
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with the level name, ISO time and msg', () => {
+    const s = sink();
+    const log = createLogger({ destination: s.stream });
+    log.info({ peer: '10.0.0.1' }, 'Peer added');
+    const line = JSON.parse(s.text().trim());
+    expect(line).toMatchObject({ level: 'info', msg: 'Peer added', peer: '10.0.0.1' });
+    expect(new Date(line.time).toISOString()).toBe(line.time);
+  });
+
+  it('puts the base fields on every line and no pid or hostname', () => {
+    const s = sink();
+    createLogger({ destination: s.stream, base: { component: 'bgplb-controller' } }).warn('lost lease');
+    const line = JSON.parse(s.text().trim());
+    expect(line).toMatchObject({ level: 'warn', component: 'bgplb-controller', msg: 'lost lease' });
+    expect(line).not.toHaveProperty('pid');
+    expect(line).not.toHaveProperty('hostname');
+  });
+
+  it('drops lines below the level', () => {
+    const s = sink();
+    const log = createLogger({ level: 'info', destination: s.stream });
+    log.debug('sent keepalive');
+    expect(s.text()).toBe('');
+    const d = sink();
+    createLogger({ level: 'debug', destination: d.stream }).debug('sent keepalive');
+    expect(d.text()).toContain('sent keepalive');
+  });
+
+  it('pretty format prints a human line, not JSON', () => {
+    const s = sink();
+    const log = createLogger({ format: 'pretty', destination: s.stream });
+    log.info({ peer: '10.0.0.1' }, 'Peer added');
+    expect(s.text()).toContain('INFO');
+    expect(s.text()).toContain('Peer added');
+    expect(() => JSON.parse(s.text())).toThrow();
+  });
+
+  it('recognises levels and formats', () => {
+    expect(isLogLevel('debug')).toBe(true);
+    expect(isLogLevel('verbose')).toBe(false);
+    expect(isLogFormat('pretty')).toBe(true);
+    expect(isLogFormat('text')).toBe(false);
+  });
+});

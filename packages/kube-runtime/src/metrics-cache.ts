@@ -1,0 +1,56 @@
+/**
+ * Renders /metrics at most once per interval and shares that render: a burst of scrapers (or an
+ * attacker) costs one render per second, not one per request, so it cannot starve the event loop
+ * that runs the BGP timers. Concurrent requests during a render wait for the same promise.
+ */
+
+export interface MetricsCacheOptions {
+  /** Renders the exposition text (e.g. `() => registry.metrics()`). */
+  render: () => Promise<string>;
+  /** A render is reused for this long (default 1000 ms). */
+  maxAgeMs?: number;
+  /** Monotonic clock in ms (tests inject one). */
+  now?: () => number;
+}
+
+export class MetricsCache {
+  private readonly render: () => Promise<string>;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private text: string | undefined;
+  private renderedAt = Number.NEGATIVE_INFINITY;
+  private inFlight: Promise<string> | undefined;
+  /** How many renders ran (for tests and debugging). */
+  renders = 0;
+
+  constructor(options: MetricsCacheOptions) {
+    this.render = options.render;
+    this.maxAgeMs = options.maxAgeMs ?? 1000;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** The cached text if fresh, else the result of the one render under way or a new one. */
+  get(): Promise<string> {
+    if (this.text !== undefined && this.now() - this.renderedAt < this.maxAgeMs) {
+      return Promise.resolve(this.text);
+    }
+    if (this.inFlight) return this.inFlight;
+    this.renders++;
+    const started = this.now();
+    const pending = this.render().then(
+      (text) => {
+        this.text = text;
+        this.renderedAt = started;
+        this.inFlight = undefined;
+        return text;
+      },
+      (err: unknown) => {
+        // A failed render is not cached: the next request tries again.
+        this.inFlight = undefined;
+        throw err;
+      },
+    );
+    this.inFlight = pending;
+    return pending;
+  }
+}
