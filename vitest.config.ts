@@ -15,6 +15,7 @@ export default defineConfig({
       thresholds: {
         'packages/bgp-wire/src/**': { lines: 90 },
         'packages/bgp-fsm/src/**': { lines: 90 },
+        'packages/bfd/src/**': { lines: 90 },
         'packages/floating-ip-allocator/src/**': { lines: 90 },
         'packages/api-types/src/**': { lines: 90 },
         'packages/kube-runtime/src/**': { lines: 90 },

@@ -50,6 +50,8 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
   command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
   command -v arping >/dev/null 2>&1 || missing+=(iputils-arping)
   command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+  # BFD's receive-side GTSM check (TTL 255) is an nftables rule; its test needs nft.
+  command -v nft >/dev/null 2>&1 || missing+=(nftables)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "apt-get install ${missing[*]}"
     apt-get update -qq

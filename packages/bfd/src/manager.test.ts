@@ -1,0 +1,223 @@
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decode, encode } from './codec.js';
+import { BfdConfigError } from './config.js';
+import { BfdManager, type BfdPeer } from './manager.js';
+import type { BfdControlPacket } from './packet.js';
+import type { BfdStateChange } from './session.js';
+
+/** Two free-looking UDP ports on loopback for a pair of managers (random to avoid parallel runs). */
+function ports(): [number, number] {
+  const a = 20_000 + Math.floor(Math.random() * 20_000);
+  return [a, a + 1];
+}
+
+const open: BfdManager[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((m) => m.close()));
+});
+
+function manager(port: number): BfdManager {
+  const m = new BfdManager({ singleHopPort: port, multihopPort: port });
+  open.push(m);
+  return m;
+}
+
+function next(m: BfdManager, event: 'up' | 'down', timeoutMs = 5_000): Promise<[BfdPeer, BfdStateChange]> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+    m.once(event, (p, c) => {
+      clearTimeout(t);
+      resolve([p, c]);
+    });
+  });
+}
+
+// 50 ms x 3: fast, yet a loaded CI machine does not flap it.
+const fast = { minTxMs: 50, minRxMs: 50, multiplier: 3 };
+
+async function pair(family: 4 | 6 = 4, multihop = false) {
+  const [pa, pb] = ports();
+  const a = manager(pa);
+  const b = manager(pb);
+  const addr = family === 4 ? '127.0.0.1' : '::1';
+  const upA = next(a, 'up');
+  const upB = next(b, 'up');
+  const sa = await a.addSession({ peer: addr, local: addr, port: pb, multihop, ...fast });
+  const sb = await b.addSession({ peer: addr, local: addr, port: pa, multihop, ...fast });
+  await Promise.all([upA, upB]);
+  return { a, b, sa, sb, pa, pb };
+}
+
+describe('BfdManager on loopback', () => {
+  it('brings a single-hop session Up both ways and settles on the negotiated interval', async () => {
+    const { sa, sb } = await pair();
+    expect(sa.state).toBe('Up');
+    expect(sb.state).toBe('Up');
+    // The poll that follows Up ends quickly; then both sides send every 50 ms and detect in 150.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sa.session.context.polling).toBe(false);
+    expect(sa.session.transmitIntervalMs).toBe(50);
+    expect(sa.session.detectionTimeMs).toBe(150);
+    expect(sb.session.counters.received).toBeGreaterThan(3);
+  });
+
+  it('works over IPv6 and on the multihop port', async () => {
+    const v6 = await pair(6);
+    expect(v6.sa.state).toBe('Up');
+    const mh = await pair(4, true);
+    expect(mh.sa.multihop).toBe(true);
+    expect(mh.sb.state).toBe('Up');
+  });
+
+  it('detects a silent peer within the detection time and measures it', async () => {
+    const { a, sb } = await pair();
+    await new Promise((r) => setTimeout(r, 150));
+    const down = new Promise<[BfdPeer, BfdStateChange]>((resolve) =>
+      a.on('state', (p, c) => {
+        if (c.to === 'Down') resolve([p, c]);
+      }),
+    );
+    const cutAt = Date.now();
+    sb.session.close(); // the peer falls silent: no AdminDown
+    const [peer, change] = await down;
+    expect(change.diagnostic).toBe('control-detection-time-expired');
+    expect(change.detectionTimeMs).toBe(150);
+    // Measured from the last packet received: the detection time, plus timer lateness.
+    expect(change.silentMs).toBeGreaterThanOrEqual(148);
+    expect(change.silentMs).toBeLessThan(150 + 100);
+    expect(change.at - cutAt).toBeLessThan(150 + 100);
+    expect(peer.state).toBe('Down');
+    expect(peer.session.context.remoteDiscriminator).toBe(0);
+  });
+
+  it('a removed session tells the peer with AdminDown: Down at once with diagnostic 3', async () => {
+    const { a, b, sb } = await pair();
+    const down = next(a, 'down');
+    await b.removeSession(sb);
+    const [, change] = await down;
+    expect(change.diagnostic).toBe('neighbor-signaled-session-down');
+    expect(b.peers).toEqual([]);
+    await b.removeSession(sb); // twice is harmless
+  });
+
+  it('recovers after the peer comes back', async () => {
+    const { a, b, sb, pa } = await pair();
+    const down = next(a, 'down');
+    await b.removeSession(sb);
+    await down;
+    const up = next(a, 'up');
+    await b.addSession({ peer: '127.0.0.1', local: '127.0.0.1', port: pa, ...fast });
+    const [, change] = await up;
+    expect(change.from).toMatch(/Down|Init/);
+  });
+
+  it('sends from a source port in 49152-65535, TTL 255 is set on the socket', async () => {
+    const [pa] = ports();
+    const a = manager(pa);
+    const listener = dgram.createSocket('udp4');
+    await new Promise<void>((r) => listener.bind(0, '127.0.0.1', () => r()));
+    const got = new Promise<{ packet: BfdControlPacket; port: number }>((resolve) =>
+      listener.once('message', (msg, rinfo) => {
+        const r = decode(msg);
+        if (r.ok) resolve({ packet: r.packet, port: rinfo.port });
+      }),
+    );
+    await a.addSession({ peer: '127.0.0.1', local: '127.0.0.1', port: listener.address().port, ...fast });
+    const { packet, port } = await got;
+    listener.close();
+    expect(port).toBeGreaterThanOrEqual(49152);
+    expect(port).toBeLessThanOrEqual(65535);
+    // Not Up yet: the slow rate of >= 1 s is advertised.
+    expect(packet).toMatchObject({
+      state: 'Down',
+      desiredMinTxUs: 1_000_000,
+      requiredMinRxUs: 50_000,
+      detectMultiplier: 3,
+    });
+  });
+
+  it('discards bad packets with a reason and keeps running', async () => {
+    const [pa] = ports();
+    const a = manager(pa);
+    const peer = await a.addSession({ peer: '127.0.0.1', local: '127.0.0.1', port: 9, ...fast });
+    const codes: string[] = [];
+    a.on('discard', (d) => codes.push(d.code));
+    const raw = dgram.createSocket('udp4');
+    const base: BfdControlPacket = {
+      diagnostic: 'none',
+      state: 'Down',
+      poll: false,
+      final: false,
+      controlPlaneIndependent: false,
+      demand: false,
+      detectMultiplier: 3,
+      myDiscriminator: 99,
+      yourDiscriminator: 0,
+      desiredMinTxUs: 1_000_000,
+      requiredMinRxUs: 1_000_000,
+      requiredMinEchoRxUs: 0,
+    };
+    const sendTo = (bytes: Uint8Array, address = '127.0.0.1') =>
+      new Promise<void>((r) => raw.send(bytes, pa, address, () => r()));
+    await sendTo(new Uint8Array([0xff, 1, 2]));
+    await sendTo(encode({ ...base, yourDiscriminator: 12345, state: 'Up' }));
+    await sendTo(encode({ ...base, state: 'Up' }));
+    // From another loopback address: no session is configured for it.
+    await sendTo(encode(base), '127.0.0.2');
+    // Right discriminator, wrong source.
+    const other = dgram.createSocket('udp4');
+    await new Promise<void>((r) => other.bind(0, '127.0.0.3', () => r()));
+    await new Promise<void>((r) =>
+      other.send(
+        encode({ ...base, yourDiscriminator: peer.session.localDiscriminator, state: 'Init' }),
+        pa,
+        '127.0.0.1',
+        () => r(),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    raw.close();
+    other.close();
+    expect(codes).toEqual([
+      'truncated',
+      'unknown-your-discriminator',
+      'zero-your-discriminator-not-down',
+      'source-mismatch',
+    ]);
+    expect(a.discards.get('truncated')).toBe(1);
+    expect(peer.state).toBe('Down');
+  });
+
+  it('rejects bad options with a specific error', async () => {
+    const [pa] = ports();
+    const a = manager(pa);
+    await expect(a.addSession({ peer: 'nope' })).rejects.toThrow(
+      /peer must be an IPv4 or IPv6 address, got nope/,
+    );
+    await expect(a.addSession({ peer: '10.0.0.1', local: '::1' })).rejects.toThrow(
+      /different address families/,
+    );
+    await expect(a.addSession({ peer: '10.0.0.1', local: 'x' })).rejects.toThrow(/local must be/);
+    await expect(a.addSession({ peer: '10.0.0.1', minTxMs: 0 })).rejects.toThrow(
+      /minTxMs must be a number of milliseconds/,
+    );
+    await expect(a.addSession({ peer: '10.0.0.1', minRxMs: Number.NaN })).rejects.toThrow(/minRxMs/);
+    await expect(a.addSession({ peer: '10.0.0.1', multiplier: 1.5 })).rejects.toThrow(
+      /multiplier must be an integer/,
+    );
+    await expect(a.addSession({ peer: '10.0.0.1', port: 70000 })).rejects.toThrow(/port must be/);
+    await expect(a.addSession({ peer: '10.0.0.1', local: '192.0.2.1' })).rejects.toThrow(
+      /cannot listen for BFD on 192.0.2.1/,
+    );
+    await a.addSession({ peer: '127.0.0.1', local: '127.0.0.1', port: 9 });
+    await expect(a.addSession({ peer: '127.0.0.1', local: '127.0.0.1' })).rejects.toBeInstanceOf(
+      BfdConfigError,
+    );
+    expect(a.find('127.0.0.1', { local: '127.0.0.1' })?.peer).toBe('127.0.0.1');
+    expect(a.find('127.0.0.9')).toBeUndefined();
+    expect(a.find('bad')).toBeUndefined();
+    await a.close();
+    await expect(a.addSession({ peer: '127.0.0.1' })).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * One running BFD session: executes the actions of the pure state machine (fsm.ts) with Node
+ * timers and a send function, and reports state changes. The manager (manager.ts) owns the
+ * sockets and hands received packets to `receive`.
+ *
+ * The detection timer is lazy: a packet only moves a deadline forward, and the one timer that
+ * runs re-arms itself for the remainder when it fires early. At 300 ms intervals that saves a
+ * clearTimeout + setTimeout per received packet, which is most of the idle cost of many sessions.
+ */
+import { encode } from './codec.js';
+import {
+  type BfdAction,
+  type BfdContext,
+  type BfdDeps,
+  type BfdEvent,
+  type BfdTimerConfig,
+  detectionTimeUs,
+  initialBfdContext,
+  transition,
+  transmitIntervalUs,
+} from './fsm.js';
+import type { BfdControlPacket, BfdDiagnostic, BfdState } from './packet.js';
+
+/** A state change as reported to users of a session. */
+export interface BfdStateChange {
+  from: BfdState;
+  to: BfdState;
+  diagnostic: BfdDiagnostic;
+  /** When it happened (ms, the session's `now`). */
+  at: number;
+  /**
+   * For a Down after a detection timeout: ms from the last packet received to the detection
+   * (the detection time as measured here; negotiated: `detectionTimeMs`).
+   */
+  silentMs?: number;
+  /** The detection time in force at the change, in ms. */
+  detectionTimeMs: number;
+}
+
+export interface BfdSessionCounters {
+  sent: number;
+  received: number;
+  /** Packets that reached the session but were discarded (session AdminDown). */
+  discarded: number;
+  upTransitions: number;
+  downTransitions: number;
+}
+
+export interface BfdSessionRuntime {
+  /** Sends one encoded Control packet to the peer. */
+  send(bytes: Uint8Array): void;
+  now(): number;
+  random(): number;
+  onStateChange(session: BfdSession, change: BfdStateChange): void;
+}
+
+export class BfdSession {
+  private ctx: BfdContext;
+  private txTimer: ReturnType<typeof setTimeout> | undefined;
+  private detectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed detection timer fires (ms). */
+  private detectTimerAt = 0;
+  /** When the session is declared Down unless a packet arrives (ms); 0 when not running. */
+  private detectDeadline = 0;
+  private lastReceivedAt: number | undefined;
+  private readonly deps: BfdDeps;
+  private closed = false;
+  readonly counters: BfdSessionCounters = {
+    sent: 0,
+    received: 0,
+    discarded: 0,
+    upTransitions: 0,
+    downTransitions: 0,
+  };
+
+  constructor(
+    localDiscriminator: number,
+    config: BfdTimerConfig,
+    passive: boolean,
+    private readonly runtime: BfdSessionRuntime,
+  ) {
+    this.ctx = initialBfdContext({ localDiscriminator, config, passive });
+    this.deps = { random: runtime.random };
+  }
+
+  get context(): BfdContext {
+    return this.ctx;
+  }
+
+  get state(): BfdState {
+    return this.ctx.state;
+  }
+
+  get localDiscriminator(): number {
+    return this.ctx.localDiscriminator;
+  }
+
+  /** The Detection Time now in force, in ms (0 before the first packet). */
+  get detectionTimeMs(): number {
+    return detectionTimeUs(this.ctx) / 1000;
+  }
+
+  /** The periodic transmit interval before jitter, in ms. */
+  get transmitIntervalMs(): number {
+    return transmitIntervalUs(this.ctx) / 1000;
+  }
+
+  adminUp(): void {
+    this.dispatch({ type: 'AdminUp' });
+  }
+
+  adminDown(): void {
+    this.dispatch({ type: 'AdminDown' });
+  }
+
+  setTimers(config: BfdTimerConfig): void {
+    this.dispatch({ type: 'SetTimers', config });
+  }
+
+  /** A packet selected for this session (codec and session rules already applied). */
+  receive(packet: BfdControlPacket): void {
+    this.counters.received++;
+    this.lastReceivedAt = this.runtime.now();
+    this.dispatch({ type: 'Receive', packet });
+  }
+
+  /** Stops every timer; the session sends nothing more. */
+  close(): void {
+    this.closed = true;
+    if (this.txTimer) clearTimeout(this.txTimer);
+    if (this.detectTimer) clearTimeout(this.detectTimer);
+    this.txTimer = undefined;
+    this.detectTimer = undefined;
+  }
+
+  private dispatch(event: BfdEvent): void {
+    if (this.closed) return;
+    const result = transition(this.ctx, event, this.deps);
+    const before = this.ctx;
+    this.ctx = result.context;
+    if (result.discarded !== undefined) this.counters.discarded++;
+    for (const action of result.actions) this.apply(action, before);
+  }
+
+  private apply(action: BfdAction, before: BfdContext): void {
+    switch (action.type) {
+      case 'send':
+        // A fresh buffer per packet: the socket may still hold the previous one (async send).
+        this.counters.sent++;
+        this.runtime.send(encode(action.packet));
+        return;
+      case 'start-tx-timer':
+        if (this.txTimer) clearTimeout(this.txTimer);
+        this.txTimer = setTimeout(() => {
+          this.txTimer = undefined;
+          this.dispatch({ type: 'TxTimerExpired' });
+        }, action.ms);
+        this.txTimer.unref();
+        return;
+      case 'stop-tx-timer':
+        if (this.txTimer) clearTimeout(this.txTimer);
+        this.txTimer = undefined;
+        return;
+      case 'start-detect-timer':
+        this.armDetection(action.ms);
+        return;
+      case 'stop-detect-timer':
+        this.detectDeadline = 0;
+        if (this.detectTimer) clearTimeout(this.detectTimer);
+        this.detectTimer = undefined;
+        return;
+      case 'state-change': {
+        if (action.to === 'Up') this.counters.upTransitions++;
+        if (before.state === 'Up' && action.to !== 'Up') this.counters.downTransitions++;
+        const at = this.runtime.now();
+        const change: BfdStateChange = {
+          from: action.from,
+          to: action.to,
+          diagnostic: action.diagnostic,
+          at,
+          detectionTimeMs: detectionTimeUs(before) / 1000,
+        };
+        if (action.diagnostic === 'control-detection-time-expired' && this.lastReceivedAt !== undefined)
+          change.silentMs = at - this.lastReceivedAt;
+        this.runtime.onStateChange(this, change);
+        return;
+      }
+      case 'poll-complete':
+        return;
+    }
+  }
+
+  private armDetection(ms: number): void {
+    const now = this.runtime.now();
+    this.detectDeadline = now + ms;
+    // A running timer that fires before the new deadline re-arms itself then; only a deadline
+    // that moved earlier needs a new timer.
+    if (this.detectTimer !== undefined && this.detectTimerAt <= this.detectDeadline) return;
+    if (this.detectTimer) clearTimeout(this.detectTimer);
+    this.startDetectTimer(ms);
+  }
+
+  private startDetectTimer(ms: number): void {
+    this.detectTimerAt = this.runtime.now() + ms;
+    this.detectTimer = setTimeout(() => this.onDetectTimer(), ms);
+    this.detectTimer.unref();
+  }
+
+  private onDetectTimer(): void {
+    this.detectTimer = undefined;
+    if (this.detectDeadline === 0) return;
+    const remaining = this.detectDeadline - this.runtime.now();
+    // Node may fire a timer up to 1 ms early relative to Date.now(); treat that as due.
+    if (remaining > 1) {
+      this.startDetectTimer(remaining);
+      return;
+    }
+    this.detectDeadline = 0;
+    this.dispatch({ type: 'DetectTimerExpired' });
+  }
+}
