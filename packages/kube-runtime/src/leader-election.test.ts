@@ -1,0 +1,103 @@
+import { ApiError as ServerError } from '@bgplb/test-apiserver';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from './clock.js';
+import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
+import { type Api, silent, startApi, waitFor } from './test-support/api.js';
+
+interface Lease {
+  spec: { holderIdentity?: string | null; leaseTransitions?: number; renewTime?: string };
+}
+
+describe('LeaderElector on a coordination.k8s.io Lease', () => {
+  let api: Api;
+  const electors: LeaderElector[] = [];
+  beforeEach(async () => {
+    api = await startApi();
+  });
+  afterEach(async () => {
+    for (const e of electors.splice(0)) await e.stop(false);
+    await api.close();
+  });
+  const lease = () =>
+    api.server.store.get('coordination.k8s.io/v1', 'Lease', 'lb', 'kube-system') as unknown as Lease;
+
+  function elector(identity: string, extra: Partial<LeaderElectionOptions> = {}) {
+    const changes: string[] = [];
+    const e = new LeaderElector(api.client, {
+      namespace: 'kube-system',
+      name: 'lb',
+      identity,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+      log: silent,
+      onStartedLeading: () => changes.push('started'),
+      onStoppedLeading: () => changes.push('stopped'),
+      ...extra,
+    });
+    electors.push(e);
+    return { e, changes };
+  }
+
+  it('the first candidate creates the Lease; the other takes over only after a whole lease duration without renewals', async () => {
+    const clock = new ManualClock(1_000_000);
+    const a = elector('a', { clock }).e;
+    const b = elector('b', { clock }).e;
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    expect(lease().spec).toMatchObject({ holderIdentity: 'a', leaseTransitions: 0 });
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    clock.advance(10_000);
+    expect(await a.tryAcquireOrRenew()).toBe(true); // renewal: the record changes
+    clock.advance(10_000);
+    expect(await b.tryAcquireOrRenew()).toBe(false); // b saw the renewal 0 s ago by its own clock
+    clock.advance(14_000);
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    clock.advance(1_001);
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+    expect(lease().spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    expect(await a.tryAcquireOrRenew()).toBe(false);
+  });
+
+  it('two candidates racing for an expired Lease: exactly one wins (resourceVersion conflict)', async () => {
+    const clock = new ManualClock(0);
+    const a = elector('a', { clock }).e;
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    const b = elector('b', { clock }).e;
+    const c = elector('c', { clock }).e;
+    await b.tryAcquireOrRenew();
+    await c.tryAcquireOrRenew();
+    clock.advance(16_000);
+    const won = await Promise.all([b.tryAcquireOrRenew(), c.tryAcquireOrRenew()]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('runs the loop: leads, releases on stop so that a standby takes over at once', async () => {
+    const fast = { leaseDurationSeconds: 30, renewDeadlineSeconds: 20, retryPeriodSeconds: 0.05 };
+    const a = elector('a', fast);
+    a.e.start();
+    await waitFor('a leads', () => a.e.isLeader);
+    const b = elector('b', fast);
+    b.e.start();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(b.e.isLeader).toBe(false);
+    await a.e.stop(true);
+    expect(a.changes).toEqual(['started', 'stopped']);
+    // Released (holder cleared), unless b already took it in the meantime.
+    expect([null, 'b']).toContain(lease().spec.holderIdentity);
+    await waitFor('b leads', () => b.e.isLeader, 2000);
+    expect(b.changes).toEqual(['started']);
+  });
+
+  it('a leader that cannot renew within the renew deadline stops leading', async () => {
+    const a = elector('a', { leaseDurationSeconds: 2, renewDeadlineSeconds: 0.3, retryPeriodSeconds: 0.05 });
+    a.e.start();
+    await waitFor('a leads', () => a.e.isLeader);
+    api.server.addFault((info) =>
+      info.resource === 'leases' ? new ServerError(500, 'InternalError', 'etcd timeout') : undefined,
+    );
+    const t = Date.now();
+    await waitFor('a stops leading', () => !a.e.isLeader, 3000);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(250);
+    expect(a.changes).toEqual(['started', 'stopped']);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's rules: the holder renews
+ * every retry period; a candidate takes the lease over only when it has not seen the lease
+ * record change for a whole lease duration (measured on its own clock, so clock skew between
+ * replicas does not matter); every write carries the resourceVersion it read, so two candidates
+ * racing for an expired lease cannot both win. A leader that cannot renew within the renew
+ * deadline stops leading.
+ */
+import type { Logger } from 'pino';
+import { type KubeClient, paths } from './client.js';
+import { type Clock, systemClock } from './clock.js';
+import { describeError, isStatus } from './errors.js';
+import { microTime } from './time.js';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  log: Logger;
+  onStartedLeading: () => void;
+  onStoppedLeading: () => void;
+  clock?: Clock;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number;
+  acquireTime?: string | null;
+  renewTime?: string | null;
+  leaseTransitions?: number;
+}
+
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: LeaseSpec;
+}
+
+export class LeaderElector {
+  private leader = false;
+  private stopped = true;
+  private timer: unknown;
+  private observedRecord = '';
+  private observedAt = 0;
+  private lastRenew = 0;
+  private readonly clock: Clock;
+  private readonly path: string;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly o: LeaderElectionOptions,
+  ) {
+    this.clock = o.clock ?? systemClock;
+    this.path = paths.group('coordination.k8s.io', 'v1', 'leases', o.namespace, o.name);
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.loop();
+  }
+
+  /** Stops; a leader releases the lease so a standby takes over at once. */
+  async stop(release = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.leader && release) {
+      try {
+        const lease = await this.client.get<Lease>(this.path);
+        if (lease.spec.holderIdentity === this.o.identity) {
+          lease.spec = {
+            ...lease.spec,
+            holderIdentity: null,
+            leaseDurationSeconds: 1,
+            renewTime: microTime(this.clock.now()),
+          };
+          await this.client.replace(this.path, lease);
+        }
+      } catch (err) {
+        this.o.log.warn({ err: describeError(err) }, 'could not release the leader lease');
+      }
+    }
+    this.setLeader(false);
+  }
+
+  private setLeader(value: boolean): void {
+    if (value === this.leader) return;
+    this.leader = value;
+    this.o.log.info(
+      { identity: this.o.identity, lease: `${this.o.namespace}/${this.o.name}` },
+      value ? 'became leader' : 'stopped leading',
+    );
+    if (value) this.o.onStartedLeading();
+    else this.o.onStoppedLeading();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopped) return;
+    let ok = false;
+    try {
+      ok = await this.tryAcquireOrRenew();
+    } catch (err) {
+      this.o.log.warn({ err: describeError(err) }, 'leader election: lease request failed');
+    }
+    if (this.stopped) return;
+    const now = this.clock.now();
+    if (ok) this.lastRenew = now;
+    if (ok && !this.leader) this.setLeader(true);
+    else if (!ok && this.leader && now - this.lastRenew > this.o.renewDeadlineSeconds * 1000)
+      this.setLeader(false);
+    this.timer = this.clock.setTimeout(() => void this.loop(), this.o.retryPeriodSeconds * 1000);
+  }
+
+  /** One round: returns true when we hold the lease after it. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.clock.now();
+    const mine: LeaseSpec = {
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: this.o.leaseDurationSeconds,
+      renewTime: microTime(now),
+    };
+    let lease: Lease;
+    try {
+      lease = await this.client.get<Lease>(this.path);
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+      const created: Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.o.name, namespace: this.o.namespace },
+        spec: { ...mine, acquireTime: microTime(now), leaseTransitions: 0 },
+      };
+      try {
+        await this.client.create(
+          paths.group('coordination.k8s.io', 'v1', 'leases', this.o.namespace),
+          created,
+        );
+        return true;
+      } catch (e) {
+        if (isStatus(e, 409)) return false;
+        throw e;
+      }
+    }
+    const record = JSON.stringify([
+      lease.spec.holderIdentity,
+      lease.spec.renewTime,
+      lease.spec.leaseDurationSeconds,
+    ]);
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAt = now;
+    }
+    const holder = lease.spec.holderIdentity ?? '';
+    const duration = (lease.spec.leaseDurationSeconds ?? this.o.leaseDurationSeconds) * 1000;
+    const held = holder !== '' && holder !== this.o.identity && this.observedAt + duration > now;
+    if (held) return false;
+    const spec: LeaseSpec =
+      holder === this.o.identity
+        ? { ...lease.spec, ...mine }
+        : {
+            ...lease.spec,
+            ...mine,
+            acquireTime: microTime(now),
+            leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1,
+          };
+    try {
+      await this.client.replace(this.path, { ...lease, spec });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409)) return false; // another candidate won the race
+      throw err;
+    }
+  }
+}
