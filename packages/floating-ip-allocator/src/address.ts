@@ -62,6 +62,22 @@ export function fastIPv4(text: string): number {
   return value * 256 + part;
 }
 
+/** True for a canonical dotted-quad IPv4 address such as `10.0.0.1` (no leading zeros). */
+export function isIPv4(text: unknown): text is string {
+  return typeof text === 'string' && fastIPv4(text) >= 0;
+}
+
+/** True for IPv6 address text such as `2001:db8::1` (no zone). */
+export function isIPv6(text: unknown): text is string {
+  return typeof text === 'string' && !text.includes('%') && text.includes(':') && ipaddr.IPv6.isValid(text);
+}
+
+/** A canonical dotted quad as an unsigned 32-bit number, or undefined when it is not one. */
+export function ipv4ToNumber(text: string): number | undefined {
+  const n = fastIPv4(text);
+  return n < 0 ? undefined : n;
+}
+
 function bytesToBigInt(bytes: readonly number[]): bigint {
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
@@ -76,7 +92,7 @@ export function parseAddress(text: string): Parsed<ParsedAddress> {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
     return { ok: true, value: { family: 4, value: bytesToBigInt(ipaddr.IPv4.parse(text).toByteArray()) } };
   }
-  if (!text.includes('%') && text.includes(':') && ipaddr.IPv6.isValid(text)) {
+  if (isIPv6(text)) {
     return { ok: true, value: { family: 6, value: bytesToBigInt(ipaddr.IPv6.parse(text).toByteArray()) } };
   }
   return { ok: false, error: `"${text}" is not a valid IPv4 (a.b.c.d) or IPv6 address` };
@@ -135,6 +151,21 @@ export function formatNetwork(c: ParsedCIDR): string {
 export function compareAddresses(a: ParsedAddress, b: ParsedAddress): number {
   if (a.family !== b.family) return a.family - b.family;
   return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/**
+ * Orders address texts numerically (IPv4 before IPv6; text that is no address last, by text), for
+ * stable, human-friendly lists of next hops and nodes.
+ */
+export function compareAddressText(a: string, b: string): number {
+  const fa = fastIPv4(a);
+  const fb = fastIPv4(b);
+  if (fa >= 0 && fb >= 0) return fa - fb;
+  const pa = parseAddress(a);
+  const pb = parseAddress(b);
+  if (pa.ok && pb.ok) return compareAddresses(pa.value, pb.value) || (a < b ? -1 : a > b ? 1 : 0);
+  if (pa.ok !== pb.ok) return pa.ok ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** True when `ip` lies inside `cidr` (both IPv4 or both IPv6). Malformed input is never inside. */

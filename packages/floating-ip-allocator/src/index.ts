@@ -2,6 +2,8 @@
  * @bgplb/floating-ip-allocator: pure, deterministic "who gets which IP" decisions.
  *
  * - assignFloatingIPs: floating IPs (NetworkGatewayGroup) -> nodes in the same subnet.
+ * - parseAddress / parsePoolEntry / findOverlaps: the one address and pool grammar (IPv4 and
+ *   IPv6), also used by @bgplb/api-types validation.
  * - parsePools / allocateServiceVIPs / VipAllocator: Service VIPs from address pools.
  * - selectNextHops / rendezvousTopK: next hops per VIP and per BGP session.
  *
@@ -9,9 +11,16 @@
  */
 export {
   canonicalAddress,
+  compareAddresses,
+  compareAddressText,
   type Family,
+  familyBits,
   formatAddress,
+  formatIPv4,
   inSubnet,
+  ipv4ToNumber,
+  isIPv4,
+  isIPv6,
   type Parsed,
   type ParsedAddress,
   type ParsedCIDR,
@@ -40,6 +49,15 @@ export {
   type SessionNextHops,
   selectNextHops,
 } from './next-hops.js';
+export { findOverlaps } from './overlaps.js';
+export {
+  type NumericRange,
+  type PoolEntryResult,
+  type PoolGrammarOptions,
+  parsePoolEntry,
+  rangeContains,
+  rangeText,
+} from './pool-entry.js';
 export {
   type AddressPoolInput,
   type ParsedPool,

@@ -1,13 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countBuggy, parsePoolEntry, parsePools } from './pools.js';
+import { parsePoolEntry } from './pool-entry.js';
+import { countBuggy, parsePools } from './pools.js';
 
 describe('parsePools', () => {
-  it('parses ranges, CIDRs and single addresses', () => {
-    const r = parsePools([
-      { name: 'pool1', addresses: ['10.0.0.1-10.0.0.4', '10.0.1.0/30', ' 10.0.2.7 ', '10.0.3.1 - 10.0.3.2'] },
-      { name: 'v6', addresses: ['2001:db8::/126'] },
-    ]);
+  it('parses ranges, CIDRs and single addresses written as /32', () => {
+    const r = parsePools(
+      [
+        {
+          name: 'pool1',
+          addresses: ['10.0.0.1-10.0.0.4', '10.0.1.0/30', '10.0.2.7/32', '10.0.3.1-10.0.3.2'],
+        },
+        { name: 'v6', addresses: ['2001:db8::/126'] },
+      ],
+      { ipv6: true },
+    );
     expect(r.errors).toEqual([]);
     expect(r.pools[0]).toMatchObject({
       name: 'pool1',
@@ -37,6 +44,7 @@ describe('parsePools', () => {
       {
         pool: 'b',
         entry: '10.0.0.128-10.0.1.5',
+        index: 0,
         message: 'pool "b": 10.0.0.128-10.0.1.5 overlaps 10.0.0.0-10.0.0.255 of pool "a"; entry ignored',
       },
     ]);
@@ -45,18 +53,23 @@ describe('parsePools', () => {
   });
 
   it('reports overlaps inside one pool', () => {
-    const r = parsePools([{ name: 'a', addresses: ['10.0.0.0/30', '10.0.0.3'] }]);
+    const r = parsePools([{ name: 'a', addresses: ['10.0.0.0/30', '10.0.0.3/32'] }]);
     expect(r.errors[0]!.message).toMatch(/another entry of the same pool/);
   });
 
   it.each([
-    ['10.0.0.5-10.0.0.1', /ends before it starts/],
+    ['10.0.0.5-10.0.0.1', /written backwards/],
     ['10.0.0.1-2001:db8::1', /mixes IPv4 and IPv6/],
-    ['10.0.0.1-10.0.0', /end "10.0.0" is not a valid/],
-    ['10.0.0-10.0.0.1', /start "10.0.0" is not a valid/],
+    ['10.0.0.1-10.0.0', /"10.0.0" is not a valid IPv4 address/],
+    ['10.0.0-10.0.0.1', /"10.0.0" is not a valid IPv4 address/],
+    ['10.0.0.7', /a single address is written a.b.c.d\/32/],
+    [' 10.0.0.0/30', /contains whitespace/],
+    ['10.0.0.1 - 10.0.0.2', /contains whitespace/],
+    ['2001:db8::/126', /IPv6 prefix "2001:db8::\/126" is not supported yet/],
+    ['10.0.0.0/032', /prefix length "032" is not in 0..32/],
     ['10.0.0.5/30', /host bits set; the network is 10.0.0.4\/30/],
     ['10.0.0.0/40', /prefix length/],
-    ['pool', /not a range \(a-b\), a CIDR/],
+    ['pool', /neither a range \(10.0.0.1-10.0.0.4\) nor a CIDR/],
     ['', /empty address entry/],
   ])('rejects the malformed entry %j', (entry, message) => {
     const r = parsePools([{ name: 'p', addresses: [entry, '192.168.0.0/30'] }]);
@@ -89,10 +102,13 @@ describe('parsePools', () => {
   });
 
   it('avoidBuggyIPs removes .0 and .255 from the size (IPv4 only)', () => {
-    const r = parsePools([
-      { name: 'a', addresses: ['10.0.0.0/23'], avoidBuggyIPs: true },
-      { name: 'b', addresses: ['2001:db8::/120'], avoidBuggyIPs: true, manualAssign: true },
-    ]);
+    const r = parsePools(
+      [
+        { name: 'a', addresses: ['10.0.0.0/23'], avoidBuggyIPs: true },
+        { name: 'b', addresses: ['2001:db8::/120'], avoidBuggyIPs: true, manualAssign: true },
+      ],
+      { ipv6: true },
+    );
     expect(r.pools[0]!.size).toBe(512 - 4);
     expect(r.pools[1]).toMatchObject({ size: 256, manualAssign: true });
   });
@@ -109,8 +125,8 @@ describe('parsePools', () => {
 
   it('parsePoolEntry never throws on arbitrary text', () => {
     fc.assert(
-      fc.property(fc.string(), (s) => {
-        const r = parsePoolEntry(s);
+      fc.property(fc.string(), fc.boolean(), (s, ipv6) => {
+        const r = parsePoolEntry(s, { ipv6 });
         if (r.ok) expect(r.value.first <= r.value.last).toBe(true);
         else expect(r.error.length).toBeGreaterThan(0);
       }),

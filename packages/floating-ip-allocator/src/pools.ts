@@ -1,17 +1,19 @@
 /**
  * Address pools (`loadBalancer.addressPools`): parsing and validation.
  *
- * Entries are ranges `10.0.0.1-10.0.0.4`, CIDRs `10.0.0.0/30` (every address, network and
- * broadcast included; see avoidBuggyIPs) or single addresses. IPv4 and IPv6. Errors are
- * returned as data: a bad entry is dropped with a message naming the pool and the entry, and
- * every good entry is kept.
+ * Entries follow the one pool grammar of pool-entry.ts (ranges `10.0.0.1-10.0.0.4`, CIDRs
+ * `10.0.0.0/30` with every address, network and broadcast included; see avoidBuggyIPs), the same
+ * one api-types validates with. Errors are returned as data: a bad entry is dropped with a
+ * message naming the pool and the entry, and every good entry is kept.
  */
-import { type Family, formatAddress, parseAddress, parseCIDR } from './address.js';
+import { type Family, formatAddress } from './address.js';
+import { findOverlaps } from './overlaps.js';
+import { type NumericRange, type PoolGrammarOptions, parsePoolEntry, rangeText } from './pool-entry.js';
 
 /** One entry of `loadBalancer.addressPools` as written by the operator. */
 export interface AddressPoolInput {
   name: string;
-  /** Ranges `first-last`, CIDRs `network/prefix`, or single addresses. */
+  /** Ranges `first-last` or CIDRs `network/prefix` (see pool-entry.ts). */
   addresses: readonly string[];
   /** Never hand out IPv4 addresses ending in .0 or .255 (some clients mishandle them). */
   avoidBuggyIPs?: boolean | undefined;
@@ -43,62 +45,14 @@ export interface PoolError {
   pool: string;
   /** The offending entry, when the error is about one entry. */
   entry?: string;
+  /** Index of the offending entry in the pool's `addresses`, when the error is about one entry. */
+  index?: number;
   message: string;
 }
 
 export interface ParsePoolsResult {
   pools: ParsedPool[];
   errors: PoolError[];
-}
-
-/** Internal numeric form of a range. */
-export interface NumericRange {
-  family: Family;
-  first: bigint;
-  last: bigint;
-}
-
-/** Parse one pool entry into a numeric range, or an error message. */
-export function parsePoolEntry(
-  entry: string,
-): { ok: true; value: NumericRange } | { ok: false; error: string } {
-  if (typeof entry !== 'string')
-    return { ok: false, error: `address entry must be a string, got ${JSON.stringify(entry)}` };
-  if (entry.trim() === '') return { ok: false, error: 'empty address entry' };
-  const text = entry.trim();
-  if (text.includes('/')) {
-    const c = parseCIDR(text);
-    if (!c.ok) return c;
-    if (c.value.address !== c.value.first) {
-      return {
-        ok: false,
-        error: `"${text}" has host bits set; the network is ${formatAddress(c.value.family, c.value.first)}/${c.value.prefix}`,
-      };
-    }
-    return { ok: true, value: { family: c.value.family, first: c.value.first, last: c.value.last } };
-  }
-  const dash = text.indexOf('-');
-  if (dash >= 0) {
-    const a = parseAddress(text.slice(0, dash).trim());
-    const b = parseAddress(text.slice(dash + 1).trim());
-    if (!a.ok) return { ok: false, error: `range "${text}": start ${a.error}` };
-    if (!b.ok) return { ok: false, error: `range "${text}": end ${b.error}` };
-    if (a.value.family !== b.value.family) {
-      return { ok: false, error: `range "${text}" mixes IPv4 and IPv6` };
-    }
-    if (a.value.value > b.value.value) {
-      return { ok: false, error: `range "${text}" ends before it starts` };
-    }
-    return { ok: true, value: { family: a.value.family, first: a.value.value, last: b.value.value } };
-  }
-  const single = parseAddress(text);
-  if (!single.ok) {
-    return { ok: false, error: `"${text}" is not a range (a-b), a CIDR (a/n) or an address` };
-  }
-  return {
-    ok: true,
-    value: { family: single.value.family, first: single.value.value, last: single.value.value },
-  };
 }
 
 /** Number of .0/.255 IPv4 addresses in [first, last]. */
@@ -108,20 +62,29 @@ export function countBuggy(first: bigint, last: bigint): bigint {
   return upTo(last) - upTo(first - 1n);
 }
 
-function rangeText(r: NumericRange): string {
-  return `${formatAddress(r.family, r.first)}-${formatAddress(r.family, r.last)}`;
+/** One entry that parsed, before the overlap check. */
+interface Candidate {
+  pool: ParsedPool;
+  entry: string;
+  index: number;
+  range: NumericRange;
 }
 
 /**
- * Parse and validate address pools. Overlaps (within or across pools) are errors: the later
- * entry, in configuration order, is dropped. Duplicate pool names: the later pool is dropped.
+ * Parse and validate address pools. An entry that shares an address with an earlier entry (in
+ * configuration order, within or across pools) is an error and is dropped; the message names the
+ * first entry it overlaps (the same rule as api-types validation: see findOverlaps). Duplicate
+ * pool names: the later pool is dropped. IPv6 entries only with `options.ipv6`.
  */
-export function parsePools(pools: readonly AddressPoolInput[]): ParsePoolsResult {
+export function parsePools(
+  pools: readonly AddressPoolInput[],
+  options: PoolGrammarOptions = {},
+): ParsePoolsResult {
   const out: ParsedPool[] = [];
   const errors: PoolError[] = [];
-  const taken: { pool: string; range: NumericRange }[] = [];
+  const candidates: Candidate[] = [];
   const names = new Set<string>();
-  for (const pool of pools ?? []) {
+  for (const pool of Array.isArray(pools) ? pools : []) {
     const name = typeof pool?.name === 'string' ? pool.name : '';
     if (name === '') {
       errors.push({ pool: name, message: 'address pool has no name' });
@@ -135,48 +98,49 @@ export function parsePools(pools: readonly AddressPoolInput[]): ParsePoolsResult
       continue;
     }
     names.add(name);
-    const avoidBuggyIPs = pool.avoidBuggyIPs === true;
     const parsed: ParsedPool = {
       name,
       ranges: [],
       size: 0,
-      avoidBuggyIPs,
+      avoidBuggyIPs: pool.avoidBuggyIPs === true,
       manualAssign: pool.manualAssign === true,
     };
-    const entries = Array.isArray(pool.addresses) ? pool.addresses : [];
+    const entries: readonly unknown[] = Array.isArray(pool.addresses) ? pool.addresses : [];
     if (entries.length === 0) errors.push({ pool: name, message: `address pool "${name}" has no addresses` });
-    for (const entry of entries) {
-      const r = parsePoolEntry(entry);
-      if (!r.ok) {
-        errors.push({ pool: name, entry: String(entry), message: `pool "${name}": ${r.error}` });
-        continue;
-      }
-      const range = r.value;
-      const clash = taken.find(
-        (t) => t.range.family === range.family && t.range.first <= range.last && range.first <= t.range.last,
-      );
-      if (clash) {
-        const where = clash.pool === name ? 'another entry of the same pool' : `pool "${clash.pool}"`;
-        errors.push({
-          pool: name,
-          entry,
-          message: `pool "${name}": ${entry} overlaps ${rangeText(clash.range)} of ${where}; entry ignored`,
-        });
-        continue;
-      }
-      taken.push({ pool: name, range });
-      let size = range.last - range.first + 1n;
-      if (avoidBuggyIPs && range.family === 4) size -= countBuggy(range.first, range.last);
-      parsed.ranges.push({
-        family: range.family,
-        first: formatAddress(range.family, range.first),
-        last: formatAddress(range.family, range.last),
-        entry,
-        size: Number(range.last - range.first + 1n),
-      });
-      parsed.size += Number(size);
-    }
+    entries.forEach((entry, index) => {
+      const r = parsePoolEntry(entry, options);
+      if (r.ok) candidates.push({ pool: parsed, entry: entry as string, index, range: r.value });
+      else errors.push({ pool: name, entry: String(entry), index, message: `pool "${name}": ${r.error}` });
+    });
     out.push(parsed);
   }
+  const dropped = new Map<number, number>();
+  for (const [earlier, later] of findOverlaps(candidates.map((c) => c.range))) dropped.set(later, earlier);
+  candidates.forEach((c, i) => {
+    const clash = dropped.get(i);
+    const name = c.pool.name;
+    if (clash !== undefined) {
+      const other = candidates[clash]!;
+      const where = other.pool === c.pool ? 'another entry of the same pool' : `pool "${other.pool.name}"`;
+      errors.push({
+        pool: name,
+        entry: c.entry,
+        index: c.index,
+        message: `pool "${name}": ${c.entry} overlaps ${rangeText(other.range)} of ${where}; entry ignored`,
+      });
+      return;
+    }
+    const { family, first, last } = c.range;
+    const count = last - first + 1n;
+    const usable = c.pool.avoidBuggyIPs && family === 4 ? count - countBuggy(first, last) : count;
+    c.pool.ranges.push({
+      family,
+      first: formatAddress(family, first),
+      last: formatAddress(family, last),
+      entry: c.entry,
+      size: Number(count),
+    });
+    c.pool.size += Number(usable);
+  });
   return { pools: out, errors };
 }

@@ -5,7 +5,7 @@ import { parsePools } from './pools.js';
 import { VipAllocator } from './vip-allocator.js';
 
 function make(pools: Parameters<typeof parsePools>[0]): VipAllocator {
-  const r = parsePools(pools);
+  const r = parsePools(pools, { ipv6: true });
   expect(r.errors).toEqual([]);
   return new VipAllocator(r.pools);
 }

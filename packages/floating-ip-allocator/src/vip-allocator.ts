@@ -7,13 +7,8 @@
  * addresses (big IPv6 pools) use a sparse set of allocated offsets instead.
  */
 import { type Family, fastIPv4, formatAddress, formatIPv4, parseAddress } from './address.js';
-import {
-  type AddressPoolInput,
-  type ParsedPool,
-  type PoolError,
-  parsePoolEntry,
-  parsePools,
-} from './pools.js';
+import type { PoolGrammarOptions } from './pool-entry.js';
+import { type AddressPoolInput, type ParsedPool, type PoolError, parsePools } from './pools.js';
 
 /** How full a pool is. `used` counts allocations and reservations (such as the control-plane VIP). */
 export interface PoolUsage {
@@ -94,10 +89,13 @@ export class VipAllocator {
         blocks: [],
       };
       for (const r of p.ranges) {
-        const parsed = parsePoolEntry(`${r.first}-${r.last}`);
+        const a = parseAddress(r.first);
+        const b = parseAddress(r.last);
         /* v8 ignore next */
-        if (!parsed.ok) continue; // ranges come from parsePools and always re-parse
-        const { family, first, last } = parsed.value;
+        if (!a.ok || !b.ok) continue; // ranges come from parsePools and always re-parse
+        const family = a.value.family;
+        const first = a.value.value;
+        const last = b.value.value;
         const count = last - first + 1n;
         const buggy = p.avoidBuggyIPs && family === 4;
         const block: Block = {
@@ -139,8 +137,11 @@ export class VipAllocator {
   }
 
   /** Build from the operator's pool configuration; pool errors are returned, not thrown. */
-  static fromConfig(pools: readonly AddressPoolInput[]): { allocator: VipAllocator; errors: PoolError[] } {
-    const parsed = parsePools(pools);
+  static fromConfig(
+    pools: readonly AddressPoolInput[],
+    options: PoolGrammarOptions = {},
+  ): { allocator: VipAllocator; errors: PoolError[] } {
+    const parsed = parsePools(pools, options);
     return { allocator: new VipAllocator(parsed.pools), errors: parsed.errors };
   }
 
