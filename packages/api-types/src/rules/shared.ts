@@ -1,4 +1,10 @@
-import { findOverlaps, type IPv4Range, ipv4ToNumber, parsePoolEntry, rangeContains } from '../address.js';
+import {
+  findOverlaps,
+  type NumericRange,
+  parseAddress,
+  parsePoolEntry,
+  rangeContains,
+} from '@bgplb/floating-ip-allocator';
 import { type PathSegment, type Problem, problem } from '../problems.js';
 import type { Cluster } from '../schemas/cluster.js';
 
@@ -8,7 +14,7 @@ export const CP_NODES: PathSegment[] = ['spec', 'controlPlane', 'nodePoolSpec', 
 export const LB: PathSegment[] = ['spec', 'loadBalancer'];
 
 export interface PoolRange {
-  range: IPv4Range;
+  range: NumericRange;
   text: string;
   pool: string;
   path: PathSegment[];
@@ -46,7 +52,7 @@ export function poolRanges(cluster: Cluster): PoolRange[] {
       const parsed = parsePoolEntry(text);
       if (parsed.ok)
         out.push({
-          range: parsed.range,
+          range: parsed.value,
           text,
           pool: pool.name,
           path: [...LB, 'addressPools', p, 'addresses', a],
@@ -56,7 +62,10 @@ export function poolRanges(cluster: Cluster): PoolRange[] {
   return out;
 }
 
-/** Pairs [earlier, later] of pool entries that share addresses (see {@link findOverlaps}). */
+/**
+ * Pairs [earlier, later] of pool entries that share addresses: every entry that overlaps an earlier
+ * one, with the first it overlaps (the allocator drops exactly these; see {@link findOverlaps}).
+ */
 export function overlappingPairs(ranges: readonly PoolRange[]): Array<[PoolRange, PoolRange]> {
   return findOverlaps(ranges.map((r) => r.range)).map(([a, b]) => [ranges[a]!, ranges[b]!]);
 }
@@ -74,8 +83,8 @@ export function ownAddresses(cluster: Cluster): Map<string, string> {
 }
 
 export function poolOf(ranges: readonly PoolRange[], address: string): PoolRange | undefined {
-  const n = ipv4ToNumber(address);
-  return ranges.find((r) => rangeContains(r.range, n));
+  const parsed = parseAddress(address);
+  return parsed.ok ? ranges.find((r) => rangeContains(r.range, parsed.value)) : undefined;
 }
 
 /** The namespace of a cluster's objects: always `cluster-<name>` (the Cluster's own is checked apart). */

@@ -57,19 +57,22 @@ export const IPv4Address = z
 export const IPv4Prefix = z
   .string()
   .superRefine((text, ctx) => {
-    const result = text.includes('/') ? parsePoolEntry(text) : undefined;
+    const result = text.includes('/') && !text.includes('-') ? parsePoolEntry(text) : undefined;
     if (result?.ok) return;
-    const message = result?.message ?? `"${text}" is not an IPv4 prefix such as 10.0.0.8/32`;
+    const message = result?.error ?? `"${text}" is not an IPv4 prefix such as 10.0.0.8/32`;
     ctx.addIssue({ code: 'custom', message, input: text });
   })
   .meta({ pattern: IPV4_CIDR_PATTERN });
 
-/** One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`. */
+/**
+ * One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`, read by
+ * the allocator's own grammar ({@link parsePoolEntry}), so what validates is what allocates.
+ */
 export const PoolEntry = z
   .string()
   .superRefine((text, ctx) => {
     const result = parsePoolEntry(text);
-    if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message, input: text });
+    if (!result.ok) ctx.addIssue({ code: 'custom', message: result.error, input: text });
   })
   .meta({ pattern: POOL_ENTRY_PATTERN });
 
