@@ -10,6 +10,7 @@ import { API_VERSION, DEFAULT_OBJECT_NAME } from '@bgplb/api-types';
 import {
   allocateServiceVIPs,
   assignFloatingIPs,
+  compareAddressText,
   type FloatingIPMove,
   type PoolUsage,
   rendezvousTopK,
@@ -302,16 +303,6 @@ function emptyDesired(config: EffectiveConfig, excludedSince: Map<string, number
 /** `prefix === \`${vip}/32\``, without building the string (10k times per full reconcile). */
 function isHostPrefix(prefix: string, vip: string): boolean {
   return prefix.length === vip.length + 3 && prefix.endsWith('/32') && prefix.startsWith(vip);
-}
-
-function compareIPv4(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function matchesSelector(
@@ -656,7 +647,7 @@ export function desiredState(observed: Observed): Desired {
   let nextHops = [...lbNodes.values()]
     .filter((n) => n.view.ready && !n.view.excluded)
     .map((n) => n.address)
-    .sort(compareIPv4);
+    .sort(compareAddressText);
   const memo = observed.memo;
   if (memo?.nextHops !== undefined && memo.nextHops.join(',') === nextHops.join(','))
     nextHops = memo.nextHops;
@@ -755,7 +746,7 @@ export function desiredState(observed: Observed): Desired {
       }));
   const sessions = new Map<string, DesiredSession>();
   const shortfalls: SessionShortfall[] = [];
-  const usable = [...holders.keys()].sort(compareIPv4);
+  const usable = [...holders.keys()].sort(compareAddressText);
   for (const peer of [...peers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const usedNodes = new Set<string>();
     for (const ip of rendezvousTopK(peer.id, usable, usable.length)) {

@@ -3,7 +3,7 @@
  * sets are interned (one shared decoded copy per distinct set of attribute octets); IPv4
  * prefixes without path ids are kept in typed-array hash tables (9 octets a slot), one per length.
  */
-import { formatPrefixView, type PathAttribute, type PrefixView } from '@bgplb/bgp-wire';
+import { formatIpv4Number, formatPrefixView, type PathAttribute, type PrefixView } from '@bgplb/bgp-wire';
 import { Ipv4Table } from './ipv4-table.js';
 
 export interface ReceivedPath {
@@ -134,7 +134,7 @@ export class AdjRibIn {
   *entries(): IterableIterator<ReceivedPath> {
     for (let length = 0; length <= 32; length++) {
       for (const [v, id] of this.v4[length]!.entries()) {
-        const prefix = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${length}`;
+        const prefix = `${formatIpv4Number(v)}/${length}`;
         yield { prefix, attributes: this.attrSets[id] ?? [] };
       }
     }

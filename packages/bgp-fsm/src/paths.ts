@@ -5,6 +5,7 @@
 import {
   canonicalPrefix,
   formatAddress,
+  formatIpv4Number,
   type LargeCommunity,
   type PathAttribute,
   parseAddress,
@@ -79,7 +80,7 @@ export function normalizePrefix(prefix: string): string {
       /^\d+$/.test(prefix.slice(slash + 1))
     ) {
       const masked = length === 0 ? 0 : (v & (0xffffffff << (32 - length))) >>> 0;
-      return `${masked >>> 24}.${(masked >>> 16) & 255}.${(masked >>> 8) & 255}.${masked & 255}/${length}`;
+      return `${formatIpv4Number(masked)}/${length}`;
     }
   }
   try {

@@ -16,6 +16,7 @@ import {
   formatPrefixView,
   MessageFramer,
   type OpenMessage,
+  parseIpv4,
   type SessionOptions,
 } from '@bgplb/bgp-wire';
 import { AdjRibIn } from './adj-rib-in.js';
@@ -115,11 +116,6 @@ function emptyCounters(): PeerCounters {
     prefixesReceivedByFamily: {},
     flaps: 0,
   };
-}
-
-function ipv4Number(address: string): number {
-  const parts = address.split('.').map(Number);
-  return (((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0) as number;
 }
 
 /** A second connection from the peer while ours is in OpenSent/OpenConfirm (RFC 4271 §6.8). */
@@ -903,7 +899,7 @@ export class PeerSession {
       this.dropCandidate({ code: 6, subcode: 7 });
       return;
     }
-    const localWins = ipv4Number(this.config.routerId) > ipv4Number(candidateOpen.peerRouterId);
+    const localWins = parseIpv4(this.config.routerId) > parseIpv4(candidateOpen.peerRouterId);
     // Keep the connection opened by the winner.
     if (this.outbound === localWins) {
       this.candidateOpen = undefined;

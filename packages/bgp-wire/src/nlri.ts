@@ -4,7 +4,7 @@
  * validates a whole section (lengths, bounds) without allocating; `readNlri` or `forEachPrefix`
  * then walk the validated section.
  */
-import { formatIpv6 } from './address.js';
+import { formatIpv4Number, formatIpv6 } from './address.js';
 import type { AfiNumber, Nlri } from './types.js';
 
 /** Validates an NLRI section; returns the number of entries, or a reason string. */
@@ -150,8 +150,7 @@ export function walkNlri(
 /** Text of a PrefixView: `10.0.0.0/24`. */
 export function formatPrefixView(view: PrefixView): string {
   if (view.afi === 1) {
-    const v = view.ipv4;
-    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${view.length}`;
+    return `${formatIpv4Number(view.ipv4)}/${view.length}`;
   }
   return `${formatIpv6(view.address)}/${view.length}`;
 }

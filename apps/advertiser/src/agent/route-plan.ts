@@ -6,6 +6,7 @@
  * ADD-PATH is negotiated; elsewhere the per-session path selector (next-hops.ts) picks one.
  */
 import { formatProblem, parseBGPAdvertisedRoute } from '@bgplb/api-types';
+import { compareAddressText } from '@bgplb/floating-ip-allocator';
 import type { PathSpec } from '../shared/index.js';
 
 export interface DesiredRoutes {
@@ -22,10 +23,6 @@ function nameOf(raw: unknown): string {
   return typeof name === 'string' ? name : '<unnamed>';
 }
 
-function addressKey(ip: string): number {
-  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-}
-
 /** What one object contributes: its prefix and sorted paths, or why it was skipped. */
 type Contribution =
   | { ok: true; name: string; prefix: string; metric: number; nextHops: readonly string[]; paths: PathSpec[] }
@@ -37,7 +34,7 @@ const contributions = new WeakMap<object, Contribution>();
 
 function sortedPaths(byHop: ReadonlyMap<string, number>): PathSpec[] {
   return [...byHop.entries()]
-    .sort(([a], [b]) => addressKey(a) - addressKey(b))
+    .sort(([a], [b]) => compareAddressText(a, b))
     .map(([nextHop, med]) => ({ nextHop, med }));
 }
 
