@@ -62,7 +62,7 @@ describe('pool validation and the allocator', () => {
         // Validation accepts the pools exactly when the allocator takes every entry.
         expect(validation.length === 0).toBe(allocator.length === 0);
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
-  });
+  }, 60_000); // each run validates a whole Cluster: ~1 ms, far more on a loaded CI machine
 });
