@@ -1,6 +1,6 @@
+import { createLogger, startHealthServer, UsageError } from '@bgplb/kube-runtime';
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from './args.js';
-import { parseAddress, startHttpServer } from './http-server.js';
+import { parseCliArgs, usage } from './args.js';
 import { ControllerMetrics } from './metrics.js';
 
 describe('parseCliArgs', () => {
@@ -31,6 +31,46 @@ describe('parseCliArgs', () => {
       ),
     ).toMatchObject({ leaseDurationSeconds: 1.5, renewDeadlineSeconds: 1, retryPeriodSeconds: 0.2 });
     expect(parseCliArgs(['--help'], {})).toBe('help');
+    expect(parseCliArgs(['-h', '--bogus'], {})).toBe('help');
+  });
+
+  it('takes the one listening-address syntax for --metrics-addr, and 0 to disable', () => {
+    for (const addr of ['8080', ':8080', '127.0.0.1:8080', '[::1]:8080', '0']) {
+      expect(parseCliArgs(['--cluster-namespace=x', `--metrics-addr=${addr}`], {})).toMatchObject({
+        metricsAddr: addr,
+      });
+    }
+    expect(() => parseCliArgs(['--cluster-namespace=x', '--metrics-addr', '::1:8080'], {})).toThrow(
+      '--metrics-addr: invalid address "::1:8080": an IPv6 address needs brackets',
+    );
+  });
+
+  it('takes --log-level and --log-format like bgpadvertiser', () => {
+    expect(parseCliArgs(['--cluster-namespace=x'], {})).toMatchObject({
+      logLevel: 'info',
+      logFormat: 'json',
+    });
+    expect(
+      parseCliArgs(['--cluster-namespace=x', '--log-level', 'debug', '--log-format=pretty'], {}),
+    ).toMatchObject({ logLevel: 'debug', logFormat: 'pretty' });
+  });
+
+  it('generates its help from the option definitions', () => {
+    const text = usage();
+    expect(text).toContain('Usage: bgplb-controller --cluster-namespace <ns> [options]');
+    for (const flag of [
+      '--kubeconfig <path>',
+      '--leader-elect [true|false]',
+      '--metrics-addr <host:port>',
+      '--resync-seconds <s>',
+      '--log-format <format>',
+      '-h, --help',
+    ]) {
+      expect(text).toContain(flag);
+    }
+    expect(text).toMatch(
+      /--grace-seconds <s>\s+a node must be not ready this long before its floating IPs move\s+\(default: 30\)/,
+    );
   });
 
   it('refuses bad flags with a message naming the flag', () => {
@@ -48,36 +88,36 @@ describe('parseCliArgs', () => {
       /namespace\/name/,
     );
     expect(() => parseCliArgs(['--cluster-namespace=x', '--log-level=loud'], {})).toThrow(/--log-level/);
-    expect(() => parseCliArgs(['--cluster-namespace=x', 'extra'], {})).toThrow(/unexpected argument/);
-    expect(() => parseCliArgs(['--cluster-namespace=x', '--nope'], {})).toThrow();
+    expect(() => parseCliArgs(['--cluster-namespace=x', 'extra'], {})).toThrow(/too many arguments/);
+    expect(() => parseCliArgs(['--cluster-namespace=x', '--nope'], {})).toThrow("unknown option '--nope'");
+    expect(() => parseCliArgs(['--cluster-namespace=x', '--node-prefix-length=33'], {})).toThrow(
+      '--node-prefix-length: expected an integer from 1 to 32, got "33"',
+    );
+    expect(() => parseCliArgs(['--cluster-namespace=x', '--grace-seconds=-1'], {})).toThrow(UsageError);
   });
 });
 
 describe('metrics and probes server', () => {
-  it('parses listen addresses', () => {
-    expect(parseAddress(':8080')).toEqual({ host: undefined, port: 8080 });
-    expect(parseAddress('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(parseAddress('[::1]:9')).toEqual({ host: '::1', port: 9 });
-    expect(() => parseAddress('127.0.0.1:x')).toThrow(/invalid address/);
-  });
-
-  it('serves /metrics, /healthz and /readyz on loopback', async () => {
+  it('serves /metrics, /healthz and /readyz on loopback through kube-runtime', async () => {
     const metrics = new ControllerMetrics({ defaultMetrics: false });
     metrics.leader.set(1);
     let ready = false;
-    const server = await startHttpServer('127.0.0.1:0', metrics.registry, {
-      healthy: () => true,
-      ready: () => ready,
+    const server = await startHealthServer({
+      address: '127.0.0.1:0',
+      logger: createLogger({ level: 'silent' }),
+      registry: metrics.registry,
+      readiness: () => ({ ready }),
     });
+    const url = `http://${server.address}`;
     try {
-      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
       ready = true;
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const text = await (await fetch(`${url}/metrics`)).text();
       expect(text).toContain('bgplb_leader 1');
       expect(text).toContain('bgplb_reconcile_duration_seconds');
-      expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+      expect(text).toContain('bgplb_event_loop_delay_seconds');
     } finally {
       await server.close();
     }

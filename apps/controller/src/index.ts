@@ -4,7 +4,6 @@ export * from './config.js';
 export * from './controller.js';
 export * from './desired-state.js';
 export * from './events.js';
-export * from './http-server.js';
 export * from './informers.js';
 export * from './kube-client.js';
 export * from './leader-election.js';

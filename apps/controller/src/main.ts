@@ -1,9 +1,9 @@
 /** Runs the controller from parsed flags: kubeconfig, logger, metrics server, signals. */
+
+import { createLogger, startHealthServer } from '@bgplb/kube-runtime';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import type { CliOptions } from './args.js';
 import { Controller } from './controller.js';
-import { startHttpServer } from './http-server.js';
 
 export function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
@@ -18,7 +18,11 @@ export async function runController(
   o: CliOptions,
   exit: (code: number) => void = (c) => process.exit(c),
 ): Promise<() => Promise<void>> {
-  const log = pino({ level: o.logLevel, base: { component: 'bgplb-controller', identity: o.identity } });
+  const log = createLogger({
+    level: o.logLevel,
+    format: o.logFormat,
+    base: { component: 'bgplb-controller', identity: o.identity },
+  });
   log.info({ options: { ...o } }, 'starting');
   const controller = new Controller({
     kubeConfig: loadKubeConfig(o.kubeconfig),
@@ -48,11 +52,12 @@ export async function runController(
   const server =
     o.metricsAddr === '0'
       ? undefined
-      : await startHttpServer(o.metricsAddr, controller.metrics.registry, {
-          healthy: () => true,
-          ready: () => controller.synced,
+      : await startHealthServer({
+          address: o.metricsAddr,
+          logger: log,
+          registry: controller.metrics.registry,
+          readiness: () => ({ ready: controller.synced }),
         });
-  if (server) log.info({ url: server.url }, 'serving /metrics, /healthz and /readyz');
   await controller.start();
   return async () => {
     await controller.stop({ releaseLease: true });

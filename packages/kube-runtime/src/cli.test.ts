@@ -11,6 +11,7 @@ import {
   Option,
   parseCommand,
   UsageError,
+  valueArg,
 } from './cli.js';
 
 interface Flags {
@@ -133,5 +134,26 @@ describe('parseCommand', () => {
       /--log-level <level>\s+log level: trace, debug, info, warn, error, fatal, silent \(default: "warn"\)/,
     );
     expect(help).toMatch(/-h, --help\s+show this help/);
+  });
+});
+
+describe('valueArg', () => {
+  it('turns a parser error into the usage error of its flag', () => {
+    const c = createCommand('demo', 'demo');
+    c.addOption(
+      new Option('--name <ns/name>', 'a name').argParser(
+        valueArg((t) => {
+          if (!t.includes('/')) throw new Error(`expected namespace/name, got "${t}"`);
+          return t;
+        }),
+      ),
+    );
+    expect(() => parseCommand(c, ['--name', 'x'])).toThrow('--name: expected namespace/name, got "x"');
+    expect(
+      parseCommand(createCommand('demo', 'demo').addOption(new Option('--n <n>')), ['--n', 'a/b']),
+    ).toEqual({
+      options: { n: 'a/b' },
+      args: [],
+    });
   });
 });

@@ -57,8 +57,8 @@ export function parseCommand<T>(command: Command, argv: readonly string[]): Pars
   return { options: command.opts() as T, args: command.args };
 }
 
-/** Wraps a parser for Option.argParser: its error message becomes commander's reason. */
-function argument<T>(parse: (text: string) => T): (text: string) => T {
+/** Wraps a value parser for Option.argParser: its Error message becomes the usage error after `--flag: `. */
+export function valueArg<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
     try {
       return parse(text);
@@ -70,7 +70,7 @@ function argument<T>(parse: (text: string) => T): (text: string) => T {
 
 /** An integer from `min` to `max`. */
 export function integerArg(min: number, max: number): (text: string) => number {
-  return argument((text) => {
+  return valueArg((text) => {
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
       throw new Error(`expected an integer from ${min} to ${max}, got "${text}"`);
     }
@@ -80,7 +80,7 @@ export function integerArg(min: number, max: number): (text: string) => number {
 
 /** A decimal number from `min` to `max` (e.g. seconds: `0.5`). */
 export function numberArg(min: number, max: number): (text: string) => number {
-  return argument((text) => {
+  return valueArg((text) => {
     const n = Number(text);
     if (!/^\d+(\.\d+)?$/.test(text) || n < min || n > max) {
       throw new Error(`expected a number from ${min} to ${max}, got "${text}"`);
@@ -91,7 +91,7 @@ export function numberArg(min: number, max: number): (text: string) => number {
 
 /** A duration (`30s`, `500ms`, `1m30s`, bare seconds) in ms, at least `minMs` (default 1 ms). */
 export function durationArg(minMs = 1): (text: string) => number {
-  return argument((text) => {
+  return valueArg((text) => {
     let ms: number;
     try {
       ms = parseDuration(text);
@@ -108,13 +108,13 @@ export function durationArg(minMs = 1): (text: string) => number {
 }
 
 /** A listening address (see parseListenAddress); the text is kept, its problems reported here. */
-export const listenAddressArg = argument((text: string): string => {
+export const listenAddressArg = valueArg((text: string): string => {
   parseListenAddress(text);
   return text;
 });
 
 /** `true`/`false` for a flag that also stands alone (`--leader-elect` = `--leader-elect=true`). */
-export const booleanArg = argument((text: string | boolean): boolean => {
+export const booleanArg = valueArg((text: string | boolean): boolean => {
   // commander hands a preset (the flag alone) through as the boolean itself.
   if (text === true || text === 'true') return true;
   if (text === 'false') return false;
@@ -123,7 +123,7 @@ export const booleanArg = argument((text: string | boolean): boolean => {
 
 /** One of `choices`. (commander's own `.choices()` words its error differently.) */
 export function choiceArg<T extends string>(choices: readonly T[]): (text: string) => T {
-  return argument((text) => {
+  return valueArg((text) => {
     if (!(choices as readonly string[]).includes(text)) {
       throw new Error(`expected ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${text}"`);
     }

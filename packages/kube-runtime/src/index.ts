@@ -24,6 +24,7 @@ export {
   parseCommand,
   USAGE_EXIT_CODE,
   UsageError,
+  valueArg,
 } from './cli.js';
 export { KubeClient, type KubeClientOptions, type ListOptions, MERGE_PATCH, paths } from './client.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
