@@ -1,10 +1,10 @@
-/** The Helm chart, the manifests rendered from it, RBAC and the Dockerfile. */
+/** The Helm chart (rendered and linted by the real helm), the manifests rendered from it, RBAC and the Dockerfile. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
-import { Chart, renderChart } from '../scripts/helm-template.js';
+import { parse } from 'yaml';
+import { helmTemplate } from '../scripts/helm.js';
 import {
   CHART_DIR,
   chartKubeVersion,
@@ -12,23 +12,7 @@ import {
   renderDefaultManifests,
 } from '../scripts/render-manifests.js';
 import { parseCliArgs } from '../src/args.js';
-
-interface Doc {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
-  spec?: Record<string, unknown>;
-}
-
-function docs(text: string): Doc[] {
-  return parseAllDocuments(text)
-    .map((d) => {
-      if (d.errors.length > 0) throw new Error(d.errors.map((e) => e.message).join('\n'));
-      return d.toJS() as Doc | null;
-    })
-    .filter((d): d is Doc => d !== null);
-}
+import { type Doc, docs, find } from './manifest-docs.js';
 
 /** `group/resource: verbs` for every rule, sorted: the whole grant in one comparable list. */
 function grants(role: Doc | undefined): string[] {
@@ -42,14 +26,6 @@ function grants(role: Doc | undefined): string[] {
   }
   return out.sort();
 }
-
-const find = (all: Doc[], kind: string, name: string, namespace?: string) =>
-  all.find(
-    (d) =>
-      d.kind === kind &&
-      d.metadata.name === name &&
-      (namespace === undefined || d.metadata.namespace === namespace),
-  );
 
 describe('deploy/manifests', () => {
   it('is exactly what the chart renders (run `pnpm --filter @bgplb/controller render-manifests` after a chart change)', () => {
@@ -159,7 +135,7 @@ describe('deploy/manifests', () => {
 
     // The probes follow the listener when an operator moves it.
     const moved = probesOf(
-      renderChart({
+      helmTemplate({
         chartDir: CHART_DIR,
         values: { advertiser: { healthHost: '10.0.0.5', healthPort: 9091 } },
       }),
@@ -168,9 +144,10 @@ describe('deploy/manifests', () => {
     for (const probe of [moved.livenessProbe, moved.readinessProbe])
       expect(probe.httpGet).toMatchObject({ host: '10.0.0.5', port: 9091 });
 
-    // `helm upgrade --reuse-values` from a release without these keys still renders the defaults.
+    // `helm upgrade --reuse-values` from a release without these keys still renders the defaults
+    // (a null value deletes the key from helm's merged values).
     const reused = probesOf(
-      renderChart({ chartDir: CHART_DIR, values: { advertiser: { healthHost: null, healthPort: null } } }),
+      helmTemplate({ chartDir: CHART_DIR, values: { advertiser: { healthHost: null, healthPort: null } } }),
     );
     expect(reused.args).toContain('--health-addr=127.0.0.1:8081');
     expect(reused.livenessProbe.httpGet).toMatchObject({ host: '127.0.0.1', port: 8081 });
@@ -287,49 +264,6 @@ describe('chart values', () => {
       if (!previous?.trim().startsWith('#')) undocumented.push(m[2]!);
     });
     expect(undocumented).toEqual([]);
-  });
-
-  it('renders options: no advertiser, an ingress Service, extra labels', () => {
-    const text = renderChart({
-      chartDir: CHART_DIR,
-      values: {
-        advertiser: { enabled: false },
-        controller: { ingressService: 'gke-system/istio-ingress' },
-        commonLabels: { team: 'net' },
-      },
-    });
-    const all = docs(text);
-    expect(all.some((d) => d.kind === 'DaemonSet' || d.metadata.name === 'bgplb-advertiser')).toBe(false);
-    expect(text).toContain('--ingress-service=gke-system/istio-ingress');
-    expect(find(all, 'Deployment', 'bgplb-controller')?.metadata).toMatchObject({ labels: { team: 'net' } });
-  });
-});
-
-describe('the Go-template subset renderer', () => {
-  const ctx = {
-    Values: { a: { b: 'x', n: 0, list: [1, 2] }, empty: {} },
-    Release: { Name: 'r', Namespace: 'ns', Service: 'Helm' },
-    Chart: { Name: 'c', Version: '1', AppVersion: '2' },
-  };
-  it('evaluates values, if/else, with, default, quote, include, nindent and trim markers', () => {
-    const c = new Chart(ctx);
-    c.addHelpers('{{- define "h" -}}\nname: {{ .Release.Name }}\n{{- end }}', '_h.tpl');
-    expect(c.render('v={{ .Values.a.b }} {{ .Values.a.n | default 5 }} {{ .Values.a.b | quote }}', 't')).toBe(
-      'v=x 5 "x"',
-    );
-    expect(
-      c.render('{{ if .Values.empty }}yes{{ else }}no{{ end }}|{{ with .Values.a }}{{ .b }}{{ end }}', 't'),
-    ).toBe('no|x');
-    expect(c.render('m:\n  {{- include "h" . | nindent 2 }}', 't')).toBe('m:\n  name: r');
-    expect(c.render('l:\n  {{- toYaml .Values.a.list | nindent 2 }}\n{{/* c */}}', 't')).toBe(
-      'l:\n  - 1\n  - 2\n',
-    );
-  });
-  it('refuses what it does not implement', () => {
-    const c = new Chart(ctx);
-    expect(() => c.render('{{ range .Values.a.list }}{{ end }}', 't')).toThrow(/not supported/);
-    expect(() => c.render('{{ printf "%s" .Values.a.b }}', 't')).toThrow(/unsupported function/);
-    expect(() => c.render('{{ if .Values.a }}', 't')).toThrow(/missing/);
   });
 });
 

@@ -1,0 +1,197 @@
+/**
+ * The chart under the real helm (from .tools/bin, see scripts/tools.sh): `helm lint --strict` and
+ * `helm template` for the default values and for the value variants operators use, each checked for
+ * what the variant is meant to change. The default rendering is also checked byte for byte against
+ * deploy/manifests/ (deploy.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { helmLint, helmTemplate } from '../scripts/helm.js';
+import { CHART_DIR } from '../scripts/render-manifests.js';
+import { parseCliArgs } from '../src/args.js';
+import { type Doc, docs, find } from './manifest-docs.js';
+
+interface Container {
+  image: string;
+  imagePullPolicy: string;
+  args: string[];
+  ports?: { name: string; containerPort: number }[];
+}
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: { containers: Container[]; imagePullSecrets?: { name: string }[] };
+}
+type Workload = Doc & { spec: { replicas?: number; template: PodTemplate } };
+
+const controllerOf = (all: Doc[]) => find(all, 'Deployment', 'bgplb-controller') as Workload;
+const agentOf = (all: Doc[]) => {
+  const ds = find(all, 'DaemonSet', 'bgplb-advertiser');
+  if (ds === undefined) throw new Error('no DaemonSet bgplb-advertiser rendered');
+  return ds as Workload;
+};
+const controllerArgs = (all: Doc[]) => controllerOf(all).spec.template.spec.containers[0]!.args;
+
+interface Variant {
+  name: string;
+  values: Record<string, unknown>;
+  /** What the variant changes, read from its rendering. */
+  check: (all: Doc[], text: string) => void;
+}
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'defaults',
+    values: {},
+    check: (all) => {
+      expect(controllerOf(all).spec.replicas).toBe(2);
+      expect(find(all, 'PodDisruptionBudget', 'bgplb-controller')?.spec).toMatchObject({ minAvailable: 1 });
+      expect(agentOf(all).spec.template.spec.containers[0]!.args).toEqual(
+        expect.arrayContaining(['--on-exit=graceful-restart', '--handover=graceful']),
+      );
+      expect(controllerOf(all).spec.template.spec.containers[0]!.image).toBe(
+        'ghcr.io/bgplb/bgplb-controller:0.1.0',
+      );
+    },
+  },
+  {
+    name: 'agent withdraws on exit and ceases on handover (routers without GR helper mode)',
+    values: { advertiser: { onExit: 'withdraw', handover: 'cease', gracefulRestartTime: 0 } },
+    check: (all) => {
+      expect(agentOf(all).spec.template.spec.containers[0]!.args).toEqual(
+        expect.arrayContaining(['--on-exit=withdraw', '--handover=cease', '--graceful-restart-time=0']),
+      );
+    },
+  },
+  {
+    name: 'one controller replica: no leader election, no PodDisruptionBudget',
+    values: {
+      controller: {
+        replicas: 1,
+        leaderElection: { enabled: false },
+        podDisruptionBudget: { enabled: false },
+      },
+    },
+    check: (all) => {
+      expect(controllerOf(all).spec.replicas).toBe(1);
+      expect(all.some((d) => d.kind === 'PodDisruptionBudget')).toBe(false);
+      expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({ leaderElect: false });
+    },
+  },
+  {
+    name: 'HA: three controller replicas, two kept up during drains, a faster failover',
+    values: {
+      controller: {
+        replicas: 3,
+        podDisruptionBudget: { minAvailable: 2 },
+        leaderElection: { leaseDurationSeconds: 8, renewDeadlineSeconds: 6, retryPeriodSeconds: 1 },
+      },
+    },
+    check: (all) => {
+      expect(controllerOf(all).spec.replicas).toBe(3);
+      expect(find(all, 'PodDisruptionBudget', 'bgplb-controller')?.spec).toMatchObject({ minAvailable: 2 });
+      expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({
+        leaderElect: true,
+        leaseDurationSeconds: 8,
+        renewDeadlineSeconds: 6,
+        retryPeriodSeconds: 1,
+      });
+    },
+  },
+  {
+    name: 'custom images from a private registry',
+    values: {
+      controller: {
+        image: {
+          repository: 'registry.example.test/net/bgplb-controller',
+          tag: '1.2.3',
+          pullPolicy: 'Always',
+        },
+        imagePullSecrets: [{ name: 'regcred' }],
+      },
+      advertiser: {
+        image: { repository: 'registry.example.test/net/bgpadvertiser', tag: '1.2.3-rc.1' },
+        imagePullSecrets: [{ name: 'regcred' }],
+      },
+    },
+    check: (all) => {
+      const controller = controllerOf(all).spec.template.spec;
+      expect(controller.containers[0]).toMatchObject({
+        image: 'registry.example.test/net/bgplb-controller:1.2.3',
+        imagePullPolicy: 'Always',
+      });
+      expect(controller.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+      const agent = agentOf(all).spec.template.spec;
+      expect(agent.containers[0]).toMatchObject({
+        image: 'registry.example.test/net/bgpadvertiser:1.2.3-rc.1',
+        imagePullPolicy: 'IfNotPresent',
+      });
+      expect(agent.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    },
+  },
+  {
+    name: 'monitoring: Prometheus scrape annotations, metrics on port 9090',
+    values: {
+      controller: {
+        metricsPort: 9090,
+        podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' },
+      },
+    },
+    check: (all) => {
+      const template = controllerOf(all).spec.template;
+      expect(template.metadata.annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '9090',
+      });
+      expect(template.spec.containers[0]!.ports).toEqual([
+        { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+      ]);
+      expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({ metricsAddr: ':9090' });
+    },
+  },
+  {
+    name: 'no node agent, an ingress Service, extra labels',
+    values: {
+      advertiser: { enabled: false },
+      controller: { ingressService: 'gke-system/istio-ingress' },
+      commonLabels: { team: 'net' },
+    },
+    check: (all) => {
+      expect(all.some((d) => d.kind === 'DaemonSet' || d.metadata.name.startsWith('bgplb-advertiser'))).toBe(
+        false,
+      );
+      expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({
+        ingressService: 'gke-system/istio-ingress',
+      });
+      for (const d of all)
+        expect(d.metadata.labels, `${d.kind}/${d.metadata.name}`).toMatchObject({ team: 'net' });
+    },
+  },
+];
+
+describe('the chart under the real helm', { timeout: 60_000 }, () => {
+  it.each(VARIANTS)('helm lint --strict passes: $name', ({ values }) => {
+    expect(helmLint(CHART_DIR, values)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it.each(VARIANTS)('helm template renders: $name', ({ values, check }) => {
+    const text = helmTemplate({ chartDir: CHART_DIR, values });
+    const all = docs(text);
+    for (const d of all) {
+      expect(d.apiVersion && d.kind && d.metadata.name, JSON.stringify(d).slice(0, 80)).toBeTruthy();
+      expect(d.metadata.labels?.['app.kubernetes.io/instance'], `${d.kind}/${d.metadata.name}`).toBe('bgplb');
+    }
+    // Whatever the values, the controller's arguments are ones its CLI accepts.
+    expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({ clusterNamespace: 'cluster-bm' });
+    check(all, text);
+  });
+
+  it('refuses a cluster older than Kubernetes 1.31 (the kubeVersion of Chart.yaml)', () => {
+    expect(() => helmTemplate({ chartDir: CHART_DIR, kubeVersion: '1.30.9' })).toThrow(
+      /chart requires kubeVersion: >=1\.31\.0-0 which is incompatible with Kubernetes v1\.30\.9/,
+    );
+    expect(docs(helmTemplate({ chartDir: CHART_DIR, kubeVersion: '1.31.0' })).length).toBeGreaterThan(0);
+    // Vendor builds carry a pre-release suffix, which the "-0" of the constraint admits.
+    expect(
+      docs(helmTemplate({ chartDir: CHART_DIR, kubeVersion: 'v1.31.2-eks-1234' })).length,
+    ).toBeGreaterThan(0);
+  });
+});
