@@ -7,11 +7,9 @@ import { crdDirectory } from '@bgplb/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from './server.js';
 import { FIXTURE_CRDS } from './test-support/http.js';
+import { kubectlBinaries } from './test-support/kubectl-binaries.js';
 
-const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
-const haveKubectl = existsSync(KUBECTL);
-if (!haveKubectl)
-  console.warn(`kubectl tests skipped: ${KUBECTL} not found (set KUBECTL to a kubectl binary)`);
+const KUBECTLS = kubectlBinaries();
 
 const run = promisify(execFile);
 
@@ -29,8 +27,11 @@ spec:
   peerIP: 10.0.1.254
 `;
 
-/** A real kubectl (1.32) against the test server, with the generated bgplb CRDs. */
-describe.skipIf(!haveKubectl)('kubectl against the test server', () => {
+/**
+ * Real kubectls against the test server, with the generated bgplb CRDs: the machine's (1.32 here)
+ * and 1.33 from the helm/kubectl layer package.
+ */
+describe.each(KUBECTLS)('$name against the test server', ({ path: KUBECTL }) => {
   let server: TestApiServer;
   let dir: string;
   const kubectl = async (...args: string[]): Promise<string> => {
@@ -323,7 +324,10 @@ const VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter
   existsSync(`${SDK}/kubectl.${v}`),
 );
 
-/** The other kubectl versions installed beside 1.32: 1.27 and 1.28 validate with OpenAPI v2, which is not served. */
+/**
+ * The other kubectl versions of the Google Cloud SDK, where it is installed (not on a fresh
+ * machine): 1.27 and 1.28 validate with OpenAPI v2, which is not served.
+ */
 describe.skipIf(VERSIONS.length === 0)('other kubectl versions', () => {
   let server: TestApiServer;
   let dir: string;
@@ -360,7 +364,7 @@ describe.skipIf(VERSIONS.length === 0)('other kubectl versions', () => {
   });
 });
 
-describe.skipIf(!haveKubectl)('kubectl with RBAC', () => {
+describe.each(KUBECTLS)('$name with RBAC', ({ path: KUBECTL }) => {
   let server: TestApiServer;
   let dir: string;
   beforeAll(async () => {
