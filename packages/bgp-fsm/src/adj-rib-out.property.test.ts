@@ -2,7 +2,7 @@ import { decodeMessage, type SessionOptions, type UpdateMessage } from '@bgplb/b
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdjRibOut, type RibChange } from './adj-rib-out.js';
-import { packChanges } from './update-packer.js';
+import { packChanges } from './rib-updates.js';
 
 const hopArb = fc.integer({ min: 1, max: 12 }).map((i) => `192.0.2.${i}`);
 const pathsArb = fc

@@ -1,3 +1,5 @@
+/** Re-exported from bgp-wire (the one community grammar), for the speaker's users. */
+export { parseCommunity, parseLargeCommunity } from '@bgplb/bgp-wire';
 export { AdjRibIn, type ReceivedPath } from './adj-rib-in.js';
 export { AdjRibOut, type RibChange, type SentPath } from './adj-rib-out.js';
 export { type Clock, FakeClock, jitter, systemClock } from './clock.js';
@@ -37,9 +39,9 @@ export {
   hashPathSelector,
   type PathSelector,
   type PathSpec,
-  parseCommunity,
-  parseLargeCommunity,
+  summarizePath,
 } from './paths.js';
+export { type PackedGroup, type PackResult, packChanges } from './rib-updates.js';
 export { notificationText, type PeerConfig, PeerSession } from './session.js';
 export {
   BgpSpeaker,
@@ -58,4 +60,3 @@ export type {
   Transport,
 } from './transport.js';
 export { netTransport } from './transport.js';
-export { endOfRib, packChanges, summarizePath } from './update-packer.js';

@@ -3,7 +3,20 @@
  * advertise, whether the peer's OPEN is acceptable (and which NOTIFICATION to send when it is
  * not), and the options both sides agreed on.
  */
-import type { Capability, FamilyKey, OpenMessage, SessionOptions } from '@bgplb/bgp-wire';
+import {
+  AS_TRANS,
+  type Capability,
+  type FamilyKey,
+  GR_FORWARDING_STATE,
+  GracefulRestartFlag,
+  NotificationCode,
+  negotiateSessionOptions,
+  type OpenMessage,
+  OpenSubcode,
+  openAsn,
+  type SessionOptions,
+  twoOctetAsn,
+} from '@bgplb/bgp-wire';
 
 /** A family this speaker can carry. */
 export type Family = 'ipv4-unicast' | 'ipv6-unicast';
@@ -13,10 +26,8 @@ export const FAMILY_KEYS: Readonly<Record<Family, FamilyKey>> = {
   'ipv6-unicast': '2/1',
 };
 
-const AS_TRANS = 23456;
-const OPEN_MESSAGE_ERROR = 2;
-const RESTART_BIT = 0x8;
-const FORWARDING_PRESERVED = 0x80;
+const RESTART_BIT = GracefulRestartFlag.RESTART;
+const FORWARDING_PRESERVED = GR_FORWARDING_STATE;
 
 /** What we put in our OPEN. */
 export interface LocalOpenSettings {
@@ -96,7 +107,7 @@ export function buildLocalOpen(s: LocalOpenSettings): OpenMessage {
   return {
     type: 'open',
     version: 4,
-    myAsn: s.asn > 0xffff ? AS_TRANS : s.asn,
+    myAsn: twoOctetAsn(s.asn),
     holdTime: s.holdTime,
     bgpId: s.routerId,
     capabilities: caps,
@@ -130,7 +141,7 @@ function capabilityOf<T extends Capability['type']>(open: OpenMessage, type: T) 
 }
 
 function reject(subcode: number, message: string, data: Uint8Array = new Uint8Array(0)): OpenRejection {
-  return { code: OPEN_MESSAGE_ERROR, subcode, data, message };
+  return { code: NotificationCode.OPEN_MESSAGE_ERROR, subcode, data, message };
 }
 
 /**
@@ -144,30 +155,40 @@ export function negotiate(
   expect: OpenExpectations,
 ): NegotiatedSession | OpenRejection {
   if (remote.version !== 4) {
-    return reject(1, `unsupported BGP version ${remote.version} (we speak 4)`, Uint8Array.of(0, 4));
+    return reject(
+      OpenSubcode.UNSUPPORTED_VERSION_NUMBER,
+      `unsupported BGP version ${remote.version} (we speak 4)`,
+      Uint8Array.of(0, 4),
+    );
   }
   const four = capabilityOf(remote, 'four-octet-as');
-  const peerAsn = four !== undefined ? four.asn : remote.myAsn;
+  const peerAsn = openAsn(remote);
   if (peerAsn !== expect.peerAsn || (four !== undefined && four.asn <= 0xffff && remote.myAsn !== four.asn)) {
     const field = Uint8Array.of(remote.myAsn >>> 8, remote.myAsn & 255);
     return reject(
-      2,
+      OpenSubcode.BAD_PEER_AS,
       `bad peer AS ${peerAsn} (my AS field ${remote.myAsn}), expected ${expect.peerAsn}`,
       field,
     );
   }
   if (four === undefined && remote.myAsn === AS_TRANS && expect.peerAsn !== AS_TRANS) {
-    return reject(2, `peer sent AS_TRANS without the 4-octet AS capability`);
+    return reject(OpenSubcode.BAD_PEER_AS, `peer sent AS_TRANS without the 4-octet AS capability`);
   }
   if (remote.bgpId === '0.0.0.0' || remote.bgpId === '255.255.255.255') {
-    return reject(3, `bad BGP identifier ${remote.bgpId}`);
+    return reject(OpenSubcode.BAD_BGP_IDENTIFIER, `bad BGP identifier ${remote.bgpId}`);
   }
   // RFC 6286 §2.1: identical identifiers are only an error inside one AS.
   if (remote.bgpId === expect.localRouterId && peerAsn === expect.localAsn) {
-    return reject(3, `peer BGP identifier ${remote.bgpId} equals ours in an iBGP session`);
+    return reject(
+      OpenSubcode.BAD_BGP_IDENTIFIER,
+      `peer BGP identifier ${remote.bgpId} equals ours in an iBGP session`,
+    );
   }
   if (remote.holdTime === 1 || remote.holdTime === 2) {
-    return reject(6, `unacceptable hold time ${remote.holdTime} s (must be 0 or at least 3)`);
+    return reject(
+      OpenSubcode.UNACCEPTABLE_HOLD_TIME,
+      `unacceptable hold time ${remote.holdTime} s (must be 0 or at least 3)`,
+    );
   }
   const holdTime = Math.min(local.holdTime, remote.holdTime);
   const configuredKeepalive = expect.keepaliveTime ?? Math.floor(local.holdTime / 3);
@@ -178,7 +199,7 @@ export function negotiate(
   const remoteFamilies = multiprotocolFamilies(remote);
   const families = localFamilies.filter((f) => remoteFamilies.includes(f));
 
-  const base = sessionOptions(local, remote);
+  const base = negotiateSessionOptions(local, remote);
   // External peers get the RFC 7606 eBGP checks of the codec (and the first-AS check).
   const options: SessionOptions =
     peerAsn === expect.localAsn
@@ -219,42 +240,4 @@ function multiprotocolFamilies(open: OpenMessage): FamilyKey[] {
   for (const c of open.capabilities)
     if (c.type === 'multiprotocol') out.push(`${c.afi}/${c.safi}` as FamilyKey);
   return out.length === 0 ? ['1/1'] : out;
-}
-
-function addPathModes(open: OpenMessage): Map<FamilyKey, { send: boolean; receive: boolean }> {
-  const modes = new Map<FamilyKey, { send: boolean; receive: boolean }>();
-  for (const cap of open.capabilities) {
-    if (cap.type !== 'add-path') continue;
-    for (const f of cap.families) {
-      modes.set(`${f.afi}/${f.safi}` as FamilyKey, {
-        send: f.mode === 'send' || f.mode === 'both',
-        receive: f.mode === 'receive' || f.mode === 'both',
-      });
-    }
-  }
-  return modes;
-}
-
-/**
- * The codec options (same rules as bgp-wire's `negotiateSessionOptions`, RFC 7911 §5: each
- * direction separately).
- */
-export function sessionOptions(local: OpenMessage, remote: OpenMessage): SessionOptions {
-  const has = (open: OpenMessage, type: Capability['type']) => open.capabilities.some((c) => c.type === type);
-  const l = addPathModes(local);
-  const r = addPathModes(remote);
-  const addPathReceive = new Set<FamilyKey>();
-  const addPathSend = new Set<FamilyKey>();
-  for (const [key, mine] of l) {
-    const theirs = r.get(key);
-    if (theirs === undefined) continue;
-    if (mine.receive && theirs.send) addPathReceive.add(key);
-    if (mine.send && theirs.receive) addPathSend.add(key);
-  }
-  return {
-    fourOctetAs: has(local, 'four-octet-as') && has(remote, 'four-octet-as'),
-    extendedMessage: has(local, 'extended-message') && has(remote, 'extended-message'),
-    addPathReceive,
-    addPathSend,
-  };
 }

@@ -6,33 +6,26 @@ import {
   normalizePath,
   normalizePrefix,
   PathInterner,
-  parseCommunity,
-  parseLargeCommunity,
   pathAttributes,
+  summarizePath,
 } from './paths.js';
-import { summarizePath } from './update-packer.js';
 
 describe('communities', () => {
-  it('parses ASN:VALUE and well-known names', () => {
-    expect(parseCommunity('65000:1')).toBe(65000 * 65536 + 1);
-    expect(parseCommunity('no-export')).toBe(0xffffff01);
-    expect(parseCommunity('NO_ADVERTISE')).toBe(0xffffff02);
-    expect(parseCommunity('graceful-shutdown')).toBe(0xffff0000);
-    expect(parseCommunity('blackhole')).toBe(0xffff029a);
-  });
-  it('refuses malformed communities with a clear message', () => {
-    expect(() => parseCommunity('65000')).toThrow(/not ASN:VALUE/);
-    expect(() => parseCommunity('70000:1')).toThrow(/community ASN: 70000 is over 65535/);
-    expect(() => parseCommunity('1:x')).toThrow(/is not a number/);
-  });
-  it('parses large communities', () => {
-    expect(parseLargeCommunity('4200000000:1:2')).toEqual({
-      globalAdmin: 4200000000,
-      localData1: 1,
-      localData2: 2,
+  it('takes bgp-wire parseCommunity grammar in paths (names, ASN:VALUE, plain values) and names a bad one', () => {
+    const attrs = pathAttributes(
+      { nextHop: '10.0.0.1', communities: ['no-export', '65000:1', '4294967042', 'NO_EXPORT'] },
+      { localAsn: 65001, ibgp: false },
+    );
+    expect(attrs.find((a) => a.type === 'communities')).toEqual({
+      type: 'communities',
+      communities: [65000 * 65536 + 1, 0xffffff01, 0xffffff02],
     });
-    expect(() => parseLargeCommunity('1:2')).toThrow(/GLOBAL:DATA1:DATA2/);
-    expect(() => parseLargeCommunity('1:2:4294967296')).toThrow(/over 4294967295/);
+    expect(() => normalizePath({ nextHop: '10.0.0.1', communities: ['70000:1'] }, '10.0.0.0/24')).toThrow(
+      'community ASN 70000 in "70000:1" is over 65535',
+    );
+    expect(() => normalizePath({ nextHop: '10.0.0.1', largeCommunities: ['1:2'] }, '10.0.0.0/24')).toThrow(
+      /GLOBAL:DATA1:DATA2/,
+    );
   });
 });
 

@@ -5,12 +5,13 @@
 import {
   canonicalPrefix,
   formatAddress,
+  formatAttributes,
   formatIpv4Number,
-  type LargeCommunity,
   type PathAttribute,
   parseAddress,
+  parseCommunity,
   parseIpv4,
-  WellKnownCommunity,
+  parseLargeCommunity,
 } from '@bgplb/bgp-wire';
 
 /** One path of a prefix: a next hop and its attributes. */
@@ -19,50 +20,11 @@ export interface PathSpec {
   med?: number;
   /** Sent to iBGP peers only (RFC 4271 §5.1.5). */
   localPref?: number;
-  /** `'65000:1'` or a well-known name: `no-export`, `no-advertise`, `no-export-subconfed`, `graceful-shutdown`, `blackhole`. */
+  /** Communities in bgp-wire's `parseCommunity` grammar: `'65000:1'`, `'NO_EXPORT'` (or `no-export`), `'4294967041'`. */
   communities?: string[];
   /** `'65000:1:2'` (RFC 8092). */
   largeCommunities?: string[];
   origin?: 'igp' | 'egp' | 'incomplete';
-}
-
-const WELL_KNOWN: Readonly<Record<string, number>> = {
-  'no-export': WellKnownCommunity.NO_EXPORT,
-  'no-advertise': WellKnownCommunity.NO_ADVERTISE,
-  'no-export-subconfed': WellKnownCommunity.NO_EXPORT_SUBCONFED,
-  'graceful-shutdown': WellKnownCommunity.GRACEFUL_SHUTDOWN,
-  blackhole: WellKnownCommunity.BLACKHOLE,
-};
-
-function uint(text: string, max: number, what: string): number {
-  if (!/^\d{1,10}$/.test(text)) throw new TypeError(`${what}: ${JSON.stringify(text)} is not a number`);
-  const v = Number(text);
-  if (v > max) throw new TypeError(`${what}: ${v} is over ${max}`);
-  return v;
-}
-
-/** `'65000:1'` or a well-known name -> the 32-bit community. Throws TypeError when invalid. */
-export function parseCommunity(text: string): number {
-  const known = WELL_KNOWN[text.toLowerCase().replaceAll('_', '-')];
-  if (known !== undefined) return known;
-  const parts = text.split(':');
-  if (parts.length !== 2)
-    throw new TypeError(`community ${JSON.stringify(text)} is not ASN:VALUE or a well-known name`);
-  return (
-    (uint(parts[0]!, 0xffff, 'community ASN') * 0x10000 + uint(parts[1]!, 0xffff, 'community value')) >>> 0
-  );
-}
-
-/** `'65000:1:2'` -> the large community. Throws TypeError when invalid. */
-export function parseLargeCommunity(text: string): LargeCommunity {
-  const parts = text.split(':');
-  if (parts.length !== 3)
-    throw new TypeError(`large community ${JSON.stringify(text)} is not GLOBAL:DATA1:DATA2`);
-  return {
-    globalAdmin: uint(parts[0]!, 0xffffffff, 'large community global administrator'),
-    localData1: uint(parts[1]!, 0xffffffff, 'large community local data 1'),
-    localData2: uint(parts[2]!, 0xffffffff, 'large community local data 2'),
-  };
 }
 
 /** Canonical prefix text, or a TypeError naming the bad input. */
@@ -230,3 +192,11 @@ export const hashPathSelector: PathSelector = (prefix, paths) => {
   const sorted = [...paths].sort((a, b) => (a.nextHop < b.nextHop ? -1 : a.nextHop > b.nextHop ? 1 : 0));
   return sorted[fnv1a(prefix) % sorted.length];
 };
+
+/** Human summary of a path's attributes as sent to a peer: `[{Origin: i} {AsPath: 65001} {Nexthop: 10.0.1.10}]`. */
+export function summarizePath(spec: PathSpec, peer: PeerAttributeContext): string {
+  const attrs = pathAttributes(spec, peer);
+  // ORIGIN, AS_PATH, NEXT_HOP, then the rest (wire order).
+  attrs.splice(2, 0, { type: 'next-hop', nextHop: spec.nextHop });
+  return formatAttributes(attrs);
+}

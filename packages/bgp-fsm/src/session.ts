@@ -12,8 +12,10 @@ import {
   encodeKeepalive,
   encodeMessage,
   encodeShutdownCommunication,
+  endOfRib,
   formatAttributes,
   formatPrefixView,
+  isEndOfRib,
   MessageFramer,
   type OpenMessage,
   parseIpv4,
@@ -47,9 +49,9 @@ import {
 } from './negotiate.js';
 import { hashPathSelector, type PathSelector, type PathSpec } from './paths.js';
 import { PrefixSet } from './prefix-set.js';
+import { packChanges } from './rib-updates.js';
 import type { FsmState } from './state.js';
 import type { Connection, PendingConnect, Transport } from './transport.js';
-import { endOfRib, packChanges } from './update-packer.js';
 
 /** A peer's configuration, with defaults applied (see `PeerOptions` for the documented form). */
 export interface PeerConfig {
@@ -750,9 +752,12 @@ export class PeerSession {
       // RFC 7606 attribute-discard: the UPDATE was used without the bad attributes.
       for (const w of result.warnings) this.reportError(w);
     }
-    if (result.ok && result.announced === 0 && result.withdrawn === 0 && isEndOfRib(result.attributes)) {
-      this.host.emit({ type: 'end-of-rib-received', peer: this.id, family: eorFamily(result.attributes) });
-    }
+    // Bulk decoding leaves MP_UNREACH empty: with no prefixes at all, it is End-of-RIB or nothing.
+    const eor =
+      result.ok && result.announced === 0 && result.withdrawn === 0
+        ? isEndOfRib({ type: 'update', withdrawn: [], nlri: [], attributes: result.attributes })
+        : undefined;
+    if (eor !== undefined) this.host.emit({ type: 'end-of-rib-received', peer: this.id, family: eor });
     if (wantEvent && (nlri.length > 0 || withdrawn.length > 0)) {
       const e: SpeakerEvent = {
         type: 'update-received',
@@ -1057,7 +1062,8 @@ export class PeerSession {
     if (this.eorPending) {
       this.eorPending = false;
       for (const family of families) {
-        this.send(endOfRib(family, this.options), 'update');
+        const [afi, safi] = family.split('/').map(Number) as [number, number];
+        this.send(encodeMessage(endOfRib(afi, safi), this.options), 'update');
         this.host.emit({ type: 'end-of-rib-sent', peer: this.id, family });
       }
     }
@@ -1141,13 +1147,4 @@ export function notificationText(code: number, subcode: number, data: Uint8Array
     if (msg.ok) return `${base}: ${JSON.stringify(msg.text)}`;
   }
   return base;
-}
-
-function isEndOfRib(attributes: readonly { type: string }[]): boolean {
-  return attributes.length === 0 || (attributes.length === 1 && attributes[0]!.type === 'mp-unreach');
-}
-
-function eorFamily(attributes: readonly { type: string; afi?: number; safi?: number }[]): string {
-  const a = attributes[0];
-  return a === undefined ? '1/1' : `${a.afi}/${a.safi}`;
 }

@@ -314,7 +314,7 @@ function b_prefixes(s: BgpSpeaker): string[] {
 
 describe('UPDATE packing', () => {
   it('round-trips through the codec', async () => {
-    const { packChanges } = await import('./update-packer.js');
+    const { packChanges } = await import('./rib-updates.js');
     const { AdjRibOut } = await import('./adj-rib-out.js');
     const rib = new AdjRibOut();
     const changes = [

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hex, update } from '../test/hex.js';
-import { encodeUpdates } from './encode-updates.js';
+import { encodeRouteGroups, encodeUpdates } from './encode-updates.js';
 import { decodeMessage } from './message.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session.js';
 import type { PathAttribute, Route, UpdateMessage } from './types.js';
@@ -275,5 +276,126 @@ describe('encodeUpdates', () => {
     expect(() =>
       encodeUpdates({ announce: [{ prefix: '10.0.0.0/8', nextHop: '10.0.0.1', attributes: huge }] }, FOUR),
     ).toThrow(/no room/);
+  });
+});
+
+describe('encodeRouteGroups (pre-grouped routes)', () => {
+  const ADD_PATH: SessionOptions = {
+    ...FOUR,
+    extendedMessage: true,
+    addPathSend: new Set(['1/1', '2/1']),
+  };
+  const hops = ['10.0.0.1', '10.0.0.2', '2001:db8::1'];
+  const v4 = fc
+    .tuple(fc.integer({ min: 0, max: 0xffffff }), fc.integer({ min: 8, max: 32 }))
+    .map(([n, len]) => {
+      const v = (n << 8) >>> 0;
+      return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.0/${Math.min(len, 24)}`;
+    });
+  const v6 = fc.integer({ min: 0, max: 0xffff }).map((n) => `2001:db8:${n.toString(16)}::/48`);
+
+  it('gives exactly the bytes of encodeUpdates for the same groups, with and without ADD-PATH', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            v6: fc.boolean(),
+            hop: fc.integer({ min: 0, max: 2 }),
+            med: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+            n: fc.integer({ min: 1, max: 900 }),
+            seed: fc.integer(),
+          }),
+          { maxLength: 5 },
+        ),
+        fc.array(fc.oneof(v4, v6), { maxLength: 700 }),
+        fc.boolean(),
+        (specs, withdrawn, addPath) => {
+          const options = addPath ? ADD_PATH : FOUR;
+          const groups = specs.map((g, i) => {
+            const attributes: PathAttribute[] = [...ATTRS];
+            if (g.med !== undefined) attributes.push({ type: 'med', med: g.med });
+            // Distinct attributes per group, so that encodeUpdates does not merge two of them.
+            attributes.push({ type: 'local-pref', localPref: i });
+            const prefixes = Array.from({ length: g.n }, (_, k) => {
+              const v = (g.seed + k * 7919) >>> 0;
+              return g.v6
+                ? `2001:db8:${(v & 0xffff).toString(16)}::/48`
+                : `10.${(v >>> 8) & 255}.${v & 255}.0/24`;
+            });
+            return {
+              nextHop: g.v6 ? hops[2]! : hops[g.hop]!,
+              attributes,
+              prefixes,
+              pathIds: prefixes.map((_, k) => k + 1),
+            };
+          });
+          const withdraw4 = withdrawn.filter((p) => !p.includes(':'));
+          const withdraw6 = withdrawn.filter((p) => p.includes(':'));
+          const byGroups = encodeRouteGroups(
+            {
+              withdraw: [
+                { prefixes: withdraw4, pathIds: withdraw4.map((_, k) => k) },
+                { prefixes: withdraw6, pathIds: withdraw6.map((_, k) => k) },
+              ],
+              announce: groups,
+            },
+            options,
+          );
+          const byRoutes = encodeUpdates(
+            {
+              withdraw: [
+                ...withdraw4.map((prefix, k) => ({ prefix, pathId: k })),
+                ...withdraw6.map((prefix, k) => ({ prefix, pathId: k })),
+              ],
+              announce: groups.flatMap((g) =>
+                g.prefixes.map((prefix, k) => ({
+                  prefix,
+                  pathId: g.pathIds[k]!,
+                  nextHop: g.nextHop,
+                  attributes: g.attributes,
+                })),
+              ),
+            },
+            options,
+          );
+          expect(byGroups.length).toBeGreaterThanOrEqual(specs.length);
+          expect(byGroups).toEqual(byRoutes);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('sends withdrawal groups first and skips empty groups', () => {
+    const out = encodeRouteGroups(
+      {
+        announce: [
+          { prefixes: [], nextHop: '10.0.0.1', attributes: ATTRS },
+          { prefixes: ['10.0.1.0/24'], nextHop: '10.0.1.10', attributes: ATTRS },
+        ],
+        withdraw: [{ prefixes: ['10.0.2.0/24'] }, { prefixes: [] }],
+      },
+      FOUR,
+    );
+    expect(out).toEqual([
+      update('18 0a0002', '', ''),
+      update('', '40 01 01 00  40 02 06 02 01 0000fde9  40 03 04 0a00010a', '18 0a0001'),
+    ]);
+  });
+
+  it('refuses a prefix outside its group family and path ids not parallel to the prefixes', () => {
+    expect(() =>
+      encodeRouteGroups(
+        { announce: [{ prefixes: ['10.0.0.0/8', '2001:db8::/32'], nextHop: '10.0.0.1', attributes: ATTRS }] },
+        FOUR,
+      ),
+    ).toThrow('prefix 2001:db8::/32 is not in AFI 1');
+    expect(() => encodeRouteGroups({ withdraw: [{ afi: 2, prefixes: ['10.0.0.0/8'] }] }, FOUR)).toThrow(
+      'prefix 10.0.0.0/8 is not in AFI 2',
+    );
+    expect(() =>
+      encodeRouteGroups({ withdraw: [{ prefixes: ['10.0.0.0/8'], pathIds: [1, 2] }] }, FOUR),
+    ).toThrow('2 path ids for 1 prefixes');
+    expect(() => encodeRouteGroups({}, FOUR, 10)).toThrow(RangeError);
   });
 });

@@ -10,12 +10,36 @@ import { attributeCode, ByteWriter, writeAttribute } from './attributes-encode.j
 import { AttributeCode, AttributeFlag, HEADER_LENGTH, MessageType } from './constants.js';
 import { writeHeader } from './header.js';
 import { maxMessageLength, type SessionOptions } from './session.js';
-import type { AsPathSegment, FamilyKey, PathAttribute, Route, RouteKey } from './types.js';
+import type { AfiNumber, AsPathSegment, FamilyKey, PathAttribute, Route, RouteKey } from './types.js';
 
 /** What to send: routes to announce and routes to withdraw. */
 export interface UpdateBatch {
   announce?: readonly Route[];
   withdraw?: readonly RouteKey[];
+}
+
+/** Prefixes of one family, with their path ids (parallel to `prefixes`) when ADD-PATH applies. */
+export interface PrefixGroup {
+  /** Defaults to the family of `prefixes[0]`; every prefix must be in it. */
+  afi?: AfiNumber;
+  /** Defaults to 1 (unicast). */
+  safi?: number;
+  prefixes: readonly string[];
+  /** Written only in the families of `options.addPathSend` (0 where missing). */
+  pathIds?: readonly number[];
+}
+
+/** Prefixes that share one next hop and one set of attributes (the fields mean what they mean in {@link Route}). */
+export interface RouteGroup extends PrefixGroup {
+  nextHop?: string;
+  linkLocalNextHop?: string;
+  attributes: readonly PathAttribute[];
+}
+
+/** {@link encodeRouteGroups}'s input: routes already grouped by the caller. */
+export interface GroupedBatch {
+  announce?: readonly RouteGroup[];
+  withdraw?: readonly PrefixGroup[];
 }
 
 function familyOf(r: RouteKey): { afi: 1 | 2; safi: number; key: FamilyKey } {
@@ -148,8 +172,9 @@ function latin1(bytes: Uint8Array): string {
  *   where the value needs it.
  * - Path ids are written (0 when missing) exactly in the families of `options.addPathSend`.
  *
- * The messages are views into a few shared 1 MiB buffers (one allocation per MiB of output, not
- * per message); copy one with `slice()` to keep it alone for long.
+ * The messages are views into a few shared buffers of up to 1 MiB (one allocation per MiB of
+ * output, not per message; consecutive messages are adjacent in them); copy one with `slice()`
+ * to keep it alone for long.
  *
  * Throws TypeError for malformed routes and RangeError when the attributes alone do not fit.
  */
@@ -158,9 +183,7 @@ export function encodeUpdates(
   options: SessionOptions,
   maxLength: number = maxMessageLength(options),
 ): Uint8Array[] {
-  if (maxLength < 64 || maxLength > maxMessageLength(options)) {
-    throw new RangeError(`maxLength ${maxLength} must be 64..${maxMessageLength(options)}`);
-  }
+  checkMaxLength(maxLength, options);
   const buf = new Uint8Array(maxLength);
   const out = new OutputArena();
 
@@ -176,26 +199,8 @@ export function encodeUpdates(
     }
     addIndex(g.runs, k);
   }
-  for (const [key, g] of withdrawals) {
-    const addPath = options.addPathSend.has(key);
-    if (key === '1/1') {
-      packMessages(buf, out, withdraw, g.runs, addPath, {
-        before: new Uint8Array(0),
-        after: new Uint8Array(0),
-        mpFixed: undefined,
-        withdrawn: true,
-        mpCode: 0,
-      });
-    } else {
-      const fixed = Uint8Array.of(0, g.afi, g.safi);
-      packMessages(buf, out, withdraw, g.runs, addPath, {
-        before: new Uint8Array(0),
-        after: new Uint8Array(0),
-        mpFixed: fixed,
-        withdrawn: false,
-        mpCode: AttributeCode.MP_UNREACH_NLRI,
-      });
-    }
+  for (const g of withdrawals.values()) {
+    packWithdrawals(buf, out, withdraw, undefined, g.runs, g.afi, g.safi, options);
   }
 
   // Announcements, grouped by attributes + next hop + family.
@@ -245,16 +250,96 @@ export function encodeUpdates(
     lastSafi = safi;
     lastGroup = g;
   }
-  for (const g of groups.values()) {
-    packMessages(buf, out, announce, g.runs, g.addPath, {
-      before: g.before,
-      after: g.after,
-      mpFixed: g.mpFixed,
-      withdrawn: false,
-      mpCode: AttributeCode.MP_REACH_NLRI,
-    });
+  for (const g of groups.values())
+    packMessages(buf, out, announce, undefined, g.runs, g.addPath, announceLayout(g));
+  return out.messages;
+}
+
+/**
+ * The same encoding as {@link encodeUpdates} for routes the caller has already grouped (a
+ * speaker knows which prefixes share a path): no per-route object, no grouping work, and each
+ * group's attributes are encoded once. Withdrawal groups are sent first, then the route groups,
+ * each in the given order; empty groups send nothing. Groups with equal attributes are not
+ * merged. Same errors as {@link encodeUpdates}; also a TypeError when a prefix is not in its
+ * group's family or `pathIds` is not parallel to `prefixes`.
+ */
+export function encodeRouteGroups(
+  batch: GroupedBatch,
+  options: SessionOptions,
+  maxLength: number = maxMessageLength(options),
+): Uint8Array[] {
+  checkMaxLength(maxLength, options);
+  const buf = new Uint8Array(maxLength);
+  const out = new OutputArena();
+  for (const w of batch.withdraw ?? []) {
+    if (w.prefixes.length === 0) continue;
+    const f = groupFamily(w);
+    packWithdrawals(buf, out, w.prefixes, w.pathIds, [0, w.prefixes.length], f.afi, f.safi, options);
+  }
+  for (const r of batch.announce ?? []) {
+    if (r.prefixes.length === 0) continue;
+    const f = groupFamily(r);
+    const route: Route = { prefix: r.prefixes[0]!, attributes: r.attributes };
+    if (r.nextHop !== undefined) route.nextHop = r.nextHop;
+    if (r.linkLocalNextHop !== undefined) route.linkLocalNextHop = r.linkLocalNextHop;
+    const g = makeGroup(route, f.afi, f.safi, f.key, options);
+    packMessages(buf, out, r.prefixes, r.pathIds, [0, r.prefixes.length], g.addPath, announceLayout(g));
   }
   return out.messages;
+}
+
+function checkMaxLength(maxLength: number, options: SessionOptions): void {
+  if (!(maxLength >= 64 && maxLength <= maxMessageLength(options))) {
+    throw new RangeError(`maxLength ${maxLength} must be 64..${maxMessageLength(options)}`);
+  }
+}
+
+/** The family of a group, checking that every prefix is in it (an IPv6 prefix would corrupt IPv4 NLRI). */
+function groupFamily(g: PrefixGroup): { afi: 1 | 2; safi: number; key: FamilyKey } {
+  const afi = g.afi ?? afiOf(g.prefixes[0]!);
+  const v6 = afi === 2;
+  for (const p of g.prefixes) {
+    if (typeof p !== 'string' || p.includes(':') !== v6)
+      throw new TypeError(`prefix ${p} is not in AFI ${afi}`);
+  }
+  if (g.pathIds !== undefined && g.pathIds.length !== g.prefixes.length) {
+    throw new TypeError(`${g.pathIds.length} path ids for ${g.prefixes.length} prefixes`);
+  }
+  const safi = g.safi ?? 1;
+  return { afi, safi, key: `${afi}/${safi}` };
+}
+
+const NO_ATTRIBUTES = new Uint8Array(0);
+
+/** IPv4 unicast in the Withdrawn Routes field, every other family in MP_UNREACH_NLRI. */
+function packWithdrawals(
+  buf: Uint8Array,
+  out: OutputArena,
+  keys: readonly (RouteKey | string)[],
+  ids: readonly number[] | undefined,
+  runs: readonly number[],
+  afi: 1 | 2,
+  safi: number,
+  options: SessionOptions,
+): void {
+  const classic = afi === 1 && safi === 1;
+  packMessages(buf, out, keys, ids, runs, options.addPathSend.has(`${afi}/${safi}`), {
+    before: NO_ATTRIBUTES,
+    after: NO_ATTRIBUTES,
+    mpFixed: classic ? undefined : Uint8Array.of(0, afi, safi),
+    withdrawn: classic,
+    mpCode: classic ? 0 : AttributeCode.MP_UNREACH_NLRI,
+  });
+}
+
+function announceLayout(g: Group): PackLayout {
+  return {
+    before: g.before,
+    after: g.after,
+    mpFixed: g.mpFixed,
+    withdrawn: false,
+    mpCode: AttributeCode.MP_REACH_NLRI,
+  };
 }
 
 function makeGroup(r: Route, afi: 1 | 2, safi: number, key: FamilyKey, options: SessionOptions): Group {
@@ -306,10 +391,13 @@ class OutputArena {
   readonly messages: Uint8Array[] = [];
   private arena = new Uint8Array(0);
   private pos = 0;
+  /** Small first (a flush of a few routes), doubling up to 1 MiB for large outputs. */
+  private next = 64 * 1024;
 
   push(buf: Uint8Array, length: number): void {
     if (this.pos + length > this.arena.length) {
-      this.arena = new Uint8Array(Math.max(length, 1 << 20));
+      this.arena = new Uint8Array(Math.max(length, this.next));
+      this.next = Math.min(this.next * 2, 1 << 20);
       this.pos = 0;
     }
     this.arena.set(buf.subarray(0, length), this.pos);
@@ -329,13 +417,15 @@ interface PackLayout {
 }
 
 /**
- * Writes as many messages as needed to carry `routes` with the given layout, in one pass: each
+ * Writes as many messages as needed to carry the prefixes of `keys` (route keys or prefix text,
+ * path ids from `ids` when given, else from the keys) with the given layout, in one pass: each
  * prefix is written straight into the message buffer until the next one does not fit.
  */
 function packMessages(
   buf: Uint8Array,
   out: OutputArena,
-  routes: readonly RouteKey[],
+  keys: readonly (RouteKey | string)[],
+  ids: readonly number[] | undefined,
   runs: readonly number[],
   addPath: boolean,
   layout: PackLayout,
@@ -378,11 +468,12 @@ function packMessages(
         runEnd = runs[2 * ri + 1]!;
         continue;
       }
-      const r = routes[pos]!;
+      const key = keys[pos]!;
+      const prefix = typeof key === 'string' ? key : key.prefix;
       let q = p;
       if (addPath) {
         if (q + 4 > limit) break;
-        const id = r.pathId ?? 0;
+        const id = ids !== undefined ? (ids[pos] ?? 0) : typeof key === 'string' ? 0 : (key.pathId ?? 0);
         if (!(id >= 0 && id <= 0xffffffff && Number.isInteger(id)))
           throw new RangeError(`path id ${id} is not a uint32`);
         buf[q] = id >>> 24;
@@ -391,7 +482,7 @@ function packMessages(
         buf[q + 3] = id & 255;
         q += 4;
       }
-      const end = writePrefixText(r.prefix, buf, q, limit);
+      const end = writePrefixText(prefix, buf, q, limit);
       if (end < 0) break;
       p = end;
       pos++;

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hex } from '../test/hex.js';
+import { WellKnownCommunity } from './constants.js';
 import { describeNotification } from './errors.js';
 import {
   formatAsPath,
@@ -7,8 +9,10 @@ import {
   formatCapability,
   formatCommunity,
   formatExtendedCommunity,
+  formatLargeCommunity,
   formatMessage,
   parseCommunity,
+  parseLargeCommunity,
 } from './format.js';
 import { shutdownNotification } from './notification.js';
 import type { Capability, PathAttribute } from './types.js';
@@ -158,6 +162,61 @@ describe('formatMessage and describeNotification', () => {
     );
     expect(formatCapability({ type: 'multiprotocol', afi: 25, safi: 70 })).toBe(
       'multiprotocol(afi25-safi70)',
+    );
+  });
+});
+
+describe('parseCommunity: the one community grammar', () => {
+  it('reads ASN:VALUE, plain 32-bit values and the well-known names in any case, with _ or -', () => {
+    expect(parseCommunity('0:0')).toBe(0);
+    expect(parseCommunity('65535:65535')).toBe(0xffffffff);
+    expect(parseCommunity('65535:0')).toBe(WellKnownCommunity.GRACEFUL_SHUTDOWN);
+    expect(parseCommunity('4294967041')).toBe(WellKnownCommunity.NO_EXPORT);
+    expect(parseCommunity('0')).toBe(0);
+    expect(parseCommunity('NO_EXPORT')).toBe(WellKnownCommunity.NO_EXPORT);
+    expect(parseCommunity('no-export')).toBe(WellKnownCommunity.NO_EXPORT);
+    expect(parseCommunity('No_Advertise')).toBe(WellKnownCommunity.NO_ADVERTISE);
+    expect(parseCommunity('no-export-subconfed')).toBe(WellKnownCommunity.NO_EXPORT_SUBCONFED);
+    expect(parseCommunity('graceful-shutdown')).toBe(WellKnownCommunity.GRACEFUL_SHUTDOWN);
+    expect(parseCommunity('blackhole')).toBe(WellKnownCommunity.BLACKHOLE);
+  });
+
+  it('refuses everything else with a message naming the bad part', () => {
+    expect(() => parseCommunity('65536:1')).toThrow('community ASN 65536 in "65536:1" is over 65535');
+    expect(() => parseCommunity('1:65536')).toThrow('community value 65536 in "1:65536" is over 65535');
+    expect(() => parseCommunity('1:x')).toThrow('community value "x" in "1:x" is not a decimal number');
+    expect(() => parseCommunity('1:2:3')).toThrow('community value "2:3" in "1:2:3" is not a decimal number');
+    expect(() => parseCommunity(':1')).toThrow('community ASN "" in ":1" is not a decimal number');
+    expect(() => parseCommunity('4294967296')).toThrow(
+      'community 4294967296 in "4294967296" is over 4294967295',
+    );
+    for (const bad of ['', ' 1:2', '1:2 ', '-1', '0x10', '+1:2', 'no export', 'NOEXPORT', 'x'])
+      expect(() => parseCommunity(bad), bad).toThrow(TypeError);
+    expect(() => parseCommunity(undefined as unknown as string)).toThrow(
+      'community undefined is not a string',
+    );
+  });
+
+  it('reads back what formatCommunity prints, and every value in both numeric forms', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (v) => {
+        expect(parseCommunity(formatCommunity(v))).toBe(v);
+        expect(parseCommunity(String(v))).toBe(v);
+        expect(parseCommunity(`${v >>> 16}:${v & 0xffff}`)).toBe(v);
+      }),
+    );
+  });
+
+  it('parses large communities (RFC 8092) and names the bad part', () => {
+    expect(parseLargeCommunity('4200000000:1:2')).toEqual({
+      globalAdmin: 4200000000,
+      localData1: 1,
+      localData2: 2,
+    });
+    expect(formatLargeCommunity(parseLargeCommunity('1:2:3'))).toBe('1:2:3');
+    expect(() => parseLargeCommunity('1:2')).toThrow('large community "1:2" is not GLOBAL:DATA1:DATA2');
+    expect(() => parseLargeCommunity('1:2:4294967296')).toThrow(
+      'large community local data 2 4294967296 in "1:2:4294967296" is over 4294967295',
     );
   });
 });

@@ -25,19 +25,62 @@ export function formatCommunity(value: number): string {
   return WELL_KNOWN[value] ?? `${value >>> 16}:${value & 0xffff}`;
 }
 
+/** Well-known community names, as {@link parseCommunity} accepts them (after case and `-` folding). */
+const BY_NAME: ReadonlyMap<string, number> = new Map(
+  Object.entries(WELL_KNOWN).map(([v, n]) => [n, Number(v)]),
+);
+
+function decimal(text: string, max: number, what: string, whole: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new TypeError(
+      `${what} ${JSON.stringify(text)} in ${JSON.stringify(whole)} is not a decimal number`,
+    );
+  }
+  const v = Number(text);
+  if (v > max) throw new TypeError(`${what} ${v} in ${JSON.stringify(whole)} is over ${max}`);
+  return v;
+}
+
 /**
- * Parses `65000:100` or a well-known name into the 32-bit community; throws TypeError when
- * it is neither.
+ * Parses a community (RFC 1997) into its 32-bit value. The one grammar of the project:
+ *
+ * - `ASN:VALUE`, two decimal numbers 0..65535 each: `65000:100`; `65535:0` is GRACEFUL_SHUTDOWN.
+ * - a well-known name, case-insensitive, `_` or `-` between words: `NO_EXPORT`, `no-export`,
+ *   `NO_ADVERTISE`, `NO_EXPORT_SUBCONFED`, `GRACEFUL_SHUTDOWN` (RFC 8326), `BLACKHOLE` (RFC 7999).
+ * - the plain 32-bit value in decimal, 0..4294967295: `4294967041` is NO_EXPORT.
+ *
+ * No spaces, signs, hex or empty parts. Throws a TypeError naming the bad part otherwise.
+ * {@link formatCommunity} prints what this reads (names for the well-known values).
  */
 export function parseCommunity(text: string): number {
-  for (const [value, name] of Object.entries(WELL_KNOWN))
-    if (name === text.toUpperCase()) return Number(value);
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
-  const high = Number(m?.[1]);
-  const low = Number(m?.[2]);
-  if (m === null || high > 0xffff || low > 0xffff)
-    throw new TypeError(`not a community: ${JSON.stringify(text)}`);
+  if (typeof text !== 'string') throw new TypeError(`community ${String(text)} is not a string`);
+  const known = BY_NAME.get(text.toUpperCase().replaceAll('-', '_'));
+  if (known !== undefined) return known;
+  const colon = text.indexOf(':');
+  if (colon < 0) {
+    if (/^\d+$/.test(text)) return decimal(text, 0xffffffff, 'community', text);
+    throw new TypeError(
+      `community ${JSON.stringify(text)} is not ASN:VALUE, a 32-bit number or a well-known name (NO_EXPORT, NO_ADVERTISE, NO_EXPORT_SUBCONFED, GRACEFUL_SHUTDOWN, BLACKHOLE)`,
+    );
+  }
+  const high = decimal(text.slice(0, colon), 0xffff, 'community ASN', text);
+  const low = decimal(text.slice(colon + 1), 0xffff, 'community value', text);
   return ((high << 16) | low) >>> 0;
+}
+
+/**
+ * Parses a large community (RFC 8092) `GLOBAL:DATA1:DATA2`, three decimal numbers
+ * 0..4294967295. Throws a TypeError naming the bad part.
+ */
+export function parseLargeCommunity(text: string): LargeCommunity {
+  const parts = typeof text === 'string' ? text.split(':') : [];
+  if (parts.length !== 3)
+    throw new TypeError(`large community ${JSON.stringify(text)} is not GLOBAL:DATA1:DATA2`);
+  return {
+    globalAdmin: decimal(parts[0]!, 0xffffffff, 'large community global administrator', text),
+    localData1: decimal(parts[1]!, 0xffffffff, 'large community local data 1', text),
+    localData2: decimal(parts[2]!, 0xffffffff, 'large community local data 2', text),
+  };
 }
 
 /** `1:2:3` (RFC 8092 text form). */

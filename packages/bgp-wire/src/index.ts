@@ -10,7 +10,14 @@ export * from './address.js';
 export { attributeCode, encodeAttribute } from './attributes-encode.js';
 export { encodeCapability, softwareVersion } from './capabilities.js';
 export * from './constants.js';
-export { encodeUpdates, type UpdateBatch } from './encode-updates.js';
+export {
+  encodeRouteGroups,
+  encodeUpdates,
+  type GroupedBatch,
+  type PrefixGroup,
+  type RouteGroup,
+  type UpdateBatch,
+} from './encode-updates.js';
 export * from './errors.js';
 export * from './format.js';
 export * from './framer.js';
