@@ -1,13 +1,15 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runQuietSync, waitFor } from './exec.js';
-import { BGPD, ZEBRA } from './preconditions.js';
+import { BFDD, BGPD, ZEBRA } from './preconditions.js';
 
 export interface FrrOptions {
   /** Also run zebra, so routes reach the namespace's kernel FIB (ECMP shows in `ip route`). */
   zebra?: boolean;
   /** Extra bgpd arguments, e.g. ['-p', '1179'] for another listen port. */
   bgpdArgs?: string[];
+  /** Also run bfdd with this configuration (`bfd` / `peer ...` blocks); it needs zebra, so zebra starts too. */
+  bfdd?: string;
 }
 
 function frrIds(): { uid: number; gid: number } | undefined {
@@ -53,14 +55,15 @@ export class FrrRouter {
     const conf = join(this.confDir, 'bgpd.conf');
     const withLog = bgpdConfig.includes('log file') ? bgpdConfig : `log file ${this.logFile}\n${bgpdConfig}`;
     writeFileSync(conf, withLog, { mode: 0o644 });
-    if (options.zebra) {
+    if (options.zebra || options.bfdd !== undefined) {
       const zconf = join(this.confDir, 'zebra.conf');
       writeFileSync(zconf, `hostname ${this.ns}\n`, { mode: 0o644 });
       await run('ip', ['netns', 'exec', this.ns, ZEBRA, '-N', this.ns, '-f', zconf, '-d']);
       await waitFor(`zebra of ${this.ns}`, () => existsSync(join(this.runDir, 'zserv.api')), 10_000, 50);
     }
+    if (options.bfdd !== undefined) await this.startBfdd(options.bfdd);
     const args = ['netns', 'exec', this.ns, BGPD, '-N', this.ns, '-f', conf, '-d'];
-    if (!options.zebra) args.push('-Z');
+    if (!options.zebra && options.bfdd === undefined) args.push('-Z');
     args.push(...(options.bgpdArgs ?? []));
     await run('ip', args);
     await waitFor(`bgpd of ${this.ns}`, () => existsSync(join(this.runDir, 'bgpd.vty')), 10_000, 50);
@@ -69,6 +72,25 @@ export class FrrRouter {
     if (/^router bgp /m.test(bgpdConfig)) {
       await waitFor(`bgpd of ${this.ns} to load its config`, async () =>
         /^router bgp /m.test(await this.vtysh('show running-config')),
+      );
+    }
+  }
+
+  /** Where bfdd logs. */
+  get bfddLogFile(): string {
+    return join(this.confDir, 'bfdd.log');
+  }
+
+  /** Starts bfdd (after zebra) with `config`; waits until it has loaded the `bfd` block. */
+  private async startBfdd(config: string): Promise<void> {
+    const conf = join(this.confDir, 'bfdd.conf');
+    const withLog = config.includes('log file') ? config : `log file ${this.bfddLogFile}\n${config}`;
+    writeFileSync(conf, withLog, { mode: 0o644 });
+    await run('ip', ['netns', 'exec', this.ns, BFDD, '-N', this.ns, '-f', conf, '-d']);
+    await waitFor(`bfdd of ${this.ns}`, () => existsSync(join(this.runDir, 'bfdd.vty')), 10_000, 50);
+    if (/^bfd$/m.test(config)) {
+      await waitFor(`bfdd of ${this.ns} to load its config`, async () =>
+        /^bfd$/m.test(await this.vtysh('show running-config')),
       );
     }
   }
@@ -92,7 +114,7 @@ export class FrrRouter {
     await this.vtysh('configure terminal', ...lines, 'end');
   }
 
-  private pidOf(daemon: 'bgpd' | 'zebra'): number | undefined {
+  private pidOf(daemon: 'bgpd' | 'zebra' | 'bfdd'): number | undefined {
     try {
       return Number(readFileSync(join(this.runDir, `${daemon}.pid`), 'utf8').trim()) || undefined;
     } catch {
@@ -107,7 +129,7 @@ export class FrrRouter {
 
   /** Stops the daemons and removes their run and config directories. Safe to call twice. */
   stopSync(): void {
-    for (const daemon of ['bgpd', 'zebra'] as const) {
+    for (const daemon of ['bgpd', 'bfdd', 'zebra'] as const) {
       const pid = this.pidOf(daemon);
       if (pid) runQuietSync('kill', ['-9', String(pid)]);
     }

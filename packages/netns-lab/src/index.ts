@@ -2,4 +2,4 @@ export { CommandError, type RunResult, run, waitFor } from './exec.js';
 export { bgpSummaries, type FrrOptions, FrrRouter } from './frr.js';
 export { Host, Lab, Switch } from './lab.js';
 export { LabProcess } from './lab-process.js';
-export { BGPD, labSkipReason, ZEBRA } from './preconditions.js';
+export { BFDD, BGPD, labSkipReason, ZEBRA } from './preconditions.js';

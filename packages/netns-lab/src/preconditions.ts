@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 
 export const BGPD = '/usr/lib/frr/bgpd';
 export const ZEBRA = '/usr/lib/frr/zebra';
+export const BFDD = '/usr/lib/frr/bfdd';
 
 function onPath(cmd: string): boolean {
   try {
@@ -17,7 +18,9 @@ function onPath(cmd: string): boolean {
  * Why a network-namespace suite cannot run here, or undefined when it can.
  * Use as `describe.skipIf(labSkipReason())` and print the reason, so a skip is never silent.
  */
-export function labSkipReason(options: { frr?: boolean } = {}): string | undefined {
+export function labSkipReason(
+  options: { frr?: boolean; bfdd?: boolean; nft?: boolean } = {},
+): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux network namespaces';
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     return 'needs root (network namespaces); run as root or in CI';
@@ -27,5 +30,7 @@ export function labSkipReason(options: { frr?: boolean } = {}): string | undefin
     if (!existsSync(BGPD)) return `needs FRR (${BGPD}); run scripts/bootstrap.sh as root`;
     if (!onPath('vtysh')) return 'needs FRR vtysh; run scripts/bootstrap.sh as root';
   }
+  if (options.bfdd && !existsSync(BFDD)) return `needs FRR bfdd (${BFDD}); run scripts/bootstrap.sh as root`;
+  if (options.nft && !onPath('nft')) return 'needs nft (nftables); run scripts/bootstrap.sh as root';
   return undefined;
 }
