@@ -72,8 +72,12 @@ export type BfdEvent =
 
 export type BfdAction =
   | { type: 'send'; packet: BfdControlPacket }
-  /** (Re)start the periodic transmit timer; it replaces a running one. */
-  | { type: 'start-tx-timer'; ms: number }
+  /**
+   * (Re)start the periodic transmit timer; it replaces a running one. `ms` is the jittered
+   * interval; the runtime may send earlier to batch packets, but never before `minMs` (75% of
+   * the interval, the jitter floor of RFC 5880 §6.8.7).
+   */
+  | { type: 'start-tx-timer'; ms: number; minMs: number }
   | { type: 'stop-tx-timer' }
   /** (Re)start the detection timer: the session fails when nothing is received for `ms`. */
   | { type: 'start-detect-timer'; ms: number }
@@ -262,6 +266,7 @@ function scheduleTx(
     actions.push({
       type: 'start-tx-timer',
       ms: jitteredIntervalMs(interval, after.config.detectMultiplier, deps.random()),
+      minMs: (interval * 0.75) / 1000,
     });
   }
 }

@@ -11,6 +11,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import { decode } from './codec.js';
 import {
   BfdConfigError,
@@ -21,6 +22,7 @@ import {
 } from './config.js';
 import { selectSession } from './receive.js';
 import { BfdSession, type BfdStateChange } from './session.js';
+import { TimerWheel } from './timer-wheel.js';
 
 export const BFD_SINGLE_HOP_PORT = 3784;
 export const BFD_MULTIHOP_PORT = 4784;
@@ -99,6 +101,25 @@ function addressKey(multihop: boolean, local: string | undefined, peer: string):
   return `${multihop ? 'm' : 's'}|${local ?? '*'}|${peer}`;
 }
 
+/**
+ * dgram resolves the destination of every send through `lookup`; the default defers even an IP
+ * literal to the next tick. Every address here is a validated literal, so it is answered at once.
+ */
+function literalLookup(
+  address: string,
+  _family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(address);
+  if (family === 0) {
+    const err: NodeJS.ErrnoException = new Error(`not an IP address: ${address}`);
+    err.code = 'ENOTFOUND';
+    callback(err, address, 0);
+    return;
+  }
+  callback(null, address, family);
+}
+
 function bind(socket: dgram.Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -115,11 +136,15 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   private readonly multihopPort: number;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** @internal the shared timers (their wake-up count shows in the benchmark). */
+  readonly timers: TimerWheel;
   private readonly byDiscriminator = new Map<number, BfdPeer>();
   private readonly byAddress = new Map<string, BfdPeer>();
   private readonly senders = new Map<string, Promise<Sender>>();
   private readonly receivers = new Map<string, Promise<Receiver>>();
   private pendingSends = 0;
+  /** Set while AdminDown packets are sent before sockets close: their sends are tracked. */
+  private flushing = false;
   private drained: (() => void) | undefined;
   private closed = false;
   /** Packets dropped before reaching a session, by reason code. */
@@ -131,6 +156,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     this.multihopPort = options.multihopPort ?? BFD_MULTIHOP_PORT;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.timers = new TimerWheel(this.now);
   }
 
   /** Every session, in the order they were added. */
@@ -169,6 +195,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
         now: this.now,
         random: this.random,
         onStateChange: (_s, change) => this.report(peer, change),
+        timers: this.timers,
       }),
     );
     // Registered before the awaits, so a concurrent duplicate fails and the session is findable.
@@ -190,7 +217,9 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   /** Sends AdminDown to the peer (so it goes Down at once), stops the session and frees its sockets. */
   async removeSession(peer: BfdPeer): Promise<void> {
     if (this.byAddress.get(addressKey(peer.multihop, peer.local, peer.peer)) !== peer) return;
+    this.flushing = true;
     peer.session.adminDown();
+    this.flushing = false;
     this.forget(peer);
     await this.flush();
     this.release(peer);
@@ -201,10 +230,12 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     if (this.closed) return;
     this.closed = true;
     const peers = this.peers;
+    this.flushing = true;
     for (const p of peers) {
       p.session.adminDown();
       this.forget(p);
     }
+    this.flushing = false;
     await this.flush();
     for (const p of peers) this.release(p);
   }
@@ -246,6 +277,12 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     const sender = peer.sender;
     if (!sender) return;
     const port = peer.options.port ?? (peer.multihop ? BFD_MULTIHOP_PORT : BFD_SINGLE_HOP_PORT);
+    // Periodic packets go without a completion callback: libuv then sends synchronously when it
+    // can, with no completion round trip. Only the last packets before a socket closes are tracked.
+    if (!this.flushing) {
+      sender.socket.send(bytes, port, peer.peer);
+      return;
+    }
     this.pendingSends++;
     sender.socket.send(bytes, port, peer.peer, (err) => {
       if (err) this.emit('error', new Error(`BFD send to ${peer.peer}:${port} failed: ${err.message}`));
@@ -276,7 +313,11 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     let lastError: Error | undefined;
     // RFC 5881 §4: the source port is in 49152-65535; try random ones until one is free.
     for (let attempt = 0; attempt < 64; attempt++) {
-      const socket = dgram.createSocket({ type: p.family === 4 ? 'udp4' : 'udp6', ipv6Only: p.family === 6 });
+      const socket = dgram.createSocket({
+        type: p.family === 4 ? 'udp4' : 'udp6',
+        ipv6Only: p.family === 6,
+        lookup: literalLookup,
+      });
       const port = randomInt(SOURCE_PORT_MIN, SOURCE_PORT_MAX + 1);
       try {
         await bind(socket, port, address);
@@ -343,17 +384,22 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       this.discard(decoded.error.code, decoded.error.message, fromRaw, fromPort);
       return;
     }
-    const from = normalizeAddress(fromRaw) ?? fromRaw;
     const selected = selectSession(
       decoded.packet,
       (d) => this.byDiscriminator.get(d),
-      () => this.byAddress.get(addressKey(receiver.multihop, receiver.local, from)),
+      () =>
+        this.byAddress.get(
+          addressKey(receiver.multihop, receiver.local, normalizeAddress(fromRaw) ?? fromRaw),
+        ),
     );
     if (!selected.ok) {
-      this.discard(selected.error.code, selected.error.message, from, fromPort);
+      this.discard(selected.error.code, selected.error.message, fromRaw, fromPort);
       return;
     }
     const peer = selected.session;
+    // The kernel's text for the source is normally ours already; parsing it per packet was a
+    // tenth of the idle cost, so it is normalized only when it differs.
+    const from = fromRaw === peer.peer ? fromRaw : (normalizeAddress(fromRaw) ?? fromRaw);
     if (peer.receiver !== receiver) {
       this.discard(
         'wrong-socket',

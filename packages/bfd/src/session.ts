@@ -3,7 +3,7 @@
  * timers and a send function, and reports state changes. The manager (manager.ts) owns the
  * sockets and hands received packets to `receive`.
  *
- * The detection timer is lazy: a packet only moves a deadline forward, and the one timer that
+ * Timers run on the manager's TimerWheel (coalesced to a few ms). The detection timer is lazy: a packet only moves a deadline forward, and the one timer that
  * runs re-arms itself for the remainder when it fires early. At 300 ms intervals that saves a
  * clearTimeout + setTimeout per received packet, which is most of the idle cost of many sessions.
  */
@@ -20,6 +20,7 @@ import {
   transmitIntervalUs,
 } from './fsm.js';
 import type { BfdControlPacket, BfdDiagnostic, BfdState } from './packet.js';
+import type { TimerWheel, WheelTimer } from './timer-wheel.js';
 
 /** A state change as reported to users of a session. */
 export interface BfdStateChange {
@@ -52,12 +53,14 @@ export interface BfdSessionRuntime {
   now(): number;
   random(): number;
   onStateChange(session: BfdSession, change: BfdStateChange): void;
+  /** Where the session's timers run (shared by the sessions of a manager). */
+  timers: TimerWheel;
 }
 
 export class BfdSession {
   private ctx: BfdContext;
-  private txTimer: ReturnType<typeof setTimeout> | undefined;
-  private detectTimer: ReturnType<typeof setTimeout> | undefined;
+  private txTimer: WheelTimer | undefined;
+  private detectTimer: WheelTimer | undefined;
   /** When the armed detection timer fires (ms). */
   private detectTimerAt = 0;
   /** When the session is declared Down unless a packet arrives (ms); 0 when not running. */
@@ -127,8 +130,8 @@ export class BfdSession {
   /** Stops every timer; the session sends nothing more. */
   close(): void {
     this.closed = true;
-    if (this.txTimer) clearTimeout(this.txTimer);
-    if (this.detectTimer) clearTimeout(this.detectTimer);
+    this.runtime.timers.clear(this.txTimer);
+    this.runtime.timers.clear(this.detectTimer);
     this.txTimer = undefined;
     this.detectTimer = undefined;
   }
@@ -150,15 +153,20 @@ export class BfdSession {
         this.runtime.send(encode(action.packet));
         return;
       case 'start-tx-timer':
-        if (this.txTimer) clearTimeout(this.txTimer);
-        this.txTimer = setTimeout(() => {
-          this.txTimer = undefined;
-          this.dispatch({ type: 'TxTimerExpired' });
-        }, action.ms);
-        this.txTimer.unref();
+        this.runtime.timers.clear(this.txTimer);
+        // Up to 10% early (never below the jitter floor) so that packets of many sessions
+        // leave in one wake-up.
+        this.txTimer = this.runtime.timers.set(
+          () => {
+            this.txTimer = undefined;
+            this.dispatch({ type: 'TxTimerExpired' });
+          },
+          Math.max(action.minMs, action.ms * 0.9),
+          action.ms,
+        );
         return;
       case 'stop-tx-timer':
-        if (this.txTimer) clearTimeout(this.txTimer);
+        this.runtime.timers.clear(this.txTimer);
         this.txTimer = undefined;
         return;
       case 'start-detect-timer':
@@ -166,7 +174,7 @@ export class BfdSession {
         return;
       case 'stop-detect-timer':
         this.detectDeadline = 0;
-        if (this.detectTimer) clearTimeout(this.detectTimer);
+        this.runtime.timers.clear(this.detectTimer);
         this.detectTimer = undefined;
         return;
       case 'state-change': {
@@ -196,21 +204,21 @@ export class BfdSession {
     // A running timer that fires before the new deadline re-arms itself then; only a deadline
     // that moved earlier needs a new timer.
     if (this.detectTimer !== undefined && this.detectTimerAt <= this.detectDeadline) return;
-    if (this.detectTimer) clearTimeout(this.detectTimer);
+    this.runtime.timers.clear(this.detectTimer);
     this.startDetectTimer(ms);
   }
 
   private startDetectTimer(ms: number): void {
-    this.detectTimerAt = this.runtime.now() + ms;
-    this.detectTimer = setTimeout(() => this.onDetectTimer(), ms);
-    this.detectTimer.unref();
+    // Never early; up to 2% late (18 ms at 900 ms) to share a wake-up.
+    this.detectTimer = this.runtime.timers.set(() => this.onDetectTimer(), ms, ms * 1.02);
+    this.detectTimerAt = this.detectTimer.at;
   }
 
   private onDetectTimer(): void {
     this.detectTimer = undefined;
     if (this.detectDeadline === 0) return;
     const remaining = this.detectDeadline - this.runtime.now();
-    // Node may fire a timer up to 1 ms early relative to Date.now(); treat that as due.
+    // The wheel fires on slot boundaries; a deadline within a millisecond is due.
     if (remaining > 1) {
       this.startDetectTimer(remaining);
       return;
