@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { isMap, LineCounter, parseAllDocuments } from 'yaml';
+import { isMap } from 'yaml';
+import { readConfigFile } from './config-bytes.js';
 import { parseAdvertiserConfig } from './parse.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
 import type { AdvertiserConfig } from './schemas/advertiser-config.js';
 import { resolveTimers, timerProblems } from './timers.js';
-import { describeYamlError } from './yaml-errors.js';
+import { readYamlDocuments } from './yaml-documents.js';
 import { locate } from './yaml-locate.js';
 
 /** Result of loading a `bgpadvertiser --config` file. */
@@ -57,52 +57,48 @@ export function validateAdvertiserConfig(config: AdvertiserConfig): Problem[] {
   return out;
 }
 
-/** Parses and validates advertiser config text; `file` names it in the problems. */
+/** Parses and validates advertiser config text; `file` names it in the problems. Never throws. */
 export function parseAdvertiserConfigText(text: string, file: string): AdvertiserConfigResult {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const { docs, lineCounter } = readYamlDocuments(text);
   const at = (line: number, column: number, message: string): AdvertiserConfigResult => ({
     ok: false,
     file,
     problems: [{ file, line, column, path: '', message, severity: 'error' }],
   });
-  if (!Array.isArray(docs) || docs.length === 0)
-    return at(1, 1, 'the file is empty; expected localIP, localASN and peers');
-  if (docs.length > 1) {
-    const { line, col } = lineCounter.linePos(docs[1]?.range[0] ?? 0);
+  const [first, second] = docs;
+  if (first === undefined) return at(1, 1, 'the file is empty; expected localIP, localASN and peers');
+  if (!first.ok) return at(first.line, first.column, first.message);
+  if (second !== undefined) {
+    const { line, col } = lineCounter.linePos(second.doc?.range?.[0] ?? 0);
     return at(line, col, 'expected a single YAML document; the config holds one mapping');
   }
-  const doc = docs[0]!;
-  const [error] = doc.errors;
-  if (error !== undefined) {
-    const { message, line, column } = describeYamlError(error, text, lineCounter);
-    return at(line, column, message);
-  }
+  const doc = first.doc;
   if (!isMap(doc.contents)) return at(1, 1, 'expected a mapping with localIP, localASN and peers');
   const located = (p: Problem): FileProblem => ({
     ...p,
     file,
     ...locate(doc, lineCounter, parsePath(p.path), KEY_PROBLEMS.has(p)),
   });
-  const parsed = parseAdvertiserConfig(doc.toJS());
+  const parsed = parseAdvertiserConfig(first.value);
   if (!parsed.ok) return { ok: false, file, problems: parsed.problems.map(located) };
   const problems = validateAdvertiserConfig(parsed.value).map(located);
   if (problems.some((p) => p.severity === 'error')) return { ok: false, file, problems };
   return { ok: true, file, config: parsed.value, problems };
 }
 
-/** Reads, parses and validates a `bgpadvertiser --config` file. Never throws. */
+/**
+ * Reads, parses and validates a `bgpadvertiser --config` file. Never throws: a file that cannot be
+ * read sets `readError`; one that is too large, not UTF-8/UTF-16 text or hostile YAML gives one
+ * positioned problem (see config-bytes.ts and yaml-documents.ts).
+ */
 export async function loadAdvertiserConfig(path: string): Promise<AdvertiserConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      file: path,
-      problems: [],
-      readError: `cannot read ${path}: ${(error as Error).message}`,
-    };
-  }
-  return parseAdvertiserConfigText(text, path);
+  const read = await readConfigFile(path);
+  if (read.ok) return parseAdvertiserConfigText(read.text, path);
+  if ('readError' in read) return { ok: false, file: path, problems: [], readError: read.readError };
+  const { line, column, message } = read;
+  return {
+    ok: false,
+    file: path,
+    problems: [{ file: path, line, column, path: '', message, severity: 'error' }],
+  };
 }

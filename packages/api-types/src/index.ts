@@ -1,6 +1,7 @@
 export * from './address.js';
 export * from './advertiser-config-file.js';
 export * from './cluster-topology.js';
+export * from './config-bytes.js';
 export * from './constants.js';
 export * from './crd/build.js';
 export * from './crd/structural.js';
@@ -18,3 +19,4 @@ export * from './schemas/primitives.js';
 export * from './timers.js';
 export * from './validate-cluster.js';
 export * from './validate-files.js';
+export * from './yaml-documents.js';

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { type Document, isMap, LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, isMap, LineCounter } from 'yaml';
+import { readConfigFile } from './config-bytes.js';
 import { CLUSTER_GROUP, GROUP, isKnownKind, type KnownKind, STATUS_NAMESPACE } from './constants.js';
 import { objectRef, parseObject } from './parse.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
 import { type ParsedClusterObjects, parseClusterObjects } from './validate-cluster.js';
-import { describeYamlError } from './yaml-errors.js';
+import { readYamlDocuments } from './yaml-documents.js';
 import { locate } from './yaml-locate.js';
 
 /** An object of one of our kinds found in a file. */
@@ -57,6 +57,8 @@ interface SourceFile {
   text: string;
   lineCounter: LineCounter;
   result: FileValidationResult;
+  /** Set when a document (or the whole file) could not be read: its objects are unknown. */
+  incomplete?: boolean;
 }
 
 function stringField(value: unknown, ...path: string[]): string | undefined {
@@ -75,17 +77,17 @@ function addProblem(entry: Entry, p: Problem): void {
 }
 
 function readDocuments(source: SourceFile, entries: Entry[]): void {
-  const { text, lineCounter, result, file } = source;
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (!Array.isArray(docs)) return; // an empty file holds no object
-  for (const doc of docs) {
-    const [firstError] = doc.errors;
-    if (firstError !== undefined) {
-      const { message, line, column } = describeYamlError(firstError, text, lineCounter);
+  const { text, result, file } = source;
+  const { docs, lineCounter } = readYamlDocuments(text);
+  source.lineCounter = lineCounter;
+  for (const read of docs) {
+    if (!read.ok) {
+      source.incomplete = true;
+      const { message, line, column } = read;
       result.problems.push({ file, line, column, path: '', message, severity: 'error' });
       continue;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    const { doc, value } = read;
     if (value === null || value === undefined) continue; // comments only, or a trailing ---
     const docStart = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
     if (!isMap(doc.contents) || typeof value !== 'object' || Array.isArray(value)) {
@@ -245,12 +247,16 @@ export async function validateFiles(paths: readonly string[]): Promise<FileValid
       ignored: [],
       configs: [],
     };
-    try {
-      const text = await readFile(file, 'utf8');
-      sources.push({ file, text, lineCounter: new LineCounter(), result });
-    } catch (error) {
-      result.readError = `cannot read ${file}: ${(error as Error).message}`;
+    const read = await readConfigFile(file);
+    if (read.ok) sources.push({ file, text: read.text, lineCounter: new LineCounter(), result });
+    else if ('readError' in read) {
+      result.readError = read.readError;
       sources.push({ file, text: '', lineCounter: new LineCounter(), result });
+    } else {
+      // Too large, not text: one positioned problem, and no YAML is read.
+      const { line, column, message } = read;
+      result.problems.push({ file, line, column, path: '', message, severity: 'error' });
+      sources.push({ file, text: '', lineCounter: new LineCounter(), result, incomplete: true });
     }
   }
   for (const source of sources) if (source.result.readError === undefined) validateSources([source]);
@@ -296,10 +302,8 @@ function validateSources(sources: SourceFile[]): void {
       orphans.set(key, [...(orphans.get(key) ?? []), entry]);
     }
   }
-  // After a YAML syntax error some objects are unknown: skip "missing object" warnings then.
-  const complete = !sources.some((s) =>
-    s.result.problems.some((p) => p.message.startsWith('YAML syntax error')),
-  );
+  // After a document that could not be read some objects are unknown: skip "missing object" warnings then.
+  const complete = !sources.some((s) => s.incomplete === true);
   for (const [cluster, members] of groups) validateGroup(cluster, members, complete);
   for (const members of orphans.values()) validateGroup(undefined, members, complete);
 
