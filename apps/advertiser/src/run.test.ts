@@ -153,6 +153,36 @@ describe('runAdvertiser', () => {
     expect(h.speaker.shutdownMessage).toBe('bgpadvertiser shutting down (SIGINT)');
   });
 
+  it('the 212-byte alias bomb: exit 2 with file:line:col at start; on SIGHUP the session and VIP stay', async () => {
+    const bombText =
+      'x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nlocalIP: 21.0.101.64\nlocalASN: 4273481990\npeers:\n- peerIP: 21.0.101.80\n  peerASN: 4273481989\n';
+    const problem =
+      ':3:37: YAML aliases expand to more than 1000 values (an alias bomb?); write the values out instead of repeating aliases';
+    const atStart = join(dir, 'bomb-start.conf');
+    writeFileSync(atStart, bombText);
+    const refused = harness({ config: atStart });
+    expect(await refused.done).toBe(2);
+    expect(refused.err).toEqual([`${atStart}${problem}`]);
+
+    const file = configFile('bomb-hup.conf', ['21.0.101.80']);
+    const h = harness({ config: file });
+    const base = await h.base();
+    await h.waitLog('sent update');
+    writeFileSync(file, bombText);
+    h.signals.emit('SIGHUP');
+    const failed = await h.waitLog('configuration reload failed; keeping the running configuration');
+    expect(failed.problems).toEqual([`${file}${problem}`]);
+    expect(h.lines.some((l) => l.msg === 'Route withdrawn' || l.level === 'fatal')).toBe(false);
+    expect([...h.speaker.configs.keys()]).toEqual(['21.0.101.80']);
+    expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({
+      ready: true,
+      announced: true,
+      peers: [{ peer: '21.0.101.80', state: 'Established' }],
+    });
+    h.signals.emit('SIGTERM', 'SIGTERM');
+    expect(await h.done).toBe(0);
+  });
+
   it('health-gates the VIP and holds it on the interface', async () => {
     let status = 200;
     const server = createServer((_q, res) => {

@@ -64,6 +64,36 @@ describe('runValidate', () => {
     expect(r.out[0]).toMatch(new RegExp(`^${bad}:\\d+:\\d+: `));
   });
 
+  it('prints ONE line (no stack) for hostile files: an alias bomb, deep nesting, binary data', async () => {
+    const bomb = file(
+      'bomb.yaml',
+      'x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nlocalIP: 10.77.0.1\nlocalASN: 4273481990\npeers:\n- peerIP: 10.77.0.2\n  peerASN: 65002\n',
+    );
+    const deep = file('deep.yaml', `kind: ${'['.repeat(100_000)}`);
+    const binary = file(
+      'binary.conf',
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00]).toString('latin1'),
+    );
+    for (const [path, line] of [
+      [
+        bomb,
+        `${bomb}:3:37: YAML aliases expand to more than 1000 values (an alias bomb?); write the values out instead of repeating aliases`,
+      ],
+      [deep, `${deep}:1:70: YAML nesting is too deep (more than 64 levels)`],
+      [
+        binary,
+        `${binary}:1:1: control character U+007F at line 1, column 1: YAML does not allow control characters; remove it`,
+      ],
+    ] as const) {
+      const r = await validate(path);
+      expect(r).toEqual({
+        code: 1,
+        out: [line, 'validate: 1 file: 0 valid, 1 invalid (1 error, 0 warnings)'],
+        err: [],
+      });
+    }
+  });
+
   it('exits 2 when a file cannot be read, and still checks the others', async () => {
     const r = await validate(join(dir, 'missing.yaml'), `${examples}bgpadvertiser.conf`);
     expect(r.code).toBe(2);

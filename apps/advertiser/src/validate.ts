@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import {
   type FileProblem,
   type FileValidationResult,
   formatProblem,
   loadAdvertiserConfig,
+  readConfigFile,
+  readYamlDocuments,
   validateFiles,
 } from '@bgplb/api-types';
-import { isMap, parseAllDocuments } from 'yaml';
+import { isMap } from 'yaml';
 
 export interface Output {
   out: (line: string) => void;
@@ -24,9 +25,9 @@ export const consoleOutput: Output = {
  * validator reports its syntax error.
  */
 export function looksLikeAdvertiserConfig(text: string): boolean {
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs) || docs.length !== 1) return false;
-  const contents = docs[0]?.contents;
+  const { docs } = readYamlDocuments(text);
+  if (docs.length !== 1) return false;
+  const contents = docs[0]?.doc?.contents;
   if (!isMap(contents)) return false;
   const keys = new Set(
     contents.items.map((i) => String((i.key as { value?: unknown } | null)?.value ?? i.key)),
@@ -43,12 +44,10 @@ interface FileVerdict {
 }
 
 async function validateOne(file: string): Promise<FileVerdict> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    return { file, readError: `cannot read ${file}: ${(err as Error).message}`, problems: [], what: '' };
-  }
+  const read = await readConfigFile(file);
+  if (!read.ok && 'readError' in read) return { file, readError: read.readError, problems: [], what: '' };
+  // Unreadable as text (too large, binary, bad encoding): the loaders report it, with its position.
+  const text = read.ok ? read.text : '';
   // `.conf` files are advertiser configs (as in the spec: /tmp/bgpadvertiser.conf), even when
   // broken; otherwise the content decides.
   if (file.endsWith('.conf') || looksLikeAdvertiserConfig(text)) {
