@@ -106,5 +106,36 @@ describe.skipIf(skip)(
       adv.signal('SIGTERM');
       expect((await adv.exited).code).toBe(0);
     }, 60_000);
+
+    it('an alias bomb on SIGHUP keeps the session and the VIP; at start it exits 2 with file:line:col', async () => {
+      const bomb = `x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+z: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+${config(['a'])}`;
+      const problem =
+        ':3:37: YAML aliases expand to more than 1000 values (an alias bomb?); write the values out instead of repeating aliases';
+      const file = writeConfig(join(lab.workDir, 'bomb.conf'), config(['a']));
+      const adv = startAdvertiser(node, ['--config', file, '--advertise-ip', '10.0.0.8']);
+      await waitFor('a to have the VIP', () => hasVip('a'), 15_000);
+      const before = await neighbor('a');
+
+      writeConfig(file, bomb);
+      adv.signal('SIGHUP');
+      const failed = await adv.waitLog('configuration reload failed; keeping the running configuration');
+      expect(failed.problems).toEqual([`${file}${problem}`]);
+      await new Promise((r) => setTimeout(r, 1_100));
+      const after = await neighbor('a');
+      expect(after.bgpState).toBe('Established');
+      expect(after.connectionsEstablished).toBe(before.connectionsEstablished);
+      expect(await hasVip('a')).toBe(true);
+      expect(adv.child.exitCode).toBeNull();
+      expect(adv.find('Route withdrawn')).toBeUndefined();
+      adv.signal('SIGTERM');
+      expect((await adv.exited).code).toBe(0);
+
+      const refused = startAdvertiser(node, ['--config', file, '--advertise-ip', '10.0.0.8']);
+      expect((await refused.exited).code).toBe(2);
+      expect(refused.stderr).toBe(`${file}${problem}\n`);
+    }, 60_000);
   },
 );
