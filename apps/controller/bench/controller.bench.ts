@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { KubeClient } from '@bgplb/kube-runtime';
 import { KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
-import { KubeClient } from '../src/kube-client.js';
 import { exampleObjects } from '../src/test-support/fixtures.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);

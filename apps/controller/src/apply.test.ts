@@ -3,10 +3,11 @@
  * read (updates, and a Service status whose basis is unchanged), which are left to the next
  * reconcile (counted in `conflicts`), and that retries stop after a bounded number of attempts.
  */
+
+import { ApiError, type KubeClient } from '@bgplb/kube-runtime';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type ApplyResult, applyWrites } from './apply.js';
-import { ApiError, type KubeClient } from './kube-client.js';
 import type { Write } from './plan.js';
 import type { KubeObject } from './types.js';
 

@@ -5,8 +5,9 @@
  * reconcile (level-triggered), which sees the new state. Writes run in the plan's phases, each
  * phase with bounded concurrency.
  */
+
+import { ApiError, isStatus, type KubeClient, paths } from '@bgplb/kube-runtime';
 import type { Logger } from 'pino';
-import { ApiError, isStatus, type KubeClient, paths } from './kube-client.js';
 import { LABELS, MANAGED_BY } from './names.js';
 import type { Write } from './plan.js';
 import type { EventSpec, KubeObject } from './types.js';

@@ -74,7 +74,7 @@ function command(): Command {
   return addOptions(c, [
     new Option(
       '--kubeconfig <path>',
-      'kubeconfig file (default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config)',
+      'kubeconfig file (default: $KUBECONFIG, else the in-cluster service account, else ~/.kube/config)',
     ),
     new Option(
       '--cluster-namespace <ns>',

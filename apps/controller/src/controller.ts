@@ -5,15 +5,20 @@
  * changes are coalesced into one reconcile by the work queue.
  */
 import { CLUSTER_GROUP, GROUP, STATUS_NAMESPACE, VERSION } from '@bgplb/api-types';
+import {
+  type ChangeType,
+  EventRecorder,
+  Informer,
+  KubeClient,
+  LeaderElector,
+  paths,
+  WorkQueue,
+} from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyWrites } from './apply.js';
 import type { ConfigObjects } from './config.js';
 import { type Desired, type DesiredStateOptions, desiredState, newMemo } from './desired-state.js';
-import { EventRecorder } from './events.js';
-import { type ChangeType, type RunningInformer, startInformer } from './informers.js';
-import { KubeClient, paths } from './kube-client.js';
-import { LeaderElector } from './leader-election.js';
 import { ControllerMetrics } from './metrics.js';
 import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
@@ -27,7 +32,6 @@ import type {
   ServiceObject,
   SessionObject,
 } from './types.js';
-import { WorkQueue } from './work-queue.js';
 
 export interface LeaderElectionConfig {
   enabled: boolean;
@@ -114,7 +118,7 @@ export class Controller {
   private readonly options: DesiredStateOptions;
   private readonly queue: WorkQueue;
   private readonly elector: LeaderElector | undefined;
-  private informers = new Map<string, RunningInformer>();
+  private informers = new Map<string, Informer<KubeObject>>();
   private readonly overlay = new Map<string, Overlay>();
   private readonly nodeSignatures = new Map<string, string>();
   private readonly ownedSignatures = new Map<string, string>();
@@ -345,13 +349,16 @@ export class Controller {
         transform: trimService,
       },
     ];
-    for (const spec of specs) {
-      this.informers.set(
-        spec.name,
-        startInformer(this.config.kubeConfig, this.client, spec, this.log, (type, object) =>
-          this.onChange(spec.name, type, object),
-        ),
-      );
+    for (const { transform, ...spec } of specs) {
+      const informer = new Informer<KubeObject>(this.config.kubeConfig, this.client, {
+        ...spec,
+        log: this.log,
+        // The trims change the received object in place (see trim.ts).
+        ...(transform ? { transform: (o: KubeObject) => (transform(o), o) } : {}),
+      });
+      informer.on((type, object) => this.onChange(spec.name, type, object));
+      this.informers.set(spec.name, informer);
+      informer.start();
     }
     await Promise.all([...this.informers.values()].map((i) => i.whenSynced()));
     this.log.info({ clusterNamespace: ns, statusNamespace: this.statusNamespace }, 'informers synced');

@@ -1,17 +1,8 @@
 /** Runs the controller from parsed flags: kubeconfig, logger, metrics server, signals. */
 
-import { createLogger, startHealthServer } from '@bgplb/kube-runtime';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createLogger, loadKubeConfig, startHealthServer } from '@bgplb/kube-runtime';
 import type { CliOptions } from './args.js';
 import { Controller } from './controller.js';
-
-export function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (path !== undefined) kc.loadFromFile(path);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
-}
 
 /** Starts everything; resolves with a function that stops it. Exits the process when leadership is lost. */
 export async function runController(
@@ -24,8 +15,10 @@ export async function runController(
     base: { component: 'bgplb-controller', identity: o.identity },
   });
   log.info({ options: { ...o } }, 'starting');
+  const kube = loadKubeConfig({ kubeconfig: o.kubeconfig });
+  log.info({ source: kube.source, from: kube.from }, 'Kubernetes configuration loaded');
   const controller = new Controller({
-    kubeConfig: loadKubeConfig(o.kubeconfig),
+    kubeConfig: kube.kubeConfig,
     log,
     clusterNamespace: o.clusterNamespace,
     statusNamespace: o.statusNamespace,

@@ -106,7 +106,7 @@ describe('the chart RBAC against an RBAC-enforcing API server', () => {
     kc.loadFromString(
       h.server.kubeconfig('kube-system', h.server.serviceAccountToken('kube-system', 'bgplb-controller')),
     );
-    const { KubeClient } = await import('./kube-client.js');
+    const { KubeClient } = await import('@bgplb/kube-runtime');
     const client = new KubeClient(kc);
     await expect(client.get('/api/v1/services')).rejects.toMatchObject({ status: 403 });
     client.close();

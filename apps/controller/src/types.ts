@@ -3,6 +3,8 @@
  * the controller uses are typed; everything else passes through untouched.
  */
 
+import type { KubeObject as RuntimeKubeObject, ObjectMeta as RuntimeObjectMeta } from '@bgplb/kube-runtime';
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -12,24 +14,12 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string | Date;
-  deletionTimestamp?: string | Date;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
+export interface ObjectMeta extends RuntimeObjectMeta {
   ownerReferences?: OwnerReference[];
-  [key: string]: unknown;
 }
 
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
+export interface KubeObject extends RuntimeKubeObject {
   metadata: ObjectMeta;
-  [key: string]: unknown;
 }
 
 export interface NodeCondition {
@@ -98,14 +88,7 @@ export interface RouteObject extends KubeObject {
 }
 
 /** A Kubernetes Event to record, before it gets a name and timestamps. */
-export interface EventSpec {
-  /** The object the event is about. */
-  involved: { apiVersion: string; kind: string; namespace?: string; name: string; uid?: string };
-  type: 'Normal' | 'Warning';
-  /** CamelCase, e.g. `VIPAllocated`. */
-  reason: string;
-  message: string;
-}
+export type { EventSpec } from '@bgplb/kube-runtime';
 
 /** A condition on one of our objects (same shape as metav1.Condition). */
 export interface Condition {

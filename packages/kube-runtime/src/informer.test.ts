@@ -80,6 +80,13 @@ describe('Informer against the test API server', () => {
     api.server.store.create(pod('stays'));
     api.server.store.create(pod('goes'));
     const { informer, events } = start({ labelSelector: undefined });
+    const duringRelist: boolean[] = [];
+    let syncs = 0;
+    informer.on(() => duringRelist.push(informer.relisting));
+    informer.onSynced(() => {
+      syncs++;
+      expect(informer.relisting).toBe(false);
+    });
     await informer.whenSynced();
     await waitFor('watch open', () => api.server.store.watchCount === 1);
     expect(informer.lists).toBe(1);
@@ -97,6 +104,9 @@ describe('Informer against the test API server', () => {
       're-list',
       () => informer.lists === 2 && events.includes('add:new') && events.includes('delete:goes'),
     );
+    // Changes applied by a list are flagged as such, and each completed list is announced once.
+    expect(syncs).toBe(2);
+    expect(duringRelist.every(Boolean)).toBe(true);
     expect(
       informer
         .list()
@@ -108,6 +118,7 @@ describe('Informer against the test API server', () => {
     await waitFor('watch again', () => api.server.store.watchCount === 1);
     await api.client.create(PODS, pod('after'));
     await waitFor('add after the re-list', () => events.includes('add:after'));
+    expect(duringRelist.at(-1)).toBe(false);
   });
 
   it('retries a failing list with exponential back-off and logs each failure', async () => {

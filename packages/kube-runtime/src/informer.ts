@@ -87,6 +87,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   });
   /** Lists done (the first one and every re-list); for metrics and tests. */
   lists = 0;
+  /**
+   * True while a (re-)list is being applied: its changes arrive over several event-loop turns,
+   * and a listener that wants whole lists waits for `onSynced` instead of reacting to each.
+   */
+  relisting = false;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -115,7 +120,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.hasSynced;
   }
 
-  /** Resolves after the first successful list. */
+  /** Resolves after the first successful list, once the watch that follows it was answered. */
   whenSynced(): Promise<void> {
     return this.syncedPromise;
   }
@@ -194,6 +199,21 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Lists page by page into a fresh map, then applies the difference to the cache in slices. */
   private async relist(): Promise<void> {
+    this.relisting = true;
+    let complete: boolean;
+    try {
+      complete = await this.listAndApply();
+    } finally {
+      this.relisting = false;
+    }
+    if (!complete) return;
+    this.lists++;
+    this.failures = 0;
+    for (const l of this.syncListeners) l();
+  }
+
+  /** Returns false when stopped before the list was complete (nothing applied then). */
+  private async listAndApply(): Promise<boolean> {
     const fresh = new Map<string, T>();
     let resourceVersion = '';
     let n = 0;
@@ -208,7 +228,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (++n % this.sliceSize === 0) await yieldToLoop();
       }
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      if (!this.running) return;
+      if (!this.running) return false;
     }
     n = 0;
     for (const key of [...this.cache.keys()]) {
@@ -222,14 +242,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (++n % this.sliceSize === 0) await yieldToLoop();
     }
     this.resourceVersion = resourceVersion;
-    this.lists++;
-    this.failures = 0;
-    if (!this.hasSynced) {
-      this.hasSynced = true;
-      this.options.log.debug({ informer: this.options.name, objects: this.cache.size }, 'informer synced');
-      this.resolveSynced();
-    }
-    for (const l of this.syncListeners) l();
+    return true;
+  }
+
+  /** The first list is in the cache and the watch that follows it is open. */
+  private markSynced(): void {
+    if (this.hasSynced) return;
+    this.hasSynced = true;
+    this.options.log.debug({ informer: this.options.name, objects: this.cache.size }, 'informer synced');
+    this.resolveSynced();
   }
 
   /** Stores `o`; emits add, or update when its resourceVersion changed. */
@@ -301,6 +322,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         .then((controller) => {
           this.abort = controller;
           if (!this.running) controller.abort();
+          // As client-node's ListWatch.start(): synced once the watch after the first list is
+          // answered, so that a change made right after start-up is already on its way.
+          this.markSynced();
         }, reject);
     });
   }
