@@ -24,7 +24,7 @@ export function helmBinary(): string {
   return helmPath;
 }
 
-/** Runs helm with `args`, `values` (YAML) on its standard input; returns stdout, throws with stderr. */
+/** Runs helm with `args`, `values` (YAML) on its standard input; returns stdout, throws with its output. */
 function runHelm(args: string[], values: Record<string, unknown> | undefined): string {
   try {
     return execFileSync(helmBinary(), values === undefined ? args : [...args, '--values', '-'], {
@@ -36,7 +36,9 @@ function runHelm(args: string[], values: Record<string, unknown> | undefined): s
     });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`helm ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}`.trim());
+    // helm lint reports the findings on stdout and only the verdict on stderr: keep both.
+    const output = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message;
+    throw new Error(`helm ${args.join(' ')} failed: ${output}`);
   }
 }
 

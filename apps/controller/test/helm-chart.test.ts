@@ -54,10 +54,10 @@ const VARIANTS: Variant[] = [
   },
   {
     name: 'agent withdraws on exit and ceases on handover (routers without GR helper mode)',
-    values: { advertiser: { onExit: 'withdraw', handover: 'cease', gracefulRestartTime: 0 } },
+    values: { advertiser: { onExit: 'withdraw', handover: 'cease', gracefulRestartTime: 90 } },
     check: (all) => {
       expect(agentOf(all).spec.template.spec.containers[0]!.args).toEqual(
-        expect.arrayContaining(['--on-exit=withdraw', '--handover=cease', '--graceful-restart-time=0']),
+        expect.arrayContaining(['--on-exit=withdraw', '--handover=cease', '--graceful-restart-time=90']),
       );
     },
   },
@@ -167,6 +167,58 @@ const VARIANTS: Variant[] = [
   },
 ];
 
+/**
+ * Values that the controller or the node agent would refuse at start (a crash loop after install),
+ * or that would be ignored (a misspelt key): values.schema.json refuses them at `helm install`.
+ */
+const REFUSED: { name: string; values: Record<string, unknown>; error: RegExp }[] = [
+  {
+    name: 'a misspelt key (onexit), which would silently keep the default',
+    values: { advertiser: { onexit: 'withdraw' } },
+    error: /at '\/advertiser': additional properties 'onexit' not allowed/,
+  },
+  {
+    name: 'an unknown onExit mode',
+    values: { advertiser: { onExit: 'drain' } },
+    error: /at '\/advertiser\/onExit'/,
+  },
+  {
+    name: 'a Graceful Restart time outside 1..4095 (the agent refuses it)',
+    values: { advertiser: { gracefulRestartTime: 0 } },
+    error: /at '\/advertiser\/gracefulRestartTime': minimum: got 0, want 1/,
+  },
+  {
+    name: 'a heartbeat without a unit',
+    values: { advertiser: { heartbeat: '30' } },
+    error: /at '\/advertiser\/heartbeat'/,
+  },
+  {
+    name: 'a health host that is not an IPv4 address',
+    values: { advertiser: { healthHost: 'localhost' } },
+    error: /at '\/advertiser\/healthHost'/,
+  },
+  {
+    name: 'a metrics port out of range',
+    values: { controller: { metricsPort: 70000 } },
+    error: /at '\/controller\/metricsPort': maximum: got 70,000, want 65,535/,
+  },
+  {
+    name: 'replicas given as a string',
+    values: { controller: { replicas: 'two' } },
+    error: /at '\/controller\/replicas': got string, want integer/,
+  },
+  {
+    name: 'an ingress Service without its namespace',
+    values: { controller: { ingressService: 'istio-ingress' } },
+    error: /at '\/controller\/ingressService'/,
+  },
+  {
+    name: 'a cluster namespace that is not a Kubernetes name',
+    values: { clusterNamespace: 'Cluster_BM' },
+    error: /at '\/clusterNamespace'/,
+  },
+];
+
 describe('the chart under the real helm', { timeout: 60_000 }, () => {
   it.each(VARIANTS)('helm lint --strict passes: $name', ({ values }) => {
     expect(helmLint(CHART_DIR, values)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -183,6 +235,14 @@ describe('the chart under the real helm', { timeout: 60_000 }, () => {
     expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({ clusterNamespace: 'cluster-bm' });
     check(all, text);
   });
+
+  it.each(REFUSED)(
+    'values.schema.json refuses $name, in helm template and helm lint',
+    ({ values, error }) => {
+      expect(() => helmTemplate({ chartDir: CHART_DIR, values })).toThrow(error);
+      expect(() => helmLint(CHART_DIR, values)).toThrow(error);
+    },
+  );
 
   it('refuses a cluster older than Kubernetes 1.31 (the kubeVersion of Chart.yaml)', () => {
     expect(() => helmTemplate({ chartDir: CHART_DIR, kubeVersion: '1.30.9' })).toThrow(
