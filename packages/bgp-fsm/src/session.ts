@@ -213,6 +213,17 @@ export class PeerSession {
     return closed;
   }
 
+  /**
+   * RFC 5882: BFD declared the path to the peer Down. The session ends at once with Cease/BFD
+   * Down (RFC 9384). With `hold` (strict BFD) it then stays Idle until `start()`; otherwise the
+   * automatic restart follows, as after any error (IdleHold back-off).
+   */
+  bfdDown(hold: boolean): void {
+    if (this.ctx.state !== 'Idle')
+      this.fire({ type: 'AutomaticStop', notification: { code: 6, subcode: 10 }, reason: 'bfd-down' });
+    if (hold) this.fireStop(undefined);
+  }
+
   private fireStop(notification: FsmNotification | undefined): void {
     this.fire(notification === undefined ? { type: 'ManualStop' } : { type: 'ManualStop', notification });
     this.clearAllTimers();

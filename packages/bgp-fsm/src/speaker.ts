@@ -3,8 +3,11 @@
  * paths per prefix, for every peer or for some), packed and coalesced UPDATEs per peer, and a
  * typed event stream.
  */
+
 import { EventEmitter } from 'node:events';
+import { BfdManager, type BfdState } from '@bgplb/bfd';
 import { formatAddress, parseAddress } from '@bgplb/bgp-wire';
+import { BfdPeers, checkPeerBfd, type PeerBfdOptions } from './bfd-peers.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PeerStatus, SpeakerEvent } from './events.js';
 import type { Family } from './negotiate.js';
@@ -34,6 +37,11 @@ export interface SpeakerOptions {
    * per prefix: turn `received` off for peers that send full tables.
    */
   updateEvents?: { received?: boolean; sent?: boolean };
+  /**
+   * The BFD sessions of peers with a `bfd` option. Default: one created on the first such peer
+   * (UDP 3784/4784) and closed by `shutdown`; pass one to share it or to use other ports.
+   */
+  bfd?: BfdManager;
 }
 
 /** The configuration of one peer (see docs/bgp.md for the defaults compared with FRR and GoBGP). */
@@ -84,6 +92,11 @@ export interface PeerOptions {
   enforceFirstAs?: boolean;
   /** Chooses the one path of a prefix when ADD-PATH send is not negotiated. */
   pathSelector?: PathSelector;
+  /**
+   * BFD to the peer (RFC 5882): a BFD Down ends the session at once with Cease/BFD Down. Off by
+   * default; the recommended profile is 300 ms x 3 (docs/bfd.md).
+   */
+  bfd?: PeerBfdOptions;
 }
 
 interface RouteEntry {
@@ -200,10 +213,21 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
   private readonly servers = new Map<string, Listener>();
   private readonly host: SessionHost;
   private readonly interner = new PathInterner();
+  private readonly bfd: BfdPeers;
+  private ownBfd: BfdManager | undefined;
 
   constructor(options: SpeakerOptions = {}) {
     super();
     const self = this;
+    this.bfd = new BfdPeers(
+      () => {
+        if (options.bfd) return options.bfd;
+        this.ownBfd = new BfdManager();
+        this.ownBfd.on('error', (error) => this.host.emit({ type: 'error', error }));
+        return this.ownBfd;
+      },
+      (peer, error) => this.host.emit({ type: 'error', peer, error }),
+    );
     this.host = {
       clock: options.clock ?? systemClock,
       transport: options.transport ?? netTransport,
@@ -252,9 +276,17 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
         );
       }
     }
+    if (options.bfd !== undefined)
+      checkPeerBfd(config.id, config.localAddress, config.peerAddress, options.bfd);
     const session = new PeerSession(config, this.host);
     this.sessions.set(config.id, session);
-    session.start();
+    if (options.bfd === undefined) session.start();
+    else this.bfd.add(session, config.localAddress, config.peerAddress, options.bfd);
+  }
+
+  /** The BFD state of a peer with the `bfd` option (undefined otherwise, or while it starts). */
+  bfdState(id: string): BfdState | undefined {
+    return this.bfd.state(id);
   }
 
   /** Withdraws, sends Cease/Administrative Shutdown (RFC 8203 `message`), closes; then forgets the peer. */
@@ -262,7 +294,7 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
     const session = this.sessions.get(id);
     if (session === undefined) return;
     this.sessions.delete(id);
-    await session.stop(opts);
+    await Promise.all([session.stop(opts), this.bfd.remove(id)]);
     for (const entry of this.routes.values()) entry.perPeer?.delete(id);
   }
 
@@ -400,6 +432,12 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
     this.sessions.clear();
     const listeners = [...this.servers.values()];
     this.servers.clear();
-    await Promise.all([...sessions.map((s) => s.stop(opts)), ...listeners.map((l) => l.close())]);
+    await Promise.all([
+      ...sessions.map((s) => s.stop(opts)),
+      ...listeners.map((l) => l.close()),
+      this.bfd.removeAll(),
+    ]);
+    await this.ownBfd?.close();
+    this.ownBfd = undefined;
   }
 }
