@@ -17,7 +17,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { GROUP, VERSION } from '@bgplb/api-types';
 import type { ConfigObjects } from '../src/config.js';
-import { desiredState, newMemo, type Observed } from '../src/desired-state.js';
+import { desiredState, MemoizedDesiredState, type Observed } from '../src/desired-state.js';
 import { type PlanCache, type PlanOptions, planWrites } from '../src/plan.js';
 import { exampleObjects } from '../src/test-support/fixtures.js';
 import type { KubeObject, NodeObject, RouteObject, ServiceObject } from '../src/types.js';
@@ -120,7 +120,7 @@ for (const s of services) {
 }
 if (routes.length !== SERVICES) throw new Error(`expected ${SERVICES} routes, got ${routes.length}`);
 
-const memo = newMemo();
+const memoized = new MemoizedDesiredState();
 const cache: PlanCache = { routes: new WeakMap() };
 let lastGood: ConfigObjects | undefined;
 let excludedSince: Observed['excludedSince'];
@@ -139,14 +139,13 @@ for (let round = 0; round < ROUNDS; round++) {
   const gcBefore = gcMs;
   const heapBefore = process.memoryUsage().heapUsed;
   const c = config(round);
-  const desired = desiredState({
+  const desired = memoized.compute({
     config: c,
     lastGood,
     nodes,
     services,
     now: Date.now(),
     options,
-    memo,
     excludedSince,
   });
   lastGood = desired.config.lastGood;

@@ -18,7 +18,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyWrites } from './apply.js';
 import type { ConfigObjects } from './config.js';
-import { type Desired, type DesiredStateOptions, desiredState, newMemo } from './desired-state.js';
+import { type Desired, type DesiredStateOptions, MemoizedDesiredState } from './desired-state.js';
 import { ControllerMetrics } from './metrics.js';
 import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
@@ -123,7 +123,8 @@ export class Controller {
   private readonly nodeSignatures = new Map<string, string>();
   private readonly ownedSignatures = new Map<string, string>();
   private lastGood: ConfigObjects | undefined;
-  private readonly memo = newMemo();
+  /** desiredState with the memo of the last full reconcile. */
+  private readonly desiredState = new MemoizedDesiredState();
   /** When each node was first seen with the exclude label (see Observed.excludedSince). */
   private excludedSince: ReadonlyMap<string, number> = new Map();
   private readonly planCache: PlanCache = { routes: new WeakMap() };
@@ -551,14 +552,13 @@ export class Controller {
     const nodes = this.view<NodeObject>('nodes');
     const services = this.view<ServiceObject>('services');
     const now = Date.now();
-    const desired = desiredState({
+    const desired = this.desiredState.compute({
       config,
       lastGood: this.lastGood,
       nodes,
       services,
       now,
       options: this.options,
-      memo: this.memo,
       excludedSince: this.excludedSince,
     });
     this.excludedSince = desired.excludedSince;

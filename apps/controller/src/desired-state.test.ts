@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigObjects } from './config.js';
-import { type DesiredStateOptions, desiredState, type Observed } from './desired-state.js';
+import {
+  type DesiredStateOptions,
+  desiredState,
+  MemoizedDesiredState,
+  type Observed,
+} from './desired-state.js';
 import {
   CLUSTER_NODES,
   EXAMPLE_FILES,
@@ -567,22 +572,35 @@ describe('desiredState: configuration changes', () => {
 });
 
 describe('desiredState: identity memo', () => {
-  it('returns equal results with or without the memo, and reuses unchanged route objects', async () => {
-    const { newMemo } = await import('./desired-state.js');
-    const memo = newMemo();
+  it('returns equal results with or without the memo, and reuses unchanged route objects', () => {
+    const memoized = new MemoizedDesiredState();
     const services = [service({ name: 'a', vip: '10.0.0.2' }), service({ name: 'b', vip: '10.0.0.3' })];
     const plain = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services }));
-    const first = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services, memo }));
-    const second = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services, memo }));
+    const first = memoized.compute(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services }));
+    const second = memoized.compute(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services }));
     expect(first.routes).toEqual(plain.routes);
     expect(second.routes).toEqual(plain.routes);
     expect(second.routes.get('default-default-a')).toBe(first.routes.get('default-default-a'));
+    expect(second.services.get('default/a')).toBe(first.services.get('default/a'));
     // A node change gives new next hops: new objects.
-    const third = desiredState(
-      observe(exampleConfig(EXAMPLE_FILES[0]), notReady('node-01', 5), { services, memo }),
+    const third = memoized.compute(
+      observe(exampleConfig(EXAMPLE_FILES[0]), notReady('node-01', 5), { services }),
     );
     expect(third.routes.get('default-default-a')).not.toBe(second.routes.get('default-default-a'));
     expect(third.routes.get('default-default-a')?.spec.nextHops).toEqual(['10.0.1.11', '10.0.2.10']);
+  });
+
+  it('leaves the memo it was given as it was (the result carries a new one)', () => {
+    const services = [service({ name: 'a', vip: '10.0.0.2' })];
+    const first = desiredState(observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services }));
+    const memo = first.memo;
+    const routes = [...memo.routes.entries()];
+    const second = desiredState(
+      observe(exampleConfig(EXAMPLE_FILES[0]), allReady, { services: [...services, service({ name: 'b' })] }),
+      memo,
+    );
+    expect([...memo.routes.entries()]).toEqual(routes);
+    expect(second.memo.routes.size).toBe(2);
   });
 });
 
@@ -598,23 +616,17 @@ describe('validLabels', () => {
 });
 
 describe('desiredState: VIP allocation memo', () => {
-  it('reuses the allocation only when every input is identical', async () => {
-    const { newMemo } = await import('./desired-state.js');
-    const memo = newMemo();
+  it('reuses the allocation only when every input is identical', () => {
     const config = exampleConfig(EXAMPLE_FILES[0]);
     const services = [service({ name: 'a', vip: '10.0.0.3' }), service({ name: 'b' })];
-    const first = desiredState(observe(config, allReady, { services, memo }));
-    const cached = memo.vips?.result;
-    const again = desiredState(observe(config, notReady('node-01', 5), { services, memo }));
-    expect(memo.vips?.result).toBe(cached);
+    const first = desiredState(observe(config, allReady, { services }));
+    const again = desiredState(observe(config, notReady('node-01', 5), { services }), first.memo);
+    expect(again.memo.vips?.result).toBe(first.memo.vips?.result);
     expect(again.services).toEqual(first.services);
-    const changed = desiredState(
-      observe(config, allReady, { services: [...services, service({ name: 'c' })], memo }),
-    );
-    expect(memo.vips?.result).not.toBe(cached);
+    const more = [...services, service({ name: 'c' })];
+    const changed = desiredState(observe(config, allReady, { services: more }), again.memo);
+    expect(changed.memo.vips?.result).not.toBe(first.memo.vips?.result);
     expect(changed.services.get('default/c')?.vip).toBe('10.0.0.4');
-    expect(changed.services).toEqual(
-      desiredState(observe(config, allReady, { services: [...services, service({ name: 'c' })] })).services,
-    );
+    expect(changed.services).toEqual(desiredState(observe(config, allReady, { services: more })).services);
   });
 });

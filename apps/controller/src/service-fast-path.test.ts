@@ -116,7 +116,26 @@ describe("ServiceFastPath gives the full path's answer", () => {
     for (const n of ['s1', 's2', 's3']) add(n);
     const r = add('s4');
     expect(r !== 'full' && r.events[0]).toMatchObject({ reason: 'VIPRefused', type: 'Warning' });
-    fast.apply(new Map([['default/s2', undefined]]));
+    // s4 waits for an address: the one s2 frees is s4's by the full path's rules, so it decides.
+    expect(fast.apply(new Map([['default/s2', undefined]]))).toBe('full');
+  });
+
+  it("frees a deleted Service's VIP for the next new Service when nobody waits", () => {
+    const first = desiredState({
+      config: exampleConfig(EXAMPLE_FILES[0]),
+      nodes: CLUSTER_NODES.map(node),
+      services: [],
+      now: T0,
+      options: OPTIONS,
+    });
+    const fast = ServiceFastPath.from(first, {
+      clusterNamespace: 'cluster-bm',
+      loadBalancerClass: OPTIONS.loadBalancerClass,
+    })!;
+    const add = (name: string) => fast.apply(new Map([[`default/${name}`, service({ name, created: T0 })]]));
+    for (const n of ['s1', 's2', 's3']) add(n);
+    const deleted = fast.apply(new Map([['default/s2', undefined]]));
+    expect(deleted !== 'full' && deleted.removedRoutes).toEqual(['default-default-s2']);
     const again = add('s5');
     expect(again !== 'full' && again.services.get('default/s5')?.vip).toBe('10.0.0.3');
   });

@@ -3,25 +3,30 @@
  * controller updates the previous desired state for just those Services instead of recomputing
  * 10k VIPs and routes: a single Service change then costs microseconds, not a full pass.
  *
- * It must give the same answer as desiredState() would. It does for the cases it accepts: a
- * Service keeps the VIP it has (sticky), a new Service without a request gets the lowest free
- * address (in age order when several arrive together, as the full path orders them), a deleted
- * or no-longer-LoadBalancer Service frees its VIP and changes nothing else. Everything else
- * (requested IPs, the ingress Service, a status that disagrees with what we decided, a class
- * change, a route-name clash) answers 'full' and the caller runs the full path. The periodic
- * resync runs the full path anyway, so any divergence would be corrected, not kept.
+ * The decision itself is the full path's: classifyService and decideService from
+ * desired/service-decision.ts. What differs is only how the VIP is found: here an allocator that
+ * mirrors the last full allocation answers for the changed Services alone. That gives the full
+ * path's answer in the cases it accepts: a Service keeps the VIP it has (sticky), a new Service
+ * without a request gets the lowest free address (oldest first when several arrive together, as
+ * the full path orders them), a deleted or no-longer-served Service frees its VIP. Everything whose
+ * answer depends on all Services at once (requested IPs, the ingress Service, a status that
+ * disagrees with what we decided, a class change, a route-name clash, an address freed while
+ * another Service waits for one) answers 'full' and the caller runs the full path. A property test
+ * (service-fast-path.property.test.ts) checks the agreement on random change sequences.
  */
 import { VipAllocator } from '@bgplb/floating-ip-allocator';
 import {
-  currentVip,
-  type Desired,
-  type DesiredRoute,
+  classifyService,
+  createdAt,
+  decideService,
+  isCandidate,
   isOurs,
-  MESSAGES,
   requestedIp,
-  serviceRef,
-} from './desired-state.js';
-import { LABELS, MANAGED_BY, objectKey, routeName } from './names.js';
+  type ServiceCandidate,
+  type ServiceDecision,
+} from './desired/service-decision.js';
+import type { Desired, DesiredRoute, ServiceContext } from './desired/types.js';
+import { routeName } from './names.js';
 import type { EventSpec, ServiceObject } from './types.js';
 
 const RESERVED = '<reserved>';
@@ -32,28 +37,50 @@ export interface FastPathOptions {
   ingressService?: string | undefined;
 }
 
-/** State carried between reconciles: the last desired state and an allocator mirroring its VIPs. */
+/** What one apply() decided: only the changed Services and their routes, to diff and write. */
+export interface FastPathResult {
+  services: Desired['services'];
+  routes: Map<string, DesiredRoute>;
+  removedRoutes: string[];
+  events: EventSpec[];
+}
+
+/** State carried between reconciles: a copy of the last desired state, kept up to date, and an
+ * allocator mirroring its VIPs. The full result it starts from is not changed. */
 export class ServiceFastPath {
+  /** The desired state after the changes applied so far. */
+  readonly desired: Desired;
+  private readonly ctx: ServiceContext;
   private readonly allocator: VipAllocator;
-  /** Route name -> Service key, to detect name clashes. */
-  private readonly routeOwner = new Map<string, string>();
+  /** Route name -> the Service key that claims it (VIP holders and waiting candidates). */
+  private readonly nameOwner = new Map<string, string>();
+  private readonly waiting: Set<string>;
 
   private constructor(
-    readonly desired: Desired,
+    full: Desired,
     private readonly o: FastPathOptions,
   ) {
-    const ctx = desired.serviceContext!;
+    const ctx = full.serviceContext!;
+    this.waiting = new Set(ctx.waiting);
+    this.ctx = { ...ctx, waiting: this.waiting };
+    this.desired = {
+      ...full,
+      services: new Map(full.services),
+      routes: new Map(full.routes),
+      events: [],
+      serviceContext: this.ctx,
+    };
     this.allocator = VipAllocator.fromConfig(ctx.pools).allocator;
     for (const ip of [ctx.controlPlaneVIP, ctx.ingressVIP]) {
       if (ip !== undefined && this.allocator.poolOf(ip) !== undefined)
         this.allocator.allocateSpecific(ip, RESERVED);
     }
-    for (const [key, s] of desired.services) {
+    for (const [key, s] of full.services) {
       if (s.vip !== null && this.allocator.ownerOf(s.vip) === undefined)
         this.allocator.allocateSpecific(s.vip, key);
+      if (s.vip !== null || this.waiting.has(key))
+        this.nameOwner.set(routeName(ctx.loadBalancerName, s.namespace, s.name), key);
     }
-    for (const [name, r] of desired.routes)
-      this.routeOwner.set(name, objectKey(r.spec.service.namespace, r.spec.service.name));
   }
 
   /** Pool usage after the changes applied so far. */
@@ -73,143 +100,95 @@ export class ServiceFastPath {
    * Returns the partial desired state to diff (only these Services and their routes) and the
    * events, or 'full' when the change needs the full path. On 'full' the state is unusable.
    */
-  apply(changed: ReadonlyMap<string, ServiceObject | undefined>):
-    | {
-        services: Desired['services'];
-        routes: Map<string, DesiredRoute>;
-        removedRoutes: string[];
-        events: EventSpec[];
-      }
-    | 'full' {
-    const d = this.desired;
-    const ctx = d.serviceContext!;
-    const services: Desired['services'] = new Map();
-    const routes = new Map<string, DesiredRoute>();
-    const removedRoutes: string[] = [];
-    const events: EventSpec[] = [];
-    const clashedNames = new Set(ctx.routeNameLosers.values());
-    const release = (key: string): boolean => {
-      const previous = d.services.get(key);
-      if (previous?.vip != null && this.allocator.ownerOf(previous.vip) === key)
-        this.allocator.release(previous.vip);
-      d.services.delete(key);
-      const name =
-        previous === undefined
-          ? undefined
-          : routeName(ctx.loadBalancerName, previous.namespace, previous.name);
-      if (name !== undefined && this.routeOwner.get(name) === key) {
-        this.routeOwner.delete(name);
-        d.routes.delete(name);
-        removedRoutes.push(name);
-        // A Service refused for this name may take it now: the full path decides who.
-        if (clashedNames.has(name)) return false;
-      }
-      return true;
-    };
-    // Oldest first, as the full path allocates.
-    const ordered = [...changed].sort(([ka, a], [kb, b]) => {
-      const ta =
-        a === undefined
-          ? 0
-          : Date.parse(String(a.metadata.creationTimestamp ?? '')) || Number.MAX_SAFE_INTEGER;
-      const tb =
-        b === undefined
-          ? 0
-          : Date.parse(String(b.metadata.creationTimestamp ?? '')) || Number.MAX_SAFE_INTEGER;
-      return ta !== tb ? ta - tb : ka < kb ? -1 : ka > kb ? 1 : 0;
-    });
-    for (const [key, s] of ordered) {
-      const previous = d.services.get(key);
-      if (ctx.routeNameLosers.has(key)) return 'full'; // route-name clash rules: full path
-      if (s === undefined || s.metadata.deletionTimestamp !== undefined) {
-        if (!release(key)) return 'full';
+  apply(changed: ReadonlyMap<string, ServiceObject | undefined>): FastPathResult | 'full' {
+    const out: FastPathResult = { services: new Map(), routes: new Map(), removedRoutes: [], events: [] };
+    // Releases first, then candidates oldest first: the full path allocates after every release.
+    const candidates: ServiceCandidate[] = [];
+    for (const [key, s] of changed) {
+      if (this.ctx.routeNameLosers.has(key)) return 'full'; // route-name clash rules
+      if (
+        s !== undefined &&
+        s.metadata.deletionTimestamp === undefined &&
+        !isOurs(s, this.o.loadBalancerClass)
+      ) {
+        if (this.desired.services.has(key)) return 'full'; // it changed class: the full path decides
         continue;
       }
-      if (!isOurs(s, this.o.loadBalancerClass)) {
-        if (previous !== undefined) return 'full';
+      const c =
+        s === undefined ? undefined : classifyService(s, this.o.loadBalancerClass, this.ctx.loadBalancerName);
+      if (isCandidate(c)) {
+        if (requestedIp(c.s) !== undefined || key === this.o.ingressService) return 'full';
+        candidates.push(c);
         continue;
       }
-      const namespace = s.metadata.namespace ?? 'default';
-      const current = currentVip(s);
-      if (s.spec?.type !== 'LoadBalancer' || s.spec.externalTrafficPolicy === 'Local') {
-        if (!release(key)) return 'full';
-        if (s.spec?.type === 'LoadBalancer') {
-          events.push({
-            involved: serviceRef(s),
-            type: 'Warning',
-            reason: 'VIPRefused',
-            message: MESSAGES.etpLocal,
-          });
-        }
-        if (current !== undefined) {
-          const entry = { namespace, name: s.metadata.name, vip: null };
-          d.services.set(key, entry);
-          services.set(key, entry);
-          const message =
-            s.spec?.type === 'LoadBalancer' ? MESSAGES.releasedEtp(current) : MESSAGES.releasedNotLb(current);
-          events.push({ involved: serviceRef(s), type: 'Normal', reason: 'VIPReleased', message });
-        } else if (s.spec?.type === 'LoadBalancer') {
-          const entry = { namespace, name: s.metadata.name, vip: null };
-          d.services.set(key, entry);
-          services.set(key, entry);
-        }
-        continue;
-      }
-      if (requestedIp(s) !== undefined || key === this.o.ingressService) return 'full';
-      let vip: string | null = previous?.vip ?? null;
-      if (vip !== null) {
-        if (current !== undefined && current !== vip) return 'full'; // someone else changed the status
-      } else if (current !== undefined) {
-        if (!this.allocator.allocateSpecific(current, key).ok) return 'full'; // conflict rules: full path
-        vip = current;
-      } else {
-        const r = this.allocator.allocate(key);
-        if (r.ok) vip = r.ip;
-        else {
-          const entry = { namespace, name: s.metadata.name, vip: null };
-          d.services.set(key, entry);
-          services.set(key, entry);
-          events.push({
-            involved: serviceRef(s),
-            type: 'Warning',
-            reason: 'VIPRefused',
-            message: MESSAGES.refused(r.error),
-          });
-          continue;
-        }
-      }
-      const entry = { namespace, name: s.metadata.name, vip };
-      d.services.set(key, entry);
-      services.set(key, entry);
-      if (current !== vip)
-        events.push({
-          involved: serviceRef(s),
-          type: 'Normal',
-          reason: 'VIPAllocated',
-          message: MESSAGES.allocated(vip),
-        });
-      const name = routeName(ctx.loadBalancerName, namespace, s.metadata.name);
-      const owner = this.routeOwner.get(name);
-      if (owner !== undefined && owner !== key) return 'full';
-      const prefix = `${vip}/32`;
-      let route = d.routes.get(name);
-      if (route === undefined || route.spec.prefix !== prefix) {
-        route = {
-          name,
-          labels: {
-            [LABELS.managedBy]: MANAGED_BY,
-            [LABELS.clusterNamespace]: this.o.clusterNamespace,
-            [LABELS.serviceNamespace]: namespace,
-            [LABELS.serviceName]: s.metadata.name,
-          },
-          spec: { prefix, metric: 0, nextHops: ctx.nextHops, service: { namespace, name: s.metadata.name } },
-        };
-        d.routes.set(name, route);
-        this.routeOwner.set(name, key);
-      }
-      routes.set(name, route);
+      if (!this.release(key, out)) return 'full';
+      if (c !== undefined) this.take(key, c, out);
     }
-    d.events = events;
-    return { services, routes, removedRoutes, events };
+    candidates.sort(
+      (a, b) => createdAt(a.s) - createdAt(b.s) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    for (const c of candidates) {
+      const outcome = this.vipOf(c);
+      if (outcome === 'full') return 'full';
+      const owner = this.nameOwner.get(c.route);
+      if (owner !== undefined && owner !== c.key) return 'full'; // route-name clash rules
+      const d = decideService(
+        c,
+        outcome.vip,
+        outcome.error === undefined ? undefined : { error: outcome.error },
+        { nextHops: this.ctx.nextHops, clusterNamespace: this.o.clusterNamespace },
+        this.desired,
+      );
+      this.nameOwner.set(c.route, c.key);
+      if (outcome.vip === null) this.waiting.add(c.key);
+      else this.waiting.delete(c.key);
+      this.take(c.key, d, out);
+    }
+    this.desired.events = out.events;
+    return out;
+  }
+
+  /** The VIP of a candidate: the one it holds, the one in its status, or the lowest free one. */
+  private vipOf(c: ServiceCandidate): { vip: string | null; error?: string } | 'full' {
+    const held = this.desired.services.get(c.key)?.vip ?? null;
+    // A status that is not what we decided (changed by someone else, or a Service deleted and
+    // created again under the same name) is the full path's to judge.
+    if (held !== null) return c.current === held ? { vip: held } : 'full';
+    if (c.current !== undefined)
+      return this.allocator.allocateSpecific(c.current, c.key).ok ? { vip: c.current } : 'full';
+    const r = this.allocator.allocate(c.key);
+    return r.ok ? { vip: r.ip } : { vip: null, error: r.error };
+  }
+
+  private take(key: string, d: ServiceDecision, out: FastPathResult): void {
+    if (d.service !== undefined) {
+      this.desired.services.set(key, d.service);
+      out.services.set(key, d.service);
+    }
+    if (d.route !== undefined) {
+      this.desired.routes.set(d.route.name, d.route);
+      out.routes.set(d.route.name, d.route);
+    }
+    out.events.push(...d.events);
+  }
+
+  /** Forgets a Service's decision and frees its VIP and route; false when the full path must decide. */
+  private release(key: string, out: FastPathResult): boolean {
+    const previous = this.desired.services.get(key);
+    this.desired.services.delete(key);
+    this.waiting.delete(key);
+    if (previous === undefined) return true;
+    if (previous.vip !== null) {
+      if (this.allocator.ownerOf(previous.vip) === key) this.allocator.release(previous.vip);
+      // The freed address may be a waiting Service's by the full path's rules.
+      if (this.waiting.size > 0) return false;
+    }
+    const name = routeName(this.ctx.loadBalancerName, previous.namespace, previous.name);
+    if (this.nameOwner.get(name) !== key) return true;
+    this.nameOwner.delete(name);
+    if (this.desired.routes.delete(name)) out.removedRoutes.push(name);
+    // A Service refused for this name may take it now: the full path decides who.
+    for (const loserName of this.ctx.routeNameLosers.values()) if (loserName === name) return false;
+    return true;
   }
 }

@@ -1,0 +1,247 @@
+/**
+ * The decision for one Service: what its status says (VIP or none), which BGPAdvertisedRoute
+ * announces it, and the Events that explain it. The full resync folds these functions over every
+ * Service (service-fold.ts); the incremental path (service-fast-path.ts) calls the same functions
+ * for the Services that changed. Only how the VIP is obtained differs: one allocation of all
+ * Services at once, or the incremental allocator that mirrors it.
+ *
+ * All functions here are pure. `previous` arguments only let an equal earlier object be returned
+ * again (identity for the diff), never change the answer.
+ */
+import { LABELS, MANAGED_BY, objectKey, REQUESTED_IP_ANNOTATION, routeName } from '../names.js';
+import type { EventSpec, ServiceObject } from '../types.js';
+import type { DesiredRoute, DesiredService } from './types.js';
+
+/** Event messages (one text per situation, so the recorder deduplicates across both paths). */
+export const MESSAGES = {
+  etpLocal:
+    'externalTrafficPolicy: Local is not supported by bgplb (next hops are load-balancer nodes, not the nodes running the endpoints); no VIP is allocated. Use externalTrafficPolicy: Cluster',
+  releasedEtp: (vip: string) => `VIP ${vip} released: externalTrafficPolicy: Local is not supported`,
+  releasedNotLb: (vip: string) => `VIP ${vip} released: the Service is no longer of type LoadBalancer`,
+  allocated: (vip: string) => `VIP ${vip} allocated`,
+  refused: (why: string) => `no VIP allocated: ${why}`,
+  lostCurrent: (vip: string, current: string, why: string) =>
+    `VIP ${vip} allocated; the previous VIP ${current} could not be kept: ${why}`,
+  routeNameClash: (route: string, winner: string, older: boolean) =>
+    `no VIP allocated and nothing announced: the BGPAdvertisedRoute name ${route} ` +
+    '(<bgploadbalancer>-<service namespace>-<service name>) is also the name for Service ' +
+    `${winner}, which ${older ? 'is older' : 'has the same age and sorts first by namespace/name'} ` +
+    'and keeps it. Rename or move one of the two Services',
+  releasedRouteNameClash: (vip: string, route: string, winner: string) =>
+    `VIP ${vip} released: the BGPAdvertisedRoute name ${route} is now Service ${winner}'s`,
+};
+
+/** Which Services bgplb serves: our class or none (another class is another implementation's). */
+export function isOurs(s: ServiceObject, loadBalancerClass: string): boolean {
+  const cls = s.spec?.loadBalancerClass;
+  return cls === undefined || cls === '' || cls === loadBalancerClass;
+}
+
+/** The VIP bgplb wrote to a Service's status (the first ingress IP), if any. */
+export function currentVip(service: ServiceObject): string | undefined {
+  const ingress = service.status?.loadBalancer?.ingress;
+  if (ingress === undefined) return undefined;
+  for (const i of ingress) if (typeof i.ip === 'string') return i.ip === '' ? undefined : i.ip;
+  return undefined;
+}
+
+/** The address a Service asks for (the annotation first, then `spec.loadBalancerIP`). */
+export function requestedIp(service: ServiceObject): string | undefined {
+  const annotated = service.metadata.annotations?.[REQUESTED_IP_ANNOTATION];
+  if (annotated !== undefined && annotated.trim() !== '') return annotated.trim();
+  const ip = service.spec?.loadBalancerIP;
+  return ip !== undefined && ip !== '' ? ip : undefined;
+}
+
+/** Creation time in ms for ordering; a Service without one sorts last. */
+export function createdAt(s: ServiceObject): number {
+  const t = s.metadata.creationTimestamp as string | Date | undefined;
+  const ms = t instanceof Date ? t.getTime() : Date.parse(String(t ?? ''));
+  return Number.isFinite(ms) ? ms : Number.MAX_SAFE_INTEGER;
+}
+
+export function serviceRef(s: ServiceObject): EventSpec['involved'] {
+  const ref: EventSpec['involved'] = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    namespace: s.metadata.namespace ?? 'default',
+    name: s.metadata.name,
+  };
+  if (s.metadata.uid !== undefined) ref.uid = s.metadata.uid;
+  return ref;
+}
+
+function event(s: ServiceObject, type: EventSpec['type'], reason: string, message: string): EventSpec {
+  return { involved: serviceRef(s), type, reason, message };
+}
+
+/** A LoadBalancer Service bgplb may give a VIP (before route-name clashes are settled). */
+export interface ServiceCandidate {
+  s: ServiceObject;
+  key: string;
+  namespace: string;
+  current: string | undefined;
+  /** Its BGPAdvertisedRoute's name. */
+  route: string;
+}
+
+/** One Service's decision: its status entry (if bgplb manages it), its route, and Events. */
+export interface ServiceDecision {
+  service: DesiredService | undefined;
+  route: DesiredRoute | undefined;
+  events: readonly EventSpec[];
+}
+
+/** Most decisions explain nothing: one shared empty list instead of 10k per full reconcile. */
+const NO_EVENTS: readonly EventSpec[] = Object.freeze([]);
+
+/**
+ * Phase 1, per Service: undefined when bgplb has nothing to say about it (another class, being
+ * deleted, not a LoadBalancer and no VIP of ours); a decision without a VIP when it must get none
+ * (no longer a LoadBalancer, externalTrafficPolicy Local); otherwise a candidate for a VIP.
+ */
+export function classifyService(
+  s: ServiceObject,
+  loadBalancerClass: string,
+  lbName: string,
+): ServiceDecision | ServiceCandidate | undefined {
+  if (!isOurs(s, loadBalancerClass) || s.metadata.deletionTimestamp !== undefined) return undefined;
+  const namespace = s.metadata.namespace ?? 'default';
+  const current = currentVip(s);
+  if (s.spec?.type !== 'LoadBalancer') {
+    // No longer a LoadBalancer: clear a VIP we may have written.
+    if (current === undefined) return undefined;
+    return {
+      service: { namespace, name: s.metadata.name, vip: null },
+      route: undefined,
+      events: [event(s, 'Normal', 'VIPReleased', MESSAGES.releasedNotLb(current))],
+    };
+  }
+  if (s.spec.externalTrafficPolicy === 'Local') {
+    const events = [event(s, 'Warning', 'VIPRefused', MESSAGES.etpLocal)];
+    if (current !== undefined) events.push(event(s, 'Normal', 'VIPReleased', MESSAGES.releasedEtp(current)));
+    return { service: { namespace, name: s.metadata.name, vip: null }, route: undefined, events };
+  }
+  return {
+    s,
+    key: objectKey(namespace, s.metadata.name),
+    namespace,
+    current,
+    route: routeName(lbName, namespace, s.metadata.name),
+  };
+}
+
+export function isCandidate(c: ServiceDecision | ServiceCandidate | undefined): c is ServiceCandidate {
+  return c !== undefined && 'key' in c;
+}
+
+/** A candidate whose route name an older Service keeps: no VIP, nothing announced. */
+export function decideClashLoser(
+  c: ServiceCandidate,
+  clash: { route: string; winner: string; older: boolean },
+): ServiceDecision {
+  const events = [
+    event(c.s, 'Warning', 'VIPRefused', MESSAGES.routeNameClash(clash.route, clash.winner, clash.older)),
+  ];
+  if (c.current !== undefined)
+    events.push(
+      event(
+        c.s,
+        'Normal',
+        'VIPReleased',
+        MESSAGES.releasedRouteNameClash(c.current, clash.route, clash.winner),
+      ),
+    );
+  return {
+    service: { namespace: c.namespace, name: c.s.metadata.name, vip: null },
+    route: undefined,
+    events,
+  };
+}
+
+/** Why the allocation answered as it did for one candidate, when there is something to say. */
+export interface VipProblem {
+  /** Why there is no VIP (when there is none). */
+  error?: string | undefined;
+  /** Why the address in its status went to another Service (a status conflict), if it did. */
+  conflict?: string | undefined;
+}
+
+/** Last time's decisions (the memo, or the incremental path's state): equal ones are reused. */
+export interface PreviousDecisions {
+  readonly services: ReadonlyMap<string, DesiredService>;
+  readonly routes: ReadonlyMap<string, DesiredRoute>;
+}
+
+/** Where a route is announced from, and the label that says which cluster it belongs to. */
+export interface RouteContext {
+  nextHops: string[];
+  clusterNamespace: string;
+}
+
+/** `prefix === \`${vip}/32\``, without building the string (10k times per full reconcile). */
+function isHostPrefix(prefix: string, vip: string): boolean {
+  return prefix.length === vip.length + 3 && prefix.endsWith('/32') && prefix.startsWith(vip);
+}
+
+/**
+ * Phase 3, per candidate: its status, route and Events once the allocation has answered `vip`.
+ * Equal objects in `previous` are returned again. (Arguments rather than an outcome object: this
+ * runs 10k times per full reconcile, and every object allocated here is garbage a moment later.)
+ */
+export function decideService(
+  c: ServiceCandidate,
+  vip: string | null,
+  problem: VipProblem | undefined,
+  ctx: RouteContext,
+  previous: PreviousDecisions,
+): ServiceDecision {
+  const { s, namespace, current } = c;
+  const name = s.metadata.name;
+  const p = previous.services.get(c.key);
+  const service =
+    p !== undefined && p.vip === vip && p.namespace === namespace && p.name === name
+      ? p
+      : { namespace, name, vip };
+  if (vip === null)
+    return {
+      service,
+      route: undefined,
+      events: [event(s, 'Warning', 'VIPRefused', MESSAGES.refused(problem?.error ?? 'no address pool'))],
+    };
+  let events = NO_EVENTS;
+  if (current !== vip) {
+    const requested = requestedIp(s);
+    // A Service that asked for another address moved on purpose; otherwise say why it moved.
+    const lost =
+      current === undefined || (requested !== undefined && requested !== current)
+        ? undefined
+        : (problem?.conflict ?? 'it is not inside an address pool or is reserved');
+    events = [
+      lost === undefined
+        ? event(s, 'Normal', 'VIPAllocated', MESSAGES.allocated(vip))
+        : event(s, 'Warning', 'VIPAllocated', MESSAGES.lostCurrent(vip, current!, lost)),
+    ];
+  }
+  const r = previous.routes.get(c.route);
+  const route =
+    r !== undefined &&
+    r.name === c.route &&
+    isHostPrefix(r.spec.prefix, vip) &&
+    r.spec.nextHops === ctx.nextHops &&
+    r.spec.service.namespace === namespace &&
+    r.spec.service.name === name &&
+    r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace
+      ? r
+      : {
+          name: c.route,
+          labels: {
+            [LABELS.managedBy]: MANAGED_BY,
+            [LABELS.clusterNamespace]: ctx.clusterNamespace,
+            [LABELS.serviceNamespace]: namespace,
+            [LABELS.serviceName]: name,
+          },
+          spec: { prefix: `${vip}/32`, metric: 0, nextHops: ctx.nextHops, service: { namespace, name } },
+        };
+  return { service, route, events };
+}

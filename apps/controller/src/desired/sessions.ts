@@ -1,0 +1,107 @@
+/**
+ * The session phase of desiredState: each selected peer gets `sessions` BGPSessions, from floating
+ * IPs held by distinct nodes (rendezvous hashing, so a peer's choice moves little when floating IPs
+ * come and go). Pure.
+ */
+import { DEFAULT_OBJECT_NAME, type ParsedClusterObjects } from '@bgplb/api-types';
+import { compareAddressText, rendezvousTopK } from '@bgplb/floating-ip-allocator';
+import { LABELS, MANAGED_BY, sessionName } from '../names.js';
+import type { DesiredSession, SessionShortfall } from './types.js';
+
+interface Peer {
+  /** Name part of the session names: the BGPPeer name or the control-plane peer IP. */
+  id: string;
+  peerIP: string;
+  peerASN: number;
+  localASN: number;
+  sessions: number;
+}
+
+function matchesSelector(
+  labels: Record<string, string> | undefined,
+  selector: Record<string, string>,
+): boolean {
+  for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
+  return true;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * Drops label values Kubernetes would refuse (over 63 characters, e.g. a long node or BGPPeer
+ * name): the object's name and spec still carry the information.
+ */
+export function validLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (v.length <= 63 && LABEL_VALUE.test(v)) out[k] = v;
+  return out;
+}
+
+/** The peers bgplb talks to: the selected BGPPeers, or the Cluster's control-plane peers. */
+function peersOf(parsed: ParsedClusterObjects): Peer[] {
+  const bgplb = parsed.bgpLoadBalancer;
+  if (bgplb !== undefined)
+    return parsed.bgpPeers
+      .filter((p) => matchesSelector(p.metadata.labels, bgplb.spec.peerSelector))
+      .map((p) => ({
+        id: p.metadata.name,
+        peerIP: p.spec.peerIP,
+        peerASN: p.spec.peerASN,
+        localASN: p.spec.localASN,
+        sessions: p.spec.sessions,
+      }));
+  const lb = parsed.cluster!.spec.loadBalancer;
+  return lb.bgpPeers.map((p) => ({
+    id: p.ip,
+    peerIP: p.ip,
+    peerASN: p.asn,
+    localASN: lb.localASN,
+    sessions: Math.max(1, parsed.networkGatewayGroup?.spec.floatingIPs.length ?? 1),
+  }));
+}
+
+export function decideSessions(
+  parsed: ParsedClusterObjects,
+  holders: ReadonlyMap<string, string>,
+  clusterNamespace: string,
+): { sessions: Map<string, DesiredSession>; shortfalls: SessionShortfall[] } {
+  const sessions = new Map<string, DesiredSession>();
+  const shortfalls: SessionShortfall[] = [];
+  const usable = [...holders.keys()].sort(compareAddressText);
+  const peers = peersOf(parsed).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const peer of peers) {
+    const usedNodes = new Set<string>();
+    for (const ip of rendezvousTopK(peer.id, usable, usable.length)) {
+      if (usedNodes.size >= peer.sessions) break;
+      const node = holders.get(ip)!;
+      if (usedNodes.has(node)) continue;
+      usedNodes.add(node);
+      const name = sessionName(peer.id, node);
+      sessions.set(name, {
+        name,
+        labels: validLabels({
+          [LABELS.managedBy]: MANAGED_BY,
+          [LABELS.clusterNamespace]: clusterNamespace,
+          [LABELS.node]: node,
+          [LABELS.peer]: peer.id,
+        }),
+        spec: {
+          floatingIP: ip,
+          localASN: peer.localASN,
+          localIP: ip,
+          nodeName: node,
+          peerASN: peer.peerASN,
+          peerIP: peer.peerIP,
+        },
+      });
+    }
+    if (usedNodes.size < peer.sessions) {
+      const reason =
+        parsed.networkGatewayGroup === undefined
+          ? `no NetworkGatewayGroup "${DEFAULT_OBJECT_NAME}" in ${clusterNamespace}`
+          : `only ${usedNodes.size} floating IP(s) held by distinct nodes`;
+      shortfalls.push({ peer: peer.id, wanted: peer.sessions, got: usedNodes.size, reason });
+    }
+  }
+  return { sessions, shortfalls };
+}

@@ -1,0 +1,157 @@
+/**
+ * The shapes of desiredState's input (Observed) and output (Desired), shared by its phases, the
+ * incremental Service path and the write planner.
+ */
+import type {
+  AllocateServiceVIPsInput,
+  AllocateServiceVIPsResult,
+  FloatingIPMove,
+  PoolUsage,
+} from '@bgplb/floating-ip-allocator';
+import type { ConfigObjects, EffectiveConfig } from '../config.js';
+import type { EventSpec, NodeObject, RouteSpec, ServiceObject, SessionSpec } from '../types.js';
+
+export interface DesiredStateOptions {
+  /** Namespace of the Cluster, NetworkGatewayGroup, BGPLoadBalancer and BGPPeers. */
+  clusterNamespace: string;
+  /** How long a node may be not ready before its floating IPs move. */
+  graceSeconds: number;
+  /** Prefix length of InternalIPs without the node-subnets annotation (default 24). */
+  nodePrefixLength: number;
+  /**
+   * `spec.loadBalancerClass` served by bgplb. Services without a class are served too; Services
+   * naming any other class belong to another implementation and are left alone.
+   */
+  loadBalancerClass: string;
+  /** `namespace/name` of the Service that gets `vips.ingressVIP`. */
+  ingressService?: string | undefined;
+}
+
+export interface Observed {
+  config: ConfigObjects;
+  /** The last configuration that validated (carried from the previous reconcile). */
+  lastGood?: ConfigObjects | undefined;
+  nodes: readonly NodeObject[];
+  services: readonly ServiceObject[];
+  /** Current time, ms since the epoch. */
+  now: number;
+  options: DesiredStateOptions;
+  /**
+   * Node name -> when a reconcile first saw it carry `node.kubernetes.io/exclude-from-external-load-balancers`
+   * (ms): `Desired.excludedSince` of the previous reconcile. The label carries no timestamp, so an
+   * excluded holder's grace period runs from the first reconcile that saw the label. A restarted
+   * controller starts it again, which can only delay a move, never hasten one.
+   */
+  excludedSince?: ReadonlyMap<string, number> | undefined;
+}
+
+/** What one Service's `status.loadBalancer.ingress` should say. */
+export interface DesiredService {
+  namespace: string;
+  name: string;
+  /** The VIP, or null for "no VIP" (status cleared). */
+  vip: string | null;
+}
+
+export interface DesiredSession {
+  name: string;
+  labels: Record<string, string>;
+  spec: SessionSpec;
+}
+
+export interface DesiredRoute {
+  name: string;
+  labels: Record<string, string>;
+  spec: RouteSpec;
+}
+
+export interface DesiredGateway {
+  namespace: string;
+  name: string;
+  floatingIPs: Record<string, string>;
+  nodes: Record<string, 'Up' | 'Down'>;
+}
+
+/** A peer that gets fewer sessions than it asked for, and why. */
+export interface SessionShortfall {
+  peer: string;
+  wanted: number;
+  got: number;
+  reason: string;
+}
+
+export interface Desired {
+  /** False when no valid configuration was ever seen: then nothing is written at all. */
+  valid: boolean;
+  config: EffectiveConfig;
+  /** Status of NetworkGatewayGroup `default`, when it exists. */
+  gateway: DesiredGateway | undefined;
+  floatingIPMoves: FloatingIPMove[];
+  unassignedFloatingIPs: Record<string, string>;
+  /** Every Service whose load-balancer status bgplb manages, by `namespace/name`. */
+  services: Map<string, DesiredService>;
+  sessions: Map<string, DesiredSession>;
+  routes: Map<string, DesiredRoute>;
+  /** Events explaining this reconcile (deduplicated by the recorder). */
+  events: EventSpec[];
+  /** When to reconcile again even if nothing changes (a grace period ends), ms; null if never. */
+  recheckAt: number | null;
+  /** Nodes carrying the exclude label and since when (pass back as `Observed.excludedSince`). */
+  excludedSince: Map<string, number>;
+  poolUsage: PoolUsage[];
+  shortfalls: SessionShortfall[];
+  warnings: string[];
+  /** What Service decisions depend on, for the incremental Service path (absent when not valid). */
+  serviceContext?: ServiceContext;
+  /**
+   * What the next computation may reuse (see DesiredMemo): an output like the others, never
+   * changed after it is returned. Pass it back through MemoizedDesiredState.
+   */
+  memo: DesiredMemo;
+}
+
+/** The inputs of Service VIP and route decisions other than the Services themselves. */
+export interface ServiceContext {
+  loadBalancerName: string;
+  nextHops: string[];
+  pools: {
+    name: string;
+    addresses: string[];
+    avoidBuggyIPs?: boolean | undefined;
+    manualAssign?: boolean | undefined;
+  }[];
+  controlPlaneVIP: string;
+  ingressVIP: string | undefined;
+  /**
+   * Services refused because another Service produces the same route name (Service key -> route
+   * name). The incremental path leaves any change touching them, or freeing such a name, to the
+   * full path.
+   */
+  routeNameLosers: Map<string, string>;
+  /**
+   * Services the allocation gave no address (pool exhausted, unusable request). An address freed
+   * incrementally may be theirs by the full path's rules, so the incremental path leaves that to it.
+   */
+  waiting: Set<string>;
+}
+
+/**
+ * What one computation hands to the next so that unchanged results keep their identity (the diff
+ * recognises an unchanged route with one comparison) and the 10k-Service VIP allocation is not
+ * redone when its inputs did not change. It never changes what desiredState answers, only which
+ * (equal) objects it returns; a property test checks that.
+ */
+export interface DesiredMemo {
+  readonly routes: ReadonlyMap<string, DesiredRoute>;
+  readonly services: ReadonlyMap<string, DesiredService>;
+  readonly nextHops: readonly string[] | undefined;
+  /** The VIP allocation and its input (reused when the next input is identical). */
+  readonly vips: { input: AllocateServiceVIPsInput; result: AllocateServiceVIPsResult } | undefined;
+}
+
+export const EMPTY_MEMO: DesiredMemo = {
+  routes: new Map(),
+  services: new Map(),
+  nextHops: undefined,
+  vips: undefined,
+};
