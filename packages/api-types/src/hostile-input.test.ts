@@ -91,6 +91,11 @@ describe('hostile configuration files', () => {
       '3:3: merge keys (<<) are not supported; write the fields out',
     ],
     [
+      'a mapping as a key',
+      '? {a: 1}\n: x\n',
+      '1:3: a mapping key must be a plain value (a name), not a mapping or a list',
+    ],
+    [
       'binary data (NUL)',
       Uint8Array.from([0x6c, 0x3a, 0x20, 0x00, 0x01, 0x02, 0x0a]),
       '1:4: control character U+0000 at line 1, column 4: the file looks binary (or UTF-16 without a byte-order mark); save it as UTF-8 text',

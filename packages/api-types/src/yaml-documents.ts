@@ -8,7 +8,8 @@
  *   {@link MAX_ALIAS_VALUES} values when expanded (an "alias bomb": a few lines expand to 10^9),
  * - has a tag other than the core schema's (`!!str`, `!!int`, `!!map`, ...): `!!binary`, `!!set`,
  *   `!custom` and the like would change types silently,
- * - uses a merge key `<<` (YAML 1.1 only; in YAML 1.2 it would be a literal key named "<<"),
+ * - uses a merge key `<<` (YAML 1.1 only; in YAML 1.2 it would be a literal key named "<<"), or a
+ *   mapping or list as a key (JavaScript objects would turn it into "[object Object]"),
  * - holds control characters (binary data), see {@link checkConfigText}.
  */
 import {
@@ -262,6 +263,16 @@ function checkNodes(doc: Document, text: string, lineCounter: LineCounter): Yaml
       );
     }
     if (isMap(node)) {
+      const complex = node.items.find((p) => p.key !== null && p.key !== undefined && !isScalar(p.key));
+      if (complex !== undefined) {
+        const key = complex.key as Node;
+        return at(
+          doc,
+          lineCounter,
+          key.range?.[0],
+          'a mapping key must be a plain value (a name), not a mapping or a list',
+        );
+      }
       const merge = node.items.find((p) => isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN');
       if (merge !== undefined) {
         const key = merge.key as Node;
