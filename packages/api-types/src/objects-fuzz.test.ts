@@ -41,7 +41,7 @@ describe('controller objects fuzz', () => {
       }),
       { numRuns: 5_000 },
     );
-  });
+  }, 120_000);
 
   it('parseClusterObjects never throws on the example with any field replaced by any JSON value', () => {
     fc.assert(
