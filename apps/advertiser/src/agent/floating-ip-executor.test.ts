@@ -1,7 +1,7 @@
+import type { EventSpec } from '@bgplb/kube-runtime';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../shared/index.js';
 import { captureLogger } from '../test-support/log-capture.js';
-import type { AgentEvent } from './events.js';
 import { FloatingIPExecutor } from './floating-ip-executor.js';
 import { type ObservedAddress, planFloatingIPs } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
@@ -20,7 +20,7 @@ const FLOATING = ['10.0.1.100', '10.0.1.101'];
 function setup(initial: ObservedAddress[] = NODE) {
   const log: string[] = [];
   const addresses = new FakeAddresses(initial, log);
-  const events: AgentEvent[] = [];
+  const events: EventSpec[] = [];
   const metrics = new AgentMetrics(createRegistry());
   const logs = captureLogger('debug');
   const executor = new FloatingIPExecutor({
@@ -53,7 +53,7 @@ describe('FloatingIPExecutor', () => {
     ]);
     expect(round).toEqual({ held: new Set(['10.0.1.100']), problems: new Map(), failures: [] });
     expect(t.executor.heldIPs()).toEqual(['10.0.1.100']);
-    expect(t.events.map((e) => `${e.type} ${e.reason} ${e.target.kind}/${e.target.name}`)).toEqual([
+    expect(t.events.map((e) => `${e.type} ${e.reason} ${e.involved.kind}/${e.involved.name}`)).toEqual([
       'Normal FloatingIPRemoved Node/node-a',
       'Normal FloatingIPAdded Node/node-a',
     ]);

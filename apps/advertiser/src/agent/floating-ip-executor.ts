@@ -8,7 +8,7 @@
  * removal does not stop the round; it is reported in `failures` and the caller retries.
  */
 import type { Logger } from '../shared/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventSink } from './event-sink.js';
 import { type FloatingIPAction, type FloatingIPPlan, planFloatingIPs } from './floating-ip-plan.js';
 import type { AddressManager } from './ip-commands.js';
 import type { AgentMetrics } from './metrics.js';
@@ -18,7 +18,7 @@ export interface FloatingIPExecutorOptions {
   addresses: AddressManager;
   logger: Logger;
   metrics?: AgentMetrics | undefined;
-  events?: EventRecorder | undefined;
+  events?: EventSink | undefined;
 }
 
 /** What one round left behind. */
@@ -169,7 +169,7 @@ export class FloatingIPExecutor {
       type,
       reason,
       message,
-      target: { apiVersion: 'v1', kind: 'Node', name: this.options.node },
+      involved: { apiVersion: 'v1', kind: 'Node', name: this.options.node },
     });
   }
 }

@@ -3,19 +3,19 @@
  * manager and the status reporter to the NodeAgent core, serves health and metrics, and stops on
  * SIGTERM/SIGINT.
  */
-import { RESOURCES } from '@bgplb/api-types';
 import { BgpSpeaker } from '@bgplb/bgp-fsm';
+import { EventRecorder, KubeClient, loadKubeConfig } from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createLogger, type HealthServer, type Logger } from '../shared/index.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from '../shared/startup.js';
 import type { AgentSpeaker } from './agent-speaker.js';
-import { KubeEventRecorder } from './events.js';
 import { type AddressManager, IpAddressManager } from './ip-commands.js';
-import { KubeStatusWriter, loadKubeConfig, WatchedCollection } from './kube.js';
+import { agentWatchSpecs, watchList } from './kube-watches.js';
 import { AgentMetrics } from './metrics.js';
 import { NodeAgent } from './node-agent.js';
 import { AGENT_USAGE, type AgentOptions, AgentUsageError, parseAgentArgs } from './options.js';
 import { StatusReporter } from './status-reporter.js';
+import { KubeStatusWriter } from './status-writer.js';
 
 export { NodeAgent, type ShutdownMode } from './node-agent.js';
 export { AGENT_USAGE, type AgentOptions, parseAgentArgs } from './options.js';
@@ -88,7 +88,12 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
 
   let kc: KubeConfig;
   try {
-    kc = deps.kubeConfig ?? loadKubeConfig(options.kubeconfig);
+    if (deps.kubeConfig !== undefined) kc = deps.kubeConfig;
+    else {
+      const loaded = loadKubeConfig({ kubeconfig: options.kubeconfig });
+      log.info({ source: loaded.source, from: loaded.from }, 'Kubernetes configuration loaded');
+      kc = loaded.kubeConfig;
+    }
   } catch (err) {
     log.fatal({ err }, `cannot load the Kubernetes configuration: ${(err as Error).message}`);
     return 1;
@@ -97,9 +102,10 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   if (started === undefined) return 1;
   const { speaker, registry } = started;
 
+  const client = new KubeClient(kc);
   const metrics = new AgentMetrics(registry);
   const reporter = new StatusReporter({
-    writer: new KubeStatusWriter(kc, options.statusNamespace),
+    writer: new KubeStatusWriter(client, options.statusNamespace),
     heartbeatMs: options.heartbeatMs,
     onWrite: (name, result, error) => {
       metrics.statusWrites.inc({ result });
@@ -119,7 +125,11 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     bgpPort: options.bgpPort,
     gracefulRestartTime: options.gracefulRestartTime,
     defaultConnectRetryTime: options.connectRetryTime,
-    events: new KubeEventRecorder(kc, options.nodeName, log),
+    events: new EventRecorder(client, {
+      component: 'bgpadvertiser-agent',
+      host: options.nodeName,
+      log,
+    }),
     statusNamespace: options.statusNamespace,
     handover: options.handover,
   });
@@ -131,64 +141,25 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   );
   if (health === undefined) return 1;
 
-  const ns = options.statusNamespace;
-  const watches = {
-    own: new WatchedCollection(
-      kc,
-      {
-        what: `BGPSessions of node ${options.nodeName}`,
-        plural: RESOURCES.BGPSession.plural,
-        namespace: ns,
-        fieldSelector: `spec.nodeName=${options.nodeName}`,
-      },
-      log,
+  const specs = agentWatchSpecs(options.nodeName, options.statusNamespace, options.clusterNamespace);
+  const watches = [
+    watchList(kc, client, specs.own, log, (items) => agent.setOwnSessions(items)),
+    watchList(kc, client, specs.cluster, log, (items) => agent.setClusterSessions(items)),
+    watchList(kc, client, specs.routes, log, (items) => agent.setRoutes(items)),
+    watchList(kc, client, specs.peers, log, (items) => agent.setPeers(items)),
+    watchList(kc, client, specs.gatewayGroups, log, (items) =>
+      agent.setGatewayGroup(items.find((o) => o.metadata.name === 'default')),
     ),
-    cluster: new WatchedCollection(
-      kc,
-      {
-        what: 'BGPSessions (all nodes, for next-hop ranking)',
-        plural: RESOURCES.BGPSession.plural,
-        namespace: ns,
-      },
-      log,
-    ),
-    routes: new WatchedCollection(
-      kc,
-      { what: 'BGPAdvertisedRoutes', plural: RESOURCES.BGPAdvertisedRoute.plural, namespace: ns },
-      log,
-    ),
-    gatewayGroups: new WatchedCollection(
-      kc,
-      {
-        what: 'NetworkGatewayGroup default',
-        plural: RESOURCES.NetworkGatewayGroup.plural,
-        namespace: options.clusterNamespace,
-        fieldSelector: 'metadata.name=default',
-      },
-      log,
-    ),
-    peers: new WatchedCollection(
-      kc,
-      { what: 'BGPPeers', plural: RESOURCES.BGPPeer.plural, namespace: options.clusterNamespace },
-      log,
-    ),
-  };
-  watches.own.onChange((items) => agent.setOwnSessions(items));
-  watches.cluster.onChange((items) => agent.setClusterSessions(items));
-  watches.routes.onChange((items) => agent.setRoutes(items));
-  watches.peers.onChange((items) => agent.setPeers(items));
-  watches.gatewayGroups.onChange((items) =>
-    agent.setGatewayGroup(items.find((o) => o.metadata?.name === 'default')),
-  );
-  for (const w of Object.values(watches)) w.start();
-  void Promise.all(Object.values(watches).map((w) => w.synced)).then(() => agent.markSynced());
+  ];
+  void Promise.all(watches.map((w) => w.synced)).then(() => agent.markSynced());
 
   deps.onStarted?.(agent, health);
   const signal = await (deps.stopSignal ?? waitForSignal(log));
   log.info({ signal, mode: options.onExit }, `received ${signal}, stopping (${options.onExit})`);
-  await Promise.all(Object.values(watches).map((w) => w.stop()));
+  await Promise.all(watches.map((w) => w.informer.stop()));
   await agent.shutdown(options.onExit);
   await health.close();
+  client.close();
   log.info('bgpadvertiser agent stopped');
   return 0;
 }

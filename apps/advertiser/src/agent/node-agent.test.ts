@@ -1,7 +1,7 @@
+import type { EventSpec } from '@bgplb/kube-runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegistry } from '../shared/index.js';
 import { captureLogger } from '../test-support/log-capture.js';
-import type { AgentEvent } from './events.js';
 import type { ObservedAddress } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';
@@ -50,7 +50,7 @@ describe('NodeAgent', () => {
   let reporter: StatusReporter;
   let metrics: AgentMetrics;
   let agent: NodeAgent;
-  let events: AgentEvent[];
+  let events: EventSpec[];
   const logs = captureLogger('debug');
 
   function makeAgent(initial: ObservedAddress[] = NODE_ADDRS, extra: Partial<NodeAgentOptions> = {}): void {
@@ -178,7 +178,7 @@ describe('NodeAgent', () => {
     ]);
     expect(addresses.has('10.0.1.100')).toBe(false);
     expect(
-      events.map((e) => `${e.type} ${e.reason} ${e.target.kind}/${e.target.name}: ${e.message}`),
+      events.map((e) => `${e.type} ${e.reason} ${e.involved.kind}/${e.involved.name}: ${e.message}`),
     ).toEqual([
       'Normal FloatingIPAdded Node/node-a: floating IP 10.0.1.100 added to eth0 on node node-a',
       'Normal FloatingIPRemoved Node/node-a: floating IP 10.0.1.100 removed from eth0 on node node-a: floating IP 10.0.1.100 is assigned to node node-b, not node-a',

@@ -17,7 +17,7 @@
 import { type Clock, systemClock } from '@bgplb/bgp-fsm';
 import type { Logger, SpeakerEvent } from '../shared/index.js';
 import type { AgentSpeaker } from './agent-speaker.js';
-import type { EventRecorder } from './events.js';
+import type { EventSink } from './event-sink.js';
 import { FloatingIPExecutor } from './floating-ip-executor.js';
 import { planFloatingIPs } from './floating-ip-plan.js';
 import { type GatewayGroupView, NO_GATEWAY_GROUP, readGatewayGroup } from './gateway-group.js';
@@ -52,7 +52,7 @@ export interface NodeAgentOptions {
   /** Periodic full reconcile (catches an address removed by hand), default 10 s. */
   resyncMs?: number;
   /** Kubernetes Events (floating IP added/removed, session refused). */
-  events?: EventRecorder | undefined;
+  events?: EventSink | undefined;
   /** Namespace of the BGPSession objects (for event targets), default kube-system. */
   statusNamespace?: string;
   /**

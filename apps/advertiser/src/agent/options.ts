@@ -11,7 +11,7 @@ BGPAdvertisedRoute and reports each session's status.
 
 Options:
   --node-name NAME            this node (default: $NODE_NAME)
-  --kubeconfig FILE           kubeconfig file (default: in-cluster service account)
+  --kubeconfig FILE           kubeconfig file (default: $KUBECONFIG, else in-cluster, else ~/.kube/config)
   --cluster-namespace NS      namespace of NetworkGatewayGroup "default" and the BGPPeers,
                               e.g. cluster-demo (default: $CLUSTER_NAMESPACE; required)
   --status-namespace NS       namespace of BGPSessions and BGPAdvertisedRoutes (default kube-system)

@@ -1,6 +1,6 @@
+import type { EventSpec } from '@bgplb/kube-runtime';
 import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../test-support/log-capture.js';
-import type { AgentEvent } from './events.js';
 import { SessionExecutor } from './session-executor.js';
 import { type DesiredSession, planSessions } from './session-plan.js';
 import { FakeAgentSpeaker } from './test-support/fakes.js';
@@ -33,7 +33,7 @@ function plan(sessions: unknown[], held: string[]) {
 function setup() {
   const log: string[] = [];
   const speaker = new FakeAgentSpeaker(log);
-  const events: AgentEvent[] = [];
+  const events: EventSpec[] = [];
   const started: string[] = [];
   const executor = new SessionExecutor({
     node: 'node-a',
@@ -82,7 +82,7 @@ describe('SessionExecutor', () => {
     expect(t.executor.refusal('s1')).toMatchObject({ since: 1_000 });
     expect(t.executor.refusedCount()).toBe(1);
     expect(t.events).toHaveLength(1);
-    expect(t.events[0]?.target).toEqual({
+    expect(t.events[0]?.involved).toEqual({
       apiVersion: 'networking.gke.io/v1',
       kind: 'BGPSession',
       name: 's1',

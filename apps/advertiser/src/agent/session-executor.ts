@@ -3,9 +3,11 @@
  * longer wanted or whose settings changed, starts the new ones, and keeps the list of sessions
  * refused (with why and since when) for the status and for Events.
  */
+
+import type { InvolvedObject } from '@bgplb/kube-runtime';
 import type { Logger } from '../shared/index.js';
 import type { AgentSpeaker } from './agent-speaker.js';
-import type { EventRecorder, EventTarget } from './events.js';
+import type { EventSink } from './event-sink.js';
 import type { NextHopChooser } from './next-hops.js';
 import { type DesiredSession, diffPeers, nameOf, type SessionPlan } from './session-plan.js';
 import type { Refusal, SessionBook } from './status-projector.js';
@@ -25,7 +27,7 @@ export interface SessionExecutorOptions {
   /** Picks the one path per prefix for sessions without ADD-PATH. */
   chooser: Pick<NextHopChooser, 'choose'>;
   logger: Logger;
-  events?: EventRecorder | undefined;
+  events?: EventSink | undefined;
   /** Namespace of the BGPSession objects (Event targets). */
   statusNamespace: string;
   /** Called when a session starts (its status starts afresh). */
@@ -89,7 +91,7 @@ export class SessionExecutor implements SessionBook {
         type: 'Warning',
         reason: 'SessionRefused',
         message: `BGPSession ${name} refused on node ${node}: ${reason}`,
-        target: this.sessionTarget(name, ownSessions),
+        involved: this.sessionTarget(name, ownSessions),
       });
     }
     for (const name of [...this.refused.keys()]) if (!plan.refused.has(name)) this.refused.delete(name);
@@ -182,7 +184,7 @@ export class SessionExecutor implements SessionBook {
     );
   }
 
-  private sessionTarget(name: string, ownSessions: readonly unknown[]): EventTarget {
+  private sessionTarget(name: string, ownSessions: readonly unknown[]): InvolvedObject {
     const raw = ownSessions.find((s) => nameOf(s) === name) as { metadata?: { uid?: unknown } } | undefined;
     const uid = raw?.metadata?.uid;
     return {

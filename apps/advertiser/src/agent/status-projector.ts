@@ -4,10 +4,9 @@
  * writes). The status shapes are pure functions of their inputs; the projector only remembers
  * the last transport error per session, which the speaker does not keep.
  */
-import type { Clock } from '@bgplb/bgp-fsm';
+import { type Clock, kubeTime } from '@bgplb/kube-runtime';
 import type { PeerStatus } from '../shared/index.js';
 import type { AgentSpeaker } from './agent-speaker.js';
-import { kubeTime } from './kube-time.js';
 import { nameOf } from './session-plan.js';
 import type { ReportedError, SessionStatusContent, StatusReporter } from './status-reporter.js';
 

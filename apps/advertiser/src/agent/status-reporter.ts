@@ -8,9 +8,8 @@
  * Readers treat a `lastReportTime` older than 3 heartbeats (90 s) as stale.
  */
 
-import { type Clock, systemClock } from '@bgplb/bgp-fsm';
+import { type Clock, kubeTime, systemClock } from '@bgplb/kube-runtime';
 import type { FsmState } from '../shared/index.js';
-import { kubeTime } from './kube-time.js';
 
 /** `status.lastError` as written (a NOTIFICATION, or code 0 for a local refusal). */
 export interface ReportedError {
