@@ -132,7 +132,7 @@ describe('ControlPlaneAdvertiser', () => {
     });
     expect(speaker.calls).toEqual([
       'removePeer 21.0.101.81 bgpadvertiser: peer removed from configuration',
-      'removePeer 21.0.101.82 bgpadvertiser: peer settings changed',
+      'removePeer 21.0.101.82 bgpadvertiser: peer settings changed [administrative-reset]',
       'addPeer 21.0.101.82',
       'addPeer 21.0.101.83',
       'setPaths 10.0.0.8/32 21.0.101.64',

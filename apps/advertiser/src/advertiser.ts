@@ -115,11 +115,13 @@ export class ControlPlaneAdvertiser {
         }
         if (want) change.changed.push(id);
         else change.removed.push(id);
-        await speaker.removePeer(id, {
-          message: want
-            ? 'bgpadvertiser: peer settings changed'
-            : 'bgpadvertiser: peer removed from configuration',
-        });
+        // RFC 4486: a changed peer is reset (6/4, with the reason); a removed one is de-configured (6/3).
+        await speaker.removePeer(
+          id,
+          want
+            ? { message: 'bgpadvertiser: peer settings changed', cease: 'administrative-reset' }
+            : { message: 'bgpadvertiser: peer removed from configuration' },
+        );
         this.peersById.delete(id);
         log.info(
           { peer: id, peerASN: current.peerAsn },

@@ -13,7 +13,7 @@ import {
 } from './preflight-classify.js';
 import { formatDuration } from './shared/duration.js';
 import { createLogger } from './shared/logger.js';
-import { logSpeakerEvent } from './shared/speaker-log.js';
+import { createSpeakerEventLogger } from './shared/speaker-log.js';
 import type { Speaker } from './shared/speaker-types.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
 import { consoleOutput, type Output } from './validate.js';
@@ -206,8 +206,9 @@ export async function runPreflight(
     return 1;
   }
   const runs = new Map<string, PeerRun>();
+  const logEvent = createSpeakerEventLogger(log);
   speaker.on('event', (e) => {
-    logSpeakerEvent(log, e);
+    logEvent(e);
     const run = e.peer !== undefined ? runs.get(e.peer) : undefined;
     if (run) recordEvent(run.trace, e);
   });
@@ -265,7 +266,10 @@ export async function runPreflight(
         skipRest(run, 'announce', 'no session');
         // Stop retrying it while the other peers are checked.
         await speaker
-          .removePeer(run.peer.ip, { message: 'bgpadvertiser preflight failed' })
+          .removePeer(run.peer.ip, {
+            message: 'bgpadvertiser preflight failed',
+            cease: 'administrative-shutdown',
+          })
           .catch(() => undefined);
         return undefined;
       }),
@@ -281,7 +285,10 @@ export async function runPreflight(
       await checkRoute(run);
       // Close this session before the next peer's checks (the table is complete for it).
       await speaker
-        .removePeer(run.peer.ip, { message: 'bgpadvertiser preflight finished' })
+        .removePeer(run.peer.ip, {
+          message: 'bgpadvertiser preflight finished',
+          cease: 'administrative-shutdown',
+        })
         .catch(() => undefined);
     }
   };

@@ -62,11 +62,46 @@ export type SpeakerEvent =
   | { type: 'keepalive-sent' | 'keepalive-received'; peer: string }
   | { type: 'route-refresh-received'; peer: string; family: string; subtype: number }
   | {
+      /**
+       * The peer sent prefixes of an address family that was not negotiated (RFC 4760): they are
+       * ignored, counted in `counters.prefixesIgnored`, and reported once per family per session.
+       */
+      type: 'unnegotiated-family';
+      peer: string;
+      family: string;
+      /** Prefixes of that family in the UPDATE that first carried it. */
+      prefixes: number;
+    }
+  | {
       type: 'error';
       peer?: string;
       /** Connection errors keep Node's `code` (`ECONNREFUSED`, `ETIMEDOUT`, `EHOSTUNREACH`, ...). */
       error: Error & { code?: string };
+      /**
+       * Who caused it: `peer` (its bytes broke the protocol or a limit: expected from a broken or
+       * hostile peer, no stack trace needed), `connection` (socket errors) or `local` (a bug, or
+       * the application's selector). Absent on errors not tied to a session.
+       */
+      source?: ErrorSource;
+      /** For `source: 'peer'`: what kind of protocol error (also the key of `counters.peerErrors`). */
+      class?: PeerErrorClass;
     };
+
+export type ErrorSource = 'peer' | 'connection' | 'local';
+
+/**
+ * Classes of peer-caused protocol errors: a bad message header, an unacceptable or malformed
+ * OPEN, an UPDATE error by its RFC 7606 action, a malformed ROUTE-REFRESH, too many prefixes.
+ */
+export type PeerErrorClass =
+  | 'message-header'
+  | 'open'
+  | 'update-treat-as-withdraw'
+  | 'update-attribute-discard'
+  | 'update-afi-safi-disable'
+  | 'update-session-reset'
+  | 'route-refresh'
+  | 'max-prefix';
 
 export type SpeakerEventType = SpeakerEvent['type'];
 
@@ -82,6 +117,10 @@ export interface PeerCounters {
   prefixesReceived: number;
   /** Received prefixes per family (`'1/1'`, `'2/1'`). */
   prefixesReceivedByFamily: Record<string, number>;
+  /** Prefixes received in families that were not negotiated, ignored (RFC 4760); cumulative. */
+  prefixesIgnored: number;
+  /** Peer-caused protocol errors by class; cumulative over the peer's sessions. */
+  peerErrors: Partial<Record<PeerErrorClass, number>>;
   /** Times an Established session went down. */
   flaps: number;
 }

@@ -5,8 +5,10 @@ export { AdjRibOut, type RibChange, type SentPath } from './adj-rib-out.js';
 export type { BfdDrivenSession, PeerBfdOptions } from './bfd-peers.js';
 export { type Clock, FakeClock, jitter, systemClock } from './clock.js';
 export type {
+  ErrorSource,
   NegotiatedSummary,
   PeerCounters,
+  PeerErrorClass,
   PeerStatus,
   SpeakerEvent,
   SpeakerEventType,
@@ -46,6 +48,7 @@ export { type PackedGroup, type PackResult, packChanges } from './rib-updates.js
 export { notificationText, type PeerConfig, PeerSession } from './session.js';
 export {
   BgpSpeaker,
+  type CeaseReason,
   type ListenHandle,
   type PeerOptions,
   peerConfig,

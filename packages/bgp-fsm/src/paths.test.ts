@@ -121,3 +121,19 @@ describe('default path selector', () => {
     expect(fnv1a('')).toBe(0x811c9dc5);
   });
 });
+
+describe('PathInterner.internList', () => {
+  it('merges paths of one next hop (the last wins) and reuses the result for the same path objects', () => {
+    const interner = new PathInterner();
+    const hops = [{ nextHop: '10.0.0.1' }, { nextHop: '10.0.0.2', med: 1 }, { nextHop: '10.0.0.2', med: 2 }];
+    const first = interner.internList(hops, '10.1.0.0/24');
+    expect(first).toEqual([{ nextHop: '10.0.0.1' }, { nextHop: '10.0.0.2', med: 2 }]);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(interner.internList([...hops], '10.2.0.0/24')).toBe(first);
+    // The caller's array changing afterwards does not leak into the cached list.
+    hops.pop();
+    const third = interner.internList(hops, '10.3.0.0/24');
+    expect(third).not.toBe(first);
+    expect(third).toEqual([{ nextHop: '10.0.0.1' }, { nextHop: '10.0.0.2', med: 1 }]);
+  });
+});

@@ -117,6 +117,9 @@ export function attributeKey(path: PathSpec): string {
 export class PathInterner {
   private readonly byInput = new WeakMap<PathSpec, PathSpec>();
   private readonly byKey = new Map<string, PathSpec>();
+  /** The last list's input objects (a copy) and its result, for `internList`. */
+  private lastInput: readonly PathSpec[] = [];
+  private lastOutput: readonly PathSpec[] | undefined;
 
   constructor(private readonly limit = 100_000) {}
 
@@ -133,6 +136,40 @@ export class PathInterner {
     if (typeof path === 'object' && path !== null) this.byInput.set(path, normalized);
     return normalized;
   }
+
+  /**
+   * A prefix's paths, interned, with paths of the same next hop merged (the last wins). Callers
+   * typically pass the same path objects for many prefixes (one set of next hops for every
+   * VIP), so the previous result is reused when the input holds the same objects: the list is
+   * then shared (frozen) between those prefixes instead of rebuilt for each of them.
+   */
+  internList(paths: readonly PathSpec[], prefix: string): readonly PathSpec[] {
+    const last = this.lastInput;
+    if (this.lastOutput !== undefined && last.length === paths.length) {
+      let same = true;
+      for (let i = 0; i < last.length && same; i++) same = last[i] === paths[i];
+      if (same) return this.lastOutput;
+    }
+    let out: PathSpec[] = [];
+    for (const p of paths) out.push(this.intern(p, prefix));
+    if (hasDuplicateNextHop(out)) {
+      const byNextHop = new Map<string, PathSpec>();
+      for (const n of out) byNextHop.set(n.nextHop, n);
+      out = [...byNextHop.values()];
+    }
+    // A copy: the caller may change its array afterwards.
+    this.lastInput = [...paths];
+    this.lastOutput = Object.freeze(out);
+    return this.lastOutput;
+  }
+}
+
+function hasDuplicateNextHop(paths: readonly PathSpec[]): boolean {
+  if (paths.length > 32) return new Set(paths.map((p) => p.nextHop)).size !== paths.length;
+  for (let i = 1; i < paths.length; i++) {
+    for (let j = 0; j < i; j++) if (paths[i]!.nextHop === paths[j]!.nextHop) return true;
+  }
+  return false;
 }
 
 /** What a peer needs to build attributes. */

@@ -3,7 +3,7 @@
  * the peer's Adj-RIB-Out, and accounts what the peer sends. Created by `BgpSpeaker`.
  */
 import {
-  type BgpWireError,
+  BgpWireError,
   DEFAULT_SESSION_OPTIONS,
   decodeMessage,
   decodeShutdownCommunication,
@@ -27,6 +27,7 @@ import { type Clock, jitter } from './clock.js';
 import {
   type NegotiatedSummary,
   type PeerCounters,
+  type PeerErrorClass,
   type PeerStatus,
   type SpeakerEvent,
   summarizeNegotiated,
@@ -49,7 +50,7 @@ import {
 } from './negotiate.js';
 import { hashPathSelector, type PathSelector, type PathSpec } from './paths.js';
 import { PrefixSet } from './prefix-set.js';
-import { packChanges } from './rib-updates.js';
+import { joinAdjacent, packChanges } from './rib-updates.js';
 import type { FsmState } from './state.js';
 import type { Connection, PendingConnect, Transport } from './transport.js';
 
@@ -107,6 +108,14 @@ const TYPE_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-re
  */
 const FLUSH_SLICE_PATHS = 8192;
 const ROUTE_REFRESH = { BORR: 1, EORR: 2 };
+/**
+ * Received octets decoded per event-loop turn (one socket read: about 13k IPv4 prefixes, a few
+ * ms). libuv reads up to 32 x 64 KiB from a socket in one turn: unbounded, a full table arriving
+ * at once would be decoded in one go and hold back every timer (keepalives, and BFD) for all of it.
+ */
+const INPUT_SLICE_OCTETS = 64 * 1024;
+/** Undecoded input above which the socket stops reading until decoding catches up (back-pressure). */
+const INPUT_PAUSE_OCTETS = 1024 * 1024;
 
 function emptyCounters(): PeerCounters {
   return {
@@ -116,6 +125,8 @@ function emptyCounters(): PeerCounters {
     pathsAnnounced: 0,
     prefixesReceived: 0,
     prefixesReceivedByFamily: {},
+    prefixesIgnored: 0,
+    peerErrors: {},
     flaps: 0,
   };
 }
@@ -248,6 +259,7 @@ export class PeerSession {
         messagesIn: { ...this.counters.messagesIn },
         messagesOut: { ...this.counters.messagesOut },
         prefixesReceivedByFamily: { ...this.counters.prefixesReceivedByFamily },
+        peerErrors: { ...this.counters.peerErrors },
         prefixesAnnounced: this.rib.prefixCount,
         pathsAnnounced: this.rib.paths,
       },
@@ -372,7 +384,7 @@ export class PeerSession {
           const error = Object.assign(new Error(`connect to ${this.target()} timed out`), {
             code: 'ETIMEDOUT',
           });
-          this.host.emit({ type: 'error', peer: this.id, error });
+          this.host.emit({ type: 'error', peer: this.id, error, source: 'connection' });
         }
         this.fire({ type: 'ConnectRetryTimerExpires' });
         break;
@@ -415,7 +427,7 @@ export class PeerSession {
         if ('error' in result) {
           // Irrelevant once the peer's own connection is in use.
           if (this.conn !== undefined) return;
-          this.host.emit({ type: 'error', peer: this.id, error: result.error });
+          this.host.emit({ type: 'error', peer: this.id, error: result.error, source: 'connection' });
           this.fire({ type: 'TcpConnectionFails', reason: 'connect-failed' });
           return;
         }
@@ -521,7 +533,7 @@ export class PeerSession {
       return;
     }
     this.detach();
-    if (error !== undefined) this.host.emit({ type: 'error', peer: this.id, error });
+    if (error !== undefined) this.host.emit({ type: 'error', peer: this.id, error, source: 'connection' });
     if (this.candidate !== undefined && (this.ctx.state === 'OpenSent' || this.ctx.state === 'OpenConfirm')) {
       // The peer dropped this connection (its side of the collision): continue on the other.
       this.promoteCandidate();
@@ -546,6 +558,16 @@ export class PeerSession {
     if (conn === undefined) return true;
     this.count('messagesOut', type);
     return conn.write(bytes);
+  }
+
+  /** Sends messages of one type in as few writes as their buffers allow; false when the socket pushes back. */
+  private sendAll(messages: readonly Uint8Array[], type: string): boolean {
+    const conn = this.conn;
+    if (conn === undefined) return true;
+    for (let i = 0; i < messages.length; i++) this.count('messagesOut', type);
+    let ok = true;
+    for (const chunk of joinAdjacent(messages)) ok = conn.write(chunk) && ok;
+    return ok;
   }
 
   /**
@@ -577,25 +599,73 @@ export class PeerSession {
   // Receiving
   // -------------------------------------------------------------------------------------------
 
+  /** The connection whose input waits for the next event-loop turn (see INPUT_SLICE_OCTETS). */
+  private inputPendingFor: Connection | undefined;
+  /** Octets decoded in this event-loop turn; reset by an immediate when the turn ends. */
+  private turnOctets = 0;
+  private turnResetScheduled = false;
+
   private onData(conn: Connection, chunk: Uint8Array): void {
     if (conn !== this.conn) return;
     this.framer.push(chunk);
+    if (this.inputPendingFor === conn) {
+      // Decoding is behind: keep the bytes, and stop reading when too many wait.
+      if (this.framer.bufferedLength > INPUT_PAUSE_OCTETS) conn.pause?.();
+      return;
+    }
+    this.decodeInput(conn);
+  }
+
+  /**
+   * Decodes buffered messages, at most INPUT_SLICE_OCTETS per event-loop turn (libuv may deliver
+   * many reads in one turn); the rest waits for the next turn, after the timers have run.
+   */
+  private decodeInput(conn: Connection): void {
     for (;;) {
       if (conn !== this.conn) return;
+      if (this.turnOctets >= INPUT_SLICE_OCTETS) {
+        if (this.framer.bufferedLength === 0) return;
+        this.inputPendingFor = conn;
+        if (this.framer.bufferedLength > INPUT_PAUSE_OCTETS) conn.pause?.();
+        setImmediate(() => {
+          if (this.inputPendingFor === conn) this.inputPendingFor = undefined;
+          if (conn !== this.conn) return;
+          conn.resume?.();
+          this.decodeInput(conn);
+        });
+        return;
+      }
       const frame = this.framer.next();
       if (frame === undefined) return;
       if (!frame.ok) {
-        this.reportError(frame.error);
+        this.reportError(frame.error, 'message-header');
         this.fire({ type: 'BgpHeaderErr', notification: frame.error.notification });
         return;
+      }
+      this.turnOctets += frame.bytes.length;
+      if (!this.turnResetScheduled) {
+        this.turnResetScheduled = true;
+        // Runs before a continuation scheduled later in this turn (immediates run in order).
+        setImmediate(() => {
+          this.turnOctets = 0;
+          this.turnResetScheduled = false;
+        });
       }
       this.count('messagesIn', TYPE_NAMES[frame.type] ?? String(frame.type));
       this.onMessage(frame.type, frame.bytes);
     }
   }
 
-  private reportError(error: BgpWireError): void {
-    this.host.emit({ type: 'error', peer: this.id, error });
+  /** A protocol error the peer caused: counted by class and reported (no stack needed in logs). */
+  private reportError(error: Error, cls: PeerErrorClass): void {
+    if (error instanceof BgpWireError && error.internal) {
+      // A codec bug, not the peer's doing: reported with its stack.
+      this.host.emit({ type: 'error', peer: this.id, error, source: 'local' });
+      return;
+    }
+    const errors = this.counters.peerErrors;
+    errors[cls] = (errors[cls] ?? 0) + 1;
+    this.host.emit({ type: 'error', peer: this.id, error, source: 'peer', class: cls });
   }
 
   private onMessage(type: number, bytes: Uint8Array): void {
@@ -618,7 +688,7 @@ export class PeerSession {
       default: {
         const decoded = decodeMessage(bytes, this.options);
         if (!decoded.ok) {
-          this.reportError(decoded.error);
+          this.reportError(decoded.error, 'route-refresh');
           this.fire({
             type: 'UpdateMsgErr',
             notification: decoded.error.notification,
@@ -662,8 +732,8 @@ export class PeerSession {
   private onOpen(bytes: Uint8Array): void {
     const decoded = this.decodeOpen(bytes);
     if ('error' in decoded) {
-      this.reportError(decoded.error);
       const type = decoded.error.notification.code === 1 ? 'BgpHeaderErr' : 'BgpOpenMsgErr';
+      this.reportError(decoded.error, type === 'BgpHeaderErr' ? 'message-header' : 'open');
       this.fire({ type, notification: decoded.error.notification });
       return;
     }
@@ -675,7 +745,7 @@ export class PeerSession {
     }
     const result = this.checkOpen(decoded);
     if ('message' in result) {
-      this.host.emit({ type: 'error', peer: this.id, error: new Error(`OPEN refused: ${result.message}`) });
+      this.reportError(new Error(`OPEN refused: ${result.message}`), 'open');
       this.fire({ type: 'BgpOpenMsgErr', notification: result });
       return;
     }
@@ -730,8 +800,19 @@ export class PeerSession {
     let delta6 = 0;
     const ribIn = this.ribIn;
     const seen = this.received;
+    // RFC 4760: prefixes of a family that was not negotiated are ignored (only unicast is).
+    const families = this.negotiated?.families ?? [];
+    const accept4 = families.includes('1/1');
+    const accept6 = families.includes('2/1');
+    let ignored = 0;
+    let ignoredFamily = '';
     ribIn?.beginUpdate(bytes);
     const result = decodeUpdateBulk(bytes, this.options, (v) => {
+      if (v.safi !== 1 || !(v.afi === 1 ? accept4 : accept6)) {
+        ignored++;
+        ignoredFamily = `${v.afi}/${v.safi}`;
+        return;
+      }
       // Counted only when the set of received prefixes really changes.
       const changed =
         ribIn !== undefined
@@ -753,15 +834,16 @@ export class PeerSession {
     ribIn?.commitAttributes(result.ok ? result.attributes : []);
     this.applyReceived('1/1', delta4);
     this.applyReceived('2/1', delta6);
+    if (ignored > 0) this.countIgnored(ignoredFamily, ignored);
     if (!result.ok) {
-      this.reportError(result.error);
+      this.reportError(result.error, `update-${result.error.action}`);
       if (result.error.action === 'session-reset' || result.error.action === 'afi-safi-disable') {
         this.fire({ type: 'UpdateMsgErr', notification: result.error.notification });
         return;
       }
     } else if (result.warnings.length > 0) {
       // RFC 7606 attribute-discard: the UPDATE was used without the bad attributes.
-      for (const w of result.warnings) this.reportError(w);
+      for (const w of result.warnings) this.reportError(w, 'update-attribute-discard');
     }
     // Bulk decoding leaves MP_UNREACH empty: with no prefixes at all, it is End-of-RIB or nothing.
     const eor =
@@ -769,7 +851,9 @@ export class PeerSession {
         ? isEndOfRib({ type: 'update', withdrawn: [], nlri: [], attributes: result.attributes })
         : undefined;
     if (eor !== undefined) this.host.emit({ type: 'end-of-rib-received', peer: this.id, family: eor });
-    if (wantEvent && (nlri.length > 0 || withdrawn.length > 0)) {
+    // A treat-as-withdraw UPDATE is reported once, as the peer error above, not also as an
+    // update: a peer sending malformed UPDATEs must not get a log line per UPDATE.
+    if (wantEvent && result.ok && (nlri.length > 0 || withdrawn.length > 0)) {
       const e: SpeakerEvent = {
         type: 'update-received',
         peer: this.id,
@@ -783,13 +867,22 @@ export class PeerSession {
     const max = this.config.maxPrefixes;
     if (max !== undefined && this.counters.prefixesReceived > max) {
       const data = Uint8Array.of(0, 1, 1, max >>> 24, (max >>> 16) & 255, (max >>> 8) & 255, max & 255);
-      this.host.emit({
-        type: 'error',
-        peer: this.id,
-        error: new Error(`peer sent ${this.counters.prefixesReceived} prefixes, over the limit of ${max}`),
-      });
+      this.reportError(
+        new Error(`peer sent ${this.counters.prefixesReceived} prefixes, over the limit of ${max}`),
+        'max-prefix',
+      );
       this.fire({ type: 'AutomaticStop', notification: { code: 6, subcode: 1, data }, reason: 'max-prefix' });
     }
+  }
+
+  /** Families of this session already reported by an `unnegotiated-family` event. */
+  private ignoredFamilies = new Set<string>();
+
+  private countIgnored(family: string, prefixes: number): void {
+    this.counters.prefixesIgnored += prefixes;
+    if (this.ignoredFamilies.has(family)) return;
+    this.ignoredFamilies.add(family);
+    this.host.emit({ type: 'unnegotiated-family', peer: this.id, family, prefixes });
   }
 
   private applyReceived(family: string, delta: number): void {
@@ -973,6 +1066,7 @@ export class PeerSession {
     this.options = DEFAULT_SESSION_OPTIONS;
     this.ribIn = undefined;
     this.received = new PrefixSet();
+    this.ignoredFamilies = new Set();
     this.counters.prefixesReceived = 0;
     this.counters.prefixesReceivedByFamily = {};
     this.establishedAt = undefined;
@@ -1004,7 +1098,7 @@ export class PeerSession {
       this.flushUnsafe();
     } catch (err) {
       // A bug must not take the process down: report it and reset this session only.
-      this.host.emit({ type: 'error', peer: this.id, error: err as Error });
+      this.host.emit({ type: 'error', peer: this.id, error: err as Error, source: 'local' });
       this.fire({ type: 'AutomaticStop', notification: { code: 6, subcode: 8 }, reason: 'internal-error' });
     }
   }
@@ -1046,9 +1140,7 @@ export class PeerSession {
         { localAsn: this.config.localAsn, ibgp: this.isIbgp() },
         this.options,
       );
-      for (const message of packed.messages) {
-        if (!this.send(message, 'update')) this.paused = true;
-      }
+      if (!this.sendAll(packed.messages, 'update')) this.paused = true;
       sentAny ||= packed.messages.length > 0;
       if (wantEvents) {
         for (const g of packed.groups) {
@@ -1094,7 +1186,7 @@ export class PeerSession {
       return this.config.pathSelector(prefix, paths);
     } catch (err) {
       const error = new Error(`pathSelector failed for ${prefix}: ${(err as Error)?.message ?? String(err)}`);
-      this.host.emit({ type: 'error', peer: this.id, error });
+      this.host.emit({ type: 'error', peer: this.id, error, source: 'local' });
       return hashPathSelector(prefix, paths);
     }
   }
@@ -1117,7 +1209,7 @@ export class PeerSession {
       { localAsn: this.config.localAsn, ibgp: this.isIbgp() },
       this.options,
     );
-    for (const m of packed.messages) this.send(m, 'update');
+    this.sendAll(packed.messages, 'update');
     if (this.host.updateEvents.sent && this.host.hasListeners()) {
       for (const g of packed.groups) {
         this.host.emit({

@@ -1,4 +1,10 @@
-import { decodeMessage, encodeMessage, type UpdateMessage } from '@bgplb/bgp-wire';
+import {
+  decodeMessage,
+  encodeMessage,
+  encodeUpdates,
+  type PathAttribute,
+  type UpdateMessage,
+} from '@bgplb/bgp-wire';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
 import type { SpeakerEvent } from './events.js';
@@ -186,11 +192,40 @@ describe('BgpSpeaker over an in-memory network', () => {
     expect(events.a.some((e) => e.type === 'notification-sent' && e.code === 4)).toBe(true);
   });
 
-  it('removePeer withdraws, sends Cease with the RFC 8203 message, and B logs it', async () => {
+  it('removePeer sends Cease/Peer De-configured by default (RFC 4486), without the message', async () => {
+    const { a, events, tick } = await pair();
+    a.setPaths('10.7.0.0/16', [{ nextHop: '192.0.2.9' }]);
+    await tick(20);
+    await Promise.all([a.removePeer(B, { message: 'removed from the configuration' }), tick()]);
+    await tick();
+    expect(withdrawnAt(events.b)).toEqual(['10.7.0.0/16']);
+    expect(events.a.find((e) => e.type === 'notification-sent')).toMatchObject({ code: 6, subcode: 3 });
+    expect(events.b.find((e) => e.type === 'notification-received')).toMatchObject({
+      code: 6,
+      subcode: 3,
+      text: 'Cease/Peer De-configured',
+    });
+  });
+
+  it('removePeer with cease administrative-reset sends 6/4 with the RFC 9003 message', async () => {
+    const { a, events, tick } = await pair();
+    await Promise.all([a.removePeer(B, { message: 'new settings', cease: 'administrative-reset' }), tick()]);
+    await tick();
+    expect(events.b.find((e) => e.type === 'notification-received')).toMatchObject({
+      code: 6,
+      subcode: 4,
+      text: 'Cease/Administrative Reset: "new settings"',
+    });
+  });
+
+  it('removePeer with cease administrative-shutdown withdraws, sends 6/2 with the RFC 8203 message, and B logs it', async () => {
     const { a, b, events, tick } = await pair();
     a.setPaths('10.7.0.0/16', [{ nextHop: '192.0.2.9' }]);
     await tick(20);
-    await Promise.all([a.removePeer(B, { message: 'maintenance window' }), tick()]);
+    await Promise.all([
+      a.removePeer(B, { message: 'maintenance window', cease: 'administrative-shutdown' }),
+      tick(),
+    ]);
     await tick();
     expect(withdrawnAt(events.b)).toEqual(['10.7.0.0/16']);
     const n = events.b.find((e) => e.type === 'notification-received');
@@ -566,6 +601,76 @@ describe('RFC 7606 and keepalives', () => {
     expect(ka()).toBe(before);
     await tick(30_000);
     expect(ka()).toBe(before + 1);
+  });
+});
+
+describe('what a peer sends that we do not take', () => {
+  const ORIGIN_AS_PATH: PathAttribute[] = [
+    { type: 'origin', origin: 'igp' },
+    { type: 'as-path', segments: [{ type: 'sequence', asns: [4200000001] }] },
+  ];
+  const RAW = {
+    fourOctetAs: true,
+    extendedMessage: true,
+    addPathSend: new Set<`${number}/${number}`>(),
+    addPathReceive: new Set<`${number}/${number}`>(),
+  };
+
+  it('ignores prefixes of a family that was not negotiated (RFC 4760): counted apart, reported once', async () => {
+    const { b, net, events, tick } = await pair();
+    expect(b.peerStatus(A)?.negotiated?.families).toEqual(['1/1']);
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    const v6 = encodeUpdates(
+      {
+        announce: ['2001:db8:1::/48', '2001:db8:2::/48'].map((prefix) => ({
+          prefix,
+          nextHop: '2001:db8::1',
+          attributes: ORIGIN_AS_PATH,
+        })),
+      },
+      RAW,
+    );
+    const v4 = encodeUpdates(
+      { announce: [{ prefix: '10.66.0.0/16', pathId: 1, nextHop: '10.0.0.1', attributes: ORIGIN_AS_PATH }] },
+      { ...RAW, addPathSend: new Set(['1/1']) },
+    );
+    for (const m of [...v6, ...v6, ...v4]) conn.write(m.slice());
+    await tick();
+    const status = b.peerStatus(A)!;
+    expect(status.state).toBe('Established');
+    expect(status.counters.prefixesIgnored).toBe(4);
+    expect(status.counters.prefixesReceived).toBe(1);
+    expect(status.counters.prefixesReceivedByFamily).toEqual({ '1/1': 1 });
+    expect(events.b.filter((e) => e.type === 'unnegotiated-family')).toEqual([
+      { type: 'unnegotiated-family', peer: A, family: '2/1', prefixes: 2 },
+    ]);
+    expect(received(events.b)).toEqual(['10.66.0.0/16#1']);
+  });
+
+  it('counts peer-caused protocol errors by class and reports them with source peer', async () => {
+    const { b, net, events, tick } = await pair();
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    const [update] = encodeUpdates(
+      { announce: [{ prefix: '10.66.0.0/16', pathId: 1, nextHop: '10.0.0.1', attributes: ORIGIN_AS_PATH }] },
+      { ...RAW, addPathSend: new Set(['1/1']) },
+    );
+    const bad = update!.slice();
+    // ORIGIN value 7 (only 0..2 exist): RFC 7606 treat-as-withdraw, the session stays up.
+    expect([bad[23], bad[24], bad[25]]).toEqual([0x40, 1, 1]);
+    bad[26] = 7;
+    for (let i = 0; i < 3; i++) conn.write(bad);
+    await tick();
+    expect(b.peerStatus(A)?.state).toBe('Established');
+    expect(b.peerStatus(A)?.counters.peerErrors).toEqual({ 'update-treat-as-withdraw': 3 });
+    const errors = events.b.filter((e) => e.type === 'error');
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toMatchObject({ source: 'peer', class: 'update-treat-as-withdraw' });
+    conn.write(new Uint8Array(19).fill(0));
+    await tick();
+    expect(b.peerStatus(A)?.counters.peerErrors).toEqual({
+      'update-treat-as-withdraw': 3,
+      'message-header': 1,
+    });
   });
 });
 

@@ -99,9 +99,18 @@ export interface PeerOptions {
   bfd?: PeerBfdOptions;
 }
 
+/** Why a peer is stopped, as the Cease subcode sent (RFC 4486). */
+export type CeaseReason = 'administrative-shutdown' | 'peer-deconfigured' | 'administrative-reset';
+
+const CEASE_SUBCODES: Readonly<Record<CeaseReason, number>> = {
+  'administrative-shutdown': 2,
+  'peer-deconfigured': 3,
+  'administrative-reset': 4,
+};
+
 interface RouteEntry {
-  all: PathSpec[] | undefined;
-  perPeer: Map<string, PathSpec[]> | undefined;
+  all: readonly PathSpec[] | undefined;
+  perPeer: Map<string, readonly PathSpec[]> | undefined;
 }
 
 function isIpv4Text(s: string): boolean {
@@ -193,14 +202,6 @@ export function peerConfig(o: PeerOptions): PeerConfig {
   };
 }
 
-function hasDuplicateNextHop(paths: readonly PathSpec[]): boolean {
-  if (paths.length > 32) return new Set(paths.map((p) => p.nextHop)).size !== paths.length;
-  for (let i = 1; i < paths.length; i++) {
-    for (let j = 0; j < i; j++) if (paths[i]!.nextHop === paths[j]!.nextHop) return true;
-  }
-  return false;
-}
-
 export interface ListenHandle {
   readonly address: string;
   readonly port: number;
@@ -289,12 +290,28 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
     return this.bfd.state(id);
   }
 
-  /** Withdraws, sends Cease/Administrative Shutdown (RFC 8203 `message`), closes; then forgets the peer. */
-  async removePeer(id: string, opts: { message?: string; graceful?: boolean } = {}): Promise<void> {
+  /**
+   * Withdraws, sends a Cease and closes; then forgets the peer. The Cease is Peer De-configured
+   * (6/3, RFC 4486) by default: the peer was removed from the configuration. Pass
+   * `cease: 'administrative-reset'` (6/4) when it is removed to come back with new settings, or
+   * `'administrative-shutdown'` (6/2) to stop it for another reason; those two carry `message`
+   * as the RFC 9003 shutdown communication (6/3 has none). With `graceful`, the connection just
+   * closes (no withdrawals, no NOTIFICATION) so graceful-restart helpers keep our routes.
+   */
+  async removePeer(
+    id: string,
+    opts: { message?: string; graceful?: boolean; cease?: CeaseReason } = {},
+  ): Promise<void> {
     const session = this.sessions.get(id);
     if (session === undefined) return;
     this.sessions.delete(id);
-    await Promise.all([session.stop(opts), this.bfd.remove(id)]);
+    const subcode = CEASE_SUBCODES[opts.cease ?? 'peer-deconfigured'];
+    const stopped = session.stop({
+      message: subcode === CEASE_SUBCODES['peer-deconfigured'] ? undefined : opts.message,
+      subcode,
+      graceful: opts.graceful === true,
+    });
+    await Promise.all([stopped, this.bfd.remove(id)]);
     for (const entry of this.routes.values()) entry.perPeer?.delete(id);
   }
 
@@ -351,6 +368,7 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
       error: new Error(
         `refused connection from ${conn.remoteAddress} to ${conn.localAddress}: not a configured peer`,
       ),
+      source: 'connection',
     });
   }
 
@@ -362,14 +380,7 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
    */
   setPaths(prefix: string, paths: readonly PathSpec[], opts: { peers?: readonly string[] } = {}): void {
     const canonical = normalizePrefix(prefix);
-    let normalized: PathSpec[] = [];
-    for (const p of paths) normalized.push(this.interner.intern(p, canonical));
-    if (hasDuplicateNextHop(normalized)) {
-      // Paths with the same next hop are one path: the last wins.
-      const byNextHop = new Map<string, PathSpec>();
-      for (const n of normalized) byNextHop.set(n.nextHop, n);
-      normalized = [...byNextHop.values()];
-    }
+    const normalized = this.interner.internList(paths, canonical);
     let entry = this.routes.get(canonical);
     if (opts.peers === undefined) {
       entry = { all: normalized, perPeer: undefined };
@@ -403,8 +414,9 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
   snapshot(): { prefix: string; paths: PathSpec[]; peers?: string[] }[] {
     const out: { prefix: string; paths: PathSpec[]; peers?: string[] }[] = [];
     for (const [prefix, entry] of this.routes) {
-      if (entry.all !== undefined) out.push({ prefix, paths: entry.all });
-      for (const [peer, paths] of entry.perPeer ?? []) out.push({ prefix, paths, peers: [peer] });
+      // Copies: the stored lists are shared between prefixes and frozen.
+      if (entry.all !== undefined) out.push({ prefix, paths: [...entry.all] });
+      for (const [peer, paths] of entry.perPeer ?? []) out.push({ prefix, paths: [...paths], peers: [peer] });
     }
     return out;
   }

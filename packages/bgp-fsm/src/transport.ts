@@ -27,6 +27,9 @@ export interface Connection {
   /** Closes at once, dropping what is queued. */
   destroy(): void;
   setHandlers(handlers: ConnectionHandlers): void;
+  /** Stops reading (the peer then sees TCP back-pressure) until `resume`; optional. */
+  pause?(): void;
+  resume?(): void;
 }
 
 export interface ConnectRequest {
@@ -104,6 +107,14 @@ class NetConnection implements Connection {
   write(bytes: Uint8Array): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return true;
     return this.socket.write(bytes);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.socket.destroyed) this.socket.resume();
   }
 
   end(): void {

@@ -23,6 +23,8 @@ function peerStatus(extra: Partial<PeerStatus> = {}): PeerStatus {
       pathsAnnounced: 2,
       prefixesReceived: 7,
       prefixesReceivedByFamily: {},
+      prefixesIgnored: 0,
+      peerErrors: {},
       flaps: 0,
     },
     lastStateChange: new Date(0),

@@ -22,6 +22,8 @@ function peer(id: string, state: PeerStatus['state'], extra: Partial<PeerStatus>
       pathsAnnounced: 1,
       prefixesReceivedByFamily: { '1/1': 2 },
       prefixesReceived: 2,
+      prefixesIgnored: 3,
+      peerErrors: { 'update-treat-as-withdraw': 2 },
       flaps: 1,
     },
     lastStateChange: new Date(0),
@@ -84,6 +86,10 @@ describe('startHealthServer', () => {
     expect(metrics).toContain('bgplb_bgp_prefixes_announced{peer="10.0.1.254"} 1');
     expect(metrics).toContain('bgplb_bgp_prefixes_received{peer="10.0.1.254"} 2');
     expect(metrics).toContain('bgplb_bgp_session_flaps_total{peer="10.0.1.254"} 1');
+    expect(metrics).toContain('bgplb_bgp_prefixes_ignored_total{peer="10.0.1.254"} 3');
+    expect(metrics).toContain(
+      'bgplb_bgp_peer_errors_total{peer="10.0.1.254",class="update-treat-as-withdraw"} 2',
+    );
     expect(metrics).toContain(
       'bgplb_bgp_last_error_info{peer="10.0.1.254",direction="received",code="6",subcode="2",text="Cease"} 1',
     );

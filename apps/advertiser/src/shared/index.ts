@@ -19,5 +19,13 @@ export {
   type LogLevel,
 } from './logger.js';
 export { createRegistry, registerSpeakerMetrics } from './metrics.js';
-export { logSpeakerEvent, stateChangeMessage, stateLogName } from './speaker-log.js';
+export { PeerLogLimiter } from './peer-log-limiter.js';
+export {
+  createSpeakerEventLogger,
+  logSpeakerEvent,
+  type SpeakerEventLogger,
+  stateChangeMessage,
+  stateLogName,
+  UPDATE_LOG_PREFIXES,
+} from './speaker-log.js';
 export type * from './speaker-types.js';

@@ -18,6 +18,10 @@ export function createRegistry(): Registry {
  * - `bgplb_bgp_session_state{peer,state}` 1 for the current FSM state, 0 for the others
  * - `bgplb_bgp_messages_received_total{peer,type}` / `bgplb_bgp_messages_sent_total{peer,type}`
  * - `bgplb_bgp_prefixes_announced{peer}` / `bgplb_bgp_prefixes_received{peer}`
+ * - `bgplb_bgp_prefixes_ignored_total{peer}` prefixes of families that were not negotiated (RFC 4760)
+ * - `bgplb_bgp_peer_errors_total{peer,class}` protocol errors the peer caused, by class
+ *   (`update-treat-as-withdraw`, `message-header`, `open`, ...), every one counted even when
+ *   the log lines about them are rate-limited
  * - `bgplb_bgp_session_flaps_total{peer}` times the session left Established
  * - `bgplb_bgp_last_error_info{peer,direction,code,subcode,text}` 1 for the last NOTIFICATION
  */
@@ -79,6 +83,29 @@ export function registerSpeakerMetrics(registry: Registry, peers: () => readonly
     collect() {
       this.reset();
       for (const p of peers()) this.set({ peer: p.id }, p.counters.prefixesReceived);
+    },
+  });
+  new Counter({
+    name: 'bgplb_bgp_prefixes_ignored_total',
+    help: 'Prefixes received in address families that were not negotiated, ignored (RFC 4760)',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of peers()) this.inc({ peer: p.id }, p.counters.prefixesIgnored ?? 0);
+    },
+  });
+  new Counter({
+    name: 'bgplb_bgp_peer_errors_total',
+    help: 'Protocol errors caused by the peer (malformed or unacceptable messages, limits), by class',
+    labelNames: ['peer', 'class'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of peers()) {
+        for (const [cls, n] of Object.entries(p.counters.peerErrors ?? {}))
+          this.inc({ peer: p.id, class: cls }, n);
+      }
     },
   });
   new Counter({

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../test-support/log-capture.js';
-import { logSpeakerEvent, stateChangeMessage } from './speaker-log.js';
+import { PEER_LINES_PER_WINDOW } from './peer-log-limiter.js';
+import {
+  createSpeakerEventLogger,
+  logSpeakerEvent,
+  stateChangeMessage,
+  UPDATE_LOG_PREFIXES,
+} from './speaker-log.js';
 
 describe('logSpeakerEvent', () => {
   it('logs a state change with old, new and reason', () => {
@@ -134,5 +140,83 @@ describe('logSpeakerEvent', () => {
     expect(stateChangeMessage('OpenConfirm', 'Established', 'open-msg-negotiated')).toBe(
       'state changed old=BGP_FSM_OPENCONFIRM new=BGP_FSM_ESTABLISHED reason=open-msg-negotiated',
     );
+  });
+});
+
+describe('log discipline', () => {
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`);
+
+  it('lists at most UPDATE_LOG_PREFIXES prefixes at info and the full list at debug', () => {
+    const info = captureLogger('info');
+    const e = {
+      type: 'update-received' as const,
+      peer: 'p',
+      nlri: many(5000),
+      withdrawn: [],
+      attributes: '[...]',
+    };
+    logSpeakerEvent(info.log, e);
+    expect(info.lines).toHaveLength(1);
+    expect(info.lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'received update (... and 4,990 more)',
+      more: 4990,
+    });
+    expect(info.lines[0]!.nlri).toEqual(e.nlri.slice(0, UPDATE_LOG_PREFIXES));
+    const debug = captureLogger('debug');
+    logSpeakerEvent(debug.log, e);
+    expect(debug.lines.map((l) => [l.level, l.msg])).toEqual([
+      ['info', 'received update (... and 4,990 more)'],
+      ['debug', 'received update (full list)'],
+    ]);
+    expect(debug.lines[1]!.nlri).toEqual(e.nlri);
+  });
+
+  it('peer protocol errors: warn without a stack, rate-limited per peer, then one "suppressed N" line', () => {
+    const { log, lines } = captureLogger('info');
+    let now = 0;
+    const write = createSpeakerEventLogger(log, { now: () => now });
+    const error = new Error('UPDATE: ORIGIN value 7 is not 0..2 (treat-as-withdraw)');
+    for (let i = 0; i < 50; i++) {
+      write({ type: 'error', peer: 'p1', error, source: 'peer', class: 'update-treat-as-withdraw' });
+      write({ type: 'error', peer: 'p2', error, source: 'peer', class: 'update-treat-as-withdraw' });
+    }
+    expect(lines).toHaveLength(2 * PEER_LINES_PER_WINDOW);
+    expect(lines[0]).toEqual({
+      level: 'warn',
+      time: expect.anything(),
+      peer: 'p1',
+      class: 'update-treat-as-withdraw',
+      msg: `peer protocol error: ${error.message}`,
+    });
+    expect(JSON.stringify(lines)).not.toContain('stack');
+    now += 60_000;
+    write({ type: 'error', peer: 'p1', error, source: 'peer', class: 'update-treat-as-withdraw' });
+    expect(lines.slice(-2).map((l) => [l.peer, l.msg])).toEqual([
+      [
+        'p1',
+        'suppressed 45 similar lines about peer p1 (protocol errors, NOTIFICATIONs); the metrics count them all',
+      ],
+      ['p1', `peer protocol error: ${error.message}`],
+    ]);
+    write.flush();
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', peer: 'p2', suppressed: 45 });
+  });
+
+  it('internal errors keep their stack at error; unnegotiated families are one warning', () => {
+    const { log, lines } = captureLogger('info');
+    const write = createSpeakerEventLogger(log);
+    write({ type: 'error', peer: 'p', error: new Error('bug'), source: 'local' });
+    expect(lines[0]).toMatchObject({ level: 'error', msg: 'speaker error: bug' });
+    expect((lines[0]!.err as { stack: string }).stack).toContain('Error: bug');
+    write({ type: 'unnegotiated-family', peer: 'p', family: '2/1', prefixes: 3 });
+    expect(lines[1]).toMatchObject({ level: 'warn', family: '2/1', prefixes: 3 });
+    write({ type: 'error', error: new Error('refused connection from 10.0.0.9'), source: 'connection' });
+    expect(lines[2]).toEqual({
+      level: 'warn',
+      time: expect.anything(),
+      msg: 'connection error: refused connection from 10.0.0.9',
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { formatStateChange, stateLogName } from '@bgplb/bgp-fsm';
 import type { Logger } from 'pino';
+import { PeerLogLimiter, type PeerLogLimiterOptions } from './peer-log-limiter.js';
 import type { FsmState, SpeakerEvent } from './speaker-types.js';
+
+/**
+ * Prefixes an UPDATE line lists at info (`nlri`, `withdrawn`); the rest are counted in the
+ * message ("... and 4,990 more") and listed in full by an extra line at debug.
+ */
+export const UPDATE_LOG_PREFIXES = 10;
 
 /** The log name of a state, as GoBGP and the original product print it: BGP_FSM_OPENSENT (bgp-fsm's). */
 export { stateLogName };
@@ -10,12 +17,43 @@ export function stateChangeMessage(from: FsmState, to: FsmState, reason: string)
   return formatStateChange({ from, to, reason });
 }
 
+/** A speaker event writer with per-peer rate limiting; `flush()` reports pending suppressed counts. */
+export interface SpeakerEventLogger {
+  (e: SpeakerEvent): void;
+  flush(): void;
+}
+
+/** The event writer the apps use: `logSpeakerEvent` with one rate limiter for the process. */
+export function createSpeakerEventLogger(
+  log: Logger,
+  options: PeerLogLimiterOptions = {},
+): SpeakerEventLogger {
+  const limiter = new PeerLogLimiter(
+    (peer, n) =>
+      log.warn(
+        { peer, suppressed: n },
+        `suppressed ${n.toLocaleString('en-US')} similar lines about peer ${peer} (protocol errors, NOTIFICATIONs); the metrics count them all`,
+      ),
+    options,
+  );
+  const write = (e: SpeakerEvent) => logSpeakerEvent(log, e, limiter);
+  return Object.assign(write, { flush: () => limiter.flush() });
+}
+
+function listed<T>(items: T[]): T[] {
+  return items.length > UPDATE_LOG_PREFIXES ? items.slice(0, UPDATE_LOG_PREFIXES) : items;
+}
+
 /**
  * Writes one speaker event as one log line. Levels: state changes, UPDATEs and OPEN results at
- * info; NOTIFICATIONs at warn (they end a session); keepalives at debug; errors at error.
+ * info; NOTIFICATIONs at warn (they end a session), our routine Cease at info; keepalives at
+ * debug. Errors the peer causes (malformed messages, RFC 7606 treat-as-withdraw, refused OPENs,
+ * unnegotiated families) and connection errors go to warn without a stack trace and, with a
+ * `limiter`, at most a few per peer per minute; internal errors go to error with their stack.
  * Every line carries `peer` so one session's story can be filtered out with jq.
  */
-export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
+export function logSpeakerEvent(log: Logger, e: SpeakerEvent, limiter?: PeerLogLimiter): void {
+  const admit = (peer: string | undefined) => limiter === undefined || limiter.admit(peer ?? 'unknown');
   switch (e.type) {
     case 'state':
       log.info(
@@ -31,17 +69,37 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
       const fields: Record<string, unknown> = {
         peer: e.peer,
         attributes: e.attributes,
-        nlri: e.nlri,
-        withdrawn: e.withdrawn,
+        nlri: listed(e.nlri),
+        withdrawn: listed(e.withdrawn),
       };
-      if (e.pathIds !== undefined) fields.pathIds = e.pathIds;
-      log.info(fields, e.type === 'update-sent' ? 'sent update' : 'received update');
+      if (e.pathIds !== undefined) fields.pathIds = listed(e.pathIds);
+      const more =
+        Math.max(0, e.nlri.length - UPDATE_LOG_PREFIXES) +
+        Math.max(0, e.withdrawn.length - UPDATE_LOG_PREFIXES);
+      const msg = e.type === 'update-sent' ? 'sent update' : 'received update';
+      if (more === 0) {
+        log.info(fields, msg);
+        return;
+      }
+      fields.more = more;
+      log.info(fields, `${msg} (... and ${more.toLocaleString('en-US')} more)`);
+      if (log.isLevelEnabled('debug')) {
+        const full: Record<string, unknown> = {
+          peer: e.peer,
+          attributes: e.attributes,
+          nlri: e.nlri,
+          withdrawn: e.withdrawn,
+        };
+        if (e.pathIds !== undefined) full.pathIds = e.pathIds;
+        log.debug(full, `${msg} (full list)`);
+      }
       return;
     }
     case 'notification-sent':
     case 'notification-received': {
       // Our own Cease for an administrative reason (shutdown, peer removed, reset) is routine.
       const routine = e.type === 'notification-sent' && e.code === 6 && [2, 3, 4].includes(e.subcode);
+      if (!routine && !admit(e.peer)) return;
       log[routine ? 'info' : 'warn'](
         { peer: e.peer, code: e.code, subcode: e.subcode, text: e.text },
         `${e.type === 'notification-sent' ? 'sent' : 'received'} notification: ${e.text}`,
@@ -58,6 +116,13 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
     case 'route-refresh-received':
       log.info({ peer: e.peer, family: e.family, subtype: e.subtype }, 'received route refresh');
       return;
+    case 'unnegotiated-family':
+      if (!admit(e.peer)) return;
+      log.warn(
+        { peer: e.peer, family: e.family, prefixes: e.prefixes },
+        `ignoring prefixes of family ${e.family}, which was not negotiated (RFC 4760); counted in bgplb_bgp_prefixes_ignored_total`,
+      );
+      return;
     case 'keepalive-sent':
       log.debug({ peer: e.peer }, 'sent keepalive');
       return;
@@ -66,10 +131,16 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent): void {
       return;
     case 'error': {
       const code = (e.error as { code?: unknown }).code;
-      if (typeof code === 'string') {
-        // A socket error (ECONNREFUSED, ETIMEDOUT, ...): expected while a peer is down, so a
-        // warning without a stack; the FSM retries by itself.
-        log.warn({ peer: e.peer, code }, `connection error: ${e.error.message}`);
+      if (e.source === 'peer') {
+        if (!admit(e.peer)) return;
+        log.warn({ peer: e.peer, class: e.class }, `peer protocol error: ${e.error.message}`);
+      } else if (e.source === 'connection' || typeof code === 'string') {
+        // A socket error (ECONNREFUSED, ETIMEDOUT, ...) or a refused connection: expected while a
+        // peer is down or misconfigured, so a warning without a stack; the FSM retries by itself.
+        if (!admit(e.peer)) return;
+        const fields: Record<string, unknown> = { peer: e.peer };
+        if (typeof code === 'string') fields.code = code;
+        log.warn(fields, `connection error: ${e.error.message}`);
       } else {
         log.error({ peer: e.peer, err: e.error }, `speaker error: ${e.error.message}`);
       }

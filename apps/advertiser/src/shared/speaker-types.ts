@@ -3,7 +3,7 @@
  * own; `Speaker` names just the methods we call, so a fake speaker can drive the advertiser's
  * logic in unit tests while the real `BgpSpeaker` satisfies it.
  */
-import type { PathSpec, PeerOptions, PeerStatus, SpeakerEvent } from '@bgplb/bgp-fsm';
+import type { CeaseReason, PathSpec, PeerOptions, PeerStatus, SpeakerEvent } from '@bgplb/bgp-fsm';
 
 export type { FsmState, PathSpec, PeerOptions as PeerConfig, PeerStatus, SpeakerEvent } from '@bgplb/bgp-fsm';
 
@@ -11,7 +11,7 @@ export type { FsmState, PathSpec, PeerOptions as PeerConfig, PeerStatus, Speaker
 export interface Speaker {
   on(event: 'event', listener: (e: SpeakerEvent) => void): unknown;
   addPeer(config: PeerOptions): void;
-  removePeer(id: string, options?: { message?: string }): Promise<void>;
+  removePeer(id: string, options?: { message?: string; cease?: CeaseReason }): Promise<void>;
   setPaths(prefix: string, paths: readonly PathSpec[], options?: { peers?: readonly string[] }): void;
   withdraw(prefix: string, options?: { peers?: readonly string[] }): void;
   peerStatus(id: string): PeerStatus | undefined;

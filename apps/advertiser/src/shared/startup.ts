@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { type HealthServer, type HealthServerOptions, startHealthServer } from './health-server.js';
 import type { Logger } from './logger.js';
 import { createRegistry, registerSpeakerMetrics } from './metrics.js';
-import { logSpeakerEvent } from './speaker-log.js';
+import { createSpeakerEventLogger } from './speaker-log.js';
 import type { Speaker } from './speaker-types.js';
 
 /** The part of a speaker start-up touches (the advertiser's and the agent's speakers both have it). */
@@ -26,7 +26,7 @@ export async function createSpeakerWithMetrics<S extends StartingSpeaker>(
     log.fatal({ err }, `cannot create the BGP speaker: ${(err as Error).message}`);
     return undefined;
   }
-  speaker.on('event', (e) => logSpeakerEvent(log, e));
+  speaker.on('event', createSpeakerEventLogger(log));
   const registry = createRegistry();
   registerSpeakerMetrics(registry, () => speaker.peers());
   return { speaker, registry };

@@ -42,6 +42,8 @@ export class FakeSpeaker implements Speaker {
         pathsAnnounced: 0,
         prefixesReceived: 0,
         prefixesReceivedByFamily: {},
+        prefixesIgnored: 0,
+        peerErrors: {},
         flaps: 0,
       },
       lastStateChange: new Date(0),
@@ -49,8 +51,9 @@ export class FakeSpeaker implements Speaker {
     });
   }
 
-  async removePeer(id: string, options?: { message?: string }): Promise<void> {
-    this.calls.push(`removePeer ${id} ${options?.message ?? ''}`.trim());
+  async removePeer(id: string, options?: { message?: string; cease?: string }): Promise<void> {
+    const cease = options?.cease === undefined ? '' : ` [${options.cease}]`;
+    this.calls.push(`removePeer ${id} ${options?.message ?? ''}`.trim() + cease);
     this.configs.delete(id);
     this.status.delete(id);
   }

@@ -1,5 +1,6 @@
 /**
- * SIGHUP re-reads the config: an added peer comes up, a removed one is closed with a Cease, and
+ * SIGHUP re-reads the config: an added peer comes up, a removed one is closed with a Cease/Peer
+ * De-configured (6/3, RFC 4486), and
  * the untouched session keeps its uptime at FRR (same Established epoch, no new connection).
  * Needs root and FRR.
  */
@@ -94,7 +95,10 @@ describe.skipIf(skip)(
         5_000,
       );
       expect(await hasVip('b')).toBe(false);
-      expect(JSON.stringify(await neighbor('b'))).toContain('peer removed from configuration');
+      expect(await neighbor('b')).toMatchObject({
+        lastErrorCodeSubcode: '0603',
+        lastNotificationReason: 'Cease/Peer De-configured',
+      });
 
       const after = await neighbor('a');
       expect(after.bgpState).toBe('Established');
