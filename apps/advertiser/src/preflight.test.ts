@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { PreflightOptions } from './args.js';
@@ -183,6 +186,26 @@ describe('runPreflight', () => {
     const invalid = await preflight({}, { clusterConfig: advConf });
     expect(invalid.code).toBe(2);
     expect(invalid.err.at(-1)).toContain('is not valid; fix it first');
+  });
+
+  it('exits 2 with file:line:col on a hostile --cluster-config (an alias bomb), without touching a peer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'preflight-'));
+    try {
+      const bomb = join(dir, 'cluster.yaml');
+      writeFileSync(
+        bomb,
+        'x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n',
+      );
+      const r = await preflight({}, { clusterConfig: bomb });
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual([
+        `${bomb}:3:37: YAML aliases expand to more than 1000 values (an alias bomb?); write the values out instead of repeating aliases`,
+        `preflight: ${bomb} is not valid; fix it first (bgpadvertiser validate)`,
+      ]);
+      expect(r.speaker.configs.size).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
