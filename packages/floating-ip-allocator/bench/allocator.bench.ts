@@ -11,6 +11,7 @@ import {
   assignFloatingIPs,
   createNextHopSelector,
   type FloatingIPNode,
+  findOverlaps,
   type NextHopSelection,
   parsePools,
   planNextHops,
@@ -134,6 +135,24 @@ add('planNextHops (bounded load), with history, one node gone', null, () => {
     addPath: false,
     previous: firstPlan.selections,
   }).moved;
+});
+
+// ---- pool parsing: 100 pools x 10 /30 entries (the api-types bench's large cluster), and the
+// overlap check alone over 10k ranges in reverse order (O(n log n): sorting, not pairs).
+const manyPools = Array.from({ length: 100 }, (_, p) => ({
+  name: `pool${p}`,
+  addresses: Array.from({ length: 10 }, (_, a) => `${formatIPv4(0x0a020000 + (p * 10 + a) * 4)}/30`),
+}));
+const manyRanges = Array.from({ length: 10_000 }, (_, i) => ({
+  family: 4 as const,
+  first: BigInt((9_999 - i) * 4),
+  last: BigInt((9_999 - i) * 4 + 3),
+}));
+add('parsePools: 100 pools x 10 entries', null, () => {
+  sink += parsePools(manyPools).pools.length;
+});
+add('findOverlaps: 10k ranges', null, () => {
+  sink += findOverlaps(manyRanges).length;
 });
 
 await bench.run();
