@@ -62,6 +62,22 @@ describe('BfdManager on loopback', () => {
     expect(sb.session.counters.received).toBeGreaterThan(3);
   });
 
+  it('setTimers runs a poll: both ends settle on the new interval and stay Up', async () => {
+    const { a, sa, sb } = await pair();
+    await new Promise((r) => setTimeout(r, 300));
+    const downs: string[] = [];
+    a.on('down', (p) => downs.push(p.peer));
+    a.setTimers(sa, { minTxMs: 100, minRxMs: 100 });
+    expect(sa.session.context.polling).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sa.session.context.polling).toBe(false);
+    // a sends every max(100, b's 50 RX) = 100 ms; b detects a in 3 x max(50, 100) = 300 ms.
+    expect(sa.session.transmitIntervalMs).toBe(100);
+    expect(sb.session.detectionTimeMs).toBe(300);
+    expect(downs).toEqual([]);
+    expect(() => a.setTimers(sa, { multiplier: 0 })).toThrow(/multiplier must be an integer/);
+  });
+
   it('works over IPv6 and on the multihop port', async () => {
     const v6 = await pair(6);
     expect(v6.sa.state).toBe('Up');

@@ -214,6 +214,22 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     return peer;
   }
 
+  /**
+   * Changes a running session's timers. While Up this runs a Poll Sequence (RFC 5880 §6.5): the
+   * new values go out with P, and a slower transmit rate or a faster receive rate takes effect
+   * once the peer's Final arrives. Throws a BfdConfigError for bad values.
+   */
+  setTimers(peer: BfdPeer, timers: { minTxMs?: number; minRxMs?: number; multiplier?: number }): void {
+    const resolved = resolvePeerOptions({
+      peer: peer.peer,
+      minTxMs: timers.minTxMs ?? peer.options.timers.desiredMinTxUs / 1000,
+      minRxMs: timers.minRxMs ?? peer.options.timers.requiredMinRxUs / 1000,
+      multiplier: timers.multiplier ?? peer.options.timers.detectMultiplier,
+    });
+    peer.options.timers = resolved.timers;
+    peer.session.setTimers(resolved.timers);
+  }
+
   /** Sends AdminDown to the peer (so it goes Down at once), stops the session and frees its sockets. */
   async removeSession(peer: BfdPeer): Promise<void> {
     if (this.byAddress.get(addressKey(peer.multihop, peer.local, peer.peer)) !== peer) return;

@@ -3,7 +3,11 @@
 // `ready`, `state` (with the change), `discard`; on SIGTERM closes (sending AdminDown) and exits.
 import { BfdManager, type BfdPeerOptions, type GtsmOptions, installGtsmRules } from '@bgplb/bfd';
 
-const config = JSON.parse(process.argv[2] ?? '{}') as { sessions: BfdPeerOptions[]; gtsm?: GtsmOptions };
+const config = JSON.parse(process.argv[2] ?? '{}') as {
+  sessions: BfdPeerOptions[];
+  gtsm?: GtsmOptions;
+  retime?: { minTxMs?: number; minRxMs?: number; multiplier?: number };
+};
 const print = (line: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ time: Date.now(), ...line })}\n`);
 
@@ -37,6 +41,11 @@ process.on('SIGUSR2', () => {
       detectMs: p.session.detectionTimeMs,
       polling: p.session.context.polling,
     });
+});
+// SIGUSR1: every session switches to `retime` (a Poll Sequence with the peer).
+process.on('SIGUSR1', () => {
+  for (const p of bfd.peers) bfd.setTimers(p, config.retime ?? {});
+  print({ msg: 'retimed' });
 });
 process.on('SIGTERM', async () => {
   clearInterval(keepAlive);

@@ -85,6 +85,7 @@ describe.skipIf(skip)('BFD interop with FRR bfdd (needs root and FRR)', () => {
         // Our end enforces GTSM: FRR's single-hop packets arrive with TTL 255, its multihop ones
         // with 254 (one router), so both pass.
         gtsm: { multihopMinTtl: 254 },
+        retime: { minTxMs: 600, minRxMs: 600 },
       }),
     ]);
     ours = new LabProcess('bfd-peer', child, `${lab.workDir}/bfd-peer.log`);
@@ -97,12 +98,15 @@ describe.skipIf(skip)('BFD interop with FRR bfdd (needs root and FRR)', () => {
   const ourState = (peer: string) =>
     ours.lines.filter((l) => l.msg === 'state' && l.peer === peer).at(-1)?.to as string | undefined;
 
+  /** Our transmit interval as FRR must see it (changed by the poll-sequence test). */
+  let ourTxMs = 300;
+
   async function bothUp(multihop: boolean, ourPeer: string): Promise<FrrBfdPeer> {
     return waitFor(
       `the ${multihop ? 'multihop' : 'single-hop'} session Up on both ends with settled timers`,
       async () => {
         const p = await frrPeer(multihop);
-        return p?.status === 'up' && p['remote-transmit-interval'] === 300 && ourState(ourPeer) === 'Up'
+        return p?.status === 'up' && p['remote-transmit-interval'] === ourTxMs && ourState(ourPeer) === 'Up'
           ? p
           : undefined;
       },
@@ -233,6 +237,44 @@ describe.skipIf(skip)('BFD interop with FRR bfdd (needs root and FRR)', () => {
       () => cut(router.ns, 'ip'),
       () => heal(router.ns, 'ip'),
     );
+  });
+
+  it('new timers while Up go through a Poll Sequence: FRR follows, nobody goes Down', async () => {
+    await bothUp(false, '10.0.0.1');
+    await bothUp(true, '10.1.0.1');
+    const since = ours.lines.length;
+    ours.child.kill('SIGUSR1');
+    await waitFor(
+      'FRR to see our new intervals on both sessions',
+      async () => {
+        const peers = await frrPeers();
+        return (
+          peers.length === 2 &&
+          peers.every(
+            (p) =>
+              p.status === 'up' &&
+              p['remote-transmit-interval'] === 600 &&
+              p['remote-receive-interval'] === 600,
+          )
+        );
+      },
+      10_000,
+      100,
+      async () => JSON.stringify(await frrPeers()),
+    );
+    // Our end: the poll ended, we send every max(600, FRR's 300 RX) = 600 ms and detect in
+    // FRR's 3 x max(our 600 RX, FRR's 300 TX) = 1800 ms.
+    const mark = ours.lines.length;
+    const t = await waitFor('our settled new timers', () => {
+      ours.child.kill('SIGUSR2');
+      const lines = ours.lines.slice(mark).filter((l) => l.msg === 'timers');
+      return lines.length >= 2 && lines.slice(-2).every((l) => l.polling === false && l.txMs === 600)
+        ? lines.slice(-2)
+        : undefined;
+    });
+    for (const l of t) expect(l).toMatchObject({ state: 'Up', txMs: 600, detectMs: 1800 });
+    expect(ours.lines.slice(since).filter((l) => l.msg === 'state')).toEqual([]);
+    ourTxMs = 600;
   });
 
   it('stopping our side sends AdminDown: FRR goes Down at once', async () => {
