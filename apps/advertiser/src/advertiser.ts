@@ -1,5 +1,5 @@
+import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
-import type { ReadinessReport } from './shared/health-server.js';
 import type { PathSpec, PeerConfig, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';
 

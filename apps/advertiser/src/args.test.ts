@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError } from './args.js';
+import { parseCommandLine, UsageError, usage } from './args.js';
 
 describe('parseCommandLine: run', () => {
   it('parses the spec command line with defaults', () => {
@@ -66,25 +66,28 @@ describe('parseCommandLine: run', () => {
     [['--config', 'c'], '--advertise-ip IP is required'],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.300'],
-      '--advertise-ip must be an IPv4 address such as 10.0.0.8, got "10.0.0.300"',
+      '--advertise-ip: expected an IPv4 address such as 10.0.0.8, got "10.0.0.300"',
     ],
-    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--log-level', 'loud'], '--log-level must be'],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--log-level', 'loud'],
+      '--log-level: expected trace, debug, info, warn, error, fatal or silent, got "loud"',
+    ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--log-format', 'xml'],
-      '--log-format must be json or pretty',
+      '--log-format: expected json or pretty, got "xml"',
     ],
-    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--bogus'], "Unknown option '--bogus'"],
+    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--bogus'], "unknown option '--bogus'"],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--check-insecure'],
       '--check-insecure needs --check-url',
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--check-url', 'ftp://x'],
-      '--check-url must be an http:// or https:// URL',
+      '--check-url: expected an http:// or https:// URL, got "ftp://x"',
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--check-url', 'http://x/', '--check-interval', '0s'],
-      '--check-interval must be longer than 0',
+      '--check-interval: expected at least 1ms, got "0s"',
     ],
     [
       [
@@ -97,7 +100,7 @@ describe('parseCommandLine: run', () => {
         '--check-failure-threshold',
         '0',
       ],
-      '--check-failure-threshold must be an integer from 1',
+      '--check-failure-threshold: expected an integer from 1 to',
     ],
     [
       [
@@ -115,16 +118,16 @@ describe('parseCommandLine: run', () => {
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--peer-port', '70000'],
-      '--peer-port must be an integer from 1 to 65535',
+      '--peer-port: expected an integer from 1 to 65535, got "70000"',
     ],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [
-      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--health-addr', '8080'],
-      '--health-addr: invalid address "8080": expected host:port, e.g. 127.0.0.1:8080',
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--health-addr', '127.0.0.1'],
+      '--health-addr: invalid address "127.0.0.1": port "127.0.0.1" is not a number from 0 to 65535',
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--vip-interface', 'a/b'],
-      '--vip-interface must be an interface name such as lo or eth0 (at most 15 characters), got "a/b"',
+      '--vip-interface: expected an interface name such as lo or eth0 (at most 15 characters), got "a/b"',
     ],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
@@ -132,8 +135,26 @@ describe('parseCommandLine: run', () => {
   });
 
   it('knows help and version', () => {
-    expect(parseCommandLine(['--help'])).toEqual({ command: 'help' });
+    expect(parseCommandLine(['--help'])).toEqual({ command: 'help', text: usage() });
     expect(parseCommandLine(['-v'])).toEqual({ command: 'version' });
+  });
+
+  it('takes the one listening-address syntax for --health-addr', () => {
+    for (const addr of ['8080', ':8080', '127.0.0.1:8080', '[::1]:8080']) {
+      expect(
+        parseCommandLine(['--config', 'c', '--advertise-ip', '10.0.0.8', `--health-addr=${addr}`]),
+      ).toMatchObject({ healthAddr: addr });
+    }
+  });
+
+  it('generates the help from the option definitions, the spec command line first', () => {
+    const text = usage();
+    expect(text.split('\n')[0]).toBe('Usage: bgpadvertiser --config FILE --advertise-ip IP [options]');
+    expect(text).toMatch(/--check-interval <duration>\s+time between checks \(default: 5s\)/);
+    expect(text).toContain('Usage: bgpadvertiser validate FILE...');
+    expect(text).toMatch(
+      /--timeout <duration>\s+overall budget; preflight always ends within it \(default: 30s\)/,
+    );
   });
 });
 
@@ -145,9 +166,9 @@ describe('parseCommandLine: subcommands', () => {
     });
     expect(() => parseCommandLine(['validate'])).toThrow('validate: give at least one FILE');
     expect(() => parseCommandLine(['validate', '--strict', 'a'])).toThrow(
-      'validate: unknown option "--strict"',
+      "validate: unknown option '--strict'",
     );
-    expect(parseCommandLine(['validate', '--help'])).toEqual({ command: 'help' });
+    expect(parseCommandLine(['validate', '--help'])).toMatchObject({ command: 'help' });
   });
 
   it('preflight', () => {
@@ -185,9 +206,9 @@ describe('parseCommandLine: subcommands', () => {
     });
     expect(() => parseCommandLine(['preflight'])).toThrow('preflight: --cluster-config FILE is required');
     expect(() => parseCommandLine(['preflight', '--cluster-config', 'c', '--timeout', 'soon'])).toThrow(
-      'invalid --timeout',
+      '--timeout: expected a duration such as 30s',
     );
-    expect(parseCommandLine(['preflight', '-h'])).toEqual({ command: 'help' });
+    expect(parseCommandLine(['preflight', '-h'])).toMatchObject({ command: 'help' });
   });
 
   it('agent passes the rest through', () => {

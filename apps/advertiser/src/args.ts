@@ -1,13 +1,28 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+/**
+ * The command line of `bgpadvertiser` (control-plane mode, `validate`, `preflight`; `agent` has
+ * its own flags in agent/options.ts), defined with the shared CLI helpers of @bgplb/kube-runtime:
+ * help texts are generated from these definitions, and the flag syntax, value parsers and error
+ * messages are bgplb-controller's too.
+ */
 import { isIPv4 } from '@bgplb/api-types';
-import { parseDuration } from './shared/duration.js';
-import { parseHostPort } from './shared/health-server.js';
-import { isLogFormat, isLogLevel, type LogFormat, type LogLevel } from './shared/logger.js';
+import {
+  addOptions,
+  type Command,
+  createCommand,
+  durationArg,
+  integerArg,
+  type LogFlags,
+  type LogFormat,
+  type LogLevel,
+  listenAddressArg,
+  logOptions,
+  Option,
+  parseCommand,
+  UsageError,
+  valueArg,
+} from '@bgplb/kube-runtime/process';
 
-/** A command line that cannot run: the CLI prints the message and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from '@bgplb/kube-runtime/process';
 
 export interface HealthCheckOptions {
   url: string;
@@ -48,171 +63,226 @@ export type ParsedCommand =
   | PreflightOptions
   | { command: 'validate'; files: string[] }
   | { command: 'agent'; argv: string[] }
-  | { command: 'help' }
+  | { command: 'help'; text: string }
   | { command: 'version' };
 
-function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, allowPositionals = false) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals });
-  } catch (err) {
-    // node's messages are good ("Unknown option '--foo'"); drop its "To specify a positional..." hint.
-    throw new UsageError((err as Error).message.split('. To specify')[0] ?? String(err));
-  }
-}
-
-function positiveInt(text: string, what: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`${what} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return Number(text);
-}
-
-function ipv4(text: string, what: string): string {
-  if (!isIPv4(text)) throw new UsageError(`${what} must be an IPv4 address such as 10.0.0.8, got "${text}"`);
+const ipv4Arg = valueArg((text: string): string => {
+  if (!isIPv4(text)) throw new Error(`expected an IPv4 address such as 10.0.0.8, got "${text}"`);
   return text;
-}
+});
 
 /** A Linux interface name: 1-15 characters, no slash or whitespace. */
-function interfaceName(text: string, what: string): string {
+const interfaceArg = valueArg((text: string): string => {
   if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(text)) {
-    throw new UsageError(
-      `${what} must be an interface name such as lo or eth0 (at most 15 characters), got "${text}"`,
-    );
+    throw new Error(`expected an interface name such as lo or eth0 (at most 15 characters), got "${text}"`);
   }
   return text;
-}
+});
 
-function hostPort(text: string, what: string): string {
-  try {
-    parseHostPort(text);
-  } catch (err) {
-    throw new UsageError(`${what}: ${(err as Error).message}`);
-  }
+const urlArg = valueArg((text: string): string => {
+  if (!/^https?:\/\/[^/]+/.test(text)) throw new Error(`expected an http:// or https:// URL, got "${text}"`);
   return text;
+});
+
+const peerPortOption = () =>
+  new Option('--peer-port <port>', 'TCP port of the peers (default: 179)').argParser(integerArg(1, 65535));
+const vipInterfaceOption = (help: string) =>
+  new Option('--vip-interface <dev>', help).argParser(interfaceArg);
+
+// After "Usage: bgpadvertiser ": the spec's command line first, then the other modes.
+const SYNOPSIS = `--config FILE --advertise-ip IP [options]
+       bgpadvertiser validate FILE...
+       bgpadvertiser preflight --cluster-config FILE [--node-ip IP] [--timeout 30s] [--probe CMD]
+       bgpadvertiser agent --node-name NODE [options]   (node agent; see 'bgpadvertiser agent --help')`;
+
+function runCommand(): Command {
+  const c = createCommand(
+    'bgpadvertiser',
+    `Announces IP/32 over BGP to every peer in FILE, with next hop localIP and origin IGP, and serves
+/healthz, /readyz and /metrics. SIGTERM/SIGINT withdraw and close the sessions (Cease/Administrative
+Shutdown); SIGHUP re-reads FILE and adds/removes peers without touching the others.`,
+  ).usage(SYNOPSIS);
+  return addOptions(c, [
+    new Option(
+      '--config <file>',
+      'advertiser config (YAML: localIP, localASN, peers[{peerIP, peerASN}], timers)',
+    ),
+    new Option('--advertise-ip <ip>', 'the VIP to announce as IP/32').argParser(ipv4Arg),
+    new Option(
+      '--health-addr <host:port>',
+      'health and metrics server (8080, :8080, 127.0.0.1:8080, [::1]:8080)',
+    )
+      .argParser(listenAddressArg)
+      .default('127.0.0.1:8080'),
+    ...logOptions('info', 'log level (debug shows keepalives)'),
+    vipInterfaceOption('hold IP/32 on DEV while announced (needs NET_ADMIN)'),
+    new Option(
+      '--check-url <url>',
+      'health-gate the VIP on this URL (e.g. https://127.0.0.1:6443/readyz)',
+    ).argParser(urlArg),
+    new Option('--check-interval <duration>', 'time between checks')
+      .argParser(durationArg())
+      .default(5_000, '5s'),
+    new Option('--check-timeout <duration>', 'timeout of one check')
+      .argParser(durationArg())
+      .default(2_000, '2s'),
+    new Option('--check-failure-threshold <n>', 'consecutive failures before withdrawing')
+      .argParser(integerArg(1, Number.MAX_SAFE_INTEGER))
+      .default(3),
+    new Option('--check-success-threshold <n>', 'consecutive successes before announcing again')
+      .argParser(integerArg(1, Number.MAX_SAFE_INTEGER))
+      .default(1),
+    new Option('--check-ca <file>', "CA bundle (PEM) to verify the check URL's certificate"),
+    new Option('--check-insecure', "do not verify the check URL's certificate"),
+    peerPortOption(),
+    new Option('-v, --version', 'print the version'),
+  ]);
 }
 
-function duration(text: string, what: string): number {
-  try {
-    const ms = parseDuration(text, what);
-    if (ms <= 0) throw new Error(`${what} must be longer than 0, got "${text}"`);
-    return ms;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+function validateCommand(): Command {
+  return createCommand(
+    'bgpadvertiser validate',
+    `Checks cluster configuration files (multi-document YAML) and advertiser config files; prints
+file:line:col: message for every problem. Exit 0 valid, 1 invalid, 2 a file cannot be read.`,
+  )
+    .usage('FILE...')
+    .argument('[file...]');
 }
 
-function logOptions(values: Record<string, unknown>): { logLevel: LogLevel; logFormat: LogFormat } {
-  const level = (values['log-level'] as string | undefined) ?? 'info';
-  const format = (values['log-format'] as string | undefined) ?? 'json';
-  if (!isLogLevel(level))
-    throw new UsageError(`--log-level must be trace, debug, info, warn or error, got "${level}"`);
-  if (!isLogFormat(format)) throw new UsageError(`--log-format must be json or pretty, got "${format}"`);
-  return { logLevel: level, logFormat: format };
+function preflightCommand(): Command {
+  const c = createCommand(
+    'bgpadvertiser preflight',
+    `Run on a control-plane node before creating the cluster: per peer, a session, the VIP announced
+and accepted, the optional --probe, then a withdraw. Exit 0 when every check passes, 1 when one
+fails, 2 on a usage or configuration error.`,
+  ).usage('--cluster-config FILE [options]');
+  return addOptions(c, [
+    new Option('--cluster-config <file>', 'the cluster configuration (Cluster with spec.loadBalancer)'),
+    new Option(
+      '--node-ip <ip>',
+      "this node's address (default: the control-plane node address found on a local interface)",
+    ).argParser(ipv4Arg),
+    new Option('--timeout <duration>', 'overall budget; preflight always ends within it')
+      .argParser(durationArg())
+      .default(30_000, '30s'),
+    new Option(
+      '--probe <cmd>',
+      'also require CMD to succeed while the VIP is announced (sh -c; env VIP, NODE_IP, PEER_IP, PEER_ASN)',
+    ),
+    vipInterfaceOption('hold the VIP on DEV during the check (so a probe can reach it)'),
+    peerPortOption(),
+    ...logOptions('warn'),
+  ]);
 }
 
-const LOG_OPTIONS = { 'log-level': { type: 'string' }, 'log-format': { type: 'string' } } as const;
+/** The help of `bgpadvertiser --help`: the run options, then the subcommands' own help. */
+export function usage(): string {
+  return [
+    runCommand().helpInformation(),
+    validateCommand().helpInformation(),
+    preflightCommand().helpInformation(),
+  ].join('\n');
+}
+
+interface RunFlags extends LogFlags {
+  config?: string;
+  advertiseIp?: string;
+  healthAddr: string;
+  vipInterface?: string;
+  checkUrl?: string;
+  checkInterval: number;
+  checkTimeout: number;
+  checkFailureThreshold: number;
+  checkSuccessThreshold: number;
+  checkCa?: string;
+  checkInsecure?: boolean;
+  peerPort?: number;
+  version?: boolean;
+}
 
 function parseRun(argv: string[]): ParsedCommand {
-  const { values } = parse(argv, {
-    config: { type: 'string' },
-    'advertise-ip': { type: 'string' },
-    'health-addr': { type: 'string', default: '127.0.0.1:8080' },
-    ...LOG_OPTIONS,
-    'vip-interface': { type: 'string' },
-    'check-url': { type: 'string' },
-    'check-interval': { type: 'string', default: '5s' },
-    'check-timeout': { type: 'string', default: '2s' },
-    'check-failure-threshold': { type: 'string', default: '3' },
-    'check-success-threshold': { type: 'string', default: '1' },
-    'check-ca': { type: 'string' },
-    'check-insecure': { type: 'boolean', default: false },
-    'peer-port': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-    version: { type: 'boolean', short: 'v' },
-  });
-  if (values.help) return { command: 'help' };
-  if (values.version) return { command: 'version' };
-  if (values.config === undefined) throw new UsageError('--config FILE is required');
-  if (values['advertise-ip'] === undefined) throw new UsageError('--advertise-ip IP is required');
+  const parsed = parseCommand<RunFlags>(runCommand(), argv);
+  if ('help' in parsed) return { command: 'help', text: usage() };
+  const f = parsed.options;
+  if (f.version) return { command: 'version' };
+  if (f.config === undefined) throw new UsageError('--config FILE is required');
+  if (f.advertiseIp === undefined) throw new UsageError('--advertise-ip IP is required');
   const out: RunOptions = {
     command: 'run',
-    config: values.config as string,
-    advertiseIp: ipv4(values['advertise-ip'] as string, '--advertise-ip'),
-    healthAddr: hostPort(values['health-addr'] as string, '--health-addr'),
-    ...logOptions(values),
+    config: f.config,
+    advertiseIp: f.advertiseIp,
+    healthAddr: f.healthAddr,
+    logLevel: f.logLevel,
+    logFormat: f.logFormat,
   };
-  if (values['vip-interface'] !== undefined) {
-    out.vipInterface = interfaceName(values['vip-interface'] as string, '--vip-interface');
-  }
-  if (values['peer-port'] !== undefined)
-    out.peerPort = positiveInt(values['peer-port'] as string, '--peer-port', 1, 65535);
-  const checkOnly = ['check-ca', 'check-insecure'].filter(
-    (k) => values[k] !== undefined && values[k] !== false,
-  );
-  if (values['check-url'] !== undefined) {
-    const url = values['check-url'] as string;
-    if (!/^https?:\/\/[^/]+/.test(url))
-      throw new UsageError(`--check-url must be an http:// or https:// URL, got "${url}"`);
-    if (values['check-ca'] !== undefined && values['check-insecure']) {
+  if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
+  if (f.peerPort !== undefined) out.peerPort = f.peerPort;
+  if (f.checkUrl !== undefined) {
+    if (f.checkCa !== undefined && f.checkInsecure) {
       throw new UsageError('--check-ca and --check-insecure exclude each other');
     }
     const check: HealthCheckOptions = {
-      url,
-      intervalMs: duration(values['check-interval'] as string, '--check-interval'),
-      timeoutMs: duration(values['check-timeout'] as string, '--check-timeout'),
-      failureThreshold: positiveInt(values['check-failure-threshold'] as string, '--check-failure-threshold'),
-      successThreshold: positiveInt(values['check-success-threshold'] as string, '--check-success-threshold'),
-      insecure: values['check-insecure'] === true,
+      url: f.checkUrl,
+      intervalMs: f.checkInterval,
+      timeoutMs: f.checkTimeout,
+      failureThreshold: f.checkFailureThreshold,
+      successThreshold: f.checkSuccessThreshold,
+      insecure: f.checkInsecure === true,
     };
-    if (values['check-ca'] !== undefined) check.caFile = values['check-ca'] as string;
+    if (f.checkCa !== undefined) check.caFile = f.checkCa;
     out.check = check;
-  } else if (checkOnly.length > 0) {
-    throw new UsageError(`--${checkOnly[0]} needs --check-url`);
+  } else if (f.checkCa !== undefined || f.checkInsecure) {
+    throw new UsageError(`--${f.checkCa !== undefined ? 'check-ca' : 'check-insecure'} needs --check-url`);
   }
   return out;
 }
 
+interface PreflightFlags extends LogFlags {
+  clusterConfig?: string;
+  nodeIp?: string;
+  timeout: number;
+  probe?: string;
+  vipInterface?: string;
+  peerPort?: number;
+}
+
 function parsePreflight(argv: string[]): ParsedCommand {
-  const { values } = parse(argv, {
-    'cluster-config': { type: 'string' },
-    'node-ip': { type: 'string' },
-    timeout: { type: 'string', default: '30s' },
-    probe: { type: 'string' },
-    'vip-interface': { type: 'string' },
-    'peer-port': { type: 'string' },
-    ...LOG_OPTIONS,
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) return { command: 'help' };
-  if (values['cluster-config'] === undefined)
-    throw new UsageError('preflight: --cluster-config FILE is required');
+  const parsed = parseCommand<PreflightFlags>(preflightCommand(), argv);
+  if ('help' in parsed) return { command: 'help', text: parsed.help };
+  const f = parsed.options;
+  if (f.clusterConfig === undefined) throw new UsageError('preflight: --cluster-config FILE is required');
   const out: PreflightOptions = {
     command: 'preflight',
-    clusterConfig: values['cluster-config'] as string,
-    timeoutMs: duration(values.timeout as string, '--timeout'),
-    ...logOptions({ 'log-level': values['log-level'] ?? 'warn', 'log-format': values['log-format'] }),
+    clusterConfig: f.clusterConfig,
+    timeoutMs: f.timeout,
+    logLevel: f.logLevel,
+    logFormat: f.logFormat,
   };
-  if (values['node-ip'] !== undefined) out.nodeIp = ipv4(values['node-ip'] as string, '--node-ip');
-  if (values.probe !== undefined) out.probe = values.probe as string;
-  if (values['vip-interface'] !== undefined) {
-    out.vipInterface = interfaceName(values['vip-interface'] as string, '--vip-interface');
-  }
-  if (values['peer-port'] !== undefined)
-    out.peerPort = positiveInt(values['peer-port'] as string, '--peer-port', 1, 65535);
+  if (f.nodeIp !== undefined) out.nodeIp = f.nodeIp;
+  if (f.probe !== undefined) out.probe = f.probe;
+  if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
+  if (f.peerPort !== undefined) out.peerPort = f.peerPort;
   return out;
+}
+
+function parseValidate(argv: string[]): ParsedCommand {
+  let parsed: ReturnType<typeof parseCommand>;
+  try {
+    parsed = parseCommand(validateCommand(), argv);
+  } catch (err) {
+    throw new UsageError(`validate: ${(err as Error).message}`);
+  }
+  if ('help' in parsed) return { command: 'help', text: parsed.help };
+  if (parsed.args.length === 0) throw new UsageError('validate: give at least one FILE');
+  return { command: 'validate', files: parsed.args };
 }
 
 /** Parses the whole command line (without `node` and the script). Throws UsageError. */
 export function parseCommandLine(argv: string[]): ParsedCommand {
   const [first, ...rest] = argv;
   switch (first) {
-    case 'validate': {
-      if (rest.includes('-h') || rest.includes('--help')) return { command: 'help' };
-      const unknown = rest.find((a) => a.startsWith('-') && a !== '-');
-      if (unknown) throw new UsageError(`validate: unknown option "${unknown}"`);
-      if (rest.length === 0) throw new UsageError('validate: give at least one FILE');
-      return { command: 'validate', files: rest };
-    }
+    case 'validate':
+      return parseValidate(rest);
     case 'preflight':
       return parsePreflight(rest);
     case 'agent':

@@ -1,12 +1,9 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+/**
+ * The `bgpadvertiser` executable. It checks the Node.js version before anything else is loaded
+ * (libraries such as undici fail obscurely on old Node), then loads the CLI itself.
+ * Keep this file free of other static imports.
+ */
+import { checkNodeVersion } from '@bgplb/kube-runtime/node-version';
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(
-      `bgpadvertiser: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+if (checkNodeVersion()) await import('./run-cli.js');

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { formatDuration } from '@bgplb/kube-runtime/process';
 import type { CheckResult } from './health-gate.js';
-import { formatDuration } from './shared/duration.js';
 
 export interface HttpCheckOptions {
   url: string;

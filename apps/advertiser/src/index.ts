@@ -17,6 +17,5 @@ export { main } from './main.js';
 export { type PreflightRow, runPreflight } from './preflight.js';
 export { runAdvertiser } from './run.js';
 export * from './shared/index.js';
-export { USAGE } from './usage.js';
 export { runValidate } from './validate.js';
 export { VipInterface } from './vip-interface.js';

@@ -1,6 +1,5 @@
 import { parseCommandLine, UsageError } from './args.js';
 import { runAdvertiser } from './run.js';
-import { USAGE } from './usage.js';
 import { consoleOutput, type Output, runValidate } from './validate.js';
 import { VERSION } from './version.js';
 
@@ -35,7 +34,7 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
   }
   switch (cmd.command) {
     case 'help':
-      output.out(USAGE.trimEnd());
+      output.out(cmd.text.trimEnd());
       return 0;
     case 'version':
       output.out(VERSION);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { type ClusterBGPPeer, controlPlanePeers, formatProblem, validateFiles } from '@bgplb/api-types';
+import { createLogger, formatDuration } from '@bgplb/kube-runtime/process';
 import type { PreflightOptions } from './args.js';
 import {
   definitiveSessionFailure,
@@ -11,8 +12,6 @@ import {
   type SessionTrace,
   sessionFailureAtDeadline,
 } from './preflight-classify.js';
-import { formatDuration } from './shared/duration.js';
-import { createLogger } from './shared/logger.js';
 import { createSpeakerEventLogger } from './shared/speaker-log.js';
 import type { Speaker } from './shared/speaker-types.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';

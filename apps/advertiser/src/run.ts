@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { formatProblem, loadAdvertiserConfig } from '@bgplb/api-types';
+import { createLogger, type Logger } from '@bgplb/kube-runtime/process';
 import { Counter, Gauge } from 'prom-client';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
-import { createLogger, type Logger } from './shared/logger.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
 import { consoleOutput, type Output } from './validate.js';

@@ -4,21 +4,29 @@
  * SIGTERM/SIGINT.
  */
 import { BgpSpeaker } from '@bgplb/bgp-fsm';
-import { EventRecorder, KubeClient, loadKubeConfig } from '@bgplb/kube-runtime';
+import {
+  createLogger,
+  EventRecorder,
+  type HealthServer,
+  KubeClient,
+  type Logger,
+  loadKubeConfig,
+  USAGE_EXIT_CODE,
+  UsageError,
+} from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createLogger, type HealthServer, type Logger } from '../shared/index.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from '../shared/startup.js';
 import type { AgentSpeaker } from './agent-speaker.js';
 import { type AddressManager, IpAddressManager } from './ip-commands.js';
 import { agentWatchSpecs, watchList } from './kube-watches.js';
 import { AgentMetrics } from './metrics.js';
 import { NodeAgent } from './node-agent.js';
-import { AGENT_USAGE, type AgentOptions, AgentUsageError, parseAgentArgs } from './options.js';
+import { type AgentOptions, agentUsage, parseAgentArgs } from './options.js';
 import { StatusReporter } from './status-reporter.js';
 import { KubeStatusWriter } from './status-writer.js';
 
 export { NodeAgent, type ShutdownMode } from './node-agent.js';
-export { AGENT_USAGE, type AgentOptions, parseAgentArgs } from './options.js';
+export { type AgentOptions, agentUsage, parseAgentArgs } from './options.js';
 
 /** Creates the BGP speaker (the real @bgplb/bgp-fsm one unless a test injects another). */
 export type SpeakerFactory = (log: Logger) => Promise<AgentSpeaker>;
@@ -65,14 +73,14 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   try {
     const parsed = parseAgentArgs(argv);
     if (parsed === 'help') {
-      (deps.out ?? ((t: string) => process.stdout.write(t)))(AGENT_USAGE);
+      (deps.out ?? ((t: string) => process.stdout.write(t)))(agentUsage());
       return 0;
     }
     options = parsed;
   } catch (err) {
-    if (err instanceof AgentUsageError) {
-      out(`bgpadvertiser agent: ${err.message}\n\n${AGENT_USAGE}`);
-      return 2;
+    if (err instanceof UsageError) {
+      out(`bgpadvertiser agent: ${err.message}\nRun 'bgpadvertiser agent --help' for usage.\n`);
+      return USAGE_EXIT_CODE;
     }
     throw err;
   }

@@ -1,5 +1,6 @@
+import { UsageError } from '@bgplb/kube-runtime/process';
 import { describe, expect, it } from 'vitest';
-import { parseAgentArgs } from './options.js';
+import { agentUsage, parseAgentArgs } from './options.js';
 
 describe('parseAgentArgs', () => {
   it('has safe defaults and reads NODE_NAME / CLUSTER_NAMESPACE from the environment', () => {
@@ -83,17 +84,43 @@ describe('parseAgentArgs', () => {
       '--node-name (or the NODE_NAME environment variable) is required',
     );
     expect(() => parseAgentArgs([], { NODE_NAME: 'n' })).toThrow(/--cluster-namespace .* is required/);
-    expect(() => parseAgentArgs(['--bgp-port', '70000'], env)).toThrow(
-      '--bgp-port must be an integer in 1..65535, got "70000"',
+    const refusals: Array<[string[], string]> = [
+      [['--bgp-port', '70000'], '--bgp-port: expected an integer from 1 to 65535, got "70000"'],
+      [
+        ['--log-level', 'loud'],
+        '--log-level: expected trace, debug, info, warn, error, fatal or silent, got "loud"',
+      ],
+      [['--log-format', 'xml'], '--log-format: expected json or pretty, got "xml"'],
+      [['--on-exit', 'never'], '--on-exit: expected withdraw or graceful-restart, got "never"'],
+      [
+        ['--heartbeat', 'soon'],
+        '--heartbeat: expected a duration such as 30s, 500ms, 2m or 1m30s, got "soon"',
+      ],
+      [['--heartbeat', '10ms'], '--heartbeat: expected at least 1s, got "10ms"'],
+      [['--handover', 'fast'], '--handover: expected cease or graceful, got "fast"'],
+      [
+        ['--health-addr', '::1:8081'],
+        '--health-addr: invalid address "::1:8081": an IPv6 address needs brackets',
+      ],
+      [['--bogus'], "unknown option '--bogus'"],
+      [['extra'], 'too many arguments'],
+    ];
+    for (const [argv, message] of refusals) {
+      expect(() => parseAgentArgs(argv, env)).toThrow(UsageError);
+      expect(() => parseAgentArgs(argv, env)).toThrow(message);
+    }
+  });
+
+  it('takes the one listening-address syntax and generates its help', () => {
+    const env = { NODE_NAME: 'n', CLUSTER_NAMESPACE: 'c' };
+    for (const addr of ['8081', ':8081', '127.0.0.1:8081', '[::1]:8081']) {
+      expect(parseAgentArgs([`--health-addr=${addr}`], env)).toMatchObject({ healthAddr: addr });
+    }
+    const help = agentUsage();
+    expect(help).toContain('Usage: bgpadvertiser agent --node-name NAME [options]');
+    expect(help).toMatch(/--on-exit <mode>\s+withdraw: SIGTERM withdraws routes/);
+    expect(help).toMatch(
+      /--arp-count <n>\s+gratuitous ARPs per floating IP added \(0 = none\)\s+\(default: 3\)/,
     );
-    expect(() => parseAgentArgs(['--log-level', 'loud'], env)).toThrow(/--log-level must be one of/);
-    expect(() => parseAgentArgs(['--log-format', 'xml'], env)).toThrow(/--log-format must be json or pretty/);
-    expect(() => parseAgentArgs(['--on-exit', 'never'], env)).toThrow(
-      /--on-exit must be withdraw or graceful-restart/,
-    );
-    expect(() => parseAgentArgs(['--heartbeat', 'soon'], env)).toThrow(/^--heartbeat: /);
-    expect(() => parseAgentArgs(['--heartbeat', '10ms'], env)).toThrow('--heartbeat must be at least 1s');
-    expect(() => parseAgentArgs(['--handover', 'fast'], env)).toThrow(/--handover must be cease or graceful/);
-    expect(() => parseAgentArgs(['--bogus'], env)).toThrow(/Unknown option '--bogus'/);
   });
 });

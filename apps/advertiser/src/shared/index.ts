@@ -1,23 +1,7 @@
 /** Pieces both modes of bgpadvertiser use (control-plane speaker and node agent). */
-export { formatDuration, parseDuration } from './duration.js';
-export {
-  type HealthServer,
-  type HealthServerOptions,
-  parseHostPort,
-  type ReadinessReport,
-  startHealthServer,
-} from './health-server.js';
-export {
-  createLogger,
-  isLogFormat,
-  isLogLevel,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  type LogFormat,
-  type Logger,
-  type LoggerOptions,
-  type LogLevel,
-} from './logger.js';
+// The logger, durations and the health server come from @bgplb/kube-runtime (one copy for both
+// programs); the logger's type is re-exported for the many modules that only take a Logger.
+export type { Logger } from '@bgplb/kube-runtime/process';
 export { createRegistry, registerSpeakerMetrics } from './metrics.js';
 export { PeerLogLimiter } from './peer-log-limiter.js';
 export {

@@ -6,8 +6,8 @@
 import { Writable } from 'node:stream';
 import { BgpSpeaker, FakeClock, MemoryNetwork, settle } from '@bgplb/bgp-fsm';
 import { encodeUpdates } from '@bgplb/bgp-wire';
+import { createLogger } from '@bgplb/kube-runtime/process';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
 import { createRegistry, registerSpeakerMetrics } from './metrics.js';
 import { createSpeakerEventLogger } from './speaker-log.js';
 

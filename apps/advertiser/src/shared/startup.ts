@@ -4,9 +4,14 @@
  * and metrics, shutting the speaker down again when that fails. Failures are logged as fatal and
  * reported as `undefined`, so the caller just returns exit code 1.
  */
+
+import {
+  type HealthServer,
+  type HealthServerOptions,
+  type Logger,
+  startHealthServer,
+} from '@bgplb/kube-runtime/process';
 import type { Registry } from 'prom-client';
-import { type HealthServer, type HealthServerOptions, startHealthServer } from './health-server.js';
-import type { Logger } from './logger.js';
 import { createRegistry, registerSpeakerMetrics } from './metrics.js';
 import { createSpeakerEventLogger } from './speaker-log.js';
 import type { Speaker } from './speaker-types.js';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
+import { createLogger, type Logger, type LogLevel } from '@bgplb/kube-runtime/process';
 
 /** A JSON logger whose lines are kept in memory, parsed. */
 export function captureLogger(level: LogLevel = 'debug'): {

@@ -19,6 +19,7 @@ const BUILT_PACKAGES: ReadonlyArray<[dir: string, output: string]> = [
   ['packages/bgp-wire', 'dist/index.js'],
   ['packages/api-types', 'dist/index.js'],
   ['packages/floating-ip-allocator', 'dist/index.js'],
+  ['packages/kube-runtime', 'dist/process.js'],
 ];
 
 function newestMtime(path: string): number {
