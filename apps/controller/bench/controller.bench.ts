@@ -122,6 +122,17 @@ async function metric(port: number, name: string): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The controller's V8 heap (committed and used) and off-heap memory, from its metrics. */
+async function heapReport(port: number): Promise<string> {
+  const mb = async (name: string) => Math.round(((await metric(port, name)) ?? 0) / 1048576);
+  const [total, used, external] = await Promise.all([
+    mb('nodejs_heap_size_total_bytes'),
+    mb('nodejs_heap_size_used_bytes'),
+    mb('nodejs_external_memory_bytes'),
+  ]);
+  return `heap=${used}/${total}MB external=${external}MB`;
+}
+
 /** CPU time (ms) and peak RSS (MB) of a process, from /proc. */
 function procStats(pid: number): { cpuMs: number; peakRssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -234,7 +245,11 @@ async function main(): Promise<void> {
     const metricsPort = await freePort();
     const t0 = performance.now();
     controller = startController(api.kubeconfig, metricsPort);
+    // BENCH_RSS_TRACE=1: RSS every 250 ms next to the V8 heap and off-heap memory the controller
+    // reports, by phase, to see what drives the peak.
     const trace: string[] = [];
+    let phase = 'sync';
+    let heap = '';
     const tracer = process.env.BENCH_RSS_TRACE
       ? setInterval(() => {
           try {
@@ -242,7 +257,13 @@ async function main(): Promise<void> {
               readFileSync(`/proc/${controller!.pid}/status`, 'utf8'),
             )?.[1];
             trace.push(
-              `${Math.round(performance.now() - t0)}ms ${Math.round(Number(rss) / 1024)}MB vips=${vipSeen.size} routes=${routeCount}`,
+              `${Math.round(performance.now() - t0)}ms ${phase} rss=${Math.round(Number(rss) / 1024)}MB ${heap} vips=${vipSeen.size} routes=${routeCount}`,
+            );
+            void heapReport(metricsPort).then(
+              (h) => {
+                heap = h;
+              },
+              () => {},
             );
           } catch {
             /* exited */
@@ -252,17 +273,16 @@ async function main(): Promise<void> {
     await waitUntil('initial sync', () => vipSeen.size >= SERVICES && routeCount >= SERVICES, 600_000);
     const syncMs = performance.now() - t0;
     // The Events of the initial sync (one per new VIP) are written in the background: let them drain.
+    phase = 'events';
     const drain0 = performance.now();
     while ((await metric(metricsPort, 'bgplb_events_pending')) !== 0) await sleep(200);
     const eventsDrainMs = performance.now() - drain0;
-    if (tracer) {
-      clearInterval(tracer);
-      process.stderr.write(`${trace.join('\n')}\n`);
-    }
+    phase = 'idle';
     await sleep(1000);
     const pid = controller.pid!;
 
     // Full reconciles: a configuration change recomputes everything (and writes nothing).
+    phase = 'full';
     const fullCpu: number[] = [];
     for (let i = 0; i < FULL_RECONCILES; i++) {
       const peer = await client.get<{ metadata: { annotations?: Record<string, string> } }>(
@@ -277,6 +297,7 @@ async function main(): Promise<void> {
     }
 
     // Single changes: one new Service -> its VIP visible to a watcher.
+    phase = 'changes';
     const latencies: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
       const name = `change-${i}`;
@@ -289,6 +310,10 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     fullCpu.sort((a, b) => a - b);
     const stats = procStats(pid);
+    if (tracer) {
+      clearInterval(tracer);
+      process.stderr.write(`${trace.join('\n')}\n`);
+    }
     const heapUsedMb = ((await metric(metricsPort, 'nodejs_heap_size_used_bytes')) ?? 0) / 1e6;
     if (process.env.BENCH_HEAP_SNAPSHOT) {
       controller.kill('SIGUSR2');
