@@ -7,6 +7,14 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
-  // Workspace libraries resolve to their built dist/ (the `import` condition), so the app ships
-  // as a thin entry point over published packages.
+  // Other workspace libraries resolve to their built dist/ (the `import` condition). Kubernetes
+  // access is bundled: @kubernetes/client-node's config.js (KubeConfig) imports its whole
+  // generated API, so loading it costs ~77 MB of RSS; bundled and tree-shaken, only what
+  // kube-runtime uses is loaded. Importing the controller in a fresh process: 119-128 MB RSS
+  // with client-node external, 100-101 MB bundled (docs/benchmarks.md, controller).
+  noExternal: ['@bgplb/kube-runtime', '@kubernetes/client-node'],
+  // Bundled CommonJS dependencies call require(); an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
+  },
 });
