@@ -63,6 +63,8 @@ export class BfdSession {
   private detectTimer: WheelTimer | undefined;
   /** When the armed detection timer fires (ms). */
   private detectTimerAt = 0;
+  /** How late the detection may fire: 2% of the detection time, also when re-armed for less. */
+  private detectSlackMs = 0;
   /** When the session is declared Down unless a packet arrives (ms); 0 when not running. */
   private detectDeadline = 0;
   private lastReceivedAt: number | undefined;
@@ -201,6 +203,7 @@ export class BfdSession {
   private armDetection(ms: number): void {
     const now = this.runtime.now();
     this.detectDeadline = now + ms;
+    this.detectSlackMs = ms * 0.02;
     // A running timer that fires before the new deadline re-arms itself then; only a deadline
     // that moved earlier needs a new timer.
     if (this.detectTimer !== undefined && this.detectTimerAt <= this.detectDeadline) return;
@@ -209,8 +212,8 @@ export class BfdSession {
   }
 
   private startDetectTimer(ms: number): void {
-    // Never early; up to 2% late (18 ms at 900 ms) to share a wake-up.
-    this.detectTimer = this.runtime.timers.set(() => this.onDetectTimer(), ms, ms * 1.02);
+    // Never early; up to 2% of the detection time late (18 ms at 900 ms) to share a wake-up.
+    this.detectTimer = this.runtime.timers.set(() => this.onDetectTimer(), ms, ms + this.detectSlackMs);
     this.detectTimerAt = this.detectTimer.at;
   }
 
