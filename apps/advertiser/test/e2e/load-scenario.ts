@@ -1,0 +1,171 @@
+/**
+ * The event-loop budget scenario of the hardening work, shared by the netns test (which asserts
+ * that no session drops) and the benchmark (which reports the event-loop delay): a ToR (FRR, AS
+ * 65002, `timers 3 9`) peers with `bgpadvertiser` on cp1 while a second peer, the feeder (AS
+ * 65003), sends it a 200k-prefix table and `rounds` x `concurrency` simultaneous `GET /metrics`
+ * hit its health server. Needs root and FRR.
+ */
+import { join } from 'node:path';
+import { type FrrRouter, type Host, type Lab, waitFor } from '@bgplb/netns-lab';
+import { type AdvertiserProcess, frrNextHops, startAdvertiser, torAndNode, writeConfig } from './harness.js';
+
+const here = new URL('.', import.meta.url).pathname;
+export const HEALTH_PORT = 18080;
+const VIP = '10.0.0.8';
+
+export interface LoadTopology {
+  tor: Host;
+  node: Host;
+  feeder: Host;
+  frr: FrrRouter;
+}
+
+export interface LoadResult {
+  /** FRR's view of its session with the advertiser, before and after the load. */
+  before: FrrNeighbor;
+  after: FrrNeighbor;
+  /** What the HTTP load generator saw, with the event-loop delay it read from /metrics. */
+  http: {
+    ok: number;
+    status: Record<string, number>;
+    errors: number;
+    renders: number;
+    p99Max: number;
+    max: number;
+  };
+  /** Prefixes the advertiser counted from the feeder. */
+  prefixesReceived: number;
+  vipAtTor: boolean;
+}
+
+export interface FrrNeighbor {
+  bgpState?: string;
+  connectionsEstablished?: number;
+  connectionsDropped?: number;
+  lastResetDueTo?: string;
+}
+
+export async function buildLoadTopology(lab: Lab): Promise<LoadTopology> {
+  const { tor, node, frr } = await torAndNode(lab, [' neighbor 10.0.1.10 timers 3 9']);
+  const feeder = await lab.addHost('feed');
+  await lab.link(feeder, '10.0.2.254/24', node, '10.0.2.10/24');
+  await feeder.ip('route', 'add', 'default', 'via', '10.0.2.10');
+  return { tor, node, feeder, frr };
+}
+
+export async function frrNeighbor(frr: FrrRouter): Promise<FrrNeighbor> {
+  const all = await frr.json<Record<string, FrrNeighbor>>('show bgp neighbors 10.0.1.10 json');
+  return all['10.0.1.10'] ?? {};
+}
+
+function jsonLines(child: { stdout: NodeJS.ReadableStream | null }): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [];
+  let buf = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>);
+  });
+  return lines;
+}
+
+async function scrape(node: Host, name: string): Promise<number> {
+  const text = await node.exec('curl', ['-s', '-m', '5', `http://127.0.0.1:${HEALTH_PORT}/metrics`]);
+  const m = text.match(new RegExp(`^${name}\\{[^}]*peer="10\\.0\\.2\\.254"[^}]*\\} (\\S+)$`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+
+/** Starts the advertiser and the feeder; resolves once FRR has the VIP. */
+export async function startAdvertiserUnderTest(t: LoadTopology, workDir: string): Promise<AdvertiserProcess> {
+  const config = writeConfig(
+    join(workDir, 'load.conf'),
+    [
+      'localIP: 10.0.1.10',
+      'localASN: 65001',
+      'holdTime: 9',
+      'connectRetryTime: 1',
+      'peers:',
+      '- peerIP: 10.0.1.254',
+      '  peerASN: 65002',
+      '- peerIP: 10.0.2.254',
+      '  peerASN: 65003',
+      '',
+    ].join('\n'),
+  );
+  const adv = startAdvertiser(t.node, [
+    '--config',
+    config,
+    '--advertise-ip',
+    VIP,
+    '--vip-interface',
+    'lo',
+    '--health-addr',
+    `127.0.0.1:${HEALTH_PORT}`,
+  ]);
+  await waitFor(
+    'FRR to learn the VIP',
+    async () => (await frrNextHops(t.frr, `${VIP}/32`)).length === 1,
+    30_000,
+  );
+  return adv;
+}
+
+/** One run: the feeder's table and the HTTP load at once. The advertiser must be running. */
+export async function runLoad(
+  t: LoadTopology,
+  prefixes = 200_000,
+  rounds = 4,
+  concurrency = 2_000,
+): Promise<LoadResult> {
+  const before = await frrNeighbor(t.frr);
+  const feeder = t.feeder.spawnNode(
+    join(here, 'route-feeder.ts'),
+    ['10.0.2.254', '65003', String(prefixes)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const feederLines = jsonLines(feeder);
+  try {
+    await waitFor('the feeder to listen', () => feederLines.some((l) => l.listening), 15_000);
+    await waitFor('the feeder session', () => feederLines.some((l) => l.established), 30_000);
+    // 2,000 sockets at once need more than the usual 1024 descriptors in the client (not in the
+    // advertiser, whose limits are under test). The script has no imports: Node runs it as is.
+    const load = t.node.spawn(
+      'prlimit',
+      [
+        '--nofile=65536',
+        process.execPath,
+        join(here, 'metrics-load.ts'),
+        '127.0.0.1',
+        String(HEALTH_PORT),
+        String(rounds),
+        String(concurrency),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const loadLines = jsonLines(load);
+    await new Promise<void>((resolve) => load.on('exit', () => resolve()));
+    const http = loadLines[0] as unknown as LoadResult['http'];
+    if (!http) throw new Error('the HTTP load generator printed no result');
+    await waitFor(
+      `the advertiser to count ${prefixes} prefixes from the feeder`,
+      async () => (await scrape(t.node, 'bgplb_bgp_prefixes_received')) >= prefixes,
+      60_000,
+      500,
+    );
+    // Three keepalive intervals of FRR's 3 s timer after the load: a stall would show by now.
+    await new Promise((r) => setTimeout(r, 9_000));
+    return {
+      before,
+      after: await frrNeighbor(t.frr),
+      http,
+      prefixesReceived: await scrape(t.node, 'bgplb_bgp_prefixes_received'),
+      vipAtTor: (await frrNextHops(t.frr, `${VIP}/32`)).length === 1,
+    };
+  } finally {
+    feeder.stdin?.end();
+    feeder.kill('SIGTERM');
+  }
+}
