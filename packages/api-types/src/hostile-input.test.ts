@@ -71,6 +71,11 @@ describe('hostile configuration files', () => {
       '65:65: YAML nesting is too deep (more than 64 levels)',
     ],
     [
+      'sequences nested on one line (60k dashes)',
+      `${'- '.repeat(60_000)}x`,
+      '1:129: YAML nesting is too deep (more than 64 levels)',
+    ],
+    [
       'a duplicate key',
       `${CONFIG}localIP: 10.77.0.3\n`,
       '6:1: YAML syntax error: key "localIP" appears twice in the same mapping',

@@ -53,8 +53,10 @@ export interface YamlDocuments {
 /**
  * Offset where the nesting of `text` first exceeds {@link MAX_YAML_DEPTH}, found without parsing:
  * the parser must never see such text (10,000 nested `[` exhaust its stack, and in some states the
- * process's memory, which no try/catch survives). Block nesting counts increasing indentation, flow
- * nesting counts `[` and `{` outside quotes and comments. It may over-count brackets inside plain
+ * process's memory, which no try/catch survives). Block nesting counts increasing indentation and
+ * the `- ` / `? ` indicators and `key: key:` chains that open levels on one line, flow nesting
+ * counts `[` and `{` outside quotes and comments. It may count a level too many or too few here and
+ * there (the walk after parsing is the exact check); it keeps the parser far from its limits. It may over-count brackets inside plain
  * scalars, which real configuration does not nest 64 deep.
  */
 export function deepNestingOffset(text: string): number | undefined {
@@ -63,6 +65,7 @@ export function deepNestingOffset(text: string): number | undefined {
   let quote = '';
   let lineStart = true;
   let indent = 0;
+  let keysOnLine = 0; // `a: b: c` nests one mapping per key after the first (an error, but parsed)
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote !== '') {
@@ -76,6 +79,7 @@ export function deepNestingOffset(text: string): number | undefined {
     if (c === '\n') {
       lineStart = true;
       indent = 0;
+      keysOnLine = 0;
       continue;
     }
     if (lineStart) {
@@ -87,6 +91,16 @@ export function deepNestingOffset(text: string): number | undefined {
       if (c !== '#' && c !== '\r' && flow === 0) {
         while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
         indents.push(indent);
+        // `- - - x` and `? ? x` nest on one line: each indicator opens a level at its column.
+        let j = i;
+        while ((text[j] === '-' || text[j] === '?') && (text[j + 1] === ' ' || text[j + 1] === '\t')) {
+          j += 2;
+          while (text[j] === ' ' || text[j] === '\t') j++;
+          if ((text[j] === '-' || text[j] === '?') && (text[j + 1] === ' ' || text[j + 1] === '\t')) {
+            indents.push(indent + (j - i));
+            if (indents.length > MAX_YAML_DEPTH) return j;
+          }
+        }
       }
     }
     if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
@@ -103,7 +117,8 @@ export function deepNestingOffset(text: string): number | undefined {
     }
     if (c === '[' || c === '{') flow++;
     else if ((c === ']' || c === '}') && flow > 0) flow--;
-    if (indents.length + flow > MAX_YAML_DEPTH) return i;
+    else if (c === ':' && flow === 0 && (text[i + 1] === ' ' || text[i + 1] === '\t')) keysOnLine++;
+    if (indents.length + flow + Math.max(0, keysOnLine - 1) > MAX_YAML_DEPTH) return i;
   }
   return undefined;
 }

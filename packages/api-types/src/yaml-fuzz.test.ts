@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isCollection, isPair, type Node, parseAllDocuments } from 'yaml';
 import { parseAdvertiserConfigText } from './advertiser-config-file.js';
 import { validateText } from './validate-files.js';
-import { readYamlDocuments } from './yaml-documents.js';
+import { deepNestingOffset, MAX_YAML_DEPTH, readYamlDocuments } from './yaml-documents.js';
 
 // No input makes a YAML reading path throw: every document gives a value or ONE positioned problem,
 // and the last-resort catch ("cannot read the YAML") is never reached. 100k generated inputs.
@@ -93,12 +94,52 @@ function validatesCleanly(text: string): void {
   for (const p of cluster.problems) expect(p.message).not.toMatch(/^cannot read the YAML/);
 }
 
+/** Text made of a few nesting tokens (so that some go far deeper than the limit, some stay near it). */
+const NESTING_TOKENS = ['- ', '? ', '[', '{', ']', '}', ', ', 'a: ', 'x', '\n', '  ', '"', "'", ' #', '|'];
+const nesting = fc
+  .subarray(NESTING_TOKENS, { minLength: 1, maxLength: 4 })
+  .chain((tokens) => fc.array(fc.constantFrom(...tokens), { maxLength: 400, size: 'max' }))
+  .map((parts) => parts.join(''));
+
+/** Deepest collection nesting of a parsed document (iterative; the parser caps its own stack). */
+function collectionDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isCollection(node)) continue;
+    deepest = Math.max(deepest, depth);
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        stack.push([item.key as Node, depth + 1], [item.value as Node, depth + 1]);
+      } else stack.push([item, depth + 1]);
+    }
+  }
+  return deepest;
+}
+
 // Every path reads YAML through readYamlDocuments: it gets the 100k inputs; the full advertiser and
 // cluster paths (which add zod and the rules on plain values) get a further 6k. About 10 s of CPU on a loaded
 // 2-core machine.
 describe('YAML fuzz', () => {
   it('readYamlDocuments: 80k token-soup documents', () => {
     fc.assert(fc.property(soup, readsCleanly), { numRuns: 80_000 });
+  }, 300_000);
+
+  it('text the nesting scan lets through never exhausts the parser, and stays within 4x the limit', () => {
+    fc.assert(
+      fc.property(nesting, (text) => {
+        if (deepNestingOffset(text) !== undefined) return;
+        for (const doc of parseAllDocuments(text, { uniqueKeys: false })) {
+          expect(doc.errors.map((e) => e.code)).not.toContain('RESOURCE_EXHAUSTION');
+          // The scan is approximate (the walk after parsing is the exact check): it only has to
+          // keep the parser far from the thousands of levels that exhaust it.
+          expect(collectionDepth(doc.contents)).toBeLessThanOrEqual(4 * MAX_YAML_DEPTH);
+        }
+        readsCleanly(text);
+      }),
+      { numRuns: 2_000 },
+    );
   }, 300_000);
 
   it('readYamlDocuments: 20k nested documents with anchors, aliases, tags and merge keys', () => {
