@@ -1,6 +1,6 @@
 import { ApiError as ServerError } from '@bgplb/test-apiserver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { FakeClock } from './clock.js';
 import { EventRecorder, type EventSpec } from './events.js';
 import { type Api, silent, startApi } from './test-support/api.js';
 
@@ -24,13 +24,13 @@ const svc = (name: string, message = 'VIP 10.0.0.1 allocated'): EventSpec => ({
 
 describe('EventRecorder', () => {
   let api: Api;
-  let clock: ManualClock;
+  let clock: FakeClock;
   let recorder: EventRecorder;
   const stored = () => api.server.store.list('v1', 'Event') as unknown as StoredEvent[];
 
   beforeEach(async () => {
     api = await startApi();
-    clock = new ManualClock(Date.parse('2026-01-02T03:04:05Z'));
+    clock = new FakeClock(Date.parse('2026-01-02T03:04:05Z'));
     recorder = new EventRecorder(api.client, {
       component: 'bgplb-controller',
       host: 'replica-a',

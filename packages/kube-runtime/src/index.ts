@@ -8,7 +8,7 @@ export const KUBE_RUNTIME_PACKAGE = '@bgplb/kube-runtime';
 
 export { byLabel, type IndexFunc, ObjectCache } from './cache.js';
 export { KubeClient, type KubeClientOptions, type ListOptions, MERGE_PATCH, paths } from './client.js';
-export { type Clock, ManualClock, systemClock } from './clock.js';
+export { type Clock, FakeClock, systemClock } from './clock.js';
 export { ApiError, describeError, isStatus } from './errors.js';
 export {
   EventRecorder,

@@ -1,6 +1,6 @@
 import { ApiError as ServerError } from '@bgplb/test-apiserver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { FakeClock } from './clock.js';
 import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 import { type Api, silent, startApi, waitFor } from './test-support/api.js';
 
@@ -40,7 +40,7 @@ describe('LeaderElector on a coordination.k8s.io Lease', () => {
   }
 
   it('the first candidate creates the Lease; the other takes over only after a whole lease duration without renewals', async () => {
-    const clock = new ManualClock(1_000_000);
+    const clock = new FakeClock(1_000_000);
     const a = elector('a', { clock }).e;
     const b = elector('b', { clock }).e;
     expect(await a.tryAcquireOrRenew()).toBe(true);
@@ -59,7 +59,7 @@ describe('LeaderElector on a coordination.k8s.io Lease', () => {
   });
 
   it('two candidates racing for an expired Lease: exactly one wins (resourceVersion conflict)', async () => {
-    const clock = new ManualClock(0);
+    const clock = new FakeClock(0);
     const a = elector('a', { clock }).e;
     expect(await a.tryAcquireOrRenew()).toBe(true);
     const b = elector('b', { clock }).e;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { FakeClock } from './clock.js';
 import { WorkQueue } from './work-queue.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -64,7 +64,7 @@ describe('WorkQueue', () => {
   });
 
   it('caps the backoff and applies the overall token bucket', () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const q = new WorkQueue(async () => {}, {
       baseDelayMs: 10,
       maxDelayMs: 50,
@@ -123,7 +123,7 @@ describe('WorkQueue workers', () => {
   });
 
   it('a delayed key fires on the injected clock', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const seen: string[] = [];
     const q = new WorkQueue(
       async (k) => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from './clock.js';
+import { FakeClock, systemClock } from './clock.js';
 
-describe('ManualClock', () => {
+describe('FakeClock', () => {
   it('fires due timers in time order, also ones set by a firing timer, and none early', () => {
-    const c = new ManualClock(100);
+    const c = new FakeClock(100);
     const fired: string[] = [];
     c.setTimeout(() => fired.push('b@30'), 30);
     c.setTimeout(() => {
