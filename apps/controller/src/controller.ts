@@ -10,6 +10,7 @@ import {
   EventRecorder,
   Informer,
   KubeClient,
+  type LeaderElectionOptions,
   LeaderElector,
   paths,
   WorkQueue,
@@ -33,15 +34,11 @@ import type {
   SessionObject,
 } from './types.js';
 
-export interface LeaderElectionConfig {
-  enabled: boolean;
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationSeconds: number;
-  renewDeadlineSeconds: number;
-  retryPeriodSeconds: number;
-}
+/** kube-runtime's Lease settings, and whether to elect at all (the callbacks are the controller's). */
+export type LeaderElectionConfig = Omit<
+  LeaderElectionOptions,
+  'log' | 'onStartedLeading' | 'onStoppedLeading' | 'clock'
+> & { enabled: boolean };
 
 export interface ControllerConfig {
   kubeConfig: KubeConfig;
