@@ -70,12 +70,6 @@ function jsonLines(child: { stdout: NodeJS.ReadableStream | null }): Array<Recor
   return lines;
 }
 
-async function scrape(node: Host, name: string): Promise<number> {
-  const text = await node.exec('curl', ['-s', '-m', '5', `http://127.0.0.1:${HEALTH_PORT}/metrics`]);
-  const m = text.match(new RegExp(`^${name}\\{[^}]*peer="10\\.0\\.2\\.254"[^}]*\\} (\\S+)$`, 'm'));
-  return m ? Number(m[1]) : 0;
-}
-
 /** Starts the advertiser and the feeder; resolves once FRR has the VIP. */
 export async function startAdvertiserUnderTest(t: LoadTopology, workDir: string): Promise<AdvertiserProcess> {
   const config = writeConfig(
@@ -111,6 +105,87 @@ export async function startAdvertiserUnderTest(t: LoadTopology, workDir: string)
   return adv;
 }
 
+export type HttpLoadResult = LoadResult['http'];
+
+/**
+ * `rounds` x `concurrency` simultaneous `GET /metrics` on `127.0.0.1:port` inside `host`, from a
+ * separate process; resolves with what it saw (see metrics-load.ts).
+ */
+export async function httpLoad(
+  host: Host,
+  port: number,
+  rounds = 4,
+  concurrency = 2_000,
+): Promise<HttpLoadResult> {
+  // 2,000 sockets at once need more than the usual 1024 descriptors in the client (raised to the
+  // hard limit; not in the server, whose limits are under test). The script has no imports: Node
+  // runs it as is.
+  const load = host.spawn(
+    'sh',
+    [
+      '-c',
+      'ulimit -n "$(ulimit -Hn)"; exec "$@"',
+      'sh',
+      process.execPath,
+      join(here, 'metrics-load.ts'),
+      '127.0.0.1',
+      String(port),
+      String(rounds),
+      String(concurrency),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = jsonLines(load);
+  await new Promise<void>((resolve) => load.on('exit', () => resolve()));
+  const result = lines[0] as unknown as HttpLoadResult | undefined;
+  if (!result) throw new Error('the HTTP load generator printed no result');
+  return result;
+}
+
+/** A running route feeder (route-feeder.ts) on `host`. */
+export interface Feeder {
+  waitEstablished(timeoutMs?: number): Promise<void>;
+  stop(): void;
+}
+
+/** Starts the feeder on `host`, listening on `address`:179, and waits until it listens. */
+export async function startFeeder(
+  host: Host,
+  address: string,
+  asn: number,
+  prefixes: number,
+): Promise<Feeder> {
+  const child = host.spawnNode(join(here, 'route-feeder.ts'), [address, String(asn), String(prefixes)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = jsonLines(child);
+  const stop = () => {
+    child.stdin?.end();
+    child.kill('SIGTERM');
+  };
+  try {
+    await waitFor('the feeder to listen', () => lines.some((l) => l.listening), 15_000);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return {
+    waitEstablished: async (timeoutMs = 30_000) => {
+      await waitFor('the feeder session', () => lines.some((l) => l.established), timeoutMs);
+    },
+    stop,
+  };
+}
+
+/** The value of `name{..., peer="<peer>", ...}` in a /metrics text (0 when absent); `peer` is the
+ * speaker's peer id: the peer address for the control-plane advertiser, the BGPSession name in the agent. */
+export function gaugeForPeer(text: string, name: string, peer: string): number {
+  const m = text.match(
+    new RegExp(`^${name}\\{[^}]*peer="${peer.replaceAll('.', '\\.')}"[^}]*\\} (\\S+)$`, 'm'),
+  );
+  return m ? Number(m[1]) : 0;
+}
+
 /** One run: the feeder's table and the HTTP load at once. The advertiser must be running. */
 export async function runLoad(
   t: LoadTopology,
@@ -119,41 +194,19 @@ export async function runLoad(
   concurrency = 2_000,
 ): Promise<LoadResult> {
   const before = await frrNeighbor(t.frr);
-  const feeder = t.feeder.spawnNode(
-    join(here, 'route-feeder.ts'),
-    ['10.0.2.254', '65003', String(prefixes)],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const feederLines = jsonLines(feeder);
-  try {
-    await waitFor('the feeder to listen', () => feederLines.some((l) => l.listening), 15_000);
-    await waitFor('the feeder session', () => feederLines.some((l) => l.established), 30_000);
-    // 2,000 sockets at once need more than the usual 1024 descriptors in the client (raised to the
-    // hard limit; not in the advertiser, whose limits are under test). The script has no imports: Node runs it as is.
-    const load = t.node.spawn(
-      'sh',
-      [
-        '-c',
-        'ulimit -n "$(ulimit -Hn)"; exec "$@"',
-        'sh',
-        process.execPath,
-        join(here, 'metrics-load.ts'),
-        '127.0.0.1',
-        String(HEALTH_PORT),
-        String(rounds),
-        String(concurrency),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+  const feeder = await startFeeder(t.feeder, '10.0.2.254', 65003, prefixes);
+  const received = async () =>
+    gaugeForPeer(
+      await t.node.exec('curl', ['-s', '-m', '5', `http://127.0.0.1:${HEALTH_PORT}/metrics`]),
+      'bgplb_bgp_prefixes_received',
+      '10.0.2.254',
     );
-    const loadLines = jsonLines(load);
-    await new Promise<void>((resolve) => load.on('exit', () => resolve()));
-    const http = loadLines[0] as unknown as LoadResult['http'];
-    if (!http) throw new Error('the HTTP load generator printed no result');
+  try {
+    await feeder.waitEstablished();
+    const http = await httpLoad(t.node, HEALTH_PORT, rounds, concurrency);
     await waitFor(
       `the advertiser to count ${prefixes} prefixes from the feeder`,
-      async () => (await scrape(t.node, 'bgplb_bgp_prefixes_received')) >= prefixes,
+      async () => (await received()) >= prefixes,
       60_000,
       500,
     );
@@ -163,11 +216,10 @@ export async function runLoad(
       before,
       after: await frrNeighbor(t.frr),
       http,
-      prefixesReceived: await scrape(t.node, 'bgplb_bgp_prefixes_received'),
+      prefixesReceived: await received(),
       vipAtTor: (await frrNextHops(t.frr, `${VIP}/32`)).length === 1,
     };
   } finally {
-    feeder.stdin?.end();
-    feeder.kill('SIGTERM');
+    feeder.stop();
   }
 }
