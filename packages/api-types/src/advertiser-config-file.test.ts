@@ -9,6 +9,8 @@ const example = new URL('../../../examples/bgpadvertiser.conf', import.meta.url)
 
 /** Each bad advertiser config and the one line `bgpadvertiser` prints for it. */
 const BAD_CONFIGS: Record<string, string> = {
+  'bfd-interval-too-large.conf': '7:14: peers[0].bfd.minRxMs: 90000 is above the maximum 60000',
+  'bfd-multihop-string.conf': '7:15: peers[0].bfd.multihop: expected true or false, got the string "yes"',
   'duplicate-peer.conf': '6:11: peers[1].peerIP: duplicate peer IP 21.0.101.80 (already at peers[0])',
   'empty.conf': '1:1: the file is empty; expected localIP, localASN and peers',
   'ibgp.conf':
@@ -84,5 +86,27 @@ describe('loadAdvertiserConfig', () => {
       keepaliveTime: 3,
       connectRetryTime: 120,
     });
+  });
+
+  it("keeps a peer's bfd settings, and bfd: {} (the recommended profile) means on", () => {
+    const text = [
+      'localIP: 21.0.101.64',
+      'localASN: 4273481990',
+      'peers:',
+      '- peerIP: 21.0.101.80',
+      '  peerASN: 4273481989',
+      '  bfd: {minTxMs: 300, minRxMs: 250, multiplier: 3, multihop: true, strict: false}',
+      '- peerIP: 21.0.101.81',
+      '  peerASN: 4273481989',
+      '  bfd: {}',
+      '- peerIP: 21.0.101.82',
+      '  peerASN: 4273481989',
+    ].join('\n');
+    const result = parseAdvertiserConfigText(text, 'a.conf');
+    expect(result.ok && result.config.peers.map((p) => p.bfd)).toEqual([
+      { minTxMs: 300, minRxMs: 250, multiplier: 3, multihop: true, strict: false },
+      {},
+      undefined,
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Asn, BGPTimers, IPv4Address } from './primitives.js';
+import { Asn, BfdSettings, BGPTimers, IPv4Address } from './primitives.js';
 
 /** One peer of the advertiser; its timers override the file-wide ones. */
 export const AdvertiserPeer = z.strictObject({
@@ -7,6 +7,8 @@ export const AdvertiserPeer = z.strictObject({
   /** Must differ from `localASN` (eBGP only). */
   peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
   ...BGPTimers.shape,
+  /** BFD to this peer (an extension); absent = off. */
+  bfd: BfdSettings.optional(),
 });
 export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
 
@@ -19,7 +21,8 @@ export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
  * - peerIP: 21.0.101.80
  *   peerASN: 4273481989
  * ```
- * Optional `holdTime`, `keepaliveTime`, `connectRetryTime` at top level (all peers) or per peer.
+ * Optional `holdTime`, `keepaliveTime`, `connectRetryTime` at top level (all peers) or per peer;
+ * optional `bfd` per peer (an extension: BFD to that peer, see docs/bfd.md).
  */
 export const AdvertiserConfig = z.strictObject({
   localIP: IPv4Address.describe('Source address of the sessions and next hop announced.'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { Asn, BGPTimers, ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
+import { Asn, BfdSettings, BGPTimers, ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
 
 /**
  * `spec` of a BGPPeer (service sessions). `sessions` (default 1, minimum 1) is how many sessions to
@@ -19,6 +19,8 @@ export const BGPPeerSpec = z.strictObject({
     .default(1)
     .describe('Sessions to open to this peer, each from a different floating IP.'),
   ...BGPTimers.shape,
+  /** BFD on the service sessions to this peer (an extension); absent = off. */
+  bfd: BfdSettings.optional(),
 });
 export type BGPPeerSpec = z.infer<typeof BGPPeerSpec>;
 

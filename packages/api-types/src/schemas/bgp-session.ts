@@ -13,6 +13,10 @@ export const BGPSessionState = z.enum([
 ]);
 export type BGPSessionState = z.infer<typeof BGPSessionState>;
 
+/** RFC 5880 BFD states, as shown in `status.bfdState`. */
+export const BfdSessionState = z.enum(['AdminDown', 'Down', 'Init', 'Up']);
+export type BfdSessionState = z.infer<typeof BfdSessionState>;
+
 /** `spec` of a BGPSession (named `<peer>-<node>`, in kube-system). */
 export const BGPSessionSpec = z.strictObject({
   /** Floating IP the session starts from (service sessions); the node IP for control-plane sessions. */
@@ -65,6 +69,9 @@ export const BGPSessionStatus = z.looseObject({
   advertisedPrefixes: z.number().int().min(0).optional().describe('Prefixes announced to the peer.'),
   lastError: BGPSessionError.optional().describe(
     'Last NOTIFICATION sent or received, or a local refusal (code 0).',
+  ),
+  bfdState: BfdSessionState.optional().describe(
+    'State of the BFD session to the peer (RFC 5880), an extension; absent when BFD is off.',
   ),
 });
 export type BGPSessionStatus = z.infer<typeof BGPSessionStatus>;

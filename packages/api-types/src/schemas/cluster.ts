@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLUSTER_API_VERSION } from '../constants.js';
-import { Asn, IPv4Address, ObjectMeta, PoolEntry, setOf } from './primitives.js';
+import { Asn, BfdSettings, IPv4Address, ObjectMeta, PoolEntry, setOf } from './primitives.js';
 
 /** A node of a node pool; only its address matters to us (other fields are kept). */
 export const NodePoolNode = z.looseObject({ address: IPv4Address.describe('IPv4 address of the node.') });
@@ -23,6 +23,8 @@ export const ClusterBGPPeer = z.strictObject({
   controlPlaneNodes: setOf(IPv4Address)
     .optional()
     .describe('Addresses of the control-plane nodes that peer with it; absent = all.'),
+  /** BFD on the control-plane sessions to this peer (an extension); absent = off. */
+  bfd: BfdSettings.optional(),
 });
 export type ClusterBGPPeer = z.infer<typeof ClusterBGPPeer>;
 

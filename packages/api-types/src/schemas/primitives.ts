@@ -130,6 +130,44 @@ export const BGPTimers = z.strictObject({
 });
 export type BGPTimers = z.infer<typeof BGPTimers>;
 
+/** A BFD interval in milliseconds: 10..60000, the range FRR's bfdd accepts too. */
+const BfdIntervalMs = z.number().int().min(10).max(60000);
+
+/**
+ * BFD (RFC 5880) on a BGP session: an extension beyond the original product (SPEC §13). Present
+ * means on (`bfd: {}` takes the recommended profile, 300 ms x 3); absent means off. A BFD Down
+ * ends the BGP session at once with Cease/BFD Down (RFC 9384) instead of waiting for the hold
+ * timer. The values mirror `@bgplb/bfd`'s `BFD_RECOMMENDED_PROFILE`.
+ */
+export const BfdSettings = z
+  .strictObject({
+    minTxMs: BfdIntervalMs.optional().describe(
+      'Desired Min TX Interval once Up, milliseconds (10..60000), default 300.',
+    ),
+    minRxMs: BfdIntervalMs.optional().describe(
+      'Required Min RX Interval, milliseconds (10..60000), default 300.',
+    ),
+    multiplier: z
+      .number()
+      .int()
+      .min(2)
+      .max(255)
+      .optional()
+      .describe('Detect multiplier: packets missed before the session is declared Down (2..255), default 3.'),
+    multihop: z
+      .boolean()
+      .optional()
+      .describe('RFC 5883 multihop (UDP 4784) instead of RFC 5881 single-hop (UDP 3784); default false.'),
+    strict: z
+      .boolean()
+      .optional()
+      .describe('Keep the BGP session down until BFD is Up (and while it is Down); default false.'),
+  })
+  .describe(
+    'BFD (RFC 5880) to the peer, an extension: present = on, absent = off. Recommended profile 300 ms x 3 (`{}`).',
+  );
+export type BfdSettings = z.infer<typeof BfdSettings>;
+
 /** Timers with every field present. */
 export interface ResolvedTimers {
   holdTime: number;
