@@ -31,6 +31,8 @@ const now = () => performance.timeOrigin + performance.now();
 
 interface Lines {
   next(pred: (o: Record<string, number>) => boolean, timeoutMs?: number): Promise<Record<string, number>>;
+  /** What the child wrote to stderr so far (for failure messages). */
+  stderr(): string;
 }
 
 function lines(child: ChildProcess): Lines {
@@ -49,6 +51,7 @@ function lines(child: ChildProcess): Lines {
     for (const w of [...waiters]) w();
   });
   return {
+    stderr: () => stderr,
     next(pred, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -176,7 +179,11 @@ async function announcePrebuilt(): Promise<Result> {
     const sender = node(a, './raw-sender.mjs', ['announce', '10.0.9.2', '10.0.9.1', '4200000001', '65001']);
     const sl = lines(sender);
     const sent = await sl.next((o) => 'sent' in o, 60_000);
-    const end = await frrReaches(frr, '10.0.9.2', 80_000);
+    const end = await frrReaches(frr, '10.0.9.2', 80_000).catch((err: Error) => {
+      throw new Error(
+        `${err.message.split('\n')[0]}; raw sender stderr: ${sl.stderr().slice(-500) || '(none)'}`,
+      );
+    });
     return { seconds: (end - sent.sent!) / 1000, rssMb: bgpdHwmKb(lab, 'b') / 1024 };
   } finally {
     await lab.destroy();
@@ -193,7 +200,11 @@ async function measure(cases: [string, () => Promise<Result>][]): Promise<Result
   const results: Result[][] = cases.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [k, [name, fn]] of cases.entries()) {
-      const r = await fn();
+      // One retry: on a loaded machine a lab occasionally fails to come up; say so, never hide it.
+      const r = await fn().catch((err: Error) => {
+        console.error(`  ${name} run ${i + 1} FAILED (${err.message.split('\n')[0]}); retrying once`);
+        return fn();
+      });
       results[k]!.push(r);
       console.error(`  ${name} run ${i + 1}: ${r.seconds.toFixed(3)} s, peak RSS ${r.rssMb.toFixed(0)} MB`);
     }

@@ -109,7 +109,7 @@ const TYPE_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-re
 const FLUSH_SLICE_PATHS = 8192;
 const ROUTE_REFRESH = { BORR: 1, EORR: 2 };
 /**
- * Received octets decoded per event-loop turn (one socket read: about 13k IPv4 prefixes, a few
+ * Received octets decoded per event-loop turn (one socket read: about 16k IPv4 /24 prefixes, a few
  * ms). libuv reads up to 32 x 64 KiB from a socket in one turn: unbounded, a full table arriving
  * at once would be decoded in one go and hold back every timer (keepalives, and BFD) for all of it.
  */

@@ -647,6 +647,36 @@ describe('what a peer sends that we do not take', () => {
     expect(received(events.b)).toEqual(['10.66.0.0/16#1']);
   });
 
+  it('decodes a large burst in slices of at most 64 KiB per event-loop turn', async () => {
+    const { b, net } = await pair({ b: { addPath: false } });
+    const conn = net.connections.find((c) => c.localAddress === A)!;
+    // 100 UPDATEs of 500 /24 prefixes (about 200 KB) in one chunk, as libuv may deliver them.
+    const updates = [];
+    for (let m = 0; m < 100; m++) {
+      const announce = Array.from({ length: 500 }, (_, i) => ({
+        prefix: `${20 + (m >> 4)}.${((m & 15) << 4) | (i >> 5)}.${(i & 31) * 8}.0/24`,
+        nextHop: '10.0.0.1',
+        attributes: ORIGIN_AS_PATH,
+      }));
+      updates.push(...encodeUpdates({ announce }, { ...RAW, extendedMessage: false }));
+    }
+    const chunk = Uint8Array.from(updates.flatMap((u) => [...u]));
+    expect(chunk.length).toBeGreaterThan(3 * 64 * 1024);
+    conn.write(chunk);
+    const seen: number[] = [];
+    for (let turn = 0; turn < 50; turn++) {
+      await new Promise<void>((r) => setImmediate(r));
+      const n = b.peerStatus(A)!.counters.prefixesReceived;
+      if (seen.at(-1) !== n) seen.push(n);
+      if (n === 50_000) break;
+    }
+    expect(seen.at(-1)).toBe(50_000);
+    // 64 KiB hold about 16k /24 NLRI (4 octets each), plus the message that crosses the limit.
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    const steps = seen.map((n, i) => n - (seen[i - 1] ?? 0));
+    expect(Math.max(...steps)).toBeLessThanOrEqual(17_000);
+  });
+
   it('counts peer-caused protocol errors by class and reports them with source peer', async () => {
     const { b, net, events, tick } = await pair();
     const conn = net.connections.find((c) => c.localAddress === A)!;
