@@ -1,6 +1,6 @@
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
-import type { PathSpec, PeerConfig, Speaker } from './shared/speaker-types.js';
+import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';
 
 /** Optional BGP timers, in seconds, file-wide or per peer. */
@@ -39,10 +39,10 @@ export interface ConfigChange {
 }
 
 /** The speaker settings of each peer of a config file, keyed by peer IP (the peer id). */
-export function peerConfigs(config: AdvertiserFileConfig, peerPort?: number): Map<string, PeerConfig> {
-  const out = new Map<string, PeerConfig>();
+export function peerConfigs(config: AdvertiserFileConfig, peerPort?: number): Map<string, PeerOptions> {
+  const out = new Map<string, PeerOptions>();
   for (const p of config.peers) {
-    const pc: PeerConfig = {
+    const pc: PeerOptions = {
       id: p.peerIP,
       localAddress: config.localIP,
       localAsn: config.localASN,
@@ -61,7 +61,7 @@ export function peerConfigs(config: AdvertiserFileConfig, peerPort?: number): Ma
   return out;
 }
 
-const samePeer = (a: PeerConfig, b: PeerConfig): boolean => JSON.stringify(a) === JSON.stringify(b);
+const samePeer = (a: PeerOptions, b: PeerOptions): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The control-plane mode: one session from localIP to every configured peer, announcing `VIP/32`
@@ -70,7 +70,7 @@ const samePeer = (a: PeerConfig, b: PeerConfig): boolean => JSON.stringify(a) ==
  */
 export class ControlPlaneAdvertiser {
   private config: AdvertiserFileConfig | undefined;
-  private peersById = new Map<string, PeerConfig>();
+  private peersById = new Map<string, PeerOptions>();
   private healthy: boolean;
   private announcedNextHop: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();

@@ -1,25 +1,8 @@
+import { runAgent } from './agent/index.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { runAdvertiser } from './run.js';
 import { consoleOutput, type Output, runValidate } from './validate.js';
 import { VERSION } from './version.js';
-
-// A variable, not a literal: the agent module is optional at build time (see tsup.config.ts).
-const AGENT_MODULE = './agent/index.js';
-
-async function runAgentMode(argv: string[], output: Output): Promise<number> {
-  let mod: { runAgent?: (argv: string[]) => Promise<number> };
-  try {
-    mod = (await import(AGENT_MODULE)) as typeof mod;
-  } catch (err) {
-    output.err(`bgpadvertiser: agent mode is not available in this build: ${(err as Error).message}`);
-    return 2;
-  }
-  if (typeof mod.runAgent !== 'function') {
-    output.err('bgpadvertiser: agent mode is not available in this build (no runAgent export)');
-    return 2;
-  }
-  return mod.runAgent(argv);
-}
 
 /** The whole CLI: parses argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[], output: Output = consoleOutput): Promise<number> {
@@ -42,7 +25,7 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
     case 'validate':
       return runValidate(cmd.files, output);
     case 'agent':
-      return runAgentMode(cmd.argv, output);
+      return runAgent(cmd.argv);
     case 'preflight': {
       const { runPreflight } = await import('./preflight.js');
       return runPreflight(cmd, { output });

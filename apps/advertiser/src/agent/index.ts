@@ -3,7 +3,6 @@
  * manager and the status reporter to the NodeAgent core, serves health and metrics, and stops on
  * SIGTERM/SIGINT.
  */
-import { BgpSpeaker } from '@bgplb/bgp-fsm';
 import {
   createLogger,
   EventRecorder,
@@ -15,8 +14,9 @@ import {
   UsageError,
 } from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { AgentSpeaker } from '../shared/index.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from '../shared/startup.js';
-import type { AgentSpeaker } from './agent-speaker.js';
+import { createBgpSpeaker, type SpeakerFactory } from '../speaker-factory.js';
 import { type AddressManager, IpAddressManager } from './ip-commands.js';
 import { agentWatchSpecs, watchList } from './kube-watches.js';
 import { AgentMetrics } from './metrics.js';
@@ -28,17 +28,9 @@ import { KubeStatusWriter } from './status-writer.js';
 export { NodeAgent, type ShutdownMode } from './node-agent.js';
 export { type AgentOptions, agentUsage, parseAgentArgs } from './options.js';
 
-/** Creates the BGP speaker (the real @bgplb/bgp-fsm one unless a test injects another). */
-export type SpeakerFactory = (log: Logger) => Promise<AgentSpeaker>;
-
-async function defaultSpeaker(): Promise<AgentSpeaker> {
-  // The real speaker emits a few more event types (End-of-RIB, route refresh) than the shared
-  // structural type lists; the agent ignores the ones it does not know.
-  return new BgpSpeaker() as unknown as AgentSpeaker;
-}
-
 export interface RunAgentDeps {
-  speaker?: SpeakerFactory;
+  /** Creates the BGP speaker (default: the real @bgplb/bgp-fsm one). */
+  speaker?: SpeakerFactory<AgentSpeaker>;
   /** Resolves to stop the agent (instead of SIGTERM/SIGINT). */
   stopSignal?: Promise<'SIGTERM' | 'SIGINT'>;
   kubeConfig?: KubeConfig;
@@ -106,7 +98,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     log.fatal({ err }, `cannot load the Kubernetes configuration: ${(err as Error).message}`);
     return 1;
   }
-  const started = await createSpeakerWithMetrics(log, () => (deps.speaker ?? defaultSpeaker)(log));
+  const started = await createSpeakerWithMetrics<AgentSpeaker>(log, deps.speaker ?? createBgpSpeaker);
   if (started === undefined) return 1;
   const { speaker, registry } = started;
 

@@ -3,8 +3,7 @@
  * floating IP are accepted there. A listener that cannot open is logged once per distinct error
  * and retried on the next round; sessions the agent opens itself work without it.
  */
-import type { Logger } from '../shared/index.js';
-import { type AgentSpeaker, asListenerHandle, type ListenerHandle } from './agent-speaker.js';
+import type { AgentSpeaker, ListenHandle, Logger } from '../shared/index.js';
 
 export interface ListenerSetOptions {
   speaker: Pick<AgentSpeaker, 'listen'>;
@@ -13,7 +12,7 @@ export interface ListenerSetOptions {
 }
 
 export class ListenerSet {
-  private readonly open = new Map<string, ListenerHandle | undefined>();
+  private readonly open = new Map<string, ListenHandle>();
   /** Address -> the last error seen opening it (logged once, not every round). */
   private readonly failures = new Map<string, string>();
 
@@ -31,8 +30,7 @@ export class ListenerSet {
     for (const ip of held) {
       if (this.open.has(ip)) continue;
       try {
-        const handle = await speaker.listen(ip, port);
-        this.open.set(ip, asListenerHandle(handle));
+        this.open.set(ip, await speaker.listen(ip, port));
         this.failures.delete(ip);
         logger.info({ address: ip, port }, `listening for BGP on ${ip}:${port}`);
       } catch (err) {
@@ -48,11 +46,11 @@ export class ListenerSet {
 
   /** Stops listening on `ip` (established sessions stay). Never throws: a failure is logged. */
   async close(ip: string): Promise<void> {
-    if (!this.open.has(ip)) return;
     const handle = this.open.get(ip);
+    if (handle === undefined) return;
     this.open.delete(ip);
     try {
-      await handle?.close();
+      await handle.close();
     } catch (err) {
       this.options.logger.warn(
         { address: ip, err },

@@ -15,8 +15,7 @@
  * change during a round triggers another round; a failed round is retried with back-off.
  */
 import { type Clock, systemClock } from '@bgplb/bgp-fsm';
-import type { Logger, SpeakerEvent } from '../shared/index.js';
-import type { AgentSpeaker } from './agent-speaker.js';
+import type { AgentSpeaker, Logger, SpeakerEvent } from '../shared/index.js';
 import type { EventSink } from './event-sink.js';
 import { FloatingIPExecutor } from './floating-ip-executor.js';
 import { planFloatingIPs } from './floating-ip-plan.js';

@@ -7,6 +7,8 @@ import { RouteApplier } from './route-applier.js';
 
 function route(name: string, prefix: string, nextHops: unknown): unknown {
   return {
+    apiVersion: 'networking.gke.io/v1',
+    kind: 'BGPAdvertisedRoute',
     metadata: { name, namespace: 'kube-system' },
     spec: { prefix, nextHops, service: { namespace: 'default', name } },
   };

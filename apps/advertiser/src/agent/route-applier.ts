@@ -5,8 +5,7 @@
  * the first UPDATE sent with it).
  */
 import type { Clock } from '@bgplb/bgp-fsm';
-import type { Logger } from '../shared/index.js';
-import type { AgentSpeaker } from './agent-speaker.js';
+import type { AgentSpeaker, Logger } from '../shared/index.js';
 import type { AgentMetrics } from './metrics.js';
 import type { NextHopChooser } from './next-hops.js';
 import { diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';

@@ -3,10 +3,8 @@
  * longer wanted or whose settings changed, starts the new ones, and keeps the list of sessions
  * refused (with why and since when) for the status and for Events.
  */
-
 import type { InvolvedObject } from '@bgplb/kube-runtime';
-import type { Logger } from '../shared/index.js';
-import type { AgentSpeaker } from './agent-speaker.js';
+import type { AgentSpeaker, Logger } from '../shared/index.js';
 import type { EventSink } from './event-sink.js';
 import type { NextHopChooser } from './next-hops.js';
 import { type DesiredSession, diffPeers, nameOf, type SessionPlan } from './session-plan.js';

@@ -5,8 +5,7 @@
  * the last transport error per session, which the speaker does not keep.
  */
 import { type Clock, kubeTime } from '@bgplb/kube-runtime';
-import type { PeerStatus } from '../shared/index.js';
-import type { AgentSpeaker } from './agent-speaker.js';
+import type { AgentSpeaker, PeerStatus } from '../shared/index.js';
 import { nameOf } from './session-plan.js';
 import type { ReportedError, SessionStatusContent, StatusReporter } from './status-reporter.js';
 

@@ -1,20 +1,31 @@
 /**
- * The part of the @bgplb/bgp-fsm speaker API that the advertiser uses. The types are bgp-fsm's
- * own; `Speaker` names just the methods we call, so a fake speaker can drive the advertiser's
- * logic in unit tests while the real `BgpSpeaker` satisfies it.
+ * The part of the @bgplb/bgp-fsm speaker the advertiser uses, as types picked from `BgpSpeaker`
+ * itself: the real speaker satisfies them without a cast, and a fake speaker in unit tests must
+ * implement exactly the same signatures.
  */
-import type { CeaseReason, PathSpec, PeerOptions, PeerStatus, SpeakerEvent } from '@bgplb/bgp-fsm';
+import type { BgpSpeaker, SpeakerEvent } from '@bgplb/bgp-fsm';
 
-export type { FsmState, PathSpec, PeerOptions as PeerConfig, PeerStatus, SpeakerEvent } from '@bgplb/bgp-fsm';
+export type {
+  CeaseReason,
+  FsmState,
+  ListenHandle,
+  PathSpec,
+  PeerOptions,
+  PeerStatus,
+  SpeakerEvent,
+} from '@bgplb/bgp-fsm';
 
-/** What the advertiser needs from a speaker. */
-export interface Speaker {
+/**
+ * Subscribing to the speaker's events. Spelled out rather than `Pick<BgpSpeaker, 'on'>`: that
+ * `on` returns the polymorphic `this`, which Pick fixes to `BgpSpeaker`, so no fake could have it.
+ */
+export interface SpeakerEventSource {
   on(event: 'event', listener: (e: SpeakerEvent) => void): unknown;
-  addPeer(config: PeerOptions): void;
-  removePeer(id: string, options?: { message?: string; cease?: CeaseReason }): Promise<void>;
-  setPaths(prefix: string, paths: readonly PathSpec[], options?: { peers?: readonly string[] }): void;
-  withdraw(prefix: string, options?: { peers?: readonly string[] }): void;
-  peerStatus(id: string): PeerStatus | undefined;
-  peers(): PeerStatus[];
-  shutdown(options?: { message?: string }): Promise<void>;
 }
+
+/** What the control-plane advertiser and preflight need from a speaker. */
+export type Speaker = SpeakerEventSource &
+  Pick<BgpSpeaker, 'addPeer' | 'removePeer' | 'setPaths' | 'withdraw' | 'peerStatus' | 'peers' | 'shutdown'>;
+
+/** What the node agent needs: the same, plus passive listeners on floating IPs. */
+export type AgentSpeaker = Speaker & Pick<BgpSpeaker, 'listen'>;

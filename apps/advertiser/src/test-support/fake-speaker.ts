@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type {
+  CeaseReason,
   FsmState,
   PathSpec,
-  PeerConfig,
+  PeerOptions,
   PeerStatus,
   Speaker,
   SpeakerEvent,
@@ -11,7 +12,7 @@ import type {
 /** Records what the advertiser asks of a speaker; tests move peers through states by hand. */
 export class FakeSpeaker implements Speaker {
   readonly calls: string[] = [];
-  readonly configs = new Map<string, PeerConfig>();
+  readonly configs = new Map<string, PeerOptions>();
   readonly paths = new Map<string, PathSpec[]>();
   private readonly status = new Map<string, PeerStatus>();
   private readonly emitter = new EventEmitter();
@@ -26,7 +27,7 @@ export class FakeSpeaker implements Speaker {
     this.emitter.emit('event', e);
   }
 
-  addPeer(config: PeerConfig): void {
+  addPeer(config: PeerOptions): void {
     const id = config.id ?? config.peerAddress;
     if (this.configs.has(id)) throw new Error(`peer ${id} exists`);
     this.calls.push(`addPeer ${id}`);
@@ -51,21 +52,24 @@ export class FakeSpeaker implements Speaker {
     });
   }
 
-  async removePeer(id: string, options?: { message?: string; cease?: string }): Promise<void> {
+  async removePeer(
+    id: string,
+    options?: { message?: string; graceful?: boolean; cease?: CeaseReason },
+  ): Promise<void> {
     const cease = options?.cease === undefined ? '' : ` [${options.cease}]`;
     this.calls.push(`removePeer ${id} ${options?.message ?? ''}`.trim() + cease);
     this.configs.delete(id);
     this.status.delete(id);
   }
 
-  setPaths(prefix: string, paths: PathSpec[], options?: { peers?: string[] }): void {
+  setPaths(prefix: string, paths: readonly PathSpec[], options?: { peers?: readonly string[] }): void {
     this.calls.push(
       `setPaths ${prefix} ${paths.map((p) => p.nextHop).join(',')}${options?.peers ? ` peers=${options.peers}` : ''}`,
     );
-    this.paths.set(prefix, paths);
+    this.paths.set(prefix, [...paths]);
   }
 
-  withdraw(prefix: string, options?: { peers?: string[] }): void {
+  withdraw(prefix: string, options?: { peers?: readonly string[] }): void {
     this.calls.push(`withdraw ${prefix}${options?.peers ? ` peers=${options.peers}` : ''}`);
     this.paths.delete(prefix);
   }
@@ -87,7 +91,7 @@ export class FakeSpeaker implements Speaker {
     return [...this.status.values()];
   }
 
-  async shutdown(options?: { message?: string }): Promise<void> {
+  async shutdown(options?: { message?: string; graceful?: boolean }): Promise<void> {
     this.calls.push(`shutdown ${options?.message ?? ''}`.trim());
     this.shutdownMessage = options?.message;
     this.configs.clear();

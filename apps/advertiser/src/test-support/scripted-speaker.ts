@@ -1,4 +1,4 @@
-import type { PathSpec, PeerConfig } from '../shared/speaker-types.js';
+import type { PathSpec, PeerOptions } from '../shared/speaker-types.js';
 import { FakeSpeaker } from './fake-speaker.js';
 
 /** How a scripted peer behaves. */
@@ -31,7 +31,7 @@ export class ScriptedSpeaker extends FakeSpeaker {
     this.timers.add(t);
   }
 
-  override addPeer(config: PeerConfig): void {
+  override addPeer(config: PeerOptions): void {
     super.addPeer(config);
     const id = config.id ?? config.peerAddress;
     const script = this.scripts[id] ?? 'establish';

@@ -1,6 +1,7 @@
 /** In-memory stand-ins for the node (addresses) and the speaker, for NodeAgent unit tests. */
+
+import type { AgentSpeaker, ListenHandle, PeerOptions } from '../../shared/index.js';
 import { FakeSpeaker } from '../../test-support/fake-speaker.js';
-import type { AgentPeerConfig, AgentSpeaker, ListenerHandle } from '../agent-speaker.js';
 import type { FloatingIPAction, ObservedAddress } from '../floating-ip-plan.js';
 import type { AddressManager } from '../ip-commands.js';
 import type { SessionStatusPatch, StatusWriter } from '../status-reporter.js';
@@ -45,13 +46,13 @@ export class FakeAddresses implements AddressManager {
 /** The advertiser's FakeSpeaker plus listeners, GR and path selectors; logs into a shared list. */
 export class FakeAgentSpeaker extends FakeSpeaker implements AgentSpeaker {
   readonly listening = new Set<string>();
-  readonly agentConfigs = new Map<string, AgentPeerConfig>();
+  readonly agentConfigs = new Map<string, PeerOptions>();
 
   constructor(readonly log: string[] = []) {
     super();
   }
 
-  override addPeer(config: AgentPeerConfig): void {
+  override addPeer(config: PeerOptions): void {
     super.addPeer(config);
     const id = config.id ?? config.peerAddress;
     this.agentConfigs.set(id, config);
@@ -61,7 +62,7 @@ export class FakeAgentSpeaker extends FakeSpeaker implements AgentSpeaker {
   }
 
   override async removePeer(id: string, options?: { message?: string; graceful?: boolean }): Promise<void> {
-    await super.removePeer(id, options?.message !== undefined ? { message: options.message } : {});
+    await super.removePeer(id, options);
     this.agentConfigs.delete(id);
     this.log.push(
       options?.graceful
@@ -70,12 +71,14 @@ export class FakeAgentSpeaker extends FakeSpeaker implements AgentSpeaker {
     );
   }
 
-  async listen(address: string, port = 179): Promise<ListenerHandle> {
+  async listen(address: string, port = 179): Promise<ListenHandle> {
     const key = `${address}:${port}`;
     if (this.listening.has(key)) throw new Error(`listen EADDRINUSE ${key}`);
     this.listening.add(key);
     this.log.push(`listen ${key}`);
     return {
+      address,
+      port,
       close: async () => {
         this.listening.delete(key);
         this.log.push(`unlisten ${key}`);
