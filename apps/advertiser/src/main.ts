@@ -7,7 +7,7 @@ import { VERSION } from './version.js';
  * The node agent, loaded when `agent` is the command. A typed import of a literal path (checked by
  * tsc, bundled by tsup as a chunk of the one build), loaded on demand because the agent brings the
  * Kubernetes client: loading it costs every other command (`validate`, the control-plane speaker
- * on every control-plane node) about 95 MB of RSS and seconds of start-up (docs/advertiser.md).
+ * on every control-plane node) about 56 MB of RSS and seconds of start-up (docs/advertiser.md).
  */
 async function runAgent(argv: string[]): Promise<number> {
   const agent = await import('./agent/index.js');
