@@ -53,7 +53,10 @@ describe('main', () => {
     expect(r.err).toContain('preflight: cannot read /nonexistent/cluster.yaml');
   });
 
-  it('dispatches agent to src/agent (runAgent) with the remaining arguments', async () => {
+  // The first `agent` command loads the agent and the Kubernetes client: seconds on a loaded machine.
+  it('dispatches agent to src/agent (runAgent) with the remaining arguments', {
+    timeout: 30_000,
+  }, async () => {
     const r = await run(['agent', '--definitely-not-an-agent-option']);
     expect(r.code).toBe(2);
   });
