@@ -1,10 +1,11 @@
+import type { AdvertiserConfig } from '@bgplb/api-types';
 import { describe, expect, it } from 'vitest';
-import { type AdvertiserFileConfig, ControlPlaneAdvertiser, peerConfigs } from './advertiser.js';
+import { ControlPlaneAdvertiser, peerConfigs } from './advertiser.js';
 import { FakeSpeaker } from './test-support/fake-speaker.js';
 import { captureLogger } from './test-support/log-capture.js';
 import { VipInterface } from './vip-interface.js';
 
-const config: AdvertiserFileConfig = {
+const config: AdvertiserConfig = {
   localIP: '21.0.101.64',
   localASN: 4273481990,
   peers: [{ peerIP: '21.0.101.80', peerASN: 4273481989 }],

@@ -1,21 +1,8 @@
+import type { AdvertiserConfig } from '@bgplb/api-types';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';
-
-/** Optional BGP timers, in seconds, file-wide or per peer. */
-export interface Timers {
-  holdTime?: number | undefined;
-  keepaliveTime?: number | undefined;
-  connectRetryTime?: number | undefined;
-}
-
-/** The advertiser config file (api-types `AdvertiserConfig`), as far as the advertiser reads it. */
-export interface AdvertiserFileConfig extends Timers {
-  localIP: string;
-  localASN: number;
-  peers: ReadonlyArray<{ peerIP: string; peerASN: number } & Timers>;
-}
 
 export interface ControlPlaneAdvertiserOptions {
   speaker: Speaker;
@@ -39,7 +26,7 @@ export interface ConfigChange {
 }
 
 /** The speaker settings of each peer of a config file, keyed by peer IP (the peer id). */
-export function peerConfigs(config: AdvertiserFileConfig, peerPort?: number): Map<string, PeerOptions> {
+export function peerConfigs(config: AdvertiserConfig, peerPort?: number): Map<string, PeerOptions> {
   const out = new Map<string, PeerOptions>();
   for (const p of config.peers) {
     const pc: PeerOptions = {
@@ -69,7 +56,7 @@ const samePeer = (a: PeerOptions, b: PeerOptions): boolean => JSON.stringify(a) 
  * so a SIGHUP during a health flip cannot interleave interface and route changes.
  */
 export class ControlPlaneAdvertiser {
-  private config: AdvertiserFileConfig | undefined;
+  private config: AdvertiserConfig | undefined;
   private peersById = new Map<string, PeerOptions>();
   private healthy: boolean;
   private announcedNextHop: string | undefined;
@@ -101,7 +88,7 @@ export class ControlPlaneAdvertiser {
   }
 
   /** Starts (or, on SIGHUP, updates) the sessions of `config` and announces when healthy. */
-  applyConfig(config: AdvertiserFileConfig): Promise<ConfigChange> {
+  applyConfig(config: AdvertiserConfig): Promise<ConfigChange> {
     return this.serial(async () => {
       if (this.stopped) return { added: [], removed: [], changed: [], unchanged: [] };
       const { speaker, log } = this.options;

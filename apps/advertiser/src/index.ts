@@ -1,5 +1,4 @@
 export {
-  type AdvertiserFileConfig,
   type ConfigChange,
   ControlPlaneAdvertiser,
   peerConfigs,
