@@ -14,7 +14,7 @@
  * - Writing never blocks or fails the caller: writes run in the background with bounded
  *   concurrency; failures are logged at debug.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type KubeClient, paths } from './client.js';
 import { type Clock, systemClock } from './clock.js';
@@ -111,7 +111,10 @@ export class EventRecorder {
     const now = this.clock.now();
     const i = e.involved;
     const objectKey = `${i.kind}/${i.namespace ?? ''}/${i.name}/${i.uid ?? ''}`;
-    const key = `${objectKey}\n${e.type}\n${e.reason}\n${e.message}`;
+    // A digest keeps 20k remembered series small (messages run to hundreds of characters).
+    const key = createHash('sha1')
+      .update(`${objectKey}\n${e.type}\n${e.reason}\n${e.message}`)
+      .digest('base64');
     const prior = this.series.get(key);
     if (prior !== undefined) {
       prior.count++;
