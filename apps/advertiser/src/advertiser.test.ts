@@ -45,6 +45,21 @@ describe('peerConfigs', () => {
     });
     expect(peers.get('10.0.2.254')).toMatchObject({ holdTime: 30, keepaliveTime: 10, connectRetryTime: 1 });
   });
+
+  it("passes a peer's bfd settings to the speaker peer, and none without them (off)", () => {
+    const peers = peerConfigs({
+      localIP: '10.0.1.10',
+      localASN: 65001,
+      peers: [
+        { peerIP: '10.0.1.254', peerASN: 65000, bfd: { minTxMs: 300, multiplier: 3, multihop: true } },
+        { peerIP: '10.0.2.254', peerASN: 65000, bfd: {} },
+        { peerIP: '10.0.3.254', peerASN: 65000 },
+      ],
+    });
+    expect(peers.get('10.0.1.254')?.bfd).toEqual({ minTxMs: 300, multiplier: 3, multihop: true });
+    expect(peers.get('10.0.2.254')?.bfd).toEqual({});
+    expect(peers.get('10.0.3.254')).not.toHaveProperty('bfd');
+  });
 });
 
 describe('ControlPlaneAdvertiser', () => {
@@ -104,6 +119,16 @@ describe('ControlPlaneAdvertiser', () => {
     });
     speaker.setState('21.0.101.81', 'Established');
     expect(adv.readiness().ready).toBe(true);
+  });
+
+  it('restarts a peer whose bfd settings changed on SIGHUP, with the new settings', async () => {
+    const { speaker, adv } = setup();
+    await adv.applyConfig(config);
+    const withBfd = { ...config, peers: [{ ...config.peers[0]!, bfd: { minTxMs: 300 } }] };
+    const change = await adv.applyConfig(withBfd);
+    expect(change).toEqual({ added: [], removed: [], changed: ['21.0.101.80'], unchanged: [] });
+    expect(speaker.configs.get('21.0.101.80')?.bfd).toEqual({ minTxMs: 300 });
+    expect(await adv.applyConfig(withBfd)).toMatchObject({ changed: [], unchanged: ['21.0.101.80'] });
   });
 
   it('applies added and removed peers without touching unchanged ones (SIGHUP)', async () => {

@@ -1,6 +1,7 @@
 import type { AdvertiserConfig } from '@bgplb/api-types';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
+import { peerBfdOptions } from './shared/bfd-options.js';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';
 
@@ -43,6 +44,8 @@ export function peerConfigs(config: AdvertiserConfig, peerPort?: number): Map<st
     if (keepalive !== undefined) pc.keepaliveTime = keepalive;
     if (retry !== undefined) pc.connectRetryTime = retry;
     if (peerPort !== undefined) pc.peerPort = peerPort;
+    // BFD (an extension): a BFD Down ends the session at once with Cease/BFD Down (bgp-fsm).
+    if (p.bfd !== undefined) pc.bfd = peerBfdOptions(p.bfd);
     out.set(p.peerIP, pc);
   }
   return out;

@@ -88,6 +88,21 @@ describe('BGP peers with BFD', () => {
     expect(x.events).toContainEqual(
       expect.objectContaining({ type: 'state', from: 'Established', reason: 'bfd-down' }),
     );
+    // The BFD changes are events and status of the peer, by the state entered and the diagnostic.
+    const down = x.events.find((e) => e.type === 'bfd-state' && e.from === 'Up');
+    expect(down).toMatchObject({
+      type: 'bfd-state',
+      peer: B,
+      to: 'Down',
+      diagnostic: 'control-detection-time-expired',
+      detectionTimeMs: 150,
+    });
+    expect(down?.type === 'bfd-state' && down.silentMs).toBeGreaterThanOrEqual(150);
+    expect(x.events.filter((e) => e.type === 'bfd-state' && e.to === 'Up')).toHaveLength(1);
+    const status = x.s.peerStatus(B)?.bfd;
+    expect(status?.state).toBe('Down');
+    expect(status?.transitions.Down?.['control-detection-time-expired']).toBe(1);
+    expect(Object.values(status?.transitions.Up ?? {}).reduce((a, b) => a + b, 0)).toBe(1);
     // Not strict: x restarts on its own and the session comes back (BFD is not required for it).
     await until(
       'Established again',
@@ -123,6 +138,8 @@ describe('BGP peers with BFD', () => {
     );
     await new Promise((r) => setTimeout(r, 600));
     expect(state(x.s, B)).toBe('Idle');
+    expect(x.s.peers().map((p) => p.bfd?.state)).toEqual(['Down']);
+    expect(y.s.peers().map((p) => p.bfd)).toEqual([undefined]); // no bfd option: no BFD status
     await x.s.removePeer(B);
     expect(x.s.bfdState(B)).toBeUndefined();
   });

@@ -5,7 +5,15 @@
  * wait for BFD: it starts at once and restarts after a BFD Down like after any error (IdleHold
  * back-off). With `strict` it starts only when BFD is Up and stays Idle while BFD is Down.
  */
-import { BfdConfigError, type BfdManager, type BfdPeer, type BfdState, resolvePeerOptions } from '@bgplb/bfd';
+import {
+  BfdConfigError,
+  type BfdDiagnostic,
+  type BfdManager,
+  type BfdPeer,
+  type BfdState,
+  type BfdStateChange,
+  resolvePeerOptions,
+} from '@bgplb/bfd';
 
 /** The `bfd` option of a peer. */
 export interface PeerBfdOptions {
@@ -40,11 +48,23 @@ export function checkPeerBfd(id: string, localAddress: string, peerAddress: stri
   }
 }
 
+/** BFD state changes of a peer so far, by the state entered and the diagnostic. */
+export type BfdTransitionCounts = Partial<Record<BfdState, Partial<Record<BfdDiagnostic, number>>>>;
+
+/** What a speaker reports of a peer's BFD session (`PeerStatus.bfd`). */
+export interface PeerBfdStatus {
+  /** Down until the BFD socket is bound and the first change arrives. */
+  state: BfdState;
+  /** Cumulative over the peer's life (removing the peer forgets them). */
+  transitions: BfdTransitionCounts;
+}
+
 interface Binding {
   session: BfdDrivenSession;
   strict: boolean;
   peer: BfdPeer | undefined;
   removed: boolean;
+  transitions: BfdTransitionCounts;
 }
 
 export class BfdPeers {
@@ -55,12 +75,20 @@ export class BfdPeers {
   constructor(
     private readonly getManager: () => BfdManager,
     private readonly onError: (id: string, error: Error) => void,
+    /** Every state change of a peer's BFD session, after the BGP session was told. */
+    private readonly onChange: (id: string, change: BfdStateChange) => void = () => {},
   ) {}
 
   /** Starts BFD for a session; the session itself is started here unless `strict`. */
   add(session: BfdDrivenSession, localAddress: string, peerAddress: string, o: PeerBfdOptions): void {
     const manager = this.attach();
-    const binding: Binding = { session, strict: o.strict ?? false, peer: undefined, removed: false };
+    const binding: Binding = {
+      session,
+      strict: o.strict ?? false,
+      peer: undefined,
+      removed: false,
+      transitions: {},
+    };
     this.bindings.set(session.id, binding);
     const { strict: _strict, ...bfd } = o;
     manager.addSession({ peer: peerAddress, local: localAddress, ...bfd }).then(
@@ -80,6 +108,16 @@ export class BfdPeers {
   /** BFD state of a session's peer (undefined without BFD or before its socket is bound). */
   state(id: string): BfdState | undefined {
     return this.bindings.get(id)?.peer?.state;
+  }
+
+  /** What to report of a session's BFD (undefined without BFD). */
+  status(id: string): PeerBfdStatus | undefined {
+    const binding = this.bindings.get(id);
+    if (!binding) return undefined;
+    const transitions: BfdTransitionCounts = {};
+    for (const [to, byDiagnostic] of Object.entries(binding.transitions))
+      transitions[to as BfdState] = { ...byDiagnostic };
+    return { state: binding.peer?.state ?? 'Down', transitions };
   }
 
   /** Stops BFD for a session (AdminDown goes to the peer). */
@@ -105,11 +143,15 @@ export class BfdPeers {
     manager.on('state', (peer, change) => {
       const binding = this.byPeer.get(peer);
       if (!binding) return;
+      const byDiagnostic = binding.transitions[change.to] ?? {};
+      byDiagnostic[change.diagnostic] = (byDiagnostic[change.diagnostic] ?? 0) + 1;
+      binding.transitions[change.to] = byDiagnostic;
       if (change.to === 'Up') {
         if (binding.strict) binding.session.start();
       } else if (change.from === 'Up') {
         binding.session.bfdDown(binding.strict);
       }
+      this.onChange(binding.session.id, change);
     });
     return manager;
   }

@@ -1,4 +1,6 @@
 /** The typed event stream of a speaker and the per-peer status. */
+import type { BfdDiagnostic, BfdState } from '@bgplb/bfd';
+import type { PeerBfdStatus } from './bfd-peers.js';
 import type { NegotiatedSession } from './negotiate.js';
 import type { FsmState } from './state.js';
 
@@ -60,6 +62,18 @@ export type SpeakerEvent =
       text: string;
     }
   | { type: 'keepalive-sent' | 'keepalive-received'; peer: string }
+  | {
+      /** The BFD session of a peer with the `bfd` option changed state (RFC 5880). */
+      type: 'bfd-state';
+      peer: string;
+      from: BfdState;
+      to: BfdState;
+      diagnostic: BfdDiagnostic;
+      /** The detection time in force at the change, ms. */
+      detectionTimeMs: number;
+      /** For a Down after a detection timeout: ms from the last packet received to the detection. */
+      silentMs?: number;
+    }
   | { type: 'route-refresh-received'; peer: string; family: string; subtype: number }
   | {
       /**
@@ -137,4 +151,6 @@ export interface PeerStatus {
   lastStateChange: Date;
   /** The prefixes in the Adj-RIB-Out, as sent. */
   advertisedPrefixes: string[];
+  /** The peer's BFD session: present only for peers with the `bfd` option. */
+  bfd?: PeerBfdStatus;
 }

@@ -2,7 +2,7 @@
 export { parseCommunity, parseLargeCommunity } from '@bgplb/bgp-wire';
 export { AdjRibIn, type ReceivedPath } from './adj-rib-in.js';
 export { AdjRibOut, type RibChange, type SentPath } from './adj-rib-out.js';
-export type { BfdDrivenSession, PeerBfdOptions } from './bfd-peers.js';
+export type { BfdDrivenSession, BfdTransitionCounts, PeerBfdOptions, PeerBfdStatus } from './bfd-peers.js';
 export { type Clock, FakeClock, jitter, systemClock } from './clock.js';
 export type {
   ErrorSource,

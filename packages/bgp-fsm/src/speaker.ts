@@ -228,6 +228,16 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
         return this.ownBfd;
       },
       (peer, error) => this.host.emit({ type: 'error', peer, error }),
+      (peer, change) =>
+        this.host.emit({
+          type: 'bfd-state',
+          peer,
+          from: change.from,
+          to: change.to,
+          diagnostic: change.diagnostic,
+          detectionTimeMs: change.detectionTimeMs,
+          ...(change.silentMs !== undefined ? { silentMs: change.silentMs } : {}),
+        }),
     );
     this.host = {
       clock: options.clock ?? systemClock,
@@ -422,11 +432,18 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
   }
 
   peerStatus(id: string): PeerStatus | undefined {
-    return this.sessions.get(id)?.status();
+    const session = this.sessions.get(id);
+    return session && this.withBfd(session.status());
   }
 
   peers(): PeerStatus[] {
-    return [...this.sessions.values()].map((s) => s.status());
+    return [...this.sessions.values()].map((s) => this.withBfd(s.status()));
+  }
+
+  private withBfd(status: PeerStatus): PeerStatus {
+    const bfd = this.bfd.status(status.id);
+    if (bfd !== undefined) status.bfd = bfd;
+    return status;
   }
 
   /** The session object of a peer (advanced use and tests: Adj-RIB-In, FSM context). */

@@ -2,6 +2,7 @@
 // The logger, durations and the health server come from @bgplb/kube-runtime (one copy for both
 // programs); the logger's type is re-exported for the many modules that only take a Logger.
 export type { Logger } from '@bgplb/kube-runtime/process';
+export { BFD_DETECTION_BUCKETS, registerBfdMetrics } from './bfd-metrics.js';
 export { createRegistry, registerSpeakerMetrics } from './metrics.js';
 export { PeerLogLimiter } from './peer-log-limiter.js';
 export {

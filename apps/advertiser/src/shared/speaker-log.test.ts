@@ -28,6 +28,29 @@ describe('logSpeakerEvent', () => {
     });
   });
 
+  it('logs BFD changes: reaching Up at info, leaving Up at warn with the measured silence', () => {
+    const { log, lines } = captureLogger();
+    const base = { type: 'bfd-state', peer: '10.0.1.254', detectionTimeMs: 900 } as const;
+    logSpeakerEvent(log, { ...base, from: 'Init', to: 'Up', diagnostic: 'none' });
+    logSpeakerEvent(log, {
+      ...base,
+      from: 'Up',
+      to: 'Down',
+      diagnostic: 'control-detection-time-expired',
+      silentMs: 905.4,
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'BFD Init -> Up (none)', peer: '10.0.1.254' }),
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'BFD Up -> Down (control-detection-time-expired)',
+        peer: '10.0.1.254',
+        detectionTimeMs: 900,
+        silentMs: 905,
+      }),
+    ]);
+  });
+
   it('logs updates at info with attributes and NLRI', () => {
     const { log, lines } = captureLogger('info');
     const attrs = '[{Origin: i} 4273481990 {Nexthop: 21.0.101.64}]';

@@ -123,6 +123,22 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent, limiter?: PeerLogL
         `ignoring prefixes of family ${e.family}, which was not negotiated (RFC 4760); counted in bgplb_bgp_prefixes_ignored_total`,
       );
       return;
+    case 'bfd-state': {
+      const fields: Record<string, unknown> = {
+        peer: e.peer,
+        from: e.from,
+        to: e.to,
+        diagnostic: e.diagnostic,
+        detectionTimeMs: e.detectionTimeMs,
+      };
+      if (e.silentMs !== undefined) fields.silentMs = Math.round(e.silentMs);
+      const msg = `BFD ${e.from} -> ${e.to} (${e.diagnostic})`;
+      // Leaving Up ends the BGP session (Cease/BFD Down): a warning, rate-limited like NOTIFICATIONs.
+      if (e.from === 'Up') {
+        if (admit(e.peer)) log.warn(fields, msg);
+      } else log.info(fields, msg);
+      return;
+    }
     case 'keepalive-sent':
       log.debug({ peer: e.peer }, 'sent keepalive');
       return;

@@ -12,6 +12,7 @@ import {
   startHealthServer,
 } from '@bgplb/kube-runtime/process';
 import type { Registry } from 'prom-client';
+import { registerBfdMetrics } from './bfd-metrics.js';
 import { createRegistry, registerSpeakerMetrics } from './metrics.js';
 import { createSpeakerEventLogger } from './speaker-log.js';
 import type { Speaker } from './speaker-types.js';
@@ -19,7 +20,7 @@ import type { Speaker } from './speaker-types.js';
 /** The part of a speaker start-up touches (the advertiser's and the agent's speakers both have it). */
 export type StartingSpeaker = Pick<Speaker, 'on' | 'peers' | 'shutdown'>;
 
-/** Creates the speaker, logs its events and registers its session metrics in a new registry. */
+/** Creates the speaker, logs its events and registers its session and BFD metrics in a new registry. */
 export async function createSpeakerWithMetrics<S extends StartingSpeaker>(
   log: Logger,
   create: () => Promise<S>,
@@ -34,6 +35,7 @@ export async function createSpeakerWithMetrics<S extends StartingSpeaker>(
   speaker.on('event', createSpeakerEventLogger(log));
   const registry = createRegistry();
   registerSpeakerMetrics(registry, () => speaker.peers());
+  registerBfdMetrics(registry, speaker);
   return { speaker, registry };
 }
 
