@@ -163,6 +163,60 @@ describe('NodeAgent', () => {
     expect(writer.writes.length).toBe(writes + 1);
   });
 
+  it('passes BGPPeer spec.bfd to the session, reports bfdState, and restarts the session when bfd changes', async () => {
+    const bgpPeer = (bfd?: unknown): unknown => ({
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'tor1', namespace: 'cluster-demo' },
+      spec: { localASN: 65001, peerASN: 65000, peerIP: '10.0.1.254', ...(bfd ? { bfd } : {}) },
+    });
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
+    agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);
+    agent.setPeers([bgpPeer({ minTxMs: 300, multiplier: 3 })]);
+    agent.markSynced();
+    await settle();
+    expect(speaker.agentConfigs.get('tor1-node-a')?.bfd).toEqual({ minTxMs: 300, multiplier: 3 });
+
+    // The speaker's BFD comes Up: the status shows it (the bfd-state event triggers the report).
+    const bfd = { state: 'Up', transitions: { Up: { none: 1 } } } as const;
+    speaker.setState('tor1-node-a', 'Established', { bfd });
+    speaker.emit({
+      type: 'bfd-state',
+      peer: 'tor1-node-a',
+      from: 'Init',
+      to: 'Up',
+      diagnostic: 'none',
+      detectionTimeMs: 900,
+    });
+    await settle();
+    expect(writer.statuses.get('tor1-node-a')).toMatchObject({ state: 'Established', bfdState: 'Up' });
+
+    // BFD goes Down alone (BGP not yet told): the status follows.
+    Object.assign(speaker.peerStatus('tor1-node-a')!, { bfd: { ...bfd, state: 'Down' } });
+    speaker.emit({
+      type: 'bfd-state',
+      peer: 'tor1-node-a',
+      from: 'Up',
+      to: 'Down',
+      diagnostic: 'control-detection-time-expired',
+      detectionTimeMs: 900,
+      silentMs: 905,
+    });
+    await settle();
+    expect(writer.statuses.get('tor1-node-a')?.bfdState).toBe('Down');
+
+    // bfd turned off on the BGPPeer: the session restarts without it, and bfdState is cleared.
+    log.length = 0;
+    agent.setPeers([bgpPeer()]);
+    await settle();
+    expect(log).toEqual([
+      'removePeer tor1-node-a: withdraw + Cease (session settings changed)',
+      'addPeer tor1-node-a from 10.0.1.100',
+    ]);
+    expect(speaker.agentConfigs.get('tor1-node-a')).not.toHaveProperty('bfd');
+    expect(writer.statuses.get('tor1-node-a')?.bfdState).toBeNull();
+  });
+
   it('on failover tears the session down (withdraw + Cease) before removing the address', async () => {
     agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
     agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);
@@ -239,6 +293,7 @@ describe('NodeAgent', () => {
           'floating IP 10.0.1.101 is assigned to node node-b, not to node-a: this node does not hold it',
         time: '2026-01-01T00:00:00Z',
       },
+      bfdState: null,
       lastReportTime: '2026-01-01T00:00:00Z',
     });
     expect(logs.lines.some((l) => String(l.msg).includes('BGPSession tor1-node-a refused'))).toBe(true);

@@ -4,7 +4,7 @@
  * refused (with why and since when) for the status and for Events.
  */
 import type { InvolvedObject } from '@bgplb/kube-runtime';
-import type { AgentSpeaker, Logger } from '../shared/index.js';
+import { type AgentSpeaker, type Logger, peerBfdOptions } from '../shared/index.js';
 import type { EventSink } from './event-sink.js';
 import type { NextHopChooser } from './next-hops.js';
 import { type DesiredSession, diffPeers, nameOf, type SessionPlan } from './session-plan.js';
@@ -165,6 +165,8 @@ export class SessionExecutor implements SessionBook {
       // Failover speed: a refused connection (the old holder's session not yet gone) retries soon.
       idleHoldMaxTime: IDLE_HOLD_MAX_TIME,
       pathSelector: (prefix, paths) => chooser.choose(prefix, paths, peerIP, floatingIP),
+      // BFD from the floating IP to the peer: a BFD Down ends the session with Cease/BFD Down.
+      ...(c.bfd !== undefined ? { bfd: peerBfdOptions(c.bfd) } : {}),
     });
     this.running.set(desired.name, { fingerprint: desired.fingerprint, floatingIP, peerIP });
     this.options.onStarted?.(desired.name);
@@ -177,6 +179,7 @@ export class SessionExecutor implements SessionBook {
         peerAsn: c.peerAsn,
         holdTime: c.holdTime,
         bgpPeer: c.bgpPeer,
+        ...(c.bfd !== undefined ? { bfd: c.bfd } : {}),
       },
       `session ${desired.name} started from ${c.localAddress} to ${c.peerAddress}`,
     );

@@ -6,6 +6,7 @@
  * NetworkGatewayGroup AND on an interface). Anything else is refused, never announced.
  */
 import {
+  type BfdSettings,
   type BGPPeer,
   type BGPSession,
   formatProblem,
@@ -27,6 +28,8 @@ export interface SessionPeerConfig {
   connectRetryTime: number;
   addPath: boolean;
   gracefulRestartTime: number;
+  /** BFD to the peer (an extension), from BGPPeer `spec.bfd`; absent = off. */
+  bfd?: BfdSettings | undefined;
   /** Name of the BGPPeer the timers came from, when one was found. */
   bgpPeer?: string | undefined;
 }
@@ -43,7 +46,7 @@ export interface SessionPlanInput {
   node: string;
   /** Raw BGPSession objects (field selector spec.nodeName=<node>). */
   sessions: readonly unknown[];
-  /** Raw BGPPeer objects of the cluster namespace (for timers). */
+  /** Raw BGPPeer objects of the cluster namespace (for timers and BFD). */
   peers: readonly unknown[];
   /** NetworkGatewayGroup status.floatingIPs (ip -> node); empty when there is none. */
   assignments: Readonly<Record<string, string>>;
@@ -192,6 +195,8 @@ export function planSessions(input: SessionPlanInput): SessionPlan {
       connectRetryTime: bgpPeer?.spec.connectRetryTime ?? input.defaultConnectRetryTime,
       addPath: true,
       gracefulRestartTime: input.gracefulRestartTime,
+      // Like the timers: a BGPPeer change of `bfd` changes the fingerprint, so the session restarts.
+      ...(bgpPeer?.spec.bfd !== undefined ? { bfd: bgpPeer.spec.bfd } : {}),
       bgpPeer: bgpPeer?.metadata.name,
     };
     desired.set(name, { name, floatingIP: fip, config, fingerprint: JSON.stringify(config) });

@@ -43,8 +43,17 @@ describe('status shapes', () => {
       receivedPrefixes: 7,
       establishedSince: '1970-01-01T00:00:02Z',
       lastError: null,
+      bfdState: null,
     });
     expect(runningStatus(undefined, undefined)).toMatchObject({ state: 'Idle', establishedSince: null });
+  });
+
+  it('a session with BFD shows its BFD state; without BFD bfdState is cleared (null)', () => {
+    for (const state of ['Up', 'Down', 'Init', 'AdminDown'] as const) {
+      expect(runningStatus(peerStatus({ bfd: { state, transitions: {} } }), undefined).bfdState).toBe(state);
+    }
+    expect(runningStatus(peerStatus(), undefined).bfdState).toBeNull();
+    expect(refusedStatus({ reason: 'not held', since: 0 }).bfdState).toBeNull();
   });
 
   it('the newer of the last NOTIFICATION and the last transport error wins', () => {

@@ -1,6 +1,6 @@
 /**
- * Projects what the agent knows of each session (the speaker's PeerStatus, the last transport
- * error, a refusal) onto BGPSession.status, through the StatusReporter (which coalesces and
+ * Projects what the agent knows of each session (the speaker's PeerStatus with its BFD state, the
+ * last transport error, a refusal) onto BGPSession.status, through the StatusReporter (which coalesces and
  * writes). The status shapes are pure functions of their inputs; the projector only remembers
  * the last transport error per session, which the speaker does not keep.
  */
@@ -51,6 +51,8 @@ export function runningStatus(
     establishedSince:
       ps?.state === 'Established' && ps.establishedSince ? kubeTime(ps.establishedSince.getTime()) : null,
     lastError,
+    // Present only for peers with `bfd`; null clears it when BFD is turned off.
+    bfdState: ps?.bfd?.state ?? null,
   };
 }
 
@@ -78,6 +80,7 @@ function idle(lastError: ReportedError): SessionStatusContent {
     receivedPrefixes: 0,
     establishedSince: null,
     lastError,
+    bfdState: null,
   };
 }
 

@@ -14,6 +14,7 @@ const established: SessionStatusContent = {
   receivedPrefixes: 0,
   establishedSince: '2026-01-01T00:00:00Z',
   lastError: null,
+  bfdState: null,
 };
 
 class RecordingWriter implements StatusWriter {

@@ -1,6 +1,6 @@
 /**
  * Writes BGPSession.status: on every change of what it says (state, routes sent, counts, last
- * error), coalesced over a short window, and as a heartbeat every 30 s otherwise, so that
+ * error, BFD state), coalesced over a short window, and as a heartbeat every 30 s otherwise, so that
  * `lastReportTime` proves the agent is alive. Never once per keepalive: keepalives change nothing
  * that is reported. Failed writes are retried with exponential backoff (conflicts, throttling,
  * an API server that is away); a session whose object is gone (404) is forgotten.
@@ -8,6 +8,7 @@
  * Readers treat a `lastReportTime` older than 3 heartbeats (90 s) as stale.
  */
 
+import type { BfdSessionState } from '@bgplb/api-types';
 import { type Clock, kubeTime, systemClock } from '@bgplb/kube-runtime';
 import type { FsmState } from '../shared/index.js';
 
@@ -28,6 +29,8 @@ export interface SessionStatusContent {
   receivedPrefixes: number;
   establishedSince: string | null;
   lastError: ReportedError | null;
+  /** BFD state to the peer (an extension); null (cleared) when the session runs without BFD. */
+  bfdState: BfdSessionState | null;
 }
 
 /** The merge-patch body of `status`. `null` clears a field. */

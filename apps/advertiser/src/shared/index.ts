@@ -3,6 +3,7 @@
 // programs); the logger's type is re-exported for the many modules that only take a Logger.
 export type { Logger } from '@bgplb/kube-runtime/process';
 export { BFD_DETECTION_BUCKETS, registerBfdMetrics } from './bfd-metrics.js';
+export { type PeerBfdOptions, peerBfdOptions } from './bfd-options.js';
 export { createRegistry, registerSpeakerMetrics } from './metrics.js';
 export { PeerLogLimiter } from './peer-log-limiter.js';
 export {
