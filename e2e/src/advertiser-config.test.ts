@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAdvertiserConfigText } from '@bgplb/api-types';
 import { describe, expect, it } from 'vitest';
 import { advertiserConfig, loadBalancerOf } from './advertiser-config.js';
 import { TOPOLOGIES } from './netns/e2e-lab.js';
@@ -21,6 +22,19 @@ describe('advertiserConfig', () => {
       readFileSync(join(TOPOLOGIES, '01-same-peers-for-all-nodes/cluster.yaml'), 'utf8'),
     );
     expect(advertiserConfig(all, '10.0.2.10').match(/peerIP/g)?.length).toBe(2);
+  });
+
+  it("copies a peer's bfd settings into the node's config, where the advertiser's schema reads them", () => {
+    const withBfd = {
+      ...lb,
+      bgpPeers: lb.bgpPeers.map((p) => ({ ...p, bfd: { minTxMs: 300, multihop: true } })),
+    };
+    const text = advertiserConfig(withBfd, '10.0.2.10');
+    expect(text).toContain(
+      '- peerIP: 10.0.2.254\n  peerASN: 65002\n  bfd: {"minTxMs":300,"multihop":true}\n',
+    );
+    const parsed = parseAdvertiserConfigText(text, 'adv.conf');
+    expect(parsed.ok && parsed.config.peers[0]?.bfd).toEqual({ minTxMs: 300, multihop: true });
   });
 
   it('refuses a node without peers and a file without a Cluster', () => {

@@ -1,7 +1,8 @@
 /**
  * The control-plane advertiser's config file for one control-plane node, derived from the
  * Cluster's load-balancer section exactly as the static pod's config would be: localIP = the node,
- * peers = every `bgpPeers` entry that does not list `controlPlaneNodes` or lists this node.
+ * peers = every `bgpPeers` entry that does not list `controlPlaneNodes` or lists this node, with
+ * its `bfd` settings when it has them.
  * Lab timers (hold 9 s, connect retry 1 s) match the ToRs' `timers bgp 3 9`.
  * Used by the netns runner and, as a command, by the containerlab node image:
  *   tsx e2e/src/advertiser-config.ts CLUSTER_YAML NODE_IP > bgpadvertiser.conf
@@ -11,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 
 interface LoadBalancer {
   localASN: number;
-  bgpPeers: { ip: string; asn: number; controlPlaneNodes?: string[] }[];
+  bgpPeers: { ip: string; asn: number; controlPlaneNodes?: string[]; bfd?: Record<string, unknown> }[];
 }
 
 export function advertiserConfig(loadBalancer: LoadBalancer, nodeIP: string): string {
@@ -25,7 +26,12 @@ export function advertiserConfig(loadBalancer: LoadBalancer, nodeIP: string): st
     'holdTime: 9',
     'connectRetryTime: 1',
     'peers:',
-    ...peers.flatMap((p) => [`- peerIP: ${p.ip}`, `  peerASN: ${p.asn}`]),
+    // bfd (an extension) goes with the peer as a flow mapping (JSON is YAML): `bfd: {"minTxMs":300}`.
+    ...peers.flatMap((p) => [
+      `- peerIP: ${p.ip}`,
+      `  peerASN: ${p.asn}`,
+      ...(p.bfd !== undefined ? [`  bfd: ${JSON.stringify(p.bfd)}`] : []),
+    ]),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -16,6 +16,7 @@ export const CLI = join(appDir, 'dist/cli.js');
 const BUILT_PACKAGES: ReadonlyArray<[dir: string, output: string]> = [
   ['apps/advertiser', 'dist/cli.js'],
   ['packages/bgp-fsm', 'dist/index.js'],
+  ['packages/bfd', 'dist/index.js'],
   ['packages/bgp-wire', 'dist/index.js'],
   ['packages/api-types', 'dist/index.js'],
   ['packages/floating-ip-allocator', 'dist/index.js'],
