@@ -3,16 +3,13 @@
  * the controller uses are typed; everything else passes through untouched.
  */
 
-import type { KubeObject as RuntimeKubeObject, ObjectMeta as RuntimeObjectMeta } from '@bgplb/kube-runtime';
+import type {
+  OwnerReference,
+  KubeObject as RuntimeKubeObject,
+  ObjectMeta as RuntimeObjectMeta,
+} from '@bgplb/kube-runtime';
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { OwnerReference };
 
 export interface ObjectMeta extends RuntimeObjectMeta {
   ownerReferences?: OwnerReference[];

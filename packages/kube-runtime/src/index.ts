@@ -29,5 +29,5 @@ export { type LeaderElectionOptions, LeaderElector } from './leader-election.js'
 export * from './process.js';
 export { DEFAULT_SLICE_SIZE, forEachInSlices } from './slices.js';
 export { kubeTime, microTime } from './time.js';
-export { type KubeList, type KubeObject, type ObjectMeta, objectKey } from './types.js';
+export { type KubeList, type KubeObject, type ObjectMeta, type OwnerReference, objectKey } from './types.js';
 export { type Handler, WorkQueue, type WorkQueueOptions } from './work-queue.js';

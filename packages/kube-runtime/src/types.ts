@@ -15,6 +15,16 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
+/** A reference from an object to its owner (garbage collection, `controller` ownership). */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
