@@ -1,6 +1,7 @@
 import type { AdvertiserConfig } from '@bgplb/api-types';
 import { describe, expect, it } from 'vitest';
 import { ControlPlaneAdvertiser, peerConfigs } from './advertiser.js';
+import { IpAddressManager } from './shared/ip-addresses.js';
 import { FakeSpeaker } from './test-support/fake-speaker.js';
 import { captureLogger } from './test-support/log-capture.js';
 import { VipInterface } from './vip-interface.js';
@@ -177,10 +178,11 @@ describe('ControlPlaneAdvertiser', () => {
 
   it('with a health gate, announces only when healthy and withdraws when not', async () => {
     const ipCalls: string[] = [];
-    const vipInterface = new VipInterface('lo', '10.0.0.8', async (cmd, args) => {
+    const record = async (cmd: string, args: readonly string[]) => {
       ipCalls.push([cmd, ...args].join(' '));
       return '';
-    });
+    };
+    const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
     const { speaker, adv, lines } = setup({ gated: true, vipInterface });
     await adv.applyConfig(config);
     expect(speaker.paths.has('10.0.0.8/32')).toBe(false);
@@ -209,10 +211,11 @@ describe('ControlPlaneAdvertiser', () => {
 
   it('stops: withdraws, shuts the speaker down with the message, removes the VIP, then does nothing', async () => {
     const ipCalls: string[] = [];
-    const vipInterface = new VipInterface('lo', '10.0.0.8', async (cmd, args) => {
+    const record = async (cmd: string, args: readonly string[]) => {
       ipCalls.push([cmd, ...args].join(' '));
       return '';
-    });
+    };
+    const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
     const { speaker, adv } = setup({ vipInterface });
     await adv.applyConfig(config);
     speaker.calls.length = 0;

@@ -12,11 +12,12 @@ import {
   type SessionTrace,
   sessionFailureAtDeadline,
 } from './preflight-classify.js';
+import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { createSpeakerEventLogger } from './shared/speaker-log.js';
 import type { Speaker } from './shared/speaker-types.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
 import { consoleOutput, type Output } from './validate.js';
-import { type CommandRunner, execRunner, VipInterface } from './vip-interface.js';
+import { VipInterface } from './vip-interface.js';
 
 export type CheckName = 'session' | 'announce' | 'accepted' | 'probe' | 'withdraw';
 
@@ -212,7 +213,7 @@ export async function runPreflight(
     if (run) recordEvent(run.trace, e);
   });
   const vipInterface = options.vipInterface
-    ? new VipInterface(options.vipInterface, vip, deps.runCommand ?? execRunner)
+    ? new VipInterface(options.vipInterface, vip, new IpAddressManager({ run: deps.runCommand }))
     : undefined;
 
   const row = (run: PeerRun, check: CheckName, result: PreflightRow['result'], detail: string): void => {

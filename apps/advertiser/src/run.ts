@@ -6,11 +6,12 @@ import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
+import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
 import { consoleOutput, type Output } from './validate.js';
 import { VERSION } from './version.js';
-import { type CommandRunner, execRunner, VipInterface } from './vip-interface.js';
+import { VipInterface } from './vip-interface.js';
 
 /** How long SIGTERM may take before the process exits anyway (the budget is 2 s). */
 export const SHUTDOWN_BUDGET_MS = 1_800;
@@ -76,7 +77,11 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   const { speaker, registry } = started;
 
   const vipInterface = options.vipInterface
-    ? new VipInterface(options.vipInterface, options.advertiseIp, deps.runCommand ?? execRunner)
+    ? new VipInterface(
+        options.vipInterface,
+        options.advertiseIp,
+        new IpAddressManager({ run: deps.runCommand }),
+      )
     : undefined;
   const advertiser = new ControlPlaneAdvertiser({
     speaker,

@@ -1,9 +1,10 @@
 import type { EventSpec } from '@bgplb/kube-runtime';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../shared/index.js';
+import type { ObservedAddress } from '../shared/ip-addresses.js';
 import { captureLogger } from '../test-support/log-capture.js';
 import { FloatingIPExecutor } from './floating-ip-executor.js';
-import { type ObservedAddress, planFloatingIPs } from './floating-ip-plan.js';
+import { planFloatingIPs } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
 import { FakeAddresses } from './test-support/fakes.js';
 

@@ -8,9 +8,9 @@
  * removal does not stop the round; it is reported in `failures` and the caller retries.
  */
 import type { Logger } from '../shared/index.js';
+import type { AddressManager } from '../shared/ip-addresses.js';
 import type { EventSink } from './event-sink.js';
 import { type FloatingIPAction, type FloatingIPPlan, planFloatingIPs } from './floating-ip-plan.js';
-import type { AddressManager } from './ip-commands.js';
 import type { AgentMetrics } from './metrics.js';
 
 export interface FloatingIPExecutorOptions {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  interfaceForSubnet,
-  type ObservedAddress,
-  ownedLabel,
-  parseIpAddrJson,
-  planFloatingIPs,
-} from './floating-ip-plan.js';
+import { type ObservedAddress, parseIpAddrJson } from '../shared/ip-addresses.js';
+import { interfaceForSubnet, ownedLabel, planFloatingIPs } from './floating-ip-plan.js';
 
 const IP_JSON = JSON.stringify([
   {

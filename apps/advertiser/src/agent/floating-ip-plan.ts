@@ -10,17 +10,7 @@
  * ours too: floating IPs are reserved addresses that nothing else may use.
  */
 import { inSubnet } from '@bgplb/floating-ip-allocator';
-
-/** One IPv4 address on an interface, as `ip -j addr show` reports it. */
-export interface ObservedAddress {
-  ifname: string;
-  ip: string;
-  prefixLen: number;
-  /** The address label; iproute2 prints the interface name when none was set. */
-  label?: string | undefined;
-  /** The link is administratively up. */
-  up: boolean;
-}
+import type { ObservedAddress } from '../shared/ip-addresses.js';
 
 /** Suffix of the label that marks an address as added by the agent. */
 export const OWNED_LABEL_SUFFIX = ':bgplb';
@@ -31,45 +21,6 @@ const MAX_LABEL_LENGTH = 15;
 export function ownedLabel(ifname: string): string | undefined {
   const label = `${ifname}${OWNED_LABEL_SUFFIX}`;
   return label.length <= MAX_LABEL_LENGTH ? label : undefined;
-}
-
-interface IpAddrJsonLink {
-  ifname?: unknown;
-  flags?: unknown;
-  addr_info?: unknown;
-}
-
-/**
- * Parses `ip -j addr show` output (IPv4 only). Throws with a clear message when the text is not
- * the JSON that iproute2 prints, so a broken `ip` never looks like "no addresses".
- */
-export function parseIpAddrJson(text: string): ObservedAddress[] {
-  let links: unknown;
-  try {
-    links = JSON.parse(text.trim() === '' ? '[]' : text);
-  } catch (err) {
-    throw new Error(`cannot parse \`ip -j addr show\` output as JSON: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(links)) throw new Error('`ip -j addr show` did not print a JSON array');
-  const out: ObservedAddress[] = [];
-  for (const raw of links as IpAddrJsonLink[]) {
-    if (typeof raw !== 'object' || raw === null || typeof raw.ifname !== 'string') continue;
-    const flags = Array.isArray(raw.flags) ? raw.flags : [];
-    const up = flags.includes('UP');
-    const infos = Array.isArray(raw.addr_info) ? raw.addr_info : [];
-    for (const info of infos as Record<string, unknown>[]) {
-      if (info.family !== 'inet' || typeof info.local !== 'string') continue;
-      const prefixLen = typeof info.prefixlen === 'number' ? info.prefixlen : 32;
-      out.push({
-        ifname: raw.ifname,
-        ip: info.local,
-        prefixLen,
-        label: typeof info.label === 'string' ? info.label : undefined,
-        up,
-      });
-    }
-  }
-  return out;
 }
 
 export type FloatingIPAction =

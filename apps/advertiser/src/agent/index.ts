@@ -15,9 +15,9 @@ import {
 } from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentSpeaker } from '../shared/index.js';
+import { type AddressManager, IpAddressManager } from '../shared/ip-addresses.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from '../shared/startup.js';
 import { createBgpSpeaker, type SpeakerFactory } from '../speaker-factory.js';
-import { type AddressManager, IpAddressManager } from './ip-commands.js';
 import { agentWatchSpecs, watchList } from './kube-watches.js';
 import { AgentMetrics } from './metrics.js';
 import { NodeAgent } from './node-agent.js';

@@ -1,8 +1,8 @@
 import type { EventSpec } from '@bgplb/kube-runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegistry } from '../shared/index.js';
+import type { ObservedAddress } from '../shared/ip-addresses.js';
 import { captureLogger } from '../test-support/log-capture.js';
-import type { ObservedAddress } from './floating-ip-plan.js';
 import { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';
 import { NodeAgent, type NodeAgentOptions } from './node-agent.js';

@@ -16,11 +16,11 @@
  */
 import { type Clock, systemClock } from '@bgplb/bgp-fsm';
 import type { AgentSpeaker, Logger, SpeakerEvent } from '../shared/index.js';
+import type { AddressManager } from '../shared/ip-addresses.js';
 import type { EventSink } from './event-sink.js';
 import { FloatingIPExecutor } from './floating-ip-executor.js';
 import { planFloatingIPs } from './floating-ip-plan.js';
 import { type GatewayGroupView, NO_GATEWAY_GROUP, readGatewayGroup } from './gateway-group.js';
-import type { AddressManager } from './ip-commands.js';
 import { ListenerSet } from './listeners.js';
 import type { AgentMetrics } from './metrics.js';
 import { NextHopChooser } from './next-hops.js';

@@ -1,9 +1,13 @@
 /** In-memory stand-ins for the node (addresses) and the speaker, for NodeAgent unit tests. */
 
 import type { AgentSpeaker, ListenHandle, PeerOptions } from '../../shared/index.js';
+import type {
+  AddressManager,
+  AddressToAdd,
+  AddressToRemove,
+  ObservedAddress,
+} from '../../shared/ip-addresses.js';
 import { FakeSpeaker } from '../../test-support/fake-speaker.js';
-import type { FloatingIPAction, ObservedAddress } from '../floating-ip-plan.js';
-import type { AddressManager } from '../ip-commands.js';
 import type { SessionStatusPatch, StatusWriter } from '../status-reporter.js';
 
 /** A node's interfaces; records every command-equivalent in `log`, shared with the speaker. */
@@ -22,16 +26,19 @@ export class FakeAddresses implements AddressManager {
     return this.addresses.map((a) => ({ ...a }));
   }
 
-  async add(a: Extract<FloatingIPAction, { kind: 'add' }>): Promise<void> {
+  async add(a: AddressToAdd): Promise<boolean> {
     if (this.failAdd) throw this.failAdd;
     this.log.push(`ip addr add ${a.ip}/32 dev ${a.ifname}${a.label ? ` label ${a.label}` : ''}`);
+    if (this.has(a.ip)) return false;
     this.addresses.push({ ifname: a.ifname, ip: a.ip, prefixLen: 32, label: a.label ?? a.ifname, up: true });
+    return true;
   }
 
-  async remove(a: Extract<FloatingIPAction, { kind: 'remove' }>): Promise<void> {
+  async remove(a: AddressToRemove): Promise<boolean> {
     this.log.push(`ip addr del ${a.ip}/${a.prefixLen} dev ${a.ifname}`);
     const i = this.addresses.findIndex((x) => x.ip === a.ip && x.ifname === a.ifname);
     if (i >= 0) this.addresses.splice(i, 1);
+    return i >= 0;
   }
 
   async announce(ip: string, ifname: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError, type CommandRunner, execRunner, IpAddressManager } from './ip-commands.js';
+import { CommandFailedError, type CommandRunner, execRunner, IpAddressManager } from './ip-addresses.js';
 
 function recorder(fail?: (line: string) => string | undefined): { run: CommandRunner; lines: string[] } {
   const lines: string[] = [];
@@ -28,9 +28,9 @@ describe('IpAddressManager', () => {
     expect(await m.list()).toEqual([
       { ifname: 'eth0', ip: '10.0.1.10', prefixLen: 24, label: undefined, up: true },
     ]);
-    await m.add({ kind: 'add', ip: '10.0.1.100', ifname: 'eth0', label: 'eth0:bgplb' });
-    await m.add({ kind: 'add', ip: '10.0.1.101', ifname: 'enp129s0f1np1' });
-    await m.remove({ kind: 'remove', ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32, reason: 'moved' });
+    expect(await m.add({ ip: '10.0.1.100', ifname: 'eth0', label: 'eth0:bgplb' })).toBe(true);
+    await m.add({ ip: '10.0.1.101', ifname: 'enp129s0f1np1' });
+    expect(await m.remove({ ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32 })).toBe(true);
     await m.announce('10.0.1.100', 'eth0');
     expect(lines).toEqual([
       'ip -j -4 addr show',
@@ -52,14 +52,14 @@ describe('IpAddressManager', () => {
             : undefined,
     );
     const m = new IpAddressManager({ run });
-    await m.add({ kind: 'add', ip: '10.0.1.100', ifname: 'eth0' });
-    await m.remove({ kind: 'remove', ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32, reason: '' });
-    await expect(m.add({ kind: 'add', ip: '10.0.1.101', ifname: 'eth0' })).rejects.toThrow(
+    expect(await m.add({ ip: '10.0.1.100', ifname: 'eth0' })).toBe(false);
+    expect(await m.remove({ ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32 })).toBe(false);
+    await expect(m.add({ ip: '10.0.1.101', ifname: 'eth0' })).rejects.toThrow(
       '`ip addr add 10.0.1.101/32 dev eth0` failed: RTNETLINK answers: Operation not permitted',
     );
-    await expect(
-      m.remove({ kind: 'remove', ip: '10.0.1.101', ifname: 'eth0', prefixLen: 32, reason: '' }),
-    ).rejects.toThrow(/Operation not permitted/);
+    await expect(m.remove({ ip: '10.0.1.101', ifname: 'eth0', prefixLen: 32 })).rejects.toThrow(
+      /Operation not permitted/,
+    );
   });
 
   it('skips gratuitous ARP when the count is 0', async () => {
