@@ -45,6 +45,25 @@ describe.skipIf(skip)(
     let frr: FrrRouter;
     let adv: AdvertiserProcess;
 
+    /** /metrics is rendered at most once a second: poll until a render shows every line. */
+    const metricsShow = async (wanted: string[]): Promise<void> => {
+      let text = '';
+      await waitFor(
+        `/metrics to show ${wanted.join(', ')}`,
+        async () => {
+          text = (await httpGet(node, 'http://127.0.0.1:8080/metrics')).body;
+          return wanted.every((line) => text.includes(line));
+        },
+        5_000,
+        250,
+        async () =>
+          text
+            .split('\n')
+            .filter((l) => l.startsWith('bgplb_bfd'))
+            .join('\n'),
+      );
+    };
+
     const bfdPeer = async (): Promise<FrrBfdPeer | undefined> =>
       (await frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === NODE);
 
@@ -121,8 +140,8 @@ describe.skipIf(skip)(
         'remote-detect-multiplier': 3,
       });
       await adv.waitLog(/^BFD (Down|Init) -> Up /, { peer: TOR }, 5_000);
+      await metricsShow([`bgplb_bfd_session_up{peer="${TOR}"} 1`]);
       const metrics = (await httpGet(node, 'http://127.0.0.1:8080/metrics')).body;
-      expect(metrics).toContain(`bgplb_bfd_session_up{peer="${TOR}"} 1`);
       expect(metrics).toMatch(
         new RegExp(`bgplb_bfd_transitions_total\\{peer="${TOR}",to="Up",diagnostic="[a-z-]+"\\} 1`),
       );
@@ -158,12 +177,11 @@ describe.skipIf(skip)(
       expect(frrMs).toBeLessThanOrEqual(1_300);
       expect(ourMs).toBeLessThanOrEqual(1_300);
       await adv.waitLog('sent notification: Cease/BFD Down', { peer: TOR }, 5_000);
-      const metrics = (await httpGet(node, 'http://127.0.0.1:8080/metrics')).body;
-      expect(metrics).toContain(`bgplb_bfd_session_up{peer="${TOR}"} 0`);
-      expect(metrics).toContain(
+      await metricsShow([
+        `bgplb_bfd_session_up{peer="${TOR}"} 0`,
         `bgplb_bfd_transitions_total{peer="${TOR}",to="Down",diagnostic="control-detection-time-expired"} 1`,
-      );
-      expect(metrics).toContain('bgplb_bfd_detection_seconds_count 1');
+        'bgplb_bfd_detection_seconds_count 1',
+      ]);
     });
   },
 );
