@@ -118,6 +118,12 @@ describe.skipIf(skip)('the single-file bgpadvertiser against FRR (needs root and
       'pretty',
     ]);
     await run.waitLog(/^\[[\d:.]+\] INFO: BGP advertiser started/);
+    // Established again (the signal handlers are installed once start-up is over).
+    await run.waitLog(
+      /^\[[\d:.]+\] INFO: state changed old=BGP_FSM_OPENCONFIRM new=BGP_FSM_ESTABLISHED/,
+      {},
+      20_000,
+    );
     run.signal('SIGTERM');
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stderr).toBe('');
