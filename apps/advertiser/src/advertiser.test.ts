@@ -130,6 +130,12 @@ describe('ControlPlaneAdvertiser', () => {
     expect(change).toEqual({ added: [], removed: [], changed: ['21.0.101.80'], unchanged: [] });
     expect(speaker.configs.get('21.0.101.80')?.bfd).toEqual({ minTxMs: 300 });
     expect(await adv.applyConfig(withBfd)).toMatchObject({ changed: [], unchanged: ['21.0.101.80'] });
+    // /readyz shows the BFD state of peers with bfd, and nothing of it for the others.
+    speaker.setState('21.0.101.80', 'Established', { bfd: { state: 'Init', transitions: {} } });
+    expect(adv.readiness().body).toMatchObject({ peers: [{ peer: '21.0.101.80', bfdState: 'Init' }] });
+    await adv.applyConfig(config);
+    expect(adv.readiness().body).toMatchObject({ peers: [{ peer: '21.0.101.80', state: 'Idle' }] });
+    expect((adv.readiness().body as { peers: object[] }).peers[0]).not.toHaveProperty('bfdState');
   });
 
   it('applies added and removed peers without touching unchanged ones (SIGHUP)', async () => {

@@ -190,6 +190,8 @@ export class ControlPlaneAdvertiser {
       const s = this.options.speaker.peerStatus(id);
       const entry: Record<string, unknown> = { peer: id, peerASN: pc.peerAsn, state: s?.state ?? 'Idle' };
       if (s?.establishedSince) entry.establishedSince = s.establishedSince.toISOString();
+      // Peers with bfd: the BFD state too (control-plane sessions have no BGPSession status).
+      if (s?.bfd) entry.bfdState = s.bfd.state;
       if (s?.lastError) {
         const e = s.lastError;
         entry.lastError = {
