@@ -133,11 +133,11 @@ export class AgentLab {
     );
   }
 
-  /** Starts FRR (bgpd + zebra) on a router, by default the first one. */
-  async startFrr(config: string, router?: string): Promise<FrrRouter> {
+  /** Starts FRR (bgpd + zebra, and bfdd with `bfdd` as its config) on a router, by default the first one. */
+  async startFrr(config: string, router?: string, bfdd?: string): Promise<FrrRouter> {
     const host = router === undefined ? this.tor : this.routers.get(router);
     if (!host) throw new Error(`no router ${router}`);
-    const frr = await host.startFrr(config, { zebra: true });
+    const frr = await host.startFrr(config, { zebra: true, ...(bfdd !== undefined ? { bfdd } : {}) });
     this.frrs.set(host.name, frr);
     if (host === this.tor) this.frr = frr;
     return frr;
@@ -294,6 +294,16 @@ export class AgentLab {
 
   deleteSession(name: string): void {
     this.server.store.delete(V, 'BGPSession', name, 'kube-system');
+  }
+
+  /** Replaces a BGPPeer's spec (the controller's side of an edit by the operator). */
+  updatePeer(name: string, spec: Record<string, unknown>): void {
+    this.server.store.upsert({
+      apiVersion: V,
+      kind: 'BGPPeer',
+      metadata: { name, namespace: CLUSTER_NS },
+      spec,
+    });
   }
 
   createPeer(name: string, spec: Record<string, unknown>): void {

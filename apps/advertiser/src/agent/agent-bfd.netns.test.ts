@@ -1,0 +1,112 @@
+/**
+ * The node agent with BFD (an extension): BGPPeer `spec.bfd` reaches the session from the floating
+ * IP, FRR's bfdd (`neighbor FIP bfd profile fast`, 300 ms x 3) shows that BFD session Up, and the
+ * agent writes BGPSession `status.bfdState: Up`. Turning `bfd` off on the BGPPeer restarts the
+ * session without BFD: FRR sees our AdminDown and the status field is cleared.
+ * Needs root (network namespaces), FRR with bfdd and nft; skipped elsewhere.
+ */
+import { labSkipReason } from '@bgplb/netns-lab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentLab, type AgentProcess, torConfig } from './test-support/agent-lab.js';
+
+const skip = labSkipReason({ bfdd: true, nft: true });
+if (skip) console.warn(`agent BFD tests skipped: ${skip}`);
+
+const FIP = '10.0.1.100';
+const VIP = '10.0.0.8/32';
+const PEER = {
+  localASN: 65001,
+  peerASN: 65000,
+  peerIP: '10.0.1.254',
+  sessions: 1,
+  holdTime: 9,
+  connectRetryTime: 1,
+};
+
+interface FrrBfdPeer {
+  peer: string;
+  status: string;
+  'remote-transmit-interval'?: number;
+  'remote-receive-interval'?: number;
+  'remote-detect-multiplier'?: number;
+  diagnostic?: string;
+  'remote-diagnostic'?: string;
+}
+
+describe.skipIf(skip)(
+  'agent: BGPPeer spec.bfd against FRR bfdd (netns; needs root)',
+  { timeout: 90_000 },
+  () => {
+    let lab: AgentLab;
+    let agent: AgentProcess;
+
+    const bfdPeer = async (): Promise<FrrBfdPeer | undefined> =>
+      (await lab.frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === FIP);
+
+    beforeAll(async () => {
+      const { AgentLab } = await import('./test-support/agent-lab.js');
+      lab = await AgentLab.create('agtbfd', [{ name: 'node-a', address: '10.0.1.10/24' }]);
+      await lab.startFrr(
+        `${torConfig([{ ip: FIP, asn: 65001 }])} neighbor ${FIP} bfd profile fast\n`,
+        undefined,
+        [
+          'bfd',
+          ' profile fast',
+          '  transmit-interval 300',
+          '  receive-interval 300',
+          '  detect-multiplier 3',
+          '!',
+        ].join('\n'),
+      );
+      lab.setGatewayGroup([FIP], { [FIP]: 'node-a' });
+      lab.createPeer('tor1', { ...PEER, bfd: { minTxMs: 300, minRxMs: 300, multiplier: 3 } });
+      lab.createSession('tor1', 'node-a', FIP, '10.0.1.254');
+      lab.setRoute('default-default-web', VIP, ['10.0.1.10']);
+      agent = lab.startAgent('node-a');
+      await agent.waitReady();
+    }, 90_000);
+
+    afterAll(async () => {
+      await lab?.destroy();
+    });
+
+    it('runs BFD from the floating IP: FRR shows it Up at 300 ms x 3, status.bfdState is Up', async () => {
+      await lab.waitFor(
+        'FRR BFD Up for the floating IP and the session Established',
+        async () =>
+          (await bfdPeer())?.status === 'up' && (await lab.neighbor(FIP))?.bgpState === 'Established',
+        30_000,
+      );
+      expect(await bfdPeer()).toMatchObject({
+        'remote-transmit-interval': 300,
+        'remote-receive-interval': 300,
+        'remote-detect-multiplier': 3,
+      });
+      await lab.waitFor(
+        'status.bfdState Up',
+        async () => lab.sessionStatus('tor1-node-a')?.bfdState === 'Up',
+        10_000,
+      );
+      expect(lab.sessionStatus('tor1-node-a')).toMatchObject({ state: 'Established', bfdState: 'Up' });
+    });
+
+    it('bfd removed from the BGPPeer: the session restarts without BFD, FRR sees AdminDown, bfdState cleared', async () => {
+      lab.updatePeer('tor1', PEER);
+      await lab.waitFor(
+        'FRR BFD down for the floating IP',
+        async () => (await bfdPeer())?.status !== 'up',
+        10_000,
+      );
+      expect((await bfdPeer())?.['remote-diagnostic']).toBe('administratively down');
+      await lab.waitFor(
+        'Established again, bfdState gone from the status',
+        async () =>
+          (await lab.neighbor(FIP))?.bgpState === 'Established' &&
+          lab.sessionStatus('tor1-node-a')?.state === 'Established' &&
+          lab.sessionStatus('tor1-node-a')?.bfdState === undefined,
+        30_000,
+      );
+      expect(agent.logged(/session tor1-node-a stopped: session settings changed/)).toBe(true);
+    });
+  },
+);
