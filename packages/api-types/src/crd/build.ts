@@ -36,6 +36,8 @@ export const PRINTER_COLUMNS: Partial<Record<KnownKind, PrinterColumn[]>> = {
     { name: 'Floating IP', type: 'string', jsonPath: '.spec.floatingIP', priority: 1 },
     { name: 'Established', type: 'date', jsonPath: '.status.establishedSince', priority: 1 },
     { name: 'Last Error', type: 'string', jsonPath: '.status.lastError.message', priority: 1 },
+    // An extension: empty for sessions without BFD.
+    { name: 'BFD', type: 'string', jsonPath: '.status.bfdState', priority: 1 },
   ],
   BGPAdvertisedRoute: [
     { name: 'Prefix', type: 'string', jsonPath: '.spec.prefix' },
