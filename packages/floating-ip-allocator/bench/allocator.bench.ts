@@ -14,7 +14,6 @@ import {
   findOverlaps,
   type NextHopSelection,
   parsePools,
-  planNextHops,
   type ServiceVIPRequest,
   selectNextHops,
   VipAllocator,
@@ -123,20 +122,6 @@ add('next hops with history, one node gone: 10k VIPs x 15 nodes x 4 sessions (se
   const selector = createNextHopSelector({ lbNodes: lbNodesMinusOne, peerSessions, addPath: false });
   for (let i = 0; i < vips.length; i++) sink += selector.select(vips[i]!, previousHops[i]).sessions.length;
 });
-const firstPlan = planNextHops({ vips, lbNodes, peerSessions, addPath: false });
-add('planNextHops (bounded load), 10k VIPs x 16 nodes x 4 sessions, fresh', null, () => {
-  sink += planNextHops({ vips, lbNodes, peerSessions, addPath: false }).moved;
-});
-add('planNextHops (bounded load), with history, one node gone', null, () => {
-  sink += planNextHops({
-    vips,
-    lbNodes: lbNodesMinusOne,
-    peerSessions,
-    addPath: false,
-    previous: firstPlan.selections,
-  }).moved;
-});
-
 // ---- pool parsing: 100 pools x 10 /30 entries (the api-types bench's large cluster), and the
 // overlap check alone over 10k ranges in reverse order (O(n log n): sorting, not pairs).
 const manyPools = Array.from({ length: 100 }, (_, p) => ({

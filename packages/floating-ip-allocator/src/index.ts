@@ -38,7 +38,6 @@ export {
   type TimeInput,
 } from './floating-ips.js';
 export { hashString, rendezvousTopK, rendezvousWeight, topKByHash } from './hash.js';
-export { type NextHopPlan, type PlanNextHopsInput, planNextHops } from './next-hop-plan.js';
 export {
   createNextHopSelector,
   type LBNode,

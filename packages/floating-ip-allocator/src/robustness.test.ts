@@ -5,7 +5,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assignFloatingIPs, type FloatingIPNode } from './floating-ips.js';
-import { planNextHops } from './next-hop-plan.js';
 import { type LBNode, type PeerSessions, selectNextHops } from './next-hops.js';
 import { type AddressPoolInput, parsePools } from './pools.js';
 import { allocateServiceVIPs, type ServiceVIPRequest } from './service-vips.js';
@@ -82,7 +81,7 @@ describe('never throws', () => {
     );
   });
 
-  it('selectNextHops and planNextHops', () => {
+  it('selectNextHops', () => {
     const lb = fc.record({ address: loose, ready: loose, name: loose }, { requiredKeys: [] });
     const peer = fc.record(
       { peer: loose, sessions: fc.oneof(fc.array(loose), loose), addPath: loose },
@@ -96,7 +95,6 @@ describe('never throws', () => {
           addPath,
         };
         selectNextHops({ ...input, vip: vip as string });
-        planNextHops({ ...input, vips: [vip as string, '10.0.0.1'] });
       }),
     );
   });
