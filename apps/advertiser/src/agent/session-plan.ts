@@ -14,18 +14,29 @@ import {
   parseBGPSession,
   resolveTimers,
 } from '@bgplb/api-types';
+import type { PeerOptions } from '@bgplb/bgp-fsm';
 
-/** Speaker settings of one service session (everything that, when changed, needs a new session). */
-export interface SessionPeerConfig {
-  id: string;
-  localAddress: string;
-  localAsn: number;
-  peerAddress: string;
-  peerAsn: number;
-  peerPort: number;
-  holdTime: number;
-  keepaliveTime: number;
-  connectRetryTime: number;
+/**
+ * Speaker settings of one service session (everything that, when changed, needs a new session):
+ * bgp-fsm's peer options with every default resolved, plus what the agent keeps in its own terms.
+ */
+export type SessionPeerConfig = Required<
+  Pick<
+    PeerOptions,
+    | 'id'
+    | 'localAddress'
+    | 'localAsn'
+    | 'peerAddress'
+    | 'peerAsn'
+    | 'peerPort'
+    | 'holdTime'
+    | 'keepaliveTime'
+    | 'connectRetryTime'
+  >
+> &
+  AgentSessionSettings;
+
+interface AgentSessionSettings {
   addPath: boolean;
   gracefulRestartTime: number;
   /** BFD to the peer (an extension), from BGPPeer `spec.bfd`; absent = off. */
