@@ -30,7 +30,7 @@ const ADVERTISER_FIXTURES: ReadonlyArray<readonly [string, string]> = [
   ['not-a-mapping.conf', '1:1: expected a mapping with localIP, localASN and peers'],
   ['string-asn.conf', '2:11: localASN: expected a number, got the string "four"'],
   ['two-documents.conf', '6:1: expected a single YAML document; the config holds one mapping'],
-  ['unknown-field.conf', '5:3: peers[0].peerAS: unknown field "peerAS" (did you mean "peerASN"?)'],
+  ['unknown-field.conf', '5:3: peers[0].peerAS: unknown field "peerAS" (did you mean `peers[0].peerASN`?)'],
 ];
 
 describe('bgpadvertiser validate (built binary)', () => {

@@ -24,7 +24,7 @@ const BAD_CONFIGS: Record<string, string> = {
   'peer-is-local.conf': '4:11: peers[0].peerIP: peerIP 21.0.101.64 is localIP itself',
   'string-asn.conf': '2:11: localASN: expected a number, got the string "four"',
   'two-documents.conf': '6:1: expected a single YAML document; the config holds one mapping',
-  'unknown-field.conf': '5:3: peers[0].peerAS: unknown field "peerAS" (did you mean "peerASN"?)',
+  'unknown-field.conf': '5:3: peers[0].peerAS: unknown field "peerAS" (did you mean `peers[0].peerASN`?)',
   'yaml-error.conf':
     '5:4: YAML syntax error: "peerASN:" is indented under "peerIP: 21.0.101.80", which already has a value; is a parent key missing above line 5, or is it indented too far?',
 };
@@ -65,7 +65,7 @@ describe('loadAdvertiserConfig', () => {
       expect(resolveTimers(result.config, result.config.peers[0])).toEqual({
         holdTime: 9,
         keepaliveTime: 4,
-        connectRetryTime: 120,
+        connectRetryTime: 5,
       });
     }
   });
@@ -84,7 +84,7 @@ describe('loadAdvertiserConfig', () => {
     expect(result.ok && resolveTimers(result.config, result.config.peers[0])).toEqual({
       holdTime: 9,
       keepaliveTime: 3,
-      connectRetryTime: 120,
+      connectRetryTime: 5,
     });
   });
 

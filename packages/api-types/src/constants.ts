@@ -70,5 +70,10 @@ export function isKnownKind(kind: unknown): kind is KnownKind {
   return typeof kind === 'string' && Object.hasOwn(RESOURCES, kind);
 }
 
-/** Conservative BGP timer defaults (RFC 4271 §10), in seconds. */
-export const DEFAULT_TIMERS = { holdTime: 90, keepaliveTime: 30, connectRetryTime: 120 } as const;
+/**
+ * BGP timer defaults, in seconds: hold and keepalive as RFC 4271 §10 suggests; ConnectRetry 5 s,
+ * as the session FSM (bgp-fsm `DEFAULT_FSM_TIMERS`) and the agent's `--connect-retry-time` use,
+ * not the RFC's 120 s: a session to a router that restarts must come back within seconds.
+ * docs/configuration.md documents these numbers (a test compares them).
+ */
+export const DEFAULT_TIMERS = { holdTime: 90, keepaliveTime: 30, connectRetryTime: 5 } as const;

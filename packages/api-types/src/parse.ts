@@ -44,7 +44,10 @@ export function parseWith<S extends z.ZodType>(
 ): ParseResult<z.output<S>> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, problems: issuesToProblems(result.error.issues, object ?? objectRef(input), input) };
+  return {
+    ok: false,
+    problems: issuesToProblems(result.error.issues, object ?? objectRef(input), input, schema),
+  };
 }
 
 /** Parses a Cluster (defaults: `type: layer2`, `controlPlaneLBPort: 443`, `addressPools: []`). */

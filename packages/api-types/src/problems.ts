@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { similar, suggestKey, UNSUPPORTED_KEYS } from './key-suggestions.js';
 
 /** `error` refuses the configuration; `warning` is accepted but explained. */
 export type Severity = 'error' | 'warning';
@@ -129,23 +130,6 @@ function misspelt(root: unknown, path: readonly PathSegment[]): string | undefin
   return Object.keys(parent).find((key) => key !== field && similar(key, field));
 }
 
-/** True when two field names differ by at most two edits (typos such as peerAS / peerASN). */
-function similar(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (Math.abs(x.length - y.length) > 2) return false;
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return (previous[y.length] ?? 0) <= 2;
-}
-
 function entries(n: number | bigint): string {
   return Number(n) === 1 ? '1 entry' : `${n} entries`;
 }
@@ -155,6 +139,7 @@ export function issuesToProblems(
   issues: readonly z.core.$ZodIssue[],
   object?: string,
   root?: unknown,
+  schema?: z.ZodType,
 ): Problem[] {
   const out: Problem[] = [];
   const pathOf = (issue: z.core.$ZodIssue) =>
@@ -188,15 +173,14 @@ export function issuesToProblems(
     for (const key of issue.keys) {
       const twin =
         missing.get(formatPath([...pathOf(issue), key.toLowerCase()])) ?? closeMissing(key, pathOf(issue));
-      const real = twin?.path.at(-1);
-      const p = problem(
-        [...pathOf(issue), key],
-        twin === undefined
-          ? `unknown field "${key}"`
-          : `unknown field "${key}" (did you mean "${String(real)}"?)`,
-        'error',
-        object,
-      );
+      const at = pathOf(issue);
+      const unsupported = Object.hasOwn(UNSUPPORTED_KEYS, key) ? UNSUPPORTED_KEYS[key] : undefined;
+      const suggestion =
+        twin !== undefined ? formatPath([...at, String(twin.path.at(-1))]) : suggestKey(key, at, schema);
+      let detail = `unknown field "${key}"`;
+      if (unsupported !== undefined) detail = `${detail}: ${unsupported}`;
+      else if (suggestion !== undefined) detail = `${detail} (did you mean \`${suggestion}\`?)`;
+      const p = problem([...at, key], detail, 'error', object);
       if (twin !== undefined) consumed.add(twin);
       KEY_PROBLEMS.add(p);
       out.push(p);
@@ -220,7 +204,7 @@ export function issuesToProblems(
             // Report the misspelt key where it is written, as for mappings that refuse unknown keys.
             const p = problem(
               [...path.slice(0, -1), near],
-              `unknown field "${near}" (did you mean "${String(path.at(-1))}"?)`,
+              `unknown field "${near}" (did you mean \`${formatPath(path)}\`?)`,
               'error',
               object,
             );

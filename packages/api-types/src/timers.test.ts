@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveTimers, timerProblems } from './timers.js';
 
 describe('resolveTimers', () => {
-  it('uses RFC 4271 defaults and a third of the hold time for keepalives', () => {
-    expect(resolveTimers()).toEqual({ holdTime: 90, keepaliveTime: 30, connectRetryTime: 120 });
-    expect(resolveTimers({ holdTime: 9 })).toEqual({ holdTime: 9, keepaliveTime: 3, connectRetryTime: 120 });
-    expect(resolveTimers({ holdTime: 3 })).toEqual({ holdTime: 3, keepaliveTime: 1, connectRetryTime: 120 });
-    expect(resolveTimers({ holdTime: 240, connectRetryTime: 5 }, undefined, { keepaliveTime: 60 })).toEqual({
+  it('uses the documented defaults (hold 90, connect retry 5) and a third of the hold time for keepalives', () => {
+    expect(resolveTimers()).toEqual({ holdTime: 90, keepaliveTime: 30, connectRetryTime: 5 });
+    expect(resolveTimers({ holdTime: 9 })).toEqual({ holdTime: 9, keepaliveTime: 3, connectRetryTime: 5 });
+    expect(resolveTimers({ holdTime: 3 })).toEqual({ holdTime: 3, keepaliveTime: 1, connectRetryTime: 5 });
+    expect(resolveTimers({ holdTime: 240, connectRetryTime: 7 }, undefined, { keepaliveTime: 60 })).toEqual({
       holdTime: 240,
       keepaliveTime: 60,
-      connectRetryTime: 5,
+      connectRetryTime: 7,
     });
   });
 

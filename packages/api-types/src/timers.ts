@@ -4,7 +4,7 @@ import type { BGPTimers, ResolvedTimers } from './schemas/primitives.js';
 
 /**
  * Fills in timers: later layers override earlier ones (e.g. file-wide, then per peer). A missing
- * keepalive is a third of the hold time, capped at 30 s; defaults are hold 90 s, connect retry 120 s.
+ * keepalive is a third of the hold time, capped at 30 s; defaults are hold 90 s, connect retry 5 s.
  */
 export function resolveTimers(...layers: ReadonlyArray<BGPTimers | undefined>): ResolvedTimers {
   let holdTime: number | undefined;

@@ -1,6 +1,6 @@
 import { objectRef, type ParseResult, parseObject } from './parse.js';
 import { type Problem, problem } from './problems.js';
-import { validateCluster } from './rules/cluster-rules.js';
+import { misplacedClusterKeys, validateCluster } from './rules/cluster-rules.js';
 import { validateGatewayGroup, validatePeers, validatePlacement } from './rules/networking-rules.js';
 import { clusterNamespace, ref } from './rules/shared.js';
 import type { BGPLoadBalancer } from './schemas/bgp-load-balancer.js';
@@ -59,6 +59,8 @@ export function parseClusterObjects(
   const problems: Problem[] = [];
   const cluster =
     objects.cluster === undefined ? undefined : parseAs<Cluster>(objects.cluster, 'Cluster', problems);
+  if (objects.cluster !== undefined)
+    problems.push(...misplacedClusterKeys(objects.cluster, objectRef(objects.cluster)));
   const ngg =
     objects.networkGatewayGroup === undefined
       ? undefined

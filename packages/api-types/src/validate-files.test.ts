@@ -208,7 +208,61 @@ describe('validateFiles: other inputs', () => {
       .readFileSync(examples + exampleFiles[0], 'utf8')
       .replace('  loadBalancer:', '  loadBalancr:');
     expect(validateText(text, 'c.yaml').problems.map(formatProblem)).toEqual([
-      'c.yaml:17:3: spec.loadBalancr: unknown field "loadBalancr" (did you mean "loadBalancer"?)',
+      'c.yaml:17:3: spec.loadBalancr: unknown field "loadBalancr" (did you mean `spec.loadBalancer`?)',
     ]);
+  });
+});
+
+describe('validateText: snippets pasted from the documentation', () => {
+  it('reports each placeholder of an indented code block once, and nothing else about those values', () => {
+    const text = [
+      '    apiVersion: networking.gke.io/v1',
+      '    kind: BGPPeer',
+      '    metadata:',
+      '      name: PEER_NAME',
+      '      namespace: CLUSTER_NAMESPACE',
+      '      labels:',
+      '        tier: PROD',
+      '    spec:',
+      '      localASN: CLUSTER_ASN',
+      '      peerASN: 65002',
+      '      peerIP: PEER_IP',
+    ].join('\n');
+    expect(validateText(text, 'doc.yaml').problems.map(formatProblem)).toEqual([
+      'doc.yaml:4:13: metadata.name: PEER_NAME is a placeholder from the documentation; replace it with the real value',
+      'doc.yaml:5:18: metadata.namespace: CLUSTER_NAMESPACE is a placeholder from the documentation; replace it with the real value',
+      'doc.yaml:9:17: spec.localASN: CLUSTER_ASN is a placeholder from the documentation; replace it with the real value',
+      'doc.yaml:11:15: spec.peerIP: PEER_IP is a placeholder from the documentation; replace it with the real value',
+    ]);
+  });
+
+  it('names every `...` line of a snippet instead of the errors YAML would give', () => {
+    const text = [
+      'apiVersion: baremetal.cluster.gke.io/v1',
+      'kind: Cluster',
+      'metadata:',
+      '  name: bm',
+      'spec:',
+      '...',
+      '  loadBalancer:',
+      '    type: bgp',
+      '    ...',
+      '    localASN: 65001',
+    ].join('\n');
+    expect(validateText(text, 's.yaml').problems.map(formatProblem)).toEqual([
+      's.yaml:6:1: line 6: `...` ends the YAML document here; remove it (it stands for omitted lines in the documentation)',
+      's.yaml:9:5: line 9: `...` stands for omitted lines in the documentation, YAML reads it as text; remove it',
+    ]);
+  });
+
+  it('leaves a real document end and a `...` inside a block scalar alone', async () => {
+    const { readFileSync } = await import('node:fs');
+    const example = readFileSync(examples + exampleFiles[0], 'utf8');
+    const annotated = example.replace(
+      '  name: bm\n',
+      '  name: bm\n  annotations:\n    note: |\n      first\n      ...\n      last\n',
+    );
+    expect(annotated).not.toBe(example);
+    expect(validateText(`${annotated}\n...\n# end\n`, 'ok.yaml').problems).toEqual([]);
   });
 });

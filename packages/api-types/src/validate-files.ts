@@ -2,6 +2,7 @@ import { type Document, isMap, LineCounter } from 'yaml';
 import { readConfigFile } from './config-bytes.js';
 import { CLUSTER_GROUP, GROUP, isKnownKind, type KnownKind, STATUS_NAMESPACE } from './constants.js';
 import { objectRef, parseObject } from './parse.js';
+import { findPlaceholders, isUnder } from './placeholders.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
 import { type ParsedClusterObjects, parseClusterObjects } from './validate-cluster.js';
 import { readYamlDocuments } from './yaml-documents.js';
@@ -50,6 +51,8 @@ interface Entry {
   namespace: string | undefined;
   doc: Document;
   source: SourceFile;
+  /** Paths of placeholder values (`PEER_IP`): reported once each, other problems there are not. */
+  placeholders: string[];
 }
 
 interface SourceFile {
@@ -72,6 +75,7 @@ function stringField(value: unknown, ...path: string[]): string | undefined {
 
 function addProblem(entry: Entry, p: Problem): void {
   const { source, doc } = entry;
+  if (entry.placeholders.some((at) => isUnder(p.path, at))) return;
   const { line, column } = locate(doc, source.lineCounter, parsePath(p.path), KEY_PROBLEMS.has(p));
   source.result.problems.push({ ...p, file: source.file, line, column });
 }
@@ -132,7 +136,11 @@ function readDocuments(source: SourceFile, entries: Entry[]): void {
       namespace: stringField(object, 'metadata', 'namespace'),
       doc,
       source,
+      placeholders: [],
     };
+    const placeholders = findPlaceholders(object, objectRef(object));
+    for (const p of placeholders) addProblem(entry, p);
+    entry.placeholders = placeholders.map((p) => p.path);
     const found: FoundObject = { kind, line: docStart.line };
     if (entry.name !== undefined) found.name = entry.name;
     if (entry.namespace !== undefined) found.namespace = entry.namespace;

@@ -10,7 +10,8 @@
  *   `!custom` and the like would change types silently,
  * - uses a merge key `<<` (YAML 1.1 only; in YAML 1.2 it would be a literal key named "<<"), or a
  *   mapping or list as a key (JavaScript objects would turn it into "[object Object]"),
- * - holds control characters (binary data), see {@link checkConfigText}.
+ * - holds control characters (binary data), see {@link checkConfigText},
+ * - holds a `...` line pasted from a documentation snippet, see {@link findOmittedLines}.
  */
 import {
   type Document,
@@ -24,6 +25,7 @@ import {
   parseAllDocuments,
 } from 'yaml';
 import { checkConfigText, positionAt } from './config-bytes.js';
+import { findOmittedLines } from './omitted-lines.js';
 import { describeYamlError } from './yaml-errors.js';
 import type { Position } from './yaml-locate.js';
 
@@ -137,6 +139,11 @@ export function readYamlDocuments(text: string): YamlDocuments {
   try {
     const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     const list = Array.isArray(docs) ? docs : [];
+    const omitted = findOmittedLines(text, list, lineCounter);
+    if (omitted.length > 0) {
+      // The documents around a pasted `...` are fragments: their other problems would only mislead.
+      return { lineCounter, docs: omitted.map((o) => ({ ok: false, doc: undefined, ...o })) };
+    }
     return { lineCounter, docs: list.map((doc) => readDocument(doc, text, lineCounter)) };
   } catch (error) {
     // Not expected: the parser reports problems as data. Kept so that no input crashes a caller.

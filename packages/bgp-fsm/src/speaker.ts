@@ -10,6 +10,7 @@ import { formatAddress, parseAddress } from '@bgplb/bgp-wire';
 import { BfdPeers, checkPeerBfd, type PeerBfdOptions } from './bfd-peers.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PeerStatus, SpeakerEvent } from './events.js';
+import { DEFAULT_FSM_TIMERS } from './fsm.js';
 import type { Family } from './negotiate.js';
 import {
   hashPathSelector,
@@ -179,7 +180,12 @@ export function peerConfig(o: PeerOptions): PeerConfig {
       o.keepaliveTime === undefined
         ? undefined
         : secondsOption(o.keepaliveTime, 30, `peer ${id}: keepaliveTime`, 1),
-    connectRetryTime: secondsOption(o.connectRetryTime, 5, `peer ${id}: connectRetryTime`, 0.01),
+    connectRetryTime: secondsOption(
+      o.connectRetryTime,
+      DEFAULT_FSM_TIMERS.connectRetryTime,
+      `peer ${id}: connectRetryTime`,
+      0.01,
+    ),
     openSentHoldTime: secondsOption(o.openSentHoldTime, 240, `peer ${id}: openSentHoldTime`, 1),
     delayOpenTime: secondsOption(o.delayOpenTime, 0, `peer ${id}: delayOpenTime`),
     idleHoldTime: secondsOption(o.idleHoldTime, 1, `peer ${id}: idleHoldTime`),

@@ -1,4 +1,5 @@
-import { type PathSegment, type Problem, problem } from '../problems.js';
+import { CLUSTER_SPEC_MISPLACEMENTS } from '../key-suggestions.js';
+import { KEY_PROBLEMS, type PathSegment, type Problem, problem } from '../problems.js';
 import type { Cluster } from '../schemas/cluster.js';
 import { CP_NODES, duplicates, LB, overlappingPairs, ownAddresses, poolOf, poolRanges } from './shared.js';
 
@@ -15,6 +16,19 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
     push(
       ['metadata', 'namespace'],
       `Cluster "${name}" must be in namespace cluster-${name}, got "${namespace}"`,
+    );
+  }
+  const advanced = cluster.spec.clusterNetwork?.advancedNetworking;
+  if (advanced === false) {
+    push(
+      ['spec', 'clusterNetwork', 'advancedNetworking'],
+      'advancedNetworking is false, but BGP load balancing needs it: set advancedNetworking: true',
+    );
+  } else if (advanced === undefined) {
+    push(
+      cluster.spec.clusterNetwork === undefined ? ['spec'] : ['spec', 'clusterNetwork'],
+      'advancedNetworking is not set: BGP load balancing needs clusterNetwork.advancedNetworking: true',
+      'warning',
     );
   }
   const lb = cluster.spec.loadBalancer;
@@ -139,4 +153,24 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
     push([...LB, 'vips', 'ingressVIP'], `ingress VIP ${ingressVIP} is the same as the control-plane VIP`);
   }
   return out;
+}
+
+/**
+ * Warnings for keys of `spec.loadBalancer` written directly under the Cluster's `spec` (a snippet
+ * pasted at the wrong indentation). `spec` is not ours, so they are kept, but bgplb ignores them.
+ * Reads the raw object: it works also when the Cluster does not parse.
+ */
+export function misplacedClusterKeys(input: unknown, object: string | undefined): Problem[] {
+  const spec = (input as { spec?: unknown } | null)?.spec;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [];
+  return CLUSTER_SPEC_MISPLACEMENTS.filter((key) => Object.hasOwn(spec, key)).map((key) => {
+    const p = problem(
+      ['spec', key],
+      `"${key}" is not read here and is ignored (did you mean \`spec.loadBalancer.${key}\`?)`,
+      'warning',
+      object,
+    );
+    KEY_PROBLEMS.add(p);
+    return p;
+  });
 }

@@ -132,6 +132,17 @@ export function validatePeers(
         ),
       );
     }
+    const clusterASN = cluster?.spec.loadBalancer.localASN;
+    if (clusterASN !== undefined && spec.localASN !== clusterASN) {
+      out.push(
+        problem(
+          ['spec', 'localASN'],
+          `localASN ${spec.localASN} differs from the localASN ${clusterASN} of Cluster "${cluster?.metadata.name}" (spec.loadBalancer.localASN): the cluster announces from one AS, set both to the same number`,
+          'error',
+          object,
+        ),
+      );
+    }
     const other = seenIPs.get(spec.peerIP);
     if (other !== undefined) {
       out.push(

@@ -117,11 +117,11 @@ export const ConnectRetryTime = z
   .int()
   .min(1)
   .max(65535)
-  .describe('Seconds between connection attempts (1..65535), default 120.');
+  .describe('Seconds between connection attempts (1..65535), default 5.');
 
 /**
  * Optional BGP timers, in seconds. Absent fields take {@link DEFAULT_TIMERS} (hold 90, keepalive 30,
- * connect retry 120). The keepalive must be below the hold time (a third of it is recommended).
+ * connect retry 5). The keepalive must be below the hold time (a third of it is recommended).
  */
 export const BGPTimers = z.strictObject({
   holdTime: HoldTime.optional(),
