@@ -1,8 +1,14 @@
+import { DEFAULT_TIMERS } from '@bgplb/api-types';
+import { DEFAULT_FSM_TIMERS } from '@bgplb/bgp-fsm';
 import { UsageError } from '@bgplb/kube-runtime/process';
 import { describe, expect, it } from 'vitest';
 import { agentUsage, parseAgentArgs } from './options.js';
 
 describe('parseAgentArgs', () => {
+  it('defaults ConnectRetry to the one documented value, the one the session FSM uses', () => {
+    expect(DEFAULT_TIMERS.connectRetryTime).toBe(DEFAULT_FSM_TIMERS.connectRetryTime);
+  });
+
   it('has safe defaults and reads NODE_NAME / CLUSTER_NAMESPACE from the environment', () => {
     expect(parseAgentArgs([], { NODE_NAME: 'node-a', CLUSTER_NAMESPACE: 'cluster-demo' })).toEqual({
       nodeName: 'node-a',

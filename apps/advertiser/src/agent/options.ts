@@ -2,6 +2,7 @@
  * Command line of `bgpadvertiser agent`, defined with the shared CLI helpers of
  * @bgplb/kube-runtime (generated help, one flag syntax with bgplb-controller and the other modes).
  */
+import { DEFAULT_TIMERS } from '@bgplb/api-types';
 import {
   addOptions,
   type Command,
@@ -79,7 +80,7 @@ every BGPAdvertisedRoute and reports each session's status.`,
       .default(120),
     new Option('--connect-retry-time <s>', 'ConnectRetry when the BGPPeer sets none, seconds')
       .argParser(integerArg(1, 65535))
-      .default(5),
+      .default(DEFAULT_TIMERS.connectRetryTime),
     new Option('--heartbeat <duration>', 'BGPSession status heartbeat')
       .argParser(durationArg(1000))
       .default(30_000, '30s'),
