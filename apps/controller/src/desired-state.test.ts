@@ -556,9 +556,39 @@ describe('desiredState: configuration changes', () => {
   });
 
   it('selects peers by label: a peer whose labels stop matching loses its sessions', () => {
+    const unlabelled = {
+      ...peer,
+      metadata: { ...peer.metadata, name: 'unlabelled', labels: {} },
+      spec: { ...peer.spec, peerIP: '10.0.3.253' },
+    };
+    const d = desiredState(observe({ ...base, bgpPeers: [peer, unlabelled] }, allReady));
+    expect([...d.sessions.keys()].sort()).toEqual(['bgppeer1-node-04', 'bgppeer1-node-05']);
+    expect(d.events.some((e) => e.reason === 'PeerSelectorFallback')).toBe(false);
+  });
+
+  it('falls back to the control-plane peers, with an Event, when the selector matches no BGPPeer', () => {
     const unlabelled = { ...peer, metadata: { ...peer.metadata, labels: {} } };
     const d = desiredState(observe({ ...base, bgpPeers: [unlabelled] }, allReady));
-    expect(d.sessions.size).toBe(0);
+    const cp = (peerIP: string, node: string, ip: string) => ({ ...spec(peerIP, node, ip), peerASN: 65002 });
+    expect(Object.fromEntries([...d.sessions].map(([name, s]) => [name, s.spec]))).toEqual({
+      '10.0.1.254-node-04': cp('10.0.1.254', 'node-04', '10.0.3.100'),
+      '10.0.1.254-node-05': cp('10.0.1.254', 'node-05', '10.0.3.101'),
+      '10.0.2.254-node-04': cp('10.0.2.254', 'node-04', '10.0.3.100'),
+      '10.0.2.254-node-05': cp('10.0.2.254', 'node-05', '10.0.3.101'),
+    });
+    expect(d.events.filter((e) => e.reason === 'PeerSelectorFallback')).toEqual([
+      {
+        involved: expect.objectContaining({
+          kind: 'BGPLoadBalancer',
+          name: 'default',
+          namespace: 'cluster-bm',
+        }),
+        type: 'Warning',
+        reason: 'PeerSelectorFallback',
+        message:
+          'peerSelector {"cluster.baremetal.gke.io/default-peer":"true"} matches no BGPPeer: service sessions use the control-plane peers of the Cluster (spec.loadBalancer.bgpPeers: 10.0.1.254, 10.0.2.254)',
+      },
+    ]);
   });
 
   it('reports a shortfall when there is no NetworkGatewayGroup', () => {

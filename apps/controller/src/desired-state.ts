@@ -12,7 +12,7 @@
  */
 
 import { effectiveConfig } from './config.js';
-import { configRef, refusalEvents } from './desired/config-events.js';
+import { configRef, refusalEvents, selectorFallbackEvent } from './desired/config-events.js';
 import { decideGateway, type GatewayDecision, type GatewayInput } from './desired/gateway.js';
 import { excludedSinceOf, loadBalancerNodes } from './desired/nodes.js';
 import { foldServices } from './desired/service-fold.js';
@@ -65,11 +65,18 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     warnings.push(...floating.warnings);
   }
 
-  const { sessions, shortfalls } = decideSessions(
+  const { sessions, shortfalls, selectorFallback } = decideSessions(
     parsed,
     floating?.holders ?? new Map(),
     options.clusterNamespace,
   );
+  const fallbackEvent = selectorFallbackEvent(
+    parsed,
+    selectorFallback,
+    observed.config,
+    options.clusterNamespace,
+  );
+  if (fallbackEvent !== undefined) events.push(fallbackEvent);
 
   const loadBalancerName = parsed.bgpLoadBalancer?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
   const pools = lb.addressPools.map((p) => ({

@@ -1,5 +1,5 @@
 /** Events for configuration objects the controller refused, and references to config objects. Pure. */
-import { API_VERSION } from '@bgplb/api-types';
+import { API_VERSION, type ParsedClusterObjects } from '@bgplb/api-types';
 import type { RefusedObject } from '../config.js';
 import type { EventSpec } from '../types.js';
 
@@ -38,4 +38,26 @@ export function refusalEvents(
     });
   }
   return events;
+}
+
+/**
+ * The Event on the BGPLoadBalancer when its peerSelector matches no BGPPeer and the service
+ * sessions fall back to the Cluster's control-plane peers.
+ */
+export function selectorFallbackEvent(
+  parsed: ParsedClusterObjects,
+  fallback: boolean,
+  raw: { bgpLoadBalancer?: unknown },
+  clusterNamespace: string,
+): EventSpec | undefined {
+  const selector = parsed.bgpLoadBalancer?.spec.peerSelector;
+  const involved = configRef(raw.bgpLoadBalancer, clusterNamespace);
+  if (!fallback || selector === undefined || involved === undefined) return undefined;
+  const peers = parsed.cluster?.spec.loadBalancer.bgpPeers.map((p) => p.ip).join(', ') ?? '';
+  return {
+    involved,
+    type: 'Warning',
+    reason: 'PeerSelectorFallback',
+    message: `peerSelector ${JSON.stringify(selector)} matches no BGPPeer: service sessions use the control-plane peers of the Cluster (spec.loadBalancer.bgpPeers: ${peers})`,
+  };
 }

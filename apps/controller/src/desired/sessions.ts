@@ -37,38 +37,49 @@ export function validLabels(labels: Record<string, string>): Record<string, stri
   return out;
 }
 
-/** The peers bgplb talks to: the selected BGPPeers, or the Cluster's control-plane peers. */
-function peersOf(parsed: ParsedClusterObjects): Peer[] {
+/**
+ * The peers bgplb talks to: the BGPPeers the BGPLoadBalancer selects, or the Cluster's
+ * control-plane peers when there is no BGPLoadBalancer or its selector matches no BGPPeer (SPEC §3:
+ * "if no BGPPeer is given, the control-plane peers are used"); `fallback` says the latter happened.
+ */
+function peersOf(parsed: ParsedClusterObjects): { peers: Peer[]; fallback: boolean } {
   const bgplb = parsed.bgpLoadBalancer;
-  if (bgplb !== undefined)
-    return parsed.bgpPeers
-      .filter((p) => matchesSelector(p.metadata.labels, bgplb.spec.peerSelector))
-      .map((p) => ({
+  const selected =
+    bgplb === undefined
+      ? []
+      : parsed.bgpPeers.filter((p) => matchesSelector(p.metadata.labels, bgplb.spec.peerSelector));
+  if (selected.length > 0)
+    return {
+      fallback: false,
+      peers: selected.map((p) => ({
         id: p.metadata.name,
         peerIP: p.spec.peerIP,
         peerASN: p.spec.peerASN,
         localASN: p.spec.localASN,
         sessions: p.spec.sessions,
-      }));
+      })),
+    };
   const lb = parsed.cluster!.spec.loadBalancer;
-  return lb.bgpPeers.map((p) => ({
+  const peers = lb.bgpPeers.map((p) => ({
     id: p.ip,
     peerIP: p.ip,
     peerASN: p.asn,
     localASN: lb.localASN,
     sessions: Math.max(1, parsed.networkGatewayGroup?.spec.floatingIPs.length ?? 1),
   }));
+  return { peers, fallback: bgplb !== undefined };
 }
 
 export function decideSessions(
   parsed: ParsedClusterObjects,
   holders: ReadonlyMap<string, string>,
   clusterNamespace: string,
-): { sessions: Map<string, DesiredSession>; shortfalls: SessionShortfall[] } {
+): { sessions: Map<string, DesiredSession>; shortfalls: SessionShortfall[]; selectorFallback: boolean } {
   const sessions = new Map<string, DesiredSession>();
   const shortfalls: SessionShortfall[] = [];
   const usable = [...holders.keys()].sort(compareAddressText);
-  const peers = peersOf(parsed).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const { peers: chosen, fallback } = peersOf(parsed);
+  const peers = chosen.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const peer of peers) {
     const usedNodes = new Set<string>();
     for (const ip of rendezvousTopK(peer.id, usable, usable.length)) {
@@ -103,5 +114,5 @@ export function decideSessions(
       shortfalls.push({ peer: peer.id, wanted: peer.sessions, got: usedNodes.size, reason });
     }
   }
-  return { sessions, shortfalls };
+  return { sessions, shortfalls, selectorFallback: fallback };
 }

@@ -186,7 +186,7 @@ export function validatePeers(
       out.push(
         problem(
           ['spec', 'peerSelector'],
-          `peerSelector ${JSON.stringify(bgplb.spec.peerSelector)} matches no BGPPeer, so Services get no BGP session`,
+          `peerSelector ${JSON.stringify(bgplb.spec.peerSelector)} matches no BGPPeer, so service sessions fall back to the control-plane peers of the Cluster (spec.loadBalancer.bgpPeers)`,
           'warning',
           object,
         ),
