@@ -1,0 +1,114 @@
+/**
+ * Idle cost of the control-plane advertiser (issue 16): the single-file binary and `node dist/cli.js`
+ * side by side, each with one Established session to FRR 8.4 in its own network namespaces: time
+ * from process start to Established, and resident memory (VmRSS) after IDLE_S seconds idle. Forms
+ * run at the same time (one lab each), so the machine's load is shared; RUNS rounds. Also the
+ * binary with V8 flags given through NODE_OPTIONS (the embedded Node reads it; --lite-mode is not
+ * allowed there).
+ * Needs root and FRR (prints why and exits 0 otherwise).
+ *
+ *   pnpm turbo run build --filter @bgplb/advertiser...   (the binary is built by the bench when stale)
+ *   pnpm --filter @bgplb/advertiser bench:idle        # RUNS=3 IDLE_S=60
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
+import { AdvertiserProcess, CLI, frrNextHops, torAndNode } from '../test/e2e/harness.js';
+import { ensureBinary } from '../test/e2e/single-binary.js';
+
+const BINARY = ensureBinary(); // builds it unless up to date (tsup's clean removes dist/bin)
+const RUNS = Number(process.env.RUNS ?? 3);
+const IDLE_S = Number(process.env.IDLE_S ?? 60);
+const skip = labSkipReason();
+if (skip) {
+  console.log(`advertiser idle-cost bench skipped: ${skip}`);
+  process.exit(0);
+}
+
+interface Form {
+  name: string;
+  cmd: string;
+  args: string[];
+  nodeOptions?: string;
+}
+const FORMS: Form[] = [
+  { name: 'node dist/cli.js', cmd: process.execPath, args: [CLI] },
+  { name: 'binary', cmd: BINARY, args: [] },
+  {
+    name: 'binary, NODE_OPTIONS=--max-semi-space-size=1',
+    cmd: BINARY,
+    args: [],
+    nodeOptions: '--max-semi-space-size=1',
+  },
+  { name: 'binary, NODE_OPTIONS=--jitless', cmd: BINARY, args: [], nodeOptions: '--jitless' },
+];
+
+function vmRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+  if (!line) throw new Error(`no VmRSS for ${pid}`);
+  return Math.round(Number(line[1]) / 102.4) / 10;
+}
+
+/** One run of one form in its own lab: start -> Established (ms) and RSS after IDLE_S (MiB). */
+async function measure(form: Form): Promise<{ establishedMs: number; rssMiB: number }> {
+  const lab = Lab.create('advidl');
+  try {
+    const { node, frr } = await torAndNode(lab);
+    const conf = join(lab.workDir, 'bgpadvertiser.conf');
+    writeFileSync(
+      conf,
+      'localIP: 10.0.1.10\nlocalASN: 65001\npeers:\n- peerIP: 10.0.1.254\n  peerASN: 65002\n',
+    );
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...(form.nodeOptions ? { NODE_OPTIONS: form.nodeOptions } : {}),
+    };
+    const t0 = Date.now();
+    const adv = new AdvertiserProcess(
+      node.spawn(form.cmd, [...form.args, '--config', conf, '--advertise-ip', '10.0.0.8'], { env }),
+    );
+    await adv.waitLog(/new=BGP_FSM_ESTABLISHED/, {}, 30_000);
+    const establishedMs = Date.now() - t0;
+    await waitFor(
+      'the route at FRR',
+      async () => (await frrNextHops(frr, '10.0.0.8/32')).length === 1,
+      10_000,
+    );
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    // `ip netns exec` execs the command, so the child's pid is the advertiser's.
+    const rssMiB = vmRssMiB(adv.child.pid ?? 0);
+    if (adv.states('10.0.1.254').at(-1) !== 'BGP_FSM_ESTABLISHED')
+      throw new Error(`${form.name}: session not Established after idle`);
+    adv.signal('SIGTERM');
+    await adv.exited;
+    return { establishedMs, rssMiB };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+const results = new Map<string, { establishedMs: number[]; rssMiB: number[] }>(
+  FORMS.map((f) => [f.name, { establishedMs: [], rssMiB: [] }]),
+);
+for (let i = 0; i < RUNS; i++) {
+  const round = await Promise.all(FORMS.map((f) => measure(f)));
+  round.forEach((r, j) => {
+    const s = results.get(FORMS[j]?.name ?? '');
+    s?.establishedMs.push(r.establishedMs);
+    s?.rssMiB.push(r.rssMiB);
+  });
+}
+
+const mmm = (xs: number[]): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[0]} / ${s[Math.floor((s.length - 1) / 2)]} / ${s.at(-1)}`;
+};
+console.log(
+  `bgpadvertiser idle cost, 1 Established session to FRR, ${RUNS} runs, RSS after ${IDLE_S} s idle`,
+);
+console.log(
+  `size: binary ${(statSync(BINARY).size / 1e6).toFixed(1)} MB; dist/cli.js needs Node + node_modules`,
+);
+console.log('| form | start -> Established ms (min / median / max) | RSS MiB (min / median / max) |');
+console.log('|---|---|---|');
+for (const [name, r] of results) console.log(`| ${name} | ${mmm(r.establishedMs)} | ${mmm(r.rssMiB)} |`);
