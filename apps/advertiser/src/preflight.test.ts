@@ -141,6 +141,7 @@ describe('runPreflight', () => {
     expect(ok.code).toBe(0);
     expect(seen[0]).toEqual({
       VIP: '10.0.0.8',
+      VIP_PORT: '443',
       NODE_IP: '10.0.1.10',
       PEER_IP: '10.8.0.10',
       PEER_ASN: '65002',

@@ -352,7 +352,13 @@ export async function runPreflight(
 
     if (options.probe !== undefined) {
       const probe = deps.runProbe ?? shellProbe;
-      const env = { VIP: vip, NODE_IP: node, PEER_IP: id, PEER_ASN: String(run.peer.asn) };
+      const env = {
+        VIP: vip,
+        VIP_PORT: String(lb.ports.controlPlaneLBPort),
+        NODE_IP: node,
+        PEER_IP: id,
+        PEER_ASN: String(run.peer.asn),
+      };
       let attempts = 0;
       let last: ProbeResult = { ok: false, detail: 'no time left to run it' };
       while (Date.now() < deadline) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { controlPlanePeers, loadBalancerNodeAddresses } from './cluster-topology.js';
+import { controlPlanePeers, controlPlaneReadyzUrl, loadBalancerNodeAddresses } from './cluster-topology.js';
 import { validateText } from './validate-files.js';
 
 const examples = new URL('../../../examples/', import.meta.url);
@@ -48,5 +48,16 @@ describe('controlPlanePeers', () => {
       '10.0.3.10',
       '10.0.3.11',
     ]);
+  });
+});
+
+describe('controlPlaneReadyzUrl', () => {
+  it('checks /readyz on the loopback at ports.controlPlaneLBPort (default 443)', () => {
+    const c = cluster('01-same-peers-for-all-nodes.yaml');
+    expect(controlPlaneReadyzUrl(c)).toBe('https://127.0.0.1:443/readyz');
+    const ports = { controlPlaneLBPort: 6443 };
+    expect(
+      controlPlaneReadyzUrl({ ...c, spec: { ...c.spec, loadBalancer: { ...c.spec.loadBalancer, ports } } }),
+    ).toBe('https://127.0.0.1:6443/readyz');
   });
 });

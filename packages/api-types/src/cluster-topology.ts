@@ -20,6 +20,16 @@ export function controlPlanePeers(cluster: Cluster): ControlPlaneNodePeers[] {
   }));
 }
 
+/**
+ * The health check of the control-plane VIP for a speaker on a control-plane node:
+ * `https://127.0.0.1:<spec.loadBalancer.ports.controlPlaneLBPort>/readyz` (the API server behind
+ * the VIP answers on that port on every control-plane node). The default `--check-url` wherever
+ * the advertiser takes its configuration from the Cluster, and the port preflight's probe gets.
+ */
+export function controlPlaneReadyzUrl(cluster: Cluster): string {
+  return `https://127.0.0.1:${cluster.spec.loadBalancer.ports.controlPlaneLBPort}/readyz`;
+}
+
 /** Addresses of the load-balancer nodes: `loadBalancer.nodePoolSpec.nodes`, else the control-plane nodes. */
 export function loadBalancerNodeAddresses(cluster: Cluster): string[] {
   const nodes = cluster.spec.loadBalancer.nodePoolSpec?.nodes ?? cluster.spec.controlPlane.nodePoolSpec.nodes;
