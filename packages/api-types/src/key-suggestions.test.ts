@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { knownKeysAt, similar, suggestKey } from './key-suggestions.js';
 import { parseCluster } from './parse.js';
+import { misplacedClusterKeys } from './rules/cluster-rules.js';
 import { AdvertiserConfig } from './schemas/advertiser-config.js';
 import { Cluster } from './schemas/cluster.js';
 
@@ -54,5 +55,18 @@ describe('suggestKey', () => {
     expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual([
       'spec.loadBalancer.bgpPeers[0].peerASN: unknown field "peerASN" (did you mean `spec.loadBalancer.bgpPeers[0].asn`?)',
     ]);
+  });
+});
+
+describe('misplacedClusterKeys', () => {
+  it("warns about loadBalancer fields under spec, but not about the Cluster's own spec.type", () => {
+    const warn = (spec: Record<string, unknown>) =>
+      misplacedClusterKeys({ spec }, 'Cluster/bm').map((p) => `${p.severity} ${p.message}`);
+    expect(warn({ type: 'hybrid', mode: 'something', controlPlane: {} })).toEqual([]);
+    expect(warn({ type: 'bgp', localASN: 65001 })).toEqual([
+      'warning spec.localASN: "localASN" is not read here and is ignored (did you mean `spec.loadBalancer.localASN`?)',
+      'warning spec.type: "type" is not read here and is ignored (did you mean `spec.loadBalancer.type`?)',
+    ]);
+    expect(misplacedClusterKeys({ spec: [] }, undefined)).toEqual([]);
   });
 });

@@ -43,6 +43,15 @@ export const CLUSTER_SPEC_MISPLACEMENTS: readonly string[] = [
   'mode',
 ];
 
+/**
+ * Values that make `spec.type` / `spec.mode` a misplaced load-balancer field. The Cluster has a
+ * `spec.type` of its own (`admin`, `user`, `hybrid`, `standalone`): that one is not warned about.
+ */
+export const MISPLACED_ONLY_WITH: Readonly<Record<string, readonly string[]>> = {
+  type: ['bgp', 'layer2'],
+  mode: ['bundled', 'manual'],
+};
+
 /** Peer keys refused with an explanation instead of "unknown field". */
 export const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
   password:

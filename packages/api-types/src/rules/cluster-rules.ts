@@ -1,4 +1,4 @@
-import { CLUSTER_SPEC_MISPLACEMENTS } from '../key-suggestions.js';
+import { CLUSTER_SPEC_MISPLACEMENTS, MISPLACED_ONLY_WITH } from '../key-suggestions.js';
 import { KEY_PROBLEMS, type PathSegment, type Problem, problem } from '../problems.js';
 import type { Cluster } from '../schemas/cluster.js';
 import { CP_NODES, duplicates, LB, overlappingPairs, ownAddresses, poolOf, poolRanges } from './shared.js';
@@ -163,7 +163,12 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
 export function misplacedClusterKeys(input: unknown, object: string | undefined): Problem[] {
   const spec = (input as { spec?: unknown } | null)?.spec;
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [];
-  return CLUSTER_SPEC_MISPLACEMENTS.filter((key) => Object.hasOwn(spec, key)).map((key) => {
+  const misplaced = (key: string) => {
+    if (!Object.hasOwn(spec, key)) return false;
+    const values = MISPLACED_ONLY_WITH[key];
+    return values === undefined || values.includes((spec as Record<string, unknown>)[key] as string);
+  };
+  return CLUSTER_SPEC_MISPLACEMENTS.filter(misplaced).map((key) => {
     const p = problem(
       ['spec', key],
       `"${key}" is not read here and is ignored (did you mean \`spec.loadBalancer.${key}\`?)`,
