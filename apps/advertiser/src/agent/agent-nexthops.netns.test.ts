@@ -132,7 +132,16 @@ describe.skipIf(skip)('agent: next hops with and without ADD-PATH (netns, FRR; n
     );
     expect((await lab.paths(VIP, 'addpath')).map((p) => p.nextHop).sort()).toEqual(left);
     // The agent measured how long the change took from the BGPAdvertisedRoute to the UPDATE.
-    const after = histogram(await lab.metrics('node-a'));
+    // /metrics is re-rendered at most once a second, so wait for a render newer than the change.
+    const after = await lab.waitFor(
+      'the route-change histogram to count the change',
+      async () => {
+        const h = histogram(await lab.metrics('node-a'));
+        return h.count > countBefore ? h : undefined;
+      },
+      5_000,
+      200,
+    );
     expect(after.count).toBeGreaterThan(countBefore);
     console.log(
       `ROUTE CHANGE -> UPDATE (agent histogram on node-a): ${after.count} observations, mean ${((after.sum / after.count) * 1000).toFixed(1)} ms`,
