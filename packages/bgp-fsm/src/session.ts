@@ -109,11 +109,12 @@ const TYPE_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-re
 const FLUSH_SLICE_PATHS = 8192;
 const ROUTE_REFRESH = { BORR: 1, EORR: 2 };
 /**
- * Received octets decoded per event-loop turn (one socket read: about 16k IPv4 /24 prefixes, a few
- * ms). libuv reads up to 32 x 64 KiB from a socket in one turn: unbounded, a full table arriving
+ * Received octets decoded per event-loop turn (a quarter of one socket read: about 4k IPv4 /24
+ * prefixes, 5-10 ms with the speaker's per-prefix work; 64 KiB measured 25-35 ms stalls under a 200k ingest).
+ * libuv reads up to 32 x 64 KiB from a socket in one turn: unbounded, a full table arriving
  * at once would be decoded in one go and hold back every timer (keepalives, and BFD) for all of it.
  */
-const INPUT_SLICE_OCTETS = 64 * 1024;
+const INPUT_SLICE_OCTETS = 16 * 1024;
 /** Undecoded input above which the socket stops reading until decoding catches up (back-pressure). */
 const INPUT_PAUSE_OCTETS = 1024 * 1024;
 
