@@ -113,7 +113,7 @@ function startController(kubeconfig: string, metricsPort: number): ChildProcess 
 }
 
 /** Same as the Helm chart's controller.nodeOptions default. */
-const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=4';
+const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
 
 async function metric(port: number, name: string): Promise<number | undefined> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);

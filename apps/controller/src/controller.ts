@@ -352,7 +352,14 @@ export class Controller {
         ...spec,
         log: this.log,
         // The trims change the received object in place (see trim.ts).
-        ...(transform ? { transform: (o: KubeObject) => (transform(o), o) } : {}),
+        ...(transform
+          ? {
+              transform: (o: KubeObject) => {
+                transform(o);
+                return o;
+              },
+            }
+          : {}),
       });
       informer.on((type, object) => this.onChange(spec.name, type, object));
       this.informers.set(spec.name, informer);

@@ -92,7 +92,9 @@ describe('deploy/manifests', () => {
       env?: { name: string; value?: string }[];
     };
     // The benchmark runs the controller with the same NODE_OPTIONS (bench/controller.bench.ts).
-    expect(container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe('--max-semi-space-size=4');
+    expect(container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe(
+      '--max-semi-space-size=4 --max-old-space-size=192',
+    );
     const parsed = parseCliArgs(container.args, {});
     expect(parsed).toMatchObject({
       clusterNamespace: 'cluster-bm',
