@@ -247,14 +247,7 @@ function dropDuplicates(entries: Entry[]): Entry[] {
 export async function validateFiles(paths: readonly string[]): Promise<FileValidationResult[]> {
   const sources: SourceFile[] = [];
   for (const file of paths) {
-    const result: FileValidationResult = {
-      file,
-      ok: false,
-      problems: [],
-      objects: [],
-      ignored: [],
-      configs: [],
-    };
+    const result = emptyResult(file);
     const read = await readConfigFile(file);
     if (read.ok) sources.push({ file, text: read.text, lineCounter: new LineCounter(), result });
     else if ('readError' in read) {
@@ -271,16 +264,14 @@ export async function validateFiles(paths: readonly string[]): Promise<FileValid
   return sources.map((s) => s.result);
 }
 
+/** A file's result before anything is known about it. */
+function emptyResult(file: string): FileValidationResult {
+  return { file, ok: false, problems: [], objects: [], ignored: [], configs: [] };
+}
+
 /** Validates YAML text that did not come from a file (`file` names it in the problems). */
 export function validateText(text: string, file = '<input>'): FileValidationResult {
-  const result: FileValidationResult = {
-    file,
-    ok: false,
-    problems: [],
-    objects: [],
-    ignored: [],
-    configs: [],
-  };
+  const result = emptyResult(file);
   validateSources([{ file, text, lineCounter: new LineCounter(), result }]);
   return result;
 }

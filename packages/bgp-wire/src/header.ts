@@ -33,6 +33,25 @@ export function badLengthError(length: number, message: string): BgpWireError {
 const TYPE_NAMES = ['', 'OPEN', 'UPDATE', 'NOTIFICATION', 'KEEPALIVE', 'ROUTE-REFRESH'];
 
 /**
+ * The header of the one whole message that `bytes` must hold (every decoder's first step): at
+ * least 19 octets, a valid header (checkHeader), and as many octets as its length says.
+ */
+export function checkMessage(bytes: Uint8Array, maxLength: number): MessageHeader | BgpWireError {
+  if (bytes.length < HEADER_LENGTH) {
+    return badLengthError(bytes.length, `only ${bytes.length} octets, a header needs 19`);
+  }
+  const header = checkHeader(bytes, 0, maxLength);
+  if (header instanceof BgpWireError) return header;
+  if (header.length > bytes.length) {
+    return badLengthError(
+      header.length,
+      `message length ${header.length} but only ${bytes.length} octets given`,
+    );
+  }
+  return header;
+}
+
+/**
  * Checks the 19-octet header at `offset` (RFC 4271 §6.1): the all-ones marker, the length
  * (19..maxLength; OPEN and KEEPALIVE never over 4096), the type, and the minimum length of the
  * type. Needs 19 octets at `offset`.

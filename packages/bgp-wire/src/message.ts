@@ -1,6 +1,6 @@
 import { HEADER_LENGTH, MessageType } from './constants.js';
 import { BgpWireError, internalError } from './errors.js';
-import { badLengthError, checkHeader, writeHeader } from './header.js';
+import { checkMessage, writeHeader } from './header.js';
 import { decodeNotification, encodeNotification } from './notification.js';
 import { decodeOpen, encodeOpen } from './open.js';
 import { decodeRouteRefresh, encodeRouteRefresh } from './route-refresh.js';
@@ -28,21 +28,9 @@ export function decodeMessage(
   options: SessionOptions = DEFAULT_SESSION_OPTIONS,
 ): DecodeResult<BgpMessage> {
   try {
-    if (bytes.length < HEADER_LENGTH) {
-      return {
-        ok: false,
-        error: badLengthError(bytes.length, `only ${bytes.length} octets, a header needs 19`),
-      };
-    }
-    const header = checkHeader(bytes, 0, maxMessageLength(options));
+    const header = checkMessage(bytes, maxMessageLength(options));
     if (header instanceof BgpWireError) return { ok: false, error: header };
     const { length, type } = header;
-    if (length > bytes.length) {
-      return {
-        ok: false,
-        error: badLengthError(length, `message length ${length} but only ${bytes.length} octets given`),
-      };
-    }
     let message: BgpMessage | BgpWireError;
     switch (type) {
       case MessageType.OPEN:

@@ -1,7 +1,7 @@
 /** The low-allocation UPDATE decoder: prefixes go to a callback through one reused view. */
-import { HEADER_LENGTH, NotificationCode } from './constants.js';
+import { NotificationCode } from './constants.js';
 import { BgpWireError, internalError } from './errors.js';
-import { badLengthError, checkHeader } from './header.js';
+import { checkMessage } from './header.js';
 import { createPrefixView, type PrefixView, walkNlri } from './nlri.js';
 import { maxMessageLength, type SessionOptions } from './session.js';
 import type { PathAttribute } from './types.js';
@@ -42,13 +42,7 @@ export function decodeUpdateBulk(
 ): BulkDecodeResult {
   let st: ParseState;
   try {
-    if (bytes.length < HEADER_LENGTH) {
-      return {
-        ok: false,
-        error: badLengthError(bytes.length, `only ${bytes.length} octets, a header needs 19`),
-      };
-    }
-    const header = checkHeader(bytes, 0, maxMessageLength(options));
+    const header = checkMessage(bytes, maxMessageLength(options));
     if (header instanceof BgpWireError) return { ok: false, error: header };
     const end = header.length;
     if (header.type !== 2) {
@@ -59,12 +53,6 @@ export function decodeUpdateBulk(
           subcode: 3,
           data: Uint8Array.of(header.type),
         }),
-      };
-    }
-    if (end > bytes.length) {
-      return {
-        ok: false,
-        error: badLengthError(end, `message length ${end} but only ${bytes.length} octets given`),
       };
     }
     st = parseUpdate(bytes, end, options);
