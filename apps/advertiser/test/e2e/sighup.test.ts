@@ -111,6 +111,17 @@ describe.skipIf(skip)(
       expect((await adv.exited).code).toBe(0);
     }, 60_000);
 
+    it('a SIGHUP while the advertiser is still starting does not end it', async () => {
+      const file = writeConfig(join(lab.workDir, 'early.conf'), config(['a']));
+      const adv = startAdvertiser(node, ['--config', file, '--advertise-ip', '10.0.0.8']);
+      await new Promise((r) => setTimeout(r, 50));
+      adv.signal('SIGHUP');
+      await adv.waitLog(/new=BGP_FSM_ESTABLISHED/, { peer: '10.0.1.251' });
+      expect(adv.child.exitCode).toBeNull();
+      adv.signal('SIGTERM');
+      expect((await adv.exited).code).toBe(0);
+    }, 60_000);
+
     it('an alias bomb on SIGHUP keeps the session and the VIP; at start it exits 2 with file:line:col', async () => {
       const bomb = `x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
 y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
@@ -120,6 +131,9 @@ ${config(['a'])}`;
         ':3:37: YAML aliases expand to more than 1000 values (an alias bomb?); write the values out instead of repeating aliases';
       const file = writeConfig(join(lab.workDir, 'bomb.conf'), config(['a']));
       const adv = startAdvertiser(node, ['--config', file, '--advertise-ip', '10.0.0.8']);
+      // This process's own session first: FRR may still hold the previous test's route for a
+      // moment, and a SIGHUP before the advertiser is up would end it (Node's default action).
+      await adv.waitLog(/new=BGP_FSM_ESTABLISHED/, { peer: '10.0.1.251' });
       await waitFor('a to have the VIP', () => hasVip('a'), 15_000);
       const before = await neighbor('a');
 
