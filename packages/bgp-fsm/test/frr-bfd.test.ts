@@ -5,7 +5,16 @@
  * routes learned from us within the BFD detection time, and our session must end with reason
  * `bfd-down`.
  */
-import { type FrrRouter, type Host, Lab, labSkipReason, run, type Switch, waitFor } from '@bgplb/netns-lab';
+import {
+  type FrrRouter,
+  frrBfdProfile,
+  type Host,
+  Lab,
+  labSkipReason,
+  run,
+  type Switch,
+  waitFor,
+} from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpeakerEvent } from '../src/index.js';
 import { SpeakerProcess } from './driver-client.js';
@@ -45,16 +54,7 @@ describe.skipIf(skip)('BGP with BFD against FRR (needs root and FRR)', { timeout
         ` neighbor ${NODE} timers connect 1`,
         ` neighbor ${NODE} bfd profile fast`,
       ].join('\n'),
-      {
-        bfdd: [
-          'bfd',
-          ' profile fast',
-          '  transmit-interval 300',
-          '  receive-interval 300',
-          '  detect-multiplier 3',
-          '!',
-        ].join('\n'),
-      },
+      { bfdd: frrBfdProfile() },
     );
     sp = await SpeakerProcess.start(node);
     await sp.call('listen', NODE, 179);

@@ -12,6 +12,21 @@ export interface FrrOptions {
   bfdd?: string;
 }
 
+/**
+ * bfdd's configuration with one BFD profile (by default `fast`, the recommended 300 ms x 3), for
+ * `FrrOptions.bfdd`; bgpd uses it with `neighbor X bfd profile <name>`.
+ */
+export function frrBfdProfile(name = 'fast', intervalMs = 300, multiplier = 3): string {
+  return [
+    'bfd',
+    ` profile ${name}`,
+    `  transmit-interval ${intervalMs}`,
+    `  receive-interval ${intervalMs}`,
+    `  detect-multiplier ${multiplier}`,
+    '!',
+  ].join('\n');
+}
+
 function frrIds(): { uid: number; gid: number } | undefined {
   try {
     const passwd = readFileSync('/etc/passwd', 'utf8').split('\n');

@@ -1,5 +1,5 @@
 export { CommandError, type RunResult, run, waitFor } from './exec.js';
-export { bgpSummaries, type FrrOptions, FrrRouter } from './frr.js';
+export { bgpSummaries, type FrrOptions, FrrRouter, frrBfdProfile } from './frr.js';
 export { Host, Lab, Switch } from './lab.js';
 export { LabProcess } from './lab-process.js';
 export { BFDD, BGPD, labSkipReason, ZEBRA } from './preconditions.js';

@@ -5,7 +5,7 @@
  * session without BFD: FRR sees our AdminDown and the status field is cleared.
  * Needs root (network namespaces), FRR with bfdd and nft; skipped elsewhere.
  */
-import { labSkipReason } from '@bgplb/netns-lab';
+import { frrBfdProfile, labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentLab, type AgentProcess, torConfig } from './test-support/agent-lab.js';
 
@@ -49,14 +49,7 @@ describe.skipIf(skip)(
       await lab.startFrr(
         `${torConfig([{ ip: FIP, asn: 65001 }])} neighbor ${FIP} bfd profile fast\n`,
         undefined,
-        [
-          'bfd',
-          ' profile fast',
-          '  transmit-interval 300',
-          '  receive-interval 300',
-          '  detect-multiplier 3',
-          '!',
-        ].join('\n'),
+        frrBfdProfile(),
       );
       lab.setGatewayGroup([FIP], { [FIP]: 'node-a' });
       lab.createPeer('tor1', { ...PEER, bfd: { minTxMs: 300, minRxMs: 300, multiplier: 3 } });

@@ -6,7 +6,16 @@
  * Needs root, FRR with bfdd and nft; skips cleanly otherwise.
  */
 import { join } from 'node:path';
-import { type FrrRouter, type Host, Lab, labSkipReason, run, type Switch, waitFor } from '@bgplb/netns-lab';
+import {
+  type FrrRouter,
+  frrBfdProfile,
+  type Host,
+  Lab,
+  labSkipReason,
+  run,
+  type Switch,
+  waitFor,
+} from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AdvertiserProcess,
@@ -83,16 +92,7 @@ describe.skipIf(skip)(
           ` neighbor ${NODE} timers connect 1`,
           ` neighbor ${NODE} bfd profile fast`,
         ].join('\n'),
-        {
-          bfdd: [
-            'bfd',
-            ' profile fast',
-            '  transmit-interval 300',
-            '  receive-interval 300',
-            '  detect-multiplier 3',
-            '!',
-          ].join('\n'),
-        },
+        { bfdd: frrBfdProfile() },
       );
       // The recommended profile is `bfd: {}`; written out here so that FRR's view can be checked.
       const file = writeConfig(
