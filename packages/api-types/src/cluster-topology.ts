@@ -1,3 +1,6 @@
+import { validateAdvertiserConfig } from './advertiser-config-file.js';
+import { ref } from './rules/shared.js';
+import type { AdvertiserConfig, AdvertiserPeer } from './schemas/advertiser-config.js';
 import type { Cluster, ClusterBGPPeer } from './schemas/cluster.js';
 
 /** The control-plane peers of one control-plane node. */
@@ -34,4 +37,99 @@ export function controlPlaneReadyzUrl(cluster: Cluster): string {
 export function loadBalancerNodeAddresses(cluster: Cluster): string[] {
   const nodes = cluster.spec.loadBalancer.nodePoolSpec?.nodes ?? cluster.spec.controlPlane.nodePoolSpec.nodes;
   return nodes.map((n) => n.address);
+}
+
+/**
+ * Everything a control-plane speaker needs, derived from the Cluster for one control-plane node.
+ * `config` is what a hand-written `bgpadvertiser --config` file for that node would hold, so the
+ * speaker has one config type whichever way it is configured.
+ */
+export interface ControlPlaneSpeakerConfig {
+  /** localIP = the node's address, localASN, this node's peers (see {@link controlPlanePeers}). */
+  config: AdvertiserConfig;
+  /** `spec.loadBalancer.vips.controlPlaneVIP`: the IP announced as IP/32 (`--advertise-ip`). */
+  vip: string;
+  /** The default health check of the VIP: {@link controlPlaneReadyzUrl}. */
+  checkUrl: string;
+}
+
+/** Result of {@link controlPlaneSpeakerConfig}: the configuration, or why there is none. */
+export type ControlPlaneSpeakerResult =
+  | ({ ok: true } & ControlPlaneSpeakerConfig)
+  | { ok: false; error: string };
+
+const clusterRef = (cluster: Cluster): string => ref('Cluster', cluster.metadata.name);
+
+/**
+ * The advertiser configuration of control-plane node `nodeIP` (its address in
+ * `spec.controlPlane.nodePoolSpec.nodes`), so that ONE Cluster file serves every control-plane
+ * node. Pure. Meant for a Cluster that passed validation; a Cluster that only has the right shape
+ * gets the advertiser config file's own rules checked too (eBGP only, no duplicate peer), so an
+ * error never reaches a session.
+ */
+export function controlPlaneSpeakerConfig(cluster: Cluster, nodeIP: string): ControlPlaneSpeakerResult {
+  const lb = cluster.spec.loadBalancer;
+  const entry = controlPlanePeers(cluster).find((n) => n.node === nodeIP);
+  if (entry === undefined) {
+    const nodes = cluster.spec.controlPlane.nodePoolSpec.nodes.map((n) => n.address);
+    return {
+      ok: false,
+      error: `${nodeIP} is not a control-plane node of ${clusterRef(cluster)} (spec.controlPlane.nodePoolSpec.nodes: ${nodes.join(', ')})`,
+    };
+  }
+  if (entry.peers.length === 0) {
+    return {
+      ok: false,
+      error: `control-plane node ${nodeIP} has no BGP peer in ${clusterRef(cluster)}: every entry of spec.loadBalancer.bgpPeers lists controlPlaneNodes and none includes it`,
+    };
+  }
+  const config: AdvertiserConfig = {
+    localIP: nodeIP,
+    localASN: lb.localASN,
+    peers: entry.peers.map(advertiserPeer),
+  };
+  const errors = validateAdvertiserConfig(config).filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    const problems = errors.map((p) => p.message).join('; ');
+    return {
+      ok: false,
+      error: `the control-plane peers of node ${nodeIP} in ${clusterRef(cluster)} are not valid: ${problems}`,
+    };
+  }
+  return { ok: true, config, vip: lb.vips.controlPlaneVIP, checkUrl: controlPlaneReadyzUrl(cluster) };
+}
+
+/** A Cluster peer as the advertiser config file's `peers[]` carries it (no timers: defaults). */
+function advertiserPeer(peer: ClusterBGPPeer): AdvertiserPeer {
+  const out: AdvertiserPeer = { peerIP: peer.ip, peerASN: peer.asn };
+  if (peer.bfd !== undefined) out.bfd = peer.bfd;
+  return out;
+}
+
+/** Result of {@link localControlPlaneNode}. */
+export type LocalNodeResult = { ok: true; node: string } | { ok: false; error: string; candidates: string[] };
+
+/**
+ * Which control-plane node this host is: the one node address among `hostAddresses` (the host's
+ * IPv4 addresses). None or several is an error naming the candidates, never a guess: a speaker
+ * that picked the wrong node would announce with another node's address as next hop.
+ */
+export function localControlPlaneNode(cluster: Cluster, hostAddresses: readonly string[]): LocalNodeResult {
+  const nodes = cluster.spec.controlPlane.nodePoolSpec.nodes.map((n) => n.address);
+  const local = new Set(hostAddresses);
+  const mine = nodes.filter((n) => local.has(n));
+  if (mine.length === 1) return { ok: true, node: mine[0] as string };
+  if (mine.length === 0) {
+    const host = hostAddresses.length > 0 ? hostAddresses.join(', ') : 'none';
+    return {
+      ok: false,
+      candidates: nodes,
+      error: `none of the control-plane node addresses of ${clusterRef(cluster)} (${nodes.join(', ')}) is an address of this host (its IPv4 addresses: ${host})`,
+    };
+  }
+  return {
+    ok: false,
+    candidates: mine,
+    error: `several control-plane node addresses of ${clusterRef(cluster)} are addresses of this host (${mine.join(', ')})`,
+  };
 }
