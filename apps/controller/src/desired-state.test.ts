@@ -168,6 +168,8 @@ describe('desiredState over the spec examples', () => {
       expect(name).toBe(`${s.labels['networking.gke.io/peer']}-${s.spec.nodeName}`);
       expect(s.labels['networking.gke.io/node']).toBe(s.spec.nodeName);
       expect(s.labels['app.kubernetes.io/managed-by']).toBe('bgplb-controller');
+      // Service sessions say so; the control-plane advertiser's carry `control-plane`.
+      expect(s.labels['bgplb.io/session-kind']).toBe('service');
     }
     expect([...d.routes.values()]).toEqual([
       {

@@ -16,6 +16,7 @@ export * from './schemas/bgp-session.js';
 export * from './schemas/cluster.js';
 export * from './schemas/network-gateway-group.js';
 export * from './schemas/primitives.js';
+export * from './session-names.js';
 export * from './timers.js';
 export * from './validate-cluster.js';
 export * from './validate-files.js';

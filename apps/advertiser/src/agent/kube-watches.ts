@@ -5,7 +5,7 @@
  * kube-runtime applies in slices over several event-loop turns, becomes one callback when it is
  * complete, also when the list is empty.
  */
-import { GROUP, RESOURCES, VERSION } from '@bgplb/api-types';
+import { GROUP, NOT_CONTROL_PLANE_SESSIONS, RESOURCES, VERSION } from '@bgplb/api-types';
 import { Informer, type KubeClient, type KubeObject, paths } from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../shared/index.js';
@@ -70,12 +70,15 @@ export function agentWatchSpecs(node: string, statusNamespace: string, clusterNa
       kind: 'BGPSession',
       namespace: statusNamespace,
       fieldSelector: `spec.nodeName=${node}`,
+      // The control-plane advertiser's BGPSessions name this node too; they are not the agent's to run.
+      labelSelector: NOT_CONTROL_PLANE_SESSIONS,
     },
     cluster: {
       what: 'BGPSessions (all nodes, for next-hop ranking)',
       plural: RESOURCES.BGPSession.plural,
       kind: 'BGPSession',
       namespace: statusNamespace,
+      labelSelector: NOT_CONTROL_PLANE_SESSIONS,
     },
     routes: {
       what: 'BGPAdvertisedRoutes',

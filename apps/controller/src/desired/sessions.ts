@@ -3,7 +3,12 @@
  * IPs held by distinct nodes (rendezvous hashing, so a peer's choice moves little when floating IPs
  * come and go). Pure.
  */
-import { DEFAULT_OBJECT_NAME, type ParsedClusterObjects } from '@bgplb/api-types';
+import {
+  DEFAULT_OBJECT_NAME,
+  type ParsedClusterObjects,
+  SESSION_KIND,
+  SESSION_KIND_LABEL,
+} from '@bgplb/api-types';
 import { compareAddressText, rendezvousTopK } from '@bgplb/floating-ip-allocator';
 import { LABELS, MANAGED_BY, sessionName } from '../names.js';
 import type { DesiredSession, SessionShortfall } from './types.js';
@@ -95,6 +100,8 @@ export function decideSessions(
           [LABELS.clusterNamespace]: clusterNamespace,
           [LABELS.node]: node,
           [LABELS.peer]: peer.id,
+          // Tells them from the control-plane advertiser's BGPSessions (same kind, same namespace).
+          [SESSION_KIND_LABEL]: SESSION_KIND.service,
         }),
         spec: {
           floatingIP: ip,
