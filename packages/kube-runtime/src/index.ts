@@ -25,6 +25,14 @@ export {
   loadKubeConfig,
 } from './kubeconfig.js';
 export { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
+export {
+  type Lease,
+  LeaseClient,
+  type LeaseSpec,
+  type LeaseWrite,
+  leasePath,
+  newLease,
+} from './lease.js';
 // The process-level pieces (CLI, logger, health/metrics server), also at '@bgplb/kube-runtime/process'.
 export * from './process.js';
 export { DEFAULT_SLICE_SIZE, forEachInSlices } from './slices.js';

@@ -7,9 +7,10 @@
  * deadline stops leading.
  */
 import type { Logger } from 'pino';
-import { type KubeClient, paths } from './client.js';
+import type { KubeClient } from './client.js';
 import { type Clock, systemClock } from './clock.js';
-import { describeError, isStatus } from './errors.js';
+import { describeError } from './errors.js';
+import { type Lease, LeaseClient, type LeaseSpec, newLease } from './lease.js';
 import { microTime } from './time.js';
 
 export interface LeaderElectionOptions {
@@ -25,21 +26,6 @@ export interface LeaderElectionOptions {
   clock?: Clock;
 }
 
-interface LeaseSpec {
-  holderIdentity?: string | null;
-  leaseDurationSeconds?: number;
-  acquireTime?: string | null;
-  renewTime?: string | null;
-  leaseTransitions?: number;
-}
-
-interface Lease {
-  apiVersion: 'coordination.k8s.io/v1';
-  kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: LeaseSpec;
-}
-
 export class LeaderElector {
   private leader = false;
   private stopped = true;
@@ -48,14 +34,14 @@ export class LeaderElector {
   private observedAt = 0;
   private lastRenew = 0;
   private readonly clock: Clock;
-  private readonly path: string;
+  private readonly leases: LeaseClient;
 
   constructor(
-    private readonly client: KubeClient,
+    client: KubeClient,
     private readonly o: LeaderElectionOptions,
   ) {
     this.clock = o.clock ?? systemClock;
-    this.path = paths.group('coordination.k8s.io', 'v1', 'leases', o.namespace, o.name);
+    this.leases = new LeaseClient(client);
   }
 
   get isLeader(): boolean {
@@ -73,15 +59,15 @@ export class LeaderElector {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     if (this.leader && release) {
       try {
-        const lease = await this.client.get<Lease>(this.path);
-        if (lease.spec.holderIdentity === this.o.identity) {
+        const lease = await this.leases.get(this.o.namespace, this.o.name);
+        if (lease !== undefined && lease.spec.holderIdentity === this.o.identity) {
           lease.spec = {
             ...lease.spec,
             holderIdentity: null,
             leaseDurationSeconds: 1,
             renewTime: microTime(this.clock.now()),
           };
-          await this.client.replace(this.path, lease);
+          await this.leases.replace(lease);
         }
       } catch (err) {
         this.o.log.warn({ err: describeError(err) }, 'could not release the leader lease');
@@ -126,27 +112,16 @@ export class LeaderElector {
       leaseDurationSeconds: this.o.leaseDurationSeconds,
       renewTime: microTime(now),
     };
-    let lease: Lease;
-    try {
-      lease = await this.client.get<Lease>(this.path);
-    } catch (err) {
-      if (!isStatus(err, 404)) throw err;
-      const created: Lease = {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.o.name, namespace: this.o.namespace },
-        spec: { ...mine, acquireTime: microTime(now), leaseTransitions: 0 },
-      };
-      try {
-        await this.client.create(
-          paths.group('coordination.k8s.io', 'v1', 'leases', this.o.namespace),
-          created,
-        );
-        return true;
-      } catch (e) {
-        if (isStatus(e, 409)) return false;
-        throw e;
-      }
+    const lease: Lease | undefined = await this.leases.get(this.o.namespace, this.o.name);
+    if (lease === undefined) {
+      const created = await this.leases.create(
+        newLease(this.o.namespace, this.o.name, {
+          ...mine,
+          acquireTime: microTime(now),
+          leaseTransitions: 0,
+        }),
+      );
+      return created.ok;
     }
     const record = JSON.stringify([
       lease.spec.holderIdentity,
@@ -170,12 +145,7 @@ export class LeaderElector {
             acquireTime: microTime(now),
             leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1,
           };
-    try {
-      await this.client.replace(this.path, { ...lease, spec });
-      return true;
-    } catch (err) {
-      if (isStatus(err, 409)) return false; // another candidate won the race
-      throw err;
-    }
+    // A conflict: another candidate won the race.
+    return (await this.leases.replace({ ...lease, spec })).ok;
   }
 }
