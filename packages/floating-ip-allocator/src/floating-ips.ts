@@ -6,7 +6,9 @@
  *    it. Nothing else is allowed (an operator confines peering to a load-balancer subnet this way).
  * 2. Stability: a holder that is still in the subnet and ready keeps the IP. A holder that is
  *    not ready keeps it until it has been not ready for `graceSeconds` (no flapping); when it
- *    comes back, nothing moves back.
+ *    comes back, nothing moves back. The fast path: a holder that has not renewed the floating
+ *    IP's Lease for the lease expiry loses it at once (see lease-freshness.ts), and takes no new
+ *    floating IP while any of its Leases is expired; if no other node can take the IP, it stays.
  * 3. Spread: a new holder is the eligible ready node holding the fewest floating IPs; among
  *    those, nodes ready for at least `graceSeconds` beat nodes that have just come back.
  * 4. Tie-break: rendezvous hashing of (floating IP, node name), so any replica, given the same
@@ -23,6 +25,7 @@ import {
   toMillis,
 } from './address.js';
 import { hashString, pairWeight, ranksBefore } from './hash.js';
+import { type FloatingIPLease, leaseFreshness } from './lease-freshness.js';
 
 /** A time: milliseconds since the epoch, an ISO-8601 string, or a Date. */
 export type TimeInput = number | string | Date;
@@ -55,6 +58,12 @@ export interface AssignFloatingIPsInput {
   graceSeconds: number;
   /** Only place floating IPs on load-balancer nodes (default false: any node in the subnet). */
   loadBalancerNodesOnly?: boolean | undefined;
+  /** Floating IP -> what is known of its Lease (absent: no Lease path for that IP). */
+  leases?: Readonly<Record<string, FloatingIPLease | undefined>> | undefined;
+  /** Floating IP -> since when its previous holder holds it (the caller's clock). */
+  heldSince?: Readonly<Record<string, TimeInput | undefined>> | undefined;
+  /** Lease expiry in seconds; 0 or absent: the Lease path is off. */
+  leaseExpirySeconds?: number | undefined;
 }
 
 /** Why a floating IP changed holder. */
@@ -65,6 +74,8 @@ export type FloatingIPMoveReason =
   | 'node-removed'
   /** The previous holder has been not ready for longer than the grace period. */
   | 'node-not-ready'
+  /** The previous holder has not renewed the floating IP's Lease for the lease expiry. */
+  | 'lease-expired'
   /** The previous holder no longer has an address in the floating IP's subnet (or left the LB pool). */
   | 'node-ineligible'
   /** The floating IP was removed from the NetworkGatewayGroup. */
@@ -91,6 +102,11 @@ export interface FloatingIPAssignmentResult {
    * period running out, or a just-returned node becoming settled); null if none. Requeue then.
    */
   recheckAt: number | null;
+  /**
+   * Earliest time (ms) at which a Lease that is fresh now expires unless renewed; null if none.
+   * Renewals push it back, so the caller re-checks with leaseFreshness() before recomputing.
+   */
+  leaseDeadline: number | null;
   /** Problems with the input that did not stop the computation (bad node addresses, duplicates). */
   warnings: string[];
 }
@@ -273,8 +289,20 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     prevHolder.set(text.ok ? formatAddress(text.value.family, text.value.value) : ip, node);
   }
 
+  // The fast path: holders whose Lease for a floating IP expired lose it, and are suspects.
+  const freshness = leaseFreshness({
+    holders: Object.fromEntries(prevHolder),
+    leases: input.leases ?? {},
+    heldSince: input.heldSince,
+    expirySeconds: input.leaseExpirySeconds ?? 0,
+    now: input.now,
+  });
+  warnings.push(...freshness.warnings);
+  const suspects = new Set<string>();
+  for (const ip of freshness.expired.keys()) suspects.add(prevHolder.get(ip)!);
+
   // Pass 1: keep healthy (or in-grace) previous holders.
-  const pending: { text: string; eligible: NodeState[]; subnets: Set<string> }[] = [];
+  const pending: { text: string; eligible: NodeState[]; subnets: Set<string>; fallback?: NodeState }[] = [];
   const moveReasons = new Map<string, FloatingIPMoveReason>();
   for (const { text, addr } of ips) {
     const el = eligibleFor(addr);
@@ -293,8 +321,13 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     const holderName = prevHolder.get(text);
     const holder = holderName === undefined ? undefined : byName.get(holderName);
     if (holder && el.nodes.includes(holder) && (holder.ready || holder.inGrace)) {
-      assignments.set(text, holder.name);
-      holder.held++;
+      if (!freshness.expired.has(text)) {
+        assignments.set(text, holder.name);
+        holder.held++;
+        continue;
+      }
+      moveReasons.set(text, 'lease-expired');
+      pending.push({ text, eligible: el.nodes, subnets: el.subnets, fallback: holder });
       continue;
     }
     if (holderName !== undefined) {
@@ -307,12 +340,12 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   }
 
   // Pass 2: place the rest, in IP order, on the best ready eligible node.
-  for (const { text, eligible, subnets } of pending) {
+  for (const { text, eligible, subnets, fallback } of pending) {
     const ipHash = hashString(text);
     let best: NodeState | undefined;
     let bestWeight = 0;
     for (const s of eligible) {
-      if (!s.ready) continue;
+      if (!s.ready || suspects.has(s.name)) continue;
       const w = pairWeight(ipHash, s.hash);
       // Fewest floating IPs first (spread), then nodes that have been ready for a while (flap
       // protection), then the rendezvous weight.
@@ -330,6 +363,16 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     if (best) {
       assignments.set(text, best.name);
       best.held++;
+      continue;
+    }
+    if (fallback !== undefined) {
+      // Its Lease expired, but no other node can take it: moving it nowhere helps nobody (the
+      // holder fences itself if it really cannot renew).
+      assignments.set(text, fallback.name);
+      fallback.held++;
+      warnings.push(
+        `${freshness.expired.get(text)}, but no other ready node can take it; it stays on ${fallback.name}`,
+      );
       continue;
     }
     assignments.set(text, null);
@@ -370,5 +413,12 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
   const sortedUnassigned: Record<string, string> = Object.fromEntries(
     order.filter((k) => unassigned.has(k)).map((k) => [k, unassigned.get(k)!]),
   );
-  return { assignments: sortedAssignments, unassigned: sortedUnassigned, moves, recheckAt, warnings };
+  return {
+    assignments: sortedAssignments,
+    unassigned: sortedUnassigned,
+    moves,
+    recheckAt,
+    leaseDeadline: freshness.deadline,
+    warnings,
+  };
 }

@@ -39,6 +39,13 @@ export {
 } from './floating-ips.js';
 export { hashString, rendezvousTopK, rendezvousWeight, topKByHash } from './hash.js';
 export {
+  type FloatingIPLease,
+  heldSinceOf,
+  type LeaseFreshness,
+  type LeaseFreshnessInput,
+  leaseFreshness,
+} from './lease-freshness.js';
+export {
   createNextHopSelector,
   type LBNode,
   type NextHopSelection,
