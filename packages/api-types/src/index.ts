@@ -1,5 +1,6 @@
 export * from './address.js';
 export * from './advertiser-config-file.js';
+export * from './cluster-config-file.js';
 export * from './cluster-topology.js';
 export * from './config-bytes.js';
 export * from './constants.js';
