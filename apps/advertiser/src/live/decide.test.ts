@@ -1,0 +1,109 @@
+import { validateClusterObjects } from '@bgplb/api-types';
+import { describe, expect, it } from 'vitest';
+import { decideFromCluster, sameSpeakerConfig } from './decide.js';
+import { exampleCluster } from './test-cluster.js';
+
+describe('decideFromCluster', () => {
+  it("derives a node's peers, VIP and check URL from example 02, with the API server's metadata and status", () => {
+    const cluster = exampleCluster();
+    cluster.metadata = {
+      ...cluster.metadata,
+      uid: '5f0c',
+      resourceVersion: '42',
+      generation: 3,
+      managedFields: [{ manager: 'kubectl' }],
+    };
+    cluster.status = { conditions: [{ type: 'BGPConfigRefused', status: 'False' }] };
+    const d = decideFromCluster(cluster, '10.0.2.10');
+    expect(d).toEqual({
+      ok: true,
+      warnings: [],
+      node: '10.0.2.10',
+      config: { localIP: '10.0.2.10', localASN: 65001, peers: [{ peerIP: '10.0.2.254', peerASN: 65002 }] },
+      vip: '10.0.0.8',
+      checkUrl: 'https://127.0.0.1:443/readyz',
+    });
+  });
+
+  it('refuses a Cluster that leaves a control-plane node without a peer, on every node', () => {
+    const cluster = exampleCluster();
+    cluster.spec.loadBalancer.bgpPeers[1].controlPlaneNodes = ['10.0.1.11'];
+    const message =
+      'control-plane node 10.0.2.10 has no BGP peer: every entry of spec.loadBalancer.bgpPeers lists controlPlaneNodes and none includes it';
+    for (const node of ['10.0.1.10', '10.0.2.10']) {
+      const d = decideFromCluster(cluster, node);
+      expect(d.ok).toBe(false);
+      expect(!d.ok && d.problems.some((p) => p.endsWith(message))).toBe(true);
+    }
+  });
+
+  it('refuses a typo with the same message as bgpadvertiser validate', () => {
+    const cluster = exampleCluster();
+    cluster.spec.loadBalancer.bgpPeers[0].asn = 'sixty-five-thousand';
+    const d = decideFromCluster(cluster, '10.0.1.10');
+    expect(d).toEqual({
+      ok: false,
+      problems: [
+        'spec.loadBalancer.bgpPeers[0].asn: expected a number, got the string "sixty-five-thousand"',
+      ],
+    });
+    // The validator the controller and `bgpadvertiser validate` use says the same.
+    const errors = validateClusterObjects({ cluster, bgpPeers: [] }).filter((p) => p.severity === 'error');
+    expect(!d.ok && d.problems).toEqual(errors.map((p) => p.message));
+  });
+
+  it('refuses a node that is not a control-plane node of the Cluster', () => {
+    const d = decideFromCluster(exampleCluster(), '10.0.1.99');
+    expect(d).toEqual({
+      ok: false,
+      problems: [
+        '10.0.1.99 is not a control-plane node of Cluster/bm (spec.controlPlane.nodePoolSpec.nodes: 10.0.1.10, 10.0.1.11, 10.0.2.10)',
+      ],
+    });
+  });
+
+  it("finds this node among the host's addresses, and refuses none or several", () => {
+    const host = (addresses: string[]) => ({ hostAddresses: () => addresses });
+    const d = decideFromCluster(exampleCluster(), host(['127.0.0.1', '10.0.1.11']));
+    expect(d.ok && d.node).toBe('10.0.1.11');
+    const none = decideFromCluster(exampleCluster(), host(['127.0.0.1']));
+    expect(none).toEqual({
+      ok: false,
+      problems: [
+        'none of the control-plane node addresses of Cluster/bm (10.0.1.10, 10.0.1.11, 10.0.2.10) is an address of this host (its IPv4 addresses: 127.0.0.1); pass --node-ip',
+      ],
+    });
+    expect(decideFromCluster(exampleCluster(), host(['10.0.1.10', '10.0.1.11'])).ok).toBe(false);
+  });
+
+  it('refuses a new control-plane VIP while another one is announced', () => {
+    const cluster = exampleCluster();
+    cluster.spec.loadBalancer.vips.controlPlaneVIP = '10.0.0.9';
+    expect(decideFromCluster(cluster, '10.0.1.10', '10.0.0.8')).toEqual({
+      ok: false,
+      problems: [
+        'spec.loadBalancer.vips.controlPlaneVIP: changed from 10.0.0.8 to 10.0.0.9; the running advertiser keeps announcing 10.0.0.8 (restart it to announce 10.0.0.9)',
+      ],
+    });
+    expect(decideFromCluster(cluster, '10.0.1.10', '10.0.0.9').ok).toBe(true);
+  });
+
+  it('refuses something that is not a Cluster', () => {
+    const d = decideFromCluster(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+      '10.0.1.10',
+    );
+    expect(d.ok).toBe(false);
+  });
+});
+
+describe('sameSpeakerConfig', () => {
+  it('compares peers and VIP', () => {
+    const a = decideFromCluster(exampleCluster(), '10.0.1.10');
+    const b = decideFromCluster(exampleCluster(), '10.0.1.11');
+    if (!a.ok || !b.ok) throw new Error('example 02 must be valid');
+    expect(sameSpeakerConfig(a, a)).toBe(true);
+    expect(sameSpeakerConfig(a, b)).toBe(false);
+    expect(sameSpeakerConfig(a, { ...a, vip: '10.0.0.9' })).toBe(false);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Live mode's one decision: what a Cluster object, as the API server (or the last-good file) has it,
+ * means for this control-plane node. Pure. The Cluster gets exactly the checks of
+ * `bgpadvertiser validate` (parseClusterObjects), then this node's speaker config is derived from
+ * it (controlPlaneSpeakerConfig); any error refuses the whole change.
+ */
+import {
+  type AdvertiserConfig,
+  type ControlPlaneSpeakerConfig,
+  controlPlaneSpeakerConfig,
+  localControlPlaneNode,
+  parseClusterObjects,
+} from '@bgplb/api-types';
+
+export type LiveDecision =
+  | ({ ok: true; warnings: string[]; node: string } & ControlPlaneSpeakerConfig)
+  | { ok: false; problems: string[] };
+
+/** Which node this is: `--node-ip`, else the one control-plane node address among the host's. */
+export type NodeIdentity = string | { hostAddresses: () => string[] };
+
+/**
+ * The speaker config of control-plane node `nodeIP` from `cluster`, or every reason it cannot be
+ * applied. `runningVip` is the VIP being announced: a different `vips.controlPlaneVIP` is refused
+ * (the running speaker keeps its VIP; a restart takes the new one), so that an edit never
+ * withdraws the address everyone uses to reach the API server.
+ */
+export function decideFromCluster(cluster: unknown, node: NodeIdentity, runningVip?: string): LiveDecision {
+  // Only the Cluster is known here: "missing NetworkGatewayGroup" style warnings are not ours.
+  const parsed = parseClusterObjects({ cluster, bgpPeers: [] }, { complete: false });
+  const errors = parsed.problems.filter((p) => p.severity === 'error').map((p) => p.message);
+  if (errors.length > 0 || parsed.cluster === undefined)
+    return { ok: false, problems: errors.length > 0 ? errors : ['not a Cluster'] };
+  let nodeIP: string;
+  if (typeof node === 'string') nodeIP = node;
+  else {
+    const found = localControlPlaneNode(parsed.cluster, node.hostAddresses());
+    if (!found.ok) return { ok: false, problems: [`${found.error}; pass --node-ip`] };
+    nodeIP = found.node;
+  }
+  const derived = controlPlaneSpeakerConfig(parsed.cluster, nodeIP);
+  if (!derived.ok) return { ok: false, problems: [derived.error] };
+  if (runningVip !== undefined && derived.vip !== runningVip) {
+    return {
+      ok: false,
+      problems: [
+        `spec.loadBalancer.vips.controlPlaneVIP: changed from ${runningVip} to ${derived.vip}; the running advertiser keeps announcing ${runningVip} (restart it to announce ${derived.vip})`,
+      ],
+    };
+  }
+  const warnings = parsed.problems.filter((p) => p.severity === 'warning').map((p) => p.message);
+  return {
+    ok: true,
+    warnings,
+    node: nodeIP,
+    config: derived.config,
+    vip: derived.vip,
+    checkUrl: derived.checkUrl,
+  };
+}
+
+/** True when two speaker configs would run the same sessions and announce the same VIP. */
+export function sameSpeakerConfig(
+  a: { config: AdvertiserConfig; vip: string },
+  b: { config: AdvertiserConfig; vip: string },
+): boolean {
+  return a.vip === b.vip && JSON.stringify(a.config) === JSON.stringify(b.config);
+}
