@@ -67,7 +67,7 @@ export class BfdSession {
   private detectSlackMs = 0;
   /** When the session is declared Down unless a packet arrives (ms); 0 when not running. */
   private detectDeadline = 0;
-  private lastReceivedAt: number | undefined;
+  private lastPacketAt: number | undefined;
   private readonly deps: BfdDeps;
   private closed = false;
   readonly counters: BfdSessionCounters = {
@@ -105,6 +105,11 @@ export class BfdSession {
     return detectionTimeUs(this.ctx) / 1000;
   }
 
+  /** When the last packet from the peer arrived (ms, the session's `now`); undefined before any. */
+  get lastReceivedAt(): number | undefined {
+    return this.lastPacketAt;
+  }
+
   /** The periodic transmit interval before jitter, in ms. */
   get transmitIntervalMs(): number {
     return transmitIntervalUs(this.ctx) / 1000;
@@ -125,7 +130,7 @@ export class BfdSession {
   /** A packet selected for this session (codec and session rules already applied). */
   receive(packet: BfdControlPacket): void {
     this.counters.received++;
-    this.lastReceivedAt = this.runtime.now();
+    this.lastPacketAt = this.runtime.now();
     this.dispatch({ type: 'Receive', packet });
   }
 

@@ -3,6 +3,8 @@
  * manager and the status reporter to the NodeAgent core, serves health and metrics, and stops on
  * SIGTERM/SIGINT.
  */
+
+import { BfdManager } from '@bgplb/bfd';
 import {
   createLogger,
   EventRecorder,
@@ -98,7 +100,12 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     log.fatal({ err }, `cannot load the Kubernetes configuration: ${(err as Error).message}`);
     return 1;
   }
-  const started = await createSpeakerWithMetrics<AgentSpeaker>(log, deps.speaker ?? createBgpSpeaker);
+  // One BFD manager for the speaker's peers and next-hop liveness: both use UDP 3784/4784 on the
+  // same addresses, and a port can have only one receiving socket per address.
+  const bfd = options.nextHopLiveness !== undefined ? new BfdManager() : undefined;
+  bfd?.on('error', (err) => log.warn({ err }, `BFD: ${err.message}`));
+  const createSpeaker = deps.speaker ?? createBgpSpeaker;
+  const started = await createSpeakerWithMetrics<AgentSpeaker>(log, () => createSpeaker({ bfd }));
   if (started === undefined) return 1;
   const { speaker, registry } = started;
 
@@ -132,6 +139,10 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     }),
     statusNamespace: options.statusNamespace,
     handover: options.handover,
+    nextHopLiveness:
+      bfd !== undefined && options.nextHopLiveness !== undefined
+        ? { bfd, settings: options.nextHopLiveness }
+        : undefined,
   });
 
   const health = await startHealthOrShutdown(
@@ -158,6 +169,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   log.info({ signal, mode: options.onExit }, `received ${signal}, stopping (${options.onExit})`);
   await Promise.all(watches.map((w) => w.informer.stop()));
   await agent.shutdown(options.onExit);
+  await bfd?.close();
   await health.close();
   client.close();
   log.info('bgpadvertiser agent stopped');

@@ -9,6 +9,10 @@
  *   the first UPDATE carrying it sent on a session
  * - `bgplb_agent_status_writes_total{result}` BGPSession.status writes (ok, error, gone)
  * - `bgplb_agent_reconcile_errors_total` reconcile rounds that hit an error (retried)
+ * - next-hop liveness (an extension, docs/agent.md "Next-hop liveness"):
+ *   `bgplb_agent_next_hop_withdrawals_total{reason}`, `bgplb_agent_next_hop_announcements_total{reason}`
+ *   (re-announcements), `bgplb_agent_next_hops_withdrawn` (now), `bgplb_agent_self_isolation_suspected`
+ *   (1 while the guard holds) and `bgplb_agent_self_isolation_total` (times it began)
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -20,6 +24,11 @@ export class AgentMetrics {
   readonly routeUpdateSeconds: Histogram;
   readonly statusWrites: Counter<'result'>;
   readonly reconcileErrors: Counter;
+  readonly nextHopWithdrawals: Counter<'reason'>;
+  readonly nextHopAnnouncements: Counter<'reason'>;
+  readonly nextHopsWithdrawn: Gauge;
+  readonly selfIsolation: Gauge;
+  readonly selfIsolationEvents: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -61,6 +70,33 @@ export class AgentMetrics {
     this.reconcileErrors = new Counter({
       name: 'bgplb_agent_reconcile_errors_total',
       help: 'Reconcile rounds that failed (they are retried)',
+      registers,
+    });
+    this.nextHopWithdrawals = new Counter({
+      name: 'bgplb_agent_next_hop_withdrawals_total',
+      help: 'Next hops withdrawn by next-hop liveness, by reason (bfd-down)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.nextHopAnnouncements = new Counter({
+      name: 'bgplb_agent_next_hop_announcements_total',
+      help: 'Withdrawn next hops announced again, by reason (hold-down-expired, isolation-suspected, peer-admin-down)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.nextHopsWithdrawn = new Gauge({
+      name: 'bgplb_agent_next_hops_withdrawn',
+      help: 'Next hops left out of the paths by next-hop liveness now (down, or in hold-down)',
+      registers,
+    });
+    this.selfIsolation = new Gauge({
+      name: 'bgplb_agent_self_isolation_suspected',
+      help: '1 while this node suspects itself of being cut off from most next hops (routes kept)',
+      registers,
+    });
+    this.selfIsolationEvents = new Counter({
+      name: 'bgplb_agent_self_isolation_total',
+      help: 'Times the self-isolation guard began',
       registers,
     });
   }

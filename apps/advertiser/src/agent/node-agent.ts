@@ -23,6 +23,7 @@ import { planFloatingIPs } from './floating-ip-plan.js';
 import { type GatewayGroupView, NO_GATEWAY_GROUP, readGatewayGroup } from './gateway-group.js';
 import { ListenerSet } from './listeners.js';
 import type { AgentMetrics } from './metrics.js';
+import { type LivenessBfd, NextHopLiveness, type NextHopLivenessSettings } from './next-hop-liveness.js';
 import { NextHopChooser } from './next-hops.js';
 import { RouteApplier } from './route-applier.js';
 import { SessionExecutor } from './session-executor.js';
@@ -60,6 +61,11 @@ export interface NodeAgentOptions {
    * valid since their next hops do not change, until the new holder sends End-of-RIB).
    */
   handover?: HandoverMode;
+  /**
+   * Next-hop liveness (an extension, docs/agent.md): BFD to the load-balancer nodes this node
+   * announces as next hops; off when absent. `bfd` is the manager the speaker uses too.
+   */
+  nextHopLiveness?: { bfd: LivenessBfd; settings: NextHopLivenessSettings } | undefined;
 }
 
 /** How the sessions of a floating IP that moves away end. */
@@ -78,6 +84,7 @@ export class NodeAgent {
   private readonly sessions: SessionExecutor;
   private readonly routes: RouteApplier;
   private readonly status: StatusProjector;
+  private readonly liveness: NextHopLiveness | undefined;
 
   private gatewayGroup: GatewayGroupView = NO_GATEWAY_GROUP;
   private ownSessions: readonly unknown[] = [];
@@ -108,6 +115,23 @@ export class NodeAgent {
       events,
     });
     this.listeners = new ListenerSet({ speaker, port: this.bgpPort, logger });
+    if (options.nextHopLiveness !== undefined) {
+      this.liveness = new NextHopLiveness({
+        node,
+        bfd: options.nextHopLiveness.bfd,
+        settings: options.nextHopLiveness.settings,
+        clock: this.clock,
+        logger,
+        metrics,
+        events,
+        // A next hop went down or came back: re-apply now, not after the batching window (the
+        // microtask lets the decision that called this finish first).
+        onChange: () =>
+          queueMicrotask(() => {
+            if (this.firstRoundDone) this.applyRoutes();
+          }),
+      });
+    }
     this.sessions = new SessionExecutor({
       node,
       speaker,
@@ -124,6 +148,7 @@ export class NodeAgent {
       logger,
       metrics,
       batchMs: options.routeBatchMs,
+      liveness: this.liveness,
       // Before the first round the routes go in with it (ahead of the first peers).
       onBatchDue: () => {
         if (this.firstRoundDone) this.applyRoutes();
@@ -189,6 +214,7 @@ export class NodeAgent {
         floatingIPs: this.floatingIPs.heldIPs(),
         sessions: this.sessions.runningNames(),
         refused: Object.fromEntries(this.sessions.refusals()),
+        ...(this.liveness !== undefined ? { nextHopLiveness: this.liveness.report() } : {}),
       },
     };
   }
@@ -275,11 +301,12 @@ export class NodeAgent {
   private async reconcileRound(): Promise<void> {
     const { node, metrics } = this.options;
     const gg = this.gatewayGroup;
+    const observed = await this.options.addresses.list();
     const plan = planFloatingIPs({
       node,
       assignments: gg.assignments,
       floatingIPs: gg.floatingIPs,
-      observed: await this.options.addresses.list(),
+      observed,
       interfaceOverride: this.options.interfaceOverride,
     });
     if (!this.firstRoundDone && plan.owned.length > 0) {
@@ -294,6 +321,13 @@ export class NodeAgent {
     const round = await this.floatingIPs.apply(plan, (ip, reason) => this.releaseFloatingIP(ip, reason));
     // Sessions whose address went away (removed by hand, add failed) are refused by the plan below.
     await this.listeners.sync(round.held);
+    this.liveness?.setNode({
+      held: [...round.held],
+      observed,
+      othersFloatingIPs: Object.entries(gg.assignments)
+        .filter(([, holder]) => holder !== node)
+        .map(([ip]) => ip),
+    });
 
     const sessionPlan = planSessions({
       node,
@@ -364,6 +398,7 @@ export class NodeAgent {
     for (const t of [this.resyncTimer, this.retryTimer]) if (t !== undefined) this.clock.clearTimeout(t);
     this.routes.stop();
     await this.idle();
+    await this.liveness?.stop();
     const { reporter, speaker } = this.options;
     if (mode === 'graceful-restart') {
       reporter.stop();

@@ -18,6 +18,7 @@ import {
   parseCommand,
   UsageError,
 } from '@bgplb/kube-runtime/process';
+import { DEFAULT_NEXT_HOP_LIVENESS, type NextHopLivenessSettings } from './next-hop-liveness.js';
 import type { HandoverMode, ShutdownMode } from './node-agent.js';
 
 export interface AgentOptions {
@@ -36,12 +37,18 @@ export interface AgentOptions {
   onExit: ShutdownMode;
   handover: HandoverMode;
   arpCount: number;
+  /** Next-hop liveness (an extension): BFD to the next hops; undefined when off. */
+  nextHopLiveness?: NextHopLivenessSettings | undefined;
 }
 
-type Flags = Omit<AgentOptions, 'nodeName' | 'clusterNamespace' | 'heartbeatMs'> & {
+type Flags = Omit<AgentOptions, 'nodeName' | 'clusterNamespace' | 'heartbeatMs' | 'nextHopLiveness'> & {
   nodeName?: string;
   clusterNamespace?: string;
   heartbeat: number;
+  nextHopLiveness: 'on' | 'off';
+  nextHopInterval: number;
+  nextHopMultiplier: number;
+  nextHopHoldDown: number;
 };
 
 function command(): Command {
@@ -99,6 +106,27 @@ every BGPAdvertisedRoute and reports each session's status.`,
     new Option('--arp-count <n>', 'gratuitous ARPs per floating IP added (0 = none)')
       .argParser(integerArg(0, 100))
       .default(3),
+    new Option(
+      '--next-hop-liveness <on|off>',
+      'extension: BFD between agents; a holder withdraws a next hop whose node stops answering (within a second) and announces it again after the hold-down',
+    )
+      .argParser(choiceArg<'on' | 'off'>(['on', 'off']))
+      .default('off'),
+    new Option('--next-hop-interval <duration>', 'next-hop liveness: BFD transmit and receive interval')
+      .argParser(durationArg(10))
+      .default(DEFAULT_NEXT_HOP_LIVENESS.intervalMs, '300ms'),
+    new Option(
+      '--next-hop-multiplier <n>',
+      'next-hop liveness: BFD detect multiplier (Down after n missed packets)',
+    )
+      .argParser(integerArg(1, 255))
+      .default(DEFAULT_NEXT_HOP_LIVENESS.multiplier),
+    new Option(
+      '--next-hop-hold-down <duration>',
+      'next-hop liveness: a withdrawn next hop must be Up this long before it is announced again',
+    )
+      .argParser(durationArg(0))
+      .default(DEFAULT_NEXT_HOP_LIVENESS.holdDownMs, '3s'),
   ]);
 }
 
@@ -114,7 +142,8 @@ export function parseAgentArgs(
 ): AgentOptions | 'help' {
   const parsed = parseCommand<Flags>(command(), argv);
   if ('help' in parsed) return 'help';
-  const { heartbeat, ...f } = parsed.options;
+  const { heartbeat, nextHopLiveness, nextHopInterval, nextHopMultiplier, nextHopHoldDown, ...f } =
+    parsed.options;
   const nodeName = f.nodeName ?? env.NODE_NAME;
   if (!nodeName) throw new UsageError('--node-name (or the NODE_NAME environment variable) is required');
   const clusterNamespace = f.clusterNamespace ?? env.CLUSTER_NAMESPACE;
@@ -130,5 +159,9 @@ export function parseAgentArgs(
     nodeName,
     clusterNamespace,
     heartbeatMs: heartbeat,
+    nextHopLiveness:
+      nextHopLiveness === 'on'
+        ? { intervalMs: nextHopInterval, multiplier: nextHopMultiplier, holdDownMs: nextHopHoldDown }
+        : undefined,
   };
 }

@@ -5,10 +5,17 @@
  * the first UPDATE sent with it).
  */
 import type { Clock } from '@bgplb/bgp-fsm';
-import type { AgentSpeaker, Logger } from '../shared/index.js';
+import type { AgentSpeaker, Logger, PathSpec } from '../shared/index.js';
 import type { AgentMetrics } from './metrics.js';
+import { withoutWithdrawn } from './next-hop-liveness-plan.js';
 import type { NextHopChooser } from './next-hops.js';
 import { diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
+
+/** Next-hop liveness as the applier sees it: what to leave out, and the next hops to check. */
+export interface RouteLiveness {
+  withdrawn(): ReadonlySet<string>;
+  setNextHops(hops: ReadonlySet<string>): void;
+}
 
 export interface RouteApplierOptions {
   speaker: Pick<AgentSpeaker, 'setPaths' | 'withdraw'>;
@@ -21,6 +28,8 @@ export interface RouteApplierOptions {
   batchMs?: number | undefined;
   /** Called when a batch window ends; the owner decides whether to `apply()` now. */
   onBatchDue: () => void;
+  /** Next-hop liveness (docs/agent.md): its withdrawn next hops are left out of every path list. */
+  liveness?: RouteLiveness | undefined;
 }
 
 /** A latency sample no UPDATE has closed after this long is dropped (no session up to carry it). */
@@ -74,7 +83,12 @@ export class RouteApplier {
         log.warn({ route: p.name }, `BGPAdvertisedRoute ${p.name}: ${p.message}`);
       this.lastProblems = problemsKey;
     }
-    const diff = diffRoutes(this.applied, desired.paths, this.forced);
+    const withdrawn = this.options.liveness?.withdrawn();
+    const paths: ReadonlyMap<string, readonly PathSpec[]> =
+      withdrawn === undefined || withdrawn.size === 0
+        ? desired.paths
+        : new Map([...desired.paths].map(([prefix, p]) => [prefix, withoutWithdrawn(p, withdrawn)] as const));
+    const diff = diffRoutes(this.applied, paths, this.forced);
     this.forced.clear();
     const since = this.dirtySince ?? clock.now();
     this.dirtySince = undefined;
@@ -100,6 +114,11 @@ export class RouteApplier {
       );
     }
     this.options.metrics?.routes.set(this.applied.size);
+    if (this.options.liveness !== undefined) {
+      const hops = new Set<string>();
+      for (const list of desired.paths.values()) for (const p of list) hops.add(p.nextHop);
+      this.options.liveness.setNextHops(hops);
+    }
     const cutoff = clock.now() - PENDING_LATENCY_MAX_MS;
     for (const [prefix, t] of this.pendingLatency) if (t < cutoff) this.pendingLatency.delete(prefix);
   }
