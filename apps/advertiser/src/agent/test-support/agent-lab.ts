@@ -233,6 +233,29 @@ export class AgentLab {
     return host.exec(process.execPath, ['-e', script]);
   }
 
+  /**
+   * Takes a node's link to the rack switch down or up (inside its namespace): the node drops off
+   * the network without anything running on it being told, as when a cable or NIC fails.
+   */
+  async setLink(node: string, up: boolean): Promise<void> {
+    const host = this.nodes.get(node);
+    if (!host) throw new Error(`no node ${node}`);
+    const ifname = (await this.addresses(node)).find((a) => a.prefixLen < 32 && a.ifname !== 'lo')?.ifname;
+    if (ifname === undefined) throw new Error(`node ${node} has no link with an address`);
+    await host.ip('link', 'set', ifname, up ? 'up' : 'down');
+  }
+
+  /** Events the agents wrote about a Node (they live in the default namespace). */
+  nodeEvents(node: string): { reason?: string; type?: string; message?: string; count?: number }[] {
+    return this.server.store
+      .list('v1', 'Event', { namespace: 'default' })
+      .filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === node) as {
+      reason?: string;
+      type?: string;
+      message?: string;
+    }[];
+  }
+
   async holds(node: string, ip: string): Promise<number> {
     return (await this.addresses(node)).filter((a) => a.ip === ip).length;
   }
