@@ -5,8 +5,7 @@ describe('parseCommandLine: run', () => {
   it('parses the spec command line with defaults', () => {
     expect(parseCommandLine(['--config', '/tmp/bgpadvertiser.conf', '--advertise-ip', '10.0.0.8'])).toEqual({
       command: 'run',
-      config: '/tmp/bgpadvertiser.conf',
-      advertiseIp: '10.0.0.8',
+      source: { kind: 'config', config: '/tmp/bgpadvertiser.conf', advertiseIp: '10.0.0.8' },
       healthAddr: '127.0.0.1:8080',
       logLevel: 'info',
       logFormat: 'json',
@@ -42,8 +41,7 @@ describe('parseCommandLine: run', () => {
     ]);
     expect(cmd).toEqual({
       command: 'run',
-      config: 'c.yaml',
-      advertiseIp: '10.0.0.8',
+      source: { kind: 'config', config: 'c.yaml', advertiseIp: '10.0.0.8' },
       healthAddr: ':9090',
       logLevel: 'debug',
       logFormat: 'pretty',
@@ -62,7 +60,29 @@ describe('parseCommandLine: run', () => {
   });
 
   it.each([
-    [['--advertise-ip', '10.0.0.8'], '--config FILE is required'],
+    [['--advertise-ip', '10.0.0.8'], '--config FILE (or --cluster-config FILE) is required'],
+    [['--cluster-config', 'k', '--config', 'c'], '--config and --cluster-config exclude each other'],
+    [
+      ['--cluster-config', 'k', '--advertise-ip', '10.0.0.8'],
+      "--advertise-ip is not used with --cluster-config: the VIP is the Cluster's vips.controlPlaneVIP",
+    ],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--node-ip', '10.0.1.10'],
+      '--node-ip needs --cluster-config',
+    ],
+    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--no-check'], '--no-check needs --cluster-config'],
+    [
+      ['--cluster-config', 'k', '--no-check', '--check-url', 'http://x/'],
+      '--no-check and --check-url exclude each other',
+    ],
+    [
+      ['--cluster-config', 'k', '--no-check', '--check-insecure'],
+      '--check-insecure needs --check-url (and no --no-check)',
+    ],
+    [
+      ['--cluster-config', 'k', '--node-ip', 'node-1'],
+      '--node-ip: expected an IPv4 address such as 10.0.0.8, got "node-1"',
+    ],
     [['--config', 'c'], '--advertise-ip IP is required'],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.300'],
@@ -132,6 +152,30 @@ describe('parseCommandLine: run', () => {
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
+  it("parses --cluster-config: health-gated by default on the Cluster's URL, --no-check turns it off", () => {
+    const defaults = { intervalMs: 5000, timeoutMs: 2000, failureThreshold: 3, successThreshold: 1 };
+    expect(parseCommandLine(['--cluster-config', '/etc/kubernetes/bgplb/cluster.yaml'])).toEqual({
+      command: 'run',
+      source: { kind: 'cluster', clusterConfig: '/etc/kubernetes/bgplb/cluster.yaml' },
+      healthAddr: '127.0.0.1:8080',
+      logLevel: 'info',
+      logFormat: 'json',
+      check: { ...defaults, insecure: false },
+    });
+    const cmd = parseCommandLine([
+      '--cluster-config=k.yaml',
+      '--node-ip=10.0.1.11',
+      '--check-ca=/etc/kubernetes/pki/ca.crt',
+      '--check-url=https://127.0.0.1:6443/readyz',
+    ]);
+    expect(cmd).toMatchObject({
+      source: { kind: 'cluster', clusterConfig: 'k.yaml', nodeIp: '10.0.1.11' },
+      check: { ...defaults, url: 'https://127.0.0.1:6443/readyz', caFile: '/etc/kubernetes/pki/ca.crt' },
+    });
+    const unchecked = parseCommandLine(['--cluster-config', 'k.yaml', '--no-check']);
+    expect(unchecked).not.toHaveProperty('check');
   });
 
   it('knows help and version', () => {

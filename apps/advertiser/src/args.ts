@@ -22,10 +22,13 @@ import {
   valueArg,
 } from '@bgplb/kube-runtime/process';
 
+import type { SpeakerSource } from './speaker-config.js';
+
 export { UsageError } from '@bgplb/kube-runtime/process';
 
 export interface HealthCheckOptions {
-  url: string;
+  /** Absent only with `--cluster-config`: then the Cluster's `controlPlaneReadyzUrl`. */
+  url?: string;
   intervalMs: number;
   timeoutMs: number;
   failureThreshold: number;
@@ -36,8 +39,8 @@ export interface HealthCheckOptions {
 
 export interface RunOptions {
   command: 'run';
-  config: string;
-  advertiseIp: string;
+  /** `--config FILE --advertise-ip IP`, or `--cluster-config FILE [--node-ip IP]`. */
+  source: SpeakerSource;
   healthAddr: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -91,6 +94,7 @@ const vipInterfaceOption = (help: string) =>
 
 // After "Usage: bgpadvertiser ": the spec's command line first, then the other modes.
 const SYNOPSIS = `--config FILE --advertise-ip IP [options]
+       bgpadvertiser --cluster-config FILE [--node-ip IP] [options]
        bgpadvertiser validate FILE...
        bgpadvertiser preflight --cluster-config FILE [--node-ip IP] [--timeout 30s] [--probe CMD]
        bgpadvertiser agent --node-name NODE [options]   (node agent; see 'bgpadvertiser agent --help')`;
@@ -99,8 +103,10 @@ function runCommand(): Command {
   const c = createCommand(
     'bgpadvertiser',
     `Announces IP/32 over BGP to every peer in FILE, with next hop localIP and origin IGP, and serves
-/healthz, /readyz and /metrics. SIGTERM/SIGINT withdraw and close the sessions (Cease/Administrative
-Shutdown); SIGHUP re-reads FILE and adds/removes peers without touching the others.`,
+/healthz, /readyz and /metrics. With --cluster-config, the peers, localIP (this node), localASN
+and the VIP come from the Cluster, and the VIP is health-gated on the local API server's /readyz.
+SIGTERM/SIGINT withdraw and close the sessions (Cease/Administrative Shutdown); SIGHUP re-reads
+FILE and adds/removes peers without touching the others.`,
   ).usage(SYNOPSIS);
   return addOptions(c, [
     new Option(
@@ -108,6 +114,14 @@ Shutdown); SIGHUP re-reads FILE and adds/removes peers without touching the othe
       'advertiser config (YAML: localIP, localASN, peers[{peerIP, peerASN}], timers)',
     ),
     new Option('--advertise-ip <ip>', 'the VIP to announce as IP/32').argParser(ipv4Arg),
+    new Option(
+      '--cluster-config <file>',
+      'take the config from the Cluster (one file for every control-plane node) instead of --config',
+    ),
+    new Option(
+      '--node-ip <ip>',
+      "with --cluster-config: this node's address (default: the control-plane node address found on this host)",
+    ).argParser(ipv4Arg),
     new Option(
       '--health-addr <host:port>',
       'health and metrics server (8080, :8080, 127.0.0.1:8080, [::1]:8080)',
@@ -118,8 +132,9 @@ Shutdown); SIGHUP re-reads FILE and adds/removes peers without touching the othe
     vipInterfaceOption('hold IP/32 on DEV while announced (needs NET_ADMIN)'),
     new Option(
       '--check-url <url>',
-      'health-gate the VIP on this URL (e.g. https://127.0.0.1:6443/readyz)',
+      'health-gate the VIP on this URL (e.g. https://127.0.0.1:6443/readyz; with --cluster-config default https://127.0.0.1:<controlPlaneLBPort>/readyz)',
     ).argParser(urlArg),
+    new Option('--no-check', 'with --cluster-config: announce without the health check'),
     new Option('--check-interval <duration>', 'time between checks')
       .argParser(durationArg())
       .default(5_000, '5s'),
@@ -187,6 +202,10 @@ export function usage(): string {
 interface RunFlags extends LogFlags {
   config?: string;
   advertiseIp?: string;
+  clusterConfig?: string;
+  nodeIp?: string;
+  /** False with --no-check. */
+  check: boolean;
   healthAddr: string;
   vipInterface?: string;
   checkUrl?: string;
@@ -205,36 +224,59 @@ function parseRun(argv: string[]): ParsedCommand {
   if ('help' in parsed) return { command: 'help', text: usage() };
   const f = parsed.options;
   if (f.version) return { command: 'version' };
-  if (f.config === undefined) throw new UsageError('--config FILE is required');
-  if (f.advertiseIp === undefined) throw new UsageError('--advertise-ip IP is required');
+  const source = runSource(f);
   const out: RunOptions = {
     command: 'run',
-    config: f.config,
-    advertiseIp: f.advertiseIp,
+    source,
     healthAddr: f.healthAddr,
     logLevel: f.logLevel,
     logFormat: f.logFormat,
   };
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.peerPort !== undefined) out.peerPort = f.peerPort;
-  if (f.checkUrl !== undefined) {
+  // A Cluster-configured speaker is health-gated by default (on the Cluster's readyz URL).
+  const checked = f.checkUrl !== undefined || (source.kind === 'cluster' && f.check);
+  if (!f.check && f.checkUrl !== undefined)
+    throw new UsageError('--no-check and --check-url exclude each other');
+  if (!f.check && source.kind === 'config') throw new UsageError('--no-check needs --cluster-config');
+  if (checked) {
     if (f.checkCa !== undefined && f.checkInsecure) {
       throw new UsageError('--check-ca and --check-insecure exclude each other');
     }
     const check: HealthCheckOptions = {
-      url: f.checkUrl,
       intervalMs: f.checkInterval,
       timeoutMs: f.checkTimeout,
       failureThreshold: f.checkFailureThreshold,
       successThreshold: f.checkSuccessThreshold,
       insecure: f.checkInsecure === true,
     };
+    if (f.checkUrl !== undefined) check.url = f.checkUrl;
     if (f.checkCa !== undefined) check.caFile = f.checkCa;
     out.check = check;
   } else if (f.checkCa !== undefined || f.checkInsecure) {
-    throw new UsageError(`--${f.checkCa !== undefined ? 'check-ca' : 'check-insecure'} needs --check-url`);
+    const flag = f.checkCa !== undefined ? 'check-ca' : 'check-insecure';
+    throw new UsageError(`--${flag} needs --check-url${f.check ? '' : ' (and no --no-check)'}`);
   }
   return out;
+}
+
+/** `--config FILE --advertise-ip IP` or `--cluster-config FILE [--node-ip IP]`, never a mix. */
+function runSource(f: RunFlags): SpeakerSource {
+  if (f.clusterConfig !== undefined) {
+    if (f.config !== undefined) throw new UsageError('--config and --cluster-config exclude each other');
+    if (f.advertiseIp !== undefined) {
+      throw new UsageError(
+        "--advertise-ip is not used with --cluster-config: the VIP is the Cluster's vips.controlPlaneVIP",
+      );
+    }
+    const source: SpeakerSource = { kind: 'cluster', clusterConfig: f.clusterConfig };
+    if (f.nodeIp !== undefined) source.nodeIp = f.nodeIp;
+    return source;
+  }
+  if (f.nodeIp !== undefined) throw new UsageError('--node-ip needs --cluster-config');
+  if (f.config === undefined) throw new UsageError('--config FILE (or --cluster-config FILE) is required');
+  if (f.advertiseIp === undefined) throw new UsageError('--advertise-ip IP is required');
+  return { kind: 'config', config: f.config, advertiseIp: f.advertiseIp };
 }
 
 interface PreflightFlags extends LogFlags {

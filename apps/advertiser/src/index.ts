@@ -16,5 +16,6 @@ export { main } from './main.js';
 export { type PreflightRow, runPreflight } from './preflight.js';
 export { runAdvertiser } from './run.js';
 export * from './shared/index.js';
+export { loadSpeakerSettings, type SpeakerSettings, type SpeakerSource } from './speaker-config.js';
 export { runValidate } from './validate.js';
 export { VipInterface } from './vip-interface.js';

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
 import { type ClusterBGPPeer, controlPlanePeers, formatProblem, validateFiles } from '@bgplb/api-types';
 import { createLogger, formatDuration } from '@bgplb/kube-runtime/process';
 import type { PreflightOptions } from './args.js';
@@ -12,6 +11,7 @@ import {
   type SessionTrace,
   sessionFailureAtDeadline,
 } from './preflight-classify.js';
+import { hostIPv4Addresses } from './shared/host-addresses.js';
 import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { createSpeakerEventLogger } from './shared/speaker-log.js';
 import type { Speaker } from './shared/speaker-types.js';
@@ -52,13 +52,6 @@ export interface PreflightDependencies {
   logDestination?: NodeJS.WritableStream;
   /** How long to wait for the peer to echo the VIP back after our UPDATE (default 5 s). */
   echoWaitMs?: number;
-}
-
-export function localIPv4Addresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flatMap((list) => list ?? [])
-    .filter((a) => a.family === 'IPv4')
-    .map((a) => a.address);
 }
 
 /** Runs `sh -c command` with the env; ok on exit 0. The detail is the last line it printed. */
@@ -160,7 +153,7 @@ export async function runPreflight(
   const nodes = topology.map((t) => t.node);
   let nodeIp = options.nodeIp;
   if (nodeIp === undefined) {
-    const local = new Set((deps.localAddresses ?? localIPv4Addresses)());
+    const local = new Set((deps.localAddresses ?? hostIPv4Addresses)());
     const mine = nodes.filter((n) => local.has(n));
     if (mine.length !== 1) {
       output.err(

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunOptions } from './args.js';
 import { runAdvertiser } from './run.js';
+import type { SpeakerSource } from './speaker-config.js';
 import { ScriptedSpeaker } from './test-support/scripted-speaker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adv-run-'));
@@ -22,7 +23,13 @@ function configFile(name: string, peers: string[]): string {
   return p;
 }
 
-function harness(options: Partial<RunOptions> & { config: string }) {
+/** Run options; `config` is shorthand for the manual form `--config FILE --advertise-ip 10.0.0.8`. */
+type HarnessOptions = Partial<Omit<RunOptions, 'source'>> &
+  ({ config: string } | { source: SpeakerSource }) & { hostAddresses?: () => string[] };
+
+function harness({ hostAddresses, ...input }: HarnessOptions) {
+  const { config, source, ...options } = { config: undefined, source: undefined, ...input };
+  const from: SpeakerSource = source ?? { kind: 'config', config: config as string, advertiseIp: '10.0.0.8' };
   const lines: Array<Record<string, unknown>> = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _e, cb) {
@@ -37,7 +44,7 @@ function harness(options: Partial<RunOptions> & { config: string }) {
   const done = runAdvertiser(
     {
       command: 'run',
-      advertiseIp: '10.0.0.8',
+      source: from,
       healthAddr: '127.0.0.1:0',
       logLevel: 'debug',
       logFormat: 'json',
@@ -45,6 +52,7 @@ function harness(options: Partial<RunOptions> & { config: string }) {
     },
     {
       createSpeaker: async () => speaker,
+      ...(hostAddresses ? { hostAddresses } : {}),
       logDestination,
       signals: signals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
       output: { out: () => {}, err: (l) => err.push(l) },
@@ -266,5 +274,162 @@ describe('runAdvertiser', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  describe('--cluster-config', () => {
+    const example02 = readFileSync(
+      new URL('../../../examples/02-control-plane-nodes-per-peer.yaml', import.meta.url),
+      'utf8',
+    );
+    const clusterFile = (name: string, text = example02): string => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    const cluster = (clusterConfig: string, nodeIp?: string): SpeakerSource =>
+      nodeIp === undefined ? { kind: 'cluster', clusterConfig } : { kind: 'cluster', clusterConfig, nodeIp };
+
+    it("runs --node-ip's share of the Cluster: its peers, localIP, localASN and the controlPlaneVIP", async () => {
+      const file = clusterFile('cp-a.yaml');
+      const h = harness({ source: cluster(file, '10.0.1.11') });
+      await h.waitLog('Route added');
+      expect(h.lines[0]).toMatchObject({
+        msg: 'BGP advertiser started',
+        config: file,
+        cluster: 'Cluster/bm',
+        node: '10.0.1.11',
+        advertiseIP: '10.0.0.8',
+        localIP: '10.0.1.11',
+        localASN: 65001,
+        peers: 1,
+      });
+      expect([...h.speaker.configs.values()]).toEqual([
+        {
+          id: '10.0.1.254',
+          localAddress: '10.0.1.11',
+          localAsn: 65001,
+          peerAddress: '10.0.1.254',
+          peerAsn: 65002,
+        },
+      ]);
+      expect(await h.waitLog('Route added')).toMatchObject({ prefix: '10.0.0.8/32', nextHop: '10.0.1.11' });
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+    });
+
+    it("finds this node among the host's addresses", async () => {
+      const h = harness({
+        source: cluster(clusterFile('cp-b.yaml')),
+        hostAddresses: () => ['127.0.0.1', '10.0.2.10'],
+      });
+      expect(await h.waitLog('BGP advertiser started')).toMatchObject({
+        node: '10.0.2.10',
+        localIP: '10.0.2.10',
+      });
+      await h.waitLog('Peer added');
+      expect([...h.speaker.configs.keys()]).toEqual(['10.0.2.254']);
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+    });
+
+    it('exits 2 when the node is ambiguous, unknown, or the Cluster file is invalid', async () => {
+      const file = clusterFile('cp-c.yaml');
+      const several = harness({ source: cluster(file), hostAddresses: () => ['10.0.1.10', '10.0.1.11'] });
+      expect(await several.done).toBe(2);
+      expect(several.err).toEqual([
+        `bgpadvertiser: ${file}: several control-plane node addresses of Cluster/bm are addresses of this host (10.0.1.10, 10.0.1.11); pass --node-ip`,
+      ]);
+      const none = harness({ source: cluster(file), hostAddresses: () => ['127.0.0.1'] });
+      expect(await none.done).toBe(2);
+      expect(none.err[0]).toContain('(10.0.1.10, 10.0.1.11, 10.0.2.10) is an address of this host');
+      const other = harness({ source: cluster(file, '10.0.9.9') });
+      expect(await other.done).toBe(2);
+      expect(other.err).toEqual([
+        `bgpadvertiser: ${file}: 10.0.9.9 is not a control-plane node of Cluster/bm (spec.controlPlane.nodePoolSpec.nodes: 10.0.1.10, 10.0.1.11, 10.0.2.10)`,
+      ]);
+      const bad = clusterFile(
+        'cp-bad.yaml',
+        example02.replace(
+          'asn: 65002\n      controlPlaneNodes:\n      - 10.0.2.10',
+          'asn: 65001\n      controlPlaneNodes:\n      - 10.0.2.10',
+        ),
+      );
+      const invalid = harness({ source: cluster(bad, '10.0.2.10') });
+      expect(await invalid.done).toBe(2);
+      expect(invalid.err).toEqual([
+        `${bad}:29:12: spec.loadBalancer.bgpPeers[1].asn: peer ASN 65001 equals localASN 65001: bgplb peers over eBGP only, iBGP is not supported`,
+        `bgpadvertiser: ${bad} is not valid (bgpadvertiser validate ${bad} lists the same problems)`,
+      ]);
+      const missing = harness({ source: cluster(join(dir, 'absent.yaml'), '10.0.1.10') });
+      expect(await missing.done).toBe(2);
+      expect(missing.err[0]).toMatch(/^bgpadvertiser: .*absent\.yaml/);
+    });
+
+    it("is health-gated on the Cluster's readyz URL (ports.controlPlaneLBPort) unless --check-url says otherwise", async () => {
+      const blocker = createServer();
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+      const port = (blocker.address() as AddressInfo).port;
+      blocker.close(); // a port where nothing listens: every check fails
+      const text = example02.replace('    vips:', `    ports:\n      controlPlaneLBPort: ${port}\n    vips:`);
+      const h = harness({
+        source: cluster(clusterFile('cp-gated.yaml', text), '10.0.1.10'),
+        check: { intervalMs: 30, timeoutMs: 500, failureThreshold: 1, successThreshold: 1, insecure: true },
+      });
+      const base = await h.base();
+      expect(await h.waitLog('health check failed')).toMatchObject({
+        url: `https://127.0.0.1:${port}/readyz`,
+      });
+      expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({
+        announced: false,
+        healthy: false,
+      });
+      expect(h.lines.some((l) => l.msg === 'Route added')).toBe(false);
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+    });
+
+    it('SIGHUP re-reads the Cluster for the same node: peers follow, a VIP change or a broken file is refused', async () => {
+      const file = clusterFile('cp-hup.yaml');
+      const h = harness({ source: cluster(file), hostAddresses: () => ['10.0.1.10'] });
+      await h.waitLog('Route added');
+      // A second peer for 10.0.1.10 (and the node is no longer on this host: the node stays).
+      writeFileSync(
+        file,
+        example02.replace(
+          '    - ip: 10.0.2.254',
+          '    - ip: 10.0.1.253\n      asn: 65003\n      controlPlaneNodes:\n      - 10.0.1.10\n    - ip: 10.0.2.254',
+        ),
+      );
+      h.signals.emit('SIGHUP');
+      expect(await h.waitLog('Configuration reloaded')).toMatchObject({
+        config: file,
+        added: ['10.0.1.253'],
+        removed: [],
+        changed: [],
+        unchanged: ['10.0.1.254'],
+      });
+      expect([...h.speaker.configs.keys()]).toEqual(['10.0.1.254', '10.0.1.253']);
+
+      writeFileSync(file, example02.replace('controlPlaneVIP: 10.0.0.8', 'controlPlaneVIP: 10.0.0.9'));
+      h.signals.emit('SIGHUP');
+      expect(await h.waitLog('configuration reload failed; keeping the running configuration')).toMatchObject(
+        {
+          problems: [
+            'controlPlaneVIP changed from 10.0.0.8 to 10.0.0.9: restart the advertiser to announce the new VIP',
+          ],
+        },
+      );
+      writeFileSync(file, example02.replace('    - address: 10.0.1.10\n', ''));
+      h.signals.emit('SIGHUP');
+      await h.waitCount('configuration reload failed; keeping the running configuration', 2);
+      const failed = h.lines.filter(
+        (l) => l.msg === 'configuration reload failed; keeping the running configuration',
+      );
+      expect(String(failed[1]?.problems)).toContain(`${file}:`);
+      expect([...h.speaker.configs.keys()]).toEqual(['10.0.1.254', '10.0.1.253']);
+      expect(h.lines.some((l) => l.msg === 'Route withdrawn')).toBe(false);
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+    });
   });
 });

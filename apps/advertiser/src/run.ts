@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { formatProblem, loadAdvertiserConfig } from '@bgplb/api-types';
+import { formatProblem } from '@bgplb/api-types';
 import { createLogger, type Logger } from '@bgplb/kube-runtime/process';
 import { Counter, Gauge } from 'prom-client';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
+import { hostIPv4Addresses } from './shared/host-addresses.js';
 import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
+import { loadSpeakerSettings, type SpeakerSettings, type SpeakerSource } from './speaker-config.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
 import { consoleOutput, type Output } from './validate.js';
 import { VERSION } from './version.js';
@@ -24,6 +26,8 @@ export interface RunDependencies {
   runCommand?: CommandRunner;
   /** Process signals; tests pass an EventEmitter. */
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
+  /** IPv4 addresses of this host, to find the node with --cluster-config (tests). */
+  hostAddresses?: () => string[];
 }
 
 /** The RFC 8203 shutdown message sent to every peer (short: routers log it). */
@@ -32,17 +36,24 @@ export function shutdownMessage(signal: string): string {
 }
 
 /**
- * `bgpadvertiser --config FILE --advertise-ip IP`: runs until SIGTERM/SIGINT and resolves with the
- * exit code. Exit 2 for a bad config or unreadable file, 1 when it cannot start.
+ * `bgpadvertiser --config FILE --advertise-ip IP` or `--cluster-config FILE [--node-ip IP]`: runs
+ * until SIGTERM/SIGINT and resolves with the exit code. Exit 2 for a bad config or unreadable
+ * file, 1 when it cannot start.
  */
 export async function runAdvertiser(options: RunOptions, deps: RunDependencies = {}): Promise<number> {
   const output = deps.output ?? consoleOutput;
-  const loaded = await loadAdvertiserConfig(options.config);
+  const hostAddresses = deps.hostAddresses ?? hostIPv4Addresses;
+  const loaded = await loadSpeakerSettings(options.source, hostAddresses);
   if (!loaded.ok) {
-    if (loaded.readError !== undefined) output.err(`bgpadvertiser: ${loaded.readError}`);
-    for (const p of loaded.problems) output.err(formatProblem(p));
+    for (const line of loaded.problems) output.err(line);
+    if (loaded.message !== undefined) output.err(`bgpadvertiser: ${loaded.message}`);
     return 2;
   }
+  const settings = loaded.settings;
+  // --check-url, else (with --cluster-config, unless --no-check) the Cluster's readyz URL.
+  const checkUrl = options.check?.url ?? settings.cluster?.checkUrl;
+  const healthCheck =
+    options.check && checkUrl !== undefined ? { ...options.check, url: checkUrl } : undefined;
   let ca: string | undefined;
   if (options.check?.caFile !== undefined) {
     try {
@@ -57,14 +68,15 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     format: options.logFormat,
     ...(deps.logDestination ? { destination: deps.logDestination } : {}),
   });
-  for (const p of loaded.problems)
+  for (const p of settings.warnings)
     log.warn({ file: p.file, line: p.line, column: p.column }, formatProblem(p));
-  const config = loaded.config;
+  const { config, vip } = settings;
   log.info(
     {
       version: VERSION,
-      config: options.config,
-      advertiseIP: options.advertiseIp,
+      config: settings.file,
+      ...(settings.cluster ? { cluster: settings.cluster.ref, node: settings.cluster.node } : {}),
+      advertiseIP: vip,
       localIP: config.localIP,
       localASN: config.localASN,
       peers: config.peers.length,
@@ -77,19 +89,15 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   const { speaker, registry } = started;
 
   const vipInterface = options.vipInterface
-    ? new VipInterface(
-        options.vipInterface,
-        options.advertiseIp,
-        new IpAddressManager({ run: deps.runCommand }),
-      )
+    ? new VipInterface(options.vipInterface, vip, new IpAddressManager({ run: deps.runCommand }))
     : undefined;
   const advertiser = new ControlPlaneAdvertiser({
     speaker,
     log,
-    vip: options.advertiseIp,
+    vip,
     vipInterface,
     peerPort: options.peerPort,
-    gated: options.check !== undefined,
+    gated: healthCheck !== undefined,
   });
   let gate: HealthGate | undefined;
   new Gauge({
@@ -131,8 +139,8 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     return 1;
   }
 
-  if (options.check) {
-    const check = options.check;
+  if (healthCheck) {
+    const check = healthCheck;
     gate = new HealthGate({
       check: () =>
         httpCheck({
@@ -171,7 +179,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     let stopping = false;
     const onHangup = (): void => {
       if (stopping) return;
-      void reload(options.config, advertiser, log);
+      void reload(options.source, settings, advertiser, log, hostAddresses);
     };
     /** Withdraw, Cease, close, within the budget; `code` is the exit code. */
     const stop = (why: string, code: number): void => {
@@ -218,17 +226,50 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   });
 }
 
-/** SIGHUP: re-read the config; on error keep running with the old one. */
-async function reload(path: string, advertiser: ControlPlaneAdvertiser, log: Logger): Promise<void> {
+/**
+ * SIGHUP: re-read the config file or the Cluster file (for the node chosen at start); on error
+ * keep running with the old configuration. A Cluster whose controlPlaneVIP changed is refused:
+ * the VIP of a running speaker does not move (restart it to announce another).
+ */
+async function reload(
+  source: SpeakerSource,
+  running: SpeakerSettings,
+  advertiser: ControlPlaneAdvertiser,
+  log: Logger,
+  hostAddresses: () => string[],
+): Promise<void> {
+  const path = running.file;
   log.info({ config: path }, 'SIGHUP: reloading the configuration');
-  const loaded = await loadAdvertiserConfig(path);
+  const sameNode: SpeakerSource =
+    source.kind === 'cluster' && running.cluster ? { ...source, nodeIp: running.cluster.node } : source;
+  const loaded = await loadSpeakerSettings(sameNode, hostAddresses);
   if (!loaded.ok) {
-    const problems = loaded.readError !== undefined ? [loaded.readError] : loaded.problems.map(formatProblem);
+    const problems = [...loaded.problems, ...(loaded.message !== undefined ? [loaded.message] : [])];
     log.error({ config: path, problems }, 'configuration reload failed; keeping the running configuration');
     return;
   }
+  const next = loaded.settings;
+  if (next.vip !== running.vip) {
+    log.error(
+      {
+        config: path,
+        problems: [
+          `controlPlaneVIP changed from ${running.vip} to ${next.vip}: restart the advertiser to announce the new VIP`,
+        ],
+      },
+      'configuration reload failed; keeping the running configuration',
+    );
+    return;
+  }
+  for (const p of next.warnings) log.warn({ file: p.file, line: p.line, column: p.column }, formatProblem(p));
+  if (next.cluster && running.cluster && next.cluster.checkUrl !== running.cluster.checkUrl) {
+    log.warn(
+      { config: path, checkUrl: next.cluster.checkUrl, running: running.cluster.checkUrl },
+      'the health check URL changed (ports.controlPlaneLBPort); it applies after a restart',
+    );
+  }
   try {
-    const change = await advertiser.applyConfig(loaded.config);
+    const change = await advertiser.applyConfig(next.config);
     log.info({ config: path, ...change }, 'Configuration reloaded');
   } catch (err) {
     log.error({ err }, `configuration reload failed: ${(err as Error).message}`);

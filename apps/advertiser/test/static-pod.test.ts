@@ -40,7 +40,7 @@ describe.each(['bgpadvertiser.yaml', 'bgpadvertiser-vip-interface.yaml'])('%s', 
 
   it('runs a command line the advertiser accepts, with the config from the hostPath mount', () => {
     expect(cmd.command).toBe('run');
-    expect(cmd.config.startsWith('/etc/bgpadvertiser/')).toBe(true);
+    expect(cmd.source.kind === 'config' && cmd.source.config.startsWith('/etc/bgpadvertiser/')).toBe(true);
     expect(container.volumeMounts.map((m) => m.mountPath)).toContain('/etc/bgpadvertiser');
     expect(container.volumeMounts.every((m) => m.readOnly)).toBe(true);
     expect(cmd.check?.url).toBe('https://127.0.0.1:6443/readyz');

@@ -1,0 +1,104 @@
+import {
+  type AdvertiserConfig,
+  controlPlaneSpeakerConfig,
+  type FileProblem,
+  formatProblem,
+  loadAdvertiserConfig,
+  loadClusterConfig,
+  localControlPlaneNode,
+} from '@bgplb/api-types';
+
+/**
+ * Where the control-plane speaker takes its configuration from: a hand-written advertiser config
+ * plus `--advertise-ip` (the manual form), or the Cluster file that serves every control-plane node.
+ */
+export type SpeakerSource =
+  | { kind: 'config'; config: string; advertiseIp: string }
+  | {
+      kind: 'cluster';
+      clusterConfig: string;
+      /** This node's address; absent: the one control-plane node address found on the host. */
+      nodeIp?: string;
+    };
+
+/** What the speaker runs with, whichever the source. */
+export interface SpeakerSettings {
+  /** The file it came from (`--config` or `--cluster-config`). */
+  file: string;
+  config: AdvertiserConfig;
+  /** The VIP announced as IP/32. */
+  vip: string;
+  /** From a Cluster: `Cluster/<name>`, the node, and the default health check URL. */
+  cluster?: { ref: string; node: string; checkUrl: string };
+  /** Warnings about the file (logged at start and on reload). */
+  warnings: FileProblem[];
+}
+
+export type SpeakerSettingsResult =
+  | { ok: true; settings: SpeakerSettings }
+  | {
+      ok: false;
+      /** A file-level error (unreadable, which node): printed as `bgpadvertiser: <message>`. */
+      message?: string;
+      /** Positioned problems, each a complete `file:line:col: message` line. */
+      problems: string[];
+    };
+
+/**
+ * Loads the speaker's configuration from its source. From a Cluster file: the file is validated
+ * as `bgpadvertiser validate` does, this node is `nodeIp` or found among `hostAddresses()`, and
+ * its config is derived by `controlPlaneSpeakerConfig`. Never throws on input.
+ */
+export async function loadSpeakerSettings(
+  source: SpeakerSource,
+  hostAddresses: () => string[],
+): Promise<SpeakerSettingsResult> {
+  if (source.kind === 'config') {
+    const loaded = await loadAdvertiserConfig(source.config);
+    if (!loaded.ok) {
+      const problems = loaded.problems.map(formatProblem);
+      return loaded.readError !== undefined
+        ? { ok: false, message: loaded.readError, problems }
+        : { ok: false, problems };
+    }
+    return {
+      ok: true,
+      settings: {
+        file: source.config,
+        config: loaded.config,
+        vip: source.advertiseIp,
+        warnings: loaded.problems,
+      },
+    };
+  }
+  const file = source.clusterConfig;
+  const loaded = await loadClusterConfig(file);
+  if (!loaded.ok) {
+    const problems = loaded.problems.map(formatProblem);
+    if (loaded.readError !== undefined) return { ok: false, message: loaded.readError, problems };
+    return {
+      ok: false,
+      message: `${file} is not valid (bgpadvertiser validate ${file} lists the same problems)`,
+      problems,
+    };
+  }
+  const { cluster } = loaded;
+  let node = source.nodeIp;
+  if (node === undefined) {
+    const found = localControlPlaneNode(cluster, hostAddresses());
+    if (!found.ok) return { ok: false, message: `${file}: ${found.error}; pass --node-ip`, problems: [] };
+    node = found.node;
+  }
+  const derived = controlPlaneSpeakerConfig(cluster, node);
+  if (!derived.ok) return { ok: false, message: `${file}: ${derived.error}`, problems: [] };
+  return {
+    ok: true,
+    settings: {
+      file,
+      config: derived.config,
+      vip: derived.vip,
+      cluster: { ref: `Cluster/${cluster.metadata.name}`, node, checkUrl: derived.checkUrl },
+      warnings: loaded.problems,
+    },
+  };
+}
