@@ -4,6 +4,7 @@
  * `--name VALUE` or `--name=VALUE`, like bgpadvertiser's.
  */
 import { hostname } from 'node:os';
+import { FLOATING_IP_LEASE_DEFAULTS } from '@bgplb/api-types';
 import {
   addOptions,
   booleanArg,
@@ -34,6 +35,10 @@ export interface CliOptions extends LogFlags {
   /** A listening address (`:8080`, `127.0.0.1:8080`, ...) or `0`: no server. */
   metricsAddr: string;
   graceSeconds: number;
+  /** Namespace of the per-floating-IP Leases (the release namespace). */
+  leaseNamespace: string;
+  /** A floating IP moves when its Lease has not been renewed this long; 0: off. */
+  leaseExpirySeconds: number;
   nodePrefixLength: number;
   loadBalancerClass: string;
   ingressService: string | undefined;
@@ -53,6 +58,8 @@ interface Flags extends LogFlags {
   retryPeriod: number;
   metricsAddr: string;
   graceSeconds: number;
+  leaseNamespace: string;
+  leaseExpiry: number;
   nodePrefixLength: number;
   loadBalancerClass: string;
   ingressService?: string;
@@ -101,6 +108,16 @@ function command(): Command {
       .argParser((text: string) => (text === '0' ? text : listenAddressArg(text)))
       .default(':8080'),
     seconds('--grace-seconds <s>', 'a node must be not ready this long before its floating IPs move', 0, 30),
+    new Option(
+      '--lease-namespace <ns>',
+      'namespace of the per-floating-IP Leases the node agents renew',
+    ).default('kube-system'),
+    seconds(
+      '--lease-expiry <s>',
+      "a floating IP moves when its Lease has not been renewed this long (0: off, NotReady only); at least the agents' --lease-expiry",
+      0,
+      FLOATING_IP_LEASE_DEFAULTS.expirySeconds,
+    ),
     new Option(
       '--node-prefix-length <n>',
       'prefix length of node InternalIPs without the networking.gke.io/node-subnets annotation',
@@ -158,6 +175,8 @@ export function parseCliArgs(
     retryPeriodSeconds: f.retryPeriod,
     metricsAddr: f.metricsAddr,
     graceSeconds: f.graceSeconds,
+    leaseNamespace: f.leaseNamespace,
+    leaseExpirySeconds: f.leaseExpiry,
     nodePrefixLength: f.nodePrefixLength,
     loadBalancerClass: f.loadBalancerClass,
     ingressService: f.ingressService,

@@ -4,14 +4,19 @@
  * namespace because every decision depends on all of it (pools, floating IPs, peers); bursts of
  * changes are coalesced into one reconcile by the work queue.
  */
-import { CLUSTER_GROUP, GROUP, STATUS_NAMESPACE, VERSION } from '@bgplb/api-types';
+import { CLUSTER_GROUP, FLOATING_IP_LEASE_LABEL, GROUP, STATUS_NAMESPACE, VERSION } from '@bgplb/api-types';
+import { leaseFreshness } from '@bgplb/floating-ip-allocator';
 import {
   type ChangeType,
+  describeError,
   EventRecorder,
   Informer,
   KubeClient,
   type LeaderElectionOptions,
   LeaderElector,
+  type Lease,
+  LeaseClient,
+  leasePath,
   paths,
   WorkQueue,
 } from '@bgplb/kube-runtime';
@@ -19,8 +24,15 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyWrites } from './apply.js';
 import type { ConfigObjects } from './config.js';
-import { type Desired, type DesiredStateOptions, MemoizedDesiredState } from './desired-state.js';
+import {
+  type Desired,
+  type DesiredStateOptions,
+  type HeldSince,
+  MemoizedDesiredState,
+} from './desired-state.js';
+import { LeaseObservations, leaseFloatingIP } from './lease-observer.js';
 import { ControllerMetrics } from './metrics.js';
+import { FloatingIPMoveClock } from './move-clock.js';
 import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
 import { ServiceFastPath } from './service-fast-path.js';
@@ -47,6 +59,11 @@ export interface ControllerConfig {
   /** Namespace of BGPSession/BGPAdvertisedRoute (default kube-system). */
   statusNamespace?: string;
   graceSeconds: number;
+  /**
+   * The per-floating-IP Lease fast path: the Leases live in `namespace`; a floating IP moves when
+   * its Lease has not been renewed for `expirySeconds`. Absent or 0: off (NotReady only).
+   */
+  floatingIPLeases?: { namespace: string; expirySeconds: number } | undefined;
   nodePrefixLength?: number;
   loadBalancerClass?: string;
   ingressService?: string | undefined;
@@ -124,6 +141,13 @@ export class Controller {
   private readonly desiredState = new MemoizedDesiredState();
   /** When each node was first seen with the exclude label (see Observed.excludedSince). */
   private excludedSince: ReadonlyMap<string, number> = new Map();
+  /** Floating-IP holders and since when (see Observed.heldSince). */
+  private heldSince: ReadonlyMap<string, HeldSince> = new Map();
+  /** What the Lease informer and direct reads have seen of the floating-IP Leases. */
+  private readonly leaseObservations = new LeaseObservations();
+  private readonly leases: LeaseClient;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly moveClock: FloatingIPMoveClock;
   private readonly planCache: PlanCache = { routes: new WeakMap() };
   private lastWarnings = '';
   /** Set by anything but a Service change: the next reconcile must be a full one. */
@@ -148,9 +172,14 @@ export class Controller {
     this.client = new KubeClient(config.kubeConfig);
     this.metrics = config.metrics ?? new ControllerMetrics();
     this.statusNamespace = config.statusNamespace ?? STATUS_NAMESPACE;
+    this.leases = new LeaseClient(this.client);
+    this.moveClock = new FloatingIPMoveClock((reason, seconds) =>
+      this.metrics.floatingIPMoveDuration.observe({ reason }, seconds),
+    );
     this.options = {
       clusterNamespace: config.clusterNamespace,
       graceSeconds: config.graceSeconds,
+      leaseExpirySeconds: config.floatingIPLeases?.expirySeconds ?? 0,
       nodePrefixLength: config.nodePrefixLength ?? 24,
       loadBalancerClass: config.loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS,
       ingressService: config.ingressService,
@@ -204,6 +233,14 @@ export class Controller {
   }
 
   private onChange(resource: string, type: ChangeType, object: KubeObject): void {
+    if (resource === 'leases') {
+      // A renewal only refreshes what we know; the lease timer decides when to look again.
+      if (type === 'delete') this.leaseObservations.forget(object as unknown as Lease);
+      else this.leaseObservations.observe(object as unknown as Lease, Date.now());
+      return;
+    }
+    if (resource === 'bgpsessions' && type !== 'delete')
+      this.moveClock.session(object as SessionObject, Date.now());
     const key = `${resource}|${object.metadata.namespace ?? ''}|${object.metadata.name}`;
     const pending = this.overlay.get(key);
     if (pending !== undefined) {
@@ -347,6 +384,16 @@ export class Controller {
         transform: trimService,
       },
     ];
+    const leaseConfig = this.config.floatingIPLeases;
+    if (leaseConfig !== undefined && leaseConfig.expirySeconds > 0) {
+      specs.push({
+        name: 'leases',
+        path: leasePath(leaseConfig.namespace),
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        labelSelector: `${FLOATING_IP_LEASE_LABEL}=true`,
+      } as (typeof specs)[number]);
+    }
     for (const { transform, ...spec } of specs) {
       const informer = new Informer<KubeObject>(this.config.kubeConfig, this.client, {
         ...spec,
@@ -380,6 +427,7 @@ export class Controller {
     this.started = false;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
     await this.elector?.stop(options.releaseLease ?? true);
     await this.queue.stop();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
@@ -555,6 +603,8 @@ export class Controller {
     if (balancer) config.bgpLoadBalancer = balancer;
     const nodes = this.view<NodeObject>('nodes');
     const services = this.view<ServiceObject>('services');
+    const leasesOn = this.informers.has('leases');
+    if (leasesOn) await this.verifyExpiredLeases();
     const now = Date.now();
     const desired = this.desiredState.compute({
       config,
@@ -564,8 +614,11 @@ export class Controller {
       now,
       options: this.options,
       excludedSince: this.excludedSince,
+      heldSince: this.heldSince,
+      ...(leasesOn ? { leases: this.leaseObservations.snapshot() } : {}),
     });
     this.excludedSince = desired.excludedSince;
+    this.heldSince = desired.heldSince;
     if (desired.config.lastGood !== undefined) this.lastGood = desired.config.lastGood;
     const nodeUids = new Map<string, string>();
     for (const n of nodes) if (n.metadata.uid !== undefined) nodeUids.set(n.metadata.name, n.metadata.uid);
@@ -646,6 +699,8 @@ export class Controller {
       this.recheckTimer = setTimeout(this.recheck, Math.max(1, desired.recheckAt - Date.now()));
       this.recheckTimer.unref();
     }
+    this.armLeaseTimer(desired.leaseDeadline);
+    if (!failed) this.moveClock.started(desired.floatingIPMoves, (m) => m.dueAt ?? now);
     const result = this.emit({ desired, plan, applied, durationMs });
     if (!failed) {
       this.lastFull = desired; // the incremental path starts from it (built on first use)
@@ -656,6 +711,83 @@ export class Controller {
       );
     }
     return result;
+  }
+
+  /** Holder per floating IP as the last full reconcile decided it (canonical IPs). */
+  private holders(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [ip, h] of this.heldSince) out[ip] = h.holder;
+    return out;
+  }
+
+  /**
+   * Wakes up when the earliest Lease would expire. Renewals seen since then usually pushed it
+   * back: only an actually expired Lease costs a full reconcile.
+   */
+  private armLeaseTimer(deadline: number | null): void {
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
+    if (deadline === null || !this.started) return;
+    this.leaseTimer = setTimeout(
+      () => {
+        this.leaseTimer = undefined;
+        const f = this.freshness(Date.now());
+        if (f.expired.size > 0) this.recheck();
+        else this.armLeaseTimer(f.deadline);
+      },
+      Math.max(1, deadline - Date.now()),
+    );
+    this.leaseTimer.unref();
+  }
+
+  private freshness(now: number) {
+    return leaseFreshness({
+      holders: this.holders(),
+      leases: this.leaseObservations.snapshot(),
+      heldSince: Object.fromEntries([...this.heldSince].map(([ip, h]) => [ip, h.since])),
+      expirySeconds: this.options.leaseExpirySeconds ?? 0,
+      now,
+    });
+  }
+
+  /**
+   * Reads each Lease that looks expired straight from the API before a floating IP moves for it:
+   * a watch that lags or broke silently must not move floating IPs off live holders. A read that
+   * fails leaves the observation as it is (the floating IP moves: its holder cannot renew through
+   * this API server either, and fences itself).
+   */
+  private async verifyExpiredLeases(): Promise<void> {
+    const ns = this.config.floatingIPLeases?.namespace;
+    if (ns === undefined) return;
+    const expired = [...this.freshness(Date.now()).expired.keys()];
+    const names = new Map<string, string>();
+    for (const l of this.informers.get('leases')?.list() ?? []) {
+      const ip = leaseFloatingIP(l as unknown as Lease);
+      if (ip !== undefined) names.set(ip, l.metadata.name);
+    }
+    await Promise.all(
+      expired.map(async (ip) => {
+        const name = names.get(ip);
+        if (name === undefined) return;
+        try {
+          const lease = await this.leases.get(ns, name);
+          if (lease === undefined) return;
+          const renewed = this.leaseObservations.observe(lease, Date.now());
+          this.metrics.floatingIPLeaseChecks.inc({ result: renewed ? 'renewed' : 'expired' });
+          if (renewed)
+            this.log.warn(
+              { floatingIP: ip, lease: name },
+              'the Lease watch lagged: a direct read shows a renewal',
+            );
+        } catch (err) {
+          this.metrics.floatingIPLeaseChecks.inc({ result: 'error' });
+          this.log.warn(
+            { floatingIP: ip, err: describeError(err) },
+            'could not read an expired-looking Lease',
+          );
+        }
+      }),
+    );
   }
 
   private recordMetrics(desired: Desired, plan: Plan, applied: ApplyResult): void {

@@ -60,6 +60,12 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       now,
       graceSeconds: options.graceSeconds,
       clusterNamespace: options.clusterNamespace,
+      heldSince: observed.heldSince,
+      ...(options.leaseExpirySeconds !== undefined &&
+      options.leaseExpirySeconds > 0 &&
+      observed.leases !== undefined
+        ? { leases: { observed: observed.leases, expirySeconds: options.leaseExpirySeconds } }
+        : {}),
     });
     events.push(...floating.events);
     warnings.push(...floating.warnings);
@@ -115,6 +121,8 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     events,
     recheckAt: floating?.recheckAt ?? null,
     excludedSince,
+    heldSince: floating?.heldSince ?? new Map(),
+    leaseDeadline: floating?.leaseDeadline ?? null,
     poolUsage: fold.poolUsage,
     shortfalls,
     warnings,
@@ -139,6 +147,8 @@ function emptyDesired(
 ): Desired {
   return {
     excludedSince,
+    heldSince: new Map(),
+    leaseDeadline: null,
     valid: false,
     config,
     gateway: undefined,

@@ -23,6 +23,7 @@ export async function runController(
     clusterNamespace: o.clusterNamespace,
     statusNamespace: o.statusNamespace,
     graceSeconds: o.graceSeconds,
+    floatingIPLeases: { namespace: o.leaseNamespace, expirySeconds: o.leaseExpirySeconds },
     nodePrefixLength: o.nodePrefixLength,
     loadBalancerClass: o.loadBalancerClass,
     ingressService: o.ingressService,

@@ -23,8 +23,21 @@ export class ControllerMetrics {
   });
   readonly floatingIPMoves = new Counter({
     name: 'bgplb_floating_ip_moves_total',
-    help: 'Floating IPs that changed holder (node failure, removal)',
+    help: 'Floating IPs that changed holder, by reason (lease-expired, node-not-ready, node-removed, ...)',
     labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly floatingIPMoveDuration = new Histogram({
+    name: 'bgplb_floating_ip_move_duration_seconds',
+    help: 'From a floating-IP move becoming due (Lease expiry, or the end of the NotReady grace) to a session of the new holder reporting Established',
+    labelNames: ['reason'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly floatingIPLeaseChecks = new Counter({
+    name: 'bgplb_floating_ip_lease_checks_total',
+    help: 'Direct reads of floating-IP Leases that looked expired, by outcome (expired, renewed: the watch lagged, error)',
+    labelNames: ['result'],
     registers: [this.registry],
   });
   readonly desiredSessions = new Gauge({

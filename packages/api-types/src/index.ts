@@ -7,6 +7,7 @@ export * from './constants.js';
 export * from './crd/build.js';
 export * from './crd/structural.js';
 export * from './crds.js';
+export * from './floating-ip-lease.js';
 export * from './parse.js';
 export * from './problems.js';
 export * from './schemas/advertiser-config.js';

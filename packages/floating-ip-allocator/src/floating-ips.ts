@@ -88,6 +88,11 @@ export interface FloatingIPMove {
   /** New holder, or null when the IP is now unassigned or removed. */
   to: string | null;
   reason: FloatingIPMoveReason;
+  /**
+   * When the move became due (ms): the holder's Lease expiry, or the end of its NotReady grace.
+   * Absent for other reasons. The controller times moves from it.
+   */
+  dueAt?: number;
 }
 
 export interface FloatingIPAssignmentResult {
@@ -119,6 +124,8 @@ interface NodeState {
   ready: boolean;
   /** Not ready, but within the grace period: keeps its IPs, gets no new ones. */
   inGrace: boolean;
+  /** Not ready: when its grace period ends (ms), if known. */
+  graceEndsAt: number | undefined;
   /** Ready for at least graceSeconds (or since an unknown time). */
   settled: boolean;
   loadBalancer: boolean;
@@ -204,8 +211,10 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     }
     let inGrace = false;
     let settled = n.ready;
+    let graceEndsAt: number | undefined;
     if (!n.ready) {
       const since = toMillis(n.notReadySince);
+      if (since !== undefined) graceEndsAt = since + graceMs;
       // Unknown "since": we cannot prove the node is within its grace period, so it is not.
       if (since !== undefined && now !== undefined && now - since < graceMs) {
         inGrace = true;
@@ -224,6 +233,7 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
       own,
       ready: n.ready,
       inGrace,
+      graceEndsAt,
       settled,
       loadBalancer: n.loadBalancer === true,
       held: 0,
@@ -390,12 +400,14 @@ export function assignFloatingIPs(input: AssignFloatingIPsInput): FloatingIPAssi
     const from = prevHolder.get(text) ?? null;
     const to = assignments.get(text) ?? null;
     if (from === to) continue;
-    moves.push({
-      ip: text,
-      from,
-      to,
-      reason: from === null ? 'initial' : (moveReasons.get(text) ?? 'node-not-ready'),
-    });
+    const reason = from === null ? 'initial' : (moveReasons.get(text) ?? 'node-not-ready');
+    const dueAt =
+      reason === 'lease-expired'
+        ? freshness.expiredAt.get(text)
+        : reason === 'node-not-ready'
+          ? byName.get(from!)?.graceEndsAt
+          : undefined;
+    moves.push({ ip: text, from, to, reason, ...(dueAt === undefined ? {} : { dueAt }) });
   }
   const removed = [...prevHolder.keys()].filter((ip) => !seenIPs.has(ip)).sort();
   for (const ip of removed) {

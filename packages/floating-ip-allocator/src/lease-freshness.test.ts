@@ -30,6 +30,7 @@ describe('leaseFreshness (pure, fake time)', () => {
       ['10.0.1.100', 'node a has not renewed the Lease of floating IP 10.0.1.100 for 3.0 s (expiry 3.0 s)'],
     ]);
     expect(r.deadline).toBeNull();
+    expect(r.expiredAt.get('10.0.1.100')).toBe(at(13));
   });
 
   it('a new holder gets the expiry from when it was given the IP to claim the Lease', () => {
@@ -148,7 +149,9 @@ describe('assignFloatingIPs with Leases (the fast path)', () => {
     expect(fresh.leaseDeadline).toBe(at(13));
     const r = assignFloatingIPs(input(at(13), leases));
     // Not to b (it holds one already: spread), and never back to a (a suspect).
-    expect(r.moves).toEqual([{ ip: '10.0.1.100', from: 'a', to: 'c', reason: 'lease-expired' }]);
+    expect(r.moves).toEqual([
+      { ip: '10.0.1.100', from: 'a', to: 'c', reason: 'lease-expired', dueAt: at(13) },
+    ]);
     expect(r.leaseDeadline).toBe(at(15.5));
   });
 

@@ -48,6 +48,8 @@ export interface LeaseFreshnessInput {
 export interface LeaseFreshness {
   /** Floating IP (canonical text) -> why its holder's Lease is expired. */
   expired: Map<string, string>;
+  /** Floating IP (canonical text) -> when its Lease expired (ms): the start of a move's clock. */
+  expiredAt: Map<string, number>;
   /** Earliest time (ms) at which a Lease that is fresh now expires, if nothing is renewed; null if none. */
   deadline: number | null;
   /** Problems with the input (bad times, bad expiry); never thrown. */
@@ -72,14 +74,15 @@ function seconds(ms: number): string {
 /** Which holders have let their floating IP's Lease expire, and when the next one will. */
 export function leaseFreshness(input: LeaseFreshnessInput): LeaseFreshness {
   const expired = new Map<string, string>();
+  const expiredAt = new Map<string, number>();
   const warnings: string[] = [];
   let deadline: number | null = null;
   const now = toMillis(input.now);
   if (!Number.isFinite(input.expirySeconds) || input.expirySeconds < 0) {
     warnings.push(`lease expiry must be a number >= 0, got ${String(input.expirySeconds)}; Lease path off`);
-    return { expired, deadline, warnings };
+    return { expired, expiredAt, deadline, warnings };
   }
-  if (input.expirySeconds === 0 || now === undefined) return { expired, deadline, warnings };
+  if (input.expirySeconds === 0 || now === undefined) return { expired, expiredAt, deadline, warnings };
   const leases = byCanonicalIP(input.leases);
   const heldSince = byCanonicalIP(input.heldSince);
   for (const [ip, holder] of byCanonicalIP(input.holders)) {
@@ -96,6 +99,7 @@ export function leaseFreshness(input: LeaseFreshnessInput): LeaseFreshness {
     const expiryMs = Math.max(input.expirySeconds, duration) * 1000;
     const silent = now - alive;
     if (silent >= expiryMs) {
+      expiredAt.set(ip, alive + expiryMs);
       expired.set(
         ip,
         lease.holder === holder
@@ -106,7 +110,7 @@ export function leaseFreshness(input: LeaseFreshnessInput): LeaseFreshness {
       deadline = alive + expiryMs;
     }
   }
-  return { expired, deadline, warnings };
+  return { expired, expiredAt, deadline, warnings };
 }
 
 /**

@@ -4,12 +4,17 @@
  * Events of the moves. Pure.
  */
 import type { ParsedClusterObjects } from '@bgplb/api-types';
-import { assignFloatingIPs, type FloatingIPMove } from '@bgplb/floating-ip-allocator';
+import {
+  assignFloatingIPs,
+  type FloatingIPLease,
+  type FloatingIPMove,
+  heldSinceOf,
+} from '@bgplb/floating-ip-allocator';
 import { EXCLUDE_FROM_LB_LABEL } from '../names.js';
 import type { NodeView } from '../nodes.js';
 import type { EventSpec } from '../types.js';
 import { holdingReadiness, type LoadBalancerNodes } from './nodes.js';
-import type { DesiredGateway } from './types.js';
+import type { DesiredGateway, HeldSince } from './types.js';
 
 export interface GatewayInput {
   ngg: NonNullable<ParsedClusterObjects['networkGatewayGroup']>;
@@ -22,6 +27,13 @@ export interface GatewayInput {
   now: number;
   graceSeconds: number;
   clusterNamespace: string;
+  /** The Lease fast path (absent: off). */
+  leases?: {
+    observed: Readonly<Record<string, FloatingIPLease>>;
+    expirySeconds: number;
+  };
+  /** The previous reconcile's `heldSince`. */
+  heldSince: ReadonlyMap<string, HeldSince> | undefined;
 }
 
 export interface GatewayDecision {
@@ -29,6 +41,9 @@ export interface GatewayDecision {
   moves: FloatingIPMove[];
   unassigned: Record<string, string>;
   recheckAt: number | null;
+  leaseDeadline: number | null;
+  /** Holders and since when, for the next reconcile. */
+  heldSince: Map<string, HeldSince>;
   /** Floating IP -> the node that holds it. */
   holders: Map<string, string>;
   events: EventSpec[];
@@ -37,6 +52,9 @@ export interface GatewayDecision {
 
 export function decideGateway(input: GatewayInput): GatewayDecision {
   const { views, lbNodes } = input.nodes;
+  const previous = input.live?.status?.floatingIPs ?? {};
+  // Holders the previous reconcile did not know (a restart, a hand edit) count from now.
+  const heldBefore = heldSinceOf(previous, input.heldSince, input.now);
   const result = assignFloatingIPs({
     floatingIPs: input.ngg.spec.floatingIPs,
     nodes: views.map((v) => ({
@@ -45,9 +63,16 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
       ...holdingReadiness(v, input.excludedSince.get(v.name)),
       loadBalancer: lbNodes.has(v.name),
     })),
-    previous: input.live?.status?.floatingIPs ?? {},
+    previous,
     now: input.now,
     graceSeconds: input.graceSeconds,
+    ...(input.leases === undefined
+      ? {}
+      : {
+          leases: input.leases.observed,
+          leaseExpirySeconds: input.leases.expirySeconds,
+          heldSince: Object.fromEntries([...heldBefore].map(([ip, h]) => [ip, h.since])),
+        }),
   });
   const holders = new Map<string, string>();
   const floatingIPs: Record<string, string> = {};
@@ -99,6 +124,8 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
     moves: result.moves,
     unassigned: result.unassigned,
     recheckAt: result.recheckAt,
+    leaseDeadline: result.leaseDeadline,
+    heldSince: heldSinceOf(result.assignments, heldBefore, input.now),
     holders,
     events,
     warnings: result.warnings,

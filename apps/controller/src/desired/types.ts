@@ -5,6 +5,7 @@
 import type {
   AllocateServiceVIPsInput,
   AllocateServiceVIPsResult,
+  FloatingIPLease,
   FloatingIPMove,
   PoolUsage,
 } from '@bgplb/floating-ip-allocator';
@@ -16,6 +17,11 @@ export interface DesiredStateOptions {
   clusterNamespace: string;
   /** How long a node may be not ready before its floating IPs move. */
   graceSeconds: number;
+  /**
+   * How long a floating IP's Lease may go unrenewed before the floating IP moves (the fast path);
+   * 0 or absent: off.
+   */
+  leaseExpirySeconds?: number | undefined;
   /** Prefix length of InternalIPs without the node-subnets annotation (default 24). */
   nodePrefixLength: number;
   /**
@@ -43,6 +49,16 @@ export interface Observed {
    * controller starts it again, which can only delay a move, never hasten one.
    */
   excludedSince?: ReadonlyMap<string, number> | undefined;
+  /** Floating IP -> its Lease as this controller saw it (see lease-observer.ts). */
+  leases?: Readonly<Record<string, FloatingIPLease>> | undefined;
+  /** Floating IP -> its holder and since when (`Desired.heldSince` of the previous reconcile). */
+  heldSince?: ReadonlyMap<string, HeldSince> | undefined;
+}
+
+/** A floating IP's holder and since when this controller has seen it hold it (ms). */
+export interface HeldSince {
+  holder: string;
+  since: number;
 }
 
 /** What one Service's `status.loadBalancer.ingress` should say. */
@@ -98,6 +114,10 @@ export interface Desired {
   recheckAt: number | null;
   /** Nodes carrying the exclude label and since when (pass back as `Observed.excludedSince`). */
   excludedSince: Map<string, number>;
+  /** Floating IP holders and since when (pass back as `Observed.heldSince`). */
+  heldSince: Map<string, HeldSince>;
+  /** Earliest time (ms) a floating IP's Lease expires unless renewed; null if none. */
+  leaseDeadline: number | null;
   poolUsage: PoolUsage[];
   shortfalls: SessionShortfall[];
   warnings: string[];
