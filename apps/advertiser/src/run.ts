@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { formatProblem } from '@bgplb/api-types';
 import { createLogger, type Logger } from '@bgplb/kube-runtime/process';
-import { Counter, Gauge } from 'prom-client';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
+import { registerControlPlaneMetrics } from './control-plane-metrics.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
 import { hostIPv4Addresses } from './shared/host-addresses.js';
@@ -100,27 +100,9 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     gated: healthCheck !== undefined,
   });
   let gate: HealthGate | undefined;
-  new Gauge({
-    name: 'bgplb_advertiser_vip_announced',
-    help: '1 while the VIP is announced (healthy and running), else 0',
-    registers: [registry],
-    collect() {
-      this.set(advertiser.announced ? 1 : 0);
-    },
-  });
-  const checks = new Counter({
-    name: 'bgplb_advertiser_health_checks_total',
-    help: 'Health checks of --check-url, by result',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'bgplb_advertiser_health_check_consecutive_failures',
-    help: 'Consecutive failed health checks (the VIP is withdrawn at --check-failure-threshold)',
-    registers: [registry],
-    collect() {
-      this.set(gate?.consecutiveFailures ?? 0);
-    },
+  const { checks } = registerControlPlaneMetrics(registry, {
+    announced: () => advertiser.announced,
+    consecutiveFailures: () => gate?.consecutiveFailures ?? 0,
   });
 
   const health = await startHealthOrShutdown(

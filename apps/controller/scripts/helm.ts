@@ -51,6 +51,8 @@ export interface TemplateOptions {
   includeCrds?: boolean;
   /** Capabilities.KubeVersion, which the chart's kubeVersion constraint is checked against. */
   kubeVersion?: string;
+  /** Render one template of the chart only (`--show-only`). */
+  showOnly?: string;
 }
 
 /** `helm template <release> <chartDir> --namespace <ns> [--include-crds] [--values -]`. */
@@ -64,6 +66,7 @@ export function helmTemplate(o: TemplateOptions): string {
   ];
   if (o.includeCrds) args.push('--include-crds');
   if (o.kubeVersion !== undefined) args.push('--kube-version', o.kubeVersion);
+  if (o.showOnly !== undefined) args.push('--show-only', o.showOnly);
   return runHelm(args, o.values);
 }
 

@@ -171,6 +171,10 @@ export class Controller {
     this.log = config.log;
     this.client = new KubeClient(config.kubeConfig);
     this.metrics = config.metrics ?? new ControllerMetrics();
+    this.metrics.observe({
+      sessions: () => this.view('bgpsessions'),
+      routes: () => this.view('bgpadvertisedroutes'),
+    });
     this.statusNamespace = config.statusNamespace ?? STATUS_NAMESPACE;
     this.leases = new LeaseClient(this.client);
     this.moveClock = new FloatingIPMoveClock((reason, seconds) =>
@@ -799,6 +803,7 @@ export class Controller {
     if (desired.gateway) {
       m.floatingIPs.set({ state: 'assigned' }, Object.keys(desired.gateway.floatingIPs).length);
       m.floatingIPs.set({ state: 'unassigned' }, Object.keys(desired.unassignedFloatingIPs).length);
+      m.setHolders(desired.gateway.floatingIPs);
     }
     if (applied.errors.length === 0) {
       for (const mv of desired.floatingIPMoves)

@@ -1,5 +1,13 @@
 /** Prometheus metrics of the controller (prom-client), served on /metrics. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { routeNextHopCounts, sessionReportAges } from './status-metrics.js';
+import type { KubeObject } from './types.js';
+
+/** The status objects the controller caches, read at scrape time. */
+export interface StatusObjectSource {
+  sessions(): readonly KubeObject[];
+  routes(): readonly KubeObject[];
+}
 
 export class ControllerMetrics {
   readonly registry = new Registry();
@@ -83,8 +91,52 @@ export class ControllerMetrics {
     help: 'Configuration objects currently refused as invalid',
     registers: [this.registry],
   });
+  readonly floatingIPHolder = new Gauge({
+    name: 'bgplb_floating_ip_holder',
+    help: '1 for each floating IP and the node that holds it (NetworkGatewayGroup status)',
+    labelNames: ['ip', 'node'],
+    registers: [this.registry],
+  });
+  private objects: StatusObjectSource | undefined;
+  private now: () => number = Date.now;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    const metrics = this;
+    new Gauge({
+      name: 'bgplb_session_report_age_seconds',
+      help: 'Seconds since the node last reported the BGPSession (status.lastReportTime); above 3 heartbeats the agent is not reporting',
+      labelNames: ['session', 'node'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const sessions = metrics.objects?.sessions() ?? [];
+        for (const a of sessionReportAges(sessions, metrics.now()))
+          this.set({ session: a.session, node: a.node }, a.ageSeconds);
+      },
+    });
+    new Gauge({
+      name: 'bgplb_route_next_hops',
+      help: 'Next hops of each BGPAdvertisedRoute; 0 means the VIP has no path',
+      labelNames: ['route', 'prefix'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of routeNextHopCounts(metrics.objects?.routes() ?? []))
+          this.set({ route: r.route, prefix: r.prefix }, r.nextHops);
+      },
+    });
+  }
+
+  /** Where the scrape-time gauges read the BGPSession and BGPAdvertisedRoute objects. */
+  observe(objects: StatusObjectSource, now: () => number = Date.now): void {
+    this.objects = objects;
+    this.now = now;
+  }
+
+  /** The floating IP -> node placement of the last full reconcile. */
+  setHolders(holders: Readonly<Record<string, string>>): void {
+    this.floatingIPHolder.reset();
+    for (const [ip, node] of Object.entries(holders)) this.floatingIPHolder.set({ ip, node }, 1);
   }
 }

@@ -253,11 +253,17 @@ describe('chart values', () => {
           'leaderElection',
           'controller',
           'advertiser',
+          'monitoring',
+          'serviceMonitor',
+          'prometheusRule',
+          'dashboard',
+          'labels',
         ].includes(m[2]!) &&
         !/:\s*\S/.test(line.slice(m[0].length))
       ) {
-        if (m[2] === 'resources' || m[2] === 'tolerations') inFree = indent;
-        if (!['resources', 'tolerations'].includes(m[2]!)) return; // a section: its fields are documented
+        const free = ['resources', 'tolerations', 'labels'];
+        if (free.includes(m[2]!)) inFree = indent;
+        if (!free.includes(m[2]!)) return; // a section: its fields are documented
       }
       const previous = lines
         .slice(0, i)
