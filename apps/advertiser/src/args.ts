@@ -61,9 +61,19 @@ export interface PreflightOptions {
   logFormat: LogFormat;
 }
 
+export interface StaticPodCommandOptions {
+  command: 'static-pod';
+  clusterConfig: string;
+  /** The control-plane node's address in the Cluster. */
+  node: string;
+  vipInterface?: string;
+  image?: string;
+}
+
 export type ParsedCommand =
   | RunOptions
   | PreflightOptions
+  | StaticPodCommandOptions
   | { command: 'validate'; files: string[] }
   | { command: 'agent'; argv: string[] }
   | { command: 'help'; text: string }
@@ -97,6 +107,7 @@ const SYNOPSIS = `--config FILE --advertise-ip IP [options]
        bgpadvertiser --cluster-config FILE [--node-ip IP] [options]
        bgpadvertiser validate FILE...
        bgpadvertiser preflight --cluster-config FILE [--node-ip IP] [--timeout 30s] [--probe CMD]
+       bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--vip-interface DEV]
        bgpadvertiser agent --node-name NODE [options]   (node agent; see 'bgpadvertiser agent --help')`;
 
 function runCommand(): Command {
@@ -190,12 +201,32 @@ fails, 2 on a usage or configuration error.`,
   ]);
 }
 
+function staticPodCommand(): Command {
+  const c = createCommand(
+    'bgpadvertiser static-pod',
+    `Prints the static-pod manifest (/etc/kubernetes/manifests/bgpadvertiser.yaml) of one control-plane
+node: bgpadvertiser --cluster-config FILE --node-ip ADDRESS, with FILE's directory mounted from the
+host, the image of this version, probes on the loopback health server. Exit 0, or 2 when the Cluster
+is invalid or ADDRESS is not one of its control-plane nodes.`,
+  ).usage('--cluster-config FILE --node ADDRESS [options]');
+  return addOptions(c, [
+    new Option('--cluster-config <file>', 'the Cluster file, at the path it has on the node'),
+    new Option(
+      '--node <address>',
+      "the control-plane node (its address in the Cluster's controlPlane.nodePoolSpec.nodes)",
+    ).argParser(ipv4Arg),
+    vipInterfaceOption('the pod also holds the VIP on DEV (runs as root with only NET_ADMIN)'),
+    new Option('--image <image>', 'container image (default: ghcr.io/bgplb/bgpadvertiser:<this version>)'),
+  ]);
+}
+
 /** The help of `bgpadvertiser --help`: the run options, then the subcommands' own help. */
 export function usage(): string {
   return [
     runCommand().helpInformation(),
     validateCommand().helpInformation(),
     preflightCommand().helpInformation(),
+    staticPodCommand().helpInformation(),
   ].join('\n');
 }
 
@@ -307,6 +338,29 @@ function parsePreflight(argv: string[]): ParsedCommand {
   return out;
 }
 
+interface StaticPodFlags {
+  clusterConfig?: string;
+  node?: string;
+  vipInterface?: string;
+  image?: string;
+}
+
+function parseStaticPod(argv: string[]): ParsedCommand {
+  const parsed = parseCommand<StaticPodFlags>(staticPodCommand(), argv);
+  if ('help' in parsed) return { command: 'help', text: parsed.help };
+  const f = parsed.options;
+  if (f.clusterConfig === undefined) throw new UsageError('static-pod: --cluster-config FILE is required');
+  if (f.node === undefined) throw new UsageError('static-pod: --node ADDRESS is required');
+  const out: StaticPodCommandOptions = {
+    command: 'static-pod',
+    clusterConfig: f.clusterConfig,
+    node: f.node,
+  };
+  if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
+  if (f.image !== undefined) out.image = f.image;
+  return out;
+}
+
 function parseValidate(argv: string[]): ParsedCommand {
   let parsed: ReturnType<typeof parseCommand>;
   try {
@@ -327,12 +381,14 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       return parseValidate(rest);
     case 'preflight':
       return parsePreflight(rest);
+    case 'static-pod':
+      return parseStaticPod(rest);
     case 'agent':
       return { command: 'agent', argv: rest };
     default:
       if (first !== undefined && !first.startsWith('-')) {
         throw new UsageError(
-          `unknown command "${first}" (commands: validate, preflight, agent; or --config to run)`,
+          `unknown command "${first}" (commands: validate, preflight, static-pod, agent; or --config / --cluster-config to run)`,
         );
       }
       return parseRun(argv);

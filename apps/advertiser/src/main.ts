@@ -40,6 +40,10 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       const { runPreflight } = await import('./preflight.js');
       return runPreflight(cmd, { output });
     }
+    case 'static-pod': {
+      const { runStaticPod } = await import('./static-pod-command.js');
+      return runStaticPod(cmd, output);
+    }
     case 'run':
       return runAdvertiser(cmd, { output });
   }

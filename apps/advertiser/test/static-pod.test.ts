@@ -1,77 +1,169 @@
 /**
- * The static-pod manifests in deploy/static-pod/ must start the advertiser with a command line it
- * accepts, probe the endpoints it serves, and ask for NET_ADMIN only when --vip-interface is used.
+ * The static-pod manifests, from the one template (src/static-pod.ts): those in
+ * deploy/static-pod/ (the manual form) and those `bgpadvertiser static-pod` prints for a node of
+ * a Cluster must start the advertiser with a command line it accepts, mount the config it reads,
+ * probe the endpoints it serves, and ask for NET_ADMIN only when --vip-interface is used.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCommandLine, type RunOptions } from '../src/args.js';
+import { main } from '../src/main.js';
+import { DEPLOY_STATIC_PODS } from '../src/static-pod-templates.js';
+import { VERSION } from '../src/version.js';
 
 interface Container {
+  image: string;
   args: string[];
   securityContext: { runAsNonRoot: boolean; capabilities: { drop: string[]; add?: string[] } };
   livenessProbe: { httpGet: { host: string; port: number; path: string } };
   readinessProbe: { httpGet: { host: string; port: number; path: string } };
-  volumeMounts: Array<{ mountPath: string; readOnly: boolean }>;
+  volumeMounts: Array<{ name: string; mountPath: string; readOnly: boolean }>;
 }
 interface Pod {
+  apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string };
-  spec: { hostNetwork: boolean; containers: Container[] };
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: {
+    hostNetwork: boolean;
+    containers: Container[];
+    volumes: Array<{ name: string; hostPath: { path: string; type: string } }>;
+  };
 }
 
-const dir = new URL('../../../deploy/static-pod/', import.meta.url);
-const load = (name: string): Pod => parse(readFileSync(new URL(name, dir), 'utf8')) as Pod;
+const deployDir = new URL('../../../deploy/static-pod/', import.meta.url);
+const example02 = new URL('../../../examples/02-control-plane-nodes-per-peer.yaml', import.meta.url);
+const deployed = (name: string): Pod => parse(readFileSync(new URL(name, deployDir), 'utf8')) as Pod;
 
-describe.each(['bgpadvertiser.yaml', 'bgpadvertiser-vip-interface.yaml'])('%s', (name) => {
-  const pod = load(name);
+/** Runs `bgpadvertiser ...argv` in-process: exit code, stdout, stderr. */
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err };
+}
+
+/** The checks every manifest passes, manual or from a Cluster. */
+function checkPod(pod: Pod): RunOptions {
   const container = pod.spec.containers[0] as Container;
-  const cmd = parseCommandLine(container.args) as RunOptions;
+  const cmd = parseCommandLine(container.args);
+  if (cmd.command !== 'run') throw new Error(`not a run command line: ${container.args.join(' ')}`);
+  expect(pod).toMatchObject({ apiVersion: 'v1', kind: 'Pod' });
+  // The kubelet names the mirror pod bgpadvertiser-<node>.
+  expect(pod.metadata).toMatchObject({ name: 'bgpadvertiser', namespace: 'kube-system' });
+  expect(pod.metadata.labels['app.kubernetes.io/version']).toBe(VERSION);
+  expect(pod.spec.hostNetwork).toBe(true);
+  // Every mount is read-only and backed by a hostPath volume at the same path.
+  const volumes = new Map(pod.spec.volumes.map((v) => [v.name, v.hostPath.path]));
+  for (const m of container.volumeMounts) {
+    expect(m.readOnly).toBe(true);
+    expect(volumes.get(m.name)).toBe(m.mountPath);
+  }
+  const mounted = (file: string) => container.volumeMounts.some((m) => file.startsWith(`${m.mountPath}`));
+  const file = cmd.source.kind === 'cluster' ? cmd.source.clusterConfig : cmd.source.config;
+  expect(container.volumeMounts.map((m) => m.mountPath)).toContain(dirname(file));
+  expect(mounted(cmd.check?.caFile ?? 'none')).toBe(true);
+  const [host, port] = cmd.healthAddr.split(':');
+  expect(container.livenessProbe.httpGet).toEqual({ host, port: Number(port), path: '/healthz' });
+  expect(container.readinessProbe.httpGet).toEqual({ host, port: Number(port), path: '/readyz' });
+  const caps = container.securityContext.capabilities;
+  expect(caps.drop).toEqual(['ALL']);
+  if (cmd.vipInterface !== undefined) expect(caps.add).toEqual(['NET_ADMIN']);
+  else {
+    expect(caps.add).toBeUndefined();
+    expect(container.securityContext.runAsNonRoot).toBe(true);
+  }
+  return cmd;
+}
 
-  it('is a kube-system host-network pod the kubelet names bgpadvertiser-<node>', () => {
-    expect(pod.kind).toBe('Pod');
-    expect(pod.metadata).toEqual({
-      name: 'bgpadvertiser',
-      namespace: 'kube-system',
-      labels: expect.any(Object),
+describe('deploy/static-pod/ (the manual form)', () => {
+  it.each(DEPLOY_STATIC_PODS.map((d) => [d.file, d]))('%s is what the template renders', (_f, d) => {
+    const current = readFileSync(new URL(d.file, deployDir), 'utf8');
+    // If this fails: pnpm --filter @bgplb/advertiser gen:static-pod
+    expect(current).toBe(d.text());
+  });
+
+  it.each(DEPLOY_STATIC_PODS.map((d) => [d.file]))(
+    '%s starts the manual form, gated on the API server',
+    (f) => {
+      const cmd = checkPod(deployed(f));
+      expect(cmd.source).toEqual({
+        kind: 'config',
+        config: '/etc/bgpadvertiser/bgpadvertiser.conf',
+        advertiseIp: '10.0.0.8',
+      });
+      expect(cmd.check?.url).toBe('https://127.0.0.1:6443/readyz');
+    },
+  );
+
+  it('the two variants differ only in holding the VIP on an interface', () => {
+    const args = (f: string) => parseCommandLine(deployed(f).spec.containers[0]?.args ?? []);
+    expect(args('bgpadvertiser-vip-interface.yaml')).toEqual({
+      ...args('bgpadvertiser.yaml'),
+      vipInterface: 'lo',
     });
-    expect(pod.spec.hostNetwork).toBe(true);
-  });
-
-  it('runs a command line the advertiser accepts, with the config from the hostPath mount', () => {
-    expect(cmd.command).toBe('run');
-    expect(cmd.source.kind === 'config' && cmd.source.config.startsWith('/etc/bgpadvertiser/')).toBe(true);
-    expect(container.volumeMounts.map((m) => m.mountPath)).toContain('/etc/bgpadvertiser');
-    expect(container.volumeMounts.every((m) => m.readOnly)).toBe(true);
-    expect(cmd.check?.url).toBe('https://127.0.0.1:6443/readyz');
-    expect(container.volumeMounts.map((m) => m.mountPath)).toContain(cmd.check?.caFile);
-  });
-
-  it('probes /healthz and /readyz on --health-addr', () => {
-    const [host, port] = cmd.healthAddr.split(':');
-    for (const [probe, path] of [
-      [container.livenessProbe, '/healthz'],
-      [container.readinessProbe, '/readyz'],
-    ] as const) {
-      expect(probe.httpGet).toEqual({ host, port: Number(port), path });
-    }
-  });
-
-  it('asks for NET_ADMIN exactly when --vip-interface is used', () => {
-    const caps = container.securityContext.capabilities;
-    expect(caps.drop).toEqual(['ALL']);
-    if (cmd.vipInterface !== undefined) {
-      expect(caps.add).toEqual(['NET_ADMIN']);
-    } else {
-      expect(caps.add).toBeUndefined();
-      expect(container.securityContext.runAsNonRoot).toBe(true);
-    }
   });
 });
 
-it('the two variants differ only in holding the VIP on an interface', () => {
-  expect(parseCommandLine(load('bgpadvertiser-vip-interface.yaml').spec.containers[0]!.args)).toEqual({
-    ...parseCommandLine(load('bgpadvertiser.yaml').spec.containers[0]!.args),
-    vipInterface: 'lo',
+describe('bgpadvertiser static-pod --cluster-config FILE --node ADDRESS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-static-pod-'));
+  const file = join(dir, 'cluster.yaml');
+  writeFileSync(file, readFileSync(example02, 'utf8'));
+
+  it("prints the node's manifest: this Cluster file, this node, the pinned image, gated by default", async () => {
+    const { code, out, err } = await cli('static-pod', '--cluster-config', file, '--node', '10.0.2.10');
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out.split('\n')[0]).toBe(
+      `# bgpadvertiser ${VERSION} static pod for control-plane node 10.0.2.10 of Cluster/bm:`,
+    );
+    expect(out).toContain(
+      '# announces 10.0.0.8/32 to 10.0.2.254 from 10.0.2.10, gated on https://127.0.0.1:443/readyz.',
+    );
+    const pod = parse(out) as Pod;
+    const cmd = checkPod(pod);
+    expect(cmd.source).toEqual({ kind: 'cluster', clusterConfig: file, nodeIp: '10.0.2.10' });
+    // No --check-url: the Cluster's controlPlaneLBPort decides, verified with the CA of kubeadm.
+    expect(cmd.check).toMatchObject({ caFile: '/etc/kubernetes/pki/ca.crt', insecure: false });
+    expect(cmd.check?.url).toBeUndefined();
+    expect(pod.spec.containers[0]?.image).toBe(`ghcr.io/bgplb/bgpadvertiser:${VERSION}`);
+    expect(pod.spec.volumes).toContainEqual({ name: 'config', hostPath: { path: dir, type: 'Directory' } });
+  });
+
+  it('holds the VIP on an interface and takes another image on request', async () => {
+    const { code, out } = await cli(
+      'static-pod',
+      `--cluster-config=${file}`,
+      '--node=10.0.1.10',
+      '--vip-interface=lo',
+      '--image=registry.local/bgpadvertiser:dev',
+    );
+    expect(code).toBe(0);
+    const pod = parse(out) as Pod;
+    expect(checkPod(pod).vipInterface).toBe('lo');
+    expect(pod.spec.containers[0]?.image).toBe('registry.local/bgpadvertiser:dev');
+  });
+
+  it('exits 2 for a node that is not a control-plane node, an invalid Cluster, or missing flags', async () => {
+    expect(await cli('static-pod', '--cluster-config', file, '--node', '10.0.9.9')).toEqual({
+      code: 2,
+      out: '',
+      err: [
+        'static-pod: 10.0.9.9 is not a control-plane node of Cluster/bm (spec.controlPlane.nodePoolSpec.nodes: 10.0.1.10, 10.0.1.11, 10.0.2.10)',
+      ],
+    });
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(example02, 'utf8').replace('localASN: 65001', 'localASN: 65002'));
+    const invalid = await cli('static-pod', '--cluster-config', bad, '--node', '10.0.1.10');
+    expect(invalid.code).toBe(2);
+    expect(invalid.out).toBe('');
+    expect(invalid.err[0]).toMatch(
+      new RegExp(`^${bad}:\\d+:\\d+: spec\\.loadBalancer\\.bgpPeers\\[0\\]\\.asn: `),
+    );
+    expect(invalid.err.at(-1)).toBe(`static-pod: ${bad} is not valid (bgpadvertiser validate ${bad})`);
+    const missing = await cli('static-pod', '--cluster-config', file);
+    expect(missing.code).toBe(2);
+    expect(missing.err[0]).toBe('bgpadvertiser: static-pod: --node ADDRESS is required');
   });
 });

@@ -1,0 +1,124 @@
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+import type { SpeakerSource } from './speaker-config.js';
+import { VERSION } from './version.js';
+
+/** The image of this build: the manifest pins the version it was generated with. */
+export const DEFAULT_IMAGE = `ghcr.io/bgplb/bgpadvertiser:${VERSION}`;
+/** Where the kubelet's static pod reads the health endpoints (the advertiser's default). */
+export const STATIC_POD_HEALTH_ADDR = '127.0.0.1:8080';
+/** The CA that signed the local API server's certificate on a kubeadm-style node. */
+export const KUBERNETES_CA = '/etc/kubernetes/pki/ca.crt';
+
+export interface StaticPodOptions {
+  /**
+   * The config on the host: the Cluster file and this node's address (one file for every node),
+   * or a hand-written advertiser config and the VIP (the manual form). Paths are host paths; the
+   * directory holding the file is mounted read-only at the same path, so an editor that replaces
+   * the file (write and rename) is seen by the next SIGHUP.
+   */
+  source: SpeakerSource & ({ kind: 'config' } | { kind: 'cluster'; nodeIp: string });
+  /** Also hold the VIP on this interface (`--vip-interface`); needs NET_ADMIN, so runs as root. */
+  vipInterface?: string;
+  image?: string;
+}
+
+type Manifest = Record<string, unknown>;
+
+/**
+ * The static-pod manifest of the control-plane speaker (`/etc/kubernetes/manifests/`): host
+ * network, config from the host, the VIP gated on the local API server's /readyz, liveness and
+ * readiness on the loopback health server, non-root unless it must hold the VIP on an interface.
+ * The one source of the manifests in deploy/static-pod/ and of `bgpadvertiser static-pod`.
+ */
+export function staticPodManifest(options: StaticPodOptions): Manifest {
+  const { source } = options;
+  const file = source.kind === 'cluster' ? source.clusterConfig : source.config;
+  const configDir = dirname(file);
+  const args =
+    source.kind === 'cluster'
+      ? // The check URL is the Cluster's (https://127.0.0.1:<controlPlaneLBPort>/readyz).
+        [`--cluster-config=${file}`, `--node-ip=${source.nodeIp}`]
+      : [
+          `--config=${file}`,
+          `--advertise-ip=${source.advertiseIp}`,
+          '--check-url=https://127.0.0.1:6443/readyz',
+        ];
+  args.push(
+    `--health-addr=${STATIC_POD_HEALTH_ADDR}`,
+    `--check-ca=${KUBERNETES_CA}`,
+    '--check-interval=5s',
+    '--check-timeout=2s',
+    '--check-failure-threshold=3',
+  );
+  if (options.vipInterface !== undefined) args.push(`--vip-interface=${options.vipInterface}`);
+  const [host, port] = STATIC_POD_HEALTH_ADDR.split(':');
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { host, port: Number(port), path },
+    periodSeconds,
+    failureThreshold,
+  });
+  // `ip addr` needs NET_ADMIN, and a non-root process gets no capabilities from the kubelet.
+  const securityContext =
+    options.vipInterface !== undefined
+      ? {
+          runAsNonRoot: false,
+          runAsUser: 0,
+          runAsGroup: 0,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] },
+        }
+      : {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'bgpadvertiser',
+      namespace: 'kube-system',
+      labels: {
+        'app.kubernetes.io/name': 'bgpadvertiser',
+        'app.kubernetes.io/component': 'control-plane-vip',
+        'app.kubernetes.io/version': VERSION,
+      },
+    },
+    spec: {
+      hostNetwork: true,
+      priorityClassName: 'system-node-critical',
+      containers: [
+        {
+          name: 'bgpadvertiser',
+          image: options.image ?? DEFAULT_IMAGE,
+          args,
+          securityContext,
+          livenessProbe: probe('/healthz', 10, 3),
+          readinessProbe: probe('/readyz', 5, 1),
+          resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+          volumeMounts: [
+            { name: 'config', mountPath: configDir, readOnly: true },
+            { name: 'kubernetes-ca', mountPath: KUBERNETES_CA, readOnly: true },
+          ],
+        },
+      ],
+      // SIGTERM withdraws and closes the sessions within 2 s.
+      terminationGracePeriodSeconds: 10,
+      volumes: [
+        { name: 'config', hostPath: { path: configDir, type: 'Directory' } },
+        { name: 'kubernetes-ca', hostPath: { path: KUBERNETES_CA, type: 'File' } },
+      ],
+    },
+  };
+}
+
+/** The manifest as YAML, after `header` as `#` comment lines. */
+export function renderStaticPod(options: StaticPodOptions, header: readonly string[]): string {
+  const comments = header.map((l) => (l === '' ? '#' : `# ${l}`)).join('\n');
+  return `${comments}\n${stringify(staticPodManifest(options), { indentSeq: false, lineWidth: 0 })}`;
+}
