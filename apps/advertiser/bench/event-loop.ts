@@ -7,12 +7,19 @@
  * max <= 100 ms, no drop. Needs root and FRR (prints why and exits 0 otherwise).
  *
  *   pnpm turbo run build --filter @bgplb/advertiser... && pnpm --filter @bgplb/advertiser bench:event-loop
+ *   RUNS=5 ONLY=agent pnpm --filter @bgplb/advertiser bench:event-loop     # one of the two processes
  */
 import { Lab, labSkipReason } from '@bgplb/netns-lab';
 import { createAgentLoadLab, runAgentLoad, startLoadAgent } from '../src/agent/test-support/agent-load.js';
 import { buildLoadTopology, runLoad, startAdvertiserUnderTest } from '../test/e2e/load-scenario.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
+// ONLY=advertiser or ONLY=agent runs one of the two processes (default: both).
+const ONLY = process.env.ONLY ?? 'both';
+if (!['both', 'advertiser', 'agent'].includes(ONLY)) {
+  console.error(`ONLY must be advertiser, agent or both, got ${ONLY}`);
+  process.exit(2);
+}
 // The agent runs from its build, as it does in production (the lab defaults to the sources via tsx).
 process.env.BGPLB_AGENT_DIST = '1';
 const skip = labSkipReason();
@@ -25,48 +32,55 @@ type Row = { p99: number; max: number; drops: number; ok: number; prefixes: numb
 const advertiserRows: Row[] = [];
 const agentRows: Row[] = [];
 
-const lab = Lab.create('advelb');
-try {
-  const topo = await buildLoadTopology(lab);
+async function advertiserRuns(): Promise<void> {
+  const lab = Lab.create('advelb');
+  try {
+    const topo = await buildLoadTopology(lab);
+    for (let i = 0; i < RUNS; i++) {
+      const adv = await startAdvertiserUnderTest(topo, lab.workDir);
+      try {
+        const r = await runLoad(topo);
+        advertiserRows.push({
+          p99: r.http.p99Max * 1000,
+          max: r.http.max * 1000,
+          drops: (r.after.connectionsDropped ?? 0) - (r.before.connectionsDropped ?? 0),
+          ok: r.http.ok,
+          prefixes: r.prefixesReceived,
+        });
+      } finally {
+        adv.signal('SIGTERM');
+        await adv.exited;
+      }
+      // FRR's idle hold after the Cease: let it accept the next session.
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+  } finally {
+    await lab.destroy();
+  }
+}
+
+async function agentRuns(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
-    const adv = await startAdvertiserUnderTest(topo, lab.workDir);
+    // A fresh lab per run: the agent's counters and FRR's start from zero.
+    const agentLab = await createAgentLoadLab('agtelb');
     try {
-      const r = await runLoad(topo);
-      advertiserRows.push({
+      await startLoadAgent(agentLab);
+      const r = await runAgentLoad(agentLab);
+      agentRows.push({
         p99: r.http.p99Max * 1000,
         max: r.http.max * 1000,
-        drops: (r.after.connectionsDropped ?? 0) - (r.before.connectionsDropped ?? 0),
+        drops: r.dropped,
         ok: r.http.ok,
         prefixes: r.prefixesReceived,
       });
     } finally {
-      adv.signal('SIGTERM');
-      await adv.exited;
+      await agentLab.destroy();
     }
-    // FRR's idle hold after the Cease: let it accept the next session.
-    await new Promise((r) => setTimeout(r, 1_500));
   }
-} finally {
-  await lab.destroy();
 }
 
-for (let i = 0; i < RUNS; i++) {
-  // A fresh lab per run: the agent's counters and FRR's start from zero.
-  const agentLab = await createAgentLoadLab('agtelb');
-  try {
-    await startLoadAgent(agentLab);
-    const r = await runAgentLoad(agentLab);
-    agentRows.push({
-      p99: r.http.p99Max * 1000,
-      max: r.http.max * 1000,
-      drops: r.dropped,
-      ok: r.http.ok,
-      prefixes: r.prefixesReceived,
-    });
-  } finally {
-    await agentLab.destroy();
-  }
-}
+if (ONLY !== 'agent') await advertiserRuns();
+if (ONLY !== 'advertiser') await agentRuns();
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -86,5 +100,5 @@ function report(what: string, rows: Row[]): void {
   console.log(`| event-loop delay max (ms) | ${stats(rows.map((r) => r.max))} |`);
   console.log(`| sessions dropped by FRR | ${stats(rows.map((r) => r.drops))} |`);
 }
-report('bgpadvertiser', advertiserRows);
-report('bgpadvertiser agent', agentRows);
+if (ONLY !== 'agent') report('bgpadvertiser', advertiserRows);
+if (ONLY !== 'advertiser') report('bgpadvertiser agent', agentRows);

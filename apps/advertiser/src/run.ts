@@ -8,6 +8,7 @@ import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
 import { hostIPv4Addresses } from './shared/host-addresses.js';
 import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
+import { speakerEventOptions } from './shared/speaker-log.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
 import { loadSpeakerSettings, type SpeakerSettings, type SpeakerSource } from './speaker-config.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
@@ -84,7 +85,8 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     'BGP advertiser started',
   );
 
-  const started = await createSpeakerWithMetrics(log, deps.createSpeaker ?? createBgpSpeaker);
+  const createSpeaker = deps.createSpeaker ?? createBgpSpeaker;
+  const started = await createSpeakerWithMetrics(log, () => createSpeaker(speakerEventOptions(log)));
   if (started === undefined) return 1;
   const { speaker, registry } = started;
 

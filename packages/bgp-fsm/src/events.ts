@@ -51,6 +51,12 @@ export type SpeakerEvent =
       /** `[{Origin: i} 65001 {Nexthop: 10.0.1.10}]`; empty for pure withdrawals. */
       attributes: string;
       pathIds?: number[];
+      /**
+       * Set when the lists were cut at `updateEvents.receivedPrefixes`: the real numbers of
+       * announced and withdrawn prefixes of the UPDATE (`nlri` / `withdrawn` hold the first ones).
+       */
+      nlriTotal?: number;
+      withdrawnTotal?: number;
     }
   | { type: 'end-of-rib-sent' | 'end-of-rib-received'; peer: string; family: string }
   | {

@@ -68,6 +68,38 @@ describe('PrefixSet', () => {
     expect(s.delete(v4('10.0.0.0/20'))).toBe(true);
     expect(s.delete(v4('10.0.0.0/21'))).toBe(false);
   });
+
+  it('keeps host routes per /16 block: sparse, then a bitmap, exact across the switch', () => {
+    const s = new PrefixSet();
+    const host = (i: number, len = 32) => {
+      const v = (0x0a000000 + i * (len === 32 ? 1 : 2 ** (32 - len))) >>> 0;
+      return v4(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${len}`);
+    };
+    // 70,000 /32s span two /16 blocks; the first switches to a bitmap past 512.
+    for (let i = 0; i < 70_000; i++) expect(s.add(host(i))).toBe(true);
+    expect(s.size).toBe(70_000);
+    for (const i of [0, 511, 512, 513, 65_535, 65_536, 69_999]) expect(s.add(host(i))).toBe(false);
+    expect(s.add(host(70_000))).toBe(true);
+    // The same address at another length is another prefix.
+    expect(s.add(host(0, 31))).toBe(true);
+    expect(s.add(host(0, 25))).toBe(true);
+    expect(s.add(host(0, 25))).toBe(false);
+    expect(s.size).toBe(70_003);
+    // Deletes from a bitmap block and from a sparse one (which disappears when empty).
+    expect(s.delete(host(100))).toBe(true);
+    expect(s.delete(host(100))).toBe(false);
+    expect(s.add(host(100))).toBe(true);
+    expect(s.delete(host(0, 31))).toBe(true);
+    expect(s.delete(host(0, 31))).toBe(false);
+    expect(s.delete(host(1, 31))).toBe(false);
+    expect(s.delete(v4('192.168.0.1/32'))).toBe(false);
+    expect(s.size).toBe(70_002);
+    // Path ids stay apart from the blocks.
+    expect(s.add(host(5, 32))).toBe(false);
+    expect(s.add(v4('10.0.0.5/32', 7))).toBe(true);
+    expect(s.delete(v4('10.0.0.5/32', 7))).toBe(true);
+    expect(s.size).toBe(70_002);
+  });
 });
 
 describe('AdjRibIn', () => {

@@ -93,7 +93,7 @@ export interface SessionHost {
   /** True when someone listens to events (update events are only built then). */
   hasListeners(): boolean;
   /** Whether `update-received` / `update-sent` events are built (they cost a string per prefix). */
-  updateEvents: { received: boolean; sent: boolean };
+  updateEvents: { received: boolean; sent: boolean; receivedPrefixes: number };
   /** The desired paths of a prefix for a peer. */
   pathsFor(prefix: string, peerId: string): readonly PathSpec[];
   /** Every prefix with paths for a peer. */
@@ -794,8 +794,11 @@ export class PeerSession {
 
   private processUpdate(bytes: Uint8Array): void {
     const wantEvent = this.host.updateEvents.received && this.host.hasListeners();
+    const listLimit = this.host.updateEvents.receivedPrefixes;
     const nlri: string[] = [];
     const withdrawn: string[] = [];
+    let nlriTotal = 0;
+    let withdrawnTotal = 0;
     const pathIds: number[] = [];
     let delta4 = 0;
     let delta6 = 0;
@@ -828,7 +831,12 @@ export class PeerSession {
         else delta6 += v.withdrawn ? -1 : 1;
       }
       if (wantEvent) {
-        (v.withdrawn ? withdrawn : nlri).push(formatPrefixView(v));
+        // Past the listing limit a prefix is only counted: no string per prefix of a table.
+        if (v.withdrawn) {
+          if (withdrawnTotal++ < listLimit) withdrawn.push(formatPrefixView(v));
+          else return;
+        } else if (nlriTotal++ < listLimit) nlri.push(formatPrefixView(v));
+        else return;
         if (v.pathId >= 0) pathIds.push(v.pathId);
       }
     });
@@ -863,6 +871,10 @@ export class PeerSession {
         attributes: result.ok ? formatAttributes(result.attributes) : '',
       };
       if (pathIds.length > 0) e.pathIds = pathIds;
+      if (nlriTotal > nlri.length || withdrawnTotal > withdrawn.length) {
+        e.nlriTotal = nlriTotal;
+        e.withdrawnTotal = withdrawnTotal;
+      }
       this.host.emit(e);
     }
     const max = this.config.maxPrefixes;

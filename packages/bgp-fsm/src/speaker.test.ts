@@ -545,6 +545,47 @@ describe('update events', () => {
     expect(events.some((e) => e.type === 'update-received')).toBe(false);
     expect(events.some((e) => e.type === 'state' && e.to === 'Established')).toBe(true);
   });
+
+  it('list at most receivedPrefixes prefixes per received UPDATE, with the totals', async () => {
+    const net = new MemoryNetwork();
+    const clock = new FakeClock();
+    const a = new BgpSpeaker({ clock, transport: net.transport(A) });
+    const b = new BgpSpeaker({
+      clock,
+      transport: net.transport(B),
+      updateEvents: { receivedPrefixes: 3 },
+    });
+    const events: SpeakerEvent[] = [];
+    b.on('event', (e) => events.push(e));
+    await b.listen(B);
+    b.addPeer({ localAddress: B, localAsn: 65002, peerAddress: A, peerAsn: 65001, passive: true });
+    a.addPeer({ localAddress: A, localAsn: 65001, peerAddress: B, peerAsn: 65002 });
+    await settle();
+    for (let i = 0; i < 5; i++) a.setPaths(`10.9.${i}.0/24`, [{ nextHop: '192.0.2.1' }]);
+    a.setPaths('10.8.0.0/24', [{ nextHop: '192.0.2.1' }]);
+    clock.advance(20);
+    await settle();
+    expect(b.peerStatus(A)?.counters.prefixesReceived).toBe(6);
+    const updates = events.filter((e) => e.type === 'update-received');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ nlriTotal: 6, withdrawnTotal: 0, withdrawn: [] });
+    expect(updates[0]?.type === 'update-received' && updates[0].nlri).toHaveLength(3);
+    // Withdrawals are cut alike; an UPDATE within the limit has no totals.
+    for (let i = 0; i < 5; i++) a.setPaths(`10.9.${i}.0/24`, []);
+    clock.advance(20);
+    await settle();
+    const withdrawal = events.filter((e) => e.type === 'update-received').at(-1);
+    expect(withdrawal).toMatchObject({ nlri: [], withdrawnTotal: 5, nlriTotal: 0 });
+    a.setPaths('10.7.0.0/24', [{ nextHop: '192.0.2.1' }]);
+    clock.advance(20);
+    await settle();
+    const small = events.filter((e) => e.type === 'update-received').at(-1);
+    expect(small).toMatchObject({ nlri: ['10.7.0.0/24'] });
+    expect(small).not.toHaveProperty('nlriTotal');
+    expect(() => new BgpSpeaker({ updateEvents: { receivedPrefixes: -1 } })).toThrow(
+      'updateEvents.receivedPrefixes must be a non-negative integer, got -1',
+    );
+  });
 });
 
 describe('listener errors', () => {

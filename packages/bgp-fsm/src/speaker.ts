@@ -35,9 +35,11 @@ export interface SpeakerOptions {
   highWaterMark?: number;
   /**
    * Build `update-received` / `update-sent` events (default both true). They cost one string
-   * per prefix: turn `received` off for peers that send full tables.
+   * per prefix: turn `received` off for peers that send full tables, or set `receivedPrefixes`
+   * to list at most that many prefixes per `update-received` event (the totals are then in
+   * `nlriTotal` / `withdrawnTotal`); default: all.
    */
-  updateEvents?: { received?: boolean; sent?: boolean };
+  updateEvents?: { received?: boolean; sent?: boolean; receivedPrefixes?: number };
   /**
    * The BFD sessions of peers with a `bfd` option. Default: one created on the first such peer
    * (UDP 3784/4784) and closed by `shutdown`; pass one to share it or to use other ports.
@@ -116,6 +118,13 @@ interface RouteEntry {
 
 function isIpv4Text(s: string): boolean {
   return /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s);
+}
+
+function receivedPrefixesOption(value: number | undefined): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(value) || value < 0)
+    throw new RangeError(`updateEvents.receivedPrefixes must be a non-negative integer, got ${value}`);
+  return value;
 }
 
 function secondsOption(value: number | undefined, fallback: number, what: string, min = 0): number {
@@ -254,6 +263,7 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
       updateEvents: {
         received: options.updateEvents?.received ?? true,
         sent: options.updateEvents?.sent ?? true,
+        receivedPrefixes: receivedPrefixesOption(options.updateEvents?.receivedPrefixes),
       },
       emit(event) {
         try {

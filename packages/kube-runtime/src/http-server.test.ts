@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { Gauge, Registry } from 'prom-client';
@@ -115,7 +116,8 @@ describe('startHealthServer', () => {
         this.set(collects);
       },
     });
-    const { base } = await start({ registry, limits: { maxConnections: 500 } });
+    // A backlog for all 100 at once: past it, a client's SYN is retried after a second.
+    const { base } = await start({ registry, limits: { maxConnections: 500, backlog: 511 } });
     const texts = await Promise.all(
       Array.from({ length: 100 }, () => fetch(`${base}/metrics`).then((r) => r.text())),
     );
@@ -125,6 +127,29 @@ describe('startHealthServer', () => {
     await new Promise((r) => setTimeout(r, 1_050));
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 2');
   });
+
+  // `ss` shows a listening socket's backlog as its Send-Q; skipped where ss is missing.
+  const hasSs = (() => {
+    try {
+      execFileSync('ss', ['-V'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasSs)(
+    'listens with a short backlog (64 by default), so a storm is accepted in small batches',
+    async () => {
+      const backlogOf = (port: number): number => {
+        const line = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim();
+        return Number(line.split(/\s+/)[2]);
+      };
+      const { server } = await start();
+      expect(backlogOf(server.port)).toBe(64);
+      const { server: other } = await start({ limits: { backlog: 8 } });
+      expect(backlogOf(other.port)).toBe(8);
+    },
+  );
 
   it('at the cap, evicts the oldest half-sent connection for a new probe', async () => {
     const { server, base } = await start({ limits: { maxConnections: 3 } });

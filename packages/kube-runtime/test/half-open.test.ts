@@ -101,7 +101,8 @@ describe('health server under 2,000 half-open connections (fd limit 1024)', () =
   });
 
   it('(control) without the cap, the same load locks the probe out', async () => {
-    const port = await startChild({ MAX_CONNECTIONS: '1000000' });
+    // The server as it was before the hardening: no cap, Node's default backlog (511).
+    const port = await startChild({ MAX_CONNECTIONS: '1000000', BACKLOG: '511' });
     expect(typeof (await probe(port, 2_000))).toBe('number');
     await halfOpen(port, 2_000);
     await new Promise((r) => setTimeout(r, 1_000));

@@ -18,6 +18,7 @@ import {
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentSpeaker } from '../shared/index.js';
 import { type AddressManager, IpAddressManager } from '../shared/ip-addresses.js';
+import { speakerEventOptions } from '../shared/speaker-log.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from '../shared/startup.js';
 import { createBgpSpeaker, type SpeakerFactory } from '../speaker-factory.js';
 import { agentWatchSpecs, watchList } from './kube-watches.js';
@@ -105,7 +106,9 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   const bfd = options.nextHopLiveness !== undefined ? new BfdManager() : undefined;
   bfd?.on('error', (err) => log.warn({ err }, `BFD: ${err.message}`));
   const createSpeaker = deps.speaker ?? createBgpSpeaker;
-  const started = await createSpeakerWithMetrics<AgentSpeaker>(log, () => createSpeaker({ bfd }));
+  const started = await createSpeakerWithMetrics<AgentSpeaker>(log, () =>
+    createSpeaker({ bfd, ...speakerEventOptions(log) }),
+  );
   if (started === undefined) return 1;
   const { speaker, registry } = started;
 

@@ -3,7 +3,9 @@ import { captureLogger } from '../test-support/log-capture.js';
 import { PEER_LINES_PER_WINDOW } from './peer-log-limiter.js';
 import {
   createSpeakerEventLogger,
+  groupDigits,
   logSpeakerEvent,
+  speakerEventOptions,
   stateChangeMessage,
   UPDATE_LOG_PREFIXES,
 } from './speaker-log.js';
@@ -194,6 +196,31 @@ describe('log discipline', () => {
       ['debug', 'received update (full list)'],
     ]);
     expect(debug.lines[1]!.nlri).toEqual(e.nlri);
+  });
+
+  it('groups digits by thousands as en-US does', () => {
+    for (const n of [0, 7, 999, 1000, 4990, 12345, 999999, 1000000, 2000000000, -4990])
+      expect(groupDigits(n)).toBe(n.toLocaleString('en-US'));
+  });
+
+  it('asks the speaker for the listed prefixes only below debug, and counts the totals it reports', () => {
+    const info = captureLogger('info');
+    expect(speakerEventOptions(info.log)).toEqual({
+      updateEvents: { receivedPrefixes: UPDATE_LOG_PREFIXES },
+    });
+    expect(speakerEventOptions(captureLogger('debug').log)).toEqual({ updateEvents: {} });
+    // An event cut at the limit by the speaker: the message counts from its totals.
+    logSpeakerEvent(info.log, {
+      type: 'update-received',
+      peer: 'p',
+      nlri: many(UPDATE_LOG_PREFIXES),
+      withdrawn: many(2),
+      nlriTotal: 500,
+      withdrawnTotal: 2,
+      attributes: '[...]',
+    });
+    expect(info.lines).toHaveLength(1);
+    expect(info.lines[0]).toMatchObject({ msg: 'received update (... and 490 more)', more: 490 });
   });
 
   it('peer protocol errors: warn without a stack, rate-limited per peer, then one "suppressed N" line', () => {

@@ -9,6 +9,30 @@ import type { FsmState, SpeakerEvent } from './speaker-types.js';
  */
 export const UPDATE_LOG_PREFIXES = 10;
 
+/**
+ * What the speaker's events must carry for this logger: below debug only the prefixes an info
+ * line lists, so a received table costs no string per prefix (the event loop's budget).
+ */
+export function speakerEventOptions(log: Logger): { updateEvents: { receivedPrefixes?: number } } {
+  return log.isLevelEnabled('debug')
+    ? { updateEvents: {} }
+    : { updateEvents: { receivedPrefixes: UPDATE_LOG_PREFIXES } };
+}
+
+/**
+ * `4990` -> `4,990`. Not `toLocaleString('en-US')`: its first call loads ICU's number formatting,
+ * 10-50 ms on the event loop in the middle of the first received table.
+ */
+export function groupDigits(n: number): string {
+  const digits = String(Math.trunc(Math.abs(n)));
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? `-${out}` : out;
+}
+
 /** The log name of a state, as GoBGP and the original product print it: BGP_FSM_OPENSENT (bgp-fsm's). */
 export { stateLogName };
 
@@ -32,7 +56,7 @@ export function createSpeakerEventLogger(
     (peer, n) =>
       log.warn(
         { peer, suppressed: n },
-        `suppressed ${n.toLocaleString('en-US')} similar lines about peer ${peer} (protocol errors, NOTIFICATIONs); the metrics count them all`,
+        `suppressed ${groupDigits(n)} similar lines about peer ${peer} (protocol errors, NOTIFICATIONs); the metrics count them all`,
       ),
     options,
   );
@@ -73,17 +97,18 @@ export function logSpeakerEvent(log: Logger, e: SpeakerEvent, limiter?: PeerLogL
         withdrawn: listed(e.withdrawn),
       };
       if (e.pathIds !== undefined) fields.pathIds = listed(e.pathIds);
+      // The event may list fewer prefixes than the UPDATE had (speakerEventOptions).
       const more =
-        Math.max(0, e.nlri.length - UPDATE_LOG_PREFIXES) +
-        Math.max(0, e.withdrawn.length - UPDATE_LOG_PREFIXES);
+        Math.max(0, (e.nlriTotal ?? e.nlri.length) - UPDATE_LOG_PREFIXES) +
+        Math.max(0, (e.withdrawnTotal ?? e.withdrawn.length) - UPDATE_LOG_PREFIXES);
       const msg = e.type === 'update-sent' ? 'sent update' : 'received update';
       if (more === 0) {
         log.info(fields, msg);
         return;
       }
       fields.more = more;
-      log.info(fields, `${msg} (... and ${more.toLocaleString('en-US')} more)`);
-      if (log.isLevelEnabled('debug')) {
+      log.info(fields, `${msg} (... and ${groupDigits(more)} more)`);
+      if (log.isLevelEnabled('debug') && e.nlriTotal === undefined) {
         const full: Record<string, unknown> = {
           peer: e.peer,
           attributes: e.attributes,
