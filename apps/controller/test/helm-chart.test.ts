@@ -47,8 +47,28 @@ const VARIANTS: Variant[] = [
       expect(agentOf(all).spec.template.spec.containers[0]!.args).toEqual(
         expect.arrayContaining(['--on-exit=graceful-restart', '--handover=graceful']),
       );
+      // Next-hop liveness is an extension, off unless asked for.
+      expect(
+        agentOf(all).spec.template.spec.containers[0]!.args.filter((a) => a.startsWith('--next-hop')),
+      ).toEqual([]);
       expect(controllerOf(all).spec.template.spec.containers[0]!.image).toBe(
         'ghcr.io/bgplb/bgplb-controller:0.1.0',
+      );
+    },
+  },
+  {
+    name: 'next-hop liveness on, with its own timers',
+    values: {
+      advertiser: { nextHopLiveness: { enabled: true, interval: '100ms', multiplier: 5, holdDown: '10s' } },
+    },
+    check: (all) => {
+      expect(agentOf(all).spec.template.spec.containers[0]!.args).toEqual(
+        expect.arrayContaining([
+          '--next-hop-liveness=on',
+          '--next-hop-interval=100ms',
+          '--next-hop-multiplier=5',
+          '--next-hop-hold-down=10s',
+        ]),
       );
     },
   },

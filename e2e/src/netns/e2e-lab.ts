@@ -13,6 +13,7 @@ import { crdDirectory } from '@bgplb/api-types';
 import {
   bgpSummaries,
   type FrrRouter,
+  frrBfdProfile,
   type Host,
   Lab,
   LabProcess,
@@ -50,6 +51,8 @@ export interface E2eLabOptions {
   nodeMonitorGraceMs?: number;
   /** Extra flags for every agent. */
   agentArgs?: string[];
+  /** Also run FRR's bfdd on every router, with the `fast` profile (300 ms x 3, `frrBfdProfile`). */
+  bfdd?: boolean;
   /**
    * How the bgplb processes start: `processes` (default) from this class, with an in-process test
    * API server; `entrypoint`: every node runs its containerlab `cmd:` (e2e/containerlab/
@@ -209,6 +212,7 @@ export class E2eLab {
         .map(async (n) => {
           const frr = await this.host(n.name).startFrr(readFileSync(n.frrConfig as string, 'utf8'), {
             zebra: true,
+            ...(this.opts.bfdd ? { bfdd: frrBfdProfile() } : {}),
           });
           this.frr.set(n.name, frr);
         }),
@@ -604,6 +608,47 @@ export class E2eLab {
         return p.lines as unknown as ProbeResult[];
       },
     };
+  }
+
+  /**
+   * Starts a request to IP:PORT every intervalMs from the client, each on its own (probe.ts
+   * `every`: a failed request does not hold the next back); stop() returns every result.
+   */
+  probeEvery(
+    ip: string,
+    port: number,
+    intervalMs = 20,
+    client = 'client',
+  ): { stop: () => Promise<ProbeResult[]> } {
+    const p = this.spawnPlain(client, `probe-every-${ip}-${Date.now()}`, join(HERE, 'probe.ts'), [
+      'every',
+      ip,
+      String(port),
+      String(intervalMs),
+    ]);
+    return {
+      stop: async () => {
+        await p.stop('SIGTERM', 5_000);
+        return p.lines as unknown as ProbeResult[];
+      },
+    };
+  }
+
+  /**
+   * Brings a failed node back (after `nodeDown`): links up, and its topology `exec` routes again
+   * (the kernel dropped them with the links). Processes are the caller's to restart.
+   */
+  async restoreNode(node: string): Promise<void> {
+    await this.nodeUp(node);
+    const n = this.topo.nodes.find((x) => x.name === node);
+    for (const line of n?.exec ?? []) {
+      if (!/^ip route add /.test(line)) continue;
+      await this.host(node)
+        .exec('sh', ['-c', line])
+        .catch((err: Error) => {
+          if (!/File exists/.test(err.message)) throw err;
+        });
+    }
   }
 
   /** Simulates a node failure: every link of the node goes down (data and management). */

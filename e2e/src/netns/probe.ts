@@ -5,12 +5,16 @@
  *   node probe.ts once IP PORT COUNT      -> one JSON line: {"ok":n,"failed":n,"responders":{"lb1":n}}
  *   node probe.ts loop IP PORT INTERVAL   -> one JSON line per request until SIGTERM:
  *                                            {"t":ms,"ok":true,"node":"lb1"} or {"t":ms,"ok":false,"err":"..."}
+ *                                            (one request at a time: a failed one holds the next back)
+ *   node probe.ts every IP PORT INTERVAL  -> the same lines, but a request starts every INTERVAL ms
+ *                                            whatever the earlier ones do (each times out after 1 s),
+ *                                            so a loss window is measured to INTERVAL ms (loss-window.ts)
  */
 import { connect } from 'node:net';
 
 const [mode, ip, portText, nText] = process.argv.slice(2);
-if ((mode !== 'once' && mode !== 'loop') || !ip || !portText || !nText) {
-  process.stderr.write('usage: probe.ts once|loop IP PORT COUNT|INTERVAL_MS\n');
+if ((mode !== 'once' && mode !== 'loop' && mode !== 'every') || !ip || !portText || !nText) {
+  process.stderr.write('usage: probe.ts once|loop|every IP PORT COUNT|INTERVAL_MS\n');
   process.exit(2);
 }
 const port = Number(portText);
@@ -57,6 +61,29 @@ if (mode === 'once') {
     }
   }
   process.stdout.write(`${JSON.stringify({ ok, failed, responders, errors })}\n`);
+} else if (mode === 'every') {
+  const interval = Number(nText);
+  let stop = false;
+  let pending = 0;
+  const fire = (): void => {
+    const t = Date.now();
+    pending++;
+    request(1000)
+      .then(
+        (who) => process.stdout.write(`${JSON.stringify({ t, ok: true, node: who })}\n`),
+        (err: Error) => process.stdout.write(`${JSON.stringify({ t, ok: false, err: err.message })}\n`),
+      )
+      .finally(() => {
+        pending--;
+        if (stop && pending === 0) process.exit(0);
+      });
+  };
+  const timer = setInterval(fire, interval);
+  process.on('SIGTERM', () => {
+    stop = true;
+    clearInterval(timer);
+    if (pending === 0) process.exit(0);
+  });
 } else {
   const interval = Number(nText);
   let stop = false;
