@@ -35,6 +35,33 @@ describe.skipIf(!kubectlAvailable)('kubectl against the test API server (needs k
         state: 'Established',
         lastReportTime: new Date().toISOString(),
         advertisedRoutes: ['10.0.0.2/32'],
+        // The extensions, as the node agent writes them (status-projector.ts).
+        establishedSince: new Date(Date.now() - 125_000).toISOString(),
+        advertisedPrefixes: 1,
+        receivedPrefixes: 3,
+        flapCount: 2,
+        lastError: {
+          code: 4,
+          subcode: 0,
+          message: 'Hold Timer Expired',
+          direction: 'sent',
+          time: '2026-12-04T20:00:00Z',
+        },
+        capabilities: {
+          addPathSend: true,
+          addPathReceive: false,
+          gracefulRestart: true,
+          fourOctetAS: true,
+          extendedMessage: false,
+          routeRefresh: true,
+          holdTime: 90,
+        },
+        lastTransition: {
+          from: 'OpenConfirm',
+          to: 'Established',
+          reason: 'keepalive-received',
+          time: '2026-12-04T20:00:05Z',
+        },
       },
     } as never);
   }, 30_000);
@@ -65,6 +92,42 @@ describe.skipIf(!kubectlAvailable)('kubectl against the test API server (needs k
     ]);
     expect(row?.[6]).toMatch(/^\d+s$/);
     expect(rows.some((r) => r.startsWith('bgppeer1-node-05'))).toBe(true);
+  });
+
+  it('`-o wide` adds node, floating IP, uptime, flaps, prefixes, last error and BFD', async () => {
+    const out = await kubectl('-n', 'kube-system', 'get', 'bgpsessions', '-o', 'wide');
+    const [header, ...rows] = out.trim().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'LOCAL ASN',
+      'PEER ASN',
+      'LOCAL IP',
+      'PEER IP',
+      'STATE',
+      'LAST REPORT',
+      'NODE',
+      'FLOATING IP',
+      'UPTIME',
+      'FLAPS',
+      'SENT',
+      'RECEIVED',
+      'LAST ERROR',
+      'BFD',
+    ]);
+    const line = rows.find((r) => r.startsWith('bgppeer1-node-04')) ?? '';
+    // Uptime is the age of establishedSince (125 s); BFD is empty for a session without BFD.
+    expect(line).toMatch(
+      /Established\s+\d+s\s+node-04\s+10\.0\.3\.100\s+2m\d+s\s+2\s+1\s+3\s+Hold Timer Expired\s*$/,
+    );
+  });
+
+  it('`kubectl describe bgpsession` shows capabilities, flap count and the last transition', async () => {
+    const out = await kubectl('-n', 'kube-system', 'describe', 'bgpsession', 'bgppeer1-node-04');
+    expect(out).toMatch(/Capabilities:\s+Add Path Receive:\s+false\s+Add Path Send:\s+true/);
+    expect(out).toMatch(/Graceful Restart:\s+true/);
+    expect(out).toMatch(/Flap Count:\s+2/);
+    expect(out).toMatch(/Last Transition:\s+From:\s+OpenConfirm\s+Reason:\s+keepalive-received/);
+    expect(out).toMatch(/Last Error:[\s\S]*Direction:\s+sent/);
   });
 
   it('`kubectl get bgpadvertisedroutes` prints NAME, PREFIX, METRIC and `describe` shows the next hops', async () => {

@@ -42,9 +42,19 @@ describe('generated CRDs', () => {
       'NAME  LOCAL ASN  PEER ASN  LOCAL IP  PEER IP  STATE  LAST REPORT',
     );
     expect(columns?.at(-1)?.type).toBe('date');
-    // `-o wide` adds node, floating IP, established, last error and the BFD state (an extension).
+    // `-o wide` adds node, floating IP and the extensions: uptime, flaps, prefixes sent and
+    // received, last error and the BFD state.
     const wide = crd.spec.versions[0]?.additionalPrinterColumns.filter((c) => c.priority === 1);
-    expect(wide?.map((c) => c.name)).toEqual(['Node', 'Floating IP', 'Established', 'Last Error', 'BFD']);
+    expect(wide?.map((c) => c.name)).toEqual([
+      'Node',
+      'Floating IP',
+      'Uptime',
+      'Flaps',
+      'Sent',
+      'Received',
+      'Last Error',
+      'BFD',
+    ]);
   });
 
   it('lets the node agent select its sessions by spec.nodeName', () => {

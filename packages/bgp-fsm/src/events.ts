@@ -155,6 +155,8 @@ export interface PeerStatus {
   counters: PeerCounters;
   lastError?: { code: number; subcode: number; text: string; direction: 'sent' | 'received'; at: Date };
   lastStateChange: Date;
+  /** The last FSM state change, with the FSM's reason (`HoldTimer_Expires`, ...); absent before the first. */
+  lastTransition?: { from: FsmState; to: FsmState; reason: string; at: Date };
   /** The prefixes in the Adj-RIB-Out, as sent. */
   advertisedPrefixes: string[];
   /** The peer's BFD session: present only for peers with the `bfd` option. */

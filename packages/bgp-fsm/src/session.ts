@@ -167,6 +167,7 @@ export class PeerSession {
   private counters = emptyCounters();
   private establishedAt: number | undefined;
   private lastStateChange: number;
+  private lastTransition: { from: FsmState; to: FsmState; reason: string; at: number } | undefined;
   private lastError: PeerStatus['lastError'];
   private pendingMessage: Uint8Array | undefined;
   private closeWaiters: (() => void)[] = [];
@@ -271,6 +272,8 @@ export class PeerSession {
     if (this.negotiated !== undefined)
       s.negotiated = summarizeNegotiated(this.negotiated) as NegotiatedSummary;
     if (this.lastError !== undefined) s.lastError = { ...this.lastError };
+    if (this.lastTransition !== undefined)
+      s.lastTransition = { ...this.lastTransition, at: new Date(this.lastTransition.at) };
     return s;
   }
 
@@ -290,6 +293,7 @@ export class PeerSession {
     const to = result.context.state;
     if (from !== to) {
       this.lastStateChange = this.host.clock.now();
+      this.lastTransition = { from, to, reason: result.reason, at: this.lastStateChange };
       if (from === 'Established') {
         this.counters.flaps++;
         this.establishedAt = undefined;

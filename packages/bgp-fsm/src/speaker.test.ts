@@ -277,6 +277,11 @@ describe('BgpSpeaker over an in-memory network', () => {
     expect(a.peerStatus(B)?.state).toBe('Established');
     expect(a.peerStatus(B)?.counters.flaps).toBe(1);
     expect(received(events.b)).toEqual(['10.3.0.0/24#1']);
+    // The last transition is the one into Established, with the FSM's reason and time.
+    const last = events.a.filter((e) => e.type === 'state').at(-1);
+    expect(a.peerStatus(B)?.lastTransition).toMatchObject({ to: 'Established', from: 'OpenConfirm' });
+    expect(a.peerStatus(B)?.lastTransition?.reason).toBe(last?.type === 'state' ? last.reason : 'none');
+    expect(a.peerStatus(B)?.lastTransition?.at).toEqual(a.peerStatus(B)?.lastStateChange);
   });
 
   it('stores received routes compactly when adjRibIn is on', async () => {

@@ -294,6 +294,9 @@ describe('NodeAgent', () => {
         time: '2026-01-01T00:00:00Z',
       },
       bfdState: null,
+      capabilities: null,
+      flapCount: 0,
+      lastTransition: null,
       lastReportTime: '2026-01-01T00:00:00Z',
     });
     expect(logs.lines.some((l) => String(l.msg).includes('BGPSession tor1-node-a refused'))).toBe(true);

@@ -44,8 +44,75 @@ describe('status shapes', () => {
       establishedSince: '1970-01-01T00:00:02Z',
       lastError: null,
       bfdState: null,
+      capabilities: null,
+      flapCount: 0,
+      lastTransition: null,
     });
     expect(runningStatus(undefined, undefined)).toMatchObject({ state: 'Idle', establishedSince: null });
+  });
+
+  const negotiated = {
+    holdTime: 90,
+    keepaliveTime: 30,
+    fourOctetAs: true,
+    addPathSend: true,
+    addPathReceive: false,
+    extendedMessage: false,
+    routeRefresh: true,
+    enhancedRouteRefresh: false,
+    gracefulRestart: true,
+    peerAsn: 65000,
+    peerRouterId: '10.0.1.254',
+    families: ['1/1'],
+  };
+
+  it('capabilities show what was negotiated while Established, and are cleared when it goes down', () => {
+    expect(runningStatus(peerStatus({ negotiated }), undefined).capabilities).toEqual({
+      addPathSend: true,
+      addPathReceive: false,
+      gracefulRestart: true,
+      fourOctetAS: true,
+      extendedMessage: false,
+      routeRefresh: true,
+      holdTime: 90,
+    });
+    expect(
+      runningStatus(
+        peerStatus({ negotiated: { ...negotiated, addPathSend: false, addPathReceive: true } }),
+        undefined,
+      ).capabilities,
+    ).toMatchObject({ addPathSend: false, addPathReceive: true });
+    expect(runningStatus(peerStatus({ state: 'Idle', negotiated }), undefined).capabilities).toBeNull();
+    expect(refusedStatus({ reason: 'x', since: 0 }).capabilities).toBeNull();
+  });
+
+  it("flapCount follows the speaker's flap counter", () => {
+    const ps = peerStatus();
+    expect(runningStatus(ps, undefined).flapCount).toBe(0);
+    ps.counters.flaps = 3;
+    expect(runningStatus(ps, undefined).flapCount).toBe(3);
+  });
+
+  it('lastTransition is the last FSM change, with its reason and time', () => {
+    expect(
+      runningStatus(
+        peerStatus({
+          state: 'Idle',
+          lastTransition: {
+            from: 'Established',
+            to: 'Idle',
+            reason: 'hold-timer-expired',
+            at: new Date(7_000),
+          },
+        }),
+        undefined,
+      ).lastTransition,
+    ).toEqual({
+      from: 'Established',
+      to: 'Idle',
+      reason: 'hold-timer-expired',
+      time: '1970-01-01T00:00:07Z',
+    });
   });
 
   it('a session with BFD shows its BFD state; without BFD bfdState is cleared (null)', () => {

@@ -4,6 +4,7 @@
  * writes). The status shapes are pure functions of their inputs; the projector only remembers
  * the last transport error per session, which the speaker does not keep.
  */
+import type { BGPSessionCapabilities } from '@bgplb/api-types';
 import { type Clock, kubeTime } from '@bgplb/kube-runtime';
 import type { AgentSpeaker, PeerStatus } from '../shared/index.js';
 import { nameOf } from './session-plan.js';
@@ -53,6 +54,29 @@ export function runningStatus(
     lastError,
     // Present only for peers with `bfd`; null clears it when BFD is turned off.
     bfdState: ps?.bfd?.state ?? null,
+    capabilities: ps?.state === 'Established' && ps.negotiated ? capabilitiesOf(ps.negotiated) : null,
+    flapCount: ps?.counters.flaps ?? 0,
+    lastTransition: ps?.lastTransition
+      ? {
+          from: ps.lastTransition.from,
+          to: ps.lastTransition.to,
+          reason: ps.lastTransition.reason,
+          time: kubeTime(ps.lastTransition.at.getTime()),
+        }
+      : null,
+  };
+}
+
+/** `status.capabilities` from what the speaker negotiated. */
+export function capabilitiesOf(n: NonNullable<PeerStatus['negotiated']>): BGPSessionCapabilities {
+  return {
+    addPathSend: n.addPathSend,
+    addPathReceive: n.addPathReceive,
+    gracefulRestart: n.gracefulRestart,
+    fourOctetAS: n.fourOctetAs,
+    extendedMessage: n.extendedMessage,
+    routeRefresh: n.routeRefresh,
+    holdTime: n.holdTime,
   };
 }
 
@@ -81,6 +105,9 @@ function idle(lastError: ReportedError): SessionStatusContent {
     establishedSince: null,
     lastError,
     bfdState: null,
+    capabilities: null,
+    flapCount: 0,
+    lastTransition: null,
   };
 }
 

@@ -15,6 +15,9 @@ const established: SessionStatusContent = {
   establishedSince: '2026-01-01T00:00:00Z',
   lastError: null,
   bfdState: null,
+  capabilities: null,
+  flapCount: 0,
+  lastTransition: null,
 };
 
 class RecordingWriter implements StatusWriter {

@@ -8,7 +8,7 @@
  * Readers treat a `lastReportTime` older than 3 heartbeats (90 s) as stale.
  */
 
-import type { BfdSessionState } from '@bgplb/api-types';
+import type { BfdSessionState, BGPSessionCapabilities, BGPSessionTransition } from '@bgplb/api-types';
 import { type Clock, kubeTime, systemClock } from '@bgplb/kube-runtime';
 import type { FsmState } from '../shared/index.js';
 
@@ -31,6 +31,12 @@ export interface SessionStatusContent {
   lastError: ReportedError | null;
   /** BFD state to the peer (an extension); null (cleared) when the session runs without BFD. */
   bfdState: BfdSessionState | null;
+  /** Negotiated capabilities while Established (an extension); null otherwise. */
+  capabilities: BGPSessionCapabilities | null;
+  /** Times the session left Established since the agent started it. */
+  flapCount: number;
+  /** The last FSM state change (an extension); null before the first. */
+  lastTransition: BGPSessionTransition | null;
 }
 
 /** The merge-patch body of `status`. `null` clears a field. */

@@ -34,9 +34,13 @@ export const PRINTER_COLUMNS: Partial<Record<KnownKind, PrinterColumn[]>> = {
     },
     { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', priority: 1 },
     { name: 'Floating IP', type: 'string', jsonPath: '.spec.floatingIP', priority: 1 },
-    { name: 'Established', type: 'date', jsonPath: '.status.establishedSince', priority: 1 },
+    // Extensions (SPEC §13): uptime is the age of establishedSince.
+    { name: 'Uptime', type: 'date', jsonPath: '.status.establishedSince', priority: 1 },
+    { name: 'Flaps', type: 'integer', jsonPath: '.status.flapCount', priority: 1 },
+    { name: 'Sent', type: 'integer', jsonPath: '.status.advertisedPrefixes', priority: 1 },
+    { name: 'Received', type: 'integer', jsonPath: '.status.receivedPrefixes', priority: 1 },
     { name: 'Last Error', type: 'string', jsonPath: '.status.lastError.message', priority: 1 },
-    // An extension: empty for sessions without BFD.
+    // Empty for sessions without BFD.
     { name: 'BFD', type: 'string', jsonPath: '.status.bfdState', priority: 1 },
   ],
   BGPAdvertisedRoute: [

@@ -56,6 +56,27 @@ export const BGPSessionError = z.strictObject({
 });
 export type BGPSessionError = z.infer<typeof BGPSessionError>;
 
+/** Capabilities negotiated with the peer on the current session (RFC 5492), an extension. */
+export const BGPSessionCapabilities = z.strictObject({
+  addPathSend: z.boolean().describe('We send several paths per prefix (ADD-PATH, RFC 7911).'),
+  addPathReceive: z.boolean().describe('We accept several paths per prefix from the peer (ADD-PATH).'),
+  gracefulRestart: z.boolean().describe('Both sides advertised Graceful Restart (RFC 4724).'),
+  fourOctetAS: z.boolean().describe('4-octet AS numbers (RFC 6793).'),
+  extendedMessage: z.boolean().describe('Messages up to 65535 bytes (RFC 8654).'),
+  routeRefresh: z.boolean().describe('Route refresh (RFC 2918).'),
+  holdTime: z.number().int().min(0).max(65535).describe('Negotiated hold time, seconds.'),
+});
+export type BGPSessionCapabilities = z.infer<typeof BGPSessionCapabilities>;
+
+/** The last FSM state change of a session, an extension. */
+export const BGPSessionTransition = z.strictObject({
+  from: BGPSessionState.describe('State left.'),
+  to: BGPSessionState.describe('State entered.'),
+  reason: z.string().describe('What caused it, as the FSM names it (e.g. "notification-received").'),
+  time: Timestamp.describe('When it happened.'),
+});
+export type BGPSessionTransition = z.infer<typeof BGPSessionTransition>;
+
 /**
  * `status` of a BGPSession, reported by the node that runs it. `lastReportTime` is refreshed on
  * every report (LAST REPORT column); `advertisedRoutes` lists the prefixes sent (`10.0.0.8/32`).
@@ -73,6 +94,16 @@ export const BGPSessionStatus = z.looseObject({
   bfdState: BfdSessionState.optional().describe(
     'State of the BFD session to the peer (RFC 5880), an extension; absent when BFD is off.',
   ),
+  capabilities: BGPSessionCapabilities.optional().describe(
+    'Capabilities negotiated on the current session, an extension; absent while not Established.',
+  ),
+  flapCount: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Times the session went down after being Established, since the node started it.'),
+  lastTransition: BGPSessionTransition.optional().describe('The last FSM state change, an extension.'),
 });
 export type BGPSessionStatus = z.infer<typeof BGPSessionStatus>;
 
