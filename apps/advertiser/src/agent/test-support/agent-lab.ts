@@ -448,6 +448,16 @@ export class AgentLab {
     };
   }
 
+  /** Cuts the nodes off the API server (the bridge closes, with its open connections): an outage. */
+  async apiDown(): Promise<void> {
+    await this.bridge.close();
+  }
+
+  /** Ends {@link apiDown}: the nodes reach the API server again, on the same address. */
+  async apiUp(): Promise<void> {
+    this.bridge = await startApiBridge(this.lab.workDir, this.server.port);
+  }
+
   async destroy(): Promise<void> {
     for (const a of this.agents) if (a.child.exitCode === null) a.kill('SIGKILL');
     await this.lab.destroy();
