@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError, usage } from './args.js';
 
@@ -68,9 +69,28 @@ describe('parseCommandLine: run', () => {
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--node-ip', '10.0.1.10'],
-      '--node-ip needs --cluster-config',
+      '--node-ip needs --cluster-config or --cluster',
     ],
-    [['--config', 'c', '--advertise-ip', '10.0.0.8', '--no-check'], '--no-check needs --cluster-config'],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--no-check'],
+      '--no-check needs --cluster-config or --cluster',
+    ],
+    [['--cluster', 'cluster-bm/bm', '--config', 'c'], '--cluster and --config exclude each other'],
+    [
+      ['--cluster', 'cluster-bm/bm', '--cluster-config', 'k'],
+      '--cluster and --cluster-config exclude each other',
+    ],
+    [
+      ['--cluster', 'cluster-bm/bm', '--advertise-ip', '10.0.0.8'],
+      "--advertise-ip is not used with --cluster: the VIP is the Cluster's vips.controlPlaneVIP",
+    ],
+    [['--cluster', 'bm'], '--cluster: expected NAMESPACE/NAME such as cluster-bm/bm, got "bm"'],
+    [
+      ['--cluster', 'Cluster-BM/bm'],
+      '--cluster: expected NAMESPACE/NAME such as cluster-bm/bm, got "Cluster-BM/bm"',
+    ],
+    [['--cluster-config', 'k', '--kubeconfig', '/etc/kubernetes/admin.conf'], '--kubeconfig needs --cluster'],
+    [['--cluster-config', 'k', '--node-name', 'cp1'], '--node-name needs --cluster'],
     [
       ['--cluster-config', 'k', '--no-check', '--check-url', 'http://x/'],
       '--no-check and --check-url exclude each other',
@@ -176,6 +196,53 @@ describe('parseCommandLine: run', () => {
     });
     const unchecked = parseCommandLine(['--cluster-config', 'k.yaml', '--no-check']);
     expect(unchecked).not.toHaveProperty('check');
+  });
+
+  it('parses live mode: --cluster with --kubeconfig, health-gated by default, the last good file', () => {
+    expect(
+      parseCommandLine([
+        '--kubeconfig',
+        '/etc/kubernetes/admin.conf',
+        '--cluster',
+        'cluster-bm/bm',
+        '--node-name',
+        'cp1',
+      ]),
+    ).toEqual({
+      command: 'run',
+      source: {
+        kind: 'live',
+        kubeconfig: '/etc/kubernetes/admin.conf',
+        namespace: 'cluster-bm',
+        name: 'bm',
+        nodeName: 'cp1',
+        lastGoodPath: '/var/lib/bgpadvertiser/last-good-cluster.yaml',
+      },
+      healthAddr: '127.0.0.1:8080',
+      logLevel: 'info',
+      logFormat: 'json',
+      check: { intervalMs: 5000, timeoutMs: 2000, failureThreshold: 3, successThreshold: 1, insecure: false },
+    });
+    const cmd = parseCommandLine([
+      '--cluster=cluster-bm/bm',
+      '--node-ip=10.0.1.11',
+      '--last-good-config=/tmp/lg.yaml',
+      '--no-check',
+    ]);
+    expect(cmd).toMatchObject({
+      source: {
+        kind: 'live',
+        namespace: 'cluster-bm',
+        name: 'bm',
+        nodeIp: '10.0.1.11',
+        lastGoodPath: '/tmp/lg.yaml',
+      },
+    });
+    expect(cmd).not.toHaveProperty('check');
+    // Without --node-name: the host name (what kubelet names the node by default).
+    expect(parseCommandLine(['--cluster', 'cluster-bm/bm'])).toMatchObject({
+      source: { nodeName: hostname() },
+    });
   });
 
   it('knows help and version', () => {

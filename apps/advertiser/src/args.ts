@@ -4,6 +4,7 @@
  * help texts are generated from these definitions, and the flag syntax, value parsers and error
  * messages are bgplb-controller's too.
  */
+import { hostname } from 'node:os';
 import { isIPv4 } from '@bgplb/api-types';
 import {
   addOptions,
@@ -21,7 +22,8 @@ import {
   UsageError,
   valueArg,
 } from '@bgplb/kube-runtime/process';
-
+import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import type { LiveSource } from './live/live-mode.js';
 import type { SpeakerSource } from './speaker-config.js';
 
 export { UsageError } from '@bgplb/kube-runtime/process';
@@ -39,8 +41,11 @@ export interface HealthCheckOptions {
 
 export interface RunOptions {
   command: 'run';
-  /** `--config FILE --advertise-ip IP`, or `--cluster-config FILE [--node-ip IP]`. */
-  source: SpeakerSource;
+  /**
+   * `--config FILE --advertise-ip IP`, `--cluster-config FILE [--node-ip IP]`, or live mode:
+   * `--cluster NAMESPACE/NAME` with `--kubeconfig FILE` (or in-cluster credentials).
+   */
+  source: SpeakerSource | LiveSource;
   healthAddr: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -92,6 +97,13 @@ const interfaceArg = valueArg((text: string): string => {
   return text;
 });
 
+/** `NAMESPACE/NAME` of a Cluster: two RFC 1123 names. */
+const clusterRefArg = valueArg((text: string): { namespace: string; name: string } => {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
+  if (m === null) throw new Error(`expected NAMESPACE/NAME such as cluster-bm/bm, got "${text}"`);
+  return { namespace: m[1] as string, name: m[3] as string };
+});
+
 const urlArg = valueArg((text: string): string => {
   if (!/^https?:\/\/[^/]+/.test(text)) throw new Error(`expected an http:// or https:// URL, got "${text}"`);
   return text;
@@ -105,6 +117,7 @@ const vipInterfaceOption = (help: string) =>
 // After "Usage: bgpadvertiser ": the spec's command line first, then the other modes.
 const SYNOPSIS = `--config FILE --advertise-ip IP [options]
        bgpadvertiser --cluster-config FILE [--node-ip IP] [options]
+       bgpadvertiser --kubeconfig FILE --cluster NAMESPACE/NAME [--node-ip IP] [options]   (live mode)
        bgpadvertiser validate FILE...
        bgpadvertiser preflight --cluster-config FILE [--node-ip IP] [--timeout 30s] [--probe CMD]
        bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--vip-interface DEV]
@@ -131,8 +144,24 @@ FILE and adds/removes peers without touching the others.`,
     ),
     new Option(
       '--node-ip <ip>',
-      "with --cluster-config: this node's address (default: the control-plane node address found on this host)",
+      "with --cluster-config or --cluster: this node's address (default: the control-plane node address found on this host)",
     ).argParser(ipv4Arg),
+    new Option(
+      '--cluster <namespace/name>',
+      'live mode: follow this Cluster through the API server (changes applied as they happen)',
+    ).argParser(clusterRefArg),
+    new Option(
+      '--kubeconfig <file>',
+      'live mode: credentials (default: KUBECONFIG, in-cluster, ~/.kube/config; on a node /etc/kubernetes/admin.conf)',
+    ),
+    new Option(
+      '--node-name <name>',
+      "live mode: this node's name on its BGPSessions and Events (default: the host name)",
+    ),
+    new Option(
+      '--last-good-config <file>',
+      'live mode: where the last applied Cluster is kept, for starting while the API server is unreachable',
+    ).default(DEFAULT_LAST_GOOD_PATH),
     new Option(
       '--health-addr <host:port>',
       'health and metrics server (8080, :8080, 127.0.0.1:8080, [::1]:8080)',
@@ -235,6 +264,10 @@ interface RunFlags extends LogFlags {
   advertiseIp?: string;
   clusterConfig?: string;
   nodeIp?: string;
+  cluster?: { namespace: string; name: string };
+  kubeconfig?: string;
+  nodeName?: string;
+  lastGoodConfig: string;
   /** False with --no-check. */
   check: boolean;
   healthAddr: string;
@@ -266,10 +299,11 @@ function parseRun(argv: string[]): ParsedCommand {
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.peerPort !== undefined) out.peerPort = f.peerPort;
   // A Cluster-configured speaker is health-gated by default (on the Cluster's readyz URL).
-  const checked = f.checkUrl !== undefined || (source.kind === 'cluster' && f.check);
+  const checked = f.checkUrl !== undefined || (source.kind !== 'config' && f.check);
   if (!f.check && f.checkUrl !== undefined)
     throw new UsageError('--no-check and --check-url exclude each other');
-  if (!f.check && source.kind === 'config') throw new UsageError('--no-check needs --cluster-config');
+  if (!f.check && source.kind === 'config')
+    throw new UsageError('--no-check needs --cluster-config or --cluster');
   if (checked) {
     if (f.checkCa !== undefined && f.checkInsecure) {
       throw new UsageError('--check-ca and --check-insecure exclude each other');
@@ -291,8 +325,36 @@ function parseRun(argv: string[]): ParsedCommand {
   return out;
 }
 
-/** `--config FILE --advertise-ip IP` or `--cluster-config FILE [--node-ip IP]`, never a mix. */
-function runSource(f: RunFlags): SpeakerSource {
+/**
+ * `--config FILE --advertise-ip IP`, `--cluster-config FILE [--node-ip IP]` or
+ * `--cluster NAMESPACE/NAME [--kubeconfig FILE]`, never a mix.
+ */
+function runSource(f: RunFlags): SpeakerSource | LiveSource {
+  const liveOnly = (['kubeconfig', 'nodeName'] as const).filter((k) => f[k] !== undefined);
+  if (f.cluster !== undefined) {
+    for (const [flag, given] of [
+      ['--config', f.config],
+      ['--cluster-config', f.clusterConfig],
+    ] as const)
+      if (given !== undefined) throw new UsageError(`--cluster and ${flag} exclude each other`);
+    if (f.advertiseIp !== undefined) {
+      throw new UsageError(
+        "--advertise-ip is not used with --cluster: the VIP is the Cluster's vips.controlPlaneVIP",
+      );
+    }
+    const source: LiveSource = {
+      kind: 'live',
+      namespace: f.cluster.namespace,
+      name: f.cluster.name,
+      nodeName: f.nodeName ?? hostname(),
+      lastGoodPath: f.lastGoodConfig,
+    };
+    if (f.kubeconfig !== undefined) source.kubeconfig = f.kubeconfig;
+    if (f.nodeIp !== undefined) source.nodeIp = f.nodeIp;
+    return source;
+  }
+  if (liveOnly.length > 0)
+    throw new UsageError(`--${liveOnly[0] === 'kubeconfig' ? 'kubeconfig' : 'node-name'} needs --cluster`);
   if (f.clusterConfig !== undefined) {
     if (f.config !== undefined) throw new UsageError('--config and --cluster-config exclude each other');
     if (f.advertiseIp !== undefined) {
@@ -304,7 +366,7 @@ function runSource(f: RunFlags): SpeakerSource {
     if (f.nodeIp !== undefined) source.nodeIp = f.nodeIp;
     return source;
   }
-  if (f.nodeIp !== undefined) throw new UsageError('--node-ip needs --cluster-config');
+  if (f.nodeIp !== undefined) throw new UsageError('--node-ip needs --cluster-config or --cluster');
   if (f.config === undefined) throw new UsageError('--config FILE (or --cluster-config FILE) is required');
   if (f.advertiseIp === undefined) throw new UsageError('--advertise-ip IP is required');
   return { kind: 'config', config: f.config, advertiseIp: f.advertiseIp };

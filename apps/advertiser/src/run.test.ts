@@ -5,8 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { crdDirectory } from '@bgplb/api-types';
+import { type KubeObject, startTestApiServer } from '@bgplb/test-apiserver';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunOptions } from './args.js';
+import type { LiveSource } from './live/live-mode.js';
+import { exampleCluster } from './live/test-cluster.js';
 import { runAdvertiser } from './run.js';
 import type { SpeakerSource } from './speaker-config.js';
 import { ScriptedSpeaker } from './test-support/scripted-speaker.js';
@@ -25,11 +29,15 @@ function configFile(name: string, peers: string[]): string {
 
 /** Run options; `config` is shorthand for the manual form `--config FILE --advertise-ip 10.0.0.8`. */
 type HarnessOptions = Partial<Omit<RunOptions, 'source'>> &
-  ({ config: string } | { source: SpeakerSource }) & { hostAddresses?: () => string[] };
+  ({ config: string } | { source: SpeakerSource | LiveSource }) & { hostAddresses?: () => string[] };
 
 function harness({ hostAddresses, ...input }: HarnessOptions) {
   const { config, source, ...options } = { config: undefined, source: undefined, ...input };
-  const from: SpeakerSource = source ?? { kind: 'config', config: config as string, advertiseIp: '10.0.0.8' };
+  const from: SpeakerSource | LiveSource = source ?? {
+    kind: 'config',
+    config: config as string,
+    advertiseIp: '10.0.0.8',
+  };
   const lines: Array<Record<string, unknown>> = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _e, cb) {
@@ -431,5 +439,58 @@ describe('runAdvertiser', () => {
       h.signals.emit('SIGTERM', 'SIGTERM');
       expect(await h.done).toBe(0);
     });
+  });
+});
+
+describe('runAdvertiser in live mode (--cluster, test API server)', () => {
+  const live = (extra: Partial<LiveSource>): LiveSource => ({
+    kind: 'live',
+    namespace: 'cluster-bm',
+    name: 'bm',
+    nodeIp: '10.0.1.11',
+    nodeName: 'cp-b',
+    lastGoodPath: join(dir, 'run-last-good.yaml'),
+    ...extra,
+  });
+
+  it("runs the node's share of the Cluster from the API server, reports it on /readyz, ignores SIGHUP", async () => {
+    const server = await startTestApiServer({
+      crds: [crdDirectory],
+      namespaces: ['default', 'kube-system', 'cluster-bm'],
+    });
+    try {
+      server.store.create(exampleCluster() as KubeObject);
+      const kubeconfig = join(dir, 'run-kubeconfig.yaml');
+      server.writeKubeconfig(kubeconfig);
+      const h = harness({ source: live({ kubeconfig }) });
+      expect(await h.waitLog('Route added', 10_000)).toMatchObject({
+        prefix: '10.0.0.8/32',
+        nextHop: '10.0.1.11',
+      });
+      expect(h.lines.find((l) => l.msg === 'BGP advertiser started')).toMatchObject({
+        config: 'cluster-bm/bm',
+        cluster: 'Cluster/bm',
+        node: '10.0.1.11',
+        localIP: '10.0.1.11',
+        peers: 1,
+      });
+      const ready = await (await fetch(`${await h.base()}/readyz`)).json();
+      expect(ready).toMatchObject({
+        live: { cluster: 'cluster-bm/bm', source: 'api-server', generation: 1 },
+      });
+      expect(readFileSync(join(dir, 'run-last-good.yaml'), 'utf8')).toContain('controlPlaneVIP: 10.0.0.8');
+      h.signals.emit('SIGHUP');
+      await h.waitLog('SIGHUP ignored in live mode: the Cluster object is the configuration');
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
+
+  it('exits 2 with the reason when there are no credentials', async () => {
+    const h = harness({ source: live({ kubeconfig: join(dir, 'no-such-kubeconfig.yaml') }) });
+    expect(await h.done).toBe(2);
+    expect(h.err).toEqual([expect.stringMatching(/^bgpadvertiser: .*no-such-kubeconfig\.yaml/)]);
   });
 });

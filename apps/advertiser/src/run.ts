@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { formatProblem } from '@bgplb/api-types';
-import { createLogger, type Logger } from '@bgplb/kube-runtime/process';
+import { createLogger, type Logger, type ReadinessReport } from '@bgplb/kube-runtime/process';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { registerControlPlaneMetrics } from './control-plane-metrics.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
+import type { LiveMode, LiveSource } from './live/live-mode.js';
 import { hostIPv4Addresses } from './shared/host-addresses.js';
 import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { speakerEventOptions } from './shared/speaker-log.js';
@@ -44,13 +45,29 @@ export function shutdownMessage(signal: string): string {
 export async function runAdvertiser(options: RunOptions, deps: RunDependencies = {}): Promise<number> {
   const output = deps.output ?? consoleOutput;
   const hostAddresses = deps.hostAddresses ?? hostIPv4Addresses;
-  const loaded = await loadSpeakerSettings(options.source, hostAddresses);
-  if (!loaded.ok) {
-    for (const line of loaded.problems) output.err(line);
-    if (loaded.message !== undefined) output.err(`bgpadvertiser: ${loaded.message}`);
-    return 2;
+  const log: Logger = createLogger({
+    level: options.logLevel,
+    format: options.logFormat,
+    ...(deps.logDestination ? { destination: deps.logDestination } : {}),
+  });
+  let settings: SpeakerSettings;
+  let live: LiveMode | undefined;
+  if (options.source.kind === 'live') {
+    const started = await startLive(options.source, log, hostAddresses);
+    if (!started.ok) {
+      output.err(`bgpadvertiser: ${started.message}`);
+      return 2;
+    }
+    ({ settings, live } = started);
+  } else {
+    const loaded = await loadSpeakerSettings(options.source, hostAddresses);
+    if (!loaded.ok) {
+      for (const line of loaded.problems) output.err(line);
+      if (loaded.message !== undefined) output.err(`bgpadvertiser: ${loaded.message}`);
+      return 2;
+    }
+    settings = loaded.settings;
   }
-  const settings = loaded.settings;
   // --check-url, else (with --cluster-config, unless --no-check) the Cluster's readyz URL.
   const checkUrl = options.check?.url ?? settings.cluster?.checkUrl;
   const healthCheck =
@@ -64,11 +81,6 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       return 2;
     }
   }
-  const log: Logger = createLogger({
-    level: options.logLevel,
-    format: options.logFormat,
-    ...(deps.logDestination ? { destination: deps.logDestination } : {}),
-  });
   for (const p of settings.warnings)
     log.warn({ file: p.file, line: p.line, column: p.column }, formatProblem(p));
   const { config, vip } = settings;
@@ -108,20 +120,31 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   });
 
   const health = await startHealthOrShutdown(
-    { address: options.healthAddr, logger: log, registry, readiness: () => advertiser.readiness() },
+    {
+      address: options.healthAddr,
+      logger: log,
+      registry,
+      readiness: () => withLiveDetail(advertiser.readiness(), live),
+    },
     speaker,
     shutdownMessage('startup failed'),
   );
-  if (health === undefined) return 1;
+  if (health === undefined) {
+    await live?.stop(shutdownMessage('startup failed'), 0);
+    return 1;
+  }
 
   try {
     await advertiser.applyConfig(config);
   } catch (err) {
     log.fatal({ err }, `cannot start: ${(err as Error).message}`);
     await advertiser.stop(shutdownMessage('startup failed')).catch(() => undefined);
+    await live?.stop(shutdownMessage('startup failed'), 0);
     await health.close();
     return 1;
   }
+  // Live mode: from now on the Cluster's changes go through applyConfig, as a SIGHUP reload does.
+  live?.attach((next) => advertiser.applyConfig(next), speaker);
 
   if (healthCheck) {
     const check = healthCheck;
@@ -163,6 +186,11 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     let stopping = false;
     const onHangup = (): void => {
       if (stopping) return;
+      if (live !== undefined) {
+        log.info('SIGHUP ignored in live mode: the Cluster object is the configuration');
+        return;
+      }
+      if (options.source.kind === 'live') return;
       void reload(options.source, settings, advertiser, log, hostAddresses);
     };
     /** Withdraw, Cease, close, within the budget; `code` is the exit code. */
@@ -190,9 +218,13 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
         log.info('BGP advertiser stopped');
         resolve(code);
       };
-      advertiser
-        .stop(shutdownMessage(why))
-        .catch((err: Error) => log.error({ err }, `clean shutdown failed: ${err.message}`))
+      Promise.all([
+        advertiser
+          .stop(shutdownMessage(why))
+          .catch((err: Error) => log.error({ err }, `clean shutdown failed: ${err.message}`)),
+        // The BGPSessions' last status, if the API server answers within part of the budget.
+        live?.stop(shutdownMessage(why), SHUTDOWN_BUDGET_MS / 2),
+      ])
         .then(() => health.close())
         .then(done, done);
     };
@@ -208,6 +240,40 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     signals.on('uncaughtException', onFatal);
     signals.on('unhandledRejection', onFatal);
   });
+}
+
+/**
+ * Live mode (loaded on demand: the Kubernetes client costs the file-driven speaker nothing): the
+ * configuration to start with, from the API server or the last good file.
+ */
+async function startLive(
+  source: LiveSource,
+  log: Logger,
+  hostAddresses: () => string[],
+): Promise<{ ok: true; settings: SpeakerSettings; live: LiveMode } | { ok: false; message: string }> {
+  const { LiveMode } = await import('./live/live-mode.js');
+  const opened = LiveMode.open(source, { log, hostAddresses });
+  if (!opened.ok) return opened;
+  const start = await opened.live.start();
+  const ref = `Cluster/${source.name}`;
+  for (const w of start.warnings) log.warn({ cluster: `${source.namespace}/${source.name}` }, w);
+  return {
+    ok: true,
+    live: opened.live,
+    settings: {
+      file: `${source.namespace}/${source.name}`,
+      config: start.config,
+      vip: start.vip,
+      cluster: { ref, node: start.node, checkUrl: start.checkUrl },
+      warnings: [],
+    },
+  };
+}
+
+/** `/readyz` with live mode's detail (`live`: where the configuration came from, a refusal). */
+function withLiveDetail(report: ReadinessReport, live: LiveMode | undefined): ReadinessReport {
+  if (live === undefined) return report;
+  return { ...report, body: { ...(report.body as Record<string, unknown>), live: live.readiness() } };
 }
 
 /**

@@ -329,7 +329,10 @@ export class LiveMode {
   ): Promise<void> {
     const generation = generationOf(object);
     if (previous?.from === 'last-good')
-      this.deps.log.info({ cluster: this.clusterRef, generation }, 'the API server is back: following the Cluster again');
+      this.deps.log.info(
+        { cluster: this.clusterRef, generation },
+        'the API server is back: following the Cluster again',
+      );
     const wasRefused = this.refusal !== undefined;
     this.refusal = undefined;
     this.lastRefusalKey = undefined;
