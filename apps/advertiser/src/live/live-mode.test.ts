@@ -5,7 +5,7 @@
  * control-plane BGPSessions, and start from the last good file when the API server is away.
  * No root needed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
@@ -200,14 +200,24 @@ describe('live mode (test API server, fake speaker)', () => {
       5_000,
     );
     await waitFor('Normal Event', () => events('BGPConfigApplied').length >= 1, 5_000);
+    // The last good file holds the version applied last (written after the apply).
+    await waitFor(
+      'last good file updated',
+      () => {
+        const text = existsSync(join(dir, 'last-good.yaml'))
+          ? readFileSync(join(dir, 'last-good.yaml'), 'utf8')
+          : '';
+        return text.includes('10.0.2.254') && !text.includes('10.0.1.253');
+      },
+      5_000,
+    );
   }, 30_000);
 
   it('with the API server unreachable, starts from the last good file the first run wrote', async () => {
     const dead = join(dir, 'dead-kubeconfig.yaml');
-    // A port nothing listens on (the server's own port, closed by a throwaway server).
-    const gone = await startTestApiServer({});
-    const port = gone.port;
-    await gone.close();
+    // Port 1 (tcpmux): nothing listens there; an ephemeral port freed by a throwaway server could be
+    // taken again by a parallel test's server.
+    const port = 1;
     writeFileSync(dead, server.kubeconfig().replaceAll(`:${server.port}`, `:${port}`));
     const { live, start, speaker, lines } = await startLive(source({ kubeconfig: dead }));
     expect(start).toMatchObject({
