@@ -47,6 +47,7 @@ function phaseOf(w: Write): number {
     case 'delete':
       return 3;
     case 'conditions':
+    case 'route-status':
       return 4;
   }
 }
@@ -239,6 +240,17 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
             result.conflicts++; // replaced by a new object of the same name: decide again
             return;
           }
+          throw err;
+        }
+        return;
+      }
+      case 'route-status': {
+        const path = own('bgpadvertisedroutes', w.namespace, w.name, 'status');
+        try {
+          const out = await client.mergePatch<KubeObject>(path, { status: w.status });
+          written('bgpadvertisedroutes', w.namespace, w.name, out);
+        } catch (err) {
+          if (isStatus(err, 404)) return; // deleted meanwhile: the next reconcile decides again
           throw err;
         }
         return;

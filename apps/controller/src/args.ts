@@ -42,6 +42,7 @@ export interface CliOptions extends LogFlags {
   nodePrefixLength: number;
   loadBalancerClass: string;
   ingressService: string | undefined;
+  weightedECMP: 'endpoints' | 'off';
   resyncSeconds: number;
 }
 
@@ -63,6 +64,7 @@ interface Flags extends LogFlags {
   nodePrefixLength: number;
   loadBalancerClass: string;
   ingressService?: string;
+  weightedEcmp: 'endpoints' | 'off';
   resyncSeconds: number;
 }
 
@@ -130,6 +132,12 @@ function command(): Command {
     new Option('--ingress-service <ns/name>', 'the Service that gets vips.ingressVIP').argParser(
       valueArg(namespacedName),
     ),
+    new Option(
+      '--weighted-ecmp <mode>',
+      'externalTrafficPolicy: Local paths carry link bandwidth proportional to ready endpoints (endpoints) or none (off); a BGPLoadBalancer spec.weightedECMP overrides it',
+    )
+      .choices(['endpoints', 'off'])
+      .default('endpoints'),
     seconds('--resync-seconds <s>', 'full reconcile interval without changes', 1, 300),
     ...logOptions(),
   ]);
@@ -180,6 +188,7 @@ export function parseCliArgs(
     nodePrefixLength: f.nodePrefixLength,
     loadBalancerClass: f.loadBalancerClass,
     ingressService: f.ingressService,
+    weightedECMP: f.weightedEcmp,
     resyncSeconds: f.resyncSeconds,
     logLevel: f.logLevel,
     logFormat: f.logFormat,

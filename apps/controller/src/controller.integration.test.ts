@@ -275,18 +275,96 @@ describe('controller against the test API server: failures and changes', () => {
       expect((s.spec as { peerASN: number }).peerASN).toBe(65002);
   });
 
-  it('externalTrafficPolicy: Local gets a Warning Event and no VIP', async () => {
+  it('externalTrafficPolicy: Local: next hops follow the EndpointSlices within 1 s, weighted, with Events and status', async () => {
     h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
     const c = await h.startController();
     createService(h.server, { name: 'local', etpLocal: true });
-    const e = await waitFor('VIPRefused', () =>
-      eventsFor(h.server, 'local').find((x) => x.reason === 'VIPRefused'),
+    const vip = await waitFor('VIP', () => vipOf(get(h.server, 'Service', 'local', 'default')));
+    // No EndpointSlice yet: a VIP, no route, and an Event saying why.
+    const none = await waitFor('NoLocalEndpoints', () =>
+      eventsFor(h.server, 'local').find((x) => x.reason === 'NoLocalEndpoints'),
     );
-    expect(e.type).toBe('Warning');
-    expect(e.message).toContain('externalTrafficPolicy: Local is not supported');
-    await c.idle();
-    expect(vipOf(get(h.server, 'Service', 'local', 'default'))).toBeUndefined();
+    expect(none.type).toBe('Warning');
     expect(list(h.server, 'BGPAdvertisedRoute', 'kube-system')).toEqual([]);
+    // Example 03's load-balancer nodes: node-04 10.0.3.10, node-05 10.0.3.11; node-01 is not one.
+    const endpoint = (node: string, i: number, ready = true) => ({
+      addresses: [`10.244.0.${i}`],
+      nodeName: node,
+      conditions: { ready },
+      targetRef: { kind: 'Pod', name: `p${i}`, uid: `pod-${i}` },
+    });
+    const slice = (endpoints: unknown[]) => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'local-abcde',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'local' },
+      },
+      addressType: 'IPv4',
+      endpoints,
+      ports: [{ port: 80, protocol: 'TCP' }],
+    });
+    const route = () => get(h.server, 'BGPAdvertisedRoute', 'default-default-local', 'kube-system');
+    type Spec = { nextHops: string[]; weights?: Record<string, number> };
+    const first = [
+      endpoint('node-04', 1),
+      endpoint('node-04', 2),
+      endpoint('node-04', 3),
+      endpoint('node-05', 4),
+    ];
+    let stored = h.server.store.create(slice([...first, endpoint('node-01', 5)]) as never) as KubeObject;
+    const r = await waitFor('weighted route', () => route());
+    expect(specOf<Spec>(r)).toMatchObject({
+      prefix: `${vip}/32`,
+      nextHops: ['10.0.3.10', '10.0.3.11'],
+      weights: { '10.0.3.10': 3, '10.0.3.11': 1 },
+    });
+    const status = await waitFor(
+      'route status',
+      () => (route() as { status?: Record<string, unknown> })?.status?.endpointsOutsidePool,
+    );
+    expect(status).toEqual({ endpoints: 1, nodes: ['node-01'] });
+    const outside = await waitFor('EndpointsOutsidePool', () =>
+      eventsFor(h.server, 'local').find((x) => x.reason === 'EndpointsOutsidePool'),
+    );
+    expect(outside.type).toBe('Warning');
+
+    // node-05 loses its only endpoint (terminating): its path goes within 1 s.
+    let t0 = performance.now();
+    stored = h.server.store.update({
+      ...stored,
+      endpoints: [
+        ...first.slice(0, 3),
+        { ...endpoint('node-05', 4), conditions: { ready: false, terminating: true } },
+      ],
+    } as never) as KubeObject;
+    await waitFor('node-05 withdrawn', () => {
+      const spec = specOf<Spec>(route());
+      return spec?.nextHops.length === 1 ? spec : undefined;
+    });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(specOf<Spec>(route())).toMatchObject({ nextHops: ['10.0.3.10'], weights: { '10.0.3.10': 3 } });
+    // The endpoints outside the pool are gone: the status says so.
+    await waitFor('status cleared', () =>
+      (route() as { status?: Record<string, unknown> })?.status?.endpointsOutsidePool === undefined
+        ? true
+        : undefined,
+    );
+
+    // It comes back: added within 1 s.
+    t0 = performance.now();
+    stored = h.server.store.update({ ...stored, endpoints: first } as never) as KubeObject;
+    await waitFor('node-05 back', () => (specOf<Spec>(route())?.nextHops.length === 2 ? true : undefined));
+    expect(performance.now() - t0).toBeLessThan(1000);
+
+    // No ready endpoint anywhere: the route goes, the VIP stays.
+    t0 = performance.now();
+    h.server.store.delete('discovery.k8s.io/v1', 'EndpointSlice', 'local-abcde', 'default');
+    await waitFor('route withdrawn', () => (route() === undefined ? true : undefined));
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await c.idle();
+    expect(vipOf(get(h.server, 'Service', 'local', 'default'))).toBe(vip);
   });
 
   it('a Service of another loadBalancerClass is left alone', async () => {

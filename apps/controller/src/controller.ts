@@ -30,14 +30,16 @@ import {
   type HeldSince,
   MemoizedDesiredState,
 } from './desired-state.js';
+import { EndpointIndex } from './endpoint-index.js';
 import { LeaseObservations, leaseFloatingIP } from './lease-observer.js';
 import { ControllerMetrics } from './metrics.js';
 import { FloatingIPMoveClock } from './move-clock.js';
-import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
+import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION, SERVICE_NAME_LABEL } from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
 import { ServiceFastPath } from './service-fast-path.js';
-import { trimNode, trimOwned, trimService } from './trim.js';
+import { trimEndpointSlice, trimNode, trimOwned, trimService } from './trim.js';
 import type {
+  EndpointSliceObject,
   EventSpec,
   KubeObject,
   NodeObject,
@@ -67,6 +69,8 @@ export interface ControllerConfig {
   nodePrefixLength?: number;
   loadBalancerClass?: string;
   ingressService?: string | undefined;
+  /** Cluster-wide weightedECMP (default endpoints); the BGPLoadBalancer may override it. */
+  weightedECMP?: 'endpoints' | 'off' | undefined;
   /** Full reconcile at this interval even without changes (default 300 s). */
   resyncSeconds?: number;
   /** Coalescing window for bursts of changes (default 1 ms). */
@@ -155,6 +159,8 @@ export class Controller {
   /** Services changed since the last reconcile (`namespace/name`). */
   private dirtyServices = new Set<string>();
   private fastPath: ServiceFastPath | undefined;
+  /** Ready endpoints per node of every Service, from the EndpointSlice informer. */
+  private readonly endpoints = new EndpointIndex();
   private lastFull: Desired | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private readonly recheck = () => {
@@ -187,6 +193,7 @@ export class Controller {
       nodePrefixLength: config.nodePrefixLength ?? 24,
       loadBalancerClass: config.loadBalancerClass ?? DEFAULT_LOAD_BALANCER_CLASS,
       ingressService: config.ingressService,
+      weightedECMP: config.weightedECMP,
     };
     this.events = new EventRecorder(this.client, {
       component: 'bgplb-controller',
@@ -269,6 +276,15 @@ export class Controller {
       }
     }
     if (this.noteSignature(resource, type, object)) return;
+    if (resource === 'endpointslices') {
+      // Only a change of a Service's ready endpoints per node matters: that Service is decided
+      // again on the incremental path (externalTrafficPolicy: Local routes follow their endpoints).
+      const changed = this.endpoints.update(type, object as EndpointSliceObject);
+      if (changed.length === 0) return;
+      for (const key of changed) this.dirtyServices.add(key);
+      if (this.started) this.trigger();
+      return;
+    }
     if (resource === 'services')
       this.dirtyServices.add(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
     else this.fullNeeded = true;
@@ -387,6 +403,14 @@ export class Controller {
         kind: 'Service',
         transform: trimService,
       },
+      {
+        name: 'endpointslices',
+        path: paths.group('discovery.k8s.io', 'v1', 'endpointslices'),
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        labelSelector: SERVICE_NAME_LABEL,
+        transform: trimEndpointSlice,
+      },
     ];
     const leaseConfig = this.config.floatingIPLeases;
     if (leaseConfig !== undefined && leaseConfig.expirySeconds > 0) {
@@ -504,7 +528,7 @@ export class Controller {
       const [namespace = '', name = ''] = key.split('/');
       changed.set(key, this.lookup<ServiceObject>('services', namespace, name));
     }
-    const result = fastPath.apply(changed);
+    const result = fastPath.apply(changed, (key) => this.endpoints.get(key));
     if (result === 'full') {
       this.fastPath = undefined;
       this.lastFull = undefined;
@@ -615,6 +639,7 @@ export class Controller {
       lastGood: this.lastGood,
       nodes,
       services,
+      endpoints: this.endpoints.all(),
       now,
       options: this.options,
       excludedSince: this.excludedSince,

@@ -376,19 +376,125 @@ describe('desiredState: Services', () => {
   const config = exampleConfig(EXAMPLE_FILES[0]);
   const run = (services: Observed['services']) => desiredState(observe(config, allReady, { services }));
 
-  it('refuses externalTrafficPolicy: Local with a Warning, no VIP and no route', () => {
-    const d = run([service({ name: 'local', etpLocal: true })]);
+  const lbObject = (spec: Record<string, unknown>) => ({
+    apiVersion: 'networking.gke.io/v1',
+    kind: 'BGPLoadBalancer',
+    metadata: { name: 'default', namespace: 'cluster-bm' },
+    spec: { peerSelector: {}, ...spec },
+  });
+  const refusing: ConfigObjects = {
+    ...config,
+    bgpLoadBalancer: lbObject({ externalTrafficPolicyLocal: 'refuse' }),
+  };
+
+  it('with externalTrafficPolicyLocal: refuse, refuses externalTrafficPolicy: Local with a Warning, no VIP and no route', () => {
+    const d = desiredState(
+      observe(refusing, allReady, { services: [service({ name: 'local', etpLocal: true })] }),
+    );
     expect(d.services.get('default/local')?.vip).toBeNull();
     expect(d.routes.size).toBe(0);
     const e = d.events.find((x) => x.involved.name === 'local');
     expect(e).toMatchObject({ type: 'Warning', reason: 'VIPRefused' });
-    expect(e?.message).toContain('externalTrafficPolicy: Local is not supported');
+    expect(e?.message).toContain('externalTrafficPolicy: Local is refused by the BGPLoadBalancer');
   });
 
-  it('releases the VIP of a Service switched to externalTrafficPolicy: Local', () => {
-    const d = run([service({ name: 'local', etpLocal: true, vip: '10.0.0.2' })]);
+  it('with externalTrafficPolicyLocal: refuse, releases the VIP of a Service switched to Local', () => {
+    const d = desiredState(
+      observe(refusing, allReady, {
+        services: [service({ name: 'local', etpLocal: true, vip: '10.0.0.2' })],
+      }),
+    );
     expect(d.services.get('default/local')?.vip).toBeNull();
     expect(d.events.map((e) => e.reason)).toContain('VIPReleased');
+  });
+
+  // LB nodes of example 01: node-01 10.0.1.10, node-02 10.0.1.11, node-03 10.0.2.10; node-04 is not one.
+  const endpoints = new Map([
+    [
+      'default/local',
+      new Map([
+        ['node-01', 3],
+        ['node-02', 1],
+        ['node-04', 2],
+      ]),
+    ],
+  ]);
+  const runLocal = (c: ConfigObjects, extra: Partial<Observed> = {}) =>
+    desiredState(
+      observe(c, allReady, { services: [service({ name: 'local', etpLocal: true })], endpoints, ...extra }),
+    );
+
+  it('announces a Local Service from the LB nodes with ready endpoints, weighted by their number', () => {
+    const d = runLocal(config);
+    expect(d.services.get('default/local')?.vip).toBe('10.0.0.2');
+    const route = d.routes.get('default-default-local');
+    expect(route?.spec).toEqual({
+      prefix: '10.0.0.2/32',
+      metric: 0,
+      nextHops: ['10.0.1.10', '10.0.1.11'],
+      service: { namespace: 'default', name: 'local' },
+      weights: { '10.0.1.10': 3, '10.0.1.11': 1 },
+    });
+    expect(route?.status).toEqual({ endpointsOutsidePool: { endpoints: 2, nodes: ['node-04'] } });
+    const warning = d.events.find((e) => e.reason === 'EndpointsOutsidePool');
+    expect(warning).toMatchObject({ type: 'Warning', involved: { kind: 'Service', name: 'local' } });
+    expect(warning?.message).toBe(
+      '2 ready endpoint(s) on node(s) node-04 get no traffic through the VIP: with externalTrafficPolicy: Local only ready load-balancer nodes are next hops',
+    );
+  });
+
+  it('an LB node that is not ready is no next hop of a Local Service', () => {
+    const d = runLocal(config, { nodes: notReady('node-01', 5).map(node) });
+    expect(d.routes.get('default-default-local')?.spec.nextHops).toEqual(['10.0.1.11']);
+    expect(d.routes.get('default-default-local')?.status?.endpointsOutsidePool).toEqual({
+      endpoints: 5,
+      nodes: ['node-01', 'node-04'],
+    });
+  });
+
+  it('weightedECMP: off (cluster-wide or BGPLoadBalancer) sends no weights; the BGPLoadBalancer wins', () => {
+    const off = { ...OPTIONS, weightedECMP: 'off' as const };
+    expect(
+      runLocal(config, { options: off }).routes.get('default-default-local')?.spec.weights,
+    ).toBeUndefined();
+    const lbOff = { ...config, bgpLoadBalancer: lbObject({ weightedECMP: 'off' }) };
+    expect(runLocal(lbOff).routes.get('default-default-local')?.spec.weights).toBeUndefined();
+    const lbOn = { ...config, bgpLoadBalancer: lbObject({ weightedECMP: 'endpoints' }) };
+    expect(runLocal(lbOn, { options: off }).routes.get('default-default-local')?.spec.weights).toEqual({
+      '10.0.1.10': 3,
+      '10.0.1.11': 1,
+    });
+  });
+
+  it('a Local Service without a ready endpoint on an LB node keeps its VIP, has no route, and says why', () => {
+    for (const counts of [undefined, new Map([['node-05', 1]])]) {
+      const d = runLocal(config, {
+        endpoints: counts === undefined ? new Map() : new Map([['default/local', counts]]),
+      });
+      expect(d.services.get('default/local')?.vip).toBe('10.0.0.2');
+      expect(d.routes.size).toBe(0);
+      const e = d.events.find((x) => x.reason === 'NoLocalEndpoints');
+      expect(e?.type).toBe('Warning');
+      expect(e?.message).toBe(
+        'VIP 10.0.0.2 is not announced: externalTrafficPolicy: Local and no ready endpoint runs on a ready load-balancer node' +
+          (counts === undefined ? '' : ' (1 ready endpoint(s) run on other nodes, which get no traffic)'),
+      );
+    }
+  });
+
+  it('an unchanged Local route keeps its identity; a changed count makes a new one', () => {
+    const memo = runLocal(config);
+    const again = desiredState(
+      observe(config, allReady, { services: [service({ name: 'local', etpLocal: true })], endpoints }),
+      memo.memo,
+    );
+    expect(again.routes.get('default-default-local')).toBe(memo.routes.get('default-default-local'));
+    const more = new Map([['default/local', new Map([['node-01', 4]])]]);
+    const changed = desiredState(
+      observe(config, allReady, { services: [service({ name: 'local', etpLocal: true })], endpoints: more }),
+      memo.memo,
+    );
+    expect(changed.routes.get('default-default-local')?.spec.weights).toEqual({ '10.0.1.10': 4 });
   });
 
   it('leaves Services of another loadBalancerClass and non-LoadBalancer Services alone', () => {
@@ -497,9 +603,18 @@ describe('desiredState: route-name clashes (<lb>-<namespace>-<name>)', () => {
     );
   });
 
-  it('a Service that is not a candidate (ETP=Local, another class) takes no name from anyone', () => {
+  it('a Service that is not a candidate (ETP=Local refused, another class) takes no name from anyone', () => {
     const local = service({ namespace: 'a-b', name: 'c', created: T0 - 100_000, etpLocal: true });
-    const d = run([local, newer]);
+    const refusing = {
+      ...config,
+      bgpLoadBalancer: {
+        apiVersion: 'networking.gke.io/v1',
+        kind: 'BGPLoadBalancer',
+        metadata: { name: 'default', namespace: 'cluster-bm' },
+        spec: { peerSelector: {}, externalTrafficPolicyLocal: 'refuse' },
+      },
+    };
+    const d = desiredState(observe(refusing, allReady, { services: [local, newer] }));
     expect(d.routes.get('default-a-b-c')?.spec.service).toEqual({ namespace: 'a', name: 'b-c' });
     expect(d.services.get('a/b-c')?.vip).toBe('10.0.0.3');
   });

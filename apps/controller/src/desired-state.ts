@@ -85,6 +85,15 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
   if (fallbackEvent !== undefined) events.push(fallbackEvent);
 
   const loadBalancerName = parsed.bgpLoadBalancer?.metadata.name ?? DEFAULT_LOAD_BALANCER_NAME;
+  const lbSpec = parsed.bgpLoadBalancer?.spec;
+  const weighted = (lbSpec?.weightedECMP ?? options.weightedECMP ?? 'endpoints') === 'endpoints';
+  const refuseLocal = lbSpec?.externalTrafficPolicyLocal === 'refuse';
+  const endpoints = observed.endpoints;
+  const local = {
+    nextHopByNode: nodes.nextHopByNode,
+    weighted,
+    endpointsOf: (key: string) => endpoints?.get(key),
+  };
   const pools = lb.addressPools.map((p) => ({
     name: p.name,
     addresses: p.addresses,
@@ -96,7 +105,8 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       services: observed.services,
       loadBalancerClass: options.loadBalancerClass,
       loadBalancerName,
-      route: { nextHops: nodes.nextHops, clusterNamespace: options.clusterNamespace },
+      refuseLocal,
+      route: { nextHops: nodes.nextHops, clusterNamespace: options.clusterNamespace, local },
       vips: {
         pools,
         controlPlaneVIP: lb.vips.controlPlaneVIP,
@@ -129,6 +139,9 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     serviceContext: {
       loadBalancerName,
       nextHops: nodes.nextHops,
+      nextHopByNode: nodes.nextHopByNode,
+      weighted,
+      refuseLocal,
       pools,
       controlPlaneVIP: lb.vips.controlPlaneVIP,
       ingressVIP: lb.vips.ingressVIP,

@@ -27,6 +27,7 @@ export async function runController(
     nodePrefixLength: o.nodePrefixLength,
     loadBalancerClass: o.loadBalancerClass,
     ingressService: o.ingressService,
+    weightedECMP: o.weightedECMP,
     resyncSeconds: o.resyncSeconds,
     leaderElection: {
       enabled: o.leaderElect,

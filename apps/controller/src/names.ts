@@ -50,3 +50,6 @@ export const REQUESTED_IP_ANNOTATION = 'networking.gke.io/load-balancer-ip';
 
 /** The BGPLoadBalancer name used in route names when no BGPLoadBalancer exists. */
 export const DEFAULT_LOAD_BALANCER_NAME = 'default';
+
+/** EndpointSlice label naming the Service it belongs to (set by the EndpointSlice controller). */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';

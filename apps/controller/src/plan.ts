@@ -7,7 +7,14 @@
 import type { Desired, DesiredRoute, DesiredSession } from './desired-state.js';
 import { currentVip } from './desired-state.js';
 import { LABELS, MANAGED_BY, objectKey } from './names.js';
-import type { Condition, KubeObject, RouteObject, ServiceObject, SessionObject } from './types.js';
+import type {
+  Condition,
+  KubeObject,
+  RouteObject,
+  RouteStatus,
+  ServiceObject,
+  SessionObject,
+} from './types.js';
 
 export type OwnedResource = 'bgpsessions' | 'bgpadvertisedroutes';
 
@@ -31,6 +38,13 @@ export type Write =
   | { op: 'create'; resource: OwnedResource; object: KubeObject }
   | { op: 'update'; resource: OwnedResource; object: KubeObject }
   | { op: 'delete'; resource: OwnedResource; namespace: string; name: string; uid: string | undefined }
+  | {
+      /** BGPAdvertisedRoute status the controller owns (the endpoints outside the pool). */
+      op: 'route-status';
+      namespace: string;
+      name: string;
+      status: { endpointsOutsidePool: RouteStatus['endpointsOutsidePool'] | null };
+    }
   | {
       op: 'conditions';
       resource: string;
@@ -105,7 +119,22 @@ function sameRouteSpec(a: RouteObject['spec'] | undefined, b: RouteObject['spec'
   const y = b.nextHops;
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+  return sameJson(a.weights ?? null, b.weights ?? null);
+}
+
+/** The route status writes that make `existing` report what `d` says (nothing when it does). */
+function routeStatusWrite(d: DesiredRoute, existing: RouteObject | undefined, o: PlanOptions): Write[] {
+  const want = d.status?.endpointsOutsidePool ?? null;
+  const have = (existing?.status as RouteStatus | undefined)?.endpointsOutsidePool ?? null;
+  if (sameJson(want, have)) return [];
+  return [
+    {
+      op: 'route-status',
+      namespace: o.statusNamespace,
+      name: d.name,
+      status: { endpointsOutsidePool: want },
+    },
+  ];
 }
 
 /** Whether a Service's load-balancer status already says `vip` (null: no ingress at all). */
@@ -148,6 +177,7 @@ function routeObject(d: DesiredRoute, o: PlanOptions, base?: RouteObject): Route
     metadata,
     spec: { ...d.spec, nextHops: [...d.spec.nextHops], service: { ...d.spec.service } },
   };
+  if (d.spec.weights !== undefined) out.spec.weights = { ...d.spec.weights };
   if (base?.status !== undefined) out.status = base.status;
   return out;
 }
@@ -255,14 +285,19 @@ export function planWrites(
     const existing = routes.get(name);
     if (existing === undefined) {
       writes.push({ op: 'create', resource: 'bgpadvertisedroutes', object: routeObject(d, o) });
+      writes.push(...routeStatusWrite(d, undefined, o));
     } else if (o.cache?.routes.get(existing) === d) {
       // Both unchanged since they last matched.
     } else if (!isManaged(existing)) {
       foreign.push(`BGPAdvertisedRoute/${name}`);
-    } else if (!sameRouteSpec(existing.spec, d.spec) || !hasLabels(existing, d.labels)) {
-      writes.push({ op: 'update', resource: 'bgpadvertisedroutes', object: routeObject(d, o, existing) });
     } else {
-      o.cache?.routes.set(existing, d);
+      const status = routeStatusWrite(d, existing, o);
+      writes.push(...status);
+      if (!sameRouteSpec(existing.spec, d.spec) || !hasLabels(existing, d.labels)) {
+        writes.push({ op: 'update', resource: 'bgpadvertisedroutes', object: routeObject(d, o, existing) });
+      } else if (status.length === 0) {
+        o.cache?.routes.set(existing, d);
+      }
     }
   });
   const sessions = new Map(current.sessions.map((s) => [s.metadata.name, s]));

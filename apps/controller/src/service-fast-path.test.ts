@@ -21,8 +21,15 @@ function config(): ConfigObjects {
   return { ...c, cluster };
 }
 
-const full = (services: ServiceObject[]) =>
-  desiredState({ config: config(), nodes: CLUSTER_NODES.map(node), services, now: T0, options: OPTIONS });
+const full = (services: ServiceObject[], endpoints?: Map<string, Map<string, number>>) =>
+  desiredState({
+    config: config(),
+    nodes: CLUSTER_NODES.map(node),
+    services,
+    endpoints,
+    now: T0,
+    options: OPTIONS,
+  });
 
 /** Services with the status the controller would have written. */
 function withStatus(services: ServiceObject[], vips: Map<string, { vip: string | null }>): ServiceObject[] {
@@ -70,14 +77,59 @@ describe("ServiceFastPath gives the full path's answer", () => {
     for (const [name, r] of reference.routes)
       expect(fast.desired.routes.get(name)?.spec, name).toEqual(r.spec);
     expect(result.removedRoutes.sort()).toEqual(['default-default-b', 'default-default-c']);
+    // c, now Local without endpoints, keeps its VIP but its route is withdrawn.
     expect(result.events.map((ev) => `${ev.involved.name}:${ev.reason}`).sort()).toEqual([
-      'c:VIPRefused',
-      'c:VIPReleased',
+      'c:NoLocalEndpoints',
       'd:VIPAllocated',
     ]);
     // Only what changed is in the partial result: a is unchanged and not rewritten.
     expect([...result.services.keys()].sort()).toEqual(['default/a', 'default/c', 'default/d', 'default/e']);
     expect(result.services.get('default/d')?.vip).toBe(reference.services.get('default/d')?.vip);
+  });
+
+  it('follows the endpoints of a Local Service: next hops, weights, withdrawal, as the full path', () => {
+    const local = service({ name: 'l', created: T0 - 9000, etpLocal: true });
+    const other = service({ name: 'o', created: T0 - 8000 });
+    const steps: Map<string, number>[] = [
+      new Map([['node-01', 3]]),
+      new Map([
+        ['node-01', 3],
+        ['node-02', 1],
+      ]),
+      new Map([
+        ['node-01', 2],
+        ['node-02', 1],
+      ]),
+      new Map([['node-04', 1]]),
+      new Map(),
+      new Map([['node-03', 2]]),
+    ];
+    const first = full([local, other]);
+    const live = withStatus([local, other], first.services);
+    const fast = ServiceFastPath.from(first, {
+      clusterNamespace: 'cluster-bm',
+      loadBalancerClass: OPTIONS.loadBalancerClass,
+    })!;
+    let previous = first.routes.get('default-default-l');
+    for (const counts of steps) {
+      const endpoints = new Map([['default/l', counts]]);
+      const result = fast.apply(new Map([['default/l', live[0]]]), (key) => endpoints.get(key));
+      if (result === 'full') throw new Error('the fast path must model endpoint changes');
+      const reference = full(live, endpoints);
+      const route = reference.routes.get('default-default-l');
+      expect(fast.desired.routes.get('default-default-l')).toEqual(route);
+      expect(fast.desired.services).toEqual(reference.services);
+      // The other Service's route is untouched; the Local one is written only when it changed.
+      expect([...result.routes.keys()]).toEqual(route === undefined ? [] : ['default-default-l']);
+      expect(result.removedRoutes).toEqual(
+        route === undefined && previous !== undefined ? ['default-default-l'] : [],
+      );
+      expect(result.events.map((e) => e.reason)).toEqual([
+        ...(counts.has('node-04') ? ['EndpointsOutsidePool'] : []),
+        ...(route === undefined ? ['NoLocalEndpoints'] : []),
+      ]);
+      previous = route;
+    }
   });
 
   it('refuses (full path) what it does not model: requested IPs, status conflicts, class changes', () => {

@@ -15,6 +15,7 @@
  * (service-fast-path.property.test.ts) checks the agreement on random change sequences.
  */
 import { VipAllocator } from '@bgplb/floating-ip-allocator';
+import type { EndpointCounts } from './desired/local-endpoints.js';
 import {
   classifyService,
   createdAt,
@@ -100,7 +101,10 @@ export class ServiceFastPath {
    * Returns the partial desired state to diff (only these Services and their routes) and the
    * events, or 'full' when the change needs the full path. On 'full' the state is unusable.
    */
-  apply(changed: ReadonlyMap<string, ServiceObject | undefined>): FastPathResult | 'full' {
+  apply(
+    changed: ReadonlyMap<string, ServiceObject | undefined>,
+    endpointsOf: (serviceKey: string) => EndpointCounts | undefined = () => undefined,
+  ): FastPathResult | 'full' {
     const out: FastPathResult = { services: new Map(), routes: new Map(), removedRoutes: [], events: [] };
     // Releases first, then candidates oldest first: the full path allocates after every release.
     const candidates: ServiceCandidate[] = [];
@@ -115,7 +119,9 @@ export class ServiceFastPath {
         continue;
       }
       const c =
-        s === undefined ? undefined : classifyService(s, this.o.loadBalancerClass, this.ctx.loadBalancerName);
+        s === undefined
+          ? undefined
+          : classifyService(s, this.o.loadBalancerClass, this.ctx.loadBalancerName, this.ctx.refuseLocal);
       if (isCandidate(c)) {
         if (requestedIp(c.s) !== undefined || key === this.o.ingressService) return 'full';
         candidates.push(c);
@@ -136,12 +142,18 @@ export class ServiceFastPath {
         c,
         outcome.vip,
         outcome.error === undefined ? undefined : { error: outcome.error },
-        { nextHops: this.ctx.nextHops, clusterNamespace: this.o.clusterNamespace },
+        {
+          nextHops: this.ctx.nextHops,
+          clusterNamespace: this.o.clusterNamespace,
+          local: { nextHopByNode: this.ctx.nextHopByNode, weighted: this.ctx.weighted, endpointsOf },
+        },
         this.desired,
       );
       this.nameOwner.set(c.route, c.key);
       if (outcome.vip === null) this.waiting.add(c.key);
       else this.waiting.delete(c.key);
+      // A Local Service whose last endpoint went away keeps its VIP but loses its route.
+      if (d.route === undefined && this.desired.routes.delete(c.route)) out.removedRoutes.push(c.route);
       this.take(c.key, d, out);
     }
     this.desired.events = out.events;

@@ -4,8 +4,8 @@
  * its ports and managedFields; with 10k Services that is most of the controller's memory.
  * The objects are trimmed in place, as the informer hands them over.
  */
-import { LABELS, NODE_SUBNETS_ANNOTATION, REQUESTED_IP_ANNOTATION } from './names.js';
-import type { KubeObject, NodeObject, ServiceObject } from './types.js';
+import { LABELS, NODE_SUBNETS_ANNOTATION, REQUESTED_IP_ANNOTATION, SERVICE_NAME_LABEL } from './names.js';
+import type { EndpointObject, EndpointSliceObject, KubeObject, NodeObject, ServiceObject } from './types.js';
 
 /**
  * One copy of each value that most cached objects repeat (apiVersion, kind, namespace, Service
@@ -129,4 +129,33 @@ export function trimOwned(o: KubeObject): void {
   if (spec === undefined || !Array.isArray(hops) || !hops.every((h) => typeof h === 'string')) return;
   if (lastNextHops !== undefined && sameStrings(lastNextHops, hops)) spec.nextHops = lastNextHops;
   else lastNextHops = hops;
+}
+
+/**
+ * EndpointSlices: only what says where a Service's ready endpoints are (node, readiness, identity
+ * for de-duplication). A busy cluster has many slices that change often: ports, hints, zones and
+ * all but the first address are not kept.
+ */
+export function trimEndpointSlice(o: KubeObject): void {
+  const slice = o as EndpointSliceObject;
+  trimMeta(slice, []);
+  const labels = slice.metadata.labels;
+  const service = labels?.[SERVICE_NAME_LABEL];
+  if (service === undefined) delete slice.metadata.labels;
+  else slice.metadata.labels = { [SERVICE_NAME_LABEL]: service };
+  internCommon(slice);
+  for (const k of Object.keys(slice)) {
+    if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && k !== 'addressType' && k !== 'endpoints')
+      delete (slice as unknown as Record<string, unknown>)[k];
+  }
+  if (!Array.isArray(slice.endpoints)) return;
+  slice.endpoints = slice.endpoints.map((e) => {
+    const kept: EndpointObject = {};
+    if (e === null || typeof e !== 'object') return kept;
+    if (Array.isArray(e.addresses) && e.addresses.length > 0) kept.addresses = [e.addresses[0]!];
+    if (typeof e.nodeName === 'string') kept.nodeName = intern(e.nodeName);
+    if (e.conditions !== undefined) kept.conditions = e.conditions;
+    if (typeof e.targetRef?.uid === 'string') kept.targetRef = { uid: e.targetRef.uid };
+    return kept;
+  });
 }

@@ -56,6 +56,20 @@ export interface ServiceObject extends KubeObject {
   status?: { loadBalancer?: { ingress?: LoadBalancerIngress[] } };
 }
 
+/** One endpoint of an EndpointSlice (discovery.k8s.io/v1): only what the controller reads. */
+export interface EndpointObject {
+  addresses?: string[];
+  nodeName?: string;
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  targetRef?: { uid?: string };
+}
+
+/** An EndpointSlice, labelled `kubernetes.io/service-name` with the Service it belongs to. */
+export interface EndpointSliceObject extends KubeObject {
+  addressType?: string;
+  endpoints?: EndpointObject[] | null;
+}
+
 /** BGPSession spec as the controller writes it (the node agent writes status). */
 export interface SessionSpec {
   floatingIP?: string;
@@ -77,6 +91,13 @@ export interface RouteSpec {
   metric: number;
   nextHops: string[];
   service: { namespace: string; name: string };
+  /** externalTrafficPolicy: Local with weighted ECMP: next hop -> its ready local endpoints. */
+  weights?: Record<string, number>;
+}
+
+/** BGPAdvertisedRoute status the controller writes (externalTrafficPolicy: Local only). */
+export interface RouteStatus {
+  endpointsOutsidePool?: { endpoints: number; nodes: string[] };
 }
 
 export interface RouteObject extends KubeObject {

@@ -194,6 +194,7 @@ describe('RBAC is least privilege, written resource by resource', () => {
       'core/nodes: get,list,watch',
       'core/services/status: patch',
       'core/services: get,list,watch',
+      'discovery.k8s.io/endpointslices: list,watch',
     ]);
     expect(grants(find(all, 'Role', 'bgplb-controller', 'cluster-bm'))).toEqual([
       'baremetal.cluster.gke.io/clusters: get,list,watch',
@@ -205,6 +206,7 @@ describe('RBAC is least privilege, written resource by resource', () => {
       'networking.gke.io/networkgatewaygroups: get,list,watch',
     ]);
     expect(grants(find(all, 'Role', 'bgplb-controller-objects', 'kube-system'))).toEqual([
+      'networking.gke.io/bgpadvertisedroutes/status: patch',
       'networking.gke.io/bgpadvertisedroutes: create,delete,get,list,update,watch',
       'networking.gke.io/bgpsessions: create,delete,get,list,update,watch',
     ]);

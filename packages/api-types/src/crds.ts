@@ -19,13 +19,14 @@ export function loadCrds(directory: string = crdDirectory): Array<Record<string,
     .map((f) => parse(readFileSync(join(directory, f), 'utf8')) as Record<string, unknown>);
 }
 
+// YAML 1.1, as Kubernetes reads it: an enum value such as "off" must stay a quoted string.
 const HEADER = '# Generated from the zod schemas of @bgplb/api-types by `pnpm generate`. Do not edit.\n';
 
 /** The CRD files as they should be on disk: file name -> YAML text. */
 export function renderCrdFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const kind of KNOWN_KINDS) {
-    files.set(crdFileName(kind), HEADER + stringify(buildCrd(kind), { lineWidth: 0 }));
+    files.set(crdFileName(kind), HEADER + stringify(buildCrd(kind), { lineWidth: 0, version: '1.1' }));
   }
   return files;
 }

@@ -137,3 +137,34 @@ describe('PathInterner.internList', () => {
     expect(third).toEqual([{ nextHop: '10.0.0.1' }, { nextHop: '10.0.0.2', med: 1 }]);
   });
 });
+
+describe('link bandwidth', () => {
+  it('sends a non-transitive link-bandwidth extended community with the local ASN, AS_TRANS for a 4-octet one', () => {
+    const path = normalizePath({ nextHop: '10.0.0.1', linkBandwidth: 375_000 }, 'p');
+    expect(path).toEqual({ nextHop: '10.0.0.1', linkBandwidth: 375_000 });
+    expect(pathAttributes(path, { localAsn: 65001, ibgp: false })).toContainEqual({
+      type: 'extended-communities',
+      communities: [{ kind: 'link-bandwidth', asn: 65001, bandwidth: 375_000, transitive: false }],
+    });
+    expect(pathAttributes(path, { localAsn: 4273481990, ibgp: false })).toContainEqual({
+      type: 'extended-communities',
+      communities: [{ kind: 'link-bandwidth', asn: 23456, bandwidth: 375_000, transitive: false }],
+    });
+    expect(summarizePath(path, { localAsn: 65001, ibgp: false })).toContain('LB:65001:375000');
+  });
+  it('keeps paths that differ only in link bandwidth apart', () => {
+    const a = { nextHop: '10.0.0.1', linkBandwidth: 125_000 };
+    const b = { nextHop: '10.0.0.1', linkBandwidth: 250_000 };
+    expect(attributeKey(a)).not.toBe(attributeKey(b));
+    const interner = new PathInterner();
+    expect(interner.intern(b, 'p').linkBandwidth).toBe(250_000);
+    expect(interner.intern(a, 'p').linkBandwidth).toBe(125_000);
+  });
+  it('refuses a bandwidth that is not a positive float32', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e39]) {
+      expect(() => normalizePath({ nextHop: '10.0.0.1', linkBandwidth: bad }, '10.0.0.2/32')).toThrow(
+        `path of 10.0.0.2/32: link bandwidth ${bad} is not a positive number of bytes per second (float32)`,
+      );
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * into BGP path attributes for one peer.
  */
 import {
+  AS_TRANS,
   canonicalPrefix,
   formatAddress,
   formatAttributes,
@@ -25,6 +26,12 @@ export interface PathSpec {
   /** `'65000:1:2'` (RFC 8092). */
   largeCommunities?: string[];
   origin?: 'igp' | 'egp' | 'incomplete';
+  /**
+   * Link bandwidth (draft-ietf-idr-link-bandwidth, RFC 10005) in bytes per second, sent as the
+   * non-transitive link-bandwidth extended community: routers that do weighted ECMP split traffic
+   * over a prefix's paths in proportion to it. Must be a positive number a float32 can carry.
+   */
+  linkBandwidth?: number;
 }
 
 /** Canonical prefix text, or a TypeError naming the bad input. */
@@ -85,6 +92,14 @@ export function normalizePath(path: PathSpec, prefix: string): PathSpec {
       `path of ${prefix}: ${communityOctets} octets of communities do not fit in one UPDATE (max 3500)`,
     );
   }
+  if (path.linkBandwidth !== undefined) {
+    const bw = path.linkBandwidth;
+    if (typeof bw !== 'number' || !Number.isFinite(bw) || bw <= 0 || Math.fround(bw) === Infinity)
+      throw new TypeError(
+        `path of ${prefix}: link bandwidth ${bw} is not a positive number of bytes per second (float32)`,
+      );
+    out.linkBandwidth = bw;
+  }
   if (path.origin !== undefined) {
     if (path.origin !== 'igp' && path.origin !== 'egp' && path.origin !== 'incomplete') {
       throw new TypeError(
@@ -104,7 +119,7 @@ export function attributeKey(path: PathSpec): string {
   if (key === undefined) {
     key = `${path.origin ?? 'igp'}|${path.med ?? ''}|${path.localPref ?? ''}|${(path.communities ?? []).join(',')}|${(
       path.largeCommunities ?? []
-    ).join(',')}`;
+    ).join(',')}|${path.linkBandwidth ?? ''}`;
     attributeKeys.set(path, key);
   }
   return key;
@@ -126,7 +141,7 @@ export class PathInterner {
   intern(path: PathSpec, prefix: string): PathSpec {
     const known = this.byInput.get(path);
     if (known !== undefined) return known;
-    const raw = `${path?.nextHop}|${path?.med}|${path?.localPref}|${path?.origin}|${path?.communities?.join(',')}|${path?.largeCommunities?.join(',')}`;
+    const raw = `${path?.nextHop}|${path?.med}|${path?.localPref}|${path?.origin}|${path?.communities?.join(',')}|${path?.largeCommunities?.join(',')}|${path?.linkBandwidth}`;
     let normalized = this.byKey.get(raw);
     if (normalized === undefined) {
       normalized = Object.freeze(normalizePath(path, prefix));
@@ -182,7 +197,8 @@ export interface PeerAttributeContext {
 /**
  * The path attributes of a path for one peer, without the next hop (the packer adds NEXT_HOP or
  * MP_REACH_NLRI): ORIGIN, AS_PATH (our ASN prepended for eBGP), MED, LOCAL_PREF (iBGP),
- * COMMUNITIES (sorted, deduplicated), LARGE_COMMUNITY.
+ * COMMUNITIES (sorted, deduplicated), LARGE_COMMUNITY, EXTENDED_COMMUNITIES (link bandwidth; its
+ * 2-octet AS field carries the local ASN, or AS_TRANS when that does not fit, as FRR does).
  */
 export function pathAttributes(path: PathSpec, peer: PeerAttributeContext): PathAttribute[] {
   const attrs: PathAttribute[] = [
@@ -194,6 +210,14 @@ export function pathAttributes(path: PathSpec, peer: PeerAttributeContext): Path
   if (path.communities !== undefined && path.communities.length > 0) {
     const values = [...new Set(path.communities.map(parseCommunity))].sort((a, b) => a - b);
     attrs.push({ type: 'communities', communities: values });
+  }
+  // Type-code order: EXTENDED_COMMUNITIES (16) before LARGE_COMMUNITY (32).
+  if (path.linkBandwidth !== undefined) {
+    const asn = peer.localAsn > 0xffff ? AS_TRANS : peer.localAsn;
+    attrs.push({
+      type: 'extended-communities',
+      communities: [{ kind: 'link-bandwidth', asn, bandwidth: path.linkBandwidth, transitive: false }],
+    });
   }
   if (path.largeCommunities !== undefined && path.largeCommunities.length > 0) {
     attrs.push({ type: 'large-communities', communities: path.largeCommunities.map(parseLargeCommunity) });

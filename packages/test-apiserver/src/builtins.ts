@@ -424,6 +424,34 @@ export function builtinResources(): ResourceDef[] {
     },
   };
 
+  // EndpointSlices are stored only (no endpoints controller): tests write them as kube-controller-
+  // manager would, one slice per Service with kubernetes.io/service-name and per-endpoint nodeName.
+  const endpointSlices = builtinResource({
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    singular: 'endpointslice',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  });
+  endpointSlices.fieldLabels = {};
+  endpointSlices.table = {
+    columns: [
+      NAME,
+      col('AddressType', 'string', 0, 'The type of address carried by this EndpointSlice.'),
+      col('Endpoints', 'string', 0, 'Addresses of the endpoints.'),
+      AGE,
+    ],
+    cells: (slice, now) => [
+      slice.metadata.name,
+      String((slice as unknown as Obj).addressType ?? ''),
+      a((slice as unknown as Obj).endpoints)
+        .flatMap((e) => a(o(e).addresses).map(String))
+        .join(',') || '<unset>',
+      ageOf(slice.metadata.creationTimestamp, now),
+    ],
+  };
+
   // RBAC objects and ServiceAccounts: stored, and evaluated when the server runs with `rbac: true`.
   const rbac = (plural: string, singular: string, kind: string, namespaced: boolean) => {
     const def = builtinResource({
@@ -453,6 +481,7 @@ export function builtinResources(): ResourceDef[] {
     nodes,
     services,
     pods,
+    endpointSlices,
     events,
     eventsV1,
     leases,

@@ -28,6 +28,28 @@ describe('planRoutes', () => {
     expect(plan.problems).toEqual([]);
   });
 
+  it('gives each path of a weighted route a link bandwidth of weight x 1 Mbit/s; a weight change is a change', () => {
+    const weighted = (weights: Record<string, number>) => {
+      const r = route('default-default-local', '10.0.0.9/32', ['10.0.3.11', '10.0.3.10']) as {
+        spec: Record<string, unknown>;
+      };
+      r.spec.weights = weights;
+      return r;
+    };
+    const plan = planRoutes([weighted({ '10.0.3.10': 3, '10.0.3.11': 1 })]);
+    const paths = plan.paths.get('10.0.0.9/32')!;
+    expect(paths).toEqual([
+      { nextHop: '10.0.3.10', med: 0, linkBandwidth: 375_000 },
+      { nextHop: '10.0.3.11', med: 0, linkBandwidth: 125_000 },
+    ]);
+    const changed = planRoutes([weighted({ '10.0.3.10': 2, '10.0.3.11': 1 })]).paths.get('10.0.0.9/32')!;
+    expect(pathsFingerprint(changed)).not.toBe(pathsFingerprint(paths));
+    // Weights must cover exactly the next hops: a router ignores a partial set.
+    const partial = planRoutes([weighted({ '10.0.3.10': 3 })]);
+    expect(partial.paths.size).toBe(0);
+    expect(partial.problems[0]?.message).toContain('next hop 10.0.3.11 has no weight');
+  });
+
   it('defaults the metric to 0 and keeps a route without next hops (to withdraw it)', () => {
     const plan = planRoutes([route('a', '10.0.0.1/32', ['10.0.1.10']), route('b', '10.0.0.2/32', [])]);
     expect(plan.paths.get('10.0.0.1/32')).toEqual([{ nextHop: '10.0.1.10', med: 0 }]);

@@ -3,9 +3,11 @@
  * speaker calls (setPaths / withdraw) that turns what was applied into what is wanted. Pure.
  *
  * Every next hop becomes a path (MED = the route's metric). The speaker sends all of them where
- * ADD-PATH is negotiated; elsewhere the per-session path selector (next-hops.ts) picks one.
+ * ADD-PATH is negotiated; elsewhere the per-session path selector (next-hops.ts) picks one. A
+ * route with `weights` (externalTrafficPolicy: Local, weighted ECMP) gives each path a link
+ * bandwidth of weight x LINK_BANDWIDTH_PER_ENDPOINT, so routers split traffic by endpoints.
  */
-import { formatProblem, parseBGPAdvertisedRoute } from '@bgplb/api-types';
+import { formatProblem, LINK_BANDWIDTH_PER_ENDPOINT, parseBGPAdvertisedRoute } from '@bgplb/api-types';
 import { compareAddressText } from '@bgplb/floating-ip-allocator';
 import type { PathSpec } from '../shared/index.js';
 
@@ -47,9 +49,12 @@ function contributionOf(raw: unknown): Contribution {
   if (!parsed.ok) {
     c = { ok: false, name: nameOf(raw), message: parsed.problems.map(formatProblem).join('; ') };
   } else {
-    const { prefix, nextHops, metric } = parsed.value.spec;
+    const { prefix, nextHops, metric, weights } = parsed.value.spec;
     const byHop = new Map(nextHops.map((h) => [h, metric] as const));
-    c = { ok: true, name: parsed.value.metadata.name, prefix, metric, nextHops, paths: sortedPaths(byHop) };
+    let paths = sortedPaths(byHop);
+    if (weights !== undefined)
+      paths = paths.map((p) => ({ ...p, linkBandwidth: weights[p.nextHop]! * LINK_BANDWIDTH_PER_ENDPOINT }));
+    c = { ok: true, name: parsed.value.metadata.name, prefix, metric, nextHops, paths };
   }
   if (cacheable) contributions.set(raw, c);
   return c;
@@ -72,7 +77,8 @@ export function planRoutes(routes: readonly unknown[]): DesiredRoutes {
       paths.set(c.prefix, c.paths);
       continue;
     }
-    // Two objects for one VIP is a controller bug; announce the union, lowest MED per hop.
+    // Two objects for one VIP is a controller bug; announce the union, lowest MED per hop (and no
+    // link bandwidth: the two objects' weights do not add up to one split).
     problems.push({
       name: c.name,
       message: `prefix ${c.prefix} is also announced by BGPAdvertisedRoute ${names.join(', ')}; next hops are merged`,
@@ -98,7 +104,7 @@ const fingerprints = new WeakMap<readonly PathSpec[], string>();
 export function pathsFingerprint(paths: readonly PathSpec[]): string {
   let text = fingerprints.get(paths);
   if (text === undefined) {
-    text = paths.map((p) => `${p.nextHop}|${p.med ?? ''}`).join(',');
+    text = paths.map((p) => `${p.nextHop}|${p.med ?? ''}|${p.linkBandwidth ?? ''}`).join(',');
     fingerprints.set(paths, text);
   }
   return text;

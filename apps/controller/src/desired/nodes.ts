@@ -15,6 +15,8 @@ export interface LoadBalancerNodes {
   lbNodes: Map<string, { view: NodeView; address: string }>;
   /** Addresses of the ready, not excluded load-balancer nodes, in address order. */
   nextHops: string[];
+  /** The same nodes by Node name (externalTrafficPolicy: Local maps endpoints to them). */
+  nextHopByNode: Map<string, string>;
   warnings: string[];
 }
 
@@ -47,15 +49,20 @@ export function loadBalancerNodes(
     }
     if (!lbNodes.has(view.name)) lbNodes.set(view.name, { view, address });
   }
-  const nextHops = [...lbNodes.values()]
-    .filter((n) => n.view.ready && !n.view.excluded)
-    .map((n) => n.address)
-    .sort(compareAddressText);
+  const nextHopByNode = new Map<string, string>();
+  for (const [name, n] of lbNodes) if (n.view.ready && !n.view.excluded) nextHopByNode.set(name, n.address);
+  const nextHops = [...nextHopByNode.values()].sort(compareAddressText);
   const same =
     previousNextHops !== undefined &&
     previousNextHops.length === nextHops.length &&
     previousNextHops.every((h, i) => h === nextHops[i]);
-  return { views, lbNodes, nextHops: same ? (previousNextHops as string[]) : nextHops, warnings };
+  return {
+    views,
+    lbNodes,
+    nextHops: same ? (previousNextHops as string[]) : nextHops,
+    nextHopByNode,
+    warnings,
+  };
 }
 
 /**

@@ -9,14 +9,22 @@
  * again (identity for the diff), never change the answer.
  */
 import { LABELS, MANAGED_BY, objectKey, REQUESTED_IP_ANNOTATION, routeName } from '../names.js';
-import type { EventSpec, ServiceObject } from '../types.js';
+import type { EventSpec, RouteSpec, RouteStatus, ServiceObject } from '../types.js';
+import { type EndpointCounts, localRoute } from './local-endpoints.js';
 import type { DesiredRoute, DesiredService } from './types.js';
 
 /** Event messages (one text per situation, so the recorder deduplicates across both paths). */
 export const MESSAGES = {
   etpLocal:
-    'externalTrafficPolicy: Local is not supported by bgplb (next hops are load-balancer nodes, not the nodes running the endpoints); no VIP is allocated. Use externalTrafficPolicy: Cluster',
-  releasedEtp: (vip: string) => `VIP ${vip} released: externalTrafficPolicy: Local is not supported`,
+    'externalTrafficPolicy: Local is refused by the BGPLoadBalancer (externalTrafficPolicyLocal: refuse); no VIP is allocated. Use externalTrafficPolicy: Cluster, or allow Local',
+  releasedEtp: (vip: string) =>
+    `VIP ${vip} released: externalTrafficPolicy: Local is refused (externalTrafficPolicyLocal: refuse)`,
+  noLocalEndpoints: (vip: string, outside: number) =>
+    `VIP ${vip} is not announced: externalTrafficPolicy: Local and no ready endpoint runs on a ready load-balancer node` +
+    (outside > 0 ? ` (${outside} ready endpoint(s) run on other nodes, which get no traffic)` : ''),
+  endpointsOutsidePool: (endpoints: number, nodes: readonly string[]) =>
+    `${endpoints} ready endpoint(s) on node(s) ${nodes.join(', ')} get no traffic through the VIP: ` +
+    'with externalTrafficPolicy: Local only ready load-balancer nodes are next hops',
   releasedNotLb: (vip: string) => `VIP ${vip} released: the Service is no longer of type LoadBalancer`,
   allocated: (vip: string) => `VIP ${vip} allocated`,
   refused: (why: string) => `no VIP allocated: ${why}`,
@@ -83,6 +91,8 @@ export interface ServiceCandidate {
   current: string | undefined;
   /** Its BGPAdvertisedRoute's name. */
   route: string;
+  /** externalTrafficPolicy: Local (allowed): next hops where its endpoints are. */
+  local: boolean;
 }
 
 /** One Service's decision: its status entry (if bgplb manages it), its route, and Events. */
@@ -104,6 +114,7 @@ export function classifyService(
   s: ServiceObject,
   loadBalancerClass: string,
   lbName: string,
+  refuseLocal: boolean,
 ): ServiceDecision | ServiceCandidate | undefined {
   if (!isOurs(s, loadBalancerClass) || s.metadata.deletionTimestamp !== undefined) return undefined;
   const namespace = s.metadata.namespace ?? 'default';
@@ -117,7 +128,8 @@ export function classifyService(
       events: [event(s, 'Normal', 'VIPReleased', MESSAGES.releasedNotLb(current))],
     };
   }
-  if (s.spec.externalTrafficPolicy === 'Local') {
+  const local = s.spec.externalTrafficPolicy === 'Local';
+  if (local && refuseLocal) {
     const events = [event(s, 'Warning', 'VIPRefused', MESSAGES.etpLocal)];
     if (current !== undefined) events.push(event(s, 'Normal', 'VIPReleased', MESSAGES.releasedEtp(current)));
     return { service: { namespace, name: s.metadata.name, vip: null }, route: undefined, events };
@@ -128,6 +140,7 @@ export function classifyService(
     namespace,
     current,
     route: routeName(lbName, namespace, s.metadata.name),
+    local,
   };
 }
 
@@ -173,10 +186,21 @@ export interface PreviousDecisions {
   readonly routes: ReadonlyMap<string, DesiredRoute>;
 }
 
+/** Where the routes of externalTrafficPolicy: Local Services are announced from. */
+export interface LocalContext {
+  /** Ready, not excluded load-balancer nodes: node name -> next-hop address. */
+  nextHopByNode: ReadonlyMap<string, string>;
+  /** `weightedECMP: endpoints`. */
+  weighted: boolean;
+  /** A Service's ready endpoints per node, by `namespace/name`. */
+  endpointsOf: (serviceKey: string) => EndpointCounts | undefined;
+}
+
 /** Where a route is announced from, and the label that says which cluster it belongs to. */
 export interface RouteContext {
   nextHops: string[];
   clusterNamespace: string;
+  local: LocalContext;
 }
 
 /** `prefix === \`${vip}/32\``, without building the string (10k times per full reconcile). */
@@ -224,24 +248,112 @@ export function decideService(
     ];
   }
   const r = previous.routes.get(c.route);
+  if (c.local) return decideLocalRoute(c, vip, service, events, ctx, r);
   const route =
     r !== undefined &&
     r.name === c.route &&
     isHostPrefix(r.spec.prefix, vip) &&
     r.spec.nextHops === ctx.nextHops &&
+    r.spec.weights === undefined &&
     r.spec.service.namespace === namespace &&
     r.spec.service.name === name &&
     r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace
       ? r
-      : {
-          name: c.route,
-          labels: {
-            [LABELS.managedBy]: MANAGED_BY,
-            [LABELS.clusterNamespace]: ctx.clusterNamespace,
-            [LABELS.serviceNamespace]: namespace,
-            [LABELS.serviceName]: name,
-          },
-          spec: { prefix: `${vip}/32`, metric: 0, nextHops: ctx.nextHops, service: { namespace, name } },
-        };
+      : newRoute(c, vip, ctx.nextHops, undefined, undefined, ctx);
+  return { service, route, events };
+}
+
+function newRoute(
+  c: ServiceCandidate,
+  vip: string,
+  nextHops: string[],
+  weights: Record<string, number> | undefined,
+  status: RouteStatus | undefined,
+  ctx: RouteContext,
+): DesiredRoute {
+  const { namespace } = c;
+  const name = c.s.metadata.name;
+  const spec: RouteSpec = { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name } };
+  if (weights !== undefined) spec.weights = weights;
+  const route: DesiredRoute = {
+    name: c.route,
+    labels: {
+      [LABELS.managedBy]: MANAGED_BY,
+      [LABELS.clusterNamespace]: ctx.clusterNamespace,
+      [LABELS.serviceNamespace]: namespace,
+      [LABELS.serviceName]: name,
+    },
+    spec,
+  };
+  if (status !== undefined) route.status = status;
+  return route;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameWeights(a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/**
+ * An externalTrafficPolicy: Local Service: next hops only where its ready endpoints are (weighted
+ * by their number); no route at all, with a Warning, when there is none; a Warning and route
+ * status when endpoints run on nodes that are not next hops. The VIP stays allocated either way.
+ */
+function decideLocalRoute(
+  c: ServiceCandidate,
+  vip: string,
+  service: DesiredService,
+  vipEvents: readonly EventSpec[],
+  ctx: RouteContext,
+  r: DesiredRoute | undefined,
+): ServiceDecision {
+  const local = localRoute({
+    endpoints: ctx.local.endpointsOf(c.key),
+    nextHopByNode: ctx.local.nextHopByNode,
+    weighted: ctx.local.weighted,
+  });
+  const events = [...vipEvents];
+  if (local.outside !== undefined)
+    events.push(
+      event(
+        c.s,
+        'Warning',
+        'EndpointsOutsidePool',
+        MESSAGES.endpointsOutsidePool(local.outside.endpoints, local.outside.nodes),
+      ),
+    );
+  if (local.nextHops.length === 0) {
+    events.push(
+      event(
+        c.s,
+        'Warning',
+        'NoLocalEndpoints',
+        MESSAGES.noLocalEndpoints(vip, local.outside?.endpoints ?? 0),
+      ),
+    );
+    return { service, route: undefined, events };
+  }
+  const status: RouteStatus | undefined =
+    local.outside === undefined ? undefined : { endpointsOutsidePool: local.outside };
+  const same =
+    r !== undefined &&
+    r.name === c.route &&
+    isHostPrefix(r.spec.prefix, vip) &&
+    sameList(r.spec.nextHops, local.nextHops) &&
+    sameWeights(r.spec.weights, local.weights) &&
+    JSON.stringify(r.status) === JSON.stringify(status) &&
+    r.spec.service.namespace === c.namespace &&
+    r.spec.service.name === c.s.metadata.name &&
+    r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace;
+  const route = same ? r : newRoute(c, vip, local.nextHops, local.weights, status, ctx);
   return { service, route, events };
 }

@@ -32,6 +32,8 @@ export interface ServiceFoldInput {
   services: readonly ServiceObject[];
   loadBalancerClass: string;
   loadBalancerName: string;
+  /** `externalTrafficPolicyLocal: refuse`: Local Services get no VIP (the spec's rule). */
+  refuseLocal: boolean;
   route: RouteContext;
   /** Everything allocateServiceVIPs needs besides the requests. */
   vips: Omit<AllocateServiceVIPsInput, 'services'>;
@@ -69,10 +71,10 @@ function take(d: ServiceDecision, key: string, out: Decisions): void {
 /** Step 1: every Service classified; those that get no VIP are decided here. */
 function candidatesOf(input: ServiceFoldInput, out: Decisions): ServiceCandidate[] {
   const candidates: ServiceCandidate[] = [];
-  const { services, loadBalancerClass, loadBalancerName } = input;
+  const { services, loadBalancerClass, loadBalancerName, refuseLocal } = input;
   for (let i = 0; i < services.length; i++) {
     const s = services[i]!;
-    const c = classifyService(s, loadBalancerClass, loadBalancerName);
+    const c = classifyService(s, loadBalancerClass, loadBalancerName, refuseLocal);
     if (isCandidate(c)) candidates.push(c);
     else if (c !== undefined) take(c, objectKey(s.metadata.namespace ?? 'default', s.metadata.name), out);
   }

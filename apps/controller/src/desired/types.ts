@@ -10,7 +10,8 @@ import type {
   PoolUsage,
 } from '@bgplb/floating-ip-allocator';
 import type { ConfigObjects, EffectiveConfig } from '../config.js';
-import type { EventSpec, NodeObject, RouteSpec, ServiceObject, SessionSpec } from '../types.js';
+import type { EventSpec, NodeObject, RouteSpec, RouteStatus, ServiceObject, SessionSpec } from '../types.js';
+import type { EndpointCounts } from './local-endpoints.js';
 
 export interface DesiredStateOptions {
   /** Namespace of the Cluster, NetworkGatewayGroup, BGPLoadBalancer and BGPPeers. */
@@ -31,6 +32,11 @@ export interface DesiredStateOptions {
   loadBalancerClass: string;
   /** `namespace/name` of the Service that gets `vips.ingressVIP`. */
   ingressService?: string | undefined;
+  /**
+   * Cluster-wide `weightedECMP` (the controller's `--weighted-ecmp`); the BGPLoadBalancer's
+   * `spec.weightedECMP` overrides it. Default `endpoints`.
+   */
+  weightedECMP?: 'endpoints' | 'off' | undefined;
 }
 
 export interface Observed {
@@ -39,6 +45,11 @@ export interface Observed {
   lastGood?: ConfigObjects | undefined;
   nodes: readonly NodeObject[];
   services: readonly ServiceObject[];
+  /**
+   * Ready endpoints per node of each Service (`namespace/name`), from its EndpointSlices. Only
+   * externalTrafficPolicy: Local Services read it; absent means none seen.
+   */
+  endpoints?: ReadonlyMap<string, EndpointCounts> | undefined;
   /** Current time, ms since the epoch. */
   now: number;
   options: DesiredStateOptions;
@@ -79,6 +90,8 @@ export interface DesiredRoute {
   name: string;
   labels: Record<string, string>;
   spec: RouteSpec;
+  /** What the controller reports in the route's status (externalTrafficPolicy: Local only). */
+  status?: RouteStatus;
 }
 
 export interface DesiredGateway {
@@ -134,6 +147,12 @@ export interface Desired {
 export interface ServiceContext {
   loadBalancerName: string;
   nextHops: string[];
+  /** Ready load-balancer nodes by name, for externalTrafficPolicy: Local routes. */
+  nextHopByNode: ReadonlyMap<string, string>;
+  /** The effective `weightedECMP` is `endpoints`. */
+  weighted: boolean;
+  /** The BGPLoadBalancer says `externalTrafficPolicyLocal: refuse`. */
+  refuseLocal: boolean;
   pools: {
     name: string;
     addresses: string[];

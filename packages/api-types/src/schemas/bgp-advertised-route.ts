@@ -9,16 +9,61 @@ export const ServiceReference = z.strictObject({
 });
 export type ServiceReference = z.infer<typeof ServiceReference>;
 
+/** The most ready endpoints one next hop's weight counts (a float32 carries it exactly, times the unit). */
+export const MAX_NEXT_HOP_WEIGHT = 1_000_000;
+
+/**
+ * Link bandwidth per unit of weight (one ready endpoint), in bytes per second: 1 Mbit/s. The
+ * link-bandwidth extended community carries bytes per second as a float32; routers divide each
+ * path's value by the sum over the multipath set (FRR: weight = 100 x bw / total), so only the
+ * ratios matter. 1 Mbit/s makes the value readable where routers show it in Mbps.
+ */
+export const LINK_BANDWIDTH_PER_ENDPOINT = 125_000;
+
 /**
  * `spec` of a BGPAdvertisedRoute: one announced VIP (`10.0.0.2/32`) with its next hops (the ready
- * load-balancer nodes), MED `metric` and owning Service.
+ * load-balancer nodes; for an `externalTrafficPolicy: Local` Service those with ready endpoints),
+ * MED `metric`, owning Service and, for weighted ECMP, each next hop's weight.
  */
-export const BGPAdvertisedRouteSpec = z.strictObject({
-  prefix: IPv4Prefix.describe('The announced VIP, e.g. 10.0.0.2/32.'),
-  metric: z.number().int().min(0).max(4294967295).default(0).describe('MULTI_EXIT_DISC sent with the route.'),
-  nextHops: setOf(IPv4Address).describe('Ready load-balancer nodes announced as next hops.'),
-  service: ServiceReference.describe('The LoadBalancer Service that owns the VIP.'),
-});
+export const BGPAdvertisedRouteSpec = z
+  .strictObject({
+    prefix: IPv4Prefix.describe('The announced VIP, e.g. 10.0.0.2/32.'),
+    metric: z
+      .number()
+      .int()
+      .min(0)
+      .max(4294967295)
+      .default(0)
+      .describe('MULTI_EXIT_DISC sent with the route.'),
+    nextHops: setOf(IPv4Address).describe('Ready load-balancer nodes announced as next hops.'),
+    service: ServiceReference.describe('The LoadBalancer Service that owns the VIP.'),
+    weights: z
+      .record(z.string(), z.number().int().min(1).max(MAX_NEXT_HOP_WEIGHT))
+      .optional()
+      .describe(
+        'Extension: next hop -> its ready local endpoints (externalTrafficPolicy: Local). Each path carries a link-bandwidth extended community of weight x 1 Mbit/s (125000 bytes/s).',
+      ),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.weights === undefined) return;
+    const hops = new Set(spec.nextHops);
+    for (const hop of Object.keys(spec.weights)) {
+      if (!hops.has(hop))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weights', hop],
+          message: `weight for ${hop}, which is not a next hop`,
+        });
+    }
+    for (const hop of spec.nextHops) {
+      if (spec.weights[hop] === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weights'],
+          message: `next hop ${hop} has no weight (with weights, every next hop needs one: a router ignores partial weights)`,
+        });
+    }
+  });
 export type BGPAdvertisedRouteSpec = z.infer<typeof BGPAdvertisedRouteSpec>;
 
 /** `status`: which BGPSessions carry the route, and when the controller last updated it. */
@@ -29,6 +74,15 @@ export const BGPAdvertisedRouteStatus = z.looseObject({
     .optional()
     .describe('Names of the BGPSession objects the route is announced on.'),
   lastUpdateTime: Timestamp.optional().describe('When the controller last changed the route.'),
+  endpointsOutsidePool: z
+    .strictObject({
+      endpoints: z.number().int().min(1),
+      nodes: z.array(z.string()),
+    })
+    .optional()
+    .describe(
+      'Extension (externalTrafficPolicy: Local): ready endpoints on nodes that are not ready load-balancer nodes. They receive no traffic through the VIP.',
+    ),
 });
 export type BGPAdvertisedRouteStatus = z.infer<typeof BGPAdvertisedRouteStatus>;
 

@@ -2,9 +2,29 @@ import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
 import { ConfigStatus, ObjectMeta } from './primitives.js';
 
+/** How the paths of an `externalTrafficPolicy: Local` Service are weighted (extension, docs/allocation.md). */
+export const WeightedECMP = z.enum(['endpoints', 'off'], {
+  // kubectl reads YAML 1.1, where an unquoted off is the boolean false.
+  error: (issue) =>
+    issue.input === false
+      ? 'weightedECMP is the boolean false: YAML 1.1 (kubectl) reads an unquoted off as false; write "off" in quotes'
+      : undefined,
+});
+export type WeightedECMP = z.infer<typeof WeightedECMP>;
+
+/** Whether `externalTrafficPolicy: Local` Services get a VIP (extension) or are refused (the spec's rule). */
+export const ExternalTrafficPolicyLocal = z.enum(['allow', 'refuse']);
+export type ExternalTrafficPolicyLocal = z.infer<typeof ExternalTrafficPolicyLocal>;
+
 /** `spec` of the BGPLoadBalancer: BGPPeers whose labels include all of `peerSelector` serve Services. */
 export const BGPLoadBalancerSpec = z.strictObject({
   peerSelector: z.record(z.string(), z.string()).describe('Labels a BGPPeer must carry to serve Services.'),
+  weightedECMP: WeightedECMP.optional().describe(
+    'Extension: "endpoints" sends each path of an externalTrafficPolicy: Local Service with a link-bandwidth extended community proportional to its node\'s ready endpoints; "off" sends none. Default: the controller\'s --weighted-ecmp (endpoints).',
+  ),
+  externalTrafficPolicyLocal: ExternalTrafficPolicyLocal.optional().describe(
+    'Extension: "allow" (default) announces externalTrafficPolicy: Local Services from the load-balancer nodes that run their endpoints; "refuse" gives them no VIP, as the original product does.',
+  ),
 });
 export type BGPLoadBalancerSpec = z.infer<typeof BGPLoadBalancerSpec>;
 
