@@ -9,6 +9,7 @@ import {
   addOptions,
   booleanArg,
   type Command,
+  choiceArg,
   createCommand,
   integerArg,
   type LogFlags,
@@ -22,6 +23,8 @@ import {
 } from '@bgplb/kube-runtime';
 
 export interface CliOptions extends LogFlags {
+  /** `cluster`: the Network Gateway controller of this cluster; `admin`: sync user clusters (SPEC §12). */
+  mode: 'cluster' | 'admin';
   kubeconfig: string | undefined;
   clusterNamespace: string;
   statusNamespace: string;
@@ -47,6 +50,7 @@ export interface CliOptions extends LogFlags {
 }
 
 interface Flags extends LogFlags {
+  mode: 'cluster' | 'admin';
   kubeconfig?: string;
   clusterNamespace?: string;
   statusNamespace: string;
@@ -77,10 +81,18 @@ function command(): Command {
   const c = createCommand(
     'bgplb-controller',
     'The bgplb Network Gateway controller: Service VIPs, floating IPs, BGPSession and\nBGPAdvertisedRoute objects.',
-  ).usage('--cluster-namespace <ns> [options]');
+  ).usage(
+    '--cluster-namespace <ns> [options]\n       bgplb-controller --mode admin [options]\n       bgplb-controller move --cluster <ns/name> --from <user kubeconfig> --to <admin kubeconfig> [--apply]',
+  );
   const seconds = (flags: string, help: string, min: number, dflt: number) =>
     new Option(flags, help).argParser(numberArg(min, 86_400)).default(dflt);
   return addOptions(c, [
+    new Option(
+      '--mode <mode>',
+      "cluster: serve this cluster's Services; admin: make user clusters hold the BGP objects of their Cluster namespaces",
+    )
+      .argParser(choiceArg(['cluster', 'admin'] as const))
+      .default('cluster'),
     new Option(
       '--kubeconfig <path>',
       'kubeconfig file (default: $KUBECONFIG, else the in-cluster service account, else ~/.kube/config)',
@@ -159,8 +171,9 @@ export function parseCliArgs(
   const parsed = parseCommand<Flags>(command(), argv);
   if ('help' in parsed) return 'help';
   const f = parsed.options;
-  const clusterNamespace = f.clusterNamespace ?? env.CLUSTER_NAMESPACE;
-  if (clusterNamespace === undefined || clusterNamespace === '') {
+  const clusterNamespace = f.clusterNamespace ?? env.CLUSTER_NAMESPACE ?? '';
+  // Admin mode reads every Cluster namespace; only cluster mode serves one.
+  if (f.mode === 'cluster' && clusterNamespace === '') {
     throw new UsageError(
       '--cluster-namespace is required (the namespace of the Cluster object, e.g. cluster-bm)',
     );
@@ -171,6 +184,7 @@ export function parseCliArgs(
     );
   }
   return {
+    mode: f.mode,
     kubeconfig: f.kubeconfig,
     clusterNamespace,
     statusNamespace: f.statusNamespace,

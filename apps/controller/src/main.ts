@@ -1,6 +1,9 @@
 /** Runs the controller from parsed flags: kubeconfig, logger, metrics server, signals. */
 
 import { createLogger, loadKubeConfig, startHealthServer } from '@bgplb/kube-runtime';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AdminController } from './admin/admin-controller.js';
 import type { CliOptions } from './args.js';
 import { Controller } from './controller.js';
 
@@ -17,6 +20,38 @@ export async function runController(
   log.info({ options: { ...o } }, 'starting');
   const kube = loadKubeConfig({ kubeconfig: o.kubeconfig });
   log.info({ source: kube.source, from: kube.from }, 'Kubernetes configuration loaded');
+  const leaderElection = {
+    enabled: o.leaderElect,
+    namespace: o.leaderElectionNamespace,
+    name: o.leaderElectionId,
+    identity: o.identity,
+    leaseDurationSeconds: o.leaseDurationSeconds,
+    renewDeadlineSeconds: o.renewDeadlineSeconds,
+    retryPeriodSeconds: o.retryPeriodSeconds,
+  };
+  const onLostLeadership = () => {
+    // Like client-go: a replica that lost the lease restarts with a clean slate.
+    log.error('lost the leader lease; exiting so that this replica restarts as a standby');
+    exit(1);
+  };
+  if (o.mode === 'admin') {
+    const admin = new AdminController({
+      kubeConfig: kube.kubeConfig,
+      log,
+      identity: o.identity,
+      statusNamespace: o.statusNamespace,
+      resyncMs: o.resyncSeconds * 1000,
+      leaderElection,
+      onLostLeadership,
+    });
+    const server = await serve(o, log, admin.metrics.registry, () => admin.synced);
+    await admin.start();
+    return async () => {
+      await admin.stop({ releaseLease: true });
+      await server?.close();
+      log.info('stopped');
+    };
+  }
   const controller = new Controller({
     kubeConfig: kube.kubeConfig,
     log,
@@ -29,34 +64,25 @@ export async function runController(
     ingressService: o.ingressService,
     weightedECMP: o.weightedECMP,
     resyncSeconds: o.resyncSeconds,
-    leaderElection: {
-      enabled: o.leaderElect,
-      namespace: o.leaderElectionNamespace,
-      name: o.leaderElectionId,
-      identity: o.identity,
-      leaseDurationSeconds: o.leaseDurationSeconds,
-      renewDeadlineSeconds: o.renewDeadlineSeconds,
-      retryPeriodSeconds: o.retryPeriodSeconds,
-    },
-    onLostLeadership: () => {
-      // Like client-go: a replica that lost the lease restarts with a clean slate.
-      log.error('lost the leader lease; exiting so that this replica restarts as a standby');
-      exit(1);
-    },
+    leaderElection,
+    onLostLeadership,
   });
-  const server =
-    o.metricsAddr === '0'
-      ? undefined
-      : await startHealthServer({
-          address: o.metricsAddr,
-          logger: log,
-          registry: controller.metrics.registry,
-          readiness: () => ({ ready: controller.synced }),
-        });
+  const server = await serve(o, log, controller.metrics.registry, () => controller.synced);
   await controller.start();
   return async () => {
     await controller.stop({ releaseLease: true });
     await server?.close();
     log.info('stopped');
   };
+}
+
+/** The health/metrics server of either mode ("0": none). */
+function serve(o: CliOptions, log: Logger, registry: Registry, ready: () => boolean) {
+  if (o.metricsAddr === '0') return Promise.resolve(undefined);
+  return startHealthServer({
+    address: o.metricsAddr,
+    logger: log,
+    registry,
+    readiness: () => ({ ready: ready() }),
+  });
 }

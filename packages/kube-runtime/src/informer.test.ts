@@ -136,6 +136,25 @@ describe('Informer against the test API server', () => {
     expect(lines[0]?.err).toContain('500 etcd is down');
   });
 
+  it('says while its watch fails (lastError, onError) and clears it once the watch is answered again', async () => {
+    const { informer } = start({ backoffBaseMs: 20, backoffMaxMs: 40 });
+    await informer.whenSynced();
+    await waitFor('watch open', () => api.server.store.watchCount === 1);
+    expect(informer.lastError).toBeUndefined();
+    const seen: (string | undefined)[] = [];
+    informer.onError((e) => seen.push(e));
+    const restore = api.server.addFault(() => new ServerError(503, 'ServiceUnavailable', 'down'));
+    api.server.dropWatches();
+    await waitFor('the failure', () => informer.lastError !== undefined);
+    // It stays set while every retry fails (client-node resolves failed watches too).
+    await new Promise((r) => setTimeout(r, 150));
+    expect(informer.lastError).toMatch(/Service Unavailable|503/);
+    restore();
+    await waitFor('the recovery', () => informer.lastError === undefined);
+    expect(seen[0]).toMatch(/Service Unavailable|503|ended at once/);
+    expect(seen.at(-1)).toBeUndefined();
+  });
+
   it('honours field selectors', async () => {
     api.server.store.create(pod('on-n1', {}, 'n1'));
     api.server.store.create(pod('on-n2', {}, 'n2'));

@@ -92,6 +92,12 @@ export class Informer<T extends KubeObject = KubeObject> {
    * and a listener that wants whole lists waits for `onSynced` instead of reacting to each.
    */
   relisting = false;
+  /**
+   * The last list/watch failure, until a list completes or a watch is answered again: whether the
+   * cache is live or only the last known state (e.g. while the API server is unreachable).
+   */
+  lastError: string | undefined;
+  private readonly errorListeners: ((error: string | undefined) => void)[] = [];
 
   constructor(
     kubeConfig: KubeConfig,
@@ -102,6 +108,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.watch = new Watch(kubeConfig);
     this.clock = options.clock ?? systemClock;
     this.sliceSize = Math.max(1, options.sliceSize ?? DEFAULT_SLICE_SIZE);
+  }
+
+  /** Called when `lastError` changes (a failure, or the recovery from one). */
+  onError(listener: (error: string | undefined) => void): this {
+    this.errorListeners.push(listener);
+    return this;
+  }
+
+  private setError(error: string | undefined): void {
+    if (this.lastError === error) return;
+    this.lastError = error;
+    for (const l of this.errorListeners) l(error);
   }
 
   /** Registers a change listener (called for every add, update and delete, also during re-lists). */
@@ -163,6 +181,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         this.failures++;
+        this.setError(describeError(err));
         const base = this.options.backoffBaseMs ?? 200;
         const delay = Math.min(
           this.options.backoffMaxMs ?? 30_000,
@@ -209,6 +228,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!complete) return;
     this.lists++;
     this.failures = 0;
+    this.setError(undefined);
     for (const l of this.syncListeners) l();
   }
 
@@ -309,7 +329,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         if (rv) this.resourceVersion = rv;
       };
+      let ended = false;
       const onDone = (err: unknown): void => {
+        ended = true;
         this.abort = undefined;
         if (gone || (err as { statusCode?: number } | null)?.statusCode === 410)
           reject(new GoneError('410 Gone'));
@@ -322,6 +344,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         .then((controller) => {
           this.abort = controller;
           if (!this.running) controller.abort();
+          // client-node resolves also when the request failed (after calling onDone): only a
+          // watch that is still open clears the error.
+          if (!ended) this.setError(undefined);
           // As client-node's ListWatch.start(): synced once the watch after the first list is
           // answered, so that a change made right after start-up is already on its way.
           this.markSynced();

@@ -3,6 +3,7 @@ import { coreEventToEventsV1, eventsV1ToCoreEvent } from './events-conversion.js
 import { fieldValue } from './fields.js';
 import { builtinResource, crdToResource, type ResourceDef, type TableColumn } from './resources.js';
 import { validateService } from './service-validation.js';
+import { invalid } from './status.js';
 import type { CustomResourceDefinition, KubeObject } from './types.js';
 
 const NAME: TableColumn = {
@@ -476,6 +477,41 @@ export function builtinResources(): ResourceDef[] {
   });
   serviceAccounts.fieldLabels = {};
 
+  // Secrets: stored (admin mode reads user-cluster kubeconfigs from them); `data` must be base64.
+  const secrets = builtinResource({
+    group: '',
+    version: 'v1',
+    plural: 'secrets',
+    singular: 'secret',
+    kind: 'Secret',
+    namespaced: true,
+  });
+  secrets.fieldLabels = labels('type');
+  secrets.validate = (secret) => {
+    for (const [k, v] of Object.entries(o(secret.data)))
+      if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
+        throw invalid('', 'Secret', secret.metadata.name ?? '', [
+          { field: `data[${k}]`, reason: 'FieldValueInvalid', message: 'Invalid value: illegal base64 data' },
+        ]);
+  };
+  secrets.defaultOnCreate = (secret) => {
+    secret.type ??= 'Opaque';
+  };
+  secrets.table = {
+    columns: [
+      NAME,
+      col('Type', 'string', 0, 'The type of the secret.'),
+      col('Data', 'string', 0, 'The number of keys.'),
+      AGE,
+    ],
+    cells: (secret, now) => [
+      secret.metadata.name,
+      String(secret.type ?? 'Opaque'),
+      String(Object.keys(o(secret.data)).length),
+      ageOf(secret.metadata.creationTimestamp, now),
+    ],
+  };
+
   return [
     namespaces,
     nodes,
@@ -487,6 +523,7 @@ export function builtinResources(): ResourceDef[] {
     leases,
     crds,
     serviceAccounts,
+    secrets,
     rbac('roles', 'role', 'Role', true),
     rbac('clusterroles', 'clusterrole', 'ClusterRole', false),
     rbac('rolebindings', 'rolebinding', 'RoleBinding', true),
