@@ -190,7 +190,8 @@ describe('bgplb-controller --mode admin', { timeout: 30_000 }, () => {
     expect(syncedCondition(get(h.admin, 'BGPPeer', 'bgppeer1', USER_NS))?.message).toBe(
       `BGPPeer ${USER_NS}/bgppeer1 exists in the user cluster and is not managed by the admin cluster; hand it over with \`bgplb-controller move\` or delete it there`,
     );
-    expect(clusterSummary(h)?.state).toBe('Conflict');
+    // The Cluster's summary is written after the sources' conditions.
+    await waitFor('the Cluster summary', () => clusterSummary(h)?.state === 'Conflict');
     expect(get(h.user, 'BGPPeer', 'bgppeer1', USER_NS)).toMatchObject({
       metadata: { uid: theirs.metadata.uid },
       spec: theirs.spec,
