@@ -247,7 +247,7 @@ export class Controller {
     if (resource === 'leases') {
       // A renewal only refreshes what we know; the lease timer decides when to look again.
       if (type === 'delete') this.leaseObservations.forget(object as unknown as Lease);
-      else this.leaseObservations.observe(object as unknown as Lease, Date.now());
+      else this.leaseObservations.observe(object as unknown as Lease, performance.now());
       return;
     }
     if (resource === 'bgpsessions' && type !== 'delete')
@@ -644,7 +644,7 @@ export class Controller {
       options: this.options,
       excludedSince: this.excludedSince,
       heldSince: this.heldSince,
-      ...(leasesOn ? { leases: this.leaseObservations.snapshot() } : {}),
+      ...(leasesOn ? { leases: this.leaseObservations.snapshot(now, performance.now()) } : {}),
     });
     this.excludedSince = desired.excludedSince;
     this.heldSince = desired.heldSince;
@@ -772,7 +772,7 @@ export class Controller {
   private freshness(now: number) {
     return leaseFreshness({
       holders: this.holders(),
-      leases: this.leaseObservations.snapshot(),
+      leases: this.leaseObservations.snapshot(now, performance.now()),
       heldSince: Object.fromEntries([...this.heldSince].map(([ip, h]) => [ip, h.since])),
       expirySeconds: this.options.leaseExpirySeconds ?? 0,
       now,
@@ -801,7 +801,7 @@ export class Controller {
         try {
           const lease = await this.leases.get(ns, name);
           if (lease === undefined) return;
-          const renewed = this.leaseObservations.observe(lease, Date.now());
+          const renewed = this.leaseObservations.observe(lease, performance.now());
           this.metrics.floatingIPLeaseChecks.inc({ result: renewed ? 'renewed' : 'expired' });
           if (renewed)
             this.log.warn(

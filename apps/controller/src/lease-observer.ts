@@ -28,7 +28,10 @@ export function leaseFloatingIP(lease: Pick<Lease, 'metadata'>): string | undefi
 export class LeaseObservations {
   private readonly seen = new Map<string, Seen>();
 
-  /** Notes a Lease as read now; returns true when its record changed (a renewal or a claim). */
+  /**
+   * Notes a Lease as read now; returns true when its record changed (a renewal or a claim). `now`
+   * is monotonic (performance.now()): a step of the wall clock must not age or refresh a Lease.
+   */
   observe(lease: Lease, now: number): boolean {
     const ip = leaseFloatingIP(lease);
     if (ip === undefined) return false;
@@ -54,11 +57,18 @@ export class LeaseObservations {
     if (ip !== undefined) this.seen.delete(ip);
   }
 
-  /** The input of the allocator: floating IP -> holder and when its Lease was last seen to change. */
-  snapshot(): Record<string, FloatingIPLease> {
+  /**
+   * The input of the allocator: floating IP -> holder and when its Lease was last seen to change,
+   * as a wall time (`wallNow` minus the monotonic age), so the age is exact whatever the wall clock did.
+   */
+  snapshot(wallNow: number, monoNow: number): Record<string, FloatingIPLease> {
     const out: Record<string, FloatingIPLease> = {};
     for (const [ip, s] of this.seen)
-      out[ip] = { holder: s.holder, renewedAt: s.renewedAt, durationSeconds: s.durationSeconds };
+      out[ip] = {
+        holder: s.holder,
+        renewedAt: wallNow - (monoNow - s.renewedAt),
+        durationSeconds: s.durationSeconds,
+      };
     return out;
   }
 }

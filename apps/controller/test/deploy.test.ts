@@ -181,6 +181,10 @@ describe('RBAC is least privilege, written resource by resource', () => {
     expect(grants(find(all, 'Role', 'bgplb-advertiser-node-events', 'default'))).toEqual([
       'core/events: create,patch',
     ]);
+    // Its floating IPs' Leases (names depend on the floating IPs: not limited by name).
+    expect(grants(find(all, 'Role', 'bgplb-advertiser-leases', 'kube-system'))).toEqual([
+      'coordination.k8s.io/leases: create,get,update',
+    ]);
     expect(grants(find(all, 'Role', 'bgplb-advertiser', 'cluster-bm'))).toEqual([
       'networking.gke.io/bgppeers: get,list,watch',
       'networking.gke.io/networkgatewaygroups: get,list,watch',
@@ -212,6 +216,8 @@ describe('RBAC is least privilege, written resource by resource', () => {
     ]);
     expect(grants(find(all, 'Role', 'bgplb-controller-leader-election', 'kube-system'))).toEqual([
       'coordination.k8s.io/leases: create',
+      // The floating-IP Leases: watched, read before a move, never written.
+      'coordination.k8s.io/leases: get,list,watch',
       'coordination.k8s.io/leases[bgplb-controller]: get,update',
     ]);
   });

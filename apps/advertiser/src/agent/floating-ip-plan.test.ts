@@ -238,3 +238,31 @@ describe('planFloatingIPs', () => {
     ]);
   });
 });
+
+describe('planFloatingIPs: floating IPs withheld by their Lease', () => {
+  it('removes a withheld floating IP with the Lease reason and never adds one', () => {
+    const plan = planFloatingIPs({
+      node: 'node-a',
+      assignments: { '10.0.1.100': 'node-a', '10.0.1.101': 'node-a' },
+      floatingIPs: ['10.0.1.100', '10.0.1.101'],
+      observed: [addr('eth0', '10.0.1.10/24'), addr('eth0', '10.0.1.100/32', 'eth0:bgplb')],
+      withheld: new Map([
+        [
+          '10.0.1.100',
+          'the Lease of floating IP 10.0.1.100 could not be renewed for 3.0 s (expiry 3.0 s): fenced',
+        ],
+        ['10.0.1.101', 'the Lease of floating IP 10.0.1.101 could not be claimed yet'],
+      ]),
+    });
+    expect(plan.actions).toEqual([
+      {
+        kind: 'remove',
+        ip: '10.0.1.100',
+        ifname: 'eth0',
+        prefixLen: 32,
+        reason: 'the Lease of floating IP 10.0.1.100 could not be renewed for 3.0 s (expiry 3.0 s): fenced',
+      },
+    ]);
+    expect(plan.held).toEqual([]);
+  });
+});

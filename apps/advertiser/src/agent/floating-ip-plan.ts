@@ -37,6 +37,11 @@ export interface FloatingIPPlanInput {
   observed: readonly ObservedAddress[];
   /** Put every floating IP on this interface instead of the one found by subnet. */
   interfaceOverride?: string | undefined;
+  /**
+   * Floating IPs assigned to this node that it may not hold now, with why (its Lease is not held:
+   * not claimed yet, taken by another node, or not renewed for the expiry: fenced).
+   */
+  withheld?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface FloatingIPPlan {
@@ -89,7 +94,7 @@ function removalReason(
 export function planFloatingIPs(input: FloatingIPPlanInput): FloatingIPPlan {
   const fips = new Set(input.floatingIPs);
   const desired = Object.entries(input.assignments)
-    .filter(([, node]) => node === input.node)
+    .filter(([ip, node]) => node === input.node && !input.withheld?.has(ip))
     .map(([ip]) => ip)
     .sort();
   const desiredSet = new Set(desired);
@@ -107,7 +112,7 @@ export function planFloatingIPs(input: FloatingIPPlanInput): FloatingIPPlan {
         ip: a.ip,
         ifname: a.ifname,
         prefixLen: a.prefixLen,
-        reason: removalReason(a.ip, input.node, input.assignments, fips),
+        reason: input.withheld?.get(a.ip) ?? removalReason(a.ip, input.node, input.assignments, fips),
       });
     }
   }

@@ -10,6 +10,7 @@ import {
   EventRecorder,
   type HealthServer,
   KubeClient,
+  LeaseClient,
   type Logger,
   loadKubeConfig,
   USAGE_EXIT_CODE,
@@ -113,6 +114,16 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   const { speaker, registry } = started;
 
   const client = new KubeClient(kc);
+  // Lease renewals get their own connections and a timeout shorter than the expiry, so a large
+  // list or a stuck request on the shared client never delays them.
+  const leaseSettings = options.floatingIPLeases;
+  const leaseClient =
+    leaseSettings === undefined
+      ? undefined
+      : new KubeClient(kc, {
+          timeoutMs: Math.max(500, Math.min(leaseSettings.expiryMs, 10_000)),
+          maxSockets: 4,
+        });
   const metrics = new AgentMetrics(registry);
   const reporter = new StatusReporter({
     writer: new KubeStatusWriter(client, options.statusNamespace),
@@ -146,6 +157,10 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
       bfd !== undefined && options.nextHopLiveness !== undefined
         ? { bfd, settings: options.nextHopLiveness }
         : undefined,
+    floatingIPLeases:
+      leaseClient !== undefined && leaseSettings !== undefined
+        ? { store: new LeaseClient(leaseClient), settings: leaseSettings }
+        : undefined,
   });
 
   const health = await startHealthOrShutdown(
@@ -175,6 +190,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   await bfd?.close();
   await health.close();
   client.close();
+  leaseClient?.close();
   log.info('bgpadvertiser agent stopped');
   return 0;
 }

@@ -13,6 +13,8 @@
  *   `bgplb_agent_next_hop_withdrawals_total{reason}`, `bgplb_agent_next_hop_announcements_total{reason}`
  *   (re-announcements), `bgplb_agent_next_hops_withdrawn` (now), `bgplb_agent_self_isolation_suspected`
  *   (1 while the guard holds) and `bgplb_agent_self_isolation_total` (times it began)
+ * - floating-IP Leases (docs/agent.md "Floating-IP Leases"):
+ *   `bgplb_agent_floating_ip_lease_renew_failures_total{reason}` and `bgplb_agent_floating_ip_fenced_total`
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -29,6 +31,8 @@ export class AgentMetrics {
   readonly nextHopsWithdrawn: Gauge;
   readonly selfIsolation: Gauge;
   readonly selfIsolationEvents: Counter;
+  readonly leaseRenewFailures: Counter<'reason'>;
+  readonly leaseFenced: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -36,6 +40,17 @@ export class AgentMetrics {
       name: 'bgplb_agent_floating_ip_held',
       help: '1 for each floating IP this node holds on an interface',
       labelNames: ['ip'],
+      registers,
+    });
+    this.leaseRenewFailures = new Counter({
+      name: 'bgplb_agent_floating_ip_lease_renew_failures_total',
+      help: 'Failed claims or renewals of floating-IP Leases, by reason (error: API unreachable or refused, conflict, lost: another node holds it)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.leaseFenced = new Counter({
+      name: 'bgplb_agent_floating_ip_fenced_total',
+      help: 'Floating IPs this node dropped because it could not renew their Lease for the expiry time',
       registers,
     });
     this.floatingIPChanges = new Counter({

@@ -19,6 +19,12 @@ import type { AgentSpeaker, Logger, SpeakerEvent } from '../shared/index.js';
 import type { AddressManager } from '../shared/ip-addresses.js';
 import type { EventSink } from './event-sink.js';
 import { FloatingIPExecutor } from './floating-ip-executor.js';
+import {
+  type FloatingIPLeaseSettings,
+  FloatingIPLeases,
+  type LeaseStore,
+  monotonicClock,
+} from './floating-ip-leases.js';
 import { planFloatingIPs } from './floating-ip-plan.js';
 import { type GatewayGroupView, NO_GATEWAY_GROUP, readGatewayGroup } from './gateway-group.js';
 import { ListenerSet } from './listeners.js';
@@ -66,6 +72,11 @@ export interface NodeAgentOptions {
    * announces as next hops; off when absent. `bfd` is the manager the speaker uses too.
    */
   nextHopLiveness?: { bfd: LivenessBfd; settings: NextHopLivenessSettings } | undefined;
+  /**
+   * Per-floating-IP Leases (issue 17, docs/agent.md "Floating-IP Leases"): this node holds a
+   * floating IP only while it renews its Lease; off when absent.
+   */
+  floatingIPLeases?: { store: LeaseStore; settings: FloatingIPLeaseSettings } | undefined;
 }
 
 /** How the sessions of a floating IP that moves away end. */
@@ -85,6 +96,7 @@ export class NodeAgent {
   private readonly routes: RouteApplier;
   private readonly status: StatusProjector;
   private readonly liveness: NextHopLiveness | undefined;
+  private readonly leases: FloatingIPLeases | undefined;
 
   private gatewayGroup: GatewayGroupView = NO_GATEWAY_GROUP;
   private ownSessions: readonly unknown[] = [];
@@ -130,6 +142,19 @@ export class NodeAgent {
           queueMicrotask(() => {
             if (this.firstRoundDone) this.applyRoutes();
           }),
+      });
+    }
+    if (options.floatingIPLeases !== undefined) {
+      this.leases = new FloatingIPLeases({
+        node,
+        ...options.floatingIPLeases.settings,
+        store: options.floatingIPLeases.store,
+        // Fencing times are monotonic (tests inject their clock).
+        clock: options.clock ?? monotonicClock,
+        logger,
+        metrics,
+        // Claimed, fenced or lost: the next round adds or drops the address.
+        onChange: () => this.requestReconcile(),
       });
     }
     this.sessions = new SessionExecutor({
@@ -301,6 +326,7 @@ export class NodeAgent {
   private async reconcileRound(): Promise<void> {
     const { node, metrics } = this.options;
     const gg = this.gatewayGroup;
+    const withheld = await this.leaseWithheld(gg.assignments);
     const observed = await this.options.addresses.list();
     const plan = planFloatingIPs({
       node,
@@ -308,6 +334,7 @@ export class NodeAgent {
       floatingIPs: gg.floatingIPs,
       observed,
       interfaceOverride: this.options.interfaceOverride,
+      withheld,
     });
     if (!this.firstRoundDone && plan.owned.length > 0) {
       // Our addresses survived an earlier run (crash or upgrade): tell the peers we restarted, so
@@ -336,7 +363,7 @@ export class NodeAgent {
       assignments: gg.assignments,
       gatewayGroupFound: gg.found,
       held: round.held,
-      floatingIPProblems: round.problems,
+      floatingIPProblems: withheld === undefined ? round.problems : new Map([...round.problems, ...withheld]),
       peerPort: this.bgpPort,
       gracefulRestartTime: this.options.gracefulRestartTime ?? 120,
       defaultConnectRetryTime: this.options.defaultConnectRetryTime ?? 5,
@@ -348,6 +375,26 @@ export class NodeAgent {
     metrics?.sessions.set({ status: 'running' }, this.sessions.runningCount());
     metrics?.sessions.set({ status: 'refused' }, this.sessions.refusedCount());
     if (round.failures.length > 0) throw new Error(round.failures.join('; '));
+  }
+
+  /**
+   * With Leases on: claims the Leases of floating IPs newly assigned here, and answers the ones
+   * this node may not hold now (not claimed, lost, fenced) with the reason.
+   */
+  private async leaseWithheld(
+    assignments: Readonly<Record<string, string>>,
+  ): Promise<Map<string, string> | undefined> {
+    if (this.leases === undefined) return undefined;
+    const mine = Object.entries(assignments)
+      .filter(([, holder]) => holder === this.options.node)
+      .map(([ip]) => ip);
+    await this.leases.setAssigned(mine);
+    const withheld = new Map<string, string>();
+    for (const ip of mine) {
+      const s = this.leases.standing(ip);
+      if (!s.held) withheld.set(ip, s.reason);
+    }
+    return withheld;
   }
 
   /** A floating IP leaves the node: its sessions end (as `handover` says), then its listener. */
@@ -401,6 +448,9 @@ export class NodeAgent {
     await this.liveness?.stop();
     const { reporter, speaker } = this.options;
     if (mode === 'graceful-restart') {
+      // The Leases say how long to wait for the restarted agent (as long as GR helpers keep our
+      // routes), so the controller does not move the floating IPs from under a restart.
+      await this.leases?.stop({ holdSeconds: this.options.gracefulRestartTime ?? 120 });
       reporter.stop();
       // Close TCP without withdrawals or NOTIFICATION: GR helpers keep our routes as stale.
       await speaker.shutdown({ message, graceful: true });
@@ -411,6 +461,8 @@ export class NodeAgent {
     await this.listeners.closeAll();
     await speaker.shutdown({ message });
     await this.floatingIPs.removeAll(this.gatewayGroup.floatingIPs, 'agent stopping');
+    // The addresses are gone: the controller may move the floating IPs at once.
+    await this.leases?.stop('release');
     this.status.reportShutDown(stopped, message);
     await reporter.flush();
     reporter.stop();

@@ -26,7 +26,24 @@ describe('parseAgentArgs', () => {
       onExit: 'withdraw',
       handover: 'cease',
       arpCount: 3,
+      floatingIPLeases: { namespace: 'kube-system', renewMs: 1000, expiryMs: 3000 },
     });
+  });
+
+  it('floating-IP Leases: flags, off with --lease-expiry 0, and a renew period shorter than the expiry', () => {
+    const env = { NODE_NAME: 'n', CLUSTER_NAMESPACE: 'c' };
+    const on = parseAgentArgs(['--lease-namespace=bgplb', '--lease-renew=500ms', '--lease-expiry=2s'], env);
+    expect(on !== 'help' && on.floatingIPLeases).toEqual({
+      namespace: 'bgplb',
+      renewMs: 500,
+      expiryMs: 2000,
+    });
+    const off = parseAgentArgs(['--lease-expiry=0'], env);
+    expect(off !== 'help' && off.floatingIPLeases).toBeUndefined();
+    expect(() => parseAgentArgs(['--lease-renew=3s', '--lease-expiry=3s'], env)).toThrow(
+      /--lease-renew \(3000 ms\) must be shorter than --lease-expiry \(3000 ms\)/,
+    );
+    expect(() => parseAgentArgs(['--lease-renew=10ms'], env)).toThrow(/at least 50ms/);
   });
 
   it('takes every flag', () => {

@@ -2,7 +2,7 @@
  * Command line of `bgpadvertiser agent`, defined with the shared CLI helpers of
  * @bgplb/kube-runtime (generated help, one flag syntax with bgplb-controller and the other modes).
  */
-import { DEFAULT_TIMERS } from '@bgplb/api-types';
+import { DEFAULT_TIMERS, FLOATING_IP_LEASE_DEFAULTS } from '@bgplb/api-types';
 import {
   addOptions,
   type Command,
@@ -18,6 +18,7 @@ import {
   parseCommand,
   UsageError,
 } from '@bgplb/kube-runtime/process';
+import type { FloatingIPLeaseSettings } from './floating-ip-leases.js';
 import { DEFAULT_NEXT_HOP_LIVENESS, type NextHopLivenessSettings } from './next-hop-liveness.js';
 import type { HandoverMode, ShutdownMode } from './node-agent.js';
 
@@ -39,9 +40,17 @@ export interface AgentOptions {
   arpCount: number;
   /** Next-hop liveness (an extension): BFD to the next hops; undefined when off. */
   nextHopLiveness?: NextHopLivenessSettings | undefined;
+  /** Per-floating-IP Leases (renew, fence); undefined when off (`--lease-expiry 0`). */
+  floatingIPLeases?: FloatingIPLeaseSettings | undefined;
 }
 
-type Flags = Omit<AgentOptions, 'nodeName' | 'clusterNamespace' | 'heartbeatMs' | 'nextHopLiveness'> & {
+type Flags = Omit<
+  AgentOptions,
+  'nodeName' | 'clusterNamespace' | 'heartbeatMs' | 'nextHopLiveness' | 'floatingIPLeases'
+> & {
+  leaseNamespace: string;
+  leaseRenew: number;
+  leaseExpiry: number;
   nodeName?: string;
   clusterNamespace?: string;
   heartbeat: number;
@@ -127,6 +136,19 @@ every BGPAdvertisedRoute and reports each session's status.`,
     )
       .argParser(durationArg(0))
       .default(DEFAULT_NEXT_HOP_LIVENESS.holdDownMs, '3s'),
+    new Option(
+      '--lease-namespace <ns>',
+      "namespace of the per-floating-IP Leases (the controller's --lease-namespace)",
+    ).default('kube-system'),
+    new Option('--lease-renew <duration>', 'renew period of the Lease of each floating IP this node holds')
+      .argParser(durationArg(50))
+      .default(FLOATING_IP_LEASE_DEFAULTS.renewSeconds * 1000, '1s'),
+    new Option(
+      '--lease-expiry <duration>',
+      "fencing: a floating IP whose Lease could not be renewed this long is dropped (sessions closed, address removed); at most the controller's --lease-expiry; 0 turns the Leases off",
+    )
+      .argParser(durationArg(0))
+      .default(FLOATING_IP_LEASE_DEFAULTS.expirySeconds * 1000, '3s'),
   ]);
 }
 
@@ -142,8 +164,22 @@ export function parseAgentArgs(
 ): AgentOptions | 'help' {
   const parsed = parseCommand<Flags>(command(), argv);
   if ('help' in parsed) return 'help';
-  const { heartbeat, nextHopLiveness, nextHopInterval, nextHopMultiplier, nextHopHoldDown, ...f } =
-    parsed.options;
+  const {
+    heartbeat,
+    nextHopLiveness,
+    nextHopInterval,
+    nextHopMultiplier,
+    nextHopHoldDown,
+    leaseNamespace,
+    leaseRenew,
+    leaseExpiry,
+    ...f
+  } = parsed.options;
+  if (leaseExpiry > 0 && leaseRenew >= leaseExpiry) {
+    throw new UsageError(
+      `--lease-renew (${leaseRenew} ms) must be shorter than --lease-expiry (${leaseExpiry} ms): a Lease must be renewed before it expires`,
+    );
+  }
   const nodeName = f.nodeName ?? env.NODE_NAME;
   if (!nodeName) throw new UsageError('--node-name (or the NODE_NAME environment variable) is required');
   const clusterNamespace = f.clusterNamespace ?? env.CLUSTER_NAMESPACE;
@@ -163,5 +199,7 @@ export function parseAgentArgs(
       nextHopLiveness === 'on'
         ? { intervalMs: nextHopInterval, multiplier: nextHopMultiplier, holdDownMs: nextHopHoldDown }
         : undefined,
+    floatingIPLeases:
+      leaseExpiry > 0 ? { namespace: leaseNamespace, renewMs: leaseRenew, expiryMs: leaseExpiry } : undefined,
   };
 }

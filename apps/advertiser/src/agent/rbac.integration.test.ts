@@ -249,6 +249,9 @@ describe('the chart RBAC for the node agent, against an RBAC-enforcing API serve
         `patch bgpsessions/status ${statusNs}`,
         `create events ${statusNs}`,
         'create events default',
+        // The floating IP's Lease: claimed, then written once more at shutdown (either --on-exit).
+        `create leases ${SA_NAMESPACE}`,
+        `update leases ${SA_NAMESPACE}`,
       ]),
     );
     expect(
@@ -306,7 +309,10 @@ describe('the chart RBAC for the node agent, against an RBAC-enforcing API serve
       ],
       ['GET', '/api/v1/nodes'],
       ['POST', `/api/v1/namespaces/${clusterNs}/events`, { metadata: { generateName: 'x.' } }],
-      ['POST', `/apis/coordination.k8s.io/v1/namespaces/${SA_NAMESPACE}/leases`, { metadata: { name: 'x' } }],
+      // Leases: its own namespace only, and never listed, watched or deleted.
+      ['POST', `/apis/coordination.k8s.io/v1/namespaces/${clusterNs}/leases`, { metadata: { name: 'x' } }],
+      ['GET', `/apis/coordination.k8s.io/v1/namespaces/${SA_NAMESPACE}/leases`],
+      ['DELETE', `/apis/coordination.k8s.io/v1/namespaces/${SA_NAMESPACE}/leases/bgplb-controller`],
     ];
     const results = await Promise.all(
       denied.map(async ([method, path, body]) => `${method} ${path} ${await call(method, path, body)}`),
