@@ -100,7 +100,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   const createSpeaker = deps.createSpeaker ?? createBgpSpeaker;
   const started = await createSpeakerWithMetrics(log, () => createSpeaker(speakerEventOptions(log)));
   if (started === undefined) return 1;
-  const { speaker, registry } = started;
+  const { speaker, registry, peerReport } = started;
 
   const vipInterface = options.vipInterface
     ? new VipInterface(options.vipInterface, vip, new IpAddressManager({ run: deps.runCommand }))
@@ -131,6 +131,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   );
   if (health === undefined) {
     await live?.stop(shutdownMessage('startup failed'), 0);
+    peerReport.stop();
     return 1;
   }
 
@@ -141,6 +142,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     await advertiser.stop(shutdownMessage('startup failed')).catch(() => undefined);
     await live?.stop(shutdownMessage('startup failed'), 0);
     await health.close();
+    peerReport.stop();
     return 1;
   }
   // Live mode: from now on the Cluster's changes go through applyConfig, as a SIGHUP reload does.
@@ -210,6 +212,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       deadline.unref();
       const done = (): void => {
         clearTimeout(deadline);
+        peerReport.stop();
         signals.off('SIGHUP', onHangup);
         signals.off('SIGTERM', onStop);
         signals.off('SIGINT', onStop);

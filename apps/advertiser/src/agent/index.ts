@@ -111,7 +111,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     createSpeaker({ bfd, ...speakerEventOptions(log) }),
   );
   if (started === undefined) return 1;
-  const { speaker, registry } = started;
+  const { speaker, registry, peerReport } = started;
 
   const client = new KubeClient(kc);
   // Lease renewals get their own connections and a timeout shorter than the expiry, so a large
@@ -168,7 +168,10 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     speaker,
     'agent failed to start',
   );
-  if (health === undefined) return 1;
+  if (health === undefined) {
+    peerReport.stop();
+    return 1;
+  }
 
   const specs = agentWatchSpecs(options.nodeName, options.statusNamespace, options.clusterNamespace);
   const watches = [
@@ -187,6 +190,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
   log.info({ signal, mode: options.onExit }, `received ${signal}, stopping (${options.onExit})`);
   await Promise.all(watches.map((w) => w.informer.stop()));
   await agent.shutdown(options.onExit);
+  peerReport.stop();
   await bfd?.close();
   await health.close();
   client.close();

@@ -14,17 +14,22 @@ import {
 import type { Registry } from 'prom-client';
 import { registerBfdMetrics } from './bfd-metrics.js';
 import { createRegistry, registerSpeakerMetrics } from './metrics.js';
+import { startPeerStateReport } from './peer-state-report.js';
 import { createSpeakerEventLogger } from './speaker-log.js';
 import type { Speaker } from './speaker-types.js';
 
 /** The part of a speaker start-up touches (the advertiser's and the agent's speakers both have it). */
-export type StartingSpeaker = Pick<Speaker, 'on' | 'peers' | 'shutdown'>;
+export type StartingSpeaker = Pick<Speaker, 'on' | 'peers' | 'peerStatus' | 'shutdown'>;
 
-/** Creates the speaker, logs its events and registers its session and BFD metrics in a new registry. */
+/**
+ * Creates the speaker, logs its events and every peer's state line (every 30 s and on change;
+ * `peerReport.stop()` ends it), and registers its session and BFD metrics in a new registry.
+ */
 export async function createSpeakerWithMetrics<S extends StartingSpeaker>(
   log: Logger,
   create: () => Promise<S>,
-): Promise<{ speaker: S; registry: Registry } | undefined> {
+  peerReportIntervalMs?: number,
+): Promise<{ speaker: S; registry: Registry; peerReport: { stop(): void } } | undefined> {
   let speaker: S;
   try {
     speaker = await create();
@@ -33,10 +38,11 @@ export async function createSpeakerWithMetrics<S extends StartingSpeaker>(
     return undefined;
   }
   speaker.on('event', createSpeakerEventLogger(log));
+  const peerReport = startPeerStateReport(speaker, log, peerReportIntervalMs);
   const registry = createRegistry();
   registerSpeakerMetrics(registry, () => speaker.peers());
   registerBfdMetrics(registry, speaker);
-  return { speaker, registry };
+  return { speaker, registry, peerReport };
 }
 
 /**
