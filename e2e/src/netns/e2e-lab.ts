@@ -60,6 +60,8 @@ export interface E2eLabOptions {
    * unavailable: use `kubectl()`.
    */
   launch?: 'processes' | 'entrypoint';
+  /** Namespace name prefix (up to 6 characters, then a random suffix; default `e2e`). */
+  name?: string;
 }
 
 export interface TorPath {
@@ -106,7 +108,7 @@ export class E2eLab {
     const cluster = this.cluster();
     this.clusterNamespace = cluster.metadata.namespace ?? 'default';
     this.controlPlaneVIP = String(this.loadBalancer().vips?.controlPlaneVIP ?? '');
-    this.lab = Lab.create('e2e');
+    this.lab = Lab.create(opts.name ?? 'e2e');
   }
 
   static async up(opts: E2eLabOptions): Promise<E2eLab> {
@@ -580,11 +582,18 @@ export class E2eLab {
     port: number,
     count: number,
     client = 'client',
-  ): Promise<{ ok: number; failed: number; responders: Record<string, number>; errors: string[] }> {
+  ): Promise<{
+    ok: number;
+    failed: number;
+    responders: Record<string, number>;
+    /** The source addresses the backends saw (X-Client-Address). */
+    sources: Record<string, number>;
+    errors: string[];
+  }> {
     const out = await this.host(client).exec(
       process.execPath,
       [join(HERE, 'probe.ts'), 'once', ip, String(port), String(count)],
-      60_000,
+      Math.max(60_000, count * 100),
     );
     return JSON.parse(out.trim().split('\n').pop() ?? '{}');
   }

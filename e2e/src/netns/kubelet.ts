@@ -5,7 +5,8 @@
  *   and the test API server's node lifecycle controller marks it Ready=Unknown, as kube-controller-manager does);
  * - serves the node's workload: on every TCP port of --ports it answers each connection at once
  *   with a small HTTP response whose body is the node name (Service VIPs are local addresses on
- *   the load-balancer nodes, as kube-proxy would make them), so a client can tell who answered.
+ *   the load-balancer nodes, as kube-proxy would make them), so a client can tell who answered,
+ *   and whose X-Client-Address header is the source address the node saw.
  * - registers the Node (InternalIP, control-plane role label) when it does not exist yet, as a
  *   kubelet does on its first start (--internal-ip, --control-plane).
  * Usage: node kubelet.ts --api http://IP:PORT --node NAME [--internal-ip IP] [--control-plane]
@@ -33,11 +34,14 @@ if (!api || !node) {
 const intervalMs = Number(values.interval);
 
 const body = `${node}\n`;
-const response = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+// X-Client-Address: the source address the backend saw (externalTrafficPolicy: Local keeps the
+// client's own address; a masquerading hop would show its own).
+const response = (client: string | undefined) =>
+  `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nX-Client-Address: ${client ?? '?'}\r\nConnection: close\r\n\r\n${body}`;
 for (const port of values.ports.split(',').filter((p) => p !== '')) {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    socket.end(response);
+    socket.end(response(socket.remoteAddress));
   });
   server.listen(Number(port), '0.0.0.0');
 }

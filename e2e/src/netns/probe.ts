@@ -2,7 +2,9 @@
  * The lab's client, run with plain `node` inside the client namespace. Each request is a new TCP
  * connection (so a new source port, hashed anew by the routers' ECMP) to IP:PORT; the answer's
  * body is the name of the node that served it (see kubelet.ts).
- *   node probe.ts once IP PORT COUNT      -> one JSON line: {"ok":n,"failed":n,"responders":{"lb1":n}}
+ *   node probe.ts once IP PORT COUNT      -> one JSON line: {"ok":n,"failed":n,"responders":{"lb1":n},
+ *                                            "sources":{"192.168.10.100":n}} (sources: the X-Client-Address
+ *                                            the backends saw)
  *   node probe.ts loop IP PORT INTERVAL   -> one JSON line per request until SIGTERM:
  *                                            {"t":ms,"ok":true,"node":"lb1"} or {"t":ms,"ok":false,"err":"..."}
  *                                            (one request at a time: a failed one holds the next back)
@@ -18,6 +20,9 @@ if ((mode !== 'once' && mode !== 'loop' && mode !== 'every') || !ip || !portText
   process.exit(2);
 }
 const port = Number(portText);
+
+/** The source address the backend saw, per answer (X-Client-Address of the last answer). */
+let lastSource: string | undefined;
 
 function request(timeoutMs = 1000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -38,6 +43,7 @@ function request(timeoutMs = 1000): Promise<string> {
       clearTimeout(timer);
       const sep = data.indexOf('\r\n\r\n');
       const body = (sep >= 0 ? data.slice(sep + 4) : data).trim();
+      lastSource = /\r\nX-Client-Address: ([^\r\n]*)/i.exec(sep >= 0 ? data.slice(0, sep) : '')?.[1];
       if (body === '') reject(new Error('empty answer'));
       else resolve(body);
     });
@@ -47,6 +53,7 @@ function request(timeoutMs = 1000): Promise<string> {
 
 if (mode === 'once') {
   const responders: Record<string, number> = {};
+  const sources: Record<string, number> = {};
   let ok = 0;
   let failed = 0;
   const errors: string[] = [];
@@ -54,13 +61,15 @@ if (mode === 'once') {
     try {
       const who = await request();
       responders[who] = (responders[who] ?? 0) + 1;
+      const source = lastSource ?? '?';
+      sources[source] = (sources[source] ?? 0) + 1;
       ok++;
     } catch (err) {
       failed++;
       if (errors.length < 3) errors.push((err as Error).message);
     }
   }
-  process.stdout.write(`${JSON.stringify({ ok, failed, responders, errors })}\n`);
+  process.stdout.write(`${JSON.stringify({ ok, failed, responders, sources, errors })}\n`);
 } else if (mode === 'every') {
   const interval = Number(nText);
   let stop = false;
