@@ -2,7 +2,8 @@
  * The health/ready/metrics HTTP server of both apps (`--metrics-addr` of bgplb-controller,
  * `--health-addr` of bgpadvertiser): /healthz, /readyz and /metrics, hardened so that no HTTP
  * load can delay the process's BGP timers or lock the kubelet's probes out:
- * - /metrics is rendered at most once per second and served from that cache (MetricsCache);
+ * - /metrics is rendered at most once per second, one metric per event-loop turn
+ *   (renderMetricsInSlices), and served from that cache (MetricsCache);
  * - connections are capped; at the cap the oldest idle or half-sent connection is evicted for a
  *   new one, and only when every slot is answering a request does a new one get 503
  *   (ConnectionGuard);
@@ -22,6 +23,7 @@ import { ConnectionGuard } from './connection-guard.js';
 import { type EventLoopDelayMonitor, registerEventLoopDelay } from './event-loop-delay.js';
 import { formatListenAddress, type ListenAddress, parseListenAddress } from './listen-address.js';
 import { MetricsCache } from './metrics-cache.js';
+import { renderMetricsInSlices } from './metrics-render.js';
 import { TurnPacer } from './turn-pacer.js';
 
 /** What /readyz answers: 200 when `ready`, else 503; `body` is sent as JSON (else `ok`/`not ready`). */
@@ -112,7 +114,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   }
   const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const metrics = new MetricsCache({
-    render: () => options.registry.metrics(),
+    render: () => renderMetricsInSlices(options.registry),
     maxAgeMs: limits.metricsMaxAgeMs,
   });
   const guard = new ConnectionGuard<Socket>(limits.maxConnections);

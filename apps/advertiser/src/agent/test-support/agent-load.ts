@@ -66,6 +66,9 @@ export async function runAgentLoad(lab: AgentLab, prefixes = 200_000): Promise<A
   if (!feedHost || !node) throw new Error('createAgentLoadLab builds the feed router and node-a');
   const before = (await lab.neighbor(LOAD_FIP))?.connectionsEstablished ?? 0;
   let feeder: Feeder | undefined;
+  // The event-loop delay is a histogram since the previous /metrics render: render once now, so
+  // the load's first window starts with the load (not with the agent's start-up).
+  await lab.metrics('node-a');
   try {
     feeder = await startFeeder(feedHost, FEEDER_IP, 65003, prefixes);
     await feeder.waitEstablished(45_000);
