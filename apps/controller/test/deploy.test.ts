@@ -171,9 +171,10 @@ describe('deploy/manifests', () => {
 describe('RBAC is least privilege, written resource by resource', () => {
   const all = docs(readFileSync(MANIFEST, 'utf8'));
 
-  it('node agent: read its objects, write session status and events, nothing else', () => {
+  it('node agent: read its objects, write session status, its route-status entry and events, nothing else', () => {
     expect(grants(find(all, 'Role', 'bgplb-advertiser', 'kube-system'))).toEqual([
       'core/events: create,patch',
+      'networking.gke.io/bgpadvertisedroutes/status: patch',
       'networking.gke.io/bgpadvertisedroutes: get,list,watch',
       'networking.gke.io/bgpsessions/status: patch,update',
       'networking.gke.io/bgpsessions: get,list,watch',

@@ -12,7 +12,7 @@
  */
 import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentLab } from './test-support/agent-lab.js';
+import { type AgentLab, V } from './test-support/agent-lab.js';
 
 const skip = labSkipReason({ nft: true });
 if (skip) console.warn(`next-hop liveness tests skipped: ${skip}`);
@@ -56,6 +56,17 @@ async function startLab(name: string, flags: string[]): Promise<AgentLab> {
     await lab.destroy();
     throw err;
   }
+}
+
+type LivenessEntry = {
+  withheld: { nextHop: string; state: string; reason: string }[];
+  isolationSuspected?: boolean;
+};
+
+/** `status.nextHopLiveness` of the VIP's BGPAdvertisedRoute. */
+function routeLiveness(lab: AgentLab): Record<string, LivenessEntry> | undefined {
+  const route = lab.server.store.get(V, 'BGPAdvertisedRoute', 'default-default-web', 'kube-system');
+  return (route?.status as { nextHopLiveness?: Record<string, LivenessEntry> } | undefined)?.nextHopLiveness;
 }
 
 /** Number of times the sampled FIB next-hop count changed. */
@@ -120,6 +131,15 @@ describe.skipIf(skip)('agent: next-hop liveness at 300 ms x 3 (netns, FRR; needs
       200,
     );
     expect(withdrawals).toMatch(/bgplb_agent_self_isolation_suspected 0/);
+    // The decision is in the route's status, under the holder's name.
+    const entry = await lab.waitFor(
+      "node-a's entry in the BGPAdvertisedRoute status",
+      () => routeLiveness(lab)?.['node-a'],
+      10_000,
+    );
+    expect(entry.withheld).toEqual([
+      expect.objectContaining({ nextHop: HOP_B, state: 'withdrawn', reason: 'bfd-down' }),
+    ]);
 
     // Back: BFD comes Up again, and the path returns only after the 3 s hold-down.
     await lab.setLink('node-b', true);
@@ -177,6 +197,16 @@ describe.skipIf(skip)('agent: next-hop liveness at 300 ms x 3 (netns, FRR; needs
         10_000,
       );
       expect(lab.agents[0]?.logged(/self-isolation suspected: 2 of 2 next hops failed at once/)).toBe(true);
+      const entry = await lab.waitFor(
+        'the guard in the route status',
+        () =>
+          routeLiveness(lab)?.['node-a']?.isolationSuspected ? routeLiveness(lab)?.['node-a'] : undefined,
+        10_000,
+      );
+      expect(entry.withheld.map((w) => [w.nextHop, w.state, w.reason])).toEqual([
+        [HOP_B, 'kept', 'isolation-suspected'],
+        [HOP_C, 'kept', 'isolation-suspected'],
+      ]);
       // Keep watching for a while: the routes stay.
       await new Promise((r) => setTimeout(r, 3_000));
     } finally {

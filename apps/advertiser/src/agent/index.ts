@@ -13,6 +13,7 @@ import {
   LeaseClient,
   type Logger,
   loadKubeConfig,
+  systemClock,
   USAGE_EXIT_CODE,
   UsageError,
 } from '@bgplb/kube-runtime';
@@ -26,6 +27,7 @@ import { agentWatchSpecs, watchList } from './kube-watches.js';
 import { AgentMetrics } from './metrics.js';
 import { NodeAgent } from './node-agent.js';
 import { type AgentOptions, agentUsage, parseAgentArgs } from './options.js';
+import { KubeRouteStatusWriter, RouteLivenessReporter } from './route-liveness-status.js';
 import { StatusReporter } from './status-reporter.js';
 import { KubeStatusWriter } from './status-writer.js';
 
@@ -155,7 +157,16 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     handover: options.handover,
     nextHopLiveness:
       bfd !== undefined && options.nextHopLiveness !== undefined
-        ? { bfd, settings: options.nextHopLiveness }
+        ? {
+            bfd,
+            settings: options.nextHopLiveness,
+            routeStatus: new RouteLivenessReporter({
+              node: options.nodeName,
+              writer: new KubeRouteStatusWriter(client, options.statusNamespace),
+              clock: systemClock,
+              logger: log,
+            }),
+          }
         : undefined,
     floatingIPLeases:
       leaseClient !== undefined && leaseSettings !== undefined

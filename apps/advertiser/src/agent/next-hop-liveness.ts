@@ -32,6 +32,7 @@ import {
   type LivenessDecision,
   type LivenessState,
 } from './next-hop-liveness-plan.js';
+import type { HopStanding } from './route-liveness-status.js';
 
 export interface NextHopLivenessSettings {
   /** Desired Min TX and Required Min RX of the sessions, ms (default 300). */
@@ -105,6 +106,8 @@ export class NextHopLiveness {
   private view: LivenessNodeView = { held: [], observed: [], othersFloatingIPs: [] };
   private state: LivenessState = INITIAL_LIVENESS;
   private verdicts = new Map<string, HopVerdict>();
+  /** When each withdrawn next hop was withdrawn (ms). */
+  private readonly withdrawnAt = new Map<string, number>();
   private wakeTimer: unknown;
   private wakeAt: number | undefined;
   private stopped = false;
@@ -126,6 +129,27 @@ export class NextHopLiveness {
       isolationSuspected: this.state.isolation !== undefined,
       sessions: this.sessions.size,
     };
+  }
+
+  /** How each next hop this node does not announce as the routes say stands, with why and since when. */
+  standing(): Map<string, HopStanding> {
+    const out = new Map<string, HopStanding>();
+    for (const [hop, verdict] of this.verdicts) {
+      const since = this.withdrawnAt.get(hop) ?? this.options.clock.now();
+      if (verdict === 'withdrawn') out.set(hop, { state: 'withdrawn', reason: 'bfd-down', since });
+      else if (verdict === 'hold-down') out.set(hop, { state: 'hold-down', reason: 'bfd-down', since });
+      else if (verdict === 'kept-isolated')
+        out.set(hop, {
+          state: 'kept',
+          reason: 'isolation-suspected',
+          since: this.state.isolation?.since ?? since,
+        });
+    }
+    return out;
+  }
+
+  isolationSuspected(): boolean {
+    return this.state.isolation !== undefined;
   }
 
   /** The next hops of every BGPAdvertisedRoute (the route plan's). */
@@ -300,6 +324,13 @@ export class NextHopLiveness {
     const before = this.state.withdrawn;
     this.state = decision.state;
     this.verdicts = decision.verdicts;
+    for (const c of decision.changes) {
+      if (c.action === 'withdraw') this.withdrawnAt.set(c.hop, now);
+      else this.withdrawnAt.delete(c.hop);
+    }
+    for (const hop of this.withdrawnAt.keys())
+      if (!decision.state.withdrawn.has(hop) && decision.verdicts.get(hop) !== 'kept-isolated')
+        this.withdrawnAt.delete(hop);
     this.reportDecision(decision);
     this.options.metrics?.nextHopsWithdrawn.set(decision.state.withdrawn.size);
     this.options.metrics?.selfIsolation.set(decision.state.isolation !== undefined ? 1 : 0);

@@ -32,6 +32,7 @@ import type { AgentMetrics } from './metrics.js';
 import { type LivenessBfd, NextHopLiveness, type NextHopLivenessSettings } from './next-hop-liveness.js';
 import { NextHopChooser } from './next-hops.js';
 import { RouteApplier } from './route-applier.js';
+import type { RouteLivenessReporter } from './route-liveness-status.js';
 import { SessionExecutor } from './session-executor.js';
 import { planSessions } from './session-plan.js';
 import { StatusProjector } from './status-projector.js';
@@ -71,7 +72,14 @@ export interface NodeAgentOptions {
    * Next-hop liveness (an extension, docs/agent.md): BFD to the load-balancer nodes this node
    * announces as next hops; off when absent. `bfd` is the manager the speaker uses too.
    */
-  nextHopLiveness?: { bfd: LivenessBfd; settings: NextHopLivenessSettings } | undefined;
+  nextHopLiveness?:
+    | {
+        bfd: LivenessBfd;
+        settings: NextHopLivenessSettings;
+        /** Writes the decisions into BGPAdvertisedRoute status (`status.nextHopLiveness.<node>`). */
+        routeStatus?: RouteLivenessReporter | undefined;
+      }
+    | undefined;
   /**
    * Per-floating-IP Leases (issue 17, docs/agent.md "Floating-IP Leases"): this node holds a
    * floating IP only while it renews its Lease; off when absent.
@@ -407,6 +415,13 @@ export class NodeAgent {
     if (this.stopped || !this.synced) return;
     // Latency counts only changes made while a session is up (not the initial table).
     this.routes.apply(this.firstRoundDone && this.anyEstablished());
+    const routeStatus = this.options.nextHopLiveness?.routeStatus;
+    if (this.liveness !== undefined && routeStatus !== undefined)
+      routeStatus.update(
+        this.routes.routeNextHops(),
+        this.liveness.standing(),
+        this.liveness.isolationSuspected(),
+      );
   }
 
   private anyEstablished(): boolean {
@@ -446,6 +461,7 @@ export class NodeAgent {
     this.routes.stop();
     await this.idle();
     await this.liveness?.stop();
+    await this.options.nextHopLiveness?.routeStatus?.stop();
     const { reporter, speaker } = this.options;
     if (mode === 'graceful-restart') {
       // The Leases say how long to wait for the restarted agent (as long as GR helpers keep our

@@ -9,7 +9,7 @@ import type { AgentSpeaker, Logger, PathSpec } from '../shared/index.js';
 import type { AgentMetrics } from './metrics.js';
 import { withoutWithdrawn } from './next-hop-liveness-plan.js';
 import type { NextHopChooser } from './next-hops.js';
-import { diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
+import { type DesiredRoutes, diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
 
 /** Next-hop liveness as the applier sees it: what to leave out, and the next hops to check. */
 export interface RouteLiveness {
@@ -47,6 +47,7 @@ export class RouteApplier {
   /** prefix -> when its change was seen, until an UPDATE carries it. */
   private readonly pendingLatency = new Map<string, number>();
   private lastProblems = '';
+  private plan: DesiredRoutes | undefined;
   private stopped = false;
 
   constructor(private readonly options: RouteApplierOptions) {}
@@ -64,6 +65,17 @@ export class RouteApplier {
     this.schedule();
   }
 
+  /** BGPAdvertisedRoute name -> its next hops as the route says (before liveness), from the last apply. */
+  routeNextHops(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (this.plan === undefined) return out;
+    for (const [prefix, names] of this.plan.sources) {
+      const hops = (this.plan.paths.get(prefix) ?? []).map((p) => p.nextHop);
+      for (const name of names) out.set(name, hops);
+    }
+    return out;
+  }
+
   /** Prefixes given to the speaker. */
   size(): number {
     return this.applied.size;
@@ -77,6 +89,7 @@ export class RouteApplier {
     if (this.stopped) return;
     const { speaker, clock, logger: log } = this.options;
     const desired = planRoutes(this.routes);
+    this.plan = desired;
     const problemsKey = desired.problems.map((p) => `${p.name}: ${p.message}`).join('\n');
     if (problemsKey !== this.lastProblems) {
       for (const p of desired.problems)

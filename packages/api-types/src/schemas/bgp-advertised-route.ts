@@ -66,6 +66,26 @@ export const BGPAdvertisedRouteSpec = z
   });
 export type BGPAdvertisedRouteSpec = z.infer<typeof BGPAdvertisedRouteSpec>;
 
+/**
+ * One holder's next-hop liveness entry (an extension, docs/fast-failover.md): the route's next hops
+ * it does not announce as the spec says, with why and since when.
+ */
+export const NextHopLivenessEntry = z.looseObject({
+  withheld: z
+    .array(
+      z.looseObject({
+        nextHop: IPv4Address,
+        state: z.enum(['withdrawn', 'hold-down', 'kept']),
+        reason: z.string(),
+        since: Timestamp,
+      }),
+    )
+    .describe('Next hops withdrawn (BFD Down), in hold-down, or kept by the self-isolation guard.'),
+  isolationSuspected: z.boolean().optional().describe('The holder suspects itself of being cut off.'),
+  lastReportTime: Timestamp.optional().describe('When the holder wrote this entry.'),
+});
+export type NextHopLivenessEntry = z.infer<typeof NextHopLivenessEntry>;
+
 /** `status`: which BGPSessions carry the route, and when the controller last updated it. */
 export const BGPAdvertisedRouteStatus = z.looseObject({
   /** Names of the BGPSession objects the route is announced on. */
@@ -74,6 +94,10 @@ export const BGPAdvertisedRouteStatus = z.looseObject({
     .optional()
     .describe('Names of the BGPSession objects the route is announced on.'),
   lastUpdateTime: Timestamp.optional().describe('When the controller last changed the route.'),
+  nextHopLiveness: z
+    .record(z.string(), NextHopLivenessEntry)
+    .optional()
+    .describe('Extension: per holder node, the next hops it withholds (next-hop liveness).'),
   endpointsOutsidePool: z
     .strictObject({
       endpoints: z.number().int().min(1),
