@@ -37,7 +37,45 @@ interface Variant {
   check: (all: Doc[], text: string) => void;
 }
 
+const ADMIN_SYNC_KINDS = ['networkgatewaygroups', 'bgploadbalancers', 'bgppeers'];
+
 const VARIANTS: Variant[] = [
+  {
+    name: 'admin mode (SPEC §12): the sync and its least-privilege RBAC, no node agents',
+    values: { mode: 'admin', adminSync: { clusterNamespaces: ['cluster-u1', 'cluster-u2'] } },
+    check: (all) => {
+      expect(controllerArgs(all)).toContain('--mode=admin');
+      expect(all.some((d) => d.kind === 'DaemonSet')).toBe(false);
+      expect(find(all, 'Role', 'bgplb-controller', 'cluster-bm')).toBeUndefined();
+      expect(find(all, 'ClusterRole', 'bgplb-admin-sync')?.rules).toEqual([
+        { apiGroups: ['baremetal.cluster.gke.io'], resources: ['clusters'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['baremetal.cluster.gke.io'], resources: ['clusters/status'], verbs: ['patch'] },
+        { apiGroups: ['networking.gke.io'], resources: ADMIN_SYNC_KINDS, verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['networking.gke.io'], resources: ADMIN_SYNC_KINDS.map((k) => `${k}/status`), verbs: ['patch'] },
+      ]);
+      // Secrets: one Role per listed namespace, none cluster-wide.
+      for (const ns of ['cluster-u1', 'cluster-u2'])
+        expect(find(all, 'Role', 'bgplb-admin-sync-secrets', ns)?.rules).toEqual([
+          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+        ]);
+      const secretRules = all.filter((d) => d.rules?.some((r) => r.resources.includes('secrets')));
+      expect(secretRules.map((d) => `${d.kind}/${d.metadata.namespace}`)).toEqual(['Role/cluster-u1', 'Role/cluster-u2']);
+      expect(find(all, 'Role', 'bgplb-controller-leader-election', 'kube-system')).toBeDefined();
+    },
+  },
+  {
+    name: 'user cluster access for the admin sync',
+    values: { userClusterAccess: { enabled: true } },
+    check: (all) => {
+      expect(find(all, 'ServiceAccount', 'bgplb-admin-sync', 'kube-system')).toBeDefined();
+      expect(find(all, 'Role', 'bgplb-admin-sync', 'cluster-bm')?.rules?.[0]).toEqual({
+        apiGroups: ['networking.gke.io'],
+        resources: ADMIN_SYNC_KINDS,
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      });
+      expect(find(all, 'Role', 'bgplb-admin-sync-status', 'kube-system')?.rules?.[0]?.verbs).toEqual(['get', 'list', 'watch']);
+    },
+  },
   {
     name: 'defaults',
     values: {},
@@ -252,7 +290,9 @@ describe('the chart under the real helm', { timeout: 60_000 }, () => {
       expect(d.metadata.labels?.['app.kubernetes.io/instance'], `${d.kind}/${d.metadata.name}`).toBe('bgplb');
     }
     // Whatever the values, the controller's arguments are ones its CLI accepts.
-    expect(parseCliArgs(controllerArgs(all), {})).toMatchObject({ clusterNamespace: 'cluster-bm' });
+    expect(parseCliArgs(controllerArgs(all), {})).toMatchObject(
+      values.mode === 'admin' ? { mode: 'admin' } : { mode: 'cluster', clusterNamespace: 'cluster-bm' },
+    );
     check(all, text);
   });
 

@@ -104,7 +104,11 @@ export class AdminController {
     secret: (namespace, name) => {
       const informer = this.secrets.get(SECRET_KEY(namespace, name));
       // Listed is enough (onSynced fires after the list, before the watch is answered).
-      if (informer === undefined || informer.lists === 0) return 'unknown';
+      if (informer === undefined || informer.lists === 0) {
+        // Never listed: forbidden (not in adminSync.clusterNamespaces) or the API is failing.
+        if (informer?.lastError !== undefined) return { error: informer.lastError };
+        return 'unknown';
+      }
       return informer.get(name, namespace);
     },
   };
@@ -225,6 +229,7 @@ export class AdminController {
     const wake = () => this.triggerNamespace(ref.namespace);
     informer.on(wake);
     informer.onSynced(wake);
+    informer.onError(wake);
     this.secrets.set(key, informer);
     informer.start();
   }

@@ -40,8 +40,11 @@ export interface AdminView {
   /** Source objects of the synced kinds in `namespace`. */
   sources(namespace: string): KubeObject[];
   cluster(key: string): KubeObject | undefined;
-  /** The Secret, undefined when it does not exist, `unknown` before its informer has listed. */
-  secret(namespace: string, name: string): KubeObject | undefined | 'unknown';
+  /**
+   * The Secret; undefined when it does not exist; `unknown` before its informer has listed; the
+   * error when it cannot be read at all (e.g. forbidden).
+   */
+  secret(namespace: string, name: string): KubeObject | undefined | 'unknown' | { error: string };
 }
 
 export interface UserClusterSyncOptions {
@@ -188,10 +191,12 @@ export class UserClusterSync {
     const { namespace, secretName } = this.ref;
     const secret = this.o.admin.secret(namespace, secretName);
     if (secret === 'unknown') return undefined; // its informer triggers a pass once it has listed
+    if (secret !== undefined && 'error' in secret && !('metadata' in secret))
+      throw new CredentialsError(`Secret ${namespace}/${secretName} cannot be read: ${secret.error}`);
     const value = (secret as { data?: Record<string, string> } | undefined)?.data?.value ?? '';
     if (this.connection !== undefined && this.connection.secretValue === value) return this.connection;
     await this.disconnect();
-    const kubeConfig = kubeConfigFromSecret(secret, this.ref);
+    const kubeConfig = kubeConfigFromSecret(secret as KubeObject | undefined, this.ref);
     this.connection = this.open(kubeConfig, value);
     this.log.info({ server: kubeConfig.getCurrentCluster()?.server }, 'connecting to the user cluster');
     return this.connection;

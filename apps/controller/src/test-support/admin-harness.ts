@@ -63,6 +63,7 @@ export async function startAdminHarness(
   const user = await startTestApiServer({
     crds: [crdDirectory],
     namespaces: ['default', 'kube-system', USER_NS],
+    rbac: options.rbac ?? false,
   });
   for (const o of userClusterSources()) {
     if (o.kind === 'Cluster' || options.objectsIn !== 'user') admin.store.create(o as never);

@@ -190,6 +190,12 @@ export type Condition = z.infer<typeof Condition>;
 export const ConfigStatus = z.looseObject({
   conditions: z.array(Condition).optional(),
   observedGeneration: z.number().int().min(0).optional(),
+  syncedGeneration: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Admin mode: the generation of this object that its user cluster holds (see the Synced condition).'),
 });
 export type ConfigStatus = z.infer<typeof ConfigStatus>;
 
