@@ -1,0 +1,251 @@
+import { EventEmitter } from 'node:events';
+import type { BfdPeer, BfdPeerOptions, BfdStateChange } from '@bgplb/bfd';
+import type { EventSpec } from '@bgplb/kube-runtime';
+import { FakeClock } from '@bgplb/kube-runtime';
+import { describe, expect, it } from 'vitest';
+import { captureLogger } from '../test-support/log-capture.js';
+import { type LivenessBfd, NextHopLiveness } from './next-hop-liveness.js';
+
+type State = 'AdminDown' | 'Down' | 'Init' | 'Up';
+
+/** A BFD manager that records sessions and lets the test drive their state. */
+class FakeBfd extends EventEmitter {
+  constructor(private readonly clock: FakeClock) {
+    super();
+  }
+
+  readonly sessions: { options: BfdPeerOptions; peer: BfdPeer; fake: FakeSession }[] = [];
+  readonly removed: string[] = [];
+  failFor = new Set<string>();
+
+  async addSession(options: BfdPeerOptions): Promise<BfdPeer> {
+    if (this.failFor.has(options.peer)) throw new Error(`cannot bind for ${options.peer}`);
+    const fake = new FakeSession(this.clock);
+    const peer = { peer: options.peer, session: fake } as unknown as BfdPeer;
+    this.sessions.push({ options, peer, fake });
+    return peer;
+  }
+
+  async removeSession(peer: BfdPeer): Promise<void> {
+    this.removed.push(peer.peer);
+    const i = this.sessions.findIndex((s) => s.peer === peer);
+    if (i >= 0) this.sessions.splice(i, 1);
+  }
+
+  /** The peer's packets stop arriving from `at` on (a cut), without a state change yet. */
+  silence(peerAddress: string, at: number): void {
+    const s = this.sessions.find((x) => x.options.peer === peerAddress);
+    if (!s) throw new Error(`no session to ${peerAddress}`);
+    s.fake.silentFrom = at;
+  }
+
+  /** Moves the session to `peer` to `to` at `at`, as the manager reports it. */
+  set(peerAddress: string, to: State, at: number, remoteState: State = 'Up'): void {
+    const s = this.sessions.find((x) => x.options.peer === peerAddress);
+    if (!s) throw new Error(`no session to ${peerAddress}`);
+    const from = s.fake.state;
+    s.fake.state = to;
+    s.fake.context.remoteState = remoteState;
+    if (from === 'Up' && to !== 'Up') s.fake.lastPacket = s.fake.silentFrom ?? at - 900;
+    if (to === 'Up') s.fake.silentFrom = undefined;
+    const change: BfdStateChange = {
+      from,
+      to,
+      diagnostic: to === 'Up' ? 'none' : 'control-detection-time-expired',
+      at,
+      detectionTimeMs: 900,
+    };
+    this.emit('state', s.peer, change);
+  }
+}
+
+/** While Up it keeps hearing its peer (the last packet is always "just now"). */
+class FakeSession {
+  state: State = 'Down';
+  lastPacket: number | undefined;
+  detectionTimeMs = 900;
+  context: { remoteState: State } = { remoteState: 'Down' };
+  /** Set when the peer's packets stop arriving while the session is still Up. */
+  silentFrom: number | undefined;
+  constructor(private readonly clock: FakeClock) {}
+  get lastReceivedAt(): number | undefined {
+    if (this.silentFrom !== undefined) return this.silentFrom;
+    return this.state === 'Up' ? this.clock.now() : this.lastPacket;
+  }
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+const messages = (logs: { lines: Record<string, unknown>[] }) => logs.lines.map((l) => String(l.msg));
+
+function setup() {
+  const clock = new FakeClock(1_000_000);
+  const bfd = new FakeBfd(clock);
+  const events: EventSpec[] = [];
+  const logs = captureLogger('debug');
+  let changes = 0;
+  const liveness = new NextHopLiveness({
+    node: 'node-a',
+    bfd: bfd as unknown as LivenessBfd,
+    settings: { intervalMs: 300, multiplier: 3, holdDownMs: 3_000 },
+    clock,
+    logger: logs.log,
+    events: { record: (e) => events.push(e) },
+    onChange: () => changes++,
+  });
+  return { clock, bfd, events, liveness, logs, changes: () => changes };
+}
+
+const OBSERVED = [
+  { ifname: 'eth0', ip: '10.0.1.10', prefixLen: 24, up: true },
+  { ifname: 'eth0', ip: '10.0.1.100', prefixLen: 32, label: 'eth0:bgplb', up: true },
+];
+
+describe('NextHopLiveness: sessions', () => {
+  it('as a holder: one active session from its lowest floating IP to every next hop but itself', async () => {
+    const { bfd, liveness } = setup();
+    liveness.setNode({ held: ['10.0.1.101', '10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.10', '10.0.1.11', '10.0.9.9']));
+    await flush();
+    expect(bfd.sessions.map((s) => s.options)).toEqual([
+      { peer: '10.0.1.11', local: '10.0.1.100', multihop: false, minTxMs: 300, minRxMs: 300, multiplier: 3 },
+      { peer: '10.0.9.9', local: '10.0.1.100', multihop: true, minTxMs: 300, minRxMs: 300, multiplier: 3 },
+    ]);
+    // The next hop leaves the routes: its session goes.
+    liveness.setNextHops(new Set(['10.0.1.10', '10.0.1.11']));
+    await flush();
+    expect(bfd.removed).toEqual(['10.0.9.9']);
+    expect(liveness.report().sessions).toBe(1);
+  });
+
+  it("as a responder: a passive session from its next-hop address to every other holder's floating IP", async () => {
+    const { bfd, liveness } = setup();
+    liveness.setNode({
+      held: [],
+      observed: OBSERVED.slice(0, 1),
+      othersFloatingIPs: ['10.0.1.101', '10.0.5.5'],
+    });
+    liveness.setNextHops(new Set(['10.0.1.10', '10.0.1.11']));
+    await flush();
+    expect(bfd.sessions.map((s) => s.options)).toEqual([
+      {
+        peer: '10.0.1.101',
+        local: '10.0.1.10',
+        multihop: false,
+        passive: true,
+        minTxMs: 300,
+        minRxMs: 300,
+        multiplier: 3,
+      },
+      {
+        peer: '10.0.5.5',
+        local: '10.0.1.10',
+        multihop: true,
+        passive: true,
+        minTxMs: 300,
+        minRxMs: 300,
+        multiplier: 3,
+      },
+    ]);
+  });
+
+  it('a session that cannot start is reported once and tried again on the next update', async () => {
+    const { bfd, liveness, logs } = setup();
+    bfd.failFor.add('10.0.1.11');
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.11']));
+    await flush();
+    expect(bfd.sessions).toHaveLength(0);
+    expect(messages(logs).filter((m) => /cannot start the BFD session to 10\.0\.1\.11/.test(m))).toHaveLength(
+      1,
+    );
+    bfd.failFor.clear();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    await flush();
+    expect(bfd.sessions.map((s) => s.options.peer)).toEqual(['10.0.1.11']);
+  });
+
+  it('stop removes every session and ignores later state changes', async () => {
+    const { bfd, liveness } = setup();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.11', '10.0.1.12']));
+    await flush();
+    await liveness.stop();
+    expect(bfd.removed.sort()).toEqual(['10.0.1.11', '10.0.1.12']);
+  });
+});
+
+describe('NextHopLiveness: decisions', () => {
+  it('withdraws on Down (Event, onChange, route-status standing), restores after the hold-down', async () => {
+    const { clock, bfd, events, liveness, changes } = setup();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.10', '10.0.1.11', '10.0.1.12']));
+    await flush();
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    bfd.set('10.0.1.12', 'Up', clock.now());
+    expect(liveness.report().nextHops).toEqual({ '10.0.1.11': 'announced', '10.0.1.12': 'announced' });
+
+    clock.advance(5_000);
+    bfd.set('10.0.1.11', 'Down', clock.now());
+    expect([...liveness.withdrawn()]).toEqual(['10.0.1.11']);
+    expect(changes()).toBe(1);
+    expect(events.map((e) => [e.type, e.reason, e.involved.name])).toEqual([
+      ['Warning', 'NextHopWithdrawn', 'node-a'],
+    ]);
+    expect(liveness.standing().get('10.0.1.11')).toEqual({
+      state: 'withdrawn',
+      reason: 'bfd-down',
+      since: clock.now(),
+    });
+
+    clock.advance(1_000);
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    expect(liveness.standing().get('10.0.1.11')?.state).toBe('hold-down');
+    clock.advance(2_999);
+    expect([...liveness.withdrawn()]).toEqual(['10.0.1.11']);
+    clock.advance(1);
+    expect([...liveness.withdrawn()]).toEqual([]);
+    expect(changes()).toBe(2);
+    expect(events.at(-1)?.reason).toBe('NextHopRestored');
+    expect(liveness.standing().size).toBe(0);
+  });
+
+  it('suspects itself when every next hop fails at once: keeps them and raises the alert', async () => {
+    const { clock, bfd, events, liveness, logs } = setup();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.11', '10.0.1.12']));
+    await flush();
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    bfd.set('10.0.1.12', 'Up', clock.now());
+    // Cut: both go silent; 10.0.1.11's detection fires first.
+    bfd.silence('10.0.1.11', clock.now());
+    bfd.silence('10.0.1.12', clock.now() + 100);
+    clock.advance(900);
+    bfd.set('10.0.1.11', 'Down', clock.now());
+    expect(liveness.isolationSuspected()).toBe(true);
+    expect([...liveness.withdrawn()]).toEqual([]);
+    expect(events.map((e) => e.reason)).toEqual(['SelfIsolationSuspected']);
+    expect(
+      messages(logs).some((m) => /self-isolation suspected: 2 of 2 next hops failed at once/.test(m)),
+    ).toBe(true);
+    bfd.set('10.0.1.12', 'Down', clock.now() + 100);
+    expect(liveness.standing().get('10.0.1.12')?.state).toBe('kept');
+    // Both back: cleared.
+    clock.advance(5_000);
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    bfd.set('10.0.1.12', 'Up', clock.now());
+    expect(liveness.isolationSuspected()).toBe(false);
+    expect(events.at(-1)?.reason).toBe('SelfIsolationCleared');
+  });
+
+  it("does not withdraw on the peer's AdminDown (its agent stopped cleanly)", async () => {
+    const { clock, bfd, liveness } = setup();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.10', '10.0.1.11']));
+    await flush();
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    clock.advance(1_000);
+    bfd.set('10.0.1.11', 'Down', clock.now(), 'AdminDown');
+    expect([...liveness.withdrawn()]).toEqual([]);
+    expect(liveness.report().nextHops['10.0.1.11']).toBe('peer-admin-down');
+  });
+});
