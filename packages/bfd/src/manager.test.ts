@@ -60,6 +60,10 @@ describe('BfdManager on loopback', () => {
     expect(sa.session.transmitIntervalMs).toBe(50);
     expect(sa.session.detectionTimeMs).toBe(150);
     expect(sb.session.counters.received).toBeGreaterThan(3);
+    // The last packet arrived within about one interval (next-hop liveness reads it).
+    const last = sb.session.lastReceivedAt;
+    expect(last).toBeDefined();
+    expect(Date.now() - (last ?? 0)).toBeLessThan(1_000);
   });
 
   it('setTimers runs a poll: both ends settle on the new interval and stay Up', async () => {
