@@ -350,7 +350,7 @@ describe('jitter (RFC 5880 §6.8.7)', () => {
   it('uses the injected randomness for every periodic send', () => {
     const up = upSession();
     const r = transition(up, { type: 'TxTimerExpired' }, { random: () => 0.5 });
-    expect(r.actions).toContainEqual({ type: 'start-tx-timer', ms: 262.5, minMs: 225 });
+    expect(r.actions).toContainEqual({ type: 'start-tx-timer', ms: 262.5, minMs: 225, maxMs: 300 });
   });
 });
 

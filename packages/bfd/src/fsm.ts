@@ -74,10 +74,11 @@ export type BfdAction =
   | { type: 'send'; packet: BfdControlPacket }
   /**
    * (Re)start the periodic transmit timer; it replaces a running one. `ms` is the jittered
-   * interval; the runtime may send earlier to batch packets, but never before `minMs` (75% of
-   * the interval, the jitter floor of RFC 5880 §6.8.7).
+   * interval; the runtime may move it to batch packets, but within the jitter range of RFC 5880
+   * §6.8.7: never before `minMs` (75% of the interval) nor after `maxMs` (the interval, or 90%
+   * of it with a detect multiplier of 1).
    */
-  | { type: 'start-tx-timer'; ms: number; minMs: number }
+  | { type: 'start-tx-timer'; ms: number; minMs: number; maxMs: number }
   | { type: 'stop-tx-timer' }
   /** (Re)start the detection timer: the session fails when nothing is received for `ms`. */
   | { type: 'start-detect-timer'; ms: number }
@@ -267,6 +268,7 @@ function scheduleTx(
       type: 'start-tx-timer',
       ms: jitteredIntervalMs(interval, after.config.detectMultiplier, deps.random()),
       minMs: (interval * 0.75) / 1000,
+      maxMs: jitteredIntervalMs(interval, after.config.detectMultiplier, 1),
     });
   }
 }

@@ -105,12 +105,18 @@ function addressKey(multihop: boolean, local: string | undefined, peer: string):
  * dgram resolves the destination of every send through `lookup`; the default defers even an IP
  * literal to the next tick. Every address here is a validated literal, so it is answered at once.
  */
+const families = new Map<string, number>();
 function literalLookup(
   address: string,
   _family: unknown,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const family = isIP(address);
+  // isIP is a regular expression per packet; the few peer addresses are remembered instead.
+  let family = families.get(address);
+  if (family === undefined) {
+    family = isIP(address);
+    if (family !== 0 && families.size < 65_536) families.set(address, family);
+  }
   if (family === 0) {
     const err: NodeJS.ErrnoException = new Error(`not an IP address: ${address}`);
     err.code = 'ENOTFOUND';

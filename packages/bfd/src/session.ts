@@ -3,7 +3,7 @@
  * timers and a send function, and reports state changes. The manager (manager.ts) owns the
  * sockets and hands received packets to `receive`.
  *
- * Timers run on the manager's TimerWheel (coalesced to a few ms). The detection timer is lazy: a packet only moves a deadline forward, and the one timer that
+ * Timers run on the manager's TimerWheel (coalesced on its grid). The detection timer is lazy: a packet only moves a deadline forward, and the one timer that
  * runs re-arms itself for the remainder when it fires early. At 300 ms intervals that saves a
  * clearTimeout + setTimeout per received packet, which is most of the idle cost of many sessions.
  */
@@ -20,7 +20,7 @@ import {
   transmitIntervalUs,
 } from './fsm.js';
 import type { BfdControlPacket, BfdDiagnostic, BfdState } from './packet.js';
-import type { TimerWheel, WheelTimer } from './timer-wheel.js';
+import { GRID_MS, type TimerWheel, type WheelTimer } from './timer-wheel.js';
 
 /** A state change as reported to users of a session. */
 export interface BfdStateChange {
@@ -159,19 +159,23 @@ export class BfdSession {
         this.counters.sent++;
         this.runtime.send(encode(action.packet));
         return;
-      case 'start-tx-timer':
+      case 'start-tx-timer': {
+        // A window of one grid step around the jittered interval, inside the RFC's jitter
+        // range, so that it always holds a grid time: the packets of many sessions (and their
+        // detection checks) leave in one wake-up.
+        const earliest = Math.max(action.minMs, action.ms - GRID_MS);
+        const latest = Math.min(action.maxMs, Math.max(action.ms, earliest + GRID_MS));
         this.runtime.timers.clear(this.txTimer);
-        // Up to 10% early (never below the jitter floor) so that packets of many sessions
-        // leave in one wake-up.
         this.txTimer = this.runtime.timers.set(
           () => {
             this.txTimer = undefined;
             this.dispatch({ type: 'TxTimerExpired' });
           },
-          Math.max(action.minMs, action.ms * 0.9),
-          action.ms,
+          earliest,
+          latest,
         );
         return;
+      }
       case 'stop-tx-timer':
         this.runtime.timers.clear(this.txTimer);
         this.txTimer = undefined;
@@ -217,8 +221,13 @@ export class BfdSession {
   }
 
   private startDetectTimer(ms: number): void {
-    // Never early; up to 2% of the detection time late (18 ms at 900 ms) to share a wake-up.
-    this.detectTimer = this.runtime.timers.set(() => this.onDetectTimer(), ms, ms + this.detectSlackMs);
+    // The timer may fire up to one grid step early: it only checks the deadline, which packets
+    // keep moving, and re-arms for the rest; so its window always holds a grid time and it joins
+    // the wake-ups of the transmit timers instead of adding its own. Down is never declared
+    // early (onDetectTimer), and at most 2% of the detection time late (18 ms at 900 ms). The
+    // earliest stays above 1 ms, so a re-arm never lands in the wake-up that is running.
+    const earliest = ms > 2 ? Math.max(ms - GRID_MS, 2) : ms;
+    this.detectTimer = this.runtime.timers.set(() => this.onDetectTimer(), earliest, ms + this.detectSlackMs);
     this.detectTimerAt = this.detectTimer.at;
   }
 
