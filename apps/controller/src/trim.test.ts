@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { trimOwned, trimService } from './trim.js';
-import type { RouteObject, ServiceObject } from './types.js';
+import { trimEndpointSlice, trimOwned, trimService } from './trim.js';
+import type { KubeObject, RouteObject, ServiceObject } from './types.js';
 
 const route = (name: string, nextHops: string[]): RouteObject => ({
   apiVersion: 'networking.gke.io/v1',
@@ -88,5 +88,61 @@ describe('trimService', () => {
       },
       status: { loadBalancer: { ingress: [{ ip: '10.0.0.7', ipMode: 'VIP' }] } },
     });
+  });
+});
+
+describe('trimEndpointSlice', () => {
+  it('keeps the service label and, per endpoint, the first address, node, conditions and Pod uid', () => {
+    const slice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'web-x1',
+        namespace: 'default',
+        resourceVersion: '7',
+        managedFields: [{}],
+        labels: { 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'x' },
+      },
+      addressType: 'IPv4',
+      ports: [{ port: 80 }],
+      endpoints: [
+        {
+          addresses: ['10.244.0.1', '10.244.0.2'],
+          nodeName: 'lb1',
+          zone: 'a',
+          hints: {},
+          conditions: { ready: true, serving: true, terminating: false },
+          targetRef: { kind: 'Pod', name: 'web-1', uid: 'u1' },
+        },
+        null,
+      ],
+    } as unknown as KubeObject;
+    trimEndpointSlice(slice);
+    expect(slice).toEqual({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'web-x1',
+        namespace: 'default',
+        resourceVersion: '7',
+        labels: { 'kubernetes.io/service-name': 'web' },
+      },
+      addressType: 'IPv4',
+      endpoints: [
+        {
+          addresses: ['10.244.0.1'],
+          nodeName: 'lb1',
+          conditions: { ready: true, serving: true, terminating: false },
+          targetRef: { uid: 'u1' },
+        },
+        {},
+      ],
+    });
+    const unlabelled = {
+      metadata: { name: 'x', labels: { a: 'b' } },
+      endpoints: 'junk',
+    } as unknown as KubeObject;
+    trimEndpointSlice(unlabelled);
+    expect(unlabelled).toEqual({ metadata: { name: 'x' }, endpoints: 'junk' });
   });
 });

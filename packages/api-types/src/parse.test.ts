@@ -135,3 +135,44 @@ describe('parseObject', () => {
     ]);
   });
 });
+
+describe('BGPAdvertisedRoute weights (externalTrafficPolicy: Local)', () => {
+  const route = (spec: Record<string, unknown>, status?: Record<string, unknown>) =>
+    parseBGPAdvertisedRoute({
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPAdvertisedRoute',
+      metadata: { name: 'default-default-local', namespace: 'kube-system' },
+      spec: {
+        prefix: '10.0.0.2/32',
+        nextHops: ['10.0.3.10', '10.0.3.11'],
+        service: { namespace: 'default', name: 'local' },
+        ...spec,
+      },
+      ...(status === undefined ? {} : { status }),
+    });
+  const messages = (r: ReturnType<typeof route>) => (r.ok ? [] : r.problems.map((p) => p.message));
+
+  it('accepts one weight per next hop and the endpoints-outside-the-pool status', () => {
+    const r = route(
+      { weights: { '10.0.3.10': 3, '10.0.3.11': 1 } },
+      { endpointsOutsidePool: { endpoints: 2, nodes: ['w1'] } },
+    );
+    expect(r.ok && r.value.spec.weights).toEqual({ '10.0.3.10': 3, '10.0.3.11': 1 });
+    expect(r.ok && r.value.status?.endpointsOutsidePool).toEqual({ endpoints: 2, nodes: ['w1'] });
+  });
+
+  it('refuses a weight for a non-next-hop, a next hop without a weight, and weights out of range', () => {
+    expect(messages(route({ weights: { '10.0.3.10': 3, '10.0.3.11': 1, '10.0.3.12': 1 } }))).toEqual([
+      'spec.weights["10.0.3.12"]: weight for 10.0.3.12, which is not a next hop',
+    ]);
+    expect(messages(route({ weights: { '10.0.3.10': 3 } }))).toEqual([
+      'spec.weights: next hop 10.0.3.11 has no weight (with weights, every next hop needs one: a router ignores partial weights)',
+    ]);
+    expect(messages(route({ weights: { '10.0.3.10': 0, '10.0.3.11': 1 } }))).toEqual([
+      'spec.weights["10.0.3.10"]: 0 is below the minimum 1',
+    ]);
+    expect(messages(route({ weights: { '10.0.3.10': 1_000_001, '10.0.3.11': 1 } }))).toEqual([
+      'spec.weights["10.0.3.10"]: 1000001 is above the maximum 1000000',
+    ]);
+  });
+});

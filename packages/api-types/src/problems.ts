@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import { similar, suggestKey, UNSUPPORTED_KEYS } from './key-suggestions.js';
 
+/** Words YAML 1.1 (and so kubectl) reads as booleans when unquoted. */
+const YAML11_BOOLEANS: ReadonlySet<string> = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false']);
+
 /** `error` refuses the configuration; `warning` is accepted but explained. */
 export type Severity = 'error' | 'warning';
 
@@ -218,7 +221,14 @@ export function issuesToProblems(
         break;
       case 'invalid_value': {
         const values = issue.values.map((v) => JSON.stringify(v)).join(' or ');
-        out.push(problem(path, `expected ${values}, got ${describeValue(input)}`, 'error', object));
+        // kubectl reads YAML 1.1, where an unquoted off/on/yes/no is a boolean.
+        const word =
+          typeof input === 'boolean' ? issue.values.find((v) => YAML11_BOOLEANS.has(String(v))) : undefined;
+        const hint =
+          word === undefined
+            ? ''
+            : `: YAML 1.1 (kubectl) reads an unquoted ${String(word)} as a boolean; write "${String(word)}" in quotes`;
+        out.push(problem(path, `expected ${values}, got ${describeValue(input)}${hint}`, 'error', object));
         break;
       }
       case 'too_small':

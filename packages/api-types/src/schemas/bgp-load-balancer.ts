@@ -3,13 +3,9 @@ import { API_VERSION } from '../constants.js';
 import { ConfigStatus, ObjectMeta } from './primitives.js';
 
 /** How the paths of an `externalTrafficPolicy: Local` Service are weighted (extension, docs/allocation.md). */
-export const WeightedECMP = z.enum(['endpoints', 'off'], {
-  // kubectl reads YAML 1.1, where an unquoted off is the boolean false.
-  error: (issue) =>
-    issue.input === false
-      ? 'weightedECMP is the boolean false: YAML 1.1 (kubectl) reads an unquoted off as false; write "off" in quotes'
-      : undefined,
-});
+// An unquoted off in a file applied with kubectl (YAML 1.1) is the boolean false: the problem
+// message says to quote it (problems.ts).
+export const WeightedECMP = z.enum(['endpoints', 'off']);
 export type WeightedECMP = z.infer<typeof WeightedECMP>;
 
 /** Whether `externalTrafficPolicy: Local` Services get a VIP (extension) or are refused (the spec's rule). */
