@@ -42,7 +42,8 @@ type Op =
   | { op: 'upsert'; key: string; type: 'LoadBalancer' | 'ClusterIP'; local: boolean; otherClass: boolean }
   | { op: 'delete'; key: string }
   | { op: 'request'; key: string; ip: string }
-  | { op: 'status'; key: string; ip: string };
+  | { op: 'status'; key: string; ip: string }
+  | { op: 'endpoints'; key: string; counts: [string, number][] };
 
 const key = fc.constantFrom(...KEYS);
 const ip = fc.constantFrom('10.0.0.2', '10.0.0.3', '10.0.0.4', '10.1.0.3', '10.9.9.9');
@@ -63,14 +64,37 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('delete' as const), key }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('request' as const), key, ip }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('status' as const), key, ip }) },
+  {
+    // An EndpointSlice change: ready endpoints per node (LB nodes node-01..03 and others).
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('endpoints' as const),
+      key,
+      counts: fc.array(
+        fc.tuple(fc.constantFrom('node-01', 'node-02', 'node-03', 'node-04'), fc.integer({ min: 0, max: 3 })),
+        { maxLength: 4 },
+      ),
+    }),
+  },
 );
 
 const split = (k: string) => k.split('/') as [string, string];
 
 /** Applies one operation to the live Services (a new Service is younger than every other). */
-function applyOp(live: Map<string, ServiceObject>, o: Op, clock: { t: number }): void {
+function applyOp(
+  live: Map<string, ServiceObject>,
+  endpoints: Map<string, Map<string, number>>,
+  o: Op,
+  clock: { t: number },
+): void {
   const [namespace, name] = split(o.key);
   const existing = live.get(o.key);
+  if (o.op === 'endpoints') {
+    const counts = new Map(o.counts.filter(([, n]) => n > 0));
+    if (counts.size === 0) endpoints.delete(o.key);
+    else endpoints.set(o.key, counts);
+    return;
+  }
   if (o.op === 'delete') {
     live.delete(o.key);
     return;
@@ -120,14 +144,17 @@ function writeStatus(
 const eventText = (e: EventSpec) =>
   `${e.involved.namespace}/${e.involved.name} ${e.type} ${e.reason}: ${e.message}`;
 const routeView = (d: Desired) =>
-  Object.fromEntries([...d.routes].map(([n, r]) => [n, { spec: r.spec, labels: r.labels }]));
+  Object.fromEntries(
+    [...d.routes].map(([n, r]) => [n, { spec: r.spec, labels: r.labels, status: r.status }]),
+  );
 const vipView = (services: Desired['services']) =>
   Object.fromEntries([...services].map(([k, s]) => [k, s.vip]));
 
 describe('ServiceFastPath agrees with the full fold', () => {
-  it('on random sequences of Service changes', () => {
+  it('on random sequences of Service and EndpointSlice changes', () => {
     let fastSteps = 0;
     let fullSteps = 0;
+    let weightedSteps = 0;
     fc.assert(
       fc.property(
         fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
@@ -135,21 +162,31 @@ describe('ServiceFastPath agrees with the full fold', () => {
         (large, batches) => {
           const cfg = config(large);
           const nodes = CLUSTER_NODES.map(node);
+          const endpoints = new Map<string, Map<string, number>>();
           const full = (live: Map<string, ServiceObject>) =>
-            desiredState({ config: cfg, nodes, services: [...live.values()], now: T0, options: OPTIONS });
+            desiredState({
+              config: cfg,
+              nodes,
+              services: [...live.values()],
+              endpoints,
+              now: T0,
+              options: OPTIONS,
+            });
           const live = new Map<string, ServiceObject>();
           const clock = { t: T0 - 1_000_000 };
           let fast = ServiceFastPath.from(full(live), FAST_OPTIONS)!;
           const step = (changedKeys: Set<string>) => {
             const changed = new Map<string, ServiceObject | undefined>();
             for (const k of changedKeys) changed.set(k, live.get(k));
-            const result = fast.apply(changed);
+            const result = fast.apply(changed, (k) => endpoints.get(k));
             const reference = full(live);
             if (result === 'full') {
               fullSteps++;
               fast = ServiceFastPath.from(reference, FAST_OPTIONS)!;
             } else {
               fastSteps++;
+              if ([...fast.desired.routes.values()].some((r) => r.spec.weights !== undefined))
+                weightedSteps++;
               expect(vipView(fast.desired.services)).toEqual(vipView(reference.services));
               expect(routeView(fast.desired)).toEqual(routeView(reference));
               const about = (e: EventSpec) => changedKeys.has(`${e.involved.namespace}/${e.involved.name}`);
@@ -157,13 +194,17 @@ describe('ServiceFastPath agrees with the full fold', () => {
                 reference.events.filter(about).map(eventText).sort(),
               );
               for (const [k, s] of result.services) expect(s.vip).toBe(reference.services.get(k)?.vip);
+              // Only the changed Services' routes are rewritten or removed: churn of one Service's
+              // endpoints touches no other route.
+              for (const r of result.routes.values())
+                expect(changedKeys.has(`${r.spec.service.namespace}/${r.spec.service.name}`)).toBe(true);
             }
             return reference;
           };
           for (const batch of batches) {
             const changedKeys = new Set<string>();
             for (const o of batch) {
-              applyOp(live, o, clock);
+              applyOp(live, endpoints, o, clock);
               changedKeys.add(o.key);
             }
             const decided = step(changedKeys);
@@ -178,5 +219,7 @@ describe('ServiceFastPath agrees with the full fold', () => {
     // Both paths were exercised: the property compared real incremental answers.
     expect(fastSteps).toBeGreaterThan(500);
     expect(fullSteps).toBeGreaterThan(10);
+    // ...including Local routes with weights, built from the endpoints.
+    expect(weightedSteps).toBeGreaterThan(50);
   }, 120_000);
 });
