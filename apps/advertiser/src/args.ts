@@ -71,6 +71,8 @@ export interface StaticPodCommandOptions {
   clusterConfig: string;
   /** The control-plane node's address in the Cluster. */
   node: string;
+  /** `--live`: the pod runs live mode (the Cluster through the local API server) instead of the file. */
+  live: boolean;
   vipInterface?: string;
   image?: string;
 }
@@ -120,7 +122,7 @@ const SYNOPSIS = `--config FILE --advertise-ip IP [options]
        bgpadvertiser --kubeconfig FILE --cluster NAMESPACE/NAME [--node-ip IP] [options]   (live mode)
        bgpadvertiser validate FILE...
        bgpadvertiser preflight --cluster-config FILE [--node-ip IP] [--timeout 30s] [--probe CMD]
-       bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--vip-interface DEV]
+       bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--live] [--vip-interface DEV]
        bgpadvertiser agent --node-name NODE [options]   (node agent; see 'bgpadvertiser agent --help')`;
 
 function runCommand(): Command {
@@ -244,6 +246,10 @@ is invalid or ADDRESS is not one of its control-plane nodes.`,
       '--node <address>',
       "the control-plane node (its address in the Cluster's controlPlane.nodePoolSpec.nodes)",
     ).argParser(ipv4Arg),
+    new Option(
+      '--live',
+      'the pod follows the Cluster through the local API server (--kubeconfig /etc/kubernetes/admin.conf --cluster NAMESPACE/NAME) instead of reading FILE',
+    ),
     vipInterfaceOption('the pod also holds the VIP on DEV (runs as root with only NET_ADMIN)'),
     new Option('--image <image>', 'container image (default: ghcr.io/bgplb/bgpadvertiser:<this version>)'),
   ]);
@@ -403,6 +409,7 @@ function parsePreflight(argv: string[]): ParsedCommand {
 interface StaticPodFlags {
   clusterConfig?: string;
   node?: string;
+  live?: boolean;
   vipInterface?: string;
   image?: string;
 }
@@ -417,6 +424,7 @@ function parseStaticPod(argv: string[]): ParsedCommand {
     command: 'static-pod',
     clusterConfig: f.clusterConfig,
     node: f.node,
+    live: f.live === true,
   };
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.image !== undefined) out.image = f.image;

@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
 import { controlPlaneSpeakerConfig, formatProblem, loadClusterConfig } from '@bgplb/api-types';
 import type { StaticPodCommandOptions } from './args.js';
-import { renderStaticPod } from './static-pod.js';
+import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import { ADMIN_KUBECONFIG, renderStaticPod, type StaticPodOptions } from './static-pod.js';
 import type { Output } from './validate.js';
 import { VERSION } from './version.js';
 
 /**
- * `bgpadvertiser static-pod --cluster-config FILE --node ADDRESS`: prints the static-pod manifest
- * of that control-plane node. The Cluster is validated and the node's configuration derived first,
+ * `bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--live]`: prints the static-pod
+ * manifest of that control-plane node (with `--live`, one that follows the Cluster through the
+ * local API server instead of reading FILE). The Cluster is validated and the node's configuration derived first,
  * so a manifest is printed only for a node whose speaker would start. Exit 0, or 2 (the problems
  * on stderr, as `--cluster-config` prints them).
  */
@@ -25,15 +27,37 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
     output.err(`static-pod: ${derived.error}`);
     return 2;
   }
-  const ref = `Cluster/${loaded.cluster.metadata.name}`;
-  const header = [
+  const { name, namespace } = loaded.cluster.metadata;
+  const ref = `Cluster/${name}`;
+  if (options.live && namespace === undefined) {
+    output.err(
+      `static-pod: --live needs the Cluster's metadata.namespace in ${file} (the namespace it has in the API server)`,
+    );
+    return 2;
+  }
+  const intro = [
     `bgpadvertiser ${VERSION} static pod for control-plane node ${options.node} of ${ref}:`,
     `announces ${derived.vip}/32 to ${derived.config.peers.map((p) => p.peerIP).join(', ')} from ${options.node}, gated on ${derived.checkUrl}.`,
-    `Install as /etc/kubernetes/manifests/bgpadvertiser.yaml on that node, with the Cluster file at`,
-    `${file} (the kubelet names the pod bgpadvertiser-<node> in kube-system).`,
-    `After editing the Cluster file there: kill -HUP $(pgrep -f 'bgpadvertiser --cluster-config').`,
   ];
-  const source = { kind: 'cluster', clusterConfig: file, nodeIp: options.node } as const;
+  const header =
+    options.live && namespace !== undefined
+      ? [
+          ...intro,
+          `Live mode: follows Cluster ${namespace}/${name} through the local API server (${ADMIN_KUBECONFIG});`,
+          `the last applied Cluster is kept in ${DEFAULT_LAST_GOOD_PATH} for starts while the API server is down.`,
+          'Install as /etc/kubernetes/manifests/bgpadvertiser.yaml on that node (the kubelet names the pod',
+          `bgpadvertiser-<node> in kube-system). Edit the peers with kubectl edit -n ${namespace} cluster ${name}.`,
+        ]
+      : [
+          ...intro,
+          `Install as /etc/kubernetes/manifests/bgpadvertiser.yaml on that node, with the Cluster file at`,
+          `${file} (the kubelet names the pod bgpadvertiser-<node> in kube-system).`,
+          `After editing the Cluster file there: kill -HUP $(pgrep -f 'bgpadvertiser --cluster-config').`,
+        ];
+  const source: StaticPodOptions['source'] =
+    options.live && namespace !== undefined
+      ? { kind: 'live', namespace, name, nodeIp: options.node }
+      : { kind: 'cluster', clusterConfig: file, nodeIp: options.node };
   output.out(
     renderStaticPod(
       {

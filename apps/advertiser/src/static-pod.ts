@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
+import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
 import type { SpeakerSource } from './speaker-config.js';
 import { VERSION } from './version.js';
 
@@ -9,6 +10,16 @@ export const DEFAULT_IMAGE = `ghcr.io/bgplb/bgpadvertiser:${VERSION}`;
 export const STATIC_POD_HEALTH_ADDR = '127.0.0.1:8080';
 /** The CA that signed the local API server's certificate on a kubeadm-style node. */
 export const KUBERNETES_CA = '/etc/kubernetes/pki/ca.crt';
+/** Live mode's credentials on a kubeadm-style node: they point at the local API server. */
+export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+
+/** Live mode: follow Cluster `namespace/name` through the local API server, as node `nodeIp`. */
+export interface LiveStaticPodSource {
+  kind: 'live';
+  namespace: string;
+  name: string;
+  nodeIp: string;
+}
 
 export interface StaticPodOptions {
   /**
@@ -17,7 +28,7 @@ export interface StaticPodOptions {
    * directory holding the file is mounted read-only at the same path, so an editor that replaces
    * the file (write and rename) is seen by the next SIGHUP.
    */
-  source: SpeakerSource & ({ kind: 'config' } | { kind: 'cluster'; nodeIp: string });
+  source: (SpeakerSource & ({ kind: 'config' } | { kind: 'cluster'; nodeIp: string })) | LiveStaticPodSource;
   /** Also hold the VIP on this interface (`--vip-interface`); needs NET_ADMIN, so runs as root. */
   vipInterface?: string;
   image?: string;
@@ -33,17 +44,42 @@ type Manifest = Record<string, unknown>;
  */
 export function staticPodManifest(options: StaticPodOptions): Manifest {
   const { source } = options;
-  const file = source.kind === 'cluster' ? source.clusterConfig : source.config;
-  const configDir = dirname(file);
-  const args =
-    source.kind === 'cluster'
-      ? // The check URL is the Cluster's (https://127.0.0.1:<controlPlaneLBPort>/readyz).
-        [`--cluster-config=${file}`, `--node-ip=${source.nodeIp}`]
-      : [
-          `--config=${file}`,
-          `--advertise-ip=${source.advertiseIp}`,
-          '--check-url=https://127.0.0.1:6443/readyz',
-        ];
+  let args: string[];
+  let mounts: Array<{ name: string; mountPath: string; readOnly: boolean }>;
+  let volumes: Array<{ name: string; hostPath: { path: string; type: string } }>;
+  if (source.kind === 'live') {
+    // The kubeconfig, and a writable directory for the last good configuration (it must outlive
+    // the pod: the node boots with its API server down and starts the speaker from it).
+    const stateDir = dirname(DEFAULT_LAST_GOOD_PATH);
+    args = [
+      `--kubeconfig=${ADMIN_KUBECONFIG}`,
+      `--cluster=${source.namespace}/${source.name}`,
+      `--node-ip=${source.nodeIp}`,
+      `--last-good-config=${DEFAULT_LAST_GOOD_PATH}`,
+    ];
+    mounts = [
+      { name: 'kubeconfig', mountPath: ADMIN_KUBECONFIG, readOnly: true },
+      { name: 'state', mountPath: stateDir, readOnly: false },
+    ];
+    volumes = [
+      { name: 'kubeconfig', hostPath: { path: ADMIN_KUBECONFIG, type: 'File' } },
+      { name: 'state', hostPath: { path: stateDir, type: 'DirectoryOrCreate' } },
+    ];
+  } else {
+    const file = source.kind === 'cluster' ? source.clusterConfig : source.config;
+    const configDir = dirname(file);
+    args =
+      source.kind === 'cluster'
+        ? // The check URL is the Cluster's (https://127.0.0.1:<controlPlaneLBPort>/readyz).
+          [`--cluster-config=${file}`, `--node-ip=${source.nodeIp}`]
+        : [
+            `--config=${file}`,
+            `--advertise-ip=${source.advertiseIp}`,
+            '--check-url=https://127.0.0.1:6443/readyz',
+          ];
+    mounts = [{ name: 'config', mountPath: configDir, readOnly: true }];
+    volumes = [{ name: 'config', hostPath: { path: configDir, type: 'Directory' } }];
+  }
   args.push(
     `--health-addr=${STATIC_POD_HEALTH_ADDR}`,
     `--check-ca=${KUBERNETES_CA}`,
@@ -59,24 +95,28 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
     failureThreshold,
   });
   // `ip addr` needs NET_ADMIN, and a non-root process gets no capabilities from the kubelet.
-  const securityContext =
-    options.vipInterface !== undefined
-      ? {
-          runAsNonRoot: false,
-          runAsUser: 0,
-          runAsGroup: 0,
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] },
-        }
-      : {
-          runAsNonRoot: true,
-          runAsUser: 1000,
-          runAsGroup: 1000,
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ['ALL'] },
-        };
+  // admin.conf is readable by root only: live mode runs as root too, with no capability.
+  const root = options.vipInterface !== undefined || source.kind === 'live';
+  const securityContext = root
+    ? {
+        runAsNonRoot: false,
+        runAsUser: 0,
+        runAsGroup: 0,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: {
+          drop: ['ALL'],
+          ...(options.vipInterface !== undefined ? { add: ['NET_ADMIN'] } : {}),
+        },
+      }
+    : {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -101,18 +141,12 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
           livenessProbe: probe('/healthz', 10, 3),
           readinessProbe: probe('/readyz', 5, 1),
           resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-          volumeMounts: [
-            { name: 'config', mountPath: configDir, readOnly: true },
-            { name: 'kubernetes-ca', mountPath: KUBERNETES_CA, readOnly: true },
-          ],
+          volumeMounts: [...mounts, { name: 'kubernetes-ca', mountPath: KUBERNETES_CA, readOnly: true }],
         },
       ],
       // SIGTERM withdraws and closes the sessions within 2 s.
       terminationGracePeriodSeconds: 10,
-      volumes: [
-        { name: 'config', hostPath: { path: configDir, type: 'Directory' } },
-        { name: 'kubernetes-ca', hostPath: { path: KUBERNETES_CA, type: 'File' } },
-      ],
+      volumes: [...volumes, { name: 'kubernetes-ca', hostPath: { path: KUBERNETES_CA, type: 'File' } }],
     },
   };
 }

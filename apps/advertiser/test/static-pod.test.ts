@@ -55,16 +55,22 @@ function checkPod(pod: Pod): RunOptions {
   expect(pod.metadata).toMatchObject({ name: 'bgpadvertiser', namespace: 'kube-system' });
   expect(pod.metadata.labels['app.kubernetes.io/version']).toBe(VERSION);
   expect(pod.spec.hostNetwork).toBe(true);
-  // Every mount is read-only and backed by a hostPath volume at the same path.
+  // Every mount is backed by a hostPath volume at the same path, and read-only except live mode's
+  // state directory (the last good configuration).
   const volumes = new Map(pod.spec.volumes.map((v) => [v.name, v.hostPath.path]));
+  const stateDir = cmd.source.kind === 'live' ? dirname(cmd.source.lastGoodPath) : undefined;
   for (const m of container.volumeMounts) {
-    expect(m.readOnly).toBe(true);
+    expect(m.readOnly).toBe(m.mountPath !== stateDir);
     expect(volumes.get(m.name)).toBe(m.mountPath);
   }
   const mounted = (file: string) => container.volumeMounts.some((m) => file.startsWith(`${m.mountPath}`));
-  if (cmd.source.kind === 'live') throw new Error('these manifests run the speaker from a file');
-  const file = cmd.source.kind === 'cluster' ? cmd.source.clusterConfig : cmd.source.config;
-  expect(container.volumeMounts.map((m) => m.mountPath)).toContain(dirname(file));
+  if (cmd.source.kind === 'live') {
+    expect(mounted(cmd.source.kubeconfig ?? 'none')).toBe(true);
+    expect(container.volumeMounts.map((m) => m.mountPath)).toContain(stateDir);
+  } else {
+    const file = cmd.source.kind === 'cluster' ? cmd.source.clusterConfig : cmd.source.config;
+    expect(container.volumeMounts.map((m) => m.mountPath)).toContain(dirname(file));
+  }
   expect(mounted(cmd.check?.caFile ?? 'none')).toBe(true);
   const [host, port] = cmd.healthAddr.split(':');
   expect(container.livenessProbe.httpGet).toEqual({ host, port: Number(port), path: '/healthz' });
@@ -74,7 +80,8 @@ function checkPod(pod: Pod): RunOptions {
   if (cmd.vipInterface !== undefined) expect(caps.add).toEqual(['NET_ADMIN']);
   else {
     expect(caps.add).toBeUndefined();
-    expect(container.securityContext.runAsNonRoot).toBe(true);
+    // Live mode reads admin.conf (root only): root, with no capability at all.
+    expect(container.securityContext.runAsNonRoot).toBe(cmd.source.kind !== 'live');
   }
   return cmd;
 }
@@ -144,6 +151,49 @@ describe('bgpadvertiser static-pod --cluster-config FILE --node ADDRESS', () => 
     const pod = parse(out) as Pod;
     expect(checkPod(pod).vipInterface).toBe('lo');
     expect(pod.spec.containers[0]?.image).toBe('registry.local/bgpadvertiser:dev');
+  });
+
+  it('--live: the pod follows the Cluster through the local API server, keeping the last good config on the host', async () => {
+    const { code, out, err } = await cli(
+      'static-pod',
+      '--cluster-config',
+      file,
+      '--node',
+      '10.0.1.11',
+      '--live',
+    );
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out).toContain(
+      '# Live mode: follows Cluster cluster-bm/bm through the local API server (/etc/kubernetes/admin.conf);',
+    );
+    const pod = parse(out) as Pod;
+    const cmd = checkPod(pod);
+    expect(cmd.source).toEqual({
+      kind: 'live',
+      kubeconfig: '/etc/kubernetes/admin.conf',
+      namespace: 'cluster-bm',
+      name: 'bm',
+      nodeIp: '10.0.1.11',
+      nodeName: expect.any(String),
+      lastGoodPath: '/var/lib/bgpadvertiser/last-good-cluster.yaml',
+    });
+    // The node name is the host's at run time: the manifest does not pin one.
+    expect(pod.spec.containers[0]?.args.some((a) => a.startsWith('--node-name'))).toBe(false);
+    expect(cmd.check).toMatchObject({ caFile: '/etc/kubernetes/pki/ca.crt' });
+    expect(pod.spec.volumes).toContainEqual({
+      name: 'state',
+      hostPath: { path: '/var/lib/bgpadvertiser', type: 'DirectoryOrCreate' },
+    });
+    // Nothing of the Cluster file's directory: the API server is the source.
+    expect(pod.spec.volumes.some((v) => v.hostPath.path === dir)).toBe(false);
+
+    const noNamespace = join(dir, 'no-namespace.yaml');
+    writeFileSync(noNamespace, readFileSync(example02, 'utf8').replace('  namespace: cluster-bm\n', ''));
+    const refused = await cli('static-pod', '--cluster-config', noNamespace, '--node', '10.0.1.11', '--live');
+    expect(refused.code).toBe(2);
+    expect(refused.err.at(-1)).toBe(
+      `static-pod: --live needs the Cluster's metadata.namespace in ${noNamespace} (the namespace it has in the API server)`,
+    );
   });
 
   it('exits 2 for a node that is not a control-plane node, an invalid Cluster, or missing flags', async () => {
