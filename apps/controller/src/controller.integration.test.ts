@@ -365,6 +365,34 @@ describe('controller against the test API server: failures and changes', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
     await c.idle();
     expect(vipOf(get(h.server, 'Service', 'local', 'default'))).toBe(vip);
+
+    // A Cluster-policy Service's endpoints change no route; once it turns Local, they count.
+    const cluster = createService(h.server, { name: 'cluster' });
+    await waitFor('Cluster route', () =>
+      get(h.server, 'BGPAdvertisedRoute', 'default-default-cluster', 'kube-system'),
+    );
+    h.server.store.create({
+      ...slice([endpoint('node-05', 7)]),
+      metadata: {
+        name: 'cluster-abcde',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'cluster' },
+      },
+    } as never);
+    await c.idle();
+    const clusterRoute = () =>
+      specOf<Spec>(get(h.server, 'BGPAdvertisedRoute', 'default-default-cluster', 'kube-system'));
+    expect(clusterRoute()).toMatchObject({ nextHops: ['10.0.3.10', '10.0.3.11'] });
+    expect(clusterRoute()?.weights).toBeUndefined();
+    const fresh = get(h.server, 'Service', 'cluster', 'default') ?? cluster;
+    h.server.store.update({
+      ...fresh,
+      spec: { ...(fresh as { spec: object }).spec, externalTrafficPolicy: 'Local' },
+    } as never);
+    await waitFor('Local route of the switched Service', () =>
+      clusterRoute()?.nextHops.join() === '10.0.3.11' ? true : undefined,
+    );
+    expect(clusterRoute()?.weights).toEqual({ '10.0.3.11': 1 });
   });
 
   it('a Service of another loadBalancerClass is left alone', async () => {

@@ -279,10 +279,17 @@ export class Controller {
     if (resource === 'endpointslices') {
       // Only a change of a Service's ready endpoints per node matters: that Service is decided
       // again on the incremental path (externalTrafficPolicy: Local routes follow their endpoints).
-      const changed = this.endpoints.update(type, object as EndpointSliceObject);
-      if (changed.length === 0) return;
-      for (const key of changed) this.dirtyServices.add(key);
-      if (this.started) this.trigger();
+      // Other Services do not read endpoints (a Service that becomes Local later is decided
+      // then, with the counts kept here), so pod churn behind them costs no reconcile.
+      let dirty = false;
+      for (const key of this.endpoints.update(type, object as EndpointSliceObject)) {
+        const slash = key.indexOf('/');
+        const svc = this.lookup<ServiceObject>('services', key.slice(0, slash), key.slice(slash + 1));
+        if (svc?.spec?.externalTrafficPolicy !== 'Local') continue;
+        this.dirtyServices.add(key);
+        dirty = true;
+      }
+      if (dirty && this.started) this.trigger();
       return;
     }
     if (resource === 'services')
