@@ -147,6 +147,8 @@ export class Controller {
   private excludedSince: ReadonlyMap<string, number> = new Map();
   /** Floating-IP holders and since when (see Observed.heldSince). */
   private heldSince: ReadonlyMap<string, HeldSince> = new Map();
+  /** Nodes kept out of the next hops for an expired Lease (see Observed.leaseSuspects). */
+  private leaseSuspects: ReadonlyMap<string, number> = new Map();
   /** What the Lease informer and direct reads have seen of the floating-IP Leases. */
   private readonly leaseObservations = new LeaseObservations();
   private readonly leases: LeaseClient;
@@ -245,9 +247,17 @@ export class Controller {
 
   private onChange(resource: string, type: ChangeType, object: KubeObject): void {
     if (resource === 'leases') {
-      // A renewal only refreshes what we know; the lease timer decides when to look again.
-      if (type === 'delete') this.leaseObservations.forget(object as unknown as Lease);
-      else this.leaseObservations.observe(object as unknown as Lease, performance.now());
+      // A renewal only refreshes what we know; the lease timer decides when to look again. A
+      // suspect renewing or claiming again ends its suspicion (lease-suspects.ts): worth a reconcile.
+      const lease = object as unknown as Lease;
+      const holder = lease.spec?.holderIdentity ?? null;
+      if (type === 'delete') this.leaseObservations.forget(lease);
+      else if (
+        this.leaseObservations.observe(lease, performance.now()) &&
+        holder !== null &&
+        this.leaseSuspects.has(holder)
+      )
+        this.recheck();
       return;
     }
     if (resource === 'bgpsessions' && type !== 'delete')
@@ -651,10 +661,12 @@ export class Controller {
       options: this.options,
       excludedSince: this.excludedSince,
       heldSince: this.heldSince,
+      leaseSuspects: this.leaseSuspects,
       ...(leasesOn ? { leases: this.leaseObservations.snapshot(now, performance.now()) } : {}),
     });
     this.excludedSince = desired.excludedSince;
     this.heldSince = desired.heldSince;
+    this.leaseSuspects = desired.leaseSuspects;
     if (desired.config.lastGood !== undefined) this.lastGood = desired.config.lastGood;
     const nodeUids = new Map<string, string>();
     for (const n of nodes) if (n.metadata.uid !== undefined) nodeUids.set(n.metadata.name, n.metadata.uid);

@@ -14,11 +14,13 @@
 import { effectiveConfig } from './config.js';
 import { configRef, refusalEvents, selectorFallbackEvent } from './desired/config-events.js';
 import { decideGateway, type GatewayDecision, type GatewayInput } from './desired/gateway.js';
+import { leaseSuspects } from './desired/lease-suspects.js';
 import { excludedSinceOf, loadBalancerNodes } from './desired/nodes.js';
 import { foldServices } from './desired/service-fold.js';
 import { decideSessions } from './desired/sessions.js';
 import { type Desired, type DesiredMemo, EMPTY_MEMO, type Observed } from './desired/types.js';
 import { DEFAULT_LOAD_BALANCER_NAME } from './names.js';
+import { nodeView } from './nodes.js';
 
 export { routeNameClashes } from './desired/route-name-clashes.js';
 export {
@@ -46,7 +48,24 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
   const lb = parsed.cluster.spec.loadBalancer;
   const warnings: string[] = config.warnings.map((p) => p.message);
 
-  const nodes = loadBalancerNodes(parsed.cluster, observed.nodes, options.nodePrefixLength, memo.nextHops);
+  const liveStatus = (observed.config.networkGatewayGroup as GatewayInput['live'])?.status?.floatingIPs ?? {};
+  const suspicion = leaseSuspects({
+    holders: liveStatus,
+    leases: observed.leases,
+    heldSince: observed.heldSince,
+    expirySeconds: options.leaseExpirySeconds ?? 0,
+    views:
+      observed.leases === undefined ? [] : observed.nodes.map((n) => nodeView(n, options.nodePrefixLength)),
+    previous: observed.leaseSuspects,
+    now,
+  });
+  const nodes = loadBalancerNodes(
+    parsed.cluster,
+    observed.nodes,
+    options.nodePrefixLength,
+    memo.nextHops,
+    suspicion.suspects,
+  );
   warnings.push(...nodes.warnings);
 
   let floating: GatewayDecision | undefined;
@@ -129,9 +148,10 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     sessions,
     routes: fold.routes,
     events,
-    recheckAt: floating?.recheckAt ?? null,
+    recheckAt: earliest(floating?.recheckAt ?? null, suspicion.recheckAt),
     excludedSince,
     heldSince: floating?.heldSince ?? new Map(),
+    leaseSuspects: suspicion.suspects,
     leaseDeadline: floating?.leaseDeadline ?? null,
     poolUsage: fold.poolUsage,
     shortfalls,
@@ -152,6 +172,12 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
   };
 }
 
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
 function emptyDesired(
   config: Desired['config'],
   excludedSince: Map<string, number>,
@@ -161,6 +187,7 @@ function emptyDesired(
   return {
     excludedSince,
     heldSince: new Map(),
+    leaseSuspects: new Map(),
     leaseDeadline: null,
     valid: false,
     config,

@@ -7,7 +7,15 @@
 import { FLOATING_IP_ANNOTATION, FLOATING_IP_LEASE_LABEL, floatingIPLeaseName } from '@bgplb/api-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLUSTER_NODES, EXAMPLE_FILES } from './test-support/fixtures.js';
-import { CLUSTER_NS, get, type Harness, list, startHarness, waitFor } from './test-support/harness.js';
+import {
+  CLUSTER_NS,
+  createService,
+  get,
+  type Harness,
+  list,
+  startHarness,
+  waitFor,
+} from './test-support/harness.js';
 
 const EXPIRY_S = 1.5;
 
@@ -62,6 +70,7 @@ describe('floating-IP Leases: the fast path of the controller', () => {
       graceSeconds: 30,
       floatingIPLeases: { namespace: 'kube-system', expirySeconds: EXPIRY_S },
     });
+    createService(h.server, { name: 'web' });
     await waitFor('two floating IPs assigned', () => Object.keys(ngg()).length === 2);
     const dead = new Set<string>();
     renewLeases(dead);
@@ -69,8 +78,19 @@ describe('floating-IP Leases: the fast path of the controller', () => {
     const before = { ...ngg() };
     await new Promise((r) => setTimeout(r, EXPIRY_S * 2000));
     expect(ngg()).toEqual(before);
-    const [ip, holder] = Object.entries(before)[0]!;
-    const [otherIp, otherHolder] = Object.entries(before)[1]!;
+    // The floating IP of a load-balancer node (node-04/05 are next hops; node-06 is not).
+    const lb: Record<string, string> = { 'node-04': '10.0.3.10', 'node-05': '10.0.3.11' };
+    const entries = Object.entries(before).sort(([, a], [, b]) => Number(!(a in lb)) - Number(!(b in lb)));
+    const [ip, holder] = entries[0]!;
+    const [otherIp, otherHolder] = entries[1]!;
+    expect(holder in lb).toBe(true);
+    const hops = () =>
+      (
+        get(h.server, 'BGPAdvertisedRoute', 'default-default-web', 'kube-system') as {
+          spec?: { nextHops?: string[] };
+        }
+      )?.spec?.nextHops;
+    await waitFor('both next hops', () => hops()?.length === 2);
     dead.add(holder);
     const stoppedAt = Date.now();
     const to = await waitFor('moved', () => (ngg()[ip] !== holder ? ngg()[ip] : undefined), 10_000);
@@ -81,6 +101,9 @@ describe('floating-IP Leases: the fast path of the controller', () => {
     expect(took).toBeLessThan(EXPIRY_S * 1000 + 2500);
     expect(to).not.toBe(otherHolder); // spread: the node that holds nothing
     expect(ngg()[otherIp]).toBe(otherHolder);
+    // The dead holder is not a next hop any more either (its Node is still Ready).
+    await waitFor('the dead holder left the next hops', () => hops()?.length === 1);
+    expect(hops()).toEqual(Object.values(lb).filter((a) => a !== lb[holder]));
     // The Node never went NotReady: the Lease did it.
     const ready = (get(h.server, 'Node', holder)!.status as { conditions: { status: string }[] })
       .conditions[0]!;

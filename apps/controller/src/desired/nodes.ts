@@ -29,6 +29,8 @@ export function loadBalancerNodes(
   nodes: readonly NodeObject[],
   nodePrefixLength: number,
   previousNextHops: readonly string[] | undefined,
+  /** Nodes whose floating-IP Lease expired (lease-suspects.ts): not next hops, unless none would be left. */
+  suspects: ReadonlyMap<string, number> = new Map(),
 ): LoadBalancerNodes {
   const warnings: string[] = [];
   const views = nodes
@@ -49,8 +51,18 @@ export function loadBalancerNodes(
     }
     if (!lbNodes.has(view.name)) lbNodes.set(view.name, { view, address });
   }
+  const usable = [...lbNodes].filter(([, n]) => n.view.ready && !n.view.excluded);
+  const trusted = usable.filter(([name]) => !suspects.has(name));
+  // Suspicion never empties the set: if every usable node looks dead, the fault is more likely ours.
+  const chosen = trusted.length > 0 ? trusted : usable;
+  if (trusted.length > 0)
+    for (const [name] of usable)
+      if (suspects.has(name))
+        warnings.push(
+          `load-balancer node ${name} is not a next hop: it stopped renewing its floating-IP Lease`,
+        );
   const nextHopByNode = new Map<string, string>();
-  for (const [name, n] of lbNodes) if (n.view.ready && !n.view.excluded) nextHopByNode.set(name, n.address);
+  for (const [name, n] of chosen) nextHopByNode.set(name, n.address);
   const nextHops = [...nextHopByNode.values()].sort(compareAddressText);
   const same =
     previousNextHops !== undefined &&

@@ -64,6 +64,8 @@ export interface Observed {
   leases?: Readonly<Record<string, FloatingIPLease>> | undefined;
   /** Floating IP -> its holder and since when (`Desired.heldSince` of the previous reconcile). */
   heldSince?: ReadonlyMap<string, HeldSince> | undefined;
+  /** Lease suspects and since when (`Desired.leaseSuspects` of the previous reconcile). */
+  leaseSuspects?: ReadonlyMap<string, number> | undefined;
 }
 
 /** A floating IP's holder and since when this controller has seen it hold it (ms). */
@@ -129,6 +131,8 @@ export interface Desired {
   excludedSince: Map<string, number>;
   /** Floating IP holders and since when (pass back as `Observed.heldSince`). */
   heldSince: Map<string, HeldSince>;
+  /** Nodes kept out of the next hops because their Lease expired (pass back as `Observed.leaseSuspects`). */
+  leaseSuspects: Map<string, number>;
   /** Earliest time (ms) a floating IP's Lease expires unless renewed; null if none. */
   leaseDeadline: number | null;
   poolUsage: PoolUsage[];
