@@ -387,7 +387,7 @@ describe('controller against the test API server: failures and changes', () => {
     const fresh = get(h.server, 'Service', 'cluster', 'default') ?? cluster;
     h.server.store.update({
       ...fresh,
-      spec: { ...(fresh as { spec: object }).spec, externalTrafficPolicy: 'Local' },
+      spec: { ...specOf<object>(fresh), externalTrafficPolicy: 'Local' },
     } as never);
     await waitFor('Local route of the switched Service', () =>
       clusterRoute()?.nextHops.join() === '10.0.3.11' ? true : undefined,
