@@ -17,9 +17,8 @@
  * - single-change latency: a new Service is created -> its VIP is visible to a watching client;
  * - peak RSS of the controller process (VmHWM).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,12 +26,22 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '@bgplb/kube-runtime';
 import { KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import { exampleObjects } from '../src/test-support/fixtures.js';
+import {
+  buildController,
+  CONTROLLER_NODE_OPTIONS,
+  freePort,
+  percentile,
+  pool,
+  procStats,
+  ROOT,
+  round,
+  sleep,
+} from './bench-support.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
 const NODES = Number(process.env.BENCH_NODES ?? 500);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
 const FULL_RECONCILES = Number(process.env.BENCH_FULL ?? 10);
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const APP = fileURLToPath(new URL('../', import.meta.url));
 
 function nodeAddress(i: number): string {
@@ -40,14 +49,6 @@ function nodeAddress(i: number): string {
   if (i < 16) return `10.0.3.${10 + i}`;
   const j = i - 16;
   return `10.0.${4 + Math.floor(j / 250)}.${1 + (j % 250)}`;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function startApiServer(dir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
@@ -80,18 +81,6 @@ async function startApiServer(dir: string): Promise<{ proc: ChildProcess; kubeco
   return { proc, kubeconfig };
 }
 
-/** Builds dist/cli.js and the workspace libraries it imports, as a user's image would have them. */
-function buildController(): void {
-  if (process.env.BENCH_SKIP_BUILD === '1') return;
-  const r = spawnSync(
-    'pnpm',
-    ['exec', 'turbo', 'run', 'build', '--filter=@bgplb/controller...', '--output-logs=errors-only'],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  if (r.status !== 0)
-    throw new Error(`building the controller failed (${r.error?.message ?? `exit ${r.status}`})`);
-}
-
 function startController(kubeconfig: string, metricsPort: number): ChildProcess {
   const dist = join(APP, 'dist/cli.js');
   if (!existsSync(dist))
@@ -112,9 +101,6 @@ function startController(kubeconfig: string, metricsPort: number): ChildProcess 
   return spawn(process.execPath, args, { cwd: APP, stdio: ['ignore', 'ignore', 'inherit'], env });
 }
 
-/** Same as the Helm chart's controller.nodeOptions default. */
-const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
-
 async function metric(port: number, name: string): Promise<number | undefined> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   const text = await res.text();
@@ -132,29 +118,6 @@ async function heapReport(port: number): Promise<string> {
   ]);
   return `heap=${used}/${total}MB external=${external}MB`;
 }
-
-/** CPU time (ms) and peak RSS (MB) of a process, from /proc. */
-function procStats(pid: number): { cpuMs: number; peakRssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuMs: (ticks * 1000) / 100, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
-}
-
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const round = (n: number) => Math.round(n * 10) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil(what: string, fn: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
