@@ -5,7 +5,13 @@
  * an explicit time budget and records what it measured; the table is printed at the end and
  * copied into docs/testing.md.
  */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crdDirectory } from '@bgplb/api-types';
 import { labSkipReason } from '@bgplb/netns-lab';
+import { type KubeObject, startTestApiServer } from '@bgplb/test-apiserver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
 import { E2eLab, kubectlInstalled, type ProbeResult, REPO, V1 } from './netns/e2e-lab.js';
@@ -16,6 +22,10 @@ else if (!kubectlInstalled())
   console.warn('e2e scenario 8 (kubectl get bgpsessions) skipped: kubectl is not on the PATH');
 
 const TOR = 'tor1';
+/** bgplb-controller as the lab runs it: the build when fresh, else the sources through tsx. */
+const CONTROLLER = distIsFresh(REPO)
+  ? [join(REPO, 'apps/controller/dist/cli.js')]
+  : ['--conditions=@bgplb/source', '--import', 'tsx', join(REPO, 'apps/controller/src/cli.ts')];
 const measured: { scenario: string; what: string; ms: number; budgetMs: number }[] = [];
 
 function record(scenario: string, what: string, ms: number, budgetMs: number): void {
@@ -530,6 +540,127 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
       30_000,
       200,
     );
+  }, 120_000);
+
+  it('9. admin cluster (SPEC §12): move the objects to an admin cluster, sync them back; no BGP session flaps at FRR', async () => {
+    // The lab's API server is the user cluster; an admin cluster (a second test API server) gets
+    // the Cluster and the kubeconfig Secret, `bgplb-controller move --apply` moves the objects,
+    // and the admin-mode controller takes over. FRR counts every session's establishments.
+    const counters = async () => {
+      const out: Record<string, number> = {};
+      for (const tor of ['tor1', 'tor2']) {
+        const all = await lab.router(tor).json<Record<string, Neighbor>>('show bgp neighbors json');
+        for (const [ip, n] of Object.entries(all)) out[`${tor} ${ip}`] = n.connectionsEstablished ?? 0;
+      }
+      return out;
+    };
+    const before = await counters();
+    const ns = lab.clusterNamespace;
+    const admin = await startTestApiServer({
+      crds: [crdDirectory],
+      namespaces: ['default', 'kube-system', ns],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'bgplb-e2e-admin-'));
+    let sync: ChildProcess | undefined;
+    try {
+      const cluster = structuredClone(
+        lab.server.store.list('baremetal.cluster.gke.io/v1', 'Cluster', { namespace: ns })[0],
+      ) as KubeObject;
+      const {
+        uid: _u,
+        resourceVersion: _r,
+        creationTimestamp: _c,
+        generation: _g,
+        managedFields: _m,
+        ...meta
+      } = cluster.metadata;
+      admin.store.create({
+        ...cluster,
+        metadata: meta,
+        spec: { ...(cluster.spec as object), type: 'user' },
+        status: undefined,
+      } as never);
+      const secretName = `${cluster.metadata.name}-kubeconfig`;
+      admin.store.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: secretName, namespace: ns },
+        data: { value: Buffer.from(lab.server.kubeconfig()).toString('base64') },
+      } as never);
+      writeFileSync(join(dir, 'user'), lab.server.kubeconfig());
+      writeFileSync(join(dir, 'admin'), admin.kubeconfig());
+      const key = `${ns}/${cluster.metadata.name}`;
+      const moved = spawnSync(
+        process.execPath,
+        [
+          ...CONTROLLER,
+          'move',
+          '--cluster',
+          key,
+          '--from',
+          join(dir, 'user'),
+          '--to',
+          join(dir, 'admin'),
+          '--apply',
+        ],
+        { cwd: REPO, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(moved.status, moved.stderr + moved.stdout).toBe(0);
+      expect(moved.stdout).toMatch(/Moved: \d+ created in the admin cluster, \d+ handed over\./);
+      sync = spawn(
+        process.execPath,
+        [
+          ...CONTROLLER,
+          '--mode',
+          'admin',
+          '--kubeconfig',
+          join(dir, 'admin'),
+          '--metrics-addr',
+          '0',
+          '--log-level',
+          'warn',
+        ],
+        { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      const synced = () =>
+        (
+          admin.store.get('baremetal.cluster.gke.io/v1', 'Cluster', cluster.metadata.name as string, ns)?.status as
+            | { bgpLoadBalancing?: { state?: string } }
+            | undefined
+        )?.bgpLoadBalancing?.state === 'Synced';
+      record(
+        '9 admin cluster',
+        'admin-mode controller start -> Cluster status Synced',
+        await timeUntil(lab, 'Synced', synced, 30_000),
+        30_000,
+      );
+      // An edit in the admin cluster reaches the user cluster (an annotation: no session change).
+      const peer = admin.store.list(V1, 'BGPPeer', { namespace: ns })[0] as KubeObject;
+      admin.store.update({
+        ...peer,
+        metadata: {
+          ...peer.metadata,
+          annotations: { ...peer.metadata.annotations, 'example.com/owner': 'netops' },
+        },
+      } as never);
+      const edit = await timeUntil(
+        lab,
+        'the edit in the user cluster',
+        () =>
+          lab.server.store.get(V1, 'BGPPeer', peer.metadata.name as string, ns)?.metadata.annotations?.[
+            'example.com/owner'
+          ] === 'netops',
+        10_000,
+      );
+      record('9 admin cluster', 'BGPPeer edit in the admin cluster -> in the user cluster', edit, 2000);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(await counters(), 'established-transition counters at FRR').toEqual(before);
+      expect(allEstablished()).toBe(true);
+    } finally {
+      sync?.kill('SIGTERM');
+      await admin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('4. node failure: the floating IP moves, its session comes back from the new holder, the failed next hop is withdrawn', async () => {
