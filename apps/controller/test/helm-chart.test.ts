@@ -51,7 +51,11 @@ const VARIANTS: Variant[] = [
         { apiGroups: ['baremetal.cluster.gke.io'], resources: ['clusters'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['baremetal.cluster.gke.io'], resources: ['clusters/status'], verbs: ['patch'] },
         { apiGroups: ['networking.gke.io'], resources: ADMIN_SYNC_KINDS, verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['networking.gke.io'], resources: ADMIN_SYNC_KINDS.map((k) => `${k}/status`), verbs: ['patch'] },
+        {
+          apiGroups: ['networking.gke.io'],
+          resources: ADMIN_SYNC_KINDS.map((k) => `${k}/status`),
+          verbs: ['patch'],
+        },
       ]);
       // Secrets: one Role per listed namespace, none cluster-wide.
       for (const ns of ['cluster-u1', 'cluster-u2'])
@@ -59,7 +63,10 @@ const VARIANTS: Variant[] = [
           { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
         ]);
       const secretRules = all.filter((d) => d.rules?.some((r) => r.resources.includes('secrets')));
-      expect(secretRules.map((d) => `${d.kind}/${d.metadata.namespace}`)).toEqual(['Role/cluster-u1', 'Role/cluster-u2']);
+      expect(secretRules.map((d) => `${d.kind}/${d.metadata.namespace}`)).toEqual([
+        'Role/cluster-u1',
+        'Role/cluster-u2',
+      ]);
       expect(find(all, 'Role', 'bgplb-controller-leader-election', 'kube-system')).toBeDefined();
     },
   },
@@ -73,7 +80,11 @@ const VARIANTS: Variant[] = [
         resources: ADMIN_SYNC_KINDS,
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       });
-      expect(find(all, 'Role', 'bgplb-admin-sync-status', 'kube-system')?.rules?.[0]?.verbs).toEqual(['get', 'list', 'watch']);
+      expect(find(all, 'Role', 'bgplb-admin-sync-status', 'kube-system')?.rules?.[0]?.verbs).toEqual([
+        'get',
+        'list',
+        'watch',
+      ]);
     },
   },
   {

@@ -73,7 +73,9 @@ describe('admin mode with the chart RBAC on RBAC-enforcing API servers', { timeo
     h.user.store.update({ ...peer, spec: { ...(peer.spec as object), peerASN: 64999 } } as never);
     await waitFor(
       'the revert',
-      () => (get(h.user, 'BGPPeer', 'bgppeer1', USER_NS)?.spec as { peerASN: number }).peerASN !== 64999,
+      () =>
+        (get(h.user, 'BGPPeer', 'bgppeer1', USER_NS)?.spec as { peerASN?: number } | undefined)?.peerASN ===
+        (peer.spec as { peerASN: number }).peerASN,
       10_000,
     );
     await waitFor('the Event in the user cluster', () =>

@@ -236,7 +236,9 @@ describe('bgplb-controller --mode admin', { timeout: 30_000 }, () => {
     await synced(h);
   });
 
-  it('reports an unreachable user cluster, deletes nothing on either side, and resumes', async () => {
+  it('reports a user cluster unreachable for 30 s, deletes nothing on either side, and resumes', {
+    timeout: 60_000,
+  }, async () => {
     h = await startAdminHarness();
     await h.startController();
     await synced(h);
@@ -244,6 +246,7 @@ describe('bgplb-controller --mode admin', { timeout: 30_000 }, () => {
     const sourcesBefore = uids(
       ['NetworkGatewayGroup', 'BGPLoadBalancer', 'BGPPeer'].flatMap((k) => list(h.admin, k, USER_NS)),
     );
+    const outageStarted = Date.now();
     const restore = h.user.addFault(
       () => new ApiError(503, 'ServiceUnavailable', 'the user API server is down'),
     );
@@ -256,7 +259,13 @@ describe('bgplb-controller --mode admin', { timeout: 30_000 }, () => {
     // A source edit during the outage is kept and applied after it.
     const source = get(h.admin, 'BGPPeer', 'bgppeer1', USER_NS) as KubeObject;
     h.admin.store.update({ ...source, spec: { ...(source.spec as object), peerASN: 65077 } } as never);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The outage lasts 30 s (issue 15's acceptance); the sync keeps retrying with back-off.
+    const outageEnds = outageStarted + 30_000;
+    while (Date.now() < outageEnds) {
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(clusterSummary(h)?.state).toBe('UserClusterUnreachable');
+      expect(uids(userObjects(h))).toEqual(before);
+    }
     expect(syncedCondition(get(h.admin, 'BGPPeer', 'bgppeer1', USER_NS))?.status).toBe('False');
     restore();
     await waitFor(

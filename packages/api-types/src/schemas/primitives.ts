@@ -195,7 +195,9 @@ export const ConfigStatus = z.looseObject({
     .int()
     .min(0)
     .optional()
-    .describe('Admin mode: the generation of this object that its user cluster holds (see the Synced condition).'),
+    .describe(
+      'Admin mode: the generation of this object that its user cluster holds (see the Synced condition).',
+    ),
 });
 export type ConfigStatus = z.infer<typeof ConfigStatus>;
 
