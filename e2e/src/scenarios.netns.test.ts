@@ -574,11 +574,12 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
         managedFields: _m,
         ...meta
       } = cluster.metadata;
+      // The admin cluster's copy of the Cluster: marked as a user cluster, without status.
+      const { status: _s, ...clusterWithoutStatus } = cluster;
       admin.store.create({
-        ...cluster,
+        ...clusterWithoutStatus,
         metadata: meta,
         spec: { ...(cluster.spec as object), type: 'user' },
-        status: undefined,
       } as never);
       const secretName = `${cluster.metadata.name}-kubeconfig`;
       admin.store.create({
@@ -624,9 +625,8 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
       );
       const synced = () =>
         (
-          admin.store.get('baremetal.cluster.gke.io/v1', 'Cluster', cluster.metadata.name as string, ns)?.status as
-            | { bgpLoadBalancing?: { state?: string } }
-            | undefined
+          admin.store.get('baremetal.cluster.gke.io/v1', 'Cluster', cluster.metadata.name as string, ns)
+            ?.status as { bgpLoadBalancing?: { state?: string } } | undefined
         )?.bgpLoadBalancing?.state === 'Synced';
       record(
         '9 admin cluster',
