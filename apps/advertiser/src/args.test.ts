@@ -264,7 +264,7 @@ describe('parseCommandLine: run', () => {
     expect(text).toMatch(/--check-interval <duration>\s+time between checks \(default: 5s\)/);
     expect(text).toContain('Usage: bgpadvertiser validate FILE...');
     expect(text).toMatch(
-      /--timeout <duration>\s+overall budget; preflight always ends within it \(default: 30s\)/,
+      /--timeout <duration>\s+the whole run; preflight cleans up and ends within it \(default: 5m\)/,
     );
   });
 });
@@ -286,7 +286,15 @@ describe('parseCommandLine: subcommands', () => {
     expect(parseCommandLine(['preflight', '--cluster-config', 'c.yaml'])).toEqual({
       command: 'preflight',
       clusterConfig: 'c.yaml',
-      timeoutMs: 30_000,
+      exec: 'ssh -o BatchMode=yes -o ConnectTimeout=10 root@{ip}',
+      copyBinary: true,
+      remoteCommand: 'bgpadvertiser',
+      remoteDir: '/tmp',
+      nodeNames: {},
+      sessionTimeoutMs: 15_000,
+      reachTimeoutMs: 10_000,
+      timeoutMs: 300_000,
+      vipInterface: 'lo',
       logLevel: 'warn',
       logFormat: 'json',
     });
@@ -320,6 +328,37 @@ describe('parseCommandLine: subcommands', () => {
       '--timeout: expected a duration such as 30s',
     );
     expect(parseCommandLine(['preflight', '-h'])).toMatchObject({ command: 'help' });
+  });
+
+  it('preflight: --exec, --ssh-key, copying, node names, log dir', () => {
+    const p = (...a: string[]) => parseCommandLine(['preflight', '--cluster-config', 'c.yaml', ...a]);
+    expect(p('--ssh-key', '/home/me/.ssh/id ed')).toMatchObject({
+      exec: "ssh -i '/home/me/.ssh/id ed' -o BatchMode=yes -o ConnectTimeout=10 root@{ip}",
+    });
+    expect(
+      p('--exec', 'ip netns exec {name}', '--node-name', '10.0.1.10=cp1', '--node-name', '10.0.1.11=cp2'),
+    ).toMatchObject({ exec: 'ip netns exec {name}', nodeNames: { '10.0.1.10': 'cp1', '10.0.1.11': 'cp2' } });
+    expect(
+      p('--no-copy-binary', '--remote-command', 'node /opt/cli.js', '--remote-dir', '/var/tmp/'),
+    ).toMatchObject({
+      copyBinary: false,
+      remoteCommand: 'node /opt/cli.js',
+      remoteDir: '/var/tmp',
+    });
+    expect(p('--log-dir', 'logs', '--session-timeout', '5s', '--reach-timeout', '3s')).toMatchObject({
+      logDir: 'logs',
+      sessionTimeoutMs: 5_000,
+      reachTimeoutMs: 3_000,
+    });
+    expect(() => p('--exec', 'ssh root@cp1')).toThrow('--exec must name the node with {ip} or {name}');
+    expect(() => p('--exec', 'ssh {ip}', '--ssh-key', 'k')).toThrow('--ssh-key goes with the default --exec');
+    expect(() => p('--no-copy-binary', '--agent-binary', 'b')).toThrow(
+      '--agent-binary is what --copy-binary copies',
+    );
+    expect(() => p('--node-name', 'cp1')).toThrow('--node-name: expected IP=NAME such as 10.0.1.10=cp1');
+    expect(() => p('--node-name', '10.0.1.10=c p')).toThrow('--node-name: expected IP=NAME');
+    expect(() => p('--remote-dir', 'tmp')).toThrow('--remote-dir: expected an absolute path');
+    expect(parseCommandLine(['preflight-agent'])).toEqual({ command: 'preflight-agent' });
   });
 
   it('agent passes the rest through', () => {

@@ -24,6 +24,7 @@ import {
 } from '@bgplb/kube-runtime/process';
 import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
 import type { LiveSource } from './live/live-mode.js';
+import { shellQuote } from './preflight/exec-template.js';
 import type { SpeakerSource } from './speaker-config.js';
 
 export { UsageError } from '@bgplb/kube-runtime/process';
@@ -57,10 +58,30 @@ export interface RunOptions {
 export interface PreflightOptions {
   command: 'preflight';
   clusterConfig: string;
+  /** How a node is reached: a command prefix with {ip} and {name}, run by sh on the workstation. */
+  exec: string;
+  /** Copy the single-file binary to each node first (and remove it afterwards). */
+  copyBinary: boolean;
+  /** The file copied (default: this executable when it is the single-file binary). */
+  agentBinary?: string;
+  /** Without copying: how bgpadvertiser is run on the nodes (words, default `bgpadvertiser`). */
+  remoteCommand: string;
+  /** Where the binary is copied on the nodes. */
+  remoteDir: string;
+  /** Node names by address ({name} of --exec and the name the responder answers). */
+  nodeNames: Record<string, string>;
+  /** Check only this control-plane node's sessions. */
   nodeIp?: string;
+  /** The whole run. */
   timeoutMs: number;
+  /** Per node x peer: time for the session to reach Established. */
+  sessionTimeoutMs: number;
+  /** Per node x peer: time for every other node to reach the VIP. */
+  reachTimeoutMs: number;
+  /** JSON lines go to DIR/preflight.jsonl (default ./bgplb-preflight-<timestamp>/). */
+  logDir?: string;
   probe?: string;
-  vipInterface?: string;
+  vipInterface: string;
   peerPort?: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -83,6 +104,7 @@ export type ParsedCommand =
   | StaticPodCommandOptions
   | { command: 'validate'; files: string[] }
   | { command: 'agent'; argv: string[] }
+  | { command: 'preflight-agent' }
   | { command: 'help'; text: string }
   | { command: 'version' };
 
@@ -106,6 +128,29 @@ const clusterRefArg = valueArg((text: string): { namespace: string; name: string
   return { namespace: m[1] as string, name: m[3] as string };
 });
 
+/** `IP=NAME`, repeatable: the names of nodes (a name is what `{name}` of --exec becomes). */
+const oneNodeName = valueArg((text: string): [string, string] => {
+  const m = /^([^=]+)=([A-Za-z0-9][A-Za-z0-9._-]{0,62})$/.exec(text);
+  if (!m || !isIPv4(m[1] as string)) {
+    throw new Error(
+      `expected IP=NAME such as 10.0.1.10=cp1 (a name of letters, digits, '.', '_' and '-'), got "${text}"`,
+    );
+  }
+  return [m[1] as string, m[2] as string];
+});
+function nodeNameArg(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const [ip, name] = oneNodeName(text);
+  return { ...previous, [ip]: name };
+}
+
+/** A remote directory: an absolute path of plain characters (it is passed to the node's shell). */
+const remoteDirArg = valueArg((text: string): string => {
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(text)) {
+    throw new Error(`expected an absolute path of letters, digits, '.', '_', '-' and '/', got "${text}"`);
+  }
+  return text.replace(/\/+$/, '') || '/';
+});
+
 const urlArg = valueArg((text: string): string => {
   if (!/^https?:\/\/[^/]+/.test(text)) throw new Error(`expected an http:// or https:// URL, got "${text}"`);
   return text;
@@ -121,7 +166,7 @@ const SYNOPSIS = `--config FILE --advertise-ip IP [options]
        bgpadvertiser --cluster-config FILE [--node-ip IP] [options]
        bgpadvertiser --kubeconfig FILE --cluster NAMESPACE/NAME [--node-ip IP] [options]   (live mode)
        bgpadvertiser validate FILE...
-       bgpadvertiser preflight --cluster-config FILE [--node-ip IP] [--timeout 30s] [--probe CMD]
+       bgpadvertiser preflight --cluster-config FILE [--exec 'ssh -i KEY root@{ip}'] [options]
        bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--live] [--vip-interface DEV]
        bgpadvertiser agent --node-name NODE [options]   (node agent; see 'bgpadvertiser agent --help')`;
 
@@ -206,27 +251,56 @@ file:line:col: message for every problem. Exit 0 valid, 1 invalid, 2 a file cann
     .argument('[file...]');
 }
 
+/** The default --exec: the workstation's SSH as root, never prompting (BatchMode). */
+export const DEFAULT_PREFLIGHT_EXEC = 'ssh -o BatchMode=yes -o ConnectTimeout=10 root@{ip}';
+
 function preflightCommand(): Command {
   const c = createCommand(
     'bgpadvertiser preflight',
-    `Run on a control-plane node before creating the cluster: per peer, a session, the VIP announced
-and accepted, the optional --probe, then a withdraw. Exit 0 when every check passes, 1 when one
-fails, 2 on a usage or configuration error.`,
+    `Run from the admin workstation before creating the cluster. For every control-plane node and
+each of its peers: a BGP session from that node, the control-plane VIP announced from it alone and
+bound on its loopback behind a TCP responder on controlPlaneLBPort that answers the node's name,
+then every other cluster node connects to VIP:port and must get that name; then withdraw, unbind,
+close. Nodes are reached through --exec. Exit 0 when every check passes, 1 when one fails, 2 on a
+usage or configuration error, 130 when interrupted.`,
   ).usage('--cluster-config FILE [options]');
   return addOptions(c, [
     new Option('--cluster-config <file>', 'the cluster configuration (Cluster with spec.loadBalancer)'),
     new Option(
-      '--node-ip <ip>',
-      "this node's address (default: the control-plane node address found on a local interface)",
-    ).argParser(ipv4Arg),
-    new Option('--timeout <duration>', 'overall budget; preflight always ends within it')
+      '--exec <template>',
+      'command prefix that runs a command on a node, {ip} and {name} replaced (sh syntax)',
+    ).default(DEFAULT_PREFLIGHT_EXEC),
+    new Option('--ssh-key <file>', 'with the default --exec: the SSH identity file (ssh -i)'),
+    new Option('--no-copy-binary', 'do not copy this binary to the nodes; run --remote-command there'),
+    new Option(
+      '--agent-binary <file>',
+      'the single-file bgpadvertiser to copy (default: this executable; e.g. the arm64 one)',
+    ),
+    new Option('--remote-command <cmd>', 'with --no-copy-binary: bgpadvertiser on the nodes').default(
+      'bgpadvertiser',
+    ),
+    new Option('--remote-dir <dir>', 'where the binary is copied on the nodes')
+      .argParser(remoteDirArg)
+      .default('/tmp'),
+    new Option('--node-name <ip=name>', "a node's name, for {name} and the answer (repeat; default: its IP)")
+      .argParser(nodeNameArg)
+      .default({}, 'the address'),
+    new Option('--node-ip <ip>', "check only this control-plane node's sessions").argParser(ipv4Arg),
+    new Option('--session-timeout <duration>', 'per node x peer: time to reach Established')
       .argParser(durationArg())
-      .default(30_000, '30s'),
+      .default(15_000, '15s'),
+    new Option('--reach-timeout <duration>', 'per node x peer: time for every other node to reach the VIP')
+      .argParser(durationArg())
+      .default(10_000, '10s'),
+    new Option('--timeout <duration>', 'the whole run; preflight cleans up and ends within it')
+      .argParser(durationArg())
+      .default(300_000, '5m'),
+    new Option('--log-dir <dir>', 'JSON lines of the run (default ./bgplb-preflight-<timestamp>/)'),
     new Option(
       '--probe <cmd>',
-      'also require CMD to succeed while the VIP is announced (sh -c; env VIP, NODE_IP, PEER_IP, PEER_ASN)',
+      'also require CMD (sh -c, on the workstation) to succeed while the VIP is announced (env VIP, VIP_PORT, NODE_IP, NODE_NAME, PEER_IP, PEER_ASN)',
     ),
-    vipInterfaceOption('hold the VIP on DEV during the check (so a probe can reach it)'),
+    vipInterfaceOption('the interface the VIP is bound to on the announcing node').default('lo'),
     peerPortOption(),
     ...logOptions('warn'),
   ]);
@@ -380,10 +454,20 @@ function runSource(f: RunFlags): SpeakerSource | LiveSource {
 
 interface PreflightFlags extends LogFlags {
   clusterConfig?: string;
+  exec: string;
+  sshKey?: string;
+  copyBinary: boolean;
+  agentBinary?: string;
+  remoteCommand: string;
+  remoteDir: string;
+  nodeName: Record<string, string>;
   nodeIp?: string;
+  sessionTimeout: number;
+  reachTimeout: number;
   timeout: number;
+  logDir?: string;
   probe?: string;
-  vipInterface?: string;
+  vipInterface: string;
   peerPort?: number;
 }
 
@@ -392,16 +476,38 @@ function parsePreflight(argv: string[]): ParsedCommand {
   if ('help' in parsed) return { command: 'help', text: parsed.help };
   const f = parsed.options;
   if (f.clusterConfig === undefined) throw new UsageError('preflight: --cluster-config FILE is required');
+  let exec = f.exec;
+  if (f.sshKey !== undefined) {
+    if (exec !== DEFAULT_PREFLIGHT_EXEC) {
+      throw new UsageError('preflight: --ssh-key goes with the default --exec; put -i KEY in your --exec');
+    }
+    exec = exec.replace('ssh ', `ssh -i ${shellQuote(f.sshKey)} `);
+  }
+  if (!/\{(ip|name)\}/.test(exec)) {
+    throw new UsageError(`preflight: --exec must name the node with {ip} or {name}, got "${exec}"`);
+  }
+  if (!f.copyBinary && f.agentBinary !== undefined) {
+    throw new UsageError('preflight: --agent-binary is what --copy-binary copies; drop --no-copy-binary');
+  }
   const out: PreflightOptions = {
     command: 'preflight',
     clusterConfig: f.clusterConfig,
+    exec,
+    copyBinary: f.copyBinary,
+    remoteCommand: f.remoteCommand,
+    remoteDir: f.remoteDir,
+    nodeNames: f.nodeName,
+    sessionTimeoutMs: f.sessionTimeout,
+    reachTimeoutMs: f.reachTimeout,
     timeoutMs: f.timeout,
+    vipInterface: f.vipInterface,
     logLevel: f.logLevel,
     logFormat: f.logFormat,
   };
+  if (f.agentBinary !== undefined) out.agentBinary = f.agentBinary;
   if (f.nodeIp !== undefined) out.nodeIp = f.nodeIp;
+  if (f.logDir !== undefined) out.logDir = f.logDir;
   if (f.probe !== undefined) out.probe = f.probe;
-  if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.peerPort !== undefined) out.peerPort = f.peerPort;
   return out;
 }
@@ -455,6 +561,9 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       return parseStaticPod(rest);
     case 'agent':
       return { command: 'agent', argv: rest };
+    case 'preflight-agent':
+      // Hidden: the node side of preflight, driven by JSON lines on stdin (preflight-agent.ts).
+      return { command: 'preflight-agent' };
     default:
       if (first !== undefined && !first.startsWith('-')) {
         throw new UsageError(

@@ -36,6 +36,10 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       return runValidate(cmd.files, output);
     case 'agent':
       return runAgent(cmd.argv);
+    case 'preflight-agent': {
+      const { runPreflightAgent } = await import('./preflight/agent.js');
+      return runPreflightAgent({ handleSignals: true });
+    }
     case 'preflight': {
       const { runPreflight } = await import('./preflight.js');
       return runPreflight(cmd, { output });

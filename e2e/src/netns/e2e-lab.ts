@@ -58,8 +58,9 @@ export interface E2eLabOptions {
    * API server; `entrypoint`: every node runs its containerlab `cmd:` (e2e/containerlab/
    * bgplb-e2e-node.sh with the built apps), exactly as the containers do. `server` is then
    * unavailable: use `kubectl()`.
+   * `network`: the namespaces, links and FRR only, as before a cluster exists (preflight).
    */
-  launch?: 'processes' | 'entrypoint';
+  launch?: 'processes' | 'entrypoint' | 'network';
   /** Namespace name prefix (up to 6 characters, then a random suffix; default `e2e`). */
   name?: string;
 }
@@ -220,6 +221,7 @@ export class E2eLab {
         }),
     );
     this.log(`FRR running on ${[...this.frr.keys()].join(', ')}`);
+    if (this.opts.launch === 'network') return;
     if (this.opts.launch === 'entrypoint') {
       await this.startEntrypoints();
       this.log(`containerlab entry points started (${Date.now() - t0} ms)`);

@@ -1,4 +1,38 @@
-import type { FsmState, SpeakerEvent } from './shared/speaker-types.js';
+/**
+ * One preflight session as the workstation sees it: the speaker events of the node's agent
+ * (sent over JSON lines, so in a serialisable form), gathered in a trace, and the pure functions
+ * that tell from a trace why a session or a route failed.
+ */
+import type { FsmState, SpeakerEvent } from '../shared/speaker-types.js';
+
+/** The speaker events preflight uses, as plain JSON (an `error` carries its code and message). */
+export type TraceEvent =
+  | { type: 'state'; from: FsmState; to: FsmState; reason: string }
+  | { type: 'notification-received' | 'notification-sent'; code: number; subcode: number; text: string }
+  | { type: 'error'; code?: string; message: string }
+  | { type: 'update-sent' | 'update-received'; nlri: string[]; withdrawn: string[]; attributes: string };
+
+/** The serialisable form of a speaker event, or undefined for events preflight does not use. */
+export function traceEventOf(e: SpeakerEvent): TraceEvent | undefined {
+  switch (e.type) {
+    case 'state':
+      return { type: 'state', from: e.from, to: e.to, reason: e.reason };
+    case 'notification-received':
+    case 'notification-sent':
+      return { type: e.type, code: e.code, subcode: e.subcode, text: e.text };
+    case 'error': {
+      const code = (e.error as NodeJS.ErrnoException).code;
+      return code !== undefined
+        ? { type: 'error', code, message: e.error.message }
+        : { type: 'error', message: e.error.message };
+    }
+    case 'update-sent':
+    case 'update-received':
+      return { type: e.type, nlri: e.nlri, withdrawn: e.withdrawn, attributes: e.attributes };
+    default:
+      return undefined;
+  }
+}
 
 /** What happened on one preflight session, gathered from speaker events. */
 export interface SessionTrace {
@@ -27,8 +61,8 @@ export function newTrace(peer: string, port: number): SessionTrace {
   };
 }
 
-/** Adds one speaker event (already known to be about this peer) to the trace. */
-export function recordEvent(trace: SessionTrace, e: SpeakerEvent): void {
+/** Adds one event (of this trace's peer) to the trace. */
+export function recordEvent(trace: SessionTrace, e: TraceEvent): void {
   switch (e.type) {
     case 'state':
       trace.states.push({ from: e.from, to: e.to, reason: e.reason });
@@ -40,20 +74,15 @@ export function recordEvent(trace: SessionTrace, e: SpeakerEvent): void {
     case 'notification-sent':
       trace.notificationsSent.push({ code: e.code, subcode: e.subcode, text: e.text });
       break;
-    case 'error': {
-      const code = (e.error as NodeJS.ErrnoException).code;
-      trace.errors.push(
-        code !== undefined ? { code, message: e.error.message } : { message: e.error.message },
-      );
+    case 'error':
+      trace.errors.push(e.code !== undefined ? { code: e.code, message: e.message } : { message: e.message });
       break;
-    }
     case 'update-sent':
       trace.updatesSent.push({ nlri: e.nlri, withdrawn: e.withdrawn });
       break;
     case 'update-received':
       trace.updatesReceived.push({ nlri: e.nlri, withdrawn: e.withdrawn, attributes: e.attributes });
       break;
-    default:
   }
 }
 
@@ -83,7 +112,11 @@ export function definitiveSessionFailure(trace: SessionTrace): string | undefine
   const received = trace.notificationsReceived[0];
   if (received) return `OPEN rejected by the peer: ${note(received)}`;
   const sent = trace.notificationsSent[0];
-  if (sent) return `the peer's OPEN was refused by us: ${note(sent)}`;
+  if (sent) {
+    // The speaker says why in an error event ("OPEN refused: bad peer AS 65002 ..., expected 65003").
+    const why = trace.errors.find((e) => e.message.startsWith('OPEN refused: '))?.message.slice(14);
+    return `the peer's OPEN was refused by us: ${note(sent)}${why ? ` (${why})` : ''}`;
+  }
   if (trace.states.some((s) => /hold-timer-expired/.test(s.reason))) {
     return 'hold timer expired before the session was Established (the peer stopped answering)';
   }
