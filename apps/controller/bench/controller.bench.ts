@@ -15,6 +15,9 @@
  * - full reconcile CPU: a configuration change (a BGPPeer annotation) makes the controller
  *   recompute everything; CPU time of the controller process per such reconcile (nothing to write);
  * - single-change latency: a new Service is created -> its VIP is visible to a watching client;
+ * - endpoint-change latency: the EndpointSlice of an externalTrafficPolicy: Local Service gains or
+ *   loses its endpoint on a second load-balancer node -> the route's next hops seen by a watcher
+ *   (BENCH_CHANGES times; also as a ratio to the single-change latency of the same run);
  * - peak RSS of the controller process (VmHWM).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -202,6 +205,12 @@ async function main(): Promise<void> {
     );
     routes.on('add', () => routeCount++);
     routes.on('delete', () => routeCount--);
+    // Next hops of each route as the watcher last saw them, with when it saw them.
+    const hopsSeen = new Map<string, { hops: string; at: number }>();
+    const noteHops = (r: KubernetesObject & { spec?: { nextHops?: string[] } }) =>
+      hopsSeen.set(r.metadata!.name!, { hops: (r.spec?.nextHops ?? []).join(','), at: performance.now() });
+    routes.on('add', noteHops);
+    routes.on('update', noteHops);
     await services.start();
     await routes.start();
 
@@ -270,6 +279,51 @@ async function main(): Promise<void> {
       latencies.push(vipSeen.get(name)! - t);
       await sleep(20);
     }
+    // Endpoint changes: a Local Service whose second endpoint node comes and goes.
+    phase = 'endpoints';
+    await client.create('/api/v1/namespaces/default/services', {
+      ...svc('local-0'),
+      spec: { ...svc('local-0').spec, externalTrafficPolicy: 'Local' },
+    });
+    const slicePath = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+    const endpoint = (node: number, i: number) => ({
+      addresses: [`10.244.${node}.${i}`],
+      nodeName: `node-${String(node).padStart(4, '0')}`,
+      conditions: { ready: true },
+      targetRef: { kind: 'Pod', name: `local-0-${node}-${i}`, uid: `local-0-${node}-${i}` },
+    });
+    const sliceBody = (endpoints: unknown[], resourceVersion?: string) => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'local-0-x',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'local-0' },
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      },
+      addressType: 'IPv4',
+      endpoints,
+    });
+    let slice = await client.create<{ metadata: { resourceVersion?: string } }>(
+      slicePath,
+      sliceBody([endpoint(0, 1)]),
+    );
+    const localRoute = 'default-default-local-0';
+    await waitUntil('route of local-0', () => hopsSeen.get(localRoute)?.hops === nodeAddress(0), 30_000);
+    const endpointLatencies: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const both = i % 2 === 0;
+      const want = both ? [nodeAddress(0), nodeAddress(1)].join(',') : nodeAddress(0);
+      const t = performance.now();
+      slice = await client.replace(
+        `${slicePath}/local-0-x`,
+        sliceBody(both ? [endpoint(0, 1), endpoint(1, 1)] : [endpoint(0, 1)], slice.metadata.resourceVersion),
+      );
+      await waitUntil(`next hops ${want}`, () => hopsSeen.get(localRoute)?.hops === want, 30_000);
+      endpointLatencies.push(hopsSeen.get(localRoute)!.at - t);
+      await sleep(20);
+    }
+    endpointLatencies.sort((a, b) => a - b);
     latencies.sort((a, b) => a - b);
     fullCpu.sort((a, b) => a - b);
     const stats = procStats(pid);
@@ -293,6 +347,9 @@ async function main(): Promise<void> {
       fullReconcileCpuMsMax: round(fullCpu[fullCpu.length - 1]!),
       changeLatencyMsP50: round(percentile(latencies, 50)),
       changeLatencyMsP99: round(percentile(latencies, 99)),
+      endpointChangeLatencyMsP50: round(percentile(endpointLatencies, 50)),
+      endpointChangeLatencyMsP99: round(percentile(endpointLatencies, 99)),
+      endpointToServiceChangeRatioP50: round(percentile(endpointLatencies, 50) / percentile(latencies, 50)),
       controllerPeakRssMb: Math.round(stats.peakRssMb),
       controllerCpuMsTotal: Math.round(stats.cpuMs),
     };
@@ -303,6 +360,7 @@ async function main(): Promise<void> {
         `  initial sync (start -> every VIP and route written): ${result.initialSyncMs} ms`,
         `  full reconcile (config change, compute + diff, nothing to write): ${result.fullReconcileCpuMsP50} ms CPU p50, ${result.fullReconcileCpuMsMax} ms max   target <= 200 ms`,
         `  one new Service -> VIP seen by a watcher: p50 ${result.changeLatencyMsP50} ms, p99 ${result.changeLatencyMsP99} ms   target <= 50 ms`,
+        `  Local Service endpoint node added/removed -> route next hops seen by a watcher: p50 ${result.endpointChangeLatencyMsP50} ms, p99 ${result.endpointChangeLatencyMsP99} ms (${result.endpointToServiceChangeRatioP50}x the new-Service p50)   target <= 1000 ms`,
         `  controller peak RSS: ${result.controllerPeakRssMb} MB   target <= 256 MB`,
         '',
       ].join('\n'),
