@@ -8,6 +8,8 @@
  *   2. `node --experimental-sea-config` turns it into a blob;
  *   3. the blob is injected into a copy of this Node with postject (the fuse tells Node to run it).
  *
+ * Also makes dist/bin/bgpadvertiser-linux-<the other arch> when it can (buildCross below).
+ *
  * Not part of `pnpm build` (it takes a while and makes a ~127 MB file); run
  * `pnpm --filter @bgplb/advertiser build:binary`. Skips the work when the inputs hash to the same
  * value as the last build (dist/bin/.inputs-hash), so tests can call it cheaply.
@@ -21,13 +23,14 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { arch, platform } from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = join(appDir, '../..');
@@ -74,44 +77,113 @@ function inputsHash() {
 const hash = inputsHash();
 if (existsSync(binary) && existsSync(hashFile) && readFileSync(hashFile, 'utf8') === hash) {
   console.log(`${relative(process.cwd(), binary)} is up to date`);
-  process.exit(0);
+} else {
+  buildNative();
 }
-mkdirSync(outDir, { recursive: true });
+buildCross();
 
-await build({
-  entryPoints: [join(appDir, 'src/sea-main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node24',
-  // Workspace libraries from their TypeScript sources, as in the tests: no prior build needed.
-  conditions: ['@bgplb/source'],
-  minifyWhitespace: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  // import.meta is empty in CommonJS; a file URL of the executable keeps `new URL(x, import.meta.url)`
-  // (api-types' CRD directory, unused by this CLI) from throwing at load time.
-  define: { 'import.meta.url': '__bgpadvertiserMetaUrl' },
-  banner: { js: 'var __bgpadvertiserMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
+function buildNative() {
+  mkdirSync(outDir, { recursive: true });
 
-writeFileSync(
-  seaConfig,
-  JSON.stringify({
-    main: bundle,
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    useCodeCache: false,
-    useSnapshot: false,
-  }),
-);
-execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
-copyFileSync(process.execPath, binary);
-chmodSync(binary, 0o755);
-const postject = join(appDir, 'node_modules/postject/dist/cli.js');
-execFileSync(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-writeFileSync(hashFile, hash);
-console.log(`${relative(process.cwd(), binary)}: ${(statSync(binary).size / 1e6).toFixed(1)} MB`);
+  buildSync({
+    entryPoints: [join(appDir, 'src/sea-main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    // Workspace libraries from their TypeScript sources, as in the tests: no prior build needed.
+    conditions: ['@bgplb/source'],
+    minifyWhitespace: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // import.meta is empty in CommonJS; a file URL of the executable keeps `new URL(x, import.meta.url)`
+    // (api-types' CRD directory, unused by this CLI) from throwing at load time.
+    define: { 'import.meta.url': '__bgpadvertiserMetaUrl' },
+    banner: { js: 'var __bgpadvertiserMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: false,
+      useSnapshot: false,
+    }),
+  );
+  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
+  copyFileSync(process.execPath, binary);
+  chmodSync(binary, 0o755);
+  const postject = join(appDir, 'node_modules/postject/dist/cli.js');
+  execFileSync(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  writeFileSync(hashFile, hash);
+  console.log(`${relative(process.cwd(), binary)}: ${(statSync(binary).size / 1e6).toFixed(1)} MB`);
+}
+
+/**
+ * The binary of the other Linux architecture (arm64 on x64, x64 on arm64), "when it can": a SEA blob
+ * built without a startup snapshot and without a code cache (see sea-config above) holds only the
+ * bundled JavaScript, so it runs in any Node of the same version; it is injected into that Node's
+ * official binary for the other architecture, taken from the npm package node-linux-<arch> of the
+ * same version (through npm, cached in dist/bin/.node-linux-<arch>-<version>/). Without the
+ * registry the step is skipped with a warning; the native binary is built regardless. It is not
+ * executed here (test/binary-cross-arch.test.ts checks that it is an ELF of that architecture
+ * carrying this blob with the fuse set).
+ */
+function buildCross() {
+  if (platform !== 'linux' || (arch !== 'x64' && arch !== 'arm64')) return;
+  const other = arch === 'x64' ? 'arm64' : 'x64';
+  const crossBinary = join(outDir, `bgpadvertiser-linux-${other}`);
+  const crossHash = join(outDir, `.inputs-hash-${other}`);
+  if (existsSync(crossBinary) && existsSync(crossHash) && readFileSync(crossHash, 'utf8') === hash) {
+    console.log(`${relative(process.cwd(), crossBinary)} is up to date`);
+    return;
+  }
+  // The blob of the native build (rebuilt with it when it is gone).
+  if (!existsSync(blob)) buildNative();
+  const version = process.version.slice(1);
+  const nodeDir = join(outDir, `.node-linux-${other}-${version}`);
+  const otherNode = join(nodeDir, 'node');
+  try {
+    if (!existsSync(otherNode)) {
+      mkdirSync(nodeDir, { recursive: true });
+      const packed = execFileSync(
+        'npm',
+        ['pack', `node-linux-${other}@${version}`, '--pack-destination', nodeDir, '--silent'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+      )
+        .trim()
+        .split('\n')
+        .at(-1);
+      const tgz = join(nodeDir, packed);
+      execFileSync('tar', ['-xzf', tgz, '-C', nodeDir, '--strip-components=2', 'package/bin/node'], {
+        timeout: 120_000,
+      });
+      rmSync(tgz, { force: true });
+    }
+  } catch (err) {
+    console.warn(
+      `skipping linux-${other}: cannot get node-linux-${other}@${version} from npm (${String(
+        err.stderr || err.message,
+      )
+        .trim()
+        .split('\n')
+        .at(-1)})`,
+    );
+    return;
+  }
+  copyFileSync(otherNode, crossBinary);
+  chmodSync(crossBinary, 0o755);
+  const postject = join(appDir, 'node_modules/postject/dist/cli.js');
+  execFileSync(process.execPath, [postject, crossBinary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  writeFileSync(crossHash, hash);
+  console.log(
+    `${relative(process.cwd(), crossBinary)}: ${(statSync(crossBinary).size / 1e6).toFixed(1)} MB (not runnable here)`,
+  );
+}
