@@ -994,6 +994,41 @@ describe('discovery, OpenAPI and Tables', () => {
     expect((await api.get('/openapi/v2')).status).toBe(404);
   });
 
+  it('serves EndpointSlices (discovery.k8s.io/v1), with a label selector and as a Table', async () => {
+    const path = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+    const slice = (name: string, labels: Record<string, string>, addresses: string[]) => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name, labels },
+      addressType: 'IPv4',
+      endpoints: addresses.map((a) => ({ addresses: [a], nodeName: 'lb1', conditions: { ready: true } })),
+    });
+    expect(
+      (
+        await api.post(
+          path,
+          slice('web-x1', { 'kubernetes.io/service-name': 'web' }, ['10.244.0.1', '10.244.0.2']),
+        )
+      ).status,
+    ).toBe(201);
+    expect((await api.post(path, slice('other', {}, []))).status).toBe(201);
+    const selected = (
+      await api.get('/apis/discovery.k8s.io/v1/endpointslices?labelSelector=kubernetes.io%2Fservice-name')
+    ).body;
+    expect(selected.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['web-x1']);
+    const table = (await api.get(path, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).body;
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual([
+      'Name',
+      'AddressType',
+      'Endpoints',
+      'Age',
+    ]);
+    expect(table.rows.map((r: { cells: unknown[] }) => r.cells.slice(0, 3))).toEqual([
+      ['other', 'IPv4', '<unset>'],
+      ['web-x1', 'IPv4', '10.244.0.1,10.244.0.2'],
+    ]);
+  });
+
   it('renders CRD printer columns as a Table', async () => {
     await api.post(SESSIONS, session('t1'));
     await api.patch(`${SESSIONS}/t1/status`, {
