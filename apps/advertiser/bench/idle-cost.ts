@@ -5,10 +5,13 @@
  * run at the same time (one lab each), so the machine's load is shared; RUNS rounds. Also the
  * binary with V8 flags given through NODE_OPTIONS (the embedded Node reads it; --lite-mode is not
  * allowed there).
+ * The `--cluster-config` form runs `node dist/cli.js` from a Cluster file (validated as `validate`
+ * does, this node derived) instead of the advertiser config: the cost of ONE file for every node.
  * Needs root and FRR (prints why and exits 0 otherwise).
  *
  *   pnpm turbo run build --filter @bgplb/advertiser...   (the binary is built by the bench when stale)
  *   pnpm --filter @bgplb/advertiser bench:idle        # RUNS=3 IDLE_S=60
+ *   FORMS=dist pnpm --filter @bgplb/advertiser bench:idle   # only the node dist/cli.js forms (no binary build)
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +19,6 @@ import { Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
 import { AdvertiserProcess, CLI, frrNextHops, torAndNode } from '../test/e2e/harness.js';
 import { ensureBinary } from '../test/e2e/single-binary.js';
 
-const BINARY = ensureBinary(); // builds it unless up to date (tsup's clean removes dist/bin)
 const RUNS = Number(process.env.RUNS ?? 3);
 const IDLE_S = Number(process.env.IDLE_S ?? 60);
 const skip = labSkipReason();
@@ -30,18 +32,66 @@ interface Form {
   cmd: string;
   args: string[];
   nodeOptions?: string;
+  /** Configured from a Cluster file (`--cluster-config`) instead of `--config` + `--advertise-ip`. */
+  cluster?: boolean;
 }
-const FORMS: Form[] = [
+// FORMS=dist: only the node dist/cli.js forms, so the binary is not built.
+const onlyDist = process.env.FORMS === 'dist';
+const BINARY = onlyDist ? '' : ensureBinary(); // builds it unless up to date (tsup's clean removes dist/bin)
+const DIST_FORMS: Form[] = [
   { name: 'node dist/cli.js', cmd: process.execPath, args: [CLI] },
-  { name: 'binary', cmd: BINARY, args: [] },
-  {
-    name: 'binary, NODE_OPTIONS=--max-semi-space-size=1',
-    cmd: BINARY,
-    args: [],
-    nodeOptions: '--max-semi-space-size=1',
-  },
-  { name: 'binary, NODE_OPTIONS=--jitless', cmd: BINARY, args: [], nodeOptions: '--jitless' },
+  { name: 'node dist/cli.js --cluster-config', cmd: process.execPath, args: [CLI], cluster: true },
 ];
+const FORMS: Form[] = onlyDist
+  ? DIST_FORMS
+  : [
+      ...DIST_FORMS,
+      { name: 'binary', cmd: BINARY, args: [] },
+      {
+        name: 'binary, NODE_OPTIONS=--max-semi-space-size=1',
+        cmd: BINARY,
+        args: [],
+        nodeOptions: '--max-semi-space-size=1',
+      },
+      { name: 'binary, NODE_OPTIONS=--jitless', cmd: BINARY, args: [], nodeOptions: '--jitless' },
+    ];
+
+/** examples/02's shape for one node and one peer: what the --cluster-config form reads. */
+const CLUSTER_FILE = `apiVersion: baremetal.cluster.gke.io/v1
+kind: Cluster
+metadata:
+  name: bm
+  namespace: cluster-bm
+spec:
+  clusterNetwork:
+    advancedNetworking: true
+  controlPlane:
+    nodePoolSpec:
+      nodes:
+      - address: 10.0.1.10
+  loadBalancer:
+    mode: bundled
+    type: bgp
+    localASN: 65001
+    bgpPeers:
+    - ip: 10.0.1.254
+      asn: 65002
+    vips:
+      controlPlaneVIP: 10.0.0.8
+    addressPools:
+    - name: pool1
+      addresses:
+      - 10.0.0.1-10.0.0.4
+---
+apiVersion: networking.gke.io/v1
+kind: NetworkGatewayGroup
+metadata:
+  name: default
+  namespace: cluster-bm
+spec:
+  floatingIPs:
+  - 10.0.1.100
+`;
 
 function vmRssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
@@ -63,10 +113,13 @@ async function measure(form: Form): Promise<{ establishedMs: number; rssMiB: num
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       ...(form.nodeOptions ? { NODE_OPTIONS: form.nodeOptions } : {}),
     };
+    const cluster = join(lab.workDir, 'cluster.yaml');
+    writeFileSync(cluster, CLUSTER_FILE);
+    const source = form.cluster
+      ? ['--cluster-config', cluster, '--no-check']
+      : ['--config', conf, '--advertise-ip', '10.0.0.8'];
     const t0 = Date.now();
-    const adv = new AdvertiserProcess(
-      node.spawn(form.cmd, [...form.args, '--config', conf, '--advertise-ip', '10.0.0.8'], { env }),
-    );
+    const adv = new AdvertiserProcess(node.spawn(form.cmd, [...form.args, ...source], { env }));
     await adv.waitLog(/new=BGP_FSM_ESTABLISHED/, {}, 30_000);
     const establishedMs = Date.now() - t0;
     await waitFor(
@@ -106,9 +159,10 @@ const mmm = (xs: number[]): string => {
 console.log(
   `bgpadvertiser idle cost, 1 Established session to FRR, ${RUNS} runs, RSS after ${IDLE_S} s idle`,
 );
-console.log(
-  `size: binary ${(statSync(BINARY).size / 1e6).toFixed(1)} MB; dist/cli.js needs Node + node_modules`,
-);
+if (!onlyDist)
+  console.log(
+    `size: binary ${(statSync(BINARY).size / 1e6).toFixed(1)} MB; dist/cli.js needs Node + node_modules`,
+  );
 console.log('| form | start -> Established ms (min / median / max) | RSS MiB (min / median / max) |');
 console.log('|---|---|---|');
 for (const [name, r] of results) console.log(`| ${name} | ${mmm(r.establishedMs)} | ${mmm(r.rssMiB)} |`);
