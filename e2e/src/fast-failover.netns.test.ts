@@ -48,21 +48,25 @@ describe.skipIf(skip !== undefined)('e2e fast failover on topology 03 (netns + F
       });
     return ok && (await lab.torFib(TOR, `${vip}/32`)).join() === `${LB.lb1},${LB.lb2}`;
   };
-  /** Every holder agent sees the other load-balancer node Up over BFD (or holds nothing to check). */
-  const livenessUp = (): boolean => {
-    const holders = new Set(Object.values(lab.floatingIPs()));
-    return (Object.keys(LB) as LbNode[])
-      .filter((n) => holders.has(n))
-      .every((n) => {
-        const other = n === 'lb1' ? LB.lb2 : LB.lb1;
-        const ups = lab
-          .proc(`agent/${n}`)
-          .lines.filter((l) =>
-            new RegExp(`BFD to ${other.replaceAll('.', '\\.')} .*-> (Up|Down)`).test(String(l.msg)),
-          );
-        return /-> Up/.test(String(ups.at(-1)?.msg ?? ''));
-      });
-  };
+  /**
+   * Every floating-IP holder (any node: after a death the Lease fast path may have moved a floating
+   * IP to w1) sees every load-balancer node other than itself Up over BFD.
+   */
+  const livenessUp = (): boolean =>
+    [...new Set(Object.values(lab.floatingIPs()))].every((holder) =>
+      Object.entries(LB)
+        .filter(([n]) => n !== holder)
+        .every(([, ip]) => {
+          const lines = lab
+            .proc(`agent/${holder}`)
+            .lines.filter((l) =>
+              new RegExp(`BFD to ${ip.replaceAll('.', '\\.')} .*-> (Up|Down|Init|AdminDown)`).test(
+                String(l.msg),
+              ),
+            );
+          return /-> Up/.test(String(lines.at(-1)?.msg ?? ''));
+        }),
+    );
 
   beforeAll(async () => {
     lab = await E2eLab.up({

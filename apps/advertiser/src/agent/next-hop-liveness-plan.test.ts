@@ -153,6 +153,21 @@ describe('decideNextHops: the self-isolation guard', () => {
     expect(decide(INITIAL_LIVENESS, now, [downAt('a', now)], true).state.withdrawn).toEqual(new Set(['a']));
   });
 
+  it('counts a next hop not yet seen Up as not failing: a new holder withdraws the one that died', () => {
+    const now = 20_000;
+    // Just took over: the session to a is still starting, b was Up and dies.
+    const starting: HopObservation = {
+      address: 'a',
+      state: 'Down',
+      wasUp: false,
+      since: now - 5_000,
+      detectionTimeMs: 0,
+    };
+    const d = decide(INITIAL_LIVENESS, now, [starting, downAt('b', now)]);
+    expect(d.isolationChange).toBeUndefined();
+    expect(d.state.withdrawn).toEqual(new Set(['b']));
+  });
+
   it('a next hop dead for longer than the window is not evidence: a later Down is withdrawn', () => {
     const now = 60_000;
     const d = decide({ withdrawn: new Set(['a']) }, now, [
@@ -290,8 +305,10 @@ describe('decideNextHops: flapping (fake time)', () => {
         const recentWithdrawn = recent.filter((h) => d.state.withdrawn.has(h.address)).length;
         const counted = hops.filter(
           (h) =>
-            h.wasUp &&
-            (h.state === 'Up' || h.state === 'Starting' || now - h.since <= settings.isolationWindowMs),
+            !h.wasUp ||
+            h.state === 'Up' ||
+            h.state === 'Starting' ||
+            now - h.since <= settings.isolationWindowMs,
         ).length;
         expect(recentWithdrawn * 2).toBeLessThanOrEqual(counted + (self ? 1 : 0));
         return true;

@@ -12,8 +12,9 @@
  *   stop of its agent says nothing about forwarding, RFC 5882 §3.2);
  * - a withdrawn next hop is announced again only after its session has been Up without a break
  *   for the hold-down (`hold-down-expired`), so a flapping node changes the routes at most twice;
- * - self-isolation guard: when more than half of the checked next hops (this node counts as one,
- *   alive, when it is a next hop itself) are failing at once, the fault is most likely this node's
+ * - self-isolation guard: when more than half of the checked next hops (those not yet seen Up
+ *   count, as not failing; this node counts as one, alive, when it is a next hop itself) are
+ *   failing at once, the fault is most likely this node's
  *   own link, so nothing is withdrawn and the suspicion is reported. "Failing" is Down within the
  *   isolation window, or Up but silent for more than half its detection time (about to go Down:
  *   BFD sessions cut at the same moment expire up to one transmit interval apart, and waiting for
@@ -111,8 +112,10 @@ export function decideNextHops(previous: LivenessState, inputs: LivenessInputs):
   const changes: LivenessChange[] = [];
   const wake: number[] = [];
 
-  // The guard counts next hops that have been seen alive and are not known dead for longer than
-  // the window (a node dead for minutes is not evidence against this one).
+  // The guard counts every checked next hop except those known dead for longer than the window (a
+  // node dead for minutes is not evidence against this one). One not yet seen Up counts, as not
+  // failing: a holder that just took over, with one session Up and another still coming up, must
+  // not read the first one's Down as "all of them".
   const recentDown = (h: HopObservation) => down(h) && now - h.since <= settings.isolationWindowMs;
   const failing = (h: HopObservation) => recentDown(h) || silent(h, now);
 
@@ -133,7 +136,7 @@ export function decideNextHops(previous: LivenessState, inputs: LivenessInputs):
       };
     }
   } else {
-    const counted = hops.filter((h) => h.wasUp && (!down(h) || recentDown(h)));
+    const counted = hops.filter((h) => !down(h) || recentDown(h));
     const failingNow = counted.filter(failing);
     const total = counted.length + (inputs.selfIsNextHop ? 1 : 0);
     if (failingNow.some(recentDown) && failingNow.length * 2 > total) {
