@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { formatDuration } from '@bgplb/kube-runtime/process';
 import { execArgv } from './exec-template.js';
 import type { PreflightNode } from './plan.js';
 import type { AgentMessage, AgentRequest } from './protocol.js';
@@ -89,7 +90,7 @@ export function execNodeRunner(template: string): NodeRunner {
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           if (timedOut)
-            return resolve({ ok: false, detail: `killed after ${Math.round(timeoutMs / 1000)}s (timeout)` });
+            return resolve({ ok: false, detail: `killed after ${formatDuration(timeoutMs)} (timeout)` });
           const how = code !== null ? `exit ${code}` : `killed by ${signal}`;
           resolve({ ok: code === 0, detail: stderr.trim() === '' ? how : `${how}: ${tail(stderr)}` });
         });

@@ -55,6 +55,16 @@ describe('planPreflight', () => {
       '--node-name: 10.0.1.10 and 10.0.1.11 are both named a',
     );
   });
+
+  it('takes the peers from the speaker config of each node, and says why a node has none', () => {
+    const text = example('02-control-plane-nodes-per-peer').replace(
+      '      controlPlaneNodes:\n      - 10.0.2.10',
+      '      controlPlaneNodes:\n      - 10.0.1.10',
+    );
+    expect(() => planPreflight(clusterOf(text))).toThrow(
+      'control-plane node 10.0.2.10 has no BGP peer in Cluster/bm: every entry of spec.loadBalancer.bgpPeers lists controlPlaneNodes and none includes it',
+    );
+  });
 });
 
 describe('nodePoolAddresses', () => {

@@ -3,13 +3,7 @@
  * control-plane node x each of its peers, one step (a session from that node, the VIP announced
  * from it alone) and the nodes that must reach the VIP during that step (all the others).
  */
-import {
-  type Cluster,
-  type ClusterBGPPeer,
-  controlPlanePeers,
-  isIPv4,
-  loadBalancerNodeAddresses,
-} from '@bgplb/api-types';
+import { type Cluster, controlPlaneSpeakerConfig, isIPv4, loadBalancerNodeAddresses } from '@bgplb/api-types';
 import { parseAllDocuments } from 'yaml';
 
 export interface PreflightNode {
@@ -21,7 +15,8 @@ export interface PreflightNode {
 export interface PreflightStep {
   /** The control-plane node that opens the session and announces the VIP. */
   node: PreflightNode;
-  peer: ClusterBGPPeer;
+  /** As the node's control-plane speaker will peer with it (controlPlaneSpeakerConfig). */
+  peer: { ip: string; asn: number };
   /** Every other cluster node: each connects to VIP:port during the step. */
   observers: PreflightNode[];
 }
@@ -66,7 +61,12 @@ export function nodePoolAddresses(text: string): string[] {
 
 export function planPreflight(cluster: Cluster, options: PlanOptions = {}): PreflightPlan {
   const lb = cluster.spec.loadBalancer;
-  const topology = controlPlanePeers(cluster);
+  // The peers of each control-plane node exactly as its speaker will get them from the Cluster.
+  const topology = cluster.spec.controlPlane.nodePoolSpec.nodes.map(({ address }) => {
+    const speaker = controlPlaneSpeakerConfig(cluster, address);
+    if (!speaker.ok) throw new PlanError(speaker.error);
+    return { node: address, peers: speaker.config.peers.map((p) => ({ ip: p.peerIP, asn: p.peerASN })) };
+  });
   const names = options.nodeNames ?? {};
   const addresses = [
     ...new Set([
