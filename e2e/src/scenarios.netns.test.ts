@@ -5,7 +5,7 @@
  * an explicit time budget and records what it measured; the table is printed at the end and
  * copied into docs/testing.md.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,29 @@ else if (!kubectlInstalled())
   console.warn('e2e scenario 8 (kubectl get bgpsessions) skipped: kubectl is not on the PATH');
 
 const TOR = 'tor1';
+/** Runs a command without blocking this process (whose API servers it talks to). */
+function run(
+  cmd: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 /** bgplb-controller as the lab runs it: the build when fresh, else the sources through tsx. */
 const CONTROLLER = distIsFresh(REPO)
   ? [join(REPO, 'apps/controller/dist/cli.js')]
@@ -591,21 +614,18 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
       writeFileSync(join(dir, 'user'), lab.server.kubeconfig());
       writeFileSync(join(dir, 'admin'), admin.kubeconfig());
       const key = `${ns}/${cluster.metadata.name}`;
-      const moved = spawnSync(
-        process.execPath,
-        [
-          ...CONTROLLER,
-          'move',
-          '--cluster',
-          key,
-          '--from',
-          join(dir, 'user'),
-          '--to',
-          join(dir, 'admin'),
-          '--apply',
-        ],
-        { cwd: REPO, encoding: 'utf8', timeout: 60_000 },
-      );
+      // Asynchronously: both API servers run in this process and must keep answering.
+      const moved = await run(process.execPath, [
+        ...CONTROLLER,
+        'move',
+        '--cluster',
+        key,
+        '--from',
+        join(dir, 'user'),
+        '--to',
+        join(dir, 'admin'),
+        '--apply',
+      ]);
       expect(moved.status, moved.stderr + moved.stdout).toBe(0);
       expect(moved.stdout).toMatch(/Moved: \d+ created in the admin cluster, \d+ handed over\./);
       sync = spawn(
