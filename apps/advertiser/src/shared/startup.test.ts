@@ -21,6 +21,23 @@ describe('createSpeakerWithMetrics', () => {
     const text = await started?.registry.metrics();
     expect(text).toContain('bgplb_bgp_session_up{peer="192.0.2.1"} 0');
     expect(text).toContain('process_cpu_user_seconds_total');
+    started?.peerReport.stop();
+  });
+
+  it("starts the per-peer state line for the speaker (the advertiser's and the agent's)", async () => {
+    const { log, lines } = captureLogger('info');
+    const fake = new FakeSpeaker();
+    const started = await createSpeakerWithMetrics(log, async () => fake, 60_000);
+    fake.addPeer({ peerAddress: '192.0.2.1', peerAsn: 65000, localAddress: '192.0.2.2', localAsn: 65001 });
+    fake.setState('192.0.2.1', 'Established', { uptime: 330 });
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => l.msg)).toContain(
+      'peer 192.0.2.1 state BGP_FSM_ESTABLISHED uptime 5m30s prefixes sent 0',
+    );
+    started?.peerReport.stop();
+    fake.setState('192.0.2.1', 'Idle');
+    await new Promise((r) => setImmediate(r));
+    expect(lines.filter((l) => String(l.msg).startsWith('peer 192.0.2.1 state'))).toHaveLength(1);
   });
 
   it('logs a fatal error and resolves undefined when the speaker cannot be created', async () => {
