@@ -168,6 +168,56 @@ describe('decideNextHops: the self-isolation guard', () => {
     expect(d.state.withdrawn).toEqual(new Set(['b']));
   });
 
+  it('a Down the peer signalled waits for the settle time, then is withdrawn', () => {
+    const now = 20_000;
+    const signaled = (address: string, since: number): HopObservation => ({
+      ...downAt(address, since, since - 50),
+      peerSignaledDown: true,
+    });
+    const withSettle = { ...settings, signaledSettleMs: 450 };
+    const first = decideNextHops(INITIAL_LIVENESS, {
+      now,
+      hops: [signaled('a', now), up('b', now), up('c', now)],
+      selfIsNextHop: false,
+      settings: withSettle,
+    });
+    expect(first.state.withdrawn.size).toBe(0);
+    expect(first.verdicts.get('a')).toBe('settling');
+    expect(first.wakeAt).toBeLessThanOrEqual(now + 450);
+    const later = decideNextHops(first.state, {
+      now: now + 450,
+      hops: [signaled('a', now), up('b', now + 450), up('c', now + 450)],
+      selfIsNextHop: false,
+      settings: withSettle,
+    });
+    expect(later.changes).toEqual([{ hop: 'a', action: 'withdraw', reason: 'bfd-down' }]);
+  });
+
+  it('a one-way cut (every peer signals Down while its packets still arrive): the guard, no withdrawal', () => {
+    const now = 20_000;
+    const withSettle = { ...settings, signaledSettleMs: 450 };
+    const hops = (t: number, bDown: boolean): HopObservation[] => [
+      { ...downAt('a', now, t - 20), peerSignaledDown: true },
+      bDown ? { ...downAt('b', now + 200, t - 20), peerSignaledDown: true } : up('b', t),
+    ];
+    const first = decideNextHops(INITIAL_LIVENESS, {
+      now,
+      hops: hops(now, false),
+      selfIsNextHop: false,
+      settings: withSettle,
+    });
+    expect(first.changes).toEqual([]);
+    const second = decideNextHops(first.state, {
+      now: now + 200,
+      hops: hops(now + 200, true),
+      selfIsNextHop: false,
+      settings: withSettle,
+    });
+    expect(second.isolationChange?.to).toBe('suspected');
+    expect(second.changes).toEqual([]);
+    expect(second.state.withdrawn.size).toBe(0);
+  });
+
   it('a next hop dead for longer than the window is not evidence: a later Down is withdrawn', () => {
     const now = 60_000;
     const d = decide({ withdrawn: new Set(['a']) }, now, [

@@ -19,7 +19,9 @@
  *   isolation window, or Up but silent for more than half its detection time (about to go Down:
  *   BFD sessions cut at the same moment expire up to one transmit interval apart, and waiting for
  *   the last would withdraw the first for nothing). The guard holds until no more than half of the
- *   next hops it counted are still failing.
+ *   next hops it counted are still failing. A Down the peer signalled while its packets still
+ *   arrive (it stopped hearing us) waits `signaledSettleMs` before it is withdrawn, so that when
+ *   this node's own sending broke, the guard sees every peer's Down together.
  */
 
 /** What the BFD session to one next hop says, as the executor sees it. */
@@ -38,6 +40,11 @@ export interface HopObservation {
   detectionTimeMs: number;
   /** The last Down was the peer's AdminDown (its agent stopped cleanly). */
   peerAdminDown?: boolean | undefined;
+  /**
+   * The last Down was signalled by the peer (it stopped hearing us) while its packets still
+   * arrive: the peer is alive, the path towards it may not be, or this node's own sending is broken.
+   */
+  peerSignaledDown?: boolean | undefined;
 }
 
 export interface LivenessSettings {
@@ -45,6 +52,12 @@ export interface LivenessSettings {
   holdDownMs: number;
   /** Downs at most this far apart count as "at once" for the isolation guard (ms). */
   isolationWindowMs: number;
+  /**
+   * A Down the peer signalled is withdrawn only after this long (ms, default 0): if this node's
+   * own sending broke, every peer signals Down within about one transmit interval, and the guard
+   * must see them together rather than withdraw the first one for nothing.
+   */
+  signaledSettleMs?: number | undefined;
 }
 
 export interface LivenessInputs {
@@ -71,6 +84,7 @@ export type HopVerdict =
   | 'withdrawn'
   | 'hold-down'
   | 'kept-isolated'
+  | 'settling'
   | 'peer-admin-down';
 
 export interface LivenessState {
@@ -153,6 +167,12 @@ export function decideNextHops(previous: LivenessState, inputs: LivenessInputs):
       if (isolation?.counted.includes(h.address)) {
         verdicts.set(h.address, 'kept-isolated');
         if (was) changes.push({ hop: h.address, action: 'announce', reason: 'isolation-suspected' });
+        continue;
+      }
+      const settleUntil = h.since + (settings.signaledSettleMs ?? 0);
+      if (!was && h.peerSignaledDown === true && now < settleUntil) {
+        verdicts.set(h.address, 'settling');
+        wake.push(settleUntil);
         continue;
       }
       withdrawn.add(h.address);

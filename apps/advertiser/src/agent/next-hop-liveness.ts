@@ -86,6 +86,7 @@ interface Tracked {
   wasUp: boolean;
   since: number;
   peerAdminDown: boolean;
+  peerSignaledDown: boolean;
   /** Adding failed: retried on the next update. */
   failed?: string | undefined;
 }
@@ -237,6 +238,7 @@ export class NextHopLiveness {
         wasUp: false,
         since: this.options.clock.now(),
         peerAdminDown: false,
+        peerSignaledDown: false,
       };
       this.sessions.set(key, t);
       this.start(t);
@@ -279,6 +281,8 @@ export class NextHopLiveness {
     t.since = change.at;
     if (change.to === 'Up') t.wasUp = true;
     t.peerAdminDown = change.to !== 'Up' && peer.session.context.remoteState === 'AdminDown';
+    t.peerSignaledDown =
+      change.to !== 'Up' && !t.peerAdminDown && change.diagnostic === 'neighbor-signaled-session-down';
     this.options.logger.info(
       { peer: t.remote, role: t.role, from: change.from, to: change.to, diagnostic: change.diagnostic },
       `next-hop liveness: BFD to ${t.remote} ${change.from} -> ${change.to} (${change.diagnostic})`,
@@ -301,6 +305,7 @@ export class NextHopLiveness {
         lastReceivedAt: s?.lastReceivedAt,
         detectionTimeMs: s?.detectionTimeMs ?? 0,
         peerAdminDown: t.peerAdminDown,
+        peerSignaledDown: t.peerSignaledDown,
       });
     }
     return out;
@@ -319,6 +324,9 @@ export class NextHopLiveness {
         holdDownMs: settings.holdDownMs,
         // Downs within two detection times of each other are "at once".
         isolationWindowMs: 2 * settings.intervalMs * settings.multiplier,
+        // Peers' detection timers expire within about one transmit interval of each other (plus
+        // jitter): wait half a detection time before a Down a peer signalled is acted on.
+        signaledSettleMs: (settings.intervalMs * settings.multiplier) / 2,
       },
     });
     const before = this.state.withdrawn;
