@@ -60,8 +60,8 @@ function inputsHash() {
   const dirs = [
     join(appDir, 'src'),
     join(appDir, 'package.json'),
-    ...['bgp-fsm', 'bgp-wire', 'api-types', 'floating-ip-allocator', 'kube-runtime', 'clock'].map((p) =>
-      join(repoRoot, 'packages', p, 'src'),
+    ...['bgp-fsm', 'bgp-wire', 'bfd', 'api-types', 'floating-ip-allocator', 'kube-runtime', 'clock'].map(
+      (p) => join(repoRoot, 'packages', p, 'src'),
     ),
   ];
   for (const d of dirs) {
@@ -94,6 +94,8 @@ function buildNative() {
     target: 'node24',
     // Workspace libraries from their TypeScript sources, as in the tests: no prior build needed.
     conditions: ['@bgplb/source'],
+    // Whitespace only: a fully minified bundle (2.7 MB instead of 3.9) left 14 MiB more malloc'd
+    // memory at idle (V8 compiles its parenthesised functions eagerly).
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
@@ -111,6 +113,8 @@ function buildNative() {
       disableExperimentalSEAWarning: true,
       useCodeCache: false,
       useSnapshot: false,
+      // The same V8 flag as the npm form's shebang (src/cli.ts): a small young generation.
+      execArgv: ['--max-semi-space-size=1'],
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
