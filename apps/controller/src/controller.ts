@@ -12,8 +12,7 @@ import {
   EventRecorder,
   Informer,
   KubeClient,
-  type LeaderElectionOptions,
-  LeaderElector,
+  type LeaderElector,
   type Lease,
   LeaseClient,
   leasePath,
@@ -31,6 +30,7 @@ import {
   MemoizedDesiredState,
 } from './desired-state.js';
 import { EndpointIndex } from './endpoint-index.js';
+import { type LeaderElectionConfig, leaderElector } from './leadership.js';
 import { LeaseObservations, leaseFloatingIP } from './lease-observer.js';
 import { ControllerMetrics } from './metrics.js';
 import { FloatingIPMoveClock } from './move-clock.js';
@@ -47,12 +47,6 @@ import type {
   ServiceObject,
   SessionObject,
 } from './types.js';
-
-/** kube-runtime's Lease settings, and whether to elect at all (the callbacks are the controller's). */
-export type LeaderElectionConfig = Omit<
-  LeaderElectionOptions,
-  'log' | 'onStartedLeading' | 'onStoppedLeading' | 'clock'
-> & { enabled: boolean };
 
 export interface ControllerConfig {
   kubeConfig: KubeConfig;
@@ -210,19 +204,12 @@ export class Controller {
       {},
       (_key, err, retryInMs) => this.log.warn({ err: String(err), retryInMs }, 'reconcile failed; retrying'),
     );
-    const le = config.leaderElection;
-    if (le.enabled) {
-      this.elector = new LeaderElector(this.client, {
-        ...le,
-        log: this.log,
-        onStartedLeading: () => this.setLeading(true),
-        onStoppedLeading: () => {
-          const was = this.leading;
-          this.setLeading(false);
-          if (was && this.started) config.onLostLeadership?.();
-        },
-      });
-    }
+    this.elector = leaderElector(this.client, config.leaderElection, this.log, {
+      setLeading: (v) => this.setLeading(v),
+      isLeading: () => this.leading,
+      isStarted: () => this.started,
+      onLostLeadership: config.onLostLeadership,
+    });
   }
 
   get isLeader(): boolean {

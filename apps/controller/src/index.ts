@@ -1,8 +1,11 @@
+export { AdminController, type AdminControllerConfig } from './admin/admin-controller.js';
+export { type MoveOptions, runMove } from './admin/move.js';
 export * from './apply.js';
 export * from './args.js';
 export * from './config.js';
 export * from './controller.js';
 export * from './desired-state.js';
+export * from './leadership.js';
 export * from './main.js';
 export * from './metrics.js';
 export * from './names.js';

@@ -5,9 +5,10 @@
  * each has its own queue and connection, so one slow or broken user cluster delays no other.
  * Only the leader syncs; standbys keep their caches warm.
  */
-import { Informer, KubeClient, type LeaderElectionOptions, LeaderElector, paths } from '@bgplb/kube-runtime';
+import { Informer, KubeClient, type LeaderElector, paths } from '@bgplb/kube-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { type LeaderElectionConfig, leaderElector } from '../leadership.js';
 import type { KubeObject } from '../types.js';
 import { AdminMetrics } from './admin-metrics.js';
 import { CLUSTER_API, GROUP_PATH, SYNCED_API_VERSION, SYNCED_KINDS } from './names.js';
@@ -18,9 +19,7 @@ export interface AdminControllerConfig {
   kubeConfig: KubeConfig;
   log: Logger;
   identity: string;
-  leaderElection: Omit<LeaderElectionOptions, 'log' | 'onStartedLeading' | 'onStoppedLeading' | 'clock'> & {
-    enabled: boolean;
-  };
+  leaderElection: LeaderElectionConfig;
   /** Called when leadership is lost after having been held (the CLI exits, like client-go). */
   onLostLeadership?: () => void;
   metrics?: AdminMetrics;
@@ -71,19 +70,12 @@ export class AdminController {
       informer.onSynced(() => this.triggerAll());
       this.sources.set(k.kind, informer);
     }
-    const le = config.leaderElection;
-    if (le.enabled) {
-      this.elector = new LeaderElector(this.client, {
-        ...le,
-        log: this.log,
-        onStartedLeading: () => this.setLeading(true),
-        onStoppedLeading: () => {
-          const was = this.leading;
-          this.setLeading(false);
-          if (was && this.started) config.onLostLeadership?.();
-        },
-      });
-    }
+    this.elector = leaderElector(this.client, config.leaderElection, this.log, {
+      setLeading: (v) => this.setLeading(v),
+      isLeading: () => this.leading,
+      isStarted: () => this.started,
+      onLostLeadership: config.onLostLeadership,
+    });
   }
 
   /** The admin cluster as the workers read it. */

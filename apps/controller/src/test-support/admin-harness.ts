@@ -9,7 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { AdminController, type AdminControllerConfig } from '../admin/admin-controller.js';
 import type { KubeObject } from '../types.js';
 import { EXAMPLE_FILES, exampleObjects } from './fixtures.js';
-import { testLogger } from './harness.js';
+import { testLeaderElection, testLogger } from './harness.js';
 
 export const USER_NS = 'cluster-bm';
 export const CLUSTER_KEY = `${USER_NS}/bm`;
@@ -85,15 +85,7 @@ export async function startAdminHarness(
         resyncMs: 2000,
         backoffBaseMs: 100,
         backoffMaxMs: 1000,
-        leaderElection: {
-          enabled: false,
-          namespace: 'kube-system',
-          name: 'bgplb-admin',
-          identity: `admin-test-${controllers.length}`,
-          leaseDurationSeconds: 2,
-          renewDeadlineSeconds: 1.5,
-          retryPeriodSeconds: 0.2,
-        },
+        leaderElection: testLeaderElection('bgplb-admin', `admin-test-${controllers.length}`),
         ...overrides,
       });
       controllers.push(c);

@@ -10,6 +10,7 @@ import { startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Controller, type ControllerConfig } from '../controller.js';
+import type { LeaderElectionConfig } from '../leadership.js';
 import type { KubeObject } from '../types.js';
 import { exampleObjects, type NodeFixture, node, type ServiceFixture, service } from './fixtures.js';
 
@@ -22,6 +23,19 @@ export interface Harness {
   controllers: Controller[];
   startController(overrides?: Partial<ControllerConfig>): Promise<Controller>;
   close(): Promise<void>;
+}
+
+/** Leader election settings of the test harnesses: off unless a test enables it, with fast timings. */
+export function testLeaderElection(name: string, identity: string): LeaderElectionConfig {
+  return {
+    enabled: false,
+    namespace: 'kube-system',
+    name,
+    identity,
+    leaseDurationSeconds: 2,
+    renewDeadlineSeconds: 1.5,
+    retryPeriodSeconds: 0.2,
+  };
 }
 
 export function testLogger(name: string) {
@@ -58,15 +72,7 @@ export async function startHarness(
         clusterNamespace: CLUSTER_NS,
         graceSeconds: 1,
         debounceMs: 2,
-        leaderElection: {
-          enabled: false,
-          namespace: 'kube-system',
-          name: 'bgplb-controller',
-          identity: `test-${controllers.length}`,
-          leaseDurationSeconds: 2,
-          renewDeadlineSeconds: 1.5,
-          retryPeriodSeconds: 0.2,
-        },
+        leaderElection: testLeaderElection('bgplb-controller', `test-${controllers.length}`),
         ...overrides,
       });
       controllers.push(c);
