@@ -125,10 +125,27 @@ describe('FloatingIPLeases (fake time, in-memory API)', () => {
     const writes = store.writes.length;
     await advance(5000);
     expect(store.writes.length).toBe(writes); // no tug of war
+    // The same assignment again (no newer NetworkGatewayGroup): still not ours.
+    await leases.setAssigned([IP]);
+    expect(leases.standing(IP).held).toBe(false);
     // Assigned again (after the assignment changed): claimed again.
     await leases.setAssigned([]);
     await leases.setAssigned([IP]);
     expect(leases.standing(IP)).toEqual({ held: true });
+  });
+
+  it('a Lease lost to a node acting on an older assignment is claimed again on a newer one', async () => {
+    const { store, leases, advance } = setup();
+    await leases.setAssigned([IP], 1);
+    const cur = store.lease(NS, NAME)!;
+    store.put({ ...cur, spec: { ...cur.spec, holderIdentity: 'node-b' } });
+    await advance(1000);
+    expect(leases.standing(IP).held).toBe(false);
+    await leases.setAssigned([IP], 1); // the same version: nothing new
+    expect(leases.standing(IP).held).toBe(false);
+    await leases.setAssigned([IP], 2); // a newer NetworkGatewayGroup still names this node
+    expect(leases.standing(IP)).toEqual({ held: true });
+    expect(store.lease(NS, NAME)!.spec.holderIdentity).toBe('node-a');
   });
 
   it('an IP no longer assigned is no longer renewed', async () => {

@@ -63,8 +63,10 @@ interface Entry {
   lease: Lease | undefined;
   /** Send time of the last successful claim or renewal, ms (this agent's clock). */
   okSentAt: number | undefined;
-  /** Another node took the Lease: not ours again until the assignment changes. */
+  /** Another node took the Lease: not ours again until a newer assignment says it is. */
   lostTo: string | undefined;
+  /** The assignment version current when the Lease was lost. */
+  lostAtVersion: number;
   inFlight: Promise<void> | undefined;
   renewTimer: unknown;
   fenceTimer: unknown;
@@ -78,18 +80,23 @@ export type LeaseStanding = { held: true } | { held: false; reason: string };
 export class FloatingIPLeases {
   private readonly entries = new Map<string, Entry>();
   private stopped = false;
+  private version = 0;
 
   constructor(private readonly o: FloatingIPLeasesOptions) {}
 
   /**
    * The floating IPs assigned to this node now. New ones are claimed (awaited, so a round adds an
    * address only after its Lease is ours); ones no longer assigned stop being renewed.
+   * `version` counts NetworkGatewayGroup updates: a Lease lost to another node is claimed again
+   * when an assignment newer than the loss still names this node (the other node acted on an
+   * older one, and will drop it when it sees the newer).
    */
-  async setAssigned(ips: readonly string[]): Promise<void> {
+  async setAssigned(ips: readonly string[], version = 0): Promise<void> {
     if (this.stopped) return;
+    this.version = Math.max(this.version, version);
     const wanted = new Set(ips);
     for (const [ip, e] of this.entries) {
-      if (wanted.has(ip)) continue;
+      if (wanted.has(ip) && !(e.lostTo !== undefined && this.version > e.lostAtVersion)) continue;
       this.clearTimers(e);
       this.entries.delete(ip);
     }
@@ -102,6 +109,7 @@ export class FloatingIPLeases {
         lease: undefined,
         okSentAt: undefined,
         lostTo: undefined,
+        lostAtVersion: 0,
         inFlight: undefined,
         renewTimer: undefined,
         fenceTimer: undefined,
@@ -281,6 +289,7 @@ export class FloatingIPLeases {
   private lose(e: Entry, holder: string): void {
     this.clearTimers(e);
     e.lostTo = holder;
+    e.lostAtVersion = this.version;
     this.o.metrics?.leaseRenewFailures.inc({ reason: 'lost' });
     this.o.logger.warn(
       { floatingIP: e.ip, lease: e.name, holder },

@@ -107,6 +107,8 @@ export class NodeAgent {
   private readonly leases: FloatingIPLeases | undefined;
 
   private gatewayGroup: GatewayGroupView = NO_GATEWAY_GROUP;
+  /** Counts NetworkGatewayGroup updates (a lost Lease is claimed again only on a newer one). */
+  private gatewayVersion = 0;
   private ownSessions: readonly unknown[] = [];
   private peers: readonly unknown[] = [];
 
@@ -200,6 +202,7 @@ export class NodeAgent {
 
   setGatewayGroup(raw: unknown): void {
     this.gatewayGroup = readGatewayGroup(raw, this.log);
+    this.gatewayVersion++;
     this.requestReconcile();
   }
 
@@ -396,7 +399,7 @@ export class NodeAgent {
     const mine = Object.entries(assignments)
       .filter(([, holder]) => holder === this.options.node)
       .map(([ip]) => ip);
-    await this.leases.setAssigned(mine);
+    await this.leases.setAssigned(mine, this.gatewayVersion);
     const withheld = new Map<string, string>();
     for (const ip of mine) {
       const s = this.leases.standing(ip);
