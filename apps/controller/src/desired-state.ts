@@ -118,6 +118,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     addresses: p.addresses,
     avoidBuggyIPs: p.avoidBuggyIPs,
     manualAssign: p.manualAssign,
+    allowSubnetRouterAnycast: p.allowSubnetRouterAnycast,
   }));
   const fold = foldServices(
     {

@@ -166,6 +166,8 @@ export class ServiceFastPath {
     // A status that is not what we decided (changed by someone else, or a Service deleted and
     // created again under the same name) is the full path's to judge.
     if (held !== null) return c.current === held ? { vip: held } : 'full';
+    // An IPv6 address in the status is refused by the full path (service-fold.ts) for now.
+    if (c.current?.includes(':')) return 'full';
     if (c.current !== undefined)
       return this.allocator.allocateSpecific(c.current, c.key).ok ? { vip: c.current } : 'full';
     const r = this.allocator.allocate(c.key);

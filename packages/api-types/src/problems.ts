@@ -107,6 +107,18 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/**
+ * An unquoted value that ends in `:` (an IPv6 address or range ending in `::`) is read by YAML as
+ * a mapping with one key and no value: `- 2001:db8::` is `{ "2001:db8:": null }`. Says so.
+ */
+function colonTailHint(input: unknown): string {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return '';
+  const entries = Object.entries(input);
+  if (entries.length !== 1 || entries[0]![1] !== null || !entries[0]![0].includes(':')) return '';
+  const text = `${entries[0]![0]}:`;
+  return `: YAML reads the unquoted ${text} as a mapping key because it ends in ":"; write "${text}" in quotes`;
+}
+
 const TYPE_NAMES: Record<string, string> = {
   number: 'a number',
   int: 'an integer',
@@ -216,7 +228,10 @@ export function issuesToProblems(
           }
         } else {
           const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-          out.push(problem(path, `expected ${expected}, got ${describeValue(input)}`, 'error', object));
+          const hint = issue.expected === 'string' ? colonTailHint(input) : '';
+          out.push(
+            problem(path, `expected ${expected}, got ${describeValue(input)}${hint}`, 'error', object),
+          );
         }
         break;
       case 'invalid_value': {

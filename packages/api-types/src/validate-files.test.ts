@@ -30,6 +30,13 @@ describe('validateFiles: examples', () => {
   });
 });
 
+describe('validateFiles: good fixtures', () => {
+  it.each(readdirSync(`${fixtures}good`))('accepts good/%s with no problem', async (name) => {
+    const [result] = await validateFiles([`${fixtures}good/${name}`]);
+    expect(result?.problems).toEqual([]);
+  });
+});
+
 describe('validateFiles: bad fixtures', () => {
   it('has a test entry for every fixture file', () => {
     const files = readdirSync(`${fixtures}bad`).filter((f) => f.endsWith('.yaml'));

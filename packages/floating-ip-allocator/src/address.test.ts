@@ -19,6 +19,10 @@ describe('parseAddress', () => {
       ok: true,
       value: { family: 6, value: 0x20010db8000000000000000000000001n },
     });
+    expect(parseAddress('::ffff:10.0.0.1')).toEqual({
+      ok: true,
+      value: { family: 6, value: 0xffff0a000001n },
+    });
   });
 
   it.each([
@@ -31,14 +35,26 @@ describe('parseAddress', () => {
     '10.0.0.1 ',
     '0x0a.0.0.1',
     '10.0.0.-1',
-    'fe80::1%eth0',
     'not-an-ip',
     '1.2.3.4.',
     '.1.2.3',
+    '::ffff:10.0.0.01',
+    '::1.2.3',
+    '1:2:3:4:5:6:7:8:9',
   ])('rejects %j with a message', (text) => {
     const r = parseAddress(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/not a valid IPv4/);
+  });
+
+  it('says what is wrong with a zone index', () => {
+    expect(parseAddress('fe80::1%eth0')).toEqual({
+      ok: false,
+      error: '"fe80::1%eth0" has a zone index (%eth0); write the address without it',
+    });
+    expect(parseAddress('x%eth0')).toMatchObject({
+      error: '"x%eth0" is not a valid IPv4 (a.b.c.d) or IPv6 address',
+    });
   });
 
   it('rejects non-strings without throwing', () => {

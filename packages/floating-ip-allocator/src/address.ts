@@ -67,9 +67,14 @@ export function isIPv4(text: unknown): text is string {
   return typeof text === 'string' && fastIPv4(text) >= 0;
 }
 
-/** True for IPv6 address text such as `2001:db8::1` (no zone). */
+/**
+ * True for IPv6 address text such as `2001:db8::1` (no zone). A dotted-quad tail (`::ffff:10.0.0.1`)
+ * must be strict too: ipaddr.js accepts leading zeros there (`::0.0.0.01`), RFC 4291 does not.
+ */
 export function isIPv6(text: unknown): text is string {
-  return typeof text === 'string' && !text.includes('%') && text.includes(':') && ipaddr.IPv6.isValid(text);
+  if (typeof text !== 'string' || text.includes('%') || !text.includes(':')) return false;
+  if (text.includes('.') && fastIPv4(text.slice(text.lastIndexOf(':') + 1)) < 0) return false;
+  return ipaddr.IPv6.isValid(text);
 }
 
 /** A canonical dotted quad as an unsigned 32-bit number, or undefined when it is not one. */
@@ -84,6 +89,16 @@ function bytesToBigInt(bytes: readonly number[]): bigint {
   return v;
 }
 
+/**
+ * The message for an IPv6 address written with a zone index (`fe80::1%eth0`), which bgplb never
+ * takes in an address field; undefined for any other text.
+ */
+export function zoneIndexError(text: string): string | undefined {
+  const zone = text.indexOf('%');
+  if (zone <= 0 || !isIPv6(text.slice(0, zone))) return undefined;
+  return `"${text}" has a zone index (${text.slice(zone)}); write the address without it`;
+}
+
 /** Parse an IPv4 (four-part decimal) or IPv6 address. */
 export function parseAddress(text: string): Parsed<ParsedAddress> {
   if (typeof text !== 'string') return { ok: false, error: `not an IP address: ${String(text)}` };
@@ -95,6 +110,8 @@ export function parseAddress(text: string): Parsed<ParsedAddress> {
   if (isIPv6(text)) {
     return { ok: true, value: { family: 6, value: bytesToBigInt(ipaddr.IPv6.parse(text).toByteArray()) } };
   }
+  const zone = zoneIndexError(text);
+  if (zone !== undefined) return { ok: false, error: zone };
   return { ok: false, error: `"${text}" is not a valid IPv4 (a.b.c.d) or IPv6 address` };
 }
 

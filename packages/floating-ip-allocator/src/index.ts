@@ -27,6 +27,7 @@ export {
   parseAddress,
   parseCIDR,
   toMillis,
+  zoneIndexError,
 } from './address.js';
 export {
   type AssignFloatingIPsInput,
@@ -59,7 +60,6 @@ export { findOverlaps } from './overlaps.js';
 export {
   type NumericRange,
   type PoolEntryResult,
-  type PoolGrammarOptions,
   parsePoolEntry,
   rangeContains,
   rangeText,
@@ -79,4 +79,5 @@ export {
   type ServiceVIPRequest,
   type VIPConflict,
 } from './service-vips.js';
+export { countSubnetRouterAnycast, isSubnetRouterAnycast } from './subnet-router-anycast.js';
 export { type AllocateResult, type PoolUsage, VipAllocator } from './vip-allocator.js';

@@ -12,22 +12,25 @@
  * says so (as in the spec and the CRD pattern). No whitespace anywhere (the CRD pattern refuses it
  * too), strict address forms only: dotted quads without leading zeros, IPv6 without zone.
  *
- * IPv6 entries parse, but are refused with "not supported yet" unless `ipv6: true` is passed:
- * the controller announces IPv4 VIPs only until the IPv6 work switches the default.
+ * IPv4 and IPv6 entries may be mixed in one pool; each family is allocated separately (a Service
+ * asks for a family). IPv6 entries follow the same rules as IPv4 ones.
  */
-import { type Family, familyBits, formatAddress, type ParsedAddress, parseAddress } from './address.js';
+import {
+  type Family,
+  familyBits,
+  formatAddress,
+  type ParsedAddress,
+  parseAddress,
+  zoneIndexError,
+} from './address.js';
 
 /** An inclusive range of addresses of one family, as numbers. */
 export interface NumericRange {
   family: Family;
   first: bigint;
   last: bigint;
-}
-
-/** Options of the pool grammar. */
-export interface PoolGrammarOptions {
-  /** Accept IPv6 entries. Default false: they are refused as "not supported yet (IPv4 only)". */
-  ipv6?: boolean | undefined;
+  /** The prefix length, when the entry was written as a CIDR (its network is `first`). */
+  prefix?: number | undefined;
 }
 
 /** Result of reading one pool entry: the range, or a message that names the entry and says why. */
@@ -44,19 +47,17 @@ function familyName(a: ParsedAddress | undefined): string {
 }
 
 /** Reads one address-pool entry (see the module comment for the grammar). Never throws. */
-export function parsePoolEntry(entry: unknown, options: PoolGrammarOptions = {}): PoolEntryResult {
+export function parsePoolEntry(entry: unknown): PoolEntryResult {
   if (typeof entry !== 'string') return fail(`address entry must be a string, got ${JSON.stringify(entry)}`);
   if (entry === '') return fail('empty address entry');
   if (/\s/.test(entry))
     return fail(`"${entry}" contains whitespace; write entries such as 10.0.0.1-10.0.0.4`);
-  const ipv6 = options.ipv6 === true;
   const dash = entry.indexOf('-');
-  if (dash >= 0) return parseRange(entry, entry.slice(0, dash), entry.slice(dash + 1), ipv6);
+  if (dash >= 0) return parseRange(entry, entry.slice(0, dash), entry.slice(dash + 1));
   const slash = entry.indexOf('/');
-  if (slash >= 0) return parseNetwork(entry, entry.slice(0, slash), entry.slice(slash + 1), ipv6);
+  if (slash >= 0) return parseNetwork(entry, entry.slice(0, slash), entry.slice(slash + 1));
   const single = parseAddress(entry);
   if (single.ok && single.value.family === 6) {
-    if (!ipv6) return fail(`IPv6 address "${entry}" is not supported yet (IPv4 only)`);
     return fail(
       `"${entry}" is neither a range (2001:db8::1-2001:db8::4) nor a CIDR (2001:db8::/126); a single address is written ${entry}/128`,
     );
@@ -66,7 +67,7 @@ export function parsePoolEntry(entry: unknown, options: PoolGrammarOptions = {})
   );
 }
 
-function parseRange(entry: string, firstText: string, lastText: string, ipv6: boolean): PoolEntryResult {
+function parseRange(entry: string, firstText: string, lastText: string): PoolEntryResult {
   const first = parseAddress(firstText);
   const last = parseAddress(lastText);
   const a = first.ok ? first.value : undefined;
@@ -74,11 +75,10 @@ function parseRange(entry: string, firstText: string, lastText: string, ipv6: bo
   if (a !== undefined && b !== undefined && a.family !== b.family) {
     return fail(`range "${entry}" mixes IPv4 and IPv6; both ends must be of the same family`);
   }
-  if ((a?.family === 6 || b?.family === 6) && !ipv6) {
-    return fail(`IPv6 range "${entry}" is not supported yet (IPv4 only)`);
-  }
   if (a === undefined || b === undefined) {
     const bad = a === undefined ? firstText : lastText;
+    const zone = zoneIndexError(bad);
+    if (zone !== undefined) return fail(`range "${entry}": ${zone}`);
     return fail(`range "${entry}": "${bad}" is not a valid ${familyName(a ?? b)} address`);
   }
   if (a.value > b.value) {
@@ -89,16 +89,14 @@ function parseRange(entry: string, firstText: string, lastText: string, ipv6: bo
   return { ok: true, value: { family: a.family, first: a.value, last: b.value } };
 }
 
-function parseNetwork(
-  entry: string,
-  addressText: string,
-  lengthText: string,
-  ipv6: boolean,
-): PoolEntryResult {
+function parseNetwork(entry: string, addressText: string, lengthText: string): PoolEntryResult {
   const address = parseAddress(addressText);
-  if (!address.ok) return fail(`"${entry}": "${addressText}" is not a valid IPv4 or IPv6 address`);
+  if (!address.ok) {
+    const zone = zoneIndexError(addressText);
+    if (zone !== undefined) return fail(`"${entry}": ${zone}`);
+    return fail(`"${entry}": "${addressText}" is not a valid IPv4 or IPv6 address`);
+  }
   const { family, value } = address.value;
-  if (family === 6 && !ipv6) return fail(`IPv6 prefix "${entry}" is not supported yet (IPv4 only)`);
   const bits = familyBits(family);
   if (!PREFIX_LENGTH.test(lengthText) || Number(lengthText) > bits) {
     return fail(`"${entry}": prefix length "${lengthText}" is not in 0..${bits}`);
@@ -111,7 +109,10 @@ function parseNetwork(
       `CIDR "${entry}" has host bits set; the network is ${formatAddress(family, network)}/${length}`,
     );
   }
-  return { ok: true, value: { family, first: network, last: network + (1n << hostBits) - 1n } };
+  return {
+    ok: true,
+    value: { family, first: network, last: network + (1n << hostBits) - 1n, prefix: length },
+  };
 }
 
 /** True when `address` lies inside `range` (same family). */

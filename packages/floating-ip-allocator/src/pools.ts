@@ -3,12 +3,14 @@
  *
  * Entries follow the one pool grammar of pool-entry.ts (ranges `10.0.0.1-10.0.0.4`, CIDRs
  * `10.0.0.0/30` with every address, network and broadcast included; see avoidBuggyIPs), the same
- * one api-types validates with. Errors are returned as data: a bad entry is dropped with a
+ * one api-types validates with. IPv4 and IPv6 entries may share a pool; IPv6 subnet-router anycast
+ * addresses are not counted as allocatable unless the pool allows them (subnet-router-anycast.ts). Errors are returned as data: a bad entry is dropped with a
  * message naming the pool and the entry, and every good entry is kept.
  */
 import { type Family, formatAddress } from './address.js';
 import { findOverlaps } from './overlaps.js';
-import { type NumericRange, type PoolGrammarOptions, parsePoolEntry, rangeText } from './pool-entry.js';
+import { type NumericRange, parsePoolEntry, rangeText } from './pool-entry.js';
+import { countSubnetRouterAnycast } from './subnet-router-anycast.js';
 
 /** One entry of `loadBalancer.addressPools` as written by the operator. */
 export interface AddressPoolInput {
@@ -19,6 +21,11 @@ export interface AddressPoolInput {
   avoidBuggyIPs?: boolean | undefined;
   /** Serve only Services that request an address from this pool explicitly. */
   manualAssign?: boolean | undefined;
+  /**
+   * Hand out IPv6 subnet-router anycast addresses (all-zero host) too. Default false: they are
+   * skipped by automatic allocation and refused when requested.
+   */
+  allowSubnetRouterAnycast?: boolean | undefined;
 }
 
 /** A validated, contiguous range of a pool (inclusive bounds, canonical text). */
@@ -28,6 +35,8 @@ export interface PoolRange {
   last: string;
   /** The entry as the operator wrote it. */
   entry: string;
+  /** The prefix length when the entry is a CIDR. */
+  prefix?: number | undefined;
   /** Number of addresses in the range (approximate above 2^53 for IPv6). */
   size: number;
 }
@@ -35,10 +44,14 @@ export interface PoolRange {
 export interface ParsedPool {
   name: string;
   ranges: PoolRange[];
-  /** Allocatable addresses: the ranges' size minus .0/.255 when avoidBuggyIPs is set. */
+  /**
+   * Allocatable addresses: the ranges' size minus .0/.255 when avoidBuggyIPs is set and minus the
+   * IPv6 subnet-router anycast addresses unless allowSubnetRouterAnycast is set.
+   */
   size: number;
   avoidBuggyIPs: boolean;
   manualAssign: boolean;
+  allowSubnetRouterAnycast: boolean;
 }
 
 export interface PoolError {
@@ -74,12 +87,9 @@ interface Candidate {
  * Parse and validate address pools. An entry that shares an address with an earlier entry (in
  * configuration order, within or across pools) is an error and is dropped; the message names the
  * first entry it overlaps (the same rule as api-types validation: see findOverlaps). Duplicate
- * pool names: the later pool is dropped. IPv6 entries only with `options.ipv6`.
+ * pool names: the later pool is dropped.
  */
-export function parsePools(
-  pools: readonly AddressPoolInput[],
-  options: PoolGrammarOptions = {},
-): ParsePoolsResult {
+export function parsePools(pools: readonly AddressPoolInput[]): ParsePoolsResult {
   const out: ParsedPool[] = [];
   const errors: PoolError[] = [];
   const candidates: Candidate[] = [];
@@ -104,11 +114,12 @@ export function parsePools(
       size: 0,
       avoidBuggyIPs: pool.avoidBuggyIPs === true,
       manualAssign: pool.manualAssign === true,
+      allowSubnetRouterAnycast: pool.allowSubnetRouterAnycast === true,
     };
     const entries: readonly unknown[] = Array.isArray(pool.addresses) ? pool.addresses : [];
     if (entries.length === 0) errors.push({ pool: name, message: `address pool "${name}" has no addresses` });
     entries.forEach((entry, index) => {
-      const r = parsePoolEntry(entry, options);
+      const r = parsePoolEntry(entry);
       if (r.ok) candidates.push({ pool: parsed, entry: entry as string, index, range: r.value });
       else errors.push({ pool: name, entry: String(entry), index, message: `pool "${name}": ${r.error}` });
     });
@@ -132,13 +143,15 @@ export function parsePools(
     }
     const { family, first, last } = c.range;
     const count = last - first + 1n;
-    const usable = c.pool.avoidBuggyIPs && family === 4 ? count - countBuggy(first, last) : count;
+    let usable = c.pool.avoidBuggyIPs && family === 4 ? count - countBuggy(first, last) : count;
+    if (!c.pool.allowSubnetRouterAnycast) usable -= countSubnetRouterAnycast(c.range);
     c.pool.ranges.push({
       family,
       first: formatAddress(family, first),
       last: formatAddress(family, last),
       entry: c.entry,
       size: Number(count),
+      ...(c.range.prefix !== undefined ? { prefix: c.range.prefix } : {}),
     });
     c.pool.size += Number(usable);
   });

@@ -180,9 +180,9 @@ describe('allocateServiceVIPs', () => {
   });
 
   it('accepts pre-parsed pools, IPv6 pools, and reports pool errors', () => {
-    const parsed = parsePools([{ name: 'v6', addresses: ['2001:db8::/120'] }], { ipv6: true }).pools;
+    const parsed = parsePools([{ name: 'v6', addresses: ['2001:db8::/120'] }]).pools;
     const r = allocateServiceVIPs({ pools: parsed, services: [{ key: 'a/b', family: 6 }, { key: 'a/c' }] });
-    expect(r.allocations).toEqual({ 'a/b': '2001:db8::' });
+    expect(r.allocations).toEqual({ 'a/b': '2001:db8::1' }); // 2001:db8:: is the subnet-router anycast
     expect(r.errors['a/c']).toBe('no IPv4 address pool available for automatic assignment');
     const e = allocateServiceVIPs({ pools: [{ name: 'p', addresses: ['10.0.0.9-10.0.0.1'] }], services: [] });
     expect(e.poolErrors[0]!.message).toMatch(/written backwards/);

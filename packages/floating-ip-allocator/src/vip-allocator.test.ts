@@ -5,7 +5,7 @@ import { parsePools } from './pools.js';
 import { VipAllocator } from './vip-allocator.js';
 
 function make(pools: Parameters<typeof parsePools>[0]): VipAllocator {
-  const r = parsePools(pools, { ipv6: true });
+  const r = parsePools(pools);
   expect(r.errors).toEqual([]);
   return new VipAllocator(r.pools);
 }
@@ -96,7 +96,7 @@ describe('VipAllocator', () => {
   });
 
   it('uses a sparse set for huge IPv6 pools', () => {
-    const a = make([{ name: 'v6', addresses: ['2001:db8::/64'] }]);
+    const a = make([{ name: 'v6', addresses: ['2001:db8::/64'], allowSubnetRouterAnycast: true }]);
     expect(a.allocate('a', { family: 6 })).toEqual({ ok: true, ip: '2001:db8::', pool: 'v6' });
     expect(a.allocateSpecific('2001:db8::1', 'b').ok).toBe(true);
     expect(a.allocate('c', { family: 6 })).toMatchObject({ ip: '2001:db8::2' });
@@ -104,6 +104,49 @@ describe('VipAllocator', () => {
     expect(a.release('2001:db8::')).toBe(true);
     expect(a.allocate('e', { family: 6 })).toMatchObject({ ip: '2001:db8::' });
     expect(a.ownerOf('2001:DB8::FFFF:FFFF:FFFF:FFFF')).toBe('d');
+  });
+
+  it('never hands out an IPv6 subnet-router anycast address unless the pool allows it', () => {
+    const a = make([
+      {
+        name: 'small',
+        addresses: ['2001:db8:1::100/126', '2001:db8:2::ffff:ffff:ffff:fffe-2001:db8:2:1::1'],
+      },
+      { name: 'huge', addresses: ['2001:db8:4::/63'] },
+      { name: 'range', addresses: ['2001:db8:5::-2001:db8:5::2'] },
+    ]);
+    // The /126's own network (2001:db8:1::100) and the /64 boundary 2001:db8:2:1:: are skipped.
+    const small = [1, 2, 3, 4, 5, 6].map((i) => a.allocate(`s${i}`, { family: 6, pool: 'small' }));
+    expect(small.map((r) => (r.ok ? r.ip : r.error))).toEqual([
+      '2001:db8:1::101',
+      '2001:db8:1::102',
+      '2001:db8:1::103',
+      '2001:db8:2:0:ffff:ffff:ffff:fffe',
+      '2001:db8:2:0:ffff:ffff:ffff:ffff',
+      '2001:db8:2:1::1',
+    ]);
+    expect(a.allocate('s7', { family: 6, pool: 'small' })).toEqual({
+      ok: false,
+      error: 'no free IPv6 address in pool "small" (6/6 used)',
+    });
+    // Sparse block (2^65 addresses): both /64 networks are skipped, at the start and mid-range.
+    expect(a.allocate('h1', { family: 6, pool: 'huge' })).toMatchObject({ ip: '2001:db8:4::1' });
+    expect(a.allocateSpecific('2001:db8:4:1::', 'h2')).toEqual({
+      ok: false,
+      error:
+        '2001:db8:4:1:: is an IPv6 subnet-router anycast address (all-zero host); pool "huge" hands it out only with allowSubnetRouterAnycast: true',
+    });
+    expect(a.allocateSpecific('2001:db8:1::100', 'x').ok).toBe(false);
+    // A range (no prefix of its own) still skips the /64's all-zero host.
+    expect(a.allocate('r1', { family: 6, pool: 'range' })).toMatchObject({ ip: '2001:db8:5::1' });
+    expect(a.usage()).toEqual([
+      { pool: 'small', size: 6, used: 6 },
+      { pool: 'huge', size: 2 ** 65 - 2, used: 1 },
+      { pool: 'range', size: 2, used: 1 },
+    ]);
+    const allowed = make([{ name: 'p', addresses: ['2001:db8:1::100/126'], allowSubnetRouterAnycast: true }]);
+    expect(allowed.allocate('a', { family: 6 })).toMatchObject({ ip: '2001:db8:1::100' });
+    expect(allowed.usage()).toEqual([{ pool: 'p', size: 4, used: 1 }]);
   });
 
   it('sparse IPv4 ranges (over 2^22 addresses) skip buggy addresses and can be exhausted logically', () => {

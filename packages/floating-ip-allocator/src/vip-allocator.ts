@@ -5,10 +5,15 @@
  * 8 KiB for a /16) with a cursor to the lowest word that may have a free bit, so "lowest free
  * address" is a word scan and allocate/release are O(1) amortised. Ranges larger than 2^22
  * addresses (big IPv6 pools) use a sparse set of allocated offsets instead.
+ *
+ * IPv4 and IPv6 blocks are kept apart: `allocate` takes the family to hand out, so a dual-stack
+ * Service asks once per family. IPv6 subnet-router anycast addresses are never handed out unless
+ * the pool sets allowSubnetRouterAnycast (see subnet-router-anycast.ts).
  */
 import { type Family, fastIPv4, formatAddress, formatIPv4, parseAddress } from './address.js';
-import type { PoolGrammarOptions } from './pool-entry.js';
+import type { NumericRange } from './pool-entry.js';
 import { type AddressPoolInput, type ParsedPool, type PoolError, parsePools } from './pools.js';
+import { isSubnetRouterAnycast, subnetRouterAnycasts } from './subnet-router-anycast.js';
 
 /** How full a pool is. `used` counts allocations and reservations (such as the control-plane VIP). */
 export interface PoolUsage {
@@ -49,6 +54,10 @@ interface Block {
   cursor: number;
   sparseCursor: bigint;
   buggy: boolean;
+  /** The range as parsed, for the subnet-router anycast rule. */
+  range: NumericRange;
+  /** Skip (and refuse) IPv6 subnet-router anycast addresses. */
+  avoidAnycast: boolean;
 }
 
 interface Located {
@@ -98,6 +107,7 @@ export class VipAllocator {
         const last = b.value.value;
         const count = last - first + 1n;
         const buggy = p.avoidBuggyIPs && family === 4;
+        const range: NumericRange = { family, first, last, prefix: r.prefix };
         const block: Block = {
           pool: state,
           family,
@@ -112,6 +122,8 @@ export class VipAllocator {
           cursor: 0,
           sparseCursor: 0n,
           buggy,
+          range,
+          avoidAnycast: family === 6 && !p.allowSubnetRouterAnycast,
         };
         if (count <= BigInt(BITMAP_LIMIT)) {
           const words = Math.ceil(block.size / 32);
@@ -123,6 +135,13 @@ export class VipAllocator {
             const start = (256 - (block.firstNum % 256)) % 256; // offset of the first .0
             for (const first of [start, start - 1 < 0 ? start + 255 : start - 1]) {
               for (let off = first; off < block.size; off += 256) bits[off >>> 5]! |= 1 << (off & 31);
+            }
+          }
+          if (block.avoidAnycast) {
+            // At most two in a bitmap block: the entry's own network and one /64 boundary.
+            for (const v of subnetRouterAnycasts(range, 2) ?? []) {
+              const off = Number(v - first);
+              bits[off >>> 5]! |= 1 << (off & 31);
             }
           }
           block.bits = bits;
@@ -137,11 +156,8 @@ export class VipAllocator {
   }
 
   /** Build from the operator's pool configuration; pool errors are returned, not thrown. */
-  static fromConfig(
-    pools: readonly AddressPoolInput[],
-    options: PoolGrammarOptions = {},
-  ): { allocator: VipAllocator; errors: PoolError[] } {
-    const parsed = parsePools(pools, options);
+  static fromConfig(pools: readonly AddressPoolInput[]): { allocator: VipAllocator; errors: PoolError[] } {
+    const parsed = parsePools(pools);
     return { allocator: new VipAllocator(parsed.pools), errors: parsed.errors };
   }
 
@@ -221,6 +237,12 @@ export class VipAllocator {
         error: `${canonical} ends in .0 or .255 and pool "${block.pool.name}" has avoidBuggyIPs set`,
       };
     }
+    if (block.avoidAnycast && isSubnetRouterAnycast(block.range, block.first + big)) {
+      return {
+        ok: false,
+        error: `${canonical} is an IPv6 subnet-router anycast address (all-zero host); pool "${block.pool.name}" hands it out only with allowSubnetRouterAnycast: true`,
+      };
+    }
     if (block.bits) block.bits[off >>> 5]! |= 1 << (off & 31);
     block.owners.set(key, owner);
     block.pool.used++;
@@ -285,10 +307,14 @@ export class VipAllocator {
     const count = block.last - block.first + 1n;
     let off = block.sparseCursor;
     while (off < count) {
-      if (!block.owners.has(off) && !(block.buggy && isBuggyIPv4(Number(block.first + off)))) {
+      const value = block.first + off;
+      const reserved =
+        (block.buggy && isBuggyIPv4(Number(value))) ||
+        (block.avoidAnycast && isSubnetRouterAnycast(block.range, value));
+      if (!block.owners.has(off) && !reserved) {
         block.owners.set(off, owner);
         block.sparseCursor = off + 1n;
-        return formatAddress(block.family, block.first + off);
+        return formatAddress(block.family, value);
       }
       off++;
     }

@@ -152,7 +152,28 @@ function allocate(
     requestedIP: requestedIp(c.s),
   }));
   const input: AllocateServiceVIPsInput = { ...vips, services: requests };
-  return { input, result: allocateServiceVIPs(input) };
+  return { input, result: withoutIPv6Vips(allocateServiceVIPs(input)) };
+}
+
+/** Why an IPv6 VIP is refused (until IPv6 routes are announced). */
+export const IPV6_NOT_ANNOUNCED = (ip: string) =>
+  `IPv6 address ${ip} is in an address pool, but IPv6 Service VIPs are not announced yet; request an IPv4 address`;
+
+/**
+ * Address pools may hold IPv6 entries, and automatic allocation takes IPv4 only; a Service can
+ * still request an IPv6 address (or carry one in its status). Until IPv6 routes are announced,
+ * such a Service gets no VIP and is told why, rather than a route that no router would accept.
+ */
+function withoutIPv6Vips(result: AllocateServiceVIPsResult): AllocateServiceVIPsResult {
+  let out = result;
+  for (const [key, ip] of Object.entries(result.allocations)) {
+    if (!ip.includes(':')) continue;
+    if (out === result)
+      out = { ...result, allocations: { ...result.allocations }, errors: { ...result.errors } };
+    delete out.allocations[key];
+    out.errors[key] = IPV6_NOT_ANNOUNCED(ip);
+  }
+  return out;
 }
 
 /** Step 4: each candidate's decision from its allocation outcome. */

@@ -162,6 +162,7 @@ export interface ServiceContext {
     addresses: string[];
     avoidBuggyIPs?: boolean | undefined;
     manualAssign?: boolean | undefined;
+    allowSubnetRouterAnycast?: boolean | undefined;
   }[];
   controlPlaneVIP: string;
   ingressVIP: string | undefined;

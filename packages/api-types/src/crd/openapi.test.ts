@@ -81,6 +81,7 @@ function apiServerVerdict(text: string): {
 
 const examples = new URL('../../../../examples/', import.meta.url).pathname;
 const bad = new URL('../../test/fixtures/bad/', import.meta.url).pathname;
+const good = new URL('../../test/fixtures/good/', import.meta.url).pathname;
 
 describe('generated OpenAPI schemas, checked with ajv', () => {
   it('compiles one validator per kind', () => {
@@ -92,6 +93,10 @@ describe('generated OpenAPI schemas, checked with ajv', () => {
       verdict: 'accepts',
       reasons: [],
     });
+  });
+
+  it.each(readdirSync(good))('accepts test/fixtures/good/%s', (name) => {
+    expect(apiServerVerdict(readFileSync(good + name, 'utf8'))).toEqual({ verdict: 'accepts', reasons: [] });
   });
 
   it.each(BAD_FIXTURES)('$file: OpenAPI $openApi it', (fixture) => {

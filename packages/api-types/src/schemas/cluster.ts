@@ -31,8 +31,13 @@ export type ClusterBGPPeer = z.infer<typeof ClusterBGPPeer>;
 /** A pool of Service VIPs. */
 export const AddressPool = z.strictObject({
   name: z.string().min(1),
-  /** Entries `10.0.0.1-10.0.0.4` or `10.0.0.0/30`. */
-  addresses: z.array(PoolEntry).min(1).describe('Entries `10.0.0.1-10.0.0.4` or `10.0.0.0/30`.'),
+  /** Entries `10.0.0.1-10.0.0.4`, `10.0.0.0/30`, `2001:db8::1-2001:db8::4` or `2001:db8::/120`. */
+  addresses: z
+    .array(PoolEntry)
+    .min(1)
+    .describe(
+      'Entries `10.0.0.1-10.0.0.4`, `10.0.0.0/30`, `2001:db8::1-2001:db8::4` or `2001:db8::/120`; IPv4 and IPv6 may be mixed.',
+    ),
   /** Skip the .0 and .255 addresses of each /24. */
   avoidBuggyIPs: z.boolean().optional().describe('Skip the .0 and .255 addresses of each /24.'),
   /** Only hand out addresses that a Service asks for explicitly. */
@@ -40,6 +45,16 @@ export const AddressPool = z.strictObject({
     .boolean()
     .optional()
     .describe('Only hand out addresses that a Service asks for explicitly.'),
+  /**
+   * Extension: also hand out IPv6 subnet-router anycast addresses (the all-zero host of the entry's
+   * network and of every /64), which are skipped by default.
+   */
+  allowSubnetRouterAnycast: z
+    .boolean()
+    .optional()
+    .describe(
+      'Extension: also hand out IPv6 subnet-router anycast addresses (all-zero host of the entry and of each /64); skipped by default.',
+    ),
 });
 export type AddressPool = z.infer<typeof AddressPool>;
 

@@ -65,8 +65,8 @@ export const IPv4Prefix = z
   .meta({ pattern: IPV4_CIDR_PATTERN });
 
 /**
- * One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`, read by
- * the allocator's own grammar ({@link parsePoolEntry}), so what validates is what allocates.
+ * One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`, IPv4 or
+ * IPv6 (`2001:db8::1-2001:db8::4`, `2001:db8::/120`), read by the allocator's own grammar ({@link parsePoolEntry}), so what validates is what allocates.
  */
 export const PoolEntry = z
   .string()
