@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { formatProblem } from '@bgplb/api-types';
-import { createLogger, type Logger, type ReadinessReport } from '@bgplb/kube-runtime/process';
+import { type Logger, openLogger, type ReadinessReport } from '@bgplb/kube-runtime/process';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { registerControlPlaneMetrics } from './control-plane-metrics.js';
@@ -45,7 +45,7 @@ export function shutdownMessage(signal: string): string {
 export async function runAdvertiser(options: RunOptions, deps: RunDependencies = {}): Promise<number> {
   const output = deps.output ?? consoleOutput;
   const hostAddresses = deps.hostAddresses ?? hostIPv4Addresses;
-  const log: Logger = createLogger({
+  const log: Logger = await openLogger({
     level: options.logLevel,
     format: options.logFormat,
     ...(deps.logDestination ? { destination: deps.logDestination } : {}),

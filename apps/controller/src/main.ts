@@ -1,6 +1,6 @@
 /** Runs the controller from parsed flags: kubeconfig, logger, metrics server, signals. */
 
-import { createLogger, loadKubeConfig, startHealthServer } from '@bgplb/kube-runtime';
+import { loadKubeConfig, openLogger, startHealthServer } from '@bgplb/kube-runtime';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdminController } from './admin/admin-controller.js';
@@ -12,7 +12,7 @@ export async function runController(
   o: CliOptions,
   exit: (code: number) => void = (c) => process.exit(c),
 ): Promise<() => Promise<void>> {
-  const log = createLogger({
+  const log = await openLogger({
     level: o.logLevel,
     format: o.logFormat,
     base: { component: 'bgplb-controller', identity: o.identity },

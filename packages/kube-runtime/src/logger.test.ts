@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createLogger, isLogFormat, isLogLevel } from './logger.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger, isLogFormat, isLogLevel, openLogger } from './logger.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let out = '';
@@ -42,13 +42,24 @@ describe('createLogger', () => {
     expect(d.text()).toContain('sent keepalive');
   });
 
-  it('pretty format prints a human line, not JSON', () => {
+  it('pretty format prints a human line, not JSON', async () => {
     const s = sink();
-    const log = createLogger({ format: 'pretty', destination: s.stream });
+    const log = await openLogger({ format: 'pretty', destination: s.stream });
     log.info({ peer: '10.0.0.1' }, 'Peer added');
     expect(s.text()).toContain('INFO');
     expect(s.text()).toContain('Peer added');
     expect(() => JSON.parse(s.text())).toThrow();
+  });
+
+  it('loads pino-pretty only for the pretty format', async () => {
+    vi.resetModules();
+    const fresh = await import('./logger.js');
+    expect(() => fresh.createLogger({ format: 'pretty', destination: sink().stream })).toThrow(
+      'the pretty log format is not loaded: use openLogger, or await loadPrettyFormat() first',
+    );
+    fresh.createLogger({ destination: sink().stream }).info('JSON needs no formatter');
+    await fresh.loadPrettyFormat();
+    expect(() => fresh.createLogger({ format: 'pretty', destination: sink().stream })).not.toThrow();
   });
 
   it('recognises levels and formats', () => {

@@ -1,10 +1,27 @@
 /**
  * The one logger factory of both apps, so that operators see one format: JSON lines with `level`
  * as a name ("info"), `time` as ISO 8601 and `msg` (parse with jq), or, only when asked with
- * `--log-format pretty`, one human line each (pino-pretty).
+ * `--log-format pretty`, one human line each (pino-pretty, loaded only then: `openLogger`).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+// Types only: the module itself is loaded by loadPrettyFormat.
+import type PinoPretty from 'pino-pretty';
+
+let pretty: typeof PinoPretty | undefined;
+
+/**
+ * Loads the formatter of the `pretty` format. Only `--log-format pretty` needs it, and it costs a
+ * JSON-logging daemon 2.5 MiB of memory (pino-pretty and its streams), so it is not a static import.
+ */
+export async function loadPrettyFormat(): Promise<void> {
+  pretty ??= (await import('pino-pretty')).default;
+}
+
+/** `createLogger` after loading what the format needs: what the programs call. */
+export async function openLogger(options: LoggerOptions = {}): Promise<Logger> {
+  if (options.format === 'pretty') await loadPrettyFormat();
+  return createLogger(options);
+}
 
 export type { Logger } from 'pino';
 
@@ -32,6 +49,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (options.format === 'pretty') {
+    if (pretty === undefined)
+      throw new Error(
+        'the pretty log format is not loaded: use openLogger, or await loadPrettyFormat() first',
+      );
     const stream = pretty({
       destination: (options.destination as NodeJS.WritableStream | undefined) ?? 1,
       sync: true,

@@ -50,6 +50,8 @@ export {
   type Logger,
   type LoggerOptions,
   type LogLevel,
+  loadPrettyFormat,
+  openLogger,
 } from './logger.js';
 export { MetricsCache, type MetricsCacheOptions } from './metrics-cache.js';
 export { checkNodeVersion, MIN_NODE_VERSION, nodeVersionProblem } from './node-version.js';

@@ -6,13 +6,13 @@
 
 import { BfdManager } from '@bgplb/bfd';
 import {
-  createLogger,
   EventRecorder,
   type HealthServer,
   KubeClient,
   LeaseClient,
   type Logger,
   loadKubeConfig,
+  openLogger,
   systemClock,
   USAGE_EXIT_CODE,
   UsageError,
@@ -82,7 +82,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     }
     throw err;
   }
-  const log = createLogger({
+  const log = await openLogger({
     level: options.logLevel,
     format: options.logFormat,
     base: { node: options.nodeName },
