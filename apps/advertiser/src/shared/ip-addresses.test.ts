@@ -62,6 +62,13 @@ describe('IpAddressManager', () => {
     );
   });
 
+  it("treats iproute2's newer wording of an existing address as already there", async () => {
+    const { run } = recorder((line) =>
+      line.includes('add') ? 'Error: ipv4: Address already assigned.' : undefined,
+    );
+    expect(await new IpAddressManager({ run }).add({ ip: '10.0.0.8', ifname: 'lo' })).toBe(false);
+  });
+
   it('skips gratuitous ARP when the count is 0', async () => {
     const { run, lines } = recorder();
     await new IpAddressManager({ run, arpCount: 0 }).announce('10.0.1.100', 'eth0');

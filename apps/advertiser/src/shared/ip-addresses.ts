@@ -138,8 +138,10 @@ export class IpAddressManager implements AddressManager {
       await this.run(this.ip, args);
       return true;
     } catch (err) {
-      // Another run (or a racing reconcile) added it already: that is the state we want.
-      if (/File exists|EEXIST/i.test((err as Error).message)) return false;
+      // Another run (or a racing reconcile, or a process killed before it could remove it) added
+      // it already: that is the state we want. iproute2 says "RTNETLINK answers: File exists"
+      // before 5.x and "Error: ipv4: Address already assigned." since (netlink extended ack).
+      if (/File exists|EEXIST|Address already assigned/i.test((err as Error).message)) return false;
       throw err;
     }
   }
