@@ -123,7 +123,7 @@ if (routes.length !== SERVICES) throw new Error(`expected ${SERVICES} routes, go
 const memoized = new MemoizedDesiredState();
 const cache: PlanCache = { routes: new WeakMap() };
 let lastGood: ConfigObjects | undefined;
-let excludedSince: Observed['excludedSince'];
+let drainingSince: Observed['drainingSince'];
 const times: number[] = [];
 const cpus: number[] = [];
 let gcMs = 0;
@@ -146,10 +146,10 @@ for (let round = 0; round < ROUNDS; round++) {
     services,
     now: Date.now(),
     options,
-    excludedSince,
+    drainingSince,
   });
   lastGood = desired.config.lastGood;
-  excludedSince = desired.excludedSince;
+  drainingSince = desired.drainingSince;
   const plan = planWrites(
     desired,
     {

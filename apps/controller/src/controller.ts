@@ -34,7 +34,12 @@ import { type LeaderElectionConfig, leaderElector } from './leadership.js';
 import { LeaseObservations, leaseFloatingIP } from './lease-observer.js';
 import { ControllerMetrics } from './metrics.js';
 import { FloatingIPMoveClock } from './move-clock.js';
-import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION, SERVICE_NAME_LABEL } from './names.js';
+import {
+  DRAIN_ANNOTATION,
+  EXCLUDE_FROM_LB_LABEL,
+  NODE_SUBNETS_ANNOTATION,
+  SERVICE_NAME_LABEL,
+} from './names.js';
 import { type Plan, type PlanCache, planWrites } from './plan.js';
 import { ServiceFastPath } from './service-fast-path.js';
 import { trimEndpointSlice, trimNode, trimOwned, trimService } from './trim.js';
@@ -102,6 +107,8 @@ function nodeSignature(n: NodeObject): string {
     ready?.lastTransitionTime,
     n.status?.addresses,
     n.metadata.labels?.[EXCLUDE_FROM_LB_LABEL],
+    n.metadata.annotations?.[DRAIN_ANNOTATION],
+    n.spec?.unschedulable === true,
     n.metadata.annotations?.[NODE_SUBNETS_ANNOTATION],
     n.metadata.uid,
     n.metadata.deletionTimestamp,
@@ -137,8 +144,8 @@ export class Controller {
   private lastGood: ConfigObjects | undefined;
   /** desiredState with the memo of the last full reconcile. */
   private readonly desiredState = new MemoizedDesiredState();
-  /** When each node was first seen with the exclude label (see Observed.excludedSince). */
-  private excludedSince: ReadonlyMap<string, number> = new Map();
+  /** When each node was first seen with the exclude label (see Observed.drainingSince). */
+  private drainingSince: ReadonlyMap<string, number> = new Map();
   /** Floating-IP holders and since when (see Observed.heldSince). */
   private heldSince: ReadonlyMap<string, HeldSince> = new Map();
   /** Nodes kept out of the next hops for an expired Lease (see Observed.leaseSuspects). */
@@ -646,12 +653,12 @@ export class Controller {
       endpoints: this.endpoints.all(),
       now,
       options: this.options,
-      excludedSince: this.excludedSince,
+      drainingSince: this.drainingSince,
       heldSince: this.heldSince,
       leaseSuspects: this.leaseSuspects,
       ...(leasesOn ? { leases: this.leaseObservations.snapshot(now, performance.now()) } : {}),
     });
-    this.excludedSince = desired.excludedSince;
+    this.drainingSince = desired.drainingSince;
     this.heldSince = desired.heldSince;
     this.leaseSuspects = desired.leaseSuspects;
     if (desired.config.lastGood !== undefined) this.lastGood = desired.config.lastGood;

@@ -241,14 +241,14 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
   interface ExcludeCase {
     title: string;
     nodes: NodeFixture[];
-    /** Observed.excludedSince: when earlier reconciles first saw the label, seconds before T0. */
+    /** Observed.drainingSince: when earlier reconciles first saw the label, seconds before T0. */
     seenSecondsAgo?: Record<string, number>;
     previous?: Record<string, string>;
     floatingIPs: Record<string, string>;
     nodeStatus: Record<string, 'Up' | 'Down'>;
     moved: string[];
     recheckAt: number | null;
-    excludedSince: Record<string, number>;
+    drainingSince: Record<string, number>;
   }
   const excludeCases: ExcludeCase[] = [
     {
@@ -257,9 +257,9 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       floatingIPs: { '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' },
       nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
       moved: [],
-      // As for a node just gone NotReady: its grace period is running (it holds nothing here).
-      recheckAt: T0 + 30_000,
-      excludedSince: { 'node-02': T0 },
+      // Its drain (15 s, a next hop with GRACEFUL_SHUTDOWN) ends before the grace period (30 s).
+      recheckAt: T0 + 15_000,
+      drainingSince: { 'node-02': T0 },
     },
     {
       title: 'holder labelled just now: it keeps its floating IP for the grace period',
@@ -268,8 +268,8 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       floatingIPs: FIRST_RUN_12,
       nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
       moved: [],
-      recheckAt: T0 + 30_000,
-      excludedSince: { 'node-02': T0 },
+      recheckAt: T0 + 15_000,
+      drainingSince: { 'node-02': T0 },
     },
     {
       title: 'holder labelled 5 s ago: still within the grace period',
@@ -279,8 +279,8 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       floatingIPs: FIRST_RUN_12,
       nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
       moved: [],
-      recheckAt: T0 + 25_000,
-      excludedSince: { 'node-02': T0 - 5_000 },
+      recheckAt: T0 + 10_000,
+      drainingSince: { 'node-02': T0 - 5_000 },
     },
     {
       title: 'holder labelled 60 s ago: past the grace period, 10.0.1.100 moves to node-01',
@@ -291,7 +291,7 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
       moved: ['10.0.1.100'],
       recheckAt: null,
-      excludedSince: { 'node-02': T0 - 60_000 },
+      drainingSince: { 'node-02': T0 - 60_000 },
     },
     {
       title: 'labelled 5 s ago but NotReady for 60 s: unusable since the earlier time, so it moves',
@@ -302,7 +302,7 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       nodeStatus: { 'node-01': 'Up', 'node-02': 'Down', 'node-03': 'Up' },
       moved: ['10.0.1.100'],
       recheckAt: null,
-      excludedSince: { 'node-02': T0 - 5_000 },
+      drainingSince: { 'node-02': T0 - 5_000 },
     },
     {
       title: 'only other node of the subnet excluded: the holder keeps its IP, and no move back later',
@@ -313,10 +313,10 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       nodeStatus: { 'node-01': 'Down', 'node-02': 'Up', 'node-03': 'Up' },
       moved: [],
       recheckAt: null,
-      excludedSince: { 'node-01': T0 - 600_000 },
+      drainingSince: { 'node-01': T0 - 600_000 },
     },
     {
-      title: 'label removed: the node is usable again and forgotten by excludedSince',
+      title: 'label removed: the node is usable again and forgotten by drainingSince',
       nodes: CLUSTER_NODES,
       seenSecondsAgo: { 'node-02': 60 },
       previous: FIRST_RUN_12,
@@ -324,7 +324,7 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
       nodeStatus: { 'node-01': 'Up', 'node-02': 'Up', 'node-03': 'Up' },
       moved: [],
       recheckAt: null,
-      excludedSince: {},
+      drainingSince: {},
     },
   ];
 
@@ -332,20 +332,26 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
     const base = exampleConfig(EXAMPLE_FILES[0]);
     const config = c.previous ? withStatus(base, c.previous) : base;
     const seen = new Map(Object.entries(c.seenSecondsAgo ?? {}).map(([n, s]) => [n, T0 - s * 1000]));
-    const d = desiredState(observe(config, c.nodes, { excludedSince: seen }));
+    const d = desiredState(observe(config, c.nodes, { drainingSince: seen }));
     expect(d.gateway?.floatingIPs).toEqual(c.floatingIPs);
     expect(d.gateway?.nodes).toEqual(c.nodeStatus);
     expect(d.floatingIPMoves.filter((m) => m.from !== null).map((m) => m.ip)).toEqual(c.moved);
     expect(d.recheckAt).toBe(c.recheckAt);
-    expect(Object.fromEntries(d.excludedSince)).toEqual(c.excludedSince);
+    expect(Object.fromEntries(d.drainingSince)).toEqual(c.drainingSince);
     // Sessions follow the floating IPs: none from an excluded node once its IPs have moved.
     for (const s of d.sessions.values()) expect(Object.values(c.floatingIPs)).toContain(s.spec.nodeName);
-    // Excluded nodes are never next hops.
-    const excluded = c.nodes.filter((n) => n.labels !== undefined).map((n) => n.ip);
-    for (const r of d.routes.values()) for (const ip of excluded) expect(r.spec.nextHops).not.toContain(ip);
+    // Excluded (draining) nodes are next hops only in the first 15 s of their drain, and then
+    // marked as draining (GRACEFUL_SHUTDOWN); afterwards never.
+    const excluded = c.nodes.filter((n) => n.labels !== undefined);
+    for (const r of d.routes.values())
+      for (const n of excluded) {
+        const seen = c.seenSecondsAgo?.[n.name] ?? 0;
+        if (n.ready !== false && seen < 15) expect(r.spec.drain?.nextHops).toContain(n.ip);
+        else expect(r.spec.nextHops).not.toContain(n.ip);
+      }
   });
 
-  it('moves the holder only after the grace period, across reconciles that carry excludedSince forward', () => {
+  it('moves the holder only after the grace period, across reconciles that carry drainingSince forward', () => {
     const nodes = nodesWith({ 'node-02': { labels: EXCLUDE } });
     const config = withStatus(exampleConfig(EXAMPLE_FILES[0]), FIRST_RUN_12);
     const first = desiredState(observe(config, nodes));
@@ -353,13 +359,13 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
     expect(first.recheckAt).toBe(T0 + 30_000);
 
     const early = desiredState(
-      observe(config, nodes, { now: T0 + 29_000, excludedSince: first.excludedSince }),
+      observe(config, nodes, { now: T0 + 29_000, drainingSince: first.drainingSince }),
     );
     expect(early.floatingIPMoves).toEqual([]);
-    expect(early.excludedSince.get('node-02')).toBe(T0);
+    expect(early.drainingSince.get('node-02')).toBe(T0);
 
     const due = desiredState(
-      observe(config, nodes, { now: T0 + 30_000, excludedSince: early.excludedSince }),
+      observe(config, nodes, { now: T0 + 30_000, drainingSince: early.drainingSince }),
     );
     expect(due.gateway?.floatingIPs).toEqual({ '10.0.1.100': 'node-01', '10.0.2.100': 'node-03' });
     expect(due.sessions.has('10.8.0.10-node-01')).toBe(true);
@@ -798,5 +804,89 @@ describe('desiredState: VIP allocation memo', () => {
     expect(changed.memo.vips?.result).not.toBe(first.memo.vips?.result);
     expect(changed.services.get('default/c')?.vip).toBe('10.0.0.4');
     expect(changed.services).toEqual(desiredState(observe(config, allReady, { services: more })).services);
+  });
+});
+
+describe('desiredState: graceful drain of a load-balancer node (RFC 8326)', () => {
+  // Example 03: load-balancer nodes node-04 (10.0.3.10) and node-05 (10.0.3.11).
+  const base = exampleConfig(EXAMPLE_FILES[2]);
+  const withDrainSettings = (spec: Record<string, unknown>): ConfigObjects => {
+    const lb = base.bgpLoadBalancer as { spec: Record<string, unknown> };
+    return { ...base, bgpLoadBalancer: { ...lb, spec: { ...lb.spec, ...spec } } };
+  };
+  const draining = (change: Partial<NodeFixture>) =>
+    CLUSTER_NODES.map((n) => (n.name === 'node-04' ? { ...n, ...change } : n));
+  const run = (config: ConfigObjects, nodes: NodeFixture[], secondsAgo: number | undefined) =>
+    desiredState(
+      observe(config, nodes, {
+        drainingSince: new Map(secondsAgo === undefined ? [] : [['node-04', T0 - secondsAgo * 1000]]),
+      }),
+    );
+  const route = (d: ReturnType<typeof desiredState>) => [...d.routes.values()][0]!.spec;
+
+  it.each([
+    ['cordoned', { unschedulable: true }],
+    [
+      'labelled exclude-from-external-load-balancers',
+      { labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } },
+    ],
+    ['annotated bgplb.io/drain', { annotations: { 'bgplb.io/drain': 'maintenance' } }],
+  ] as const)('%s: announced with GRACEFUL_SHUTDOWN for drainDelay, then withdrawn', (_, change) => {
+    const nodes = draining(change);
+    const start = run(base, nodes, undefined);
+    expect(route(start).nextHops).toEqual(['10.0.3.10', '10.0.3.11']);
+    expect(route(start).drain).toEqual({ nextHops: ['10.0.3.10'], medIncrease: 0, asPathPrepend: 0 });
+    expect(start.recheckAt).toBe(T0 + 15_000);
+    expect(start.drainingSince.get('node-04')).toBe(T0);
+    const during = run(base, nodes, 14.9);
+    expect(route(during).drain?.nextHops).toEqual(['10.0.3.10']);
+    const after = run(base, nodes, 15);
+    expect(route(after).nextHops).toEqual(['10.0.3.11']);
+    expect(route(after).drain).toBeUndefined();
+  });
+
+  it('undrain: the next hop is announced again, without the drain marking', () => {
+    const d = run(base, CLUSTER_NODES, 60);
+    expect(route(d).nextHops).toEqual(['10.0.3.10', '10.0.3.11']);
+    expect(route(d).drain).toBeUndefined();
+    expect(d.drainingSince.size).toBe(0);
+  });
+
+  it("the BGPLoadBalancer's drainDelay, MED increase and AS-path prepend", () => {
+    const config = withDrainSettings({ drainDelay: 40, drainMEDIncrease: 1000, drainASPathPrepend: 3 });
+    const d = run(config, draining({ unschedulable: true }), 20);
+    expect(route(d).drain).toEqual({ nextHops: ['10.0.3.10'], medIncrease: 1000, asPathPrepend: 3 });
+    // The drain ends at T0 + 20 s; the grace period of node-04 (draining for 20 of 30 s) first.
+    expect(d.recheckAt).toBe(T0 + 10_000);
+    const none = run(withDrainSettings({ drainDelay: 0 }), draining({ unschedulable: true }), undefined);
+    expect(route(none).nextHops).toEqual(['10.0.3.11']);
+    expect(route(none).drain).toBeUndefined();
+  });
+
+  it('a controller that starts while a node is draining takes it as drained (never announces it again)', () => {
+    const d = desiredState(observe(base, draining({ unschedulable: true })));
+    expect(route(d).nextHops).toEqual(['10.0.3.11']);
+    expect(route(d).drain).toBeUndefined();
+  });
+
+  it('every route shares one drain object, and an unchanged drain keeps the routes identical', () => {
+    const services = [service({ name: 'a' }), service({ name: 'b', vip: '10.0.0.3' })];
+    const nodes = draining({ unschedulable: true });
+    const first = desiredState(observe(base, nodes, { services, drainingSince: new Map() }));
+    const [r1, r2] = [...first.routes.values()];
+    expect(r1!.spec.drain).toBe(r2!.spec.drain);
+    const again = desiredState(
+      observe(base, nodes, { services, drainingSince: first.drainingSince, now: T0 + 1_000 }),
+      first.memo,
+    );
+    expect([...again.routes.values()][0]).toBe(r1);
+  });
+
+  it('a draining node holds no new floating IP, and a Warning-free move names the cordon', () => {
+    const config = withStatus(base, { '10.0.3.100': 'node-04', '10.0.3.101': 'node-05' });
+    const d = run(config, draining({ unschedulable: true }), 60);
+    expect(d.gateway?.floatingIPs).toEqual({ '10.0.3.100': 'node-05', '10.0.3.101': 'node-05' });
+    const moved = d.events.find((e) => e.reason === 'FloatingIPMoved');
+    expect(moved?.message).toContain('node node-04 is cordoned');
   });
 });

@@ -15,7 +15,7 @@ import { effectiveConfig } from './config.js';
 import { configRef, refusalEvents, selectorFallbackEvent } from './desired/config-events.js';
 import { decideGateway, type GatewayDecision, type GatewayInput } from './desired/gateway.js';
 import { leaseSuspects } from './desired/lease-suspects.js';
-import { excludedSinceOf, loadBalancerNodes } from './desired/nodes.js';
+import { drainingSinceOf, drainSettingsOf, loadBalancerNodes, routeDrain } from './desired/nodes.js';
 import { foldServices } from './desired/service-fold.js';
 import { decideSessions } from './desired/sessions.js';
 import { type Desired, type DesiredMemo, EMPTY_MEMO, type Observed } from './desired/types.js';
@@ -43,8 +43,8 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
   const config = effectiveConfig(observed.config, observed.lastGood);
   const parsed = config.parsed;
   const events = refusalEvents(config.refused, options.clusterNamespace, parsed !== undefined);
-  const excludedSince = excludedSinceOf(observed.nodes, observed.excludedSince, now);
-  if (parsed?.cluster === undefined) return emptyDesired(config, excludedSince, events, memo);
+  const drainingSince = drainingSinceOf(observed.nodes, observed.drainingSince, now);
+  if (parsed?.cluster === undefined) return emptyDesired(config, drainingSince, events, memo);
   const lb = parsed.cluster.spec.loadBalancer;
   const warnings: string[] = config.warnings.map((p) => p.message);
 
@@ -59,14 +59,21 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     previous: observed.leaseSuspects,
     now,
   });
+  const drainSettings = drainSettingsOf(parsed.bgpLoadBalancer?.spec);
   const nodes = loadBalancerNodes(
     parsed.cluster,
     observed.nodes,
     options.nodePrefixLength,
     memo.nextHops,
     suspicion.suspects,
+    {
+      since: observed.drainingSince === undefined ? undefined : drainingSince,
+      delayMs: drainSettings.delaySeconds * 1000,
+      now,
+    },
   );
   warnings.push(...nodes.warnings);
+  const drain = routeDrain(nodes.drainingNextHops, drainSettings, memo.drain);
 
   let floating: GatewayDecision | undefined;
   if (parsed.networkGatewayGroup !== undefined) {
@@ -75,7 +82,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       live: observed.config.networkGatewayGroup as GatewayInput['live'],
       involved: configRef(observed.config.networkGatewayGroup, options.clusterNamespace),
       nodes,
-      excludedSince,
+      drainingSince,
       now,
       graceSeconds: options.graceSeconds,
       clusterNamespace: options.clusterNamespace,
@@ -126,7 +133,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       loadBalancerClass: options.loadBalancerClass,
       loadBalancerName,
       refuseLocal,
-      route: { nextHops: nodes.nextHops, clusterNamespace: options.clusterNamespace, local },
+      route: { nextHops: nodes.nextHops, drain, clusterNamespace: options.clusterNamespace, local },
       vips: {
         pools,
         controlPlaneVIP: lb.vips.controlPlaneVIP,
@@ -149,8 +156,8 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     sessions,
     routes: fold.routes,
     events,
-    recheckAt: earliest(floating?.recheckAt ?? null, suspicion.recheckAt),
-    excludedSince,
+    recheckAt: earliest(earliest(floating?.recheckAt ?? null, suspicion.recheckAt), nodes.drainEndsAt),
+    drainingSince,
     heldSince: floating?.heldSince ?? new Map(),
     leaseSuspects: suspicion.suspects,
     leaseDeadline: floating?.leaseDeadline ?? null,
@@ -163,13 +170,14 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       nextHopByNode: nodes.nextHopByNode,
       weighted,
       refuseLocal,
+      drain,
       pools,
       controlPlaneVIP: lb.vips.controlPlaneVIP,
       ingressVIP: lb.vips.ingressVIP,
       routeNameLosers: fold.routeNameLosers,
       waiting: fold.waiting,
     },
-    memo: { routes: fold.routes, services: fold.services, nextHops: nodes.nextHops, vips: fold.vips },
+    memo: { routes: fold.routes, services: fold.services, nextHops: nodes.nextHops, drain, vips: fold.vips },
   };
 }
 
@@ -181,12 +189,12 @@ function earliest(a: number | null, b: number | null): number | null {
 
 function emptyDesired(
   config: Desired['config'],
-  excludedSince: Map<string, number>,
+  drainingSince: Map<string, number>,
   events: Desired['events'],
   memo: DesiredMemo,
 ): Desired {
   return {
-    excludedSince,
+    drainingSince,
     heldSince: new Map(),
     leaseSuspects: new Map(),
     leaseDeadline: null,

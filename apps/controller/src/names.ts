@@ -37,6 +37,8 @@ export const LABELS = {
 
 /** Nodes carrying this label are never next hops (the upstream Kubernetes convention). */
 export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+/** Annotation that drains a node without cordoning it (any value; docs/operations.md, "Draining a node"). */
+export const DRAIN_ANNOTATION = 'bgplb.io/drain';
 
 /**
  * Optional Node annotation listing the node's interface addresses with prefix length, e.g.

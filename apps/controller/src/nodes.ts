@@ -2,7 +2,7 @@
  * What the controller needs to know about a Node: its addresses and subnets, whether it is ready,
  * since when, and whether it may be a next hop.
  */
-import { EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
+import { DRAIN_ANNOTATION, EXCLUDE_FROM_LB_LABEL, NODE_SUBNETS_ANNOTATION } from './names.js';
 import type { NodeObject } from './types.js';
 
 export interface NodeView {
@@ -17,6 +17,22 @@ export interface NodeView {
   since: number | undefined;
   /** Carries `node.kubernetes.io/exclude-from-external-load-balancers`: never a next hop. */
   excluded: boolean;
+  /**
+   * Why the node is being drained (its paths get GRACEFUL_SHUTDOWN, then are withdrawn, and its
+   * floating IPs move): `cordoned`, the exclude label, or the `bgplb.io/drain` annotation, in that
+   * order; undefined when it is not.
+   */
+  draining: DrainReason | undefined;
+}
+
+export type DrainReason = 'cordoned' | 'excluded' | 'annotated';
+
+/** Why a Node is draining, or undefined. */
+export function drainReason(node: NodeObject): DrainReason | undefined {
+  if (node.spec?.unschedulable === true) return 'cordoned';
+  if (node.metadata.labels?.[EXCLUDE_FROM_LB_LABEL] !== undefined) return 'excluded';
+  if (node.metadata.annotations?.[DRAIN_ANNOTATION] !== undefined) return 'annotated';
+  return undefined;
 }
 
 function toMillis(t: string | Date | undefined): number | undefined {
@@ -46,5 +62,6 @@ export function nodeView(node: NodeObject, prefixLength: number): NodeView {
     ready: readyCondition?.status === 'True',
     since: toMillis(readyCondition?.lastTransitionTime),
     excluded: node.metadata.labels?.[EXCLUDE_FROM_LB_LABEL] !== undefined,
+    draining: drainReason(node),
   };
 }

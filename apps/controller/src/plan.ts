@@ -115,11 +115,22 @@ function sameSessionSpec(a: SessionObject['spec'] | undefined, b: SessionObject[
 function sameRouteSpec(a: RouteObject['spec'] | undefined, b: RouteObject['spec']): boolean {
   if (a === undefined || a.prefix !== b.prefix || a.metric !== b.metric) return false;
   if (a.service?.namespace !== b.service.namespace || a.service?.name !== b.service.name) return false;
-  const x = a.nextHops ?? [];
-  const y = b.nextHops;
+  if (!sameStrings(a.nextHops ?? [], b.nextHops)) return false;
+  if (!sameJson(a.weights ?? null, b.weights ?? null)) return false;
+  const p = a.drain;
+  const q = b.drain;
+  if (p === undefined || q === undefined) return p === q;
+  return (
+    p.medIncrease === q.medIncrease &&
+    p.asPathPrepend === q.asPathPrepend &&
+    sameStrings(p.nextHops ?? [], q.nextHops)
+  );
+}
+
+function sameStrings(x: readonly string[], y: readonly string[]): boolean {
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return sameJson(a.weights ?? null, b.weights ?? null);
+  return true;
 }
 
 /** The route status writes that make `existing` report what `d` says (nothing when it does). */
@@ -175,7 +186,12 @@ function routeObject(d: DesiredRoute, o: PlanOptions, base?: RouteObject): Route
     apiVersion: o.apiVersion,
     kind: 'BGPAdvertisedRoute',
     metadata,
-    spec: { ...d.spec, nextHops: [...d.spec.nextHops], service: { ...d.spec.service } },
+    spec: {
+      ...d.spec,
+      nextHops: [...d.spec.nextHops],
+      service: { ...d.spec.service },
+      ...(d.spec.drain ? { drain: { ...d.spec.drain, nextHops: [...d.spec.drain.nextHops] } } : {}),
+    },
   };
   if (d.spec.weights !== undefined) out.spec.weights = { ...d.spec.weights };
   if (base?.status !== undefined) out.status = base.status;

@@ -144,6 +144,7 @@ export class ServiceFastPath {
         outcome.error === undefined ? undefined : { error: outcome.error },
         {
           nextHops: this.ctx.nextHops,
+          drain: this.ctx.drain,
           clusterNamespace: this.o.clusterNamespace,
           local: { nextHopByNode: this.ctx.nextHopByNode, weighted: this.ctx.weighted, endpointsOf },
         },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { trimEndpointSlice, trimOwned, trimService } from './trim.js';
-import type { KubeObject, RouteObject, ServiceObject } from './types.js';
+import { trimEndpointSlice, trimNode, trimOwned, trimService } from './trim.js';
+import type { KubeObject, NodeObject, RouteObject, ServiceObject } from './types.js';
 
 const route = (name: string, nextHops: string[]): RouteObject => ({
   apiVersion: 'networking.gke.io/v1',
@@ -144,5 +144,29 @@ describe('trimEndpointSlice', () => {
     } as unknown as KubeObject;
     trimEndpointSlice(unlabelled);
     expect(unlabelled).toEqual({ metadata: { name: 'x' }, endpoints: 'junk' });
+  });
+});
+
+describe('trimNode', () => {
+  it('keeps what graceful drain reads: the cordon and the bgplb.io/drain annotation', () => {
+    const n = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', annotations: { 'bgplb.io/drain': 'x', 'other/annotation': 'y' } },
+      spec: { unschedulable: true, podCIDR: '10.244.0.0/24', taints: [] },
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True' },
+          { type: 'MemoryPressure', status: 'False' },
+        ],
+      },
+    } as unknown as NodeObject;
+    trimNode(n);
+    expect(n.metadata.annotations).toEqual({ 'bgplb.io/drain': 'x' });
+    expect(n.spec).toEqual({ unschedulable: true });
+    expect(n.status?.conditions).toEqual([{ type: 'Ready', status: 'True' }]);
+    const uncordoned = { metadata: { name: 'n2' }, spec: { unschedulable: false } } as unknown as NodeObject;
+    trimNode(uncordoned);
+    expect(uncordoned.spec).toBeUndefined();
   });
 });

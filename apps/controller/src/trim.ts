@@ -4,7 +4,13 @@
  * its ports and managedFields; with 10k Services that is most of the controller's memory.
  * The objects are trimmed in place, as the informer hands them over.
  */
-import { LABELS, NODE_SUBNETS_ANNOTATION, REQUESTED_IP_ANNOTATION, SERVICE_NAME_LABEL } from './names.js';
+import {
+  DRAIN_ANNOTATION,
+  LABELS,
+  NODE_SUBNETS_ANNOTATION,
+  REQUESTED_IP_ANNOTATION,
+  SERVICE_NAME_LABEL,
+} from './names.js';
 import type { EndpointObject, EndpointSliceObject, KubeObject, NodeObject, ServiceObject } from './types.js';
 
 /**
@@ -94,8 +100,10 @@ export function trimService(o: KubeObject): void {
 /** Node: addresses, the Ready condition, the exclusion label and the subnets annotation. */
 export function trimNode(o: KubeObject): void {
   const n = o as NodeObject;
-  trimMeta(n, [NODE_SUBNETS_ANNOTATION]);
-  delete (n as Record<string, unknown>).spec;
+  trimMeta(n, [NODE_SUBNETS_ANNOTATION, DRAIN_ANNOTATION]);
+  // Only the cordon of the spec matters (graceful drain).
+  if (n.spec?.unschedulable === true) n.spec = { unschedulable: true };
+  else delete (n as Record<string, unknown>).spec;
   const status = n.status;
   if (status !== undefined) {
     const kept: NonNullable<NodeObject['status']> = {};

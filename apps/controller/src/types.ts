@@ -27,6 +27,8 @@ export interface NodeCondition {
 }
 
 export interface NodeObject extends KubeObject {
+  /** `unschedulable`: the node is cordoned (kubectl cordon / drain). */
+  spec?: { unschedulable?: boolean };
   status?: {
     conditions?: NodeCondition[];
     addresses?: { type: string; address: string }[];
@@ -93,6 +95,15 @@ export interface RouteSpec {
   service: { namespace: string; name: string };
   /** externalTrafficPolicy: Local with weighted ECMP: next hop -> its ready local endpoints. */
   weights?: Record<string, number>;
+  /** Next hops being drained (RFC 8326), also in nextHops; absent when none is. */
+  drain?: RouteDrainSpec;
+}
+
+/** `spec.drain` of a BGPAdvertisedRoute (api-types RouteDrain). */
+export interface RouteDrainSpec {
+  nextHops: string[];
+  medIncrease: number;
+  asPathPrepend: number;
 }
 
 /** BGPAdvertisedRoute status the controller writes (externalTrafficPolicy: Local only). */

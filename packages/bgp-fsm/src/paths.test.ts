@@ -168,3 +168,25 @@ describe('link bandwidth', () => {
     }
   });
 });
+
+describe('AS-path prepend (graceful drain fallback)', () => {
+  it('repeats our ASN toward eBGP peers, never toward iBGP, and keys paths apart', () => {
+    const drained = { nextHop: '10.0.0.1', asPathPrepend: 3, communities: ['GRACEFUL_SHUTDOWN'] };
+    expect(pathAttributes(drained, { localAsn: 65001, ibgp: false })[1]).toEqual({
+      type: 'as-path',
+      segments: [{ type: 'sequence', asns: [65001, 65001, 65001, 65001] }],
+    });
+    expect(pathAttributes(drained, { localAsn: 65001, ibgp: true })[1]).toEqual({
+      type: 'as-path',
+      segments: [],
+    });
+    expect(summarizePath(drained, { localAsn: 65001, ibgp: false })).toContain('65001 65001 65001 65001');
+    expect(attributeKey(normalizePath(drained, 'p'))).not.toBe(
+      attributeKey(normalizePath({ ...drained, asPathPrepend: 0 }, 'p')),
+    );
+    expect(normalizePath({ nextHop: '10.0.0.1', asPathPrepend: 0 }, 'p')).toEqual({ nextHop: '10.0.0.1' });
+    expect(() => normalizePath({ nextHop: '10.0.0.1', asPathPrepend: 11 }, 'p')).toThrow(
+      /AS-path prepend 11 is not an integer from 0 to 10/,
+    );
+  });
+});

@@ -32,6 +32,11 @@ export interface PathSpec {
    * over a prefix's paths in proportion to it. Must be a positive number a float32 can carry.
    */
   linkBandwidth?: number;
+  /**
+   * Extra copies of our AS in the AS_PATH sent to eBGP peers (0-10): a longer path, less preferred
+   * by routers (graceful drain's fallback for routers without a graceful-shutdown policy).
+   */
+  asPathPrepend?: number;
 }
 
 /** Canonical prefix text, or a TypeError naming the bad input. */
@@ -100,6 +105,13 @@ export function normalizePath(path: PathSpec, prefix: string): PathSpec {
       );
     out.linkBandwidth = bw;
   }
+  if (path.asPathPrepend !== undefined && path.asPathPrepend !== 0) {
+    if (!Number.isInteger(path.asPathPrepend) || path.asPathPrepend < 0 || path.asPathPrepend > 10)
+      throw new TypeError(
+        `path of ${prefix}: AS-path prepend ${path.asPathPrepend} is not an integer from 0 to 10`,
+      );
+    out.asPathPrepend = path.asPathPrepend;
+  }
   if (path.origin !== undefined) {
     if (path.origin !== 'igp' && path.origin !== 'egp' && path.origin !== 'incomplete') {
       throw new TypeError(
@@ -119,7 +131,7 @@ export function attributeKey(path: PathSpec): string {
   if (key === undefined) {
     key = `${path.origin ?? 'igp'}|${path.med ?? ''}|${path.localPref ?? ''}|${(path.communities ?? []).join(',')}|${(
       path.largeCommunities ?? []
-    ).join(',')}|${path.linkBandwidth ?? ''}`;
+    ).join(',')}|${path.linkBandwidth ?? ''}|${path.asPathPrepend ?? 0}`;
     attributeKeys.set(path, key);
   }
   return key;
@@ -141,7 +153,7 @@ export class PathInterner {
   intern(path: PathSpec, prefix: string): PathSpec {
     const known = this.byInput.get(path);
     if (known !== undefined) return known;
-    const raw = `${path?.nextHop}|${path?.med}|${path?.localPref}|${path?.origin}|${path?.communities?.join(',')}|${path?.largeCommunities?.join(',')}|${path?.linkBandwidth}`;
+    const raw = `${path?.nextHop}|${path?.med}|${path?.localPref}|${path?.origin}|${path?.communities?.join(',')}|${path?.largeCommunities?.join(',')}|${path?.linkBandwidth}|${path?.asPathPrepend}`;
     let normalized = this.byKey.get(raw);
     if (normalized === undefined) {
       normalized = Object.freeze(normalizePath(path, prefix));
@@ -203,7 +215,12 @@ export interface PeerAttributeContext {
 export function pathAttributes(path: PathSpec, peer: PeerAttributeContext): PathAttribute[] {
   const attrs: PathAttribute[] = [
     { type: 'origin', origin: path.origin ?? 'igp' },
-    { type: 'as-path', segments: peer.ibgp ? [] : [{ type: 'sequence', asns: [peer.localAsn] }] },
+    {
+      type: 'as-path',
+      segments: peer.ibgp
+        ? []
+        : [{ type: 'sequence', asns: new Array<number>(1 + (path.asPathPrepend ?? 0)).fill(peer.localAsn) }],
+    },
   ];
   if (path.med !== undefined) attrs.push({ type: 'med', med: path.med });
   if (peer.ibgp) attrs.push({ type: 'local-pref', localPref: path.localPref ?? 100 });

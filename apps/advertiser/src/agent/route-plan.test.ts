@@ -103,3 +103,51 @@ describe('diffRoutes', () => {
     expect(diff.set.map((s) => s.prefix)).toEqual(['10.0.0.1/32']);
   });
 });
+
+describe('planRoutes: graceful drain (RFC 8326)', () => {
+  const drained = (drain: Record<string, unknown>, metric = 10) => {
+    const r = route('web', '10.0.0.8/32', ['10.0.1.10', '10.0.1.11'], metric) as {
+      spec: Record<string, unknown>;
+    };
+    r.spec.drain = drain;
+    return r;
+  };
+
+  it('a draining next hop carries GRACEFUL_SHUTDOWN, the raised MED and the prepend; the others do not', () => {
+    const plan = planRoutes([drained({ nextHops: ['10.0.1.10'], medIncrease: 100, asPathPrepend: 2 })]);
+    expect(plan.paths.get('10.0.0.8/32')).toEqual([
+      { nextHop: '10.0.1.10', med: 110, communities: ['GRACEFUL_SHUTDOWN'], asPathPrepend: 2 },
+      { nextHop: '10.0.1.11', med: 10 },
+    ]);
+    // GSHUT alone (no fallback configured), and a MED that cannot overflow.
+    expect(
+      planRoutes([drained({ nextHops: ['10.0.1.11'], medIncrease: 0, asPathPrepend: 0 })]).paths.get(
+        '10.0.0.8/32',
+      )?.[1],
+    ).toEqual({ nextHop: '10.0.1.11', med: 10, communities: ['GRACEFUL_SHUTDOWN'] });
+    expect(
+      planRoutes([drained({ nextHops: ['10.0.1.10'], medIncrease: 4294967295, asPathPrepend: 0 })]).paths.get(
+        '10.0.0.8/32',
+      )?.[0]?.med,
+    ).toBe(4294967295);
+  });
+
+  it('drain start and undrain change the fingerprint, so the paths are re-sent', () => {
+    const plain = planRoutes([route('web', '10.0.0.8/32', ['10.0.1.10', '10.0.1.11'], 10)]).paths.get(
+      '10.0.0.8/32',
+    )!;
+    const draining = planRoutes([
+      drained({ nextHops: ['10.0.1.10'], medIncrease: 0, asPathPrepend: 0 }),
+    ]).paths.get('10.0.0.8/32')!;
+    expect(pathsFingerprint(draining)).not.toBe(pathsFingerprint(plain));
+    const applied = new Map([['10.0.0.8/32', pathsFingerprint(draining)]]);
+    expect(diffRoutes(applied, new Map([['10.0.0.8/32', plain]])).set.map((s) => s.prefix)).toEqual([
+      '10.0.0.8/32',
+    ]);
+  });
+
+  it('refuses a drain list with an address that is not IPv4, naming the field', () => {
+    const plan = planRoutes([drained({ nextHops: ['node-04'], medIncrease: 0, asPathPrepend: 0 })]);
+    expect(plan.problems[0]?.message).toMatch(/spec\.drain\.nextHops/);
+  });
+});

@@ -6,6 +6,9 @@
  * ADD-PATH is negotiated; elsewhere the per-session path selector (next-hops.ts) picks one. A
  * route with `weights` (externalTrafficPolicy: Local, weighted ECMP) gives each path a link
  * bandwidth of weight x LINK_BANDWIDTH_PER_ENDPOINT, so routers split traffic by endpoints.
+ * A next hop in `spec.drain` (its node is being drained, RFC 8326) is sent with the
+ * GRACEFUL_SHUTDOWN community, its MED raised by `medIncrease` and our AS prepended
+ * `asPathPrepend` more times, until the controller removes it.
  */
 import { formatProblem, LINK_BANDWIDTH_PER_ENDPOINT, parseBGPAdvertisedRoute } from '@bgplb/api-types';
 import { compareAddressText } from '@bgplb/floating-ip-allocator';
@@ -27,17 +30,34 @@ function nameOf(raw: unknown): string {
 
 /** What one object contributes: its prefix and sorted paths, or why it was skipped. */
 type Contribution =
-  | { ok: true; name: string; prefix: string; metric: number; nextHops: readonly string[]; paths: PathSpec[] }
+  | { ok: true; name: string; prefix: string; paths: PathSpec[] }
   | { ok: false; name: string; message: string };
+
+/** RFC 8326 well-known community, 65535:0. */
+export const GRACEFUL_SHUTDOWN = 'GRACEFUL_SHUTDOWN';
+const MAX_MED = 0xffffffff;
+
+/** The path of a draining next hop: less preferred by every router, with or without a GSHUT policy. */
+export function drainingPath(
+  nextHop: string,
+  metric: number,
+  drain: { medIncrease: number; asPathPrepend: number },
+): PathSpec {
+  const path: PathSpec = {
+    nextHop,
+    med: Math.min(MAX_MED, metric + drain.medIncrease),
+    communities: [GRACEFUL_SHUTDOWN],
+  };
+  if (drain.asPathPrepend > 0) path.asPathPrepend = drain.asPathPrepend;
+  return path;
+}
 
 // The informer keeps an object's identity until it changes, so each object's contribution is
 // computed once: with 10k routes, one change re-validates and re-sorts one object, not 10k.
 const contributions = new WeakMap<object, Contribution>();
 
-function sortedPaths(byHop: ReadonlyMap<string, number>): PathSpec[] {
-  return [...byHop.entries()]
-    .sort(([a], [b]) => compareAddressText(a, b))
-    .map(([nextHop, med]) => ({ nextHop, med }));
+function sortedPaths(byHop: ReadonlyMap<string, PathSpec>): PathSpec[] {
+  return [...byHop.entries()].sort(([a], [b]) => compareAddressText(a, b)).map(([, path]) => path);
 }
 
 function contributionOf(raw: unknown): Contribution {
@@ -49,12 +69,23 @@ function contributionOf(raw: unknown): Contribution {
   if (!parsed.ok) {
     c = { ok: false, name: nameOf(raw), message: parsed.problems.map(formatProblem).join('; ') };
   } else {
-    const { prefix, nextHops, metric, weights } = parsed.value.spec;
-    const byHop = new Map(nextHops.map((h) => [h, metric] as const));
+    const { prefix, nextHops, metric, weights, drain } = parsed.value.spec;
+    const draining = new Set(drain?.nextHops ?? []);
+    const byHop = new Map(
+      nextHops.map(
+        (h) =>
+          [
+            h,
+            drain !== undefined && draining.has(h)
+              ? drainingPath(h, metric, drain)
+              : { nextHop: h, med: metric },
+          ] as const,
+      ),
+    );
     let paths = sortedPaths(byHop);
     if (weights !== undefined)
       paths = paths.map((p) => ({ ...p, linkBandwidth: weights[p.nextHop]! * LINK_BANDWIDTH_PER_ENDPOINT }));
-    c = { ok: true, name: parsed.value.metadata.name, prefix, metric, nextHops, paths };
+    c = { ok: true, name: parsed.value.metadata.name, prefix, paths };
   }
   if (cacheable) contributions.set(raw, c);
   return c;
@@ -63,7 +94,7 @@ function contributionOf(raw: unknown): Contribution {
 export function planRoutes(routes: readonly unknown[]): DesiredRoutes {
   const paths = new Map<string, PathSpec[]>();
   const sources = new Map<string, string[]>();
-  const merged = new Map<string, Map<string, number>>();
+  const merged = new Map<string, Map<string, PathSpec>>();
   const problems: { name: string; message: string }[] = [];
   for (const raw of routes) {
     const c = contributionOf(raw);
@@ -77,8 +108,9 @@ export function planRoutes(routes: readonly unknown[]): DesiredRoutes {
       paths.set(c.prefix, c.paths);
       continue;
     }
-    // Two objects for one VIP is a controller bug; announce the union, lowest MED per hop (and no
-    // link bandwidth: the two objects' weights do not add up to one split).
+    // Two objects for one VIP is a controller bug; announce the union, lowest MED per hop (a hop
+    // that one of them does not drain is not drained; no link bandwidth: the two objects' weights
+    // do not add up to one split).
     problems.push({
       name: c.name,
       message: `prefix ${c.prefix} is also announced by BGPAdvertisedRoute ${names.join(', ')}; next hops are merged`,
@@ -86,16 +118,27 @@ export function planRoutes(routes: readonly unknown[]): DesiredRoutes {
     names.push(c.name);
     let byHop = merged.get(c.prefix);
     if (byHop === undefined) {
-      byHop = new Map((paths.get(c.prefix) ?? []).map((p) => [p.nextHop, p.med ?? 0] as const));
+      byHop = new Map(
+        (paths.get(c.prefix) ?? []).map(({ linkBandwidth: _, ...p }) => [p.nextHop, p] as const),
+      );
       merged.set(c.prefix, byHop);
     }
-    for (const hop of c.nextHops) {
-      const previous = byHop.get(hop);
-      byHop.set(hop, previous === undefined ? c.metric : Math.min(previous, c.metric));
+    for (const weighted of c.paths) {
+      const { linkBandwidth: _, ...path } = weighted;
+      const previous = byHop.get(path.nextHop);
+      if (previous === undefined || better(path, previous)) byHop.set(path.nextHop, path);
     }
   }
   for (const [prefix, byHop] of merged) paths.set(prefix, sortedPaths(byHop));
   return { paths, sources, problems };
+}
+
+/** Lower MED wins; at equal MED the path without the drain marking. */
+function better(a: PathSpec, b: PathSpec): boolean {
+  const ma = a.med ?? 0;
+  const mb = b.med ?? 0;
+  if (ma !== mb) return ma < mb;
+  return a.communities === undefined && b.communities !== undefined;
 }
 
 const fingerprints = new WeakMap<readonly PathSpec[], string>();
@@ -104,7 +147,12 @@ const fingerprints = new WeakMap<readonly PathSpec[], string>();
 export function pathsFingerprint(paths: readonly PathSpec[]): string {
   let text = fingerprints.get(paths);
   if (text === undefined) {
-    text = paths.map((p) => `${p.nextHop}|${p.med ?? ''}|${p.linkBandwidth ?? ''}`).join(',');
+    text = paths
+      .map(
+        (p) =>
+          `${p.nextHop}|${p.med ?? ''}|${p.linkBandwidth ?? ''}|${p.communities?.join(' ') ?? ''}|${p.asPathPrepend ?? ''}`,
+      )
+      .join(',');
     fingerprints.set(paths, text);
   }
   return text;

@@ -10,7 +10,7 @@ import {
   type FloatingIPMove,
   heldSinceOf,
 } from '@bgplb/floating-ip-allocator';
-import { EXCLUDE_FROM_LB_LABEL } from '../names.js';
+import { DRAIN_ANNOTATION, EXCLUDE_FROM_LB_LABEL } from '../names.js';
 import type { NodeView } from '../nodes.js';
 import type { EventSpec } from '../types.js';
 import { holdingReadiness, type LoadBalancerNodes } from './nodes.js';
@@ -23,7 +23,7 @@ export interface GatewayInput {
   /** Who the Events are about (the live object), when it can be named. */
   involved: EventSpec['involved'] | undefined;
   nodes: LoadBalancerNodes;
-  excludedSince: ReadonlyMap<string, number>;
+  drainingSince: ReadonlyMap<string, number>;
   now: number;
   graceSeconds: number;
   clusterNamespace: string;
@@ -50,6 +50,13 @@ export interface GatewayDecision {
   warnings: string[];
 }
 
+/** How a move's Event names the drain that caused it. */
+const DRAIN_REASON_TEXT = {
+  cordoned: 'is cordoned',
+  excluded: `carries ${EXCLUDE_FROM_LB_LABEL}`,
+  annotated: `carries ${DRAIN_ANNOTATION}`,
+} as const;
+
 export function decideGateway(input: GatewayInput): GatewayDecision {
   const { views, lbNodes } = input.nodes;
   const previous = input.live?.status?.floatingIPs ?? {};
@@ -60,7 +67,7 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
     nodes: views.map((v) => ({
       name: v.name,
       addresses: v.cidrs,
-      ...holdingReadiness(v, input.excludedSince.get(v.name)),
+      ...holdingReadiness(v, input.drainingSince.get(v.name)),
       loadBalancer: lbNodes.has(v.name),
     })),
     previous,
@@ -84,13 +91,14 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
   const nodes: Record<string, 'Up' | 'Down'> = {};
   const viewByName = new Map(views.map((v) => [v.name, v]));
   const listed = new Set<string>([...lbNodes.keys(), ...holders.values()]);
-  const usable = (v: NodeView | undefined) => v?.ready === true && !v.excluded;
+  const usable = (v: NodeView | undefined) => v?.ready === true && v.draining === undefined;
   for (const name of [...listed].sort()) nodes[name] = usable(viewByName.get(name)) ? 'Up' : 'Down';
-  // A move away from an excluded node says so: the allocator only knows "not ready".
-  const why = (m: FloatingIPMove) =>
-    m.from !== null && viewByName.get(m.from)?.excluded === true
-      ? `${m.reason}: node ${m.from} carries ${EXCLUDE_FROM_LB_LABEL}`
-      : m.reason;
+  // A move away from a draining node says why: the allocator only knows "not ready".
+  const why = (m: FloatingIPMove) => {
+    const draining = m.from === null ? undefined : viewByName.get(m.from)?.draining;
+    if (draining === undefined) return m.reason;
+    return `${m.reason}: node ${m.from} ${DRAIN_REASON_TEXT[draining]}`;
+  };
   const events: EventSpec[] = [];
   const involved = input.involved;
   if (involved !== undefined) {

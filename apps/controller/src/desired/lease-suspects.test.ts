@@ -10,6 +10,7 @@ const view = (name: string, since = T - 3_600_000): NodeView => ({
   ready: true,
   since,
   excluded: false,
+  draining: undefined,
 });
 const views = [view('a'), view('b'), view('c')];
 

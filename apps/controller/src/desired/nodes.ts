@@ -2,21 +2,34 @@
  * The node phase of desiredState: which Nodes are load-balancer nodes, which of them are next hops,
  * and since when excluded Nodes carry the exclude label. Pure.
  */
-import type { ParsedClusterObjects } from '@bgplb/api-types';
+import {
+  type BGPLoadBalancerSpec,
+  DEFAULT_DRAIN_DELAY_SECONDS,
+  type ParsedClusterObjects,
+} from '@bgplb/api-types';
 import { compareAddressText } from '@bgplb/floating-ip-allocator';
-import { EXCLUDE_FROM_LB_LABEL } from '../names.js';
-import { type NodeView, nodeView } from '../nodes.js';
-import type { NodeObject } from '../types.js';
+import { drainReason, type NodeView, nodeView } from '../nodes.js';
+import type { NodeObject, RouteDrainSpec } from '../types.js';
 
 export interface LoadBalancerNodes {
   /** Every live Node. */
   views: NodeView[];
   /** Load-balancer nodes by Node name, with the address that made them one. */
   lbNodes: Map<string, { view: NodeView; address: string }>;
-  /** Addresses of the ready, not excluded load-balancer nodes, in address order. */
+  /**
+   * Addresses of the ready load-balancer nodes that are announced, in address order: those not
+   * draining, and the draining ones until their drain delay ends.
+   */
   nextHops: string[];
   /** The same nodes by Node name (externalTrafficPolicy: Local maps endpoints to them). */
   nextHopByNode: Map<string, string>;
+  /**
+   * Ready load-balancer nodes in the first `drainDelay` of their drain, in address order: still
+   * announced, with GRACEFUL_SHUTDOWN (and the MED increase / AS-path prepend fallback).
+   */
+  drainingNextHops: string[];
+  /** When the earliest of those drains ends (ms): the controller reconciles again then. */
+  drainEndsAt: number | null;
   warnings: string[];
 }
 
@@ -31,6 +44,12 @@ export function loadBalancerNodes(
   previousNextHops: readonly string[] | undefined,
   /** Nodes whose floating-IP Lease expired (lease-suspects.ts): not next hops, unless none would be left. */
   suspects: ReadonlyMap<string, number> = new Map(),
+  /** Drain timing: `since` is Observed.drainingSince (undefined on a first reconcile). */
+  drain: { since: ReadonlyMap<string, number> | undefined; delayMs: number; now: number } = {
+    since: undefined,
+    delayMs: 0,
+    now: 0,
+  },
 ): LoadBalancerNodes {
   const warnings: string[] = [];
   const views = nodes
@@ -51,7 +70,7 @@ export function loadBalancerNodes(
     }
     if (!lbNodes.has(view.name)) lbNodes.set(view.name, { view, address });
   }
-  const usable = [...lbNodes].filter(([, n]) => n.view.ready && !n.view.excluded);
+  const usable = [...lbNodes].filter(([, n]) => n.view.ready && n.view.draining === undefined);
   const trusted = usable.filter(([name]) => !suspects.has(name));
   // Suspicion never empties the set: if every usable node looks dead, the fault is more likely ours.
   const chosen = trusted.length > 0 ? trusted : usable;
@@ -61,9 +80,23 @@ export function loadBalancerNodes(
         warnings.push(
           `load-balancer node ${name} is not a next hop: it stopped renewing its floating-IP Lease`,
         );
+  // externalTrafficPolicy: Local routes use the nodes that are not draining (a draining node is
+  // withdrawn from them at once).
   const nextHopByNode = new Map<string, string>();
   for (const [name, n] of chosen) nextHopByNode.set(name, n.address);
-  const nextHops = [...nextHopByNode.values()].sort(compareAddressText);
+  const drainingNextHops: string[] = [];
+  let drainEndsAt: number | null = null;
+  for (const n of lbNodes.values()) {
+    // `since` is unknown on a controller's first reconcile (a start, a failover): a node already
+    // draining then is taken as drained, never announced again.
+    if (!n.view.ready || n.view.draining === undefined || drain.since === undefined) continue;
+    const ends = (drain.since.get(n.view.name) ?? drain.now) + drain.delayMs;
+    if (ends <= drain.now) continue;
+    drainingNextHops.push(n.address);
+    drainEndsAt = drainEndsAt === null ? ends : Math.min(drainEndsAt, ends);
+  }
+  drainingNextHops.sort(compareAddressText);
+  const nextHops = [...nextHopByNode.values()].concat(drainingNextHops).sort(compareAddressText);
   const same =
     previousNextHops !== undefined &&
     previousNextHops.length === nextHops.length &&
@@ -73,22 +106,24 @@ export function loadBalancerNodes(
     lbNodes,
     nextHops: same ? (previousNextHops as string[]) : nextHops,
     nextHopByNode,
+    drainingNextHops,
+    drainEndsAt,
     warnings,
   };
 }
 
 /**
- * Every live node carrying the exclude label, with the time it was first seen carrying it (the
- * label has no timestamp: `previous` is the last computation's answer).
+ * Every draining node (cordoned, exclude label, drain annotation), with the time it was first seen
+ * draining (none of these has a timestamp: `previous` is the last computation's answer).
  */
-export function excludedSinceOf(
+export function drainingSinceOf(
   nodes: readonly NodeObject[],
   previous: ReadonlyMap<string, number> | undefined,
   now: number,
 ): Map<string, number> {
   const out = new Map<string, number>();
   for (const n of nodes) {
-    if (n.metadata.labels?.[EXCLUDE_FROM_LB_LABEL] === undefined) continue;
+    if (drainReason(n) === undefined) continue;
     out.set(n.metadata.name, previous?.get(n.metadata.name) ?? now);
   }
   return out;
@@ -101,19 +136,59 @@ export function excludedSinceOf(
  */
 export function holdingReadiness(
   v: NodeView,
-  excludedAt: number | undefined,
+  drainingAt: number | undefined,
 ): { ready: boolean; readySince: number | undefined; notReadySince: number | undefined } {
-  if (!v.excluded) {
+  if (v.draining === undefined) {
     return {
       ready: v.ready,
       readySince: v.ready ? v.since : undefined,
       notReadySince: v.ready ? undefined : v.since,
     };
   }
-  const since = [excludedAt, v.ready ? undefined : v.since].filter((t): t is number => t !== undefined);
+  const since = [drainingAt, v.ready ? undefined : v.since].filter((t): t is number => t !== undefined);
   return {
     ready: false,
     readySince: undefined,
     notReadySince: since.length > 0 ? Math.min(...since) : undefined,
+  };
+}
+
+/** The drain settings of the BGPLoadBalancer, defaults filled in. */
+export interface DrainSettings {
+  delaySeconds: number;
+  medIncrease: number;
+  asPathPrepend: number;
+}
+
+export function drainSettingsOf(spec: BGPLoadBalancerSpec | undefined): DrainSettings {
+  return {
+    delaySeconds: spec?.drainDelay ?? DEFAULT_DRAIN_DELAY_SECONDS,
+    medIncrease: spec?.drainMEDIncrease ?? 0,
+    asPathPrepend: spec?.drainASPathPrepend ?? 0,
+  };
+}
+
+/**
+ * The routes' `spec.drain`: undefined when no next hop drains; `previous` again when equal, so
+ * that every route keeps comparing equal by identity.
+ */
+export function routeDrain(
+  nextHops: readonly string[],
+  settings: DrainSettings,
+  previous: RouteDrainSpec | undefined,
+): RouteDrainSpec | undefined {
+  if (nextHops.length === 0) return undefined;
+  if (
+    previous !== undefined &&
+    previous.medIncrease === settings.medIncrease &&
+    previous.asPathPrepend === settings.asPathPrepend &&
+    previous.nextHops.length === nextHops.length &&
+    previous.nextHops.every((h, i) => h === nextHops[i])
+  )
+    return previous;
+  return {
+    nextHops: [...nextHops],
+    medIncrease: settings.medIncrease,
+    asPathPrepend: settings.asPathPrepend,
   };
 }

@@ -9,7 +9,7 @@
  * again (identity for the diff), never change the answer.
  */
 import { LABELS, MANAGED_BY, objectKey, REQUESTED_IP_ANNOTATION, routeName } from '../names.js';
-import type { EventSpec, RouteSpec, RouteStatus, ServiceObject } from '../types.js';
+import type { EventSpec, RouteDrainSpec, RouteSpec, RouteStatus, ServiceObject } from '../types.js';
 import { type EndpointCounts, localRoute } from './local-endpoints.js';
 import type { DesiredRoute, DesiredService } from './types.js';
 
@@ -199,6 +199,8 @@ export interface LocalContext {
 /** Where a route is announced from, and the label that says which cluster it belongs to. */
 export interface RouteContext {
   nextHops: string[];
+  /** The draining next hops (one object for every route: compared by identity), if any. */
+  drain?: RouteDrainSpec | undefined;
   clusterNamespace: string;
   local: LocalContext;
 }
@@ -255,11 +257,12 @@ export function decideService(
     isHostPrefix(r.spec.prefix, vip) &&
     r.spec.nextHops === ctx.nextHops &&
     r.spec.weights === undefined &&
+    r.spec.drain === ctx.drain &&
     r.spec.service.namespace === namespace &&
     r.spec.service.name === name &&
     r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace
       ? r
-      : newRoute(c, vip, ctx.nextHops, undefined, undefined, ctx);
+      : newRoute(c, vip, ctx.nextHops, undefined, undefined, ctx, ctx.drain);
   return { service, route, events };
 }
 
@@ -270,11 +273,13 @@ function newRoute(
   weights: Record<string, number> | undefined,
   status: RouteStatus | undefined,
   ctx: RouteContext,
+  drain?: RouteDrainSpec,
 ): DesiredRoute {
   const { namespace } = c;
   const name = c.s.metadata.name;
   const spec: RouteSpec = { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name } };
   if (weights !== undefined) spec.weights = weights;
+  if (drain !== undefined) spec.drain = drain;
   const route: DesiredRoute = {
     name: c.route,
     labels: {

@@ -10,7 +10,15 @@ import type {
   PoolUsage,
 } from '@bgplb/floating-ip-allocator';
 import type { ConfigObjects, EffectiveConfig } from '../config.js';
-import type { EventSpec, NodeObject, RouteSpec, RouteStatus, ServiceObject, SessionSpec } from '../types.js';
+import type {
+  EventSpec,
+  NodeObject,
+  RouteDrainSpec,
+  RouteSpec,
+  RouteStatus,
+  ServiceObject,
+  SessionSpec,
+} from '../types.js';
 import type { EndpointCounts } from './local-endpoints.js';
 
 export interface DesiredStateOptions {
@@ -54,12 +62,13 @@ export interface Observed {
   now: number;
   options: DesiredStateOptions;
   /**
-   * Node name -> when a reconcile first saw it carry `node.kubernetes.io/exclude-from-external-load-balancers`
-   * (ms): `Desired.excludedSince` of the previous reconcile. The label carries no timestamp, so an
-   * excluded holder's grace period runs from the first reconcile that saw the label. A restarted
-   * controller starts it again, which can only delay a move, never hasten one.
+   * Node name -> when a reconcile first saw it draining (ms): cordoned, labelled
+   * `node.kubernetes.io/exclude-from-external-load-balancers` or annotated `bgplb.io/drain`;
+   * `Desired.drainingSince` of the previous reconcile. None of these carries a timestamp, so a
+   * drain (and a draining holder's grace period) runs from the first reconcile that saw it. A
+   * restarted controller starts it again, which can only delay a withdrawal or a move, never hasten one.
    */
-  excludedSince?: ReadonlyMap<string, number> | undefined;
+  drainingSince?: ReadonlyMap<string, number> | undefined;
   /** Floating IP -> its Lease as this controller saw it (see lease-observer.ts). */
   leases?: Readonly<Record<string, FloatingIPLease>> | undefined;
   /** Floating IP -> its holder and since when (`Desired.heldSince` of the previous reconcile). */
@@ -127,8 +136,8 @@ export interface Desired {
   events: EventSpec[];
   /** When to reconcile again even if nothing changes (a grace period ends), ms; null if never. */
   recheckAt: number | null;
-  /** Nodes carrying the exclude label and since when (pass back as `Observed.excludedSince`). */
-  excludedSince: Map<string, number>;
+  /** Draining nodes and since when (pass back as `Observed.drainingSince`). */
+  drainingSince: Map<string, number>;
   /** Floating IP holders and since when (pass back as `Observed.heldSince`). */
   heldSince: Map<string, HeldSince>;
   /** Nodes kept out of the next hops because their Lease expired (pass back as `Observed.leaseSuspects`). */
@@ -157,6 +166,8 @@ export interface ServiceContext {
   weighted: boolean;
   /** The BGPLoadBalancer says `externalTrafficPolicyLocal: refuse`. */
   refuseLocal: boolean;
+  /** The routes' `spec.drain` (draining next hops), if any. */
+  drain: RouteDrainSpec | undefined;
   pools: {
     name: string;
     addresses: string[];
@@ -189,6 +200,8 @@ export interface DesiredMemo {
   readonly routes: ReadonlyMap<string, DesiredRoute>;
   readonly services: ReadonlyMap<string, DesiredService>;
   readonly nextHops: readonly string[] | undefined;
+  /** The last `spec.drain` (reused while equal, so unchanged routes keep their identity). */
+  readonly drain?: RouteDrainSpec | undefined;
   /** The VIP allocation and its input (reused when the next input is identical). */
   readonly vips: { input: AllocateServiceVIPsInput; result: AllocateServiceVIPsResult } | undefined;
 }

@@ -41,15 +41,20 @@ export interface NodeFixture {
   /** Ready-condition transition time (ms); default T0 - 1h. */
   since?: number;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Cordoned (spec.unschedulable). */
+  unschedulable?: boolean;
 }
 
 export function node(f: NodeFixture): NodeObject {
   const meta: NodeObject['metadata'] = { name: f.name, uid: `uid-${f.name}` };
   if (f.labels) meta.labels = f.labels;
+  if (f.annotations) meta.annotations = f.annotations;
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: meta,
+    ...(f.unschedulable ? { spec: { unschedulable: true } } : {}),
     status: {
       addresses: [
         { type: 'InternalIP', address: f.ip },

@@ -21,6 +21,18 @@ export const MAX_NEXT_HOP_WEIGHT = 1_000_000;
 export const LINK_BANDWIDTH_PER_ENDPOINT = 125_000;
 
 /**
+ * Next hops of a route in the first `drainDelay` of their node's drain (RFC 8326): their paths carry
+ * the GRACEFUL_SHUTDOWN community (65535:0), a MED raised by `medIncrease` and our AS prepended
+ * `asPathPrepend` more times, then the controller removes them.
+ */
+export const RouteDrain = z.strictObject({
+  nextHops: setOf(IPv4Address).describe('Draining next hops (also listed in nextHops).'),
+  medIncrease: z.number().int().min(0).max(4294967295).describe('Added to the MED of their paths.'),
+  asPathPrepend: z.number().int().min(0).max(10).describe('Extra copies of our AS in their AS_PATH.'),
+});
+export type RouteDrain = z.infer<typeof RouteDrain>;
+
+/**
  * `spec` of a BGPAdvertisedRoute: one announced VIP (`10.0.0.2/32`) with its next hops (the ready
  * load-balancer nodes; for an `externalTrafficPolicy: Local` Service those with ready endpoints),
  * MED `metric`, owning Service and, for weighted ECMP, each next hop's weight.
@@ -43,6 +55,9 @@ export const BGPAdvertisedRouteSpec = z
       .describe(
         'Extension: next hop -> its ready local endpoints (externalTrafficPolicy: Local). Each path carries a link-bandwidth extended community of weight x 1 Mbit/s (125000 bytes/s).',
       ),
+    drain: RouteDrain.optional().describe(
+      'Next hops being drained (an extension): announced with GRACEFUL_SHUTDOWN until withdrawn.',
+    ),
   })
   .superRefine((spec, ctx) => {
     if (spec.weights === undefined) return;
