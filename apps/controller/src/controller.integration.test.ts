@@ -449,3 +449,45 @@ describe('controller against the test API server: node-agent status reports', ()
     expect(await reconciles()).toBe(before);
   });
 });
+
+describe('graceful drain against the test API server (example 03)', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('cordon: GRACEFUL_SHUTDOWN marking for drainDelay, then withdrawn; uncordon: announced plainly', async () => {
+    h = await startHarness(EXAMPLE_FILES[2], CLUSTER_NODES);
+    const lb = get(h.server, 'BGPLoadBalancer', 'default', CLUSTER_NS)!;
+    h.server.store.update({
+      ...lb,
+      spec: { ...(lb.spec as object), drainDelay: 2, drainMEDIncrease: 500 },
+    } as never);
+    await h.startController();
+    createService(h.server, { namespace: 'default', name: 'load-balancer-example' });
+    const routeSpec = () =>
+      specOf<{ nextHops: string[]; drain?: unknown }>(
+        get(h.server, 'BGPAdvertisedRoute', 'default-default-load-balancer-example', 'kube-system'),
+      );
+    await waitFor('route with both next hops', () => routeSpec()?.nextHops.length === 2);
+    const setCordon = (unschedulable: boolean) => {
+      const n = get(h.server, 'Node', 'node-04')!;
+      h.server.store.update({ ...n, spec: unschedulable ? { unschedulable: true } : {} } as never);
+    };
+    const cordonedAt = Date.now();
+    setCordon(true);
+    const draining = await waitFor('drain marking', () => (routeSpec()?.drain ? routeSpec() : undefined));
+    expect(draining).toMatchObject({
+      nextHops: ['10.0.3.10', '10.0.3.11'],
+      drain: { nextHops: ['10.0.3.10'], medIncrease: 500, asPathPrepend: 0 },
+    });
+    // Withdrawn after the 2 s drain delay (the controller's own timer), not before.
+    await waitFor('withdrawal', () => routeSpec()?.nextHops.length === 1, 15_000);
+    expect(Date.now() - cordonedAt).toBeGreaterThanOrEqual(2_000);
+    expect(routeSpec()).toMatchObject({ nextHops: ['10.0.3.11'] });
+    expect(routeSpec()?.drain).toBeUndefined();
+    setCordon(false);
+    await waitFor('announced again', () => routeSpec()?.nextHops.length === 2);
+    expect(routeSpec()?.drain).toBeUndefined();
+  }, 30_000);
+});
