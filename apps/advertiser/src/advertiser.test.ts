@@ -12,7 +12,7 @@ const config: AdvertiserConfig = {
   peers: [{ peerIP: '21.0.101.80', peerASN: 4273481989 }],
 };
 
-function setup(extra: { gated?: boolean; vipInterface?: VipInterface } = {}) {
+function setup(extra: { gated?: boolean; vipInterface?: VipInterface; withdrawSettleMs?: number } = {}) {
   const speaker = new FakeSpeaker();
   const { log, lines } = captureLogger();
   const adv = new ControlPlaneAdvertiser({ speaker, log, vip: '10.0.0.8', ...extra });
@@ -233,5 +233,36 @@ describe('ControlPlaneAdvertiser', () => {
     await adv.applyConfig(config);
     await adv.setHealthy(false, 'x');
     expect(speaker.calls).toHaveLength(2);
+  });
+
+  it('stops after the withdraw settle time: sessions and VIP stay while the routers converge', async () => {
+    const ipCalls: string[] = [];
+    const record = async (cmd: string, args: readonly string[]) => {
+      ipCalls.push([cmd, ...args].join(' '));
+      return '';
+    };
+    const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
+    const { speaker, adv } = setup({ vipInterface, withdrawSettleMs: 150 });
+    await adv.applyConfig(config);
+    speaker.calls.length = 0;
+    const t0 = Date.now();
+    const stopped = adv.stop('bgpadvertiser shutting down');
+    await new Promise((r) => setTimeout(r, 50));
+    // Withdrawn at once; not yet shut down, the VIP still on the interface.
+    expect(speaker.calls).toEqual(['withdraw 10.0.0.8/32']);
+    expect(ipCalls.filter((c) => c.startsWith('ip addr del'))).toEqual([]);
+    await stopped;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(speaker.calls).toEqual(['withdraw 10.0.0.8/32', 'shutdown bgpadvertiser shutting down']);
+    expect(ipCalls.at(-1)).toBe('ip addr del 10.0.0.8/32 dev lo');
+  });
+
+  it('does not wait on stop when nothing was announced', async () => {
+    const { speaker, adv } = setup({ gated: true, withdrawSettleMs: 5_000 });
+    await adv.applyConfig(config);
+    const t0 = Date.now();
+    await adv.stop('bye');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(speaker.calls.at(-1)).toBe('shutdown bye');
   });
 });

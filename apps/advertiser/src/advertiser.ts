@@ -16,6 +16,12 @@ export interface ControlPlaneAdvertiserOptions {
   peerPort?: number | undefined;
   /** With a health check: announce only once `setHealthy(true)` is called. */
   gated?: boolean;
+  /**
+   * On stop, how long to keep the sessions and the VIP on the interface after sending the
+   * withdrawal (ms, default 0): the routers still forward to this node until they have processed
+   * it and updated their FIB, and a request arriving after the VIP is gone fails.
+   */
+  withdrawSettleMs?: number;
 }
 
 export interface ConfigChange {
@@ -212,8 +218,9 @@ export class ControlPlaneAdvertiser {
   }
 
   /**
-   * Withdraws, sends Cease/Administrative Shutdown with `message` (RFC 8203) to every peer,
-   * closes the sessions and removes the VIP from the interface.
+   * Withdraws, waits `withdrawSettleMs` while still serving (so the routers move the flows to
+   * the other next hops first), then sends Cease/Administrative Shutdown with `message`
+   * (RFC 8203) to every peer, closes the sessions and removes the VIP from the interface.
    */
   stop(message: string): Promise<void> {
     return this.serial(async () => {
@@ -223,12 +230,18 @@ export class ControlPlaneAdvertiser {
         speaker.withdraw(this.prefix);
         this.announcedNextHop = undefined;
         log.info({ prefix: this.prefix, reason: 'shutdown' }, 'Route withdrawn');
+        const settle = this.options.withdrawSettleMs ?? 0;
+        if (settle > 0) await new Promise((r) => setTimeout(r, settle));
       }
       this.stopped = true;
-      await speaker.shutdown({ message });
-      if (vipInterface && (await vipInterface.remove())) {
-        log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
-      }
+      // The VIP goes while the Cease is sent, not after the peers have closed: a frozen peer must
+      // not keep it on the interface past the SIGTERM budget (the settle time used part of it).
+      const removeVip = async (): Promise<void> => {
+        if (vipInterface && (await vipInterface.remove())) {
+          log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
+        }
+      };
+      await Promise.all([speaker.shutdown({ message }), removeVip()]);
     });
   }
 }

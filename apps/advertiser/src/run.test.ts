@@ -135,9 +135,11 @@ describe('runAdvertiser', () => {
     h.signals.emit('SIGTERM', 'SIGTERM');
     expect(await h.done).toBe(0);
     expect(h.speaker.shutdownMessage).toBe('bgpadvertiser shutting down (SIGTERM)');
-    expect(msgs().slice(-3)).toEqual([
+    // The withdrawal UPDATE goes out during the settle time, before the Cease (WITHDRAW_SETTLE_MS).
+    expect(msgs().slice(-4)).toEqual([
       'Shutting down: withdrawing the VIP and closing the sessions',
       'Route withdrawn',
+      'sent update',
       'BGP advertiser stopped',
     ]);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();

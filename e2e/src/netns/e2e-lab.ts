@@ -51,6 +51,8 @@ export interface E2eLabOptions {
   nodeMonitorGraceMs?: number;
   /** Extra flags for every agent. */
   agentArgs?: string[];
+  /** Extra flags for the controller the lab starts (e.g. `--leader-elect`). */
+  controllerArgs?: string[];
   /** Also run FRR's bfdd on every router, with the `fast` profile (300 ms x 3, `frrBfdProfile`). */
   bfdd?: boolean;
   /**
@@ -232,7 +234,7 @@ export class E2eLab {
     this.applyCluster();
     this.createNodes();
     await Promise.all(this.clusterNodes().map((n) => this.startKubelet(n.name)));
-    await this.startController();
+    await this.startController(this.opts.controllerArgs ?? []);
     this.log('controller started');
     await Promise.all([
       ...this.clusterNodes()
@@ -446,8 +448,12 @@ export class E2eLab {
     return p;
   }
 
-  async startController(extra: string[] = []): Promise<LabProcess> {
-    const p = this.spawnApp(this.ctl().name, 'controller', CONTROLLER_SRC, CONTROLLER_DIST, [
+  /**
+   * Starts a controller replica on the ctl node. A second replica needs its own `name` (the process
+   * key) and, in `extra`, its own `--metrics-addr` (the last value of a flag wins).
+   */
+  async startController(extra: string[] = [], name = 'controller'): Promise<LabProcess> {
+    const p = this.spawnApp(this.ctl().name, name, CONTROLLER_SRC, CONTROLLER_DIST, [
       '--kubeconfig',
       this.kubeconfig,
       '--cluster-namespace',
