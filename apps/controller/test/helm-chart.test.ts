@@ -248,7 +248,7 @@ const REFUSED: { name: string; values: Record<string, unknown>; error: RegExp }[
   },
   {
     name: 'an unknown onExit mode',
-    values: { advertiser: { onExit: 'drain' } },
+    values: { advertiser: { onExit: 'drian' } },
     error: /at '\/advertiser\/onExit'/,
   },
   {

@@ -147,6 +147,7 @@ export async function runAgent(argv: string[], deps: RunAgentDeps = {}): Promise
     interfaceOverride: options.interface,
     bgpPort: options.bgpPort,
     gracefulRestartTime: options.gracefulRestartTime,
+    exitDrain: options.exitDrain,
     defaultConnectRetryTime: options.connectRetryTime,
     events: new EventRecorder(client, {
       component: 'bgpadvertiser-agent',

@@ -529,6 +529,44 @@ describe('NodeAgent', () => {
     expect(agent.isReady()).toBe(false);
   });
 
+  it('shutdown (drain) re-announces with GRACEFUL_SHUTDOWN, waits the drain delay, then withdraws', async () => {
+    makeAgent(NODE_ADDRS, { exitDrain: { delayMs: 5_000, medIncrease: 100, asPathPrepend: 1 } });
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
+    agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);
+    agent.setRoutes([route('web', '10.0.0.8/32', ['10.0.1.10', '10.0.1.11'], 7)]);
+    agent.markSynced();
+    await settle();
+    log.length = 0;
+    const sent: unknown[] = [];
+    const origSet = speaker.setPaths.bind(speaker);
+    speaker.setPaths = (prefix, paths, opts) => {
+      sent.push({ prefix, paths });
+      origSet(prefix, paths, opts);
+    };
+    let done = false;
+    const stopping = agent.shutdown('drain').then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([
+      {
+        prefix: '10.0.0.8/32',
+        paths: [
+          { nextHop: '10.0.1.10', med: 107, communities: ['GRACEFUL_SHUTDOWN'], asPathPrepend: 1 },
+          { nextHop: '10.0.1.11', med: 107, communities: ['GRACEFUL_SHUTDOWN'], asPathPrepend: 1 },
+        ],
+      },
+    ]);
+    // Nothing withdrawn during the delay.
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(done).toBe(false);
+    expect(log.some((l) => l.startsWith('removePeer'))).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    await stopping;
+    expect(log).toContain('removePeer tor1-node-a: withdraw + Cease (bgpadvertiser agent stopping)');
+    expect(log).toContain('ip addr del 10.0.1.100/32 dev eth0');
+  });
+
   it('shutdown (graceful-restart) leaves sessions and addresses for the next run', async () => {
     agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
     agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);

@@ -52,6 +52,8 @@ export interface NodeAgentOptions {
   bgpPort?: number;
   /** Graceful-restart time advertised, seconds (default 120). */
   gracefulRestartTime?: number;
+  /** `--on-exit drain` settings (default 15 s, no fallback). */
+  exitDrain?: ExitDrain | undefined;
   /** ConnectRetry when the BGPPeer sets none, seconds (default 5). */
   defaultConnectRetryTime?: number;
   /** Window in which BGPAdvertisedRoute changes are collected into one batch, default 50 ms. */
@@ -91,7 +93,14 @@ export interface NodeAgentOptions {
 export type HandoverMode = 'cease' | 'graceful';
 
 /** How the agent stops: withdraw everything (default), or leave it to graceful restart. */
-export type ShutdownMode = 'withdraw' | 'graceful-restart';
+export type ShutdownMode = 'withdraw' | 'graceful-restart' | 'drain';
+
+/** `--on-exit drain`: how long to announce with GRACEFUL_SHUTDOWN before withdrawing, and the fallback. */
+export interface ExitDrain {
+  delayMs: number;
+  medIncrease: number;
+  asPathPrepend: number;
+}
 
 export class NodeAgent {
   private readonly log: Logger;
@@ -450,17 +459,33 @@ export class NodeAgent {
 
   // ---- shutdown ------------------------------------------------------------------------------
 
+  private async drainBeforeExit(): Promise<void> {
+    const drain = this.options.exitDrain ?? { delayMs: 15_000, medIncrease: 0, asPathPrepend: 0 };
+    const prefixes = this.routes.drainAll(drain);
+    this.log.info(
+      { prefixes, delayMs: drain.delayMs },
+      `draining: ${prefixes} prefixes re-announced with GRACEFUL_SHUTDOWN; withdrawing in ${drain.delayMs} ms`,
+    );
+    if (prefixes > 0 && drain.delayMs > 0)
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, drain.delayMs));
+  }
+
   /**
    * `withdraw`: every session withdraws its routes and sends Cease, every floating IP leaves the
    * interface, and the final status (Idle, nothing advertised) is written.
    * `graceful-restart`: nothing is withdrawn or removed; the caller exits and the kernel closes
    * the TCP sessions without a NOTIFICATION, so routers in GR helper mode keep forwarding until
    * the next agent re-syncs and sends End-of-RIB.
+   * `drain` (RFC 8326): every path is first sent again with GRACEFUL_SHUTDOWN (and the MED /
+   * AS-path fallback of `exitDrain`), then after `exitDrain.delayMs` everything goes as in
+   * `withdraw`. For an agent that does not come back (a node being removed): routers move off its
+   * paths while they still work, so the withdrawal resets no flow.
    */
   async shutdown(mode: ShutdownMode = 'withdraw', message = 'bgpadvertiser agent stopping'): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of [this.resyncTimer, this.retryTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+    if (mode === 'drain') await this.drainBeforeExit();
     this.routes.stop();
     await this.idle();
     await this.liveness?.stop();

@@ -24,10 +24,24 @@ describe('parseAgentArgs', () => {
       connectRetryTime: 5,
       heartbeatMs: 30_000,
       onExit: 'withdraw',
+      exitDrain: { delayMs: 15_000, medIncrease: 0, asPathPrepend: 0 },
       handover: 'cease',
       arpCount: 3,
       floatingIPLeases: { namespace: 'kube-system', renewMs: 1000, expiryMs: 3000 },
     });
+  });
+
+  it('--on-exit drain with its delay and fallback flags', () => {
+    const env = { NODE_NAME: 'n', CLUSTER_NAMESPACE: 'c' };
+    const o = parseAgentArgs(
+      ['--on-exit=drain', '--drain-delay=20s', '--drain-med-increase=100', '--drain-as-path-prepend=2'],
+      env,
+    );
+    expect(o !== 'help' && [o.onExit, o.exitDrain]).toEqual([
+      'drain',
+      { delayMs: 20_000, medIncrease: 100, asPathPrepend: 2 },
+    ]);
+    expect(() => parseAgentArgs(['--drain-as-path-prepend=11'], env)).toThrow(/--drain-as-path-prepend/);
   });
 
   it('floating-IP Leases: flags, off with --lease-expiry 0, and a renew period shorter than the expiry', () => {
@@ -114,7 +128,7 @@ describe('parseAgentArgs', () => {
         '--log-level: expected trace, debug, info, warn, error, fatal or silent, got "loud"',
       ],
       [['--log-format', 'xml'], '--log-format: expected json or pretty, got "xml"'],
-      [['--on-exit', 'never'], '--on-exit: expected withdraw or graceful-restart, got "never"'],
+      [['--on-exit', 'never'], '--on-exit: expected withdraw, graceful-restart or drain, got "never"'],
       [
         ['--heartbeat', 'soon'],
         '--heartbeat: expected a duration such as 30s, 500ms, 2m or 1m30s, got "soon"',

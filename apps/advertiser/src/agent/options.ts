@@ -20,7 +20,7 @@ import {
 } from '@bgplb/kube-runtime/process';
 import type { FloatingIPLeaseSettings } from './floating-ip-leases.js';
 import { DEFAULT_NEXT_HOP_LIVENESS, type NextHopLivenessSettings } from './next-hop-liveness.js';
-import type { HandoverMode, ShutdownMode } from './node-agent.js';
+import type { ExitDrain, HandoverMode, ShutdownMode } from './node-agent.js';
 
 export interface AgentOptions {
   nodeName: string;
@@ -36,6 +36,8 @@ export interface AgentOptions {
   connectRetryTime: number;
   heartbeatMs: number;
   onExit: ShutdownMode;
+  /** `--on-exit drain`: GRACEFUL_SHUTDOWN for this long, with this fallback, before withdrawing. */
+  exitDrain: ExitDrain;
   handover: HandoverMode;
   arpCount: number;
   /** Next-hop liveness (an extension): BFD to the next hops; undefined when off. */
@@ -46,8 +48,11 @@ export interface AgentOptions {
 
 type Flags = Omit<
   AgentOptions,
-  'nodeName' | 'clusterNamespace' | 'heartbeatMs' | 'nextHopLiveness' | 'floatingIPLeases'
+  'nodeName' | 'clusterNamespace' | 'heartbeatMs' | 'nextHopLiveness' | 'floatingIPLeases' | 'exitDrain'
 > & {
+  drainDelay: number;
+  drainMedIncrease: number;
+  drainAsPathPrepend: number;
   leaseNamespace: string;
   leaseRenew: number;
   leaseExpiry: number;
@@ -102,10 +107,28 @@ every BGPAdvertisedRoute and reports each session's status.`,
       .default(30_000, '30s'),
     new Option(
       '--on-exit <mode>',
-      'withdraw: SIGTERM withdraws routes, sends Cease and removes the floating IPs; graceful-restart: SIGTERM leaves sessions and addresses to graceful restart (routers keep forwarding until the restarted agent sends End-of-RIB)',
+      'withdraw: SIGTERM withdraws routes, sends Cease and removes the floating IPs; graceful-restart: SIGTERM leaves sessions and addresses to graceful restart (routers keep forwarding until the restarted agent sends End-of-RIB); drain: SIGTERM re-announces every path with GRACEFUL_SHUTDOWN (RFC 8326), waits --drain-delay, then withdraws',
     )
-      .argParser(choiceArg<ShutdownMode>(['withdraw', 'graceful-restart']))
+      .argParser(choiceArg<ShutdownMode>(['withdraw', 'graceful-restart', 'drain']))
       .default('withdraw'),
+    new Option(
+      '--drain-delay <duration>',
+      '--on-exit drain: how long to announce with GRACEFUL_SHUTDOWN before withdrawing',
+    )
+      .argParser(durationArg(0))
+      .default(15_000, '15s'),
+    new Option(
+      '--drain-med-increase <n>',
+      '--on-exit drain: added to the MED, for routers without a graceful-shutdown policy',
+    )
+      .argParser(integerArg(0, 4294967295))
+      .default(0),
+    new Option(
+      '--drain-as-path-prepend <n>',
+      '--on-exit drain: extra copies of our AS in the AS_PATH, for the same routers',
+    )
+      .argParser(integerArg(0, 10))
+      .default(0),
     new Option(
       '--handover <mode>',
       "when a floating IP moves away: cease withdraws its routes and sends Cease first; graceful closes TCP without withdrawing, so routers in GR helper mode keep the routes until the new holder's End-of-RIB (no route gap on a planned move)",
@@ -166,6 +189,9 @@ export function parseAgentArgs(
   if ('help' in parsed) return 'help';
   const {
     heartbeat,
+    drainDelay,
+    drainMedIncrease,
+    drainAsPathPrepend,
     nextHopLiveness,
     nextHopInterval,
     nextHopMultiplier,
@@ -195,6 +221,7 @@ export function parseAgentArgs(
     nodeName,
     clusterNamespace,
     heartbeatMs: heartbeat,
+    exitDrain: { delayMs: drainDelay, medIncrease: drainMedIncrease, asPathPrepend: drainAsPathPrepend },
     nextHopLiveness:
       nextHopLiveness === 'on'
         ? { intervalMs: nextHopInterval, multiplier: nextHopMultiplier, holdDownMs: nextHopHoldDown }

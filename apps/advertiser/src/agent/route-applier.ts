@@ -9,7 +9,12 @@ import type { AgentSpeaker, Logger, PathSpec } from '../shared/index.js';
 import type { AgentMetrics } from './metrics.js';
 import { withoutWithdrawn } from './next-hop-liveness-plan.js';
 import type { NextHopChooser } from './next-hops.js';
-import { type DesiredRoutes, diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
+import { type DesiredRoutes, diffRoutes, drainingPath, pathsFingerprint, planRoutes } from './route-plan.js';
+
+/** What a drained path keeps of the original besides next hop and MED: its link bandwidth. */
+function keepExtras(p: PathSpec): Partial<PathSpec> {
+  return p.linkBandwidth === undefined ? {} : { linkBandwidth: p.linkBandwidth };
+}
 
 /** Next-hop liveness as the applier sees it: what to leave out, and the next hops to check. */
 export interface RouteLiveness {
@@ -57,6 +62,26 @@ export class RouteApplier {
     this.routes = list;
     this.dirtySince ??= this.options.clock.now();
     this.schedule();
+  }
+
+  /**
+   * Graceful shutdown of this speaker (`--on-exit drain`, RFC 8326): every path given to the
+   * speaker is sent again with the GRACEFUL_SHUTDOWN community (and the MED increase / AS-path
+   * prepend fallback), now. Routers with a graceful-shutdown policy move off our paths while they
+   * still work; the caller withdraws after its drain delay.
+   */
+  drainAll(drain: { medIncrease: number; asPathPrepend: number }): number {
+    if (this.plan === undefined) return 0;
+    let n = 0;
+    for (const prefix of this.applied.keys()) {
+      const paths = this.plan.paths.get(prefix);
+      if (paths === undefined || paths.length === 0) continue;
+      const drained = paths.map((p) => ({ ...drainingPath(p.nextHop, p.med ?? 0, drain), ...keepExtras(p) }));
+      this.options.speaker.setPaths(prefix, drained);
+      this.applied.set(prefix, pathsFingerprint(drained));
+      n++;
+    }
+    return n;
   }
 
   /** Re-sends every prefix at the end of the window (the next-hop choice of sessions changed). */
