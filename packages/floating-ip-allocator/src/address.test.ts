@@ -1,8 +1,12 @@
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalAddress,
   compareAddresses,
+  fastIPv6,
   formatAddress,
+  formatIPv6,
   formatNetwork,
   inSubnet,
   parseAddress,
@@ -121,5 +125,49 @@ describe('formatting and helpers', () => {
     expect(toMillis(Number.NaN)).toBeUndefined();
     expect(toMillis(new Date(Number.NaN))).toBeUndefined();
     expect(toMillis({} as unknown as number)).toBeUndefined();
+  });
+});
+
+describe('IPv6 fast paths agree with ipaddr.js', () => {
+  const toBig = (text: string) => {
+    let v = 0n;
+    for (const b of ipaddr.IPv6.parse(text).toByteArray()) v = (v << 8n) | BigInt(b);
+    return v;
+  };
+  const near = fc.oneof(
+    fc.ipV6(),
+    fc.ipV6().map((t) => t.toUpperCase()),
+    fc.stringMatching(/^[0-9a-fA-F:]{0,20}$/),
+    fc.tuple(fc.ipV6(), fc.constantFrom(':', '::', ':0', '0', ':::1', '%1')).map(([a, b]) => a + b),
+  );
+
+  it('fastIPv6 accepts only what ipaddr.js accepts, with the same value', () => {
+    fc.assert(
+      fc.property(near, (text) => {
+        const fast = fastIPv6(text);
+        if (fast !== undefined) {
+          expect(ipaddr.IPv6.isValid(text)).toBe(true);
+          expect(fast).toBe(toBig(text));
+        } else if (!text.includes('.') && !text.includes('%')) {
+          expect(ipaddr.IPv6.isValid(text)).toBe(false);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('formatIPv6 is RFC 5952 as ipaddr.js writes it', () => {
+    const groups = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+      minLength: 8,
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(groups, (g) => {
+        const value = g.reduce((v, x) => (v << 16n) | BigInt(x), 0n);
+        const bytes = g.flatMap((x) => [x >> 8, x & 255]);
+        expect(formatIPv6(value)).toBe(new ipaddr.IPv6(bytes).toRFC5952String());
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

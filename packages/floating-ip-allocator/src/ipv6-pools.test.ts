@@ -93,6 +93,31 @@ describe('IPv6 and mixed pools', () => {
     );
   });
 
+  it('a sparse /64 behaves like a set model too (released holes first, lowest free)', () => {
+    // 2001:db8:7:: is the subnet-router anycast address; 100 operations stay below ::c8.
+    const list = Array.from({ length: 200 }, (_, i) => `2001:db8:7::${(i + 1).toString(16)}`);
+    const op = fc.record({ kind: fc.constantFrom('allocate', 'release', 'specific'), index: fc.nat(59) });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 100 }), (ops) => {
+        const { allocator } = VipAllocator.fromConfig([{ name: 'p', addresses: ['2001:db8:7::/64'] }]);
+        const model = new Set<string>();
+        for (const o of ops) {
+          const ip = list[o.index]!;
+          if (o.kind === 'allocate') {
+            const expected = list.find((x) => !model.has(x))!;
+            expect(allocator.allocate('o', { family: 6 })).toMatchObject({ ok: true, ip: expected });
+            model.add(expected);
+          } else if (o.kind === 'release') expect(allocator.release(ip)).toBe(model.delete(ip));
+          else {
+            expect(allocator.allocateSpecific(ip, 'o').ok).toBe(!model.has(ip));
+            model.add(ip);
+          }
+        }
+        expect(new Set(allocator.allocations().keys())).toEqual(model);
+      }),
+    );
+  });
+
   it('pool sizes count exactly the addresses the allocator can hand out', () => {
     const parsed = parsePools(MIXED_POOLS);
     expect(parsed.pools.map((p) => p.size)).toEqual([7 + 4, 7]);

@@ -11,6 +11,7 @@
  * the pool sets allowSubnetRouterAnycast (see subnet-router-anycast.ts).
  */
 import { type Family, fastIPv4, formatAddress, formatIPv4, parseAddress } from './address.js';
+import { BigIntMinHeap } from './min-heap.js';
 import type { NumericRange } from './pool-entry.js';
 import { type AddressPoolInput, type ParsedPool, type PoolError, parsePools } from './pools.js';
 import { isSubnetRouterAnycast, subnetRouterAnycasts } from './subnet-router-anycast.js';
@@ -50,9 +51,16 @@ interface Block {
   sparse: boolean;
   /** Owner per allocated offset: number keys for bitmap blocks, bigint keys for sparse ones. */
   owners: Map<number | bigint, string>;
-  /** Lowest word (bitmap) or offset (sparse) that may be free. */
+  /** Lowest word (bitmap) that may be free. */
   cursor: number;
+  /**
+   * Sparse mode: every offset below the cursor is allocated or reserved, except those in
+   * `released` (offsets freed below the cursor; an entry taken again by allocateSpecific is stale
+   * and skipped when popped). So the lowest free offset is the heap's least live entry, or the
+   * first free one from the cursor: O(log n), never a scan over the held addresses.
+   */
   sparseCursor: bigint;
+  released: BigIntMinHeap;
   buggy: boolean;
   /** The range as parsed, for the subnet-router anycast rule. */
   range: NumericRange;
@@ -121,6 +129,7 @@ export class VipAllocator {
           owners: new Map(),
           cursor: 0,
           sparseCursor: 0n,
+          released: new BigIntMinHeap(),
           buggy,
           range,
           avoidAnycast: family === 6 && !p.allowSubnetRouterAnycast,
@@ -304,6 +313,13 @@ export class VipAllocator {
   }
 
   private takeFromSparse(block: Block, owner: string): string | undefined {
+    const released = block.released;
+    while (released.size > 0) {
+      const hole = released.pop()!;
+      if (block.owners.has(hole)) continue; // stale: taken again by allocateSpecific
+      block.owners.set(hole, owner);
+      return formatAddress(block.family, block.first + hole);
+    }
     const count = block.last - block.first + 1n;
     let off = block.sparseCursor;
     while (off < count) {
@@ -333,7 +349,7 @@ export class VipAllocator {
       block.bits[w]! &= ~(1 << (off & 31));
       if (w < block.cursor) block.cursor = w;
     } else if (big < block.sparseCursor) {
-      block.sparseCursor = big;
+      block.released.push(big);
     }
     block.pool.used--;
     return true;
