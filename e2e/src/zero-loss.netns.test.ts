@@ -218,4 +218,45 @@ describe.skipIf(skip !== undefined)('e2e zero-loss planned maintenance on topolo
       expect(r.failedAt.length, `requests reset by the ECMP re-hash in run ${run}`).toBeLessThanOrEqual(5);
     }, 120_000);
   }
+
+  const GR = ['--on-exit', 'graceful-restart'];
+  /** Nodes whose advertiser already runs with GR (the lab starts them with the default, withdraw). */
+  const grStarted = new Set<string>();
+  for (let run = 1; run <= RUNS; run++) {
+    it(`graceful restart of a control-plane advertiser (--on-exit graceful-restart), run ${run}: no request fails`, async () => {
+      const node = run % 2 === 1 ? 'cp1' : 'cp2';
+      const prefix = `${lab.controlPlaneVIP}/32`;
+      if (!grStarted.has(node)) {
+        // Outside the measurement: this node's advertiser runs with the mode under test.
+        await lab.proc(`advertiser/${node}`).stop('SIGTERM');
+        await lab.startAdvertiser(node, GR);
+        grStarted.add(node);
+        await lab.waitFor(
+          'both control-plane next hops',
+          async () => (await fib(prefix)) === CP_TOR1.join() || undefined,
+          30_000,
+          50,
+        );
+      }
+      const r = await underLoad(
+        'control-plane advertiser graceful restart',
+        run,
+        lab.controlPlaneVIP,
+        443,
+        async () => {
+          await lab.proc(`advertiser/${node}`).stop('SIGTERM');
+          // tor1 keeps the path (stale) while nothing runs: the FIB still has both next hops.
+          expect(await fib(prefix), `${TOR} FIB while ${node}'s advertiser is down`).toBe(CP_TOR1.join());
+          await lab.startAdvertiser(node, GR);
+          await lab.waitFor(
+            `both control-plane next hops in the ${TOR} FIB`,
+            async () => (await fib(prefix)) === CP_TOR1.join() || undefined,
+            30_000,
+            20,
+          );
+        },
+      );
+      expect(r.failed, `failed requests in run ${run}`).toBe(0);
+    }, 180_000);
+  }
 });

@@ -12,7 +12,14 @@ const config: AdvertiserConfig = {
   peers: [{ peerIP: '21.0.101.80', peerASN: 4273481989 }],
 };
 
-function setup(extra: { gated?: boolean; vipInterface?: VipInterface; withdrawSettleMs?: number } = {}) {
+function setup(
+  extra: {
+    gated?: boolean;
+    vipInterface?: VipInterface;
+    withdrawSettleMs?: number;
+    gracefulRestart?: { restartTime: number; restarting: boolean };
+  } = {},
+) {
   const speaker = new FakeSpeaker();
   const { log, lines } = captureLogger();
   const adv = new ControlPlaneAdvertiser({ speaker, log, vip: '10.0.0.8', ...extra });
@@ -264,5 +271,31 @@ describe('ControlPlaneAdvertiser', () => {
     await adv.stop('bye');
     expect(Date.now() - t0).toBeLessThan(2_000);
     expect(speaker.calls.at(-1)).toBe('shutdown bye');
+  });
+
+  it('with graceful restart: offers it to every peer, and stops without withdrawing or removing the VIP', async () => {
+    const ipCalls: string[] = [];
+    const record = async (cmd: string, args: readonly string[]) => {
+      ipCalls.push([cmd, ...args].join(' '));
+      return '';
+    };
+    const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
+    const { speaker, adv } = setup({
+      vipInterface,
+      withdrawSettleMs: 5_000,
+      gracefulRestart: { restartTime: 120, restarting: true },
+    });
+    await adv.applyConfig(config);
+    expect(speaker.configs.get('21.0.101.80')?.gracefulRestart).toEqual({
+      restartTime: 120,
+      restarting: true,
+    });
+    speaker.calls.length = 0;
+    const t0 = Date.now();
+    await adv.stop('restarting', 'graceful-restart');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(speaker.calls).toEqual(['shutdown restarting']);
+    expect(speaker.lastShutdown).toEqual({ message: 'restarting', graceful: true });
+    expect(ipCalls.filter((c) => c.startsWith('ip addr del'))).toEqual([]);
   });
 });

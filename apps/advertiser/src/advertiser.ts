@@ -22,6 +22,11 @@ export interface ControlPlaneAdvertiserOptions {
    * it and updated their FIB, and a request arriving after the VIP is gone fails.
    */
   withdrawSettleMs?: number;
+  /**
+   * Offer graceful restart (RFC 4724) to every peer (`--on-exit graceful-restart`): `restarting`
+   * when this process found the VIP on the interface at start (an earlier run left it there).
+   */
+  gracefulRestart?: { restartTime: number; restarting: boolean } | undefined;
 }
 
 export interface ConfigChange {
@@ -33,7 +38,11 @@ export interface ConfigChange {
 }
 
 /** The speaker settings of each peer of a config file, keyed by peer IP (the peer id). */
-export function peerConfigs(config: AdvertiserConfig, peerPort?: number): Map<string, PeerOptions> {
+export function peerConfigs(
+  config: AdvertiserConfig,
+  peerPort?: number,
+  gracefulRestart?: { restartTime: number; restarting: boolean },
+): Map<string, PeerOptions> {
   const out = new Map<string, PeerOptions>();
   for (const p of config.peers) {
     const pc: PeerOptions = {
@@ -50,6 +59,7 @@ export function peerConfigs(config: AdvertiserConfig, peerPort?: number): Map<st
     if (keepalive !== undefined) pc.keepaliveTime = keepalive;
     if (retry !== undefined) pc.connectRetryTime = retry;
     if (peerPort !== undefined) pc.peerPort = peerPort;
+    if (gracefulRestart !== undefined) pc.gracefulRestart = { ...gracefulRestart };
     // BFD (an extension): a BFD Down ends the session at once with Cease/BFD Down (bgp-fsm).
     if (p.bfd !== undefined) pc.bfd = peerBfdOptions(p.bfd);
     out.set(p.peerIP, pc);
@@ -101,7 +111,7 @@ export class ControlPlaneAdvertiser {
     return this.serial(async () => {
       if (this.stopped) return { added: [], removed: [], changed: [], unchanged: [] };
       const { speaker, log } = this.options;
-      const desired = peerConfigs(config, this.options.peerPort);
+      const desired = peerConfigs(config, this.options.peerPort, this.options.gracefulRestart);
       const change: ConfigChange = { added: [], removed: [], changed: [], unchanged: [] };
       for (const [id, current] of this.peersById) {
         const want = desired.get(id);
@@ -222,10 +232,21 @@ export class ControlPlaneAdvertiser {
    * the other next hops first), then sends Cease/Administrative Shutdown with `message`
    * (RFC 8203) to every peer, closes the sessions and removes the VIP from the interface.
    */
-  stop(message: string): Promise<void> {
+  stop(message: string, mode: 'withdraw' | 'graceful-restart' = 'withdraw'): Promise<void> {
     return this.serial(async () => {
       if (this.stopped) return;
       const { speaker, log, vipInterface } = this.options;
+      if (mode === 'graceful-restart') {
+        // No withdrawal, no NOTIFICATION, the VIP stays: GR helpers keep the path (stale) and
+        // forwarding through this node goes on until the restarted process sends End-of-RIB.
+        this.stopped = true;
+        await speaker.shutdown({ message, graceful: true });
+        log.info(
+          { prefix: this.prefix },
+          'stopped for a graceful restart: route kept by GR helpers, VIP left in place',
+        );
+        return;
+      }
       if (this.announcedNextHop !== undefined) {
         speaker.withdraw(this.prefix);
         this.announcedNextHop = undefined;

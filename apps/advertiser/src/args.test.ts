@@ -39,6 +39,8 @@ describe('parseCommandLine: run', () => {
       '/etc/kubernetes/pki/ca.crt',
       '--peer-port',
       '1179',
+      '--on-exit',
+      'graceful-restart',
     ]);
     expect(cmd).toEqual({
       command: 'run',
@@ -48,6 +50,7 @@ describe('parseCommandLine: run', () => {
       logFormat: 'pretty',
       vipInterface: 'lo',
       peerPort: 1179,
+      onExit: 'graceful-restart',
       check: {
         url: 'https://127.0.0.1:6443/readyz',
         intervalMs: 1000,
@@ -161,6 +164,10 @@ describe('parseCommandLine: run', () => {
       '--peer-port: expected an integer from 1 to 65535, got "70000"',
     ],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--on-exit', 'drain'],
+      '--on-exit: expected withdraw or graceful-restart, got "drain"',
+    ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--health-addr', '127.0.0.1'],
       '--health-addr: invalid address "127.0.0.1": port "127.0.0.1" is not a number from 0 to 65535',

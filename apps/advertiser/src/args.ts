@@ -9,6 +9,7 @@ import { isIPv4 } from '@bgplb/api-types';
 import {
   addOptions,
   type Command,
+  choiceArg,
   createCommand,
   durationArg,
   integerArg,
@@ -53,7 +54,12 @@ export interface RunOptions {
   vipInterface?: string;
   check?: HealthCheckOptions;
   peerPort?: number;
+  /** What SIGTERM does: withdraw (the default when absent) or leave the VIP to graceful restart. */
+  onExit?: ControlPlaneExitMode;
 }
+
+/** `--on-exit` of the control-plane advertiser. */
+export type ControlPlaneExitMode = 'withdraw' | 'graceful-restart';
 
 export interface PreflightOptions {
   command: 'preflight';
@@ -237,6 +243,12 @@ FILE and adds/removes peers without touching the others.`,
     new Option('--check-ca <file>', "CA bundle (PEM) to verify the check URL's certificate"),
     new Option('--check-insecure', "do not verify the check URL's certificate"),
     peerPortOption(),
+    new Option(
+      '--on-exit <mode>',
+      'withdraw: SIGTERM withdraws the VIP, serves 800 ms more, sends Cease and removes the VIP; graceful-restart: SIGTERM closes the sessions without withdrawing and leaves the VIP on the interface, so routers in GR helper mode keep the path until the restarted advertiser sends End-of-RIB (a restart changes no router FIB)',
+    )
+      .argParser(choiceArg<ControlPlaneExitMode>(['withdraw', 'graceful-restart']))
+      .default('withdraw'),
     new Option('-v, --version', 'print the version'),
   ]);
 }
@@ -360,6 +372,7 @@ interface RunFlags extends LogFlags {
   checkCa?: string;
   checkInsecure?: boolean;
   peerPort?: number;
+  onExit: ControlPlaneExitMode;
   version?: boolean;
 }
 
@@ -376,6 +389,7 @@ function parseRun(argv: string[]): ParsedCommand {
     logLevel: f.logLevel,
     logFormat: f.logFormat,
   };
+  if (f.onExit !== 'withdraw') out.onExit = f.onExit;
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.peerPort !== undefined) out.peerPort = f.peerPort;
   // A Cluster-configured speaker is health-gated by default (on the Cluster's readyz URL).

@@ -26,6 +26,8 @@ export const SHUTDOWN_BUDGET_MS = 1_800;
  * The rest of the budget is for Cease, closing and removing the VIP.
  */
 export const WITHDRAW_SETTLE_MS = 800;
+/** With `--on-exit graceful-restart`: how long routers keep the path while it restarts (the agents' default). */
+export const GRACEFUL_RESTART_TIME_S = 120;
 
 export interface RunDependencies {
   createSpeaker?: SpeakerFactory;
@@ -122,6 +124,14 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     peerPort: options.peerPort,
     gated: healthCheck !== undefined,
     withdrawSettleMs: deps.withdrawSettleMs ?? WITHDRAW_SETTLE_MS,
+    gracefulRestart:
+      options.onExit === 'graceful-restart'
+        ? {
+            restartTime: GRACEFUL_RESTART_TIME_S,
+            // The VIP still on the interface: an earlier run stopped for a graceful restart.
+            restarting: (await vipInterface?.present().catch(() => false)) ?? false,
+          }
+        : undefined,
   });
   let gate: HealthGate | undefined;
   const { checks } = registerControlPlaneMetrics(registry, {
@@ -206,14 +216,19 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       void reload(options.source, settings, advertiser, log, hostAddresses);
     };
     /** Withdraw, Cease, close, within the budget; `code` is the exit code. */
-    const stop = (why: string, code: number): void => {
+    const stop = (why: string, code: number, mode: RunOptions['onExit'] = 'withdraw'): void => {
       if (stopping) {
         log.warn({ signal: why }, 'second signal: exiting now');
         resolve(1);
         return;
       }
       stopping = true;
-      log.info({ signal: why }, 'Shutting down: withdrawing the VIP and closing the sessions');
+      log.info(
+        { signal: why, mode },
+        mode === 'graceful-restart'
+          ? 'Shutting down for a graceful restart: closing the sessions, keeping the VIP'
+          : 'Shutting down: withdrawing the VIP and closing the sessions',
+      );
       gate?.stop();
       const deadline = setTimeout(() => {
         log.warn({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting anyway');
@@ -233,7 +248,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       };
       Promise.all([
         advertiser
-          .stop(shutdownMessage(why))
+          .stop(shutdownMessage(why), mode)
           .catch((err: Error) => log.error({ err }, `clean shutdown failed: ${err.message}`)),
         // The BGPSessions' last status, if the API server answers within part of the budget.
         live?.stop(shutdownMessage(why), SHUTDOWN_BUDGET_MS / 2),
@@ -241,7 +256,8 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
         .then(() => health.close())
         .then(done, done);
     };
-    const onStop = (signal: NodeJS.Signals): void => stop(signal, 0);
+    // A signal is a planned stop (--on-exit decides); an internal error always withdraws.
+    const onStop = (signal: NodeJS.Signals): void => stop(signal, 0, options.onExit ?? 'withdraw');
     // A bug must not leave the VIP announced or on the interface: log it, clean up, exit 1.
     const onFatal = (err: unknown): void => {
       log.fatal({ err }, `unexpected error: ${err instanceof Error ? err.message : String(err)}`);

@@ -51,6 +51,8 @@ export interface E2eLabOptions {
   nodeMonitorGraceMs?: number;
   /** Extra flags for every agent. */
   agentArgs?: string[];
+  /** Extra flags for every control-plane advertiser (e.g. `--on-exit graceful-restart`). */
+  advertiserArgs?: string[];
   /** Extra flags for the controller the lab starts (e.g. `--leader-elect`). */
   controllerArgs?: string[];
   /** Also run FRR's bfdd on every router, with the `fast` profile (300 ms x 3, `frrBfdProfile`). */
@@ -486,7 +488,8 @@ export class E2eLab {
     return advertiserConfig(this.loadBalancer(), this.node(node).internalIP ?? '');
   }
 
-  async startAdvertiser(node: string): Promise<LabProcess> {
+  /** Starts a control-plane advertiser; `extra` replaces the lab's `advertiserArgs` for this one. */
+  async startAdvertiser(node: string, extra = this.opts.advertiserArgs ?? []): Promise<LabProcess> {
     const conf = join(this.lab.workDir, `bgpadvertiser-${node}.conf`);
     writeFileSync(conf, this.advertiserConfig(node));
     const p = this.spawnApp(node, `advertiser/${node}`, ADVERTISER_SRC, ADVERTISER_DIST, [
@@ -498,6 +501,7 @@ export class E2eLab {
       'lo',
       '--health-addr',
       '127.0.0.1:8080',
+      ...extra,
     ]);
     await p.waitForLog(/Established/i, 60_000);
     return p;

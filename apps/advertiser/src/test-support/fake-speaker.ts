@@ -17,6 +17,8 @@ export class FakeSpeaker implements Speaker {
   private readonly status = new Map<string, PeerStatus>();
   private readonly emitter = new EventEmitter();
   shutdownMessage: string | undefined;
+  /** The options of the last shutdown() (graceful or not). */
+  lastShutdown: { message?: string; graceful?: boolean } | undefined;
 
   on(_event: 'event', listener: (e: SpeakerEvent) => void): this {
     this.emitter.on('event', listener);
@@ -94,6 +96,7 @@ export class FakeSpeaker implements Speaker {
   async shutdown(options?: { message?: string; graceful?: boolean }): Promise<void> {
     this.calls.push(`shutdown ${options?.message ?? ''}`.trim());
     this.shutdownMessage = options?.message;
+    this.lastShutdown = options;
     this.configs.clear();
     this.status.clear();
   }
