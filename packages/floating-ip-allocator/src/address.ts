@@ -152,11 +152,12 @@ export function fastIPv6(text: string): bigint | undefined {
 
 /** RFC 5952 text of an IPv6 address held in a number (the longest run of 2+ zero groups is `::`). */
 export function formatIPv6(value: bigint): string {
-  const g = new Array<number>(8);
-  let v = value;
-  for (let i = 7; i >= 0; i--) {
-    g[i] = Number(v & 0xffffn);
-    v >>= 16n;
+  // Four 32-bit words (four bigint operations), then plain numbers: this runs once per allocation.
+  const g = IPV6_GROUPS;
+  for (let w = 3, v = value; w >= 0; w--, v >>= 32n) {
+    const word = Number(v & 0xffffffffn);
+    g[w * 2] = word >>> 16;
+    g[w * 2 + 1] = word & 0xffff;
   }
   let bestStart = -1;
   let bestLen = 1;
@@ -173,14 +174,19 @@ export function formatIPv6(value: bigint): string {
     }
     i = j;
   }
-  const hex = (from: number, to: number) =>
-    g
-      .slice(from, to)
-      .map((x) => x.toString(16))
-      .join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += g[i]!.toString(16);
+  }
+  return out;
 }
+const IPV6_GROUPS = new Array<number>(8).fill(0);
 
 /** Parse an IPv4 (four-part decimal) or IPv6 address. */
 export function parseAddress(text: string): Parsed<ParsedAddress> {
