@@ -1,0 +1,141 @@
+/**
+ * Graceful drain on topology 03 (issue 18): tor1 runs FRR's graceful-shutdown policy (a route-map
+ * that matches GRACEFUL_SHUTDOWN and sets local-preference 0 inbound). While a client behind tor1
+ * starts a request every 20 ms, a load-balancer node that is a next hop and holds a floating IP is
+ * cordoned: the controller marks its next hop draining (GRACEFUL_SHUTDOWN), tor1 moves off it,
+ * the path is withdrawn after drainDelay and the floating IP moves. No request may fail. Then the
+ * node is uncordoned and announced again. `BGPLB_DRAIN_RUNS` runs (default 3). Needs root and FRR.
+ */
+import { labSkipReason } from '@bgplb/netns-lab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distIsFresh } from './netns/dist-fresh.js';
+import { E2eLab, REPO, V1 } from './netns/e2e-lab.js';
+import { lossWindow } from './netns/loss-window.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`graceful-drain e2e skipped: ${skip}`);
+
+const TOR = 'tor1';
+const INTERVAL_MS = 20;
+const RUNS = Number(process.env.BGPLB_DRAIN_RUNS ?? 3);
+const LB = { lb1: '10.0.3.10', lb2: '10.0.3.11' } as const;
+const DRAIN_DELAY_S = 5;
+/** Longer than the drain: the floating IP moves after the path is gone, as with the defaults (30 s vs 15 s). */
+const GRACE_S = 8;
+
+/** `gshut`: tor1 has the graceful-shutdown policy; `med`: it has none, the drain raises the MED. */
+for (const mode of ['gshut', 'med'] as const)
+  describe.skipIf(skip !== undefined)(
+    `e2e graceful drain on topology 03 (netns + FRR), ${mode === 'gshut' ? 'ToR with a graceful-shutdown policy' : 'ToR without one: MED fallback'}`,
+    () => {
+      let lab: E2eLab;
+      let vip = '';
+      const fib = async (): Promise<string> => (await lab.torFib(TOR, `${vip}/32`)).join();
+
+      const setCordon = (node: string, cordoned: boolean): void => {
+        const n = lab.server.store.get('v1', 'Node', node)!;
+        lab.server.store.update({ ...n, spec: cordoned ? { unschedulable: true } : {} } as never);
+      };
+
+      beforeAll(async () => {
+        lab = await E2eLab.up({
+          topology: '03-separate-control-and-data-plane',
+          dist: process.env.BGPLB_E2E_SOURCES !== '1' && distIsFresh(REPO),
+          graceSeconds: GRACE_S,
+          name: mode === 'gshut' ? 'gd' : 'gdm',
+          log: (l) => console.log(`[e2e] ${l}`),
+        });
+        // FRR's graceful-shutdown policy for the service sessions (RFC 8326 §3).
+        if (mode === 'gshut')
+          await lab
+            .router(TOR)
+            .configure(
+              'bgp community-list standard GSHUT permit graceful-shutdown',
+              'route-map LB-IN permit 10',
+              'match community GSHUT',
+              'set local-preference 0',
+              'route-map LB-IN permit 20',
+              'router bgp 65002',
+              'address-family ipv4 unicast',
+              'neighbor LB route-map LB-IN in',
+            );
+        const lbObj = lab.server.store.get(V1, 'BGPLoadBalancer', 'default', lab.clusterNamespace)!;
+        lab.server.store.update({
+          ...lbObj,
+          spec: {
+            ...(lbObj.spec as object),
+            drainDelay: DRAIN_DELAY_S,
+            ...(mode === 'med' ? { drainMEDIncrease: 1000 } : {}),
+          },
+        } as never);
+        lab.createService('web');
+        vip = await lab.waitFor('the Service VIP', () => lab.serviceVIP('web'), 30_000);
+        await lab.waitFor(
+          'both next hops in the FIB',
+          async () => (await fib()) === `${LB.lb1},${LB.lb2}`,
+          90_000,
+          200,
+        );
+      }, 300_000);
+
+      afterAll(async () => {
+        await lab?.down();
+      }, 60_000);
+
+      for (let run = 1; run <= RUNS; run++) {
+        it(`cordon of a next hop that holds a floating IP, run ${run}: GRACEFUL_SHUTDOWN, withdrawal, move; no request fails`, async () => {
+          const holders = lab.floatingIPs();
+          const node = (['lb1', 'lb2'] as const).find((n) => Object.values(holders).includes(n));
+          expect(node, `an LB node holding a floating IP in ${JSON.stringify(holders)}`).toBeDefined();
+          const other = node === 'lb1' ? 'lb2' : 'lb1';
+          const probe = lab.probeEvery(vip, 80, INTERVAL_MS);
+          await new Promise((r) => setTimeout(r, 1_000));
+          const t0 = Date.now();
+          setCordon(node!, true);
+          // tor1 stops using the draining next hop well before the drain delay ends (local-pref 0).
+          await lab.waitFor(
+            'tor1 off the draining node',
+            async () => (await fib()) === LB[other],
+            10_000,
+            20,
+          );
+          const offAt = Date.now() - t0;
+          await lab.waitFor(
+            'the floating IP moved',
+            () => !Object.values(lab.floatingIPs()).includes(node!) || undefined,
+            60_000,
+            100,
+          );
+          await lab.waitFor(
+            'sessions Established again',
+            () => {
+              const s = lab.server.store.list(V1, 'BGPSession', { namespace: 'kube-system' });
+              return (
+                s.length === 2 &&
+                s.every((x) => (x.status as { state?: string } | undefined)?.state === 'Established')
+              );
+            },
+            60_000,
+            100,
+          );
+          await new Promise((r) => setTimeout(r, 1_000));
+          const samples = await probe.stop();
+          const lw = lossWindow(samples, INTERVAL_MS);
+          console.log(
+            `[e2e] graceful drain (${mode}) run ${run} (${node}): ${lw.failed}/${lw.total} requests failed, tor1 off the node after ${offAt} ms, loss window ${lw.windowMs} ms`,
+          );
+          expect(lw.total).toBeGreaterThan(100);
+          expect(lw.failed, `failed requests in run ${run}`).toBe(0);
+          expect(offAt).toBeLessThan(DRAIN_DELAY_S * 1000);
+          // Undrain: announced again without the community.
+          setCordon(node!, false);
+          await lab.waitFor(
+            'both next hops again',
+            async () => (await fib()) === `${LB.lb1},${LB.lb2}`,
+            30_000,
+            100,
+          );
+        }, 180_000);
+      }
+    },
+  );
