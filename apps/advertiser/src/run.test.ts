@@ -244,6 +244,22 @@ describe('runAdvertiser', () => {
     }
   });
 
+  it('--on-exit graceful-restart: SIGTERM closes without withdrawing and keeps the VIP on the interface', async () => {
+    const h = harness({
+      config: configFile('gr.conf', ['21.0.101.80']),
+      vipInterface: 'lo',
+      onExit: 'graceful-restart',
+    });
+    await h.waitLog('Route added');
+    expect(h.ipCalls.some((c) => /addr add 10\.0\.0\.8\/32 dev lo/.test(c))).toBe(true);
+    h.signals.emit('SIGTERM', 'SIGTERM');
+    expect(await h.done).toBe(0);
+    const msgs = h.lines.map((l) => l.msg);
+    expect(msgs).toContain('Shutting down for a graceful restart: closing the sessions, keeping the VIP');
+    expect(msgs).not.toContain('Route withdrawn');
+    expect(h.ipCalls.filter((c) => / addr del /.test(c))).toEqual([]);
+  });
+
   it('on an unexpected error, withdraws and closes like SIGTERM, and exits 1', async () => {
     const h = harness({ config: configFile('f.conf', ['21.0.101.80']) });
     await h.waitLog('Route added');
