@@ -294,7 +294,7 @@ usage or configuration error, 130 when interrupted.`,
     new Option('--remote-dir <dir>', 'where the binary is copied on the nodes')
       .argParser(remoteDirArg)
       .default('/tmp'),
-    new Option('--node-name <ip=name>', "a node's name, for {name} and the answer (repeat; default: its IP)")
+    new Option('--node-name <ip=name>', "a node's name, for {name} and the answer (repeat)")
       .argParser(nodeNameArg)
       .default({}, 'the address'),
     new Option('--node-ip <ip>', "check only this control-plane node's sessions").argParser(ipv4Arg),

@@ -297,6 +297,7 @@ export async function runPreflight(
         const put = await runner.run(node, ['dd', `of=${path}`, 'bs=1M', 'status=none'], {
           stdinFile: c.file,
           timeoutMs: COPY_TIMEOUT_MS,
+          signal: controller.signal,
         });
         copied.push(node);
         const chmod = put.ok

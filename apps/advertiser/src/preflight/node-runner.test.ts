@@ -28,6 +28,10 @@ describe('execNodeRunner.run', () => {
     expect(missing.detail).toMatch(/^exit 2: ls: cannot access .*nothing.*No such file or directory$/);
     const slow = await runner.run(node, ['sleep', '10'], { timeoutMs: 200 });
     expect(slow).toEqual({ ok: false, detail: 'killed after 200ms (timeout)' });
+    const abort = new AbortController();
+    const stopped = runner.run(node, ['sleep', '10'], { timeoutMs: 10_000, signal: abort.signal });
+    abort.abort();
+    expect(await stopped).toEqual({ ok: false, detail: 'interrupted' });
     const unreadable = await runner.run(node, ['cat'], {
       stdinFile: join(dir, 'nothing'),
       timeoutMs: 10_000,

@@ -41,7 +41,7 @@ export interface NodeRunner {
   run(
     node: PreflightNode,
     words: readonly string[],
-    opts: { stdinFile?: string; timeoutMs: number },
+    opts: { stdinFile?: string; timeoutMs: number; signal?: AbortSignal },
   ): Promise<CommandResult>;
   agent(node: PreflightNode, words: readonly string[]): AgentChannel;
 }
@@ -59,7 +59,7 @@ const tail = (text: string, lines = 3) => text.trim().split('\n').slice(-lines).
 /** The NodeRunner of a --exec template. */
 export function execNodeRunner(template: string): NodeRunner {
   return {
-    run(node, words, { stdinFile, timeoutMs }) {
+    run(node, words, { stdinFile, timeoutMs, signal }) {
       return new Promise((resolve) => {
         const [file, ...args] = execArgv(template, node, words) as [string, ...string[]];
         const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
@@ -69,6 +69,13 @@ export function execNodeRunner(template: string): NodeRunner {
           timedOut = true;
           killGroup(child, 'SIGKILL');
         }, timeoutMs);
+        let interrupted = false;
+        const onAbort = () => {
+          interrupted = true;
+          killGroup(child, 'SIGKILL');
+        };
+        if (signal?.aborted) onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
         child.stderr?.on('data', (d: Buffer) => {
           stderr = (stderr + d.toString()).slice(-4096);
         });
@@ -87,11 +94,13 @@ export function execNodeRunner(template: string): NodeRunner {
           clearTimeout(timer);
           resolve({ ok: false, detail: err.message });
         });
-        child.on('close', (code, signal) => {
+        child.on('close', (code, killedBy) => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if (interrupted) return resolve({ ok: false, detail: 'interrupted' });
           if (timedOut)
             return resolve({ ok: false, detail: `killed after ${formatDuration(timeoutMs)} (timeout)` });
-          const how = code !== null ? `exit ${code}` : `killed by ${signal}`;
+          const how = code !== null ? `exit ${code}` : `killed by ${killedBy}`;
           resolve({ ok: code === 0, detail: stderr.trim() === '' ? how : `${how}: ${tail(stderr)}` });
         });
       });
