@@ -210,9 +210,21 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
       Date.now() - t0,
       15_000,
     );
-    // ADD-PATH: every session carries every next hop, each as its own path (own path id).
-    const paths = await lab.torPaths(TOR, prefix);
+    // ADD-PATH: every session carries every next hop, each as its own path (own path id). The FIB
+    // is complete as soon as one session has both paths; the other session's may follow a moment
+    // later, so wait for every session's (bounded) before checking them.
     const holders = lab.floatingIPs();
+    const paths = await lab.waitFor(
+      `every session to ${TOR} carrying every LB next hop`,
+      async () => {
+        const p = await lab.torPaths(TOR, prefix);
+        const complete = Object.keys(holders).every(
+          (fip) => p.filter((x) => x.peer === fip).length >= want.length,
+        );
+        return complete ? p : undefined;
+      },
+      10_000,
+    );
     for (const fip of Object.keys(holders)) {
       const fromFip = paths.filter((p) => p.peer === fip);
       expect(sorted(fromFip.map((p) => p.nextHop)), `paths from session ${fip}`).toEqual(want);
