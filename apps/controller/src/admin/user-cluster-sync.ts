@@ -6,6 +6,8 @@
  * admin cluster, any change of the synced kinds in the user cluster (drift is seen at once), and
  * a periodic resync.
  */
+
+import { STATUS_NAMESPACE } from '@bgplb/api-types';
 import {
   ApiError,
   EventRecorder,
@@ -206,7 +208,7 @@ export class UserClusterSync {
     const client = new KubeClient(kubeConfig, { timeoutMs: 10_000, maxSockets: 8 });
     const informers = new Map<string, Informer<KubeObject>>();
     const ns = this.ref.targetNamespace;
-    const statusNs = this.o.statusNamespace ?? 'kube-system';
+    const statusNs = this.o.statusNamespace ?? STATUS_NAMESPACE;
     const log = this.log;
     for (const k of SYNCED_KINDS) {
       const inf = new Informer<KubeObject>(kubeConfig, client, {
