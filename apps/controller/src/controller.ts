@@ -246,12 +246,16 @@ export class Controller {
       const lease = object as unknown as Lease;
       const holder = lease.spec?.holderIdentity ?? null;
       if (type === 'delete') this.leaseObservations.forget(lease);
-      else if (
-        this.leaseObservations.observe(lease, performance.now()) &&
-        holder !== null &&
-        this.leaseSuspects.has(holder)
-      )
-        this.recheck();
+      else if (this.leaseObservations.observe(lease, performance.now())) {
+        if (holder !== null && this.leaseSuspects.has(holder)) this.recheck();
+        else if (this.leaseTimer === undefined && this.started) {
+          // The first Lease seen since the last full reconcile (which found none, so armed no
+          // timer): without this, a holder that renewed once and then died would never expire.
+          const f = this.freshness(Date.now());
+          if (f.expired.size > 0) this.recheck();
+          else this.armLeaseTimer(f.deadline);
+        }
+      }
       return;
     }
     if (resource === 'bgpsessions' && type !== 'delete')

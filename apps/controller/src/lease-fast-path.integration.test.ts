@@ -72,6 +72,9 @@ describe('floating-IP Leases: the fast path of the controller', () => {
     });
     createService(h.server, { name: 'web' });
     await waitFor('two floating IPs assigned', () => Object.keys(ngg()).length === 2);
+    // The Leases appear only after the controller went idle: no full reconcile follows them, so
+    // the Lease watch alone must arm the expiry timer (a reconcile that saw no Lease armed none).
+    await c.idle();
     const dead = new Set<string>();
     renewLeases(dead);
     // Renewing holders keep their floating IPs across several expiry periods.
