@@ -6,6 +6,7 @@ import {
   formatAddress,
   formatIpv4Number,
   formatIpv6,
+  formatIpv6Groups,
   formatPrefix,
   parseAddress,
   parseIpv4,
@@ -69,6 +70,12 @@ describe('IPv6 text (RFC 5952)', () => {
     const b = new Uint8Array(18);
     b[17] = 1;
     expect(formatIpv6(b, 2)).toBe('::1');
+  });
+  it('formats groups: the first of two equal zero runs is ::, a lone zero group is 0, no mapped rule', () => {
+    expect(formatIpv6Groups([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])).toBe('2001:db8::1:0:0:1');
+    expect(formatIpv6Groups([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1])).toBe('2001:db8:0:1:1:1:1:1');
+    expect(formatIpv6Groups([0, 0, 0, 0, 0, 0xffff, 0x0a00, 1])).toBe('::ffff:a00:1');
+    expect(formatIpv6Groups([0, 0, 0, 0, 0, 0, 0, 0])).toBe('::');
   });
 });
 

@@ -52,12 +52,23 @@ function writeUint32(out: Uint8Array, offset: number, value: number): void {
 
 /** Formats 16 octets at `offset` as RFC 5952 IPv6 text. */
 export function formatIpv6(bytes: Uint8Array, offset = 0): string {
-  const g = new Array<number>(8);
+  const g = GROUPS;
   for (let i = 0; i < 8; i++) g[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
   // IPv4-mapped (::ffff:0:0/96) keeps the dotted quad, as RFC 5952 §5 recommends.
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return `::ffff:${formatIpv4(bytes, offset + 12)}`;
   }
+  return formatIpv6Groups(g);
+}
+const GROUPS = new Array<number>(8).fill(0);
+
+/**
+ * RFC 5952 text of an IPv6 address given as its eight 16-bit groups: lowercase hex without leading
+ * zeros, the longest run of two or more zero groups (the first of equal runs) written `::`. The one
+ * place the project writes IPv6 text; callers holding the address in another form (octets here, a
+ * bigint in the allocator) fill the groups. No IPv4-mapped rule: formatIpv6 adds that for octets.
+ */
+export function formatIpv6Groups(g: ArrayLike<number>): string {
   let bestStart = -1;
   let bestLength = 1; // a single zero group is not compressed (RFC 5952 §4.2.2)
   for (let i = 0; i < 8; ) {

@@ -1,8 +1,11 @@
 /**
  * Addresses as numbers. Parsing goes through ipaddr.js (strict forms only: four-part decimal
  * IPv4, standard IPv6 without zone); a tight fast path handles canonical dotted quads because
- * a full recompute parses one address per Service (10k+ per reconcile).
+ * a full recompute parses one address per Service (10k+ per reconcile). The text forms (dotted
+ * quads, RFC 5952 IPv6) are bgp-wire's, which owns them: it has no dependencies, and one writer
+ * keeps the controller's VIP text and the wire's prefix text the same.
  */
+import { formatIpv4Number, formatIpv6Groups, parseIpv4 } from '@bgplb/bgp-wire';
 import ipaddr from 'ipaddr.js';
 
 export type Family = 4 | 6;
@@ -33,33 +36,9 @@ export function familyBits(family: Family): number {
   return FAMILY_BITS[family];
 }
 
-/** Canonical dotted quad (no leading zeros) -> number, or -1. */
+/** Canonical dotted quad (no leading zeros) -> number, or -1 (bgp-wire's parser, dependency-free). */
 export function fastIPv4(text: string): number {
-  const n = text.length;
-  if (n < 7 || n > 15) return -1;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // leading zero
-      part = part * 10 + (c - 48);
-      digits++;
-      if (part > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + part;
+  return parseIpv4(text);
 }
 
 /** True for a canonical dotted-quad IPv4 address such as `10.0.0.1` (no leading zeros). */
@@ -150,7 +129,7 @@ export function fastIPv6(text: string): bigint | undefined {
   return hi;
 }
 
-/** RFC 5952 text of an IPv6 address held in a number (the longest run of 2+ zero groups is `::`). */
+/** RFC 5952 text of an IPv6 address held in a number (bgp-wire's formatter, on its eight groups). */
 export function formatIPv6(value: bigint): string {
   // Four 32-bit words (four bigint operations), then plain numbers: this runs once per allocation.
   const g = IPV6_GROUPS;
@@ -159,32 +138,7 @@ export function formatIPv6(value: bigint): string {
     g[w * 2] = word >>> 16;
     g[w * 2 + 1] = word & 0xffff;
   }
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      out += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (out !== '' && !out.endsWith(':')) out += ':';
-    out += g[i]!.toString(16);
-  }
-  return out;
+  return formatIpv6Groups(g);
 }
 const IPV6_GROUPS = new Array<number>(8).fill(0);
 
@@ -232,9 +186,7 @@ export function formatAddress(family: Family, value: bigint): string {
 }
 
 /** Format an IPv4 address held in a number. */
-export function formatIPv4(n: number): string {
-  return `${Math.floor(n / 16777216) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
+export const formatIPv4: (n: number) => string = formatIpv4Number;
 
 /** Canonical text of an address (so 2001:DB8::1 and 2001:db8:0::1 compare equal). */
 export function canonicalAddress(text: string): string | undefined {
