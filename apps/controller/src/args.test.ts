@@ -85,7 +85,7 @@ describe('parseCliArgs', () => {
       parseCliArgs(['--cluster-namespace=x', '--lease-duration=2', '--renew-deadline=3'], {}),
     ).toThrow(/retry-period < renew-deadline < lease-duration/);
     expect(() => parseCliArgs(['--cluster-namespace=x', '--ingress-service=nope'], {})).toThrow(
-      /namespace\/name/,
+      /--ingress-service: expected NAMESPACE\/NAME/,
     );
     expect(() => parseCliArgs(['--cluster-namespace=x', '--log-level=loud'], {})).toThrow(/--log-level/);
     expect(() => parseCliArgs(['--cluster-namespace=x', 'extra'], {})).toThrow(/too many arguments/);

@@ -15,11 +15,11 @@ import {
   type LogFlags,
   listenAddressArg,
   logOptions,
+  namespacedNameArg,
   numberArg,
   Option,
   parseCommand,
   UsageError,
-  valueArg,
 } from '@bgplb/kube-runtime';
 
 export interface CliOptions extends LogFlags {
@@ -70,11 +70,6 @@ interface Flags extends LogFlags {
   ingressService?: string;
   weightedEcmp: 'endpoints' | 'off';
   resyncSeconds: number;
-}
-
-function namespacedName(text: string): string {
-  if (!/^[^/]+\/[^/]+$/.test(text)) throw new Error(`expected namespace/name, got "${text}"`);
-  return text;
 }
 
 function command(): Command {
@@ -142,7 +137,7 @@ function command(): Command {
       'networking.gke.io/bgplb',
     ),
     new Option('--ingress-service <ns/name>', 'the Service that gets vips.ingressVIP').argParser(
-      valueArg(namespacedName),
+      namespacedNameArg,
     ),
     new Option(
       '--weighted-ecmp <mode>',

@@ -7,6 +7,7 @@ import {
   integerArg,
   listenAddressArg,
   logOptions,
+  namespacedNameArg,
   numberArg,
   Option,
   parseCommand,
@@ -155,5 +156,37 @@ describe('valueArg', () => {
       options: { n: 'a/b' },
       args: [],
     });
+  });
+});
+
+describe('namespacedNameArg', () => {
+  const parseName = (text: string) =>
+    parseCommand<{ name: string }>(
+      createCommand('demo', 'demo').addOption(
+        new Option('--name <ns/name>', 'a name').argParser(namespacedNameArg),
+      ),
+      ['--name', text],
+    );
+  it.each(['kube-system/ingress', 'cluster-bm/bm', 'a/b.c-d', `${'n'.repeat(63)}/x`])('takes %s', (text) => {
+    expect(parseName(text)).toEqual({ options: { name: text }, args: [] });
+  });
+  it.each([
+    'bm',
+    '/bm',
+    'ns/',
+    'a/b/c',
+    'Kube-System/x',
+    'ns/Ingress',
+    '-ns/x',
+    'ns/x-',
+    'n.s/x',
+    'ns/a..b',
+    'ns/x y',
+    `${'n'.repeat(64)}/x`,
+    `ns/${['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(60)).join('.')}`,
+  ])('refuses %s with the flag and the expected form', (text) => {
+    expect(() => parseName(text)).toThrow(
+      `--name: expected NAMESPACE/NAME (lowercase letters, digits, '-'; '.' in the name), got "${text}"`,
+    );
   });
 });

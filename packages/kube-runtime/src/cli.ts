@@ -113,6 +113,22 @@ export const listenAddressArg = valueArg((text: string): string => {
   return text;
 });
 
+// A namespace is a DNS-1123 label; an object name at most a DNS-1123 subdomain (Services and
+// Namespaces are labels, which a subdomain includes: the API server checks the rest).
+const DNS_LABEL = '[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?';
+const NAMESPACED_NAME = new RegExp(`^(${DNS_LABEL})/(${DNS_LABEL}(?:\\.${DNS_LABEL})*)$`);
+
+/** `NAMESPACE/NAME` of a namespaced object (`--ingress-service`, `move --cluster`); the text is kept. */
+export const namespacedNameArg = valueArg((text: string): string => {
+  const m = NAMESPACED_NAME.exec(text);
+  if (m === null || m[2]!.length > 253) {
+    throw new Error(
+      `expected NAMESPACE/NAME (lowercase letters, digits, '-'; '.' in the name), got "${text}"`,
+    );
+  }
+  return text;
+});
+
 /** `true`/`false` for a flag that also stands alone (`--leader-elect` = `--leader-elect=true`). */
 export const booleanArg = valueArg((text: string | boolean): boolean => {
   // commander hands a preset (the flag alone) through as the boolean itself.

@@ -16,6 +16,7 @@ export {
   type LogFlags,
   listenAddressArg,
   logOptions,
+  namespacedNameArg,
   numberArg,
   Option,
   type ParseResult,

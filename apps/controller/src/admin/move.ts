@@ -10,11 +10,11 @@ import {
   isStatus,
   KubeClient,
   loadKubeConfig,
+  namespacedNameArg,
   Option,
   parseCommand,
   paths,
   UsageError,
-  valueArg,
 } from '@bgplb/kube-runtime';
 import type { KubeObject } from '../types.js';
 import { describeMove, type MoveStep, planMove } from './move-plan.js';
@@ -38,12 +38,6 @@ interface Flags {
   apply?: boolean;
 }
 
-function namespacedName(text: string): string {
-  if (!/^[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*$/.test(text))
-    throw new Error(`expected NAMESPACE/NAME, got "${text}"`);
-  return text;
-}
-
 function command() {
   const c = createCommand(
     'bgplb-controller move',
@@ -51,7 +45,7 @@ function command() {
   ).usage('--cluster <ns/name> --from <user kubeconfig> --to <admin kubeconfig> [--apply]');
   return addOptions(c, [
     new Option('--cluster <ns/name>', 'the Cluster in the admin cluster (namespace cluster-<name>)')
-      .argParser(valueArg(namespacedName))
+      .argParser(namespacedNameArg)
       .makeOptionMandatory(),
     new Option('--from <path>', "the user cluster's kubeconfig").makeOptionMandatory(),
     new Option('--to <path>', "the admin cluster's kubeconfig").makeOptionMandatory(),
