@@ -21,6 +21,8 @@ export interface NegotiatedSummary {
   peerAsn: number;
   peerRouterId: string;
   families: string[];
+  /** Present when RFC 8950 was negotiated: IPv4 prefixes may carry IPv6 next hops. */
+  extendedNextHop?: true;
 }
 
 export function summarizeNegotiated(n: NegotiatedSession): NegotiatedSummary {
@@ -37,6 +39,7 @@ export function summarizeNegotiated(n: NegotiatedSession): NegotiatedSummary {
     peerAsn: n.peerAsn,
     peerRouterId: n.peerRouterId,
     families: [...n.families],
+    ...(n.extendedNextHop ? { extendedNextHop: true as const } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export const FAMILY_KEYS: Readonly<Record<Family, FamilyKey>> = {
 };
 
 const RESTART_BIT = GracefulRestartFlag.RESTART;
+/** The one RFC 8950 combination we use: IPv4 unicast NLRI, IPv6 next hop. */
+const IPV4_OVER_IPV6 = { afi: 1, safi: 1, nextHopAfi: 2 } as const;
 const FORWARDING_PRESERVED = GR_FORWARDING_STATE;
 
 /** What we put in our OPEN. */
@@ -42,6 +44,11 @@ export interface LocalOpenSettings {
   extendedMessage: boolean;
   /** Graceful restart capability; `restarting` sets the R bit. */
   gracefulRestart?: { restartTime: number; restarting?: boolean; forwardingPreserved?: boolean } | undefined;
+  /**
+   * RFC 8950: offer IPv4 unicast NLRI with IPv6 next hops (Extended Next Hop Encoding). Only
+   * offered when `families` has 'ipv4-unicast'.
+   */
+  extendedNextHop?: boolean | undefined;
 }
 
 /** The peer's view as seen in its OPEN, plus what both sides agreed on. */
@@ -62,6 +69,11 @@ export interface NegotiatedSession {
   addPathSend: boolean;
   /** We read ADD-PATH path ids for IPv4 unicast. */
   addPathReceive: boolean;
+  /**
+   * RFC 8950 for IPv4 unicast: both sides offered IPv4 NLRI with IPv6 next hops, so IPv4 prefixes
+   * may be sent with an IPv6 next hop in MP_REACH_NLRI.
+   */
+  extendedNextHop: boolean;
   /** The peer's graceful restart capability, when it sent one. */
   gracefulRestart?: {
     restartTime: number;
@@ -83,6 +95,8 @@ export function buildLocalOpen(s: LocalOpenSettings): OpenMessage {
   caps.push({ type: 'route-refresh' }, { type: 'enhanced-route-refresh' });
   caps.push({ type: 'four-octet-as', asn: s.asn });
   if (s.extendedMessage) caps.push({ type: 'extended-message' });
+  if (s.extendedNextHop === true && s.families.includes('ipv4-unicast'))
+    caps.push({ type: 'extended-next-hop', entries: [IPV4_OVER_IPV6] });
   if (s.addPath) {
     caps.push({
       type: 'add-path',
@@ -219,6 +233,7 @@ export function negotiate(
     families,
     addPathSend: options.addPathSend.has('1/1'),
     addPathReceive: options.addPathReceive.has('1/1'),
+    extendedNextHop: families.includes('1/1') && offersIpv4OverIpv6(local) && offersIpv4OverIpv6(remote),
     sessionOptions: options,
   };
   if (grCap !== undefined) {
@@ -232,6 +247,14 @@ export function negotiate(
     };
   }
   return negotiated;
+}
+
+function offersIpv4OverIpv6(open: OpenMessage): boolean {
+  return open.capabilities.some(
+    (c) =>
+      c.type === 'extended-next-hop' &&
+      c.entries.some((e) => e.afi === 1 && e.safi === 1 && e.nextHopAfi === 2),
+  );
 }
 
 /** RFC 4760 §8: without any Multiprotocol capability a speaker carries IPv4 unicast only. */

@@ -48,6 +48,7 @@ import {
   negotiate,
   type OpenRejection,
 } from './negotiate.js';
+import { ipv4PrefixPaths, NextHopRewriter } from './next-hop-family.js';
 import { hashPathSelector, type PathSelector, type PathSpec } from './paths.js';
 import { PrefixSet } from './prefix-set.js';
 import { joinAdjacent, packChanges } from './rib-updates.js';
@@ -74,6 +75,8 @@ export interface PeerConfig {
   addPath: boolean;
   families: Family[];
   extendedMessage: boolean;
+  /** RFC 8950: our IPv6 next hop for IPv4 prefixes, when offered. */
+  extendedNextHop: string | undefined;
   gracefulRestart: { restartTime: number; restarting: boolean } | undefined;
   maxPrefixes: number | undefined;
   adjRibIn: boolean;
@@ -162,6 +165,8 @@ export class PeerSession {
   private flushTimer: unknown;
   private paused = false;
   private eorPending = false;
+  /** RFC 8950: our IPv6 next hop for IPv4 prefixes, when configured. */
+  private readonly ownNextHop: NextHopRewriter | undefined;
   private eorrPending: string[] = [];
   private restarting: boolean;
   private counters = emptyCounters();
@@ -184,6 +189,8 @@ export class PeerSession {
       idleHoldMaxTime: Math.max(config.idleHoldTime, config.idleHoldMaxTime),
     });
     this.restarting = config.gracefulRestart?.restarting ?? false;
+    this.ownNextHop =
+      config.extendedNextHop === undefined ? undefined : new NextHopRewriter(config.extendedNextHop);
     this.lastStateChange = host.clock.now();
   }
 
@@ -319,6 +326,7 @@ export class PeerSession {
           families: this.config.families,
           addPath: this.config.addPath,
           extendedMessage: this.config.extendedMessage,
+          extendedNextHop: this.config.extendedNextHop !== undefined,
           gracefulRestart:
             this.config.gracefulRestart === undefined
               ? undefined
@@ -724,6 +732,7 @@ export class PeerSession {
         families: this.config.families,
         addPath: this.config.addPath,
         extendedMessage: this.config.extendedMessage,
+        extendedNextHop: this.config.extendedNextHop !== undefined,
       });
     return negotiate(local, open, {
       peerAsn: this.config.peerAsn,
@@ -965,6 +974,7 @@ export class PeerSession {
       families: this.config.families,
       addPath: this.config.addPath,
       extendedMessage: this.config.extendedMessage,
+      extendedNextHop: this.config.extendedNextHop !== undefined,
     });
   }
 
@@ -1128,6 +1138,7 @@ export class PeerSession {
     }
     const wantEvents = this.host.updateEvents.sent && this.host.hasListeners();
     const families = this.negotiated.families;
+    const extendedNextHop = this.negotiated.extendedNextHop;
     let sentAny = false;
     while (!this.paused && this.dirty.size > 0 && this.conn !== undefined) {
       const changes: RibChange[] = [];
@@ -1139,6 +1150,8 @@ export class PeerSession {
         let desired: readonly PathSpec[] = families.includes(family)
           ? this.host.pathsFor(prefix, this.id)
           : [];
+        if (family === '1/1' && desired.length > 0)
+          desired = ipv4PrefixPaths(desired, extendedNextHop, this.ownNextHop, (p) => this.select(prefix, p));
         const addPath = this.options.addPathSend.has(family);
         if (!addPath && desired.length > 0) {
           const chosen = desired.length === 1 ? desired[0] : this.select(prefix, desired);

@@ -387,7 +387,7 @@ describe('peer configuration', () => {
     const s = new BgpSpeaker({ transport: new MemoryNetwork().transport(A), clock: new FakeClock() });
     expect(() => s.addPeer({ ...base, holdTime: 2 })).toThrow(/holdTime 2 is invalid/);
     expect(() => s.addPeer({ ...base, localAsn: 0 })).toThrow(/localAsn 0 is not 1..4294967295/);
-    expect(() => s.addPeer({ ...base, localAddress: '2001:db8::1' })).toThrow(
+    expect(() => s.addPeer({ ...base, routerId: '2001:db8::1' })).toThrow(
       /routerId "2001:db8::1" must be an IPv4/,
     );
     expect(() => s.addPeer({ ...base, peerPort: 70000 })).toThrow(/peerPort 70000/);

@@ -6,7 +6,7 @@
 
 import { EventEmitter } from 'node:events';
 import { BfdManager, type BfdState } from '@bgplb/bfd';
-import { formatAddress, parseAddress } from '@bgplb/bgp-wire';
+import { formatAddress, formatIpv4, parseAddress } from '@bgplb/bgp-wire';
 import { BfdPeers, checkPeerBfd, type PeerBfdOptions } from './bfd-peers.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PeerStatus, SpeakerEvent } from './events.js';
@@ -58,7 +58,11 @@ export interface PeerOptions {
   peerAsn: number;
   /** Default 179. */
   peerPort?: number;
-  /** Default: localAddress (must be IPv4). */
+  /**
+   * The BGP identifier (an IPv4 address). Default: localAddress when it is IPv4; for an IPv6
+   * localAddress its last 32 bits (`2001:db8::a00:10a` -> `10.0.1.10`), unique among hosts of one
+   * subnet whose addresses differ in their last 32 bits.
+   */
   routerId?: string;
   /** Seconds; default 90; 0 disables keepalives and the hold timer; 1 and 2 are refused. */
   holdTime?: number;
@@ -80,6 +84,14 @@ export interface PeerOptions {
   addPath?: boolean;
   /** Default ['ipv4-unicast']; add 'ipv6-unicast' to carry IPv6 prefixes. */
   families?: Family[];
+  /**
+   * RFC 8950 (Extended Next Hop Encoding): an IPv6 address of this host. When set (and
+   * `families` has 'ipv4-unicast'), the capability is offered; when the peer offers it too, IPv4
+   * prefixes are sent to this peer with this IPv6 next hop, as one path (the attributes of the
+   * path `pathSelector` picks) instead of their IPv4 next hops. Paths of IPv4 prefixes that
+   * already have IPv6 next hops are sent as they are to such peers and never to others.
+   */
+  extendedNextHop?: string;
   /** RFC 8654 Extended Message; default true. */
   extendedMessage?: boolean;
   /** RFC 4724 capability; `restarting` sets the R bit in the first OPEN. */
@@ -134,6 +146,13 @@ function secondsOption(value: number | undefined, fallback: number, what: string
   return value;
 }
 
+/** The default BGP identifier: an IPv4 localAddress itself, else the last 32 bits of the IPv6 one. */
+export function defaultRouterId(localAddress: string): string {
+  if (!localAddress.includes(':')) return localAddress;
+  const bytes = parseAddress(localAddress);
+  return formatIpv4(bytes, 12);
+}
+
 /** Validates peer options and applies the defaults. */
 function canonicalAddress(text: string, what: string, id: string): string {
   try {
@@ -159,12 +178,14 @@ export function peerConfig(o: PeerOptions): PeerConfig {
       `peer ${id}: holdTime ${holdTime} is invalid (0 or an integer of at least 3 seconds)`,
     );
   }
-  const routerId = o.routerId ?? localAddress;
+  const routerId = o.routerId ?? defaultRouterId(localAddress);
   if (!isIpv4Text(routerId)) {
     throw new RangeError(
       `peer ${id}: routerId ${JSON.stringify(routerId)} must be an IPv4 address (set routerId)`,
     );
   }
+  if (routerId === '0.0.0.0' || routerId === '255.255.255.255')
+    throw new RangeError(`peer ${id}: routerId ${routerId} is not a valid BGP identifier (set routerId)`);
   const port = o.peerPort ?? 179;
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new RangeError(`peer ${id}: peerPort ${port} is invalid`);
@@ -172,6 +193,18 @@ export function peerConfig(o: PeerOptions): PeerConfig {
   for (const f of families) {
     if (f !== 'ipv4-unicast' && f !== 'ipv6-unicast')
       throw new RangeError(`peer ${id}: unknown family ${String(f)}`);
+  }
+  let extendedNextHop: string | undefined;
+  if (o.extendedNextHop !== undefined) {
+    extendedNextHop = canonicalAddress(o.extendedNextHop, 'extendedNextHop', id);
+    if (!extendedNextHop.includes(':'))
+      throw new RangeError(
+        `peer ${id}: extendedNextHop ${extendedNextHop} must be an IPv6 address (RFC 8950)`,
+      );
+    if (!families.includes('ipv4-unicast'))
+      throw new RangeError(
+        `peer ${id}: extendedNextHop needs the ipv4-unicast family (it carries IPv4 prefixes)`,
+      );
   }
   if (o.maxPrefixes !== undefined && (!Number.isInteger(o.maxPrefixes) || o.maxPrefixes < 0)) {
     throw new RangeError(`peer ${id}: maxPrefixes ${o.maxPrefixes} is not a non-negative integer`);
@@ -203,6 +236,7 @@ export function peerConfig(o: PeerOptions): PeerConfig {
     addPath: o.addPath ?? true,
     families: [...families],
     extendedMessage: o.extendedMessage ?? true,
+    extendedNextHop,
     gracefulRestart:
       o.gracefulRestart === undefined
         ? undefined
@@ -407,6 +441,14 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
   setPaths(prefix: string, paths: readonly PathSpec[], opts: { peers?: readonly string[] } = {}): void {
     const canonical = normalizePrefix(prefix);
     const normalized = this.interner.internList(paths, canonical);
+    if (canonical.includes(':')) {
+      // MP_REACH_NLRI of AFI 2 carries IPv6 next hops only (RFC 4760, RFC 2545).
+      const v4 = normalized.find((p) => !p.nextHop.includes(':'));
+      if (v4 !== undefined)
+        throw new TypeError(
+          `path of ${canonical}: next hop ${v4.nextHop} is IPv4; an IPv6 prefix needs IPv6 next hops`,
+        );
+    }
     let entry = this.routes.get(canonical);
     if (opts.peers === undefined) {
       entry = { all: normalized, perPeer: undefined };
