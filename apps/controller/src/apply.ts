@@ -8,7 +8,7 @@
 
 import { ApiError, isStatus, type KubeClient, paths } from '@bgplb/kube-runtime';
 import type { Logger } from 'pino';
-import { LABELS, MANAGED_BY } from './names.js';
+import { DRAIN_STARTED_ANNOTATION, LABELS, MANAGED_BY } from './names.js';
 import type { Write } from './plan.js';
 import type { EventSpec, KubeObject } from './types.js';
 
@@ -37,6 +37,7 @@ const MAX_ATTEMPTS = 5;
 
 function phaseOf(w: Write): number {
   switch (w.op) {
+    case 'node-drain-started':
     case 'service-status':
       return 0;
     case 'gateway-status':
@@ -240,6 +241,19 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
             result.conflicts++; // replaced by a new object of the same name: decide again
             return;
           }
+          throw err;
+        }
+        return;
+      }
+      case 'node-drain-started': {
+        // A merge patch of our one annotation: no resourceVersion, as no other field is decided on.
+        try {
+          const out = await client.mergePatch<KubeObject>(paths.core('nodes', undefined, w.name), {
+            metadata: { annotations: { [DRAIN_STARTED_ANNOTATION]: w.value } },
+          });
+          written('nodes', '', w.name, out);
+        } catch (err) {
+          if (isStatus(err, 404)) return; // the Node is gone, and its drain with it
           throw err;
         }
         return;

@@ -36,6 +36,7 @@ import { ControllerMetrics } from './metrics.js';
 import { FloatingIPMoveClock } from './move-clock.js';
 import {
   DRAIN_ANNOTATION,
+  DRAIN_STARTED_ANNOTATION,
   EXCLUDE_FROM_LB_LABEL,
   NODE_SUBNETS_ANNOTATION,
   SERVICE_NAME_LABEL,
@@ -108,6 +109,7 @@ function nodeSignature(n: NodeObject): string {
     n.status?.addresses,
     n.metadata.labels?.[EXCLUDE_FROM_LB_LABEL],
     n.metadata.annotations?.[DRAIN_ANNOTATION],
+    n.metadata.annotations?.[DRAIN_STARTED_ANNOTATION],
     n.spec?.unschedulable === true,
     n.metadata.annotations?.[NODE_SUBNETS_ANNOTATION],
     n.metadata.uid,
@@ -144,7 +146,7 @@ export class Controller {
   private lastGood: ConfigObjects | undefined;
   /** desiredState with the memo of the last full reconcile. */
   private readonly desiredState = new MemoizedDesiredState();
-  /** When each node was first seen with the exclude label (see Observed.drainingSince). */
+  /** When each node's drain began (see Observed.drainingSince; also on the Node, bgplb.io/drain-started). */
   private drainingSince: ReadonlyMap<string, number> = new Map();
   /** Floating-IP holders and since when (see Observed.heldSince). */
   private heldSince: ReadonlyMap<string, HeldSince> = new Map();
@@ -340,6 +342,7 @@ export class Controller {
     // Kept until the informer catches up; trimmed like the informer's copy.
     if (object !== 'deleted') {
       if (resource === 'services') trimService(object);
+      else if (resource === 'nodes') trimNode(object);
       else trimOwned(object);
     }
     this.overlay.set(`${resource}|${namespace}|${name}`, { object, at: Date.now() });
@@ -677,6 +680,7 @@ export class Controller {
         sessions: this.view<SessionObject>('bgpsessions'),
         routes: this.view<RouteObject>('bgpadvertisedroutes'),
         configObjects,
+        nodes,
       },
       nodeUids,
       {

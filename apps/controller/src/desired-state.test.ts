@@ -356,7 +356,8 @@ describe('desiredState: nodes labelled exclude-from-external-load-balancers hold
     const config = withStatus(exampleConfig(EXAMPLE_FILES[0]), FIRST_RUN_12);
     const first = desiredState(observe(config, nodes));
     expect(first.gateway?.floatingIPs).toEqual(FIRST_RUN_12);
-    expect(first.recheckAt).toBe(T0 + 30_000);
+    // The drain of its paths ends first (15 s), then the grace period of its floating IP (30 s).
+    expect(first.recheckAt).toBe(T0 + 15_000);
 
     const early = desiredState(
       observe(config, nodes, { now: T0 + 29_000, drainingSince: first.drainingSince }),
@@ -563,13 +564,13 @@ describe('desiredState: Services', () => {
     expect([...d.routes.keys()]).toEqual(['default-default-load-balancer-example']);
   });
 
-  it('never announces excluded or unknown load-balancer nodes as next hops', () => {
+  it('never announces excluded (once drained) or unknown load-balancer nodes as next hops', () => {
     const nodes = CLUSTER_NODES.filter((n) => n.name !== 'node-03').map((n) =>
       n.name === 'node-01'
         ? { ...n, labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } }
         : n,
     );
-    const d = desiredState(observe(config, nodes));
+    const d = desiredState(observe(config, nodes, { drainingSince: new Map([['node-01', T0 - 60_000]]) }));
     expect([...d.routes.values()][0]?.spec.nextHops).toEqual(['10.0.1.11']);
     expect(d.warnings.join('\n')).toContain('10.0.2.10 matches no Node');
   });
@@ -863,10 +864,45 @@ describe('desiredState: graceful drain of a load-balancer node (RFC 8326)', () =
     expect(route(none).drain).toBeUndefined();
   });
 
-  it('a controller that starts while a node is draining takes it as drained (never announces it again)', () => {
-    const d = desiredState(observe(base, draining({ unschedulable: true })));
-    expect(route(d).nextHops).toEqual(['10.0.3.11']);
-    expect(route(d).drain).toBeUndefined();
+  it('a controller that starts while a node drains continues from its drain-started annotation', () => {
+    const started = (value: string) =>
+      draining({ unschedulable: true, annotations: { 'bgplb.io/drain-started': value } });
+    // A new leader has no memory of the drain: the annotation the old one wrote is the clock.
+    const midway = desiredState(observe(base, started(new Date(T0 - 5_000).toISOString())));
+    expect(route(midway).drain?.nextHops).toEqual(['10.0.3.10']);
+    expect(midway.drainingSince.get('node-04')).toBe(T0 - 5_000);
+    expect(midway.recheckAt).toBe(T0 + 10_000);
+    // It wins over the controller's memory (which only covers the time before its write is seen).
+    const remembered = desiredState(
+      observe(base, started(new Date(T0 - 5_000).toISOString()), {
+        drainingSince: new Map([['node-04', T0 - 1_000]]),
+      }),
+    );
+    expect(remembered.drainingSince.get('node-04')).toBe(T0 - 5_000);
+    const over = desiredState(observe(base, started('2026-01-01T00:59:00+01:00')));
+    expect(route(over).nextHops).toEqual(['10.0.3.11']);
+    expect(route(over).drain).toBeUndefined();
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['not a time', 'yesterday'],
+    ['a date without a time', '2026-12-05'],
+  ])('a drain-started annotation %s: the drain begins now', (_, value) => {
+    const annotations: Record<string, string> =
+      value === undefined ? {} : { 'bgplb.io/drain-started': value };
+    const d = desiredState(observe(base, draining({ unschedulable: true, annotations })));
+    expect(d.drainingSince.get('node-04')).toBe(T0);
+    expect(route(d).drain?.nextHops).toEqual(['10.0.3.10']);
+    expect(d.recheckAt).toBe(T0 + 15_000);
+  });
+
+  it('a drain-started time in the future (a skewed clock) counts as now: the drain is not longer', () => {
+    const future = new Date(T0 + 3_600_000).toISOString();
+    const nodes = draining({ unschedulable: true, annotations: { 'bgplb.io/drain-started': future } });
+    const d = desiredState(observe(base, nodes));
+    expect(d.drainingSince.get('node-04')).toBe(T0);
+    expect(d.recheckAt).toBe(T0 + 15_000);
   });
 
   it('every route shares one drain object, and an unchanged drain keeps the routes identical', () => {

@@ -67,7 +67,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     memo.nextHops,
     suspicion.suspects,
     {
-      since: observed.drainingSince === undefined ? undefined : drainingSince,
+      since: drainingSince,
       delayMs: drainSettings.delaySeconds * 1000,
       now,
     },

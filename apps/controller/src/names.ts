@@ -39,6 +39,12 @@ export const LABELS = {
 export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 /** Annotation that drains a node without cordoning it (any value; docs/operations.md, "Draining a node"). */
 export const DRAIN_ANNOTATION = 'bgplb.io/drain';
+/**
+ * Annotation the controller writes on a draining Node: when its drain began (RFC 3339). It keeps
+ * the drain's clock in the cluster, so a new leader continues a drain instead of starting it again
+ * or ending it early; removed when the node is no longer draining (docs/operations.md).
+ */
+export const DRAIN_STARTED_ANNOTATION = 'bgplb.io/drain-started';
 
 /**
  * Optional Node annotation listing the node's interface addresses with prefix length, e.g.

@@ -170,4 +170,62 @@ describe('planWrites', () => {
     });
     expect(planWrites(invalid, current, new Map(), PLAN)).toEqual({ writes: [], foreign: [] });
   });
+
+  it('keeps each drain start on its Node: written first, rewritten when wrong, removed on undrain', () => {
+    const config = exampleConfig(EXAMPLE_FILES[2]);
+    const at = (ms: number) => new Date(ms).toISOString();
+    const nodesWith = (fixtures: typeof CLUSTER_NODES) => fixtures.map(node);
+    const cordoned = CLUSTER_NODES.map((n) => (n.name === 'node-04' ? { ...n, unschedulable: true } : n));
+    const decide = (nodes: ReturnType<typeof nodesWith>, now = T0) =>
+      desiredState({ config, nodes, services: [], now, options: OPTIONS });
+    const { current } = setup();
+    const drainWrites = (nodes: ReturnType<typeof nodesWith>, now = T0) =>
+      planWrites(decide(nodes, now), { ...current, nodes }, new Map(), PLAN).writes.filter(
+        (w) => w.op === 'node-drain-started',
+      );
+
+    const first = planWrites(
+      decide(nodesWith(cordoned)),
+      { ...current, nodes: nodesWith(cordoned) },
+      new Map(),
+      PLAN,
+    );
+    expect(first.writes[0]).toEqual({ op: 'node-drain-started', name: 'node-04', value: at(T0) });
+    // Written: the next reconcile (any time later) reads it back and writes nothing.
+    const marked = cordoned.map((n) =>
+      n.name === 'node-04' ? { ...n, annotations: { 'bgplb.io/drain-started': at(T0) } } : n,
+    );
+    expect(drainWrites(nodesWith(marked), T0 + 7_000)).toEqual([]);
+    // The same instant in another RFC 3339 spelling is the same drain.
+    const spelled = cordoned.map((n) =>
+      n.name === 'node-04'
+        ? { ...n, annotations: { 'bgplb.io/drain-started': '2026-01-01T01:00:00+01:00' } }
+        : n,
+    );
+    expect(drainWrites(nodesWith(spelled))).toEqual([]);
+    // Unreadable: replaced by when this controller saw the drain begin.
+    const garbled = cordoned.map((n) =>
+      n.name === 'node-04' ? { ...n, annotations: { 'bgplb.io/drain-started': 'soon' } } : n,
+    );
+    expect(drainWrites(nodesWith(garbled), T0 + 1_000)).toEqual([
+      { op: 'node-drain-started', name: 'node-04', value: at(T0 + 1_000) },
+    ]);
+    // Uncordoned: the annotation goes; a Node being deleted is left alone.
+    const undrained = CLUSTER_NODES.map((n) =>
+      n.name === 'node-04' ? { ...n, annotations: { 'bgplb.io/drain-started': at(T0) } } : n,
+    );
+    expect(drainWrites(nodesWith(undrained))).toEqual([
+      { op: 'node-drain-started', name: 'node-04', value: null },
+    ]);
+    const deleting = nodesWith(undrained).map((n) =>
+      n.metadata.name === 'node-04' ? { ...n, metadata: { ...n.metadata, deletionTimestamp: at(T0) } } : n,
+    );
+    expect(drainWrites(deleting)).toEqual([]);
+    // The Service fast path passes no Nodes: no Node writes.
+    expect(
+      planWrites(decide(nodesWith(cordoned)), current, new Map(), PLAN).writes.some(
+        (w) => w.op === 'node-drain-started',
+      ),
+    ).toBe(false);
+  });
 });

@@ -4,12 +4,15 @@
  * twice writes nothing the second time (idempotence), and objects a change does not touch keep
  * their resourceVersion.
  */
+
+import { drainStartedWrites } from './desired/nodes.js';
 import type { Desired, DesiredRoute, DesiredSession } from './desired-state.js';
 import { currentVip } from './desired-state.js';
 import { LABELS, MANAGED_BY, objectKey } from './names.js';
 import type {
   Condition,
   KubeObject,
+  NodeObject,
   RouteObject,
   RouteStatus,
   ServiceObject,
@@ -39,6 +42,12 @@ export type Write =
   | { op: 'update'; resource: OwnedResource; object: KubeObject }
   | { op: 'delete'; resource: OwnedResource; namespace: string; name: string; uid: string | undefined }
   | {
+      /** The Node's `bgplb.io/drain-started` annotation: when its drain began (null: remove it). */
+      op: 'node-drain-started';
+      name: string;
+      value: string | null;
+    }
+  | {
       /** BGPAdvertisedRoute status the controller owns (the endpoints outside the pool). */
       op: 'route-status';
       namespace: string;
@@ -63,6 +72,8 @@ export interface Current {
   routes: readonly RouteObject[];
   /** Our configuration objects (for their Accepted condition): NetworkGatewayGroup, BGPLoadBalancer, BGPPeers. */
   configObjects: readonly KubeObject[];
+  /** The Nodes (for their drain-started annotation); absent: no Node writes (the Service fast path). */
+  nodes?: readonly NodeObject[] | undefined;
 }
 
 /** Remembers which live object already matched which desired object (identity), to skip re-comparing. */
@@ -225,7 +236,7 @@ const PLURALS: Record<string, string> = {
 
 /**
  * Computes the writes. `nodeUids` maps node names to uids for owner references.
- * Order matters for crash safety: VIPs and floating IPs first, then the objects that depend on
+ * Order matters for crash safety: drain start times, VIPs and floating IPs first, then the objects that depend on
  * them, deletions last, so a crash between two writes never loses a decision already announced.
  */
 export function planWrites(
@@ -237,6 +248,12 @@ export function planWrites(
   const writes: Write[] = [];
   const foreign: string[] = [];
   if (!desired.valid) return { writes, foreign };
+
+  // 0. When each drain began, kept on its Node before any route carries the drain, so that a
+  // leader that takes over from here continues the drain instead of starting or ending it.
+  if (current.nodes !== undefined)
+    for (const a of drainStartedWrites(current.nodes, desired.drainingSince))
+      writes.push({ op: 'node-drain-started', name: a.name, value: a.value });
 
   // 1. Service VIPs. Usually every status already matches: find the ones that do not (the last
   // object of a key decides, as a key -> object map would), then write them in desired order.

@@ -90,6 +90,13 @@ describe('the chart RBAC against an RBAC-enforcing API server', () => {
         (get(h.server, 'BGPPeer', 'bgppeer1', CLUSTER_NS) as { status?: { conditions?: unknown[] } }).status
           ?.conditions?.length,
     );
+    // A cordon: the drain's start is kept on the Node (the one Node write the controller makes).
+    const n4 = get(h.server, 'Node', 'node-04')!;
+    h.server.store.update({ ...n4, spec: { unschedulable: true } } as never);
+    await waitFor(
+      'drain-started annotation',
+      () => get(h.server, 'Node', 'node-04')?.metadata.annotations?.['bgplb.io/drain-started'],
+    );
     h.server.store.delete('v1', 'Service', 'web', 'default');
     await waitFor(
       'route deleted',

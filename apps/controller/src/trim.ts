@@ -6,6 +6,7 @@
  */
 import {
   DRAIN_ANNOTATION,
+  DRAIN_STARTED_ANNOTATION,
   LABELS,
   NODE_SUBNETS_ANNOTATION,
   REQUESTED_IP_ANNOTATION,
@@ -97,10 +98,10 @@ export function trimService(o: KubeObject): void {
   s.status = lb === undefined ? {} : { loadBalancer: lb };
 }
 
-/** Node: addresses, the Ready condition, the exclusion label and the subnets annotation. */
+/** Node: addresses, the Ready condition, the exclusion label and the subnets and drain annotations. */
 export function trimNode(o: KubeObject): void {
   const n = o as NodeObject;
-  trimMeta(n, [NODE_SUBNETS_ANNOTATION, DRAIN_ANNOTATION]);
+  trimMeta(n, [NODE_SUBNETS_ANNOTATION, DRAIN_ANNOTATION, DRAIN_STARTED_ANNOTATION]);
   // Only the cordon of the spec matters (graceful drain).
   if (n.spec?.unschedulable === true) n.spec = { unschedulable: true };
   else delete (n as Record<string, unknown>).spec;

@@ -196,7 +196,7 @@ describe('RBAC is least privilege, written resource by resource', () => {
   it('controller: exactly the verbs it uses', () => {
     expect(grants(find(all, 'ClusterRole', 'bgplb-controller'))).toEqual([
       'core/events: create,patch',
-      'core/nodes: get,list,watch',
+      'core/nodes: get,list,patch,watch',
       'core/services/status: patch',
       'core/services: get,list,watch',
       'discovery.k8s.io/endpointslices: list,watch',

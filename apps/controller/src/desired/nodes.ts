@@ -1,6 +1,6 @@
 /**
  * The node phase of desiredState: which Nodes are load-balancer nodes, which of them are next hops,
- * and since when excluded Nodes carry the exclude label. Pure.
+ * and since when Nodes drain. Pure.
  */
 import {
   type BGPLoadBalancerSpec,
@@ -8,6 +8,7 @@ import {
   type ParsedClusterObjects,
 } from '@bgplb/api-types';
 import { compareAddressText } from '@bgplb/floating-ip-allocator';
+import { DRAIN_STARTED_ANNOTATION } from '../names.js';
 import { drainReason, type NodeView, nodeView } from '../nodes.js';
 import type { NodeObject, RouteDrainSpec } from '../types.js';
 
@@ -44,9 +45,9 @@ export function loadBalancerNodes(
   previousNextHops: readonly string[] | undefined,
   /** Nodes whose floating-IP Lease expired (lease-suspects.ts): not next hops, unless none would be left. */
   suspects: ReadonlyMap<string, number> = new Map(),
-  /** Drain timing: `since` is Observed.drainingSince (undefined on a first reconcile). */
-  drain: { since: ReadonlyMap<string, number> | undefined; delayMs: number; now: number } = {
-    since: undefined,
+  /** Drain timing: `since` is drainingSinceOf's answer. */
+  drain: { since: ReadonlyMap<string, number>; delayMs: number; now: number } = {
+    since: new Map(),
     delayMs: 0,
     now: 0,
   },
@@ -87,9 +88,7 @@ export function loadBalancerNodes(
   const drainingNextHops: string[] = [];
   let drainEndsAt: number | null = null;
   for (const n of lbNodes.values()) {
-    // `since` is unknown on a controller's first reconcile (a start, a failover): a node already
-    // draining then is taken as drained, never announced again.
-    if (!n.view.ready || n.view.draining === undefined || drain.since === undefined) continue;
+    if (!n.view.ready || n.view.draining === undefined) continue;
     const ends = (drain.since.get(n.view.name) ?? drain.now) + drain.delayMs;
     if (ends <= drain.now) continue;
     drainingNextHops.push(n.address);
@@ -113,8 +112,12 @@ export function loadBalancerNodes(
 }
 
 /**
- * Every draining node (cordoned, exclude label, drain annotation), with the time it was first seen
- * draining (none of these has a timestamp: `previous` is the last computation's answer).
+ * Every draining node (cordoned, exclude label, drain annotation), with the time its drain began
+ * (ms). None of these carries a timestamp, so the controller keeps one on the Node: the
+ * `bgplb.io/drain-started` annotation it writes (drainStartedWrites). That is read first, so a new
+ * leader continues a drain where the old one left it; then `previous` (the last computation's
+ * answer, before our write is seen); else the drain begins `now`. A time in the future (a skewed
+ * clock wrote it) counts as `now`, so no drain lasts longer than its delay from here.
  */
 export function drainingSinceOf(
   nodes: readonly NodeObject[],
@@ -124,7 +127,43 @@ export function drainingSinceOf(
   const out = new Map<string, number>();
   for (const n of nodes) {
     if (drainReason(n) === undefined) continue;
-    out.set(n.metadata.name, previous?.get(n.metadata.name) ?? now);
+    const recorded = drainStartedOf(n);
+    const since = recorded ?? previous?.get(n.metadata.name) ?? now;
+    out.set(n.metadata.name, Math.min(since, now));
+  }
+  return out;
+}
+
+/** The node's `bgplb.io/drain-started` annotation in ms, or undefined when absent or not a time. */
+export function drainStartedOf(node: NodeObject): number | undefined {
+  const text = node.metadata.annotations?.[DRAIN_STARTED_ANNOTATION];
+  if (text === undefined || !RFC3339.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+// Date.parse also takes "Dec 5 2026" and bare dates: only a full RFC 3339 date-time counts.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The Node annotation writes that make `bgplb.io/drain-started` say `drainingSince`: set on each
+ * draining node whose annotation is absent, unreadable or another instant; removed from the nodes
+ * that no longer drain. Nothing when every annotation already agrees (level-triggered).
+ */
+export function drainStartedWrites(
+  nodes: readonly NodeObject[],
+  drainingSince: ReadonlyMap<string, number>,
+): { name: string; value: string | null }[] {
+  const out: { name: string; value: string | null }[] = [];
+  for (const n of nodes) {
+    if (n.metadata.deletionTimestamp !== undefined) continue;
+    const since = drainingSince.get(n.metadata.name);
+    const has = n.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] !== undefined;
+    if (since === undefined) {
+      if (has) out.push({ name: n.metadata.name, value: null });
+    } else if (drainStartedOf(n) !== since) {
+      out.push({ name: n.metadata.name, value: new Date(since).toISOString() });
+    }
   }
   return out;
 }

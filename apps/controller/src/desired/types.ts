@@ -62,11 +62,11 @@ export interface Observed {
   now: number;
   options: DesiredStateOptions;
   /**
-   * Node name -> when a reconcile first saw it draining (ms): cordoned, labelled
+   * Node name -> when its drain began (ms): cordoned, labelled
    * `node.kubernetes.io/exclude-from-external-load-balancers` or annotated `bgplb.io/drain`;
-   * `Desired.drainingSince` of the previous reconcile. None of these carries a timestamp, so a
-   * drain (and a draining holder's grace period) runs from the first reconcile that saw it. A
-   * restarted controller starts it again, which can only delay a withdrawal or a move, never hasten one.
+   * `Desired.drainingSince` of the previous reconcile. The Node's `bgplb.io/drain-started`
+   * annotation (which the controller writes) comes first, so a drain survives a leader failover;
+   * this covers the time until the controller's own write is seen.
    */
   drainingSince?: ReadonlyMap<string, number> | undefined;
   /** Floating IP -> its Lease as this controller saw it (see lease-observer.ts). */
