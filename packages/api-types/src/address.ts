@@ -4,8 +4,13 @@
  * that validates is exactly a pool that allocates); they are re-exported here for convenience.
  */
 export {
+  addressFamily,
+  canonicalAddress,
+  type Family,
+  familyName,
   findOverlaps,
   formatIPv4,
+  formatIPv6,
   ipv4ToNumber,
   isIPv4,
   isIPv6,
@@ -15,6 +20,7 @@ export {
   parsePoolEntry,
   rangeContains,
   rangeText,
+  zoneIndexError,
 } from '@bgplb/floating-ip-allocator';
 
 /** One decimal octet without leading zeros (0..255), for the OpenAPI patterns. */
@@ -57,6 +63,8 @@ const IPV4_LENGTH = '([0-9]|[12][0-9]|3[0-2])';
 const IPV6_LENGTH = '([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])';
 /** OpenAPI `pattern` of an IPv4 or IPv6 address field. */
 export const IP_PATTERN = `^(${IPV4_PATTERN_SOURCE}|${IPV6_PATTERN_SOURCE})$`;
+/** OpenAPI `pattern` of an IPv4 or IPv6 prefix `address/length` (`10.0.0.8/32`, `2001:db8::8/128`). */
+export const IP_PREFIX_PATTERN = `^(${IPV4_PATTERN_SOURCE}/${IPV4_LENGTH}|${IPV6_PATTERN_SOURCE}/${IPV6_LENGTH})$`;
 /** OpenAPI `pattern` of an address-pool entry: a range `a-b` or a CIDR, IPv4 or IPv6. */
 export const POOL_ENTRY_PATTERN =
   `^(${IPV4_PATTERN_SOURCE}(-${IPV4_PATTERN_SOURCE}|/${IPV4_LENGTH})` +

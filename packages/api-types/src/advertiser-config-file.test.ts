@@ -16,7 +16,7 @@ const BAD_CONFIGS: Record<string, string> = {
   'ibgp.conf':
     '5:12: peers[0].peerASN: peerASN 4273481990 equals localASN 4273481990: bgplb peers over eBGP only, iBGP is not supported',
   'ipv6-peer.conf':
-    '4:11: peers[0].peerIP: IPv6 address 2001:db8::80 is not supported yet (bgplb peers and announces over IPv4 only)',
+    '4:11: peers[0].peerIP: peerIP 2001:db8::80 (IPv6) and localIP 21.0.101.64 (IPv4) differ in family: every session starts from localIP, so its peers must be of the same family',
   'keepalive-not-below-hold.conf':
     '7:18: peers[0].keepaliveTime: keepaliveTime 10 must be less than holdTime 9 (a third of it, 3, is recommended)',
   'no-peers.conf': '3:8: peers: needs at least 1 entry',

@@ -3,6 +3,7 @@ import { readConfigFile } from './config-bytes.js';
 import { parseAdvertiserConfig } from './parse.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
 import type { AdvertiserConfig } from './schemas/advertiser-config.js';
+import { familyOfValid, withFamily } from './schemas/primitives.js';
 import { resolveTimers, timerProblems } from './timers.js';
 import { readYamlDocuments } from './yaml-documents.js';
 import { locate } from './yaml-locate.js';
@@ -28,7 +29,7 @@ export type AdvertiserConfigResult =
 
 /**
  * Semantic rules of an advertiser config: eBGP only (peerASN != localASN), no duplicate peer,
- * a peer is not our own address, timers that fit together.
+ * a peer is not our own address and is of localIP's family, timers that fit together.
  */
 export function validateAdvertiserConfig(config: AdvertiserConfig): Problem[] {
   const out: Problem[] = [];
@@ -45,6 +46,13 @@ export function validateAdvertiserConfig(config: AdvertiserConfig): Problem[] {
     }
     if (peer.peerIP === config.localIP) {
       out.push(problem(['peers', i, 'peerIP'], `peerIP ${peer.peerIP} is localIP itself`));
+    } else if (familyOfValid(peer.peerIP) !== familyOfValid(config.localIP)) {
+      out.push(
+        problem(
+          ['peers', i, 'peerIP'],
+          `peerIP ${withFamily(peer.peerIP)} and localIP ${withFamily(config.localIP)} differ in family: every session starts from localIP, so its peers must be of the same family`,
+        ),
+      );
     }
     const first = seen.get(peer.peerIP);
     if (first !== undefined) {

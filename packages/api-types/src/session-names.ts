@@ -4,6 +4,7 @@
  * control-plane node and peer). User-visible: docs/configuration.md documents the rule.
  */
 import { isIPv4 } from './address.js';
+import { ipAddressProblem } from './schemas/primitives.js';
 
 /** Label telling the two kinds of BGPSession apart: `kubectl get bgpsessions -l bgplb.io/session-kind=control-plane`. */
 export const SESSION_KIND_LABEL = 'bgplb.io/session-kind';
@@ -19,9 +20,19 @@ export const SESSION_KIND = {
 export const NOT_CONTROL_PLANE_SESSIONS = `${SESSION_KIND_LABEL}!=${SESSION_KIND.controlPlane}`;
 
 /**
+ * An address as a part of an object name or label value: IPv4 as written, IPv6 (RFC 5952 text)
+ * with each `:` written as `x` (`2001:db8::1` -> `2001xdb8xx1`). `x` is no hex digit, so the text
+ * stays readable and reversible, and it adds no `-` or `.`, which both naming rules use as separators.
+ */
+export function addressNamePart(ip: string): string {
+  return ip.replaceAll(':', 'x');
+}
+
+/**
  * The BGPSession name of a control-plane session: `cp.<node IP>.peer.<peer IP>`, e.g.
- * `cp.10.0.1.10.peer.10.0.1.254`. It cannot collide with a service session: those are named
- * `<peer>-<node>` and always contain a `-`, while this name is built from two IPv4 addresses and
+ * `cp.10.0.1.10.peer.10.0.1.254`, IPv6 written by {@link addressNamePart}
+ * (`cp.2001xdb8x1xx10.peer.2001xdb8x1xxfe`). It cannot collide with a service session: those are
+ * named `<peer>-<node>` and always contain a `-`, while this name is built from two addresses and
  * the words `cp` and `peer` only, so it never does. Both addresses are checked (a valid DNS
  * subdomain name follows).
  */
@@ -30,7 +41,8 @@ export function controlPlaneSessionName(nodeIP: string, peerIP: string): string 
     ['node', nodeIP],
     ['peer', peerIP],
   ] as const) {
-    if (!isIPv4(ip)) throw new Error(`controlPlaneSessionName: ${what} address "${ip}" is not IPv4`);
+    if (!isIPv4(ip) && ipAddressProblem(ip) !== undefined)
+      throw new Error(`controlPlaneSessionName: ${what} address "${ip}": ${ipAddressProblem(ip)}`);
   }
-  return `cp.${nodeIP}.peer.${peerIP}`;
+  return `cp.${addressNamePart(nodeIP)}.peer.${addressNamePart(peerIP)}`;
 }

@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import {
+  addressFamily,
   canonicalAddress,
   compareAddresses,
+  familyName,
   fastIPv6,
   formatAddress,
   formatIPv6,
@@ -89,6 +91,16 @@ describe('parseCIDR', () => {
 });
 
 describe('formatting and helpers', () => {
+  it('names the family of address text, and of nothing else', () => {
+    expect(addressFamily('10.0.0.1')).toBe(4);
+    expect(addressFamily('2001:db8::1')).toBe(6);
+    expect(addressFamily('::ffff:10.0.0.1')).toBe(6);
+    expect(addressFamily('010.0.0.1')).toBeUndefined();
+    expect(addressFamily('10.0.0.0/24')).toBeUndefined();
+    expect(familyName(4)).toBe('IPv4');
+    expect(familyName(6)).toBe('IPv6');
+  });
+
   it('formats IPv6 per RFC 5952 and canonicalises', () => {
     expect(formatAddress(6, 0x20010db8000000000000000000000001n)).toBe('2001:db8::1');
     expect(canonicalAddress('2001:DB8:0:0::1')).toBe('2001:db8::1');

@@ -188,6 +188,21 @@ export function formatAddress(family: Family, value: bigint): string {
 /** Format an IPv4 address held in a number. */
 export const formatIPv4: (n: number) => string = formatIpv4Number;
 
+/**
+ * The family of address text, or undefined when it is no address. A canonical dotted quad is
+ * answered without parsing: this runs per next hop and per VIP.
+ */
+export function addressFamily(text: string): Family | undefined {
+  if (fastIPv4(text) >= 0) return 4;
+  const p = parseAddress(text);
+  return p.ok ? p.value.family : undefined;
+}
+
+/** `IPv4` or `IPv6`, as Kubernetes writes families (Service `spec.ipFamilies`). */
+export function familyName(family: Family): 'IPv4' | 'IPv6' {
+  return family === 4 ? 'IPv4' : 'IPv6';
+}
+
 /** Canonical text of an address (so 2001:DB8::1 and 2001:db8:0::1 compare equal). */
 export function canonicalAddress(text: string): string | undefined {
   if (typeof text === 'string' && fastIPv4(text) >= 0) return text; // already canonical

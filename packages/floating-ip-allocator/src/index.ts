@@ -10,13 +10,16 @@
  * Every function takes and returns plain data; bad input is reported in the result, not thrown.
  */
 export {
+  addressFamily,
   canonicalAddress,
   compareAddresses,
   compareAddressText,
   type Family,
   familyBits,
+  familyName,
   formatAddress,
   formatIPv4,
+  formatIPv6,
   inSubnet,
   ipv4ToNumber,
   isIPv4,

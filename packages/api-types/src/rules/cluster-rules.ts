@@ -1,6 +1,8 @@
+import { familyName } from '../address.js';
 import { CLUSTER_SPEC_MISPLACEMENTS, MISPLACED_ONLY_WITH } from '../key-suggestions.js';
 import { KEY_PROBLEMS, type PathSegment, type Problem, problem } from '../problems.js';
 import type { Cluster } from '../schemas/cluster.js';
+import { familyOfValid, withFamily } from '../schemas/primitives.js';
 import { CP_NODES, duplicates, LB, overlappingPairs, ownAddresses, poolOf, poolRanges } from './shared.js';
 
 /**
@@ -101,8 +103,22 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
           [...LB, 'bgpPeers', i, 'controlPlaneNodes', j],
           `${node} is not a control-plane node (control-plane nodes: ${[...cpAddresses].join(', ') || 'none'})`,
         );
+      } else if (familyOfValid(node) !== familyOfValid(peer.ip)) {
+        push(
+          [...LB, 'bgpPeers', i, 'controlPlaneNodes', j],
+          `control-plane node ${withFamily(node)} cannot peer with ${withFamily(peer.ip)}: a control-plane node opens its sessions from its nodePoolSpec address, so its peers must be of that family`,
+        );
       }
     });
+    if (peer.controlPlaneNodes === undefined) {
+      const others = cpNodes.filter((n) => familyOfValid(n.address) !== familyOfValid(peer.ip));
+      if (others.length > 0) {
+        push(
+          [...LB, 'bgpPeers', i, 'ip'],
+          `peer ${withFamily(peer.ip)} applies to every control-plane node, but ${others.map((n) => n.address).join(', ')} ${others.length === 1 ? 'is' : 'are'} not ${familyName(familyOfValid(peer.ip))}: a control-plane node opens its sessions from its nodePoolSpec address; list the controlPlaneNodes of the peer's family`,
+        );
+      }
+    }
   });
   const peersForAll = lb.bgpPeers.some((p) => p.controlPlaneNodes === undefined);
   if (!peersForAll) {

@@ -1,9 +1,11 @@
+import { familyName } from '../address.js';
 import { DEFAULT_OBJECT_NAME } from '../constants.js';
 import { type Problem, problem } from '../problems.js';
 import type { BGPLoadBalancer } from '../schemas/bgp-load-balancer.js';
 import type { BGPPeer } from '../schemas/bgp-peer.js';
 import type { Cluster } from '../schemas/cluster.js';
 import type { NetworkGatewayGroup } from '../schemas/network-gateway-group.js';
+import { familyOfValid, withFamily } from '../schemas/primitives.js';
 import { resolveTimers, timerProblems } from '../timers.js';
 import { clusterNamespace, duplicates, ownAddresses, poolOf, poolRanges, ref } from './shared.js';
 
@@ -162,6 +164,17 @@ export function validatePeers(
           ['spec', 'peerIP'],
           `peer IP ${spec.peerIP} is ${own ?? floatingOwn}: a peer must be a router outside the cluster`,
           'error',
+          object,
+        ),
+      );
+    }
+    const family = familyOfValid(spec.peerIP);
+    if (ngg !== undefined && !ngg.spec.floatingIPs.some((ip) => familyOfValid(ip) === family)) {
+      out.push(
+        problem(
+          ['spec', 'peerIP'],
+          `peer ${withFamily(spec.peerIP)} has no ${familyName(family)} floating IP in NetworkGatewayGroup "${ngg.metadata.name}": its sessions start from the ${familyName(family)} InternalIP of the nodes holding floating IPs, and a node without one opens none`,
+          'warning',
           object,
         ),
       );

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Asn, BfdSettings, BGPTimers, IPv4Address } from './primitives.js';
+import { Asn, BfdSettings, BGPTimers, IPAddress } from './primitives.js';
 
 /** One peer of the advertiser; its timers override the file-wide ones. */
 export const AdvertiserPeer = z.strictObject({
-  peerIP: IPv4Address.describe('Address of the peer.'),
+  peerIP: IPAddress.describe('Address of the peer.'),
   /** Must differ from `localASN` (eBGP only). */
   peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
   ...BGPTimers.shape,
@@ -25,7 +25,7 @@ export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
  * optional `bfd` per peer (an extension: BFD to that peer, see docs/bfd.md).
  */
 export const AdvertiserConfig = z.strictObject({
-  localIP: IPv4Address.describe('Source address of the sessions and next hop announced.'),
+  localIP: IPAddress.describe('Source address of the sessions and next hop announced.'),
   localASN: Asn.describe('Our AS number.'),
   peers: z.array(AdvertiserPeer).min(1).describe('Peers to announce to.'),
   ...BGPTimers.shape,

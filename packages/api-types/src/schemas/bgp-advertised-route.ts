@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { IPv4Address, IPv4Prefix, ObjectMeta, setOf, Timestamp } from './primitives.js';
+import {
+  familyOfValid,
+  IPAddress,
+  IPPrefix,
+  ObjectMeta,
+  setOf,
+  Timestamp,
+  withFamily,
+} from './primitives.js';
 
 /** The Service that owns an announced VIP. */
 export const ServiceReference = z.strictObject({
@@ -26,7 +34,7 @@ export const LINK_BANDWIDTH_PER_ENDPOINT = 125_000;
  * `asPathPrepend` more times, then the controller removes them.
  */
 export const RouteDrain = z.strictObject({
-  nextHops: setOf(IPv4Address).describe('Draining next hops (also listed in nextHops).'),
+  nextHops: setOf(IPAddress).describe('Draining next hops (also listed in nextHops).'),
   medIncrease: z.number().int().min(0).max(4294967295).describe('Added to the MED of their paths.'),
   asPathPrepend: z.number().int().min(0).max(10).describe('Extra copies of our AS in their AS_PATH.'),
 });
@@ -39,7 +47,7 @@ export type RouteDrain = z.infer<typeof RouteDrain>;
  */
 export const BGPAdvertisedRouteSpec = z
   .strictObject({
-    prefix: IPv4Prefix.describe('The announced VIP, e.g. 10.0.0.2/32.'),
+    prefix: IPPrefix.describe('The announced VIP, e.g. 10.0.0.2/32 or 2001:db8::2/128.'),
     metric: z
       .number()
       .int()
@@ -47,7 +55,9 @@ export const BGPAdvertisedRouteSpec = z
       .max(4294967295)
       .default(0)
       .describe('MULTI_EXIT_DISC sent with the route.'),
-    nextHops: setOf(IPv4Address).describe('Ready load-balancer nodes announced as next hops.'),
+    nextHops: setOf(IPAddress).describe(
+      "Ready load-balancer nodes announced as next hops: their InternalIP of the prefix's family.",
+    ),
     service: ServiceReference.describe('The LoadBalancer Service that owns the VIP.'),
     weights: z
       .record(z.string(), z.number().int().min(1).max(MAX_NEXT_HOP_WEIGHT))
@@ -60,6 +70,21 @@ export const BGPAdvertisedRouteSpec = z
     ),
   })
   .superRefine((spec, ctx) => {
+    const family = familyOfValid(spec.prefix);
+    const hop = (ip: string, path: (string | number)[]) => {
+      if (familyOfValid(ip) !== family)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `next hop ${withFamily(ip)} is not of the family of prefix ${withFamily(spec.prefix)}: next hops are the nodes' addresses of the prefix's family`,
+        });
+    };
+    spec.nextHops.forEach((ip, i) => {
+      hop(ip, ['nextHops', i]);
+    });
+    spec.drain?.nextHops.forEach((ip, i) => {
+      hop(ip, ['drain', 'nextHops', i]);
+    });
     if (spec.weights === undefined) return;
     const hops = new Set(spec.nextHops);
     for (const hop of Object.keys(spec.weights)) {
@@ -89,7 +114,7 @@ export const NextHopLivenessEntry = z.looseObject({
   withheld: z
     .array(
       z.looseObject({
-        nextHop: IPv4Address,
+        nextHop: IPAddress,
         state: z.enum(['withdrawn', 'hold-down', 'kept']),
         reason: z.string(),
         since: Timestamp,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { Asn, BfdSettings, BGPTimers, ConfigStatus, IPv4Address, ObjectMeta } from './primitives.js';
+import { Asn, BfdSettings, BGPTimers, ConfigStatus, IPAddress, ObjectMeta } from './primitives.js';
 
 /**
  * `spec` of a BGPPeer (service sessions). `sessions` (default 1, minimum 1) is how many sessions to
@@ -10,7 +10,9 @@ export const BGPPeerSpec = z.strictObject({
   localASN: Asn.describe('Our AS number on the service sessions.'),
   /** Must differ from `localASN` (eBGP only). */
   peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
-  peerIP: IPv4Address.describe('Address of the peer; it must accept sessions from every floating IP.'),
+  peerIP: IPAddress.describe(
+    "Address of the peer, IPv4 or IPv6 (not link-local); it must accept sessions from every floating IP of its family (or, without one, the nodes' InternalIP of its family).",
+  ),
   sessions: z
     .number()
     .int()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { Asn, IPv4Address, IPv4Prefix, ObjectMeta, Timestamp } from './primitives.js';
+import { Asn, familyOfValid, IPAddress, IPPrefix, ObjectMeta, Timestamp, withFamily } from './primitives.js';
 
 /** RFC 4271 FSM states, as shown in the STATE column. */
 export const BGPSessionState = z.enum([
@@ -17,18 +17,31 @@ export type BGPSessionState = z.infer<typeof BGPSessionState>;
 export const BfdSessionState = z.enum(['AdminDown', 'Down', 'Init', 'Up']);
 export type BfdSessionState = z.infer<typeof BfdSessionState>;
 
-/** `spec` of a BGPSession (named `<peer>-<node>`, in kube-system). */
-export const BGPSessionSpec = z.strictObject({
-  /** Floating IP the session starts from (service sessions); the node IP for control-plane sessions. */
-  floatingIP: IPv4Address.optional().describe(
-    'Floating IP the session starts from (service sessions); the node IP for control-plane sessions.',
-  ),
-  localASN: Asn.describe('Our AS number on this session.'),
-  localIP: IPv4Address.describe('Source address of the session.'),
-  nodeName: z.string().min(1).describe('Node that runs the session.'),
-  peerASN: Asn.describe('AS number of the peer.'),
-  peerIP: IPv4Address.describe('Address of the peer.'),
-});
+/**
+ * `spec` of a BGPSession (named `<peer>-<node>`, in kube-system). `localIP` and `peerIP` are of one
+ * family (IPv4 or IPv6); `floatingIP` may be of the other (an IPv6 peer's session placed with an
+ * IPv4 floating IP starts from the node's IPv6 InternalIP, docs/controller.md).
+ */
+export const BGPSessionSpec = z
+  .strictObject({
+    /** Floating IP the session starts from (service sessions); the node IP for control-plane sessions. */
+    floatingIP: IPAddress.optional().describe(
+      'Floating IP the session starts from (service sessions); the node IP for control-plane sessions.',
+    ),
+    localASN: Asn.describe('Our AS number on this session.'),
+    localIP: IPAddress.describe('Source address of the session.'),
+    nodeName: z.string().min(1).describe('Node that runs the session.'),
+    peerASN: Asn.describe('AS number of the peer.'),
+    peerIP: IPAddress.describe('Address of the peer (IPv4 or IPv6, the family of localIP).'),
+  })
+  .superRefine((spec, ctx) => {
+    if (familyOfValid(spec.localIP) === familyOfValid(spec.peerIP)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['localIP'],
+      message: `localIP ${withFamily(spec.localIP)} and peerIP ${withFamily(spec.peerIP)} differ in family: a session's two ends are of one family`,
+    });
+  });
 export type BGPSessionSpec = z.infer<typeof BGPSessionSpec>;
 
 /**
@@ -83,7 +96,10 @@ export type BGPSessionTransition = z.infer<typeof BGPSessionTransition>;
  */
 export const BGPSessionStatus = z.looseObject({
   state: BGPSessionState.optional().describe('RFC 4271 FSM state.'),
-  advertisedRoutes: z.array(IPv4Prefix).optional().describe('Prefixes announced on this session.'),
+  advertisedRoutes: z
+    .array(IPPrefix)
+    .optional()
+    .describe('Prefixes announced on this session (`10.0.0.8/32`, `2001:db8::8/128`).'),
   lastReportTime: Timestamp.optional().describe('When the node last reported this session.'),
   establishedSince: Timestamp.optional().describe('When the session last became Established.'),
   receivedPrefixes: z.number().int().min(0).optional().describe('Prefixes received from the peer.'),

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { CLUSTER_API_VERSION } from '../constants.js';
-import { Asn, BfdSettings, IPv4Address, ObjectMeta, PoolEntry, setOf } from './primitives.js';
+import { Asn, BfdSettings, IPAddress, ObjectMeta, PoolEntry, setOf } from './primitives.js';
 
 /** A node of a node pool; only its address matters to us (other fields are kept). */
-export const NodePoolNode = z.looseObject({ address: IPv4Address.describe('IPv4 address of the node.') });
+export const NodePoolNode = z.looseObject({
+  address: IPAddress.describe('Address of the node (IPv4 or IPv6).'),
+});
 export type NodePoolNode = z.infer<typeof NodePoolNode>;
 
 /** `nodePoolSpec`: the nodes of a pool. */
@@ -15,12 +17,14 @@ export type NodePoolSpec = z.infer<typeof NodePoolSpec>;
  * in `controlPlaneNodes` (by address) when the list is present.
  */
 export const ClusterBGPPeer = z.strictObject({
-  /** Peer address (IPv4). */
-  ip: IPv4Address.describe('Peer address (IPv4).'),
+  /** Peer address, IPv4 or IPv6 (not link-local); the nodes that peer with it need an address of its family. */
+  ip: IPAddress.describe(
+    'Peer address, IPv4 or IPv6 (not link-local); the control-plane nodes that peer with it must have an address of its family.',
+  ),
   /** Peer ASN; must differ from `localASN` (eBGP only). */
   asn: Asn.describe('Peer ASN; must differ from `localASN` (eBGP only).'),
   /** Addresses of the control-plane nodes that peer with it; absent = all. */
-  controlPlaneNodes: setOf(IPv4Address)
+  controlPlaneNodes: setOf(IPAddress)
     .optional()
     .describe('Addresses of the control-plane nodes that peer with it; absent = all.'),
   /** BFD on the control-plane sessions to this peer (an extension); absent = off. */
@@ -89,12 +93,12 @@ export const ClusterLoadBalancer = z.strictObject({
     })
     .default({ controlPlaneLBPort: 443 }),
   vips: z.strictObject({
-    /** Kubernetes API VIP; must lie outside every address pool. */
-    controlPlaneVIP: IPv4Address.describe('Kubernetes API VIP; must lie outside every address pool.'),
-    /** VIP of the ingress Service; must lie inside an address pool. */
-    ingressVIP: IPv4Address.optional().describe(
-      'VIP of the ingress Service; must lie inside an address pool.',
+    /** Kubernetes API VIP, IPv4 or IPv6; must lie outside every address pool. */
+    controlPlaneVIP: IPAddress.describe(
+      'Kubernetes API VIP, IPv4 or IPv6; must lie outside every address pool.',
     ),
+    /** VIP of the ingress Service; must lie inside an address pool. */
+    ingressVIP: IPAddress.optional().describe('VIP of the ingress Service; must lie inside an address pool.'),
   }),
   addressPools: z.array(AddressPool).default([]).describe('Pools of Service VIPs; entries may not overlap.'),
   /** Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes. */

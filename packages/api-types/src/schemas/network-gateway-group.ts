@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
-import { ConfigStatus, IPv4Address, ObjectMeta, setOf } from './primitives.js';
+import { ConfigStatus, IPAddress, ObjectMeta, setOf } from './primitives.js';
 
 /** `spec` of the NetworkGatewayGroup: the floating IPs that service sessions start from. */
 export const NetworkGatewayGroupSpec = z.strictObject({
-  /** At least one; two or more for HA. Unique, outside the pools, VIPs and node addresses. */
-  floatingIPs: setOf(IPv4Address)
+  /** At least one; two or more for HA. IPv4 or IPv6; unique, outside the pools, VIPs and node addresses. */
+  floatingIPs: setOf(IPAddress)
     .min(1)
-    .describe('At least one; two or more for HA. Unique, outside the pools, VIPs and node addresses.'),
+    .describe(
+      'At least one; two or more for HA. IPv4 or IPv6; unique, outside the pools, VIPs and node addresses.',
+    ),
 });
 export type NetworkGatewayGroupSpec = z.infer<typeof NetworkGatewayGroupSpec>;
 

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import {
-  IPV4_CIDR_PATTERN,
-  IPV4_PATTERN,
-  isIPv4,
+  type Family,
+  familyName,
+  formatIPv4,
+  formatIPv6,
+  IP_PATTERN,
+  IP_PREFIX_PATTERN,
+  ipv4ToNumber,
   isIPv6,
   POOL_ENTRY_PATTERN,
+  parseAddress,
   parsePoolEntry,
+  zoneIndexError,
 } from '../address.js';
 
 /** Highest usable ASN: 4294967295 itself is reserved (RFC 7300). */
@@ -39,30 +45,75 @@ export type Asn = z.infer<typeof Asn>;
 export const asnSchema = Asn;
 
 /**
- * An IPv4 address in dotted-quad form. IPv6 text is recognised and refused with "not supported yet"
- * (bgplb peers over IPv4 only), anything else with "not a valid IPv4 address".
+ * Why `text` cannot stand in an address field, or undefined when it can: a dotted-quad IPv4 address,
+ * or an IPv6 address in RFC 5952 form (lowercase, shortest). Canonical text is required because
+ * addresses are compared as text everywhere (kubectl columns, label values, the agents' route
+ * keys): `2001:DB8::1` and `2001:db8::1` would otherwise be two different next hops. Link-local
+ * IPv6 addresses are refused: they mean something only together with an interface, and bgplb binds
+ * sessions, VIPs and floating IPs by address alone (docs/configuration.md, "IPv6").
  */
-export const IPv4Address = z
-  .string()
-  .superRefine((text, ctx) => {
-    if (isIPv4(text)) return;
-    const message = isIPv6(text)
-      ? `IPv6 address ${text} is not supported yet (bgplb peers and announces over IPv4 only)`
-      : `"${text}" is not a valid IPv4 address`;
-    ctx.addIssue({ code: 'custom', message, input: text });
-  })
-  .meta({ pattern: IPV4_PATTERN });
+export function ipAddressProblem(text: string): string | undefined {
+  if (ipv4ToNumber(text) !== undefined) return undefined;
+  const zone = zoneIndexError(text);
+  const bare = zone === undefined ? text : text.slice(0, text.indexOf('%'));
+  const parsed = isIPv6(bare) ? parseAddress(bare) : undefined;
+  if (parsed === undefined || !parsed.ok) return `"${text}" is not a valid IPv4 (a.b.c.d) or IPv6 address`;
+  const value = parsed.value.value;
+  if (value >> 118n === 0x3fan)
+    return `link-local address ${text} is refused: it is ambiguous without an interface, and bgplb binds sessions and addresses by address alone; use a global or unique-local (fc00::/7) address`;
+  if (zone !== undefined) return zone;
+  if (value >> 32n === 0xffffn)
+    return `${text} is an IPv4-mapped IPv6 address; write the IPv4 address ${formatIPv4(Number(value & 0xffffffffn))}`;
+  const canonical = formatIPv6(value);
+  if (canonical !== text) return `${text} is not in RFC 5952 form; write ${canonical}`;
+  return undefined;
+}
 
-/** An IPv4 prefix `a.b.c.d/len` such as `10.0.0.8/32` (host bits may not be set). */
-export const IPv4Prefix = z
+/**
+ * An IPv4 (dotted quad) or IPv6 (RFC 5952) address; see {@link ipAddressProblem} for what is refused.
+ */
+export const IPAddress = z
   .string()
   .superRefine((text, ctx) => {
-    const result = text.includes('/') && !text.includes('-') ? parsePoolEntry(text) : undefined;
-    if (result?.ok) return;
-    const message = result?.error ?? `"${text}" is not an IPv4 prefix such as 10.0.0.8/32`;
-    ctx.addIssue({ code: 'custom', message, input: text });
+    const message = ipAddressProblem(text);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: text });
   })
-  .meta({ pattern: IPV4_CIDR_PATTERN });
+  .meta({ pattern: IP_PATTERN });
+
+/**
+ * An IPv4 or IPv6 prefix `address/length` such as `10.0.0.8/32` or `2001:db8::8/128`: the address
+ * as {@link IPAddress} requires it, no host bits set.
+ */
+export const IPPrefix = z
+  .string()
+  .superRefine((text, ctx) => {
+    const slash = text.indexOf('/');
+    let message: string | undefined;
+    if (slash <= 0 || text.includes('-'))
+      message = `"${text}" is not a prefix such as 10.0.0.8/32 or 2001:db8::8/128`;
+    else {
+      message = ipAddressProblem(text.slice(0, slash));
+      if (message === undefined) {
+        const result = parsePoolEntry(text);
+        if (!result.ok) message = result.error;
+      }
+    }
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: text });
+  })
+  .meta({ pattern: IP_PREFIX_PATTERN });
+
+/**
+ * The family of a valid address or prefix text (`:` only occurs in IPv6): cheap, for the rules that
+ * compare the families of fields that already passed {@link IPAddress} or {@link IPPrefix}.
+ */
+export function familyOfValid(text: string): Family {
+  return text.includes(':') ? 6 : 4;
+}
+
+/** `a.b.c.d is IPv4` / `... is IPv6`: the words of the same-family rules' messages. */
+export function withFamily(text: string): string {
+  return `${text} (${familyName(familyOfValid(text))})`;
+}
 
 /**
  * One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`, IPv4 or
