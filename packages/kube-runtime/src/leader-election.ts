@@ -30,6 +30,8 @@ export class LeaderElector {
   private leader = false;
   private stopped = true;
   private timer: unknown;
+  /** The acquire/renew round in flight, if any: stop() waits for it before releasing. */
+  private round: Promise<boolean> | undefined;
   private observedRecord = '';
   private observedAt = 0;
   private lastRenew = 0;
@@ -53,27 +55,38 @@ export class LeaderElector {
     void this.loop();
   }
 
-  /** Stops; a leader releases the lease so a standby takes over at once. */
+  /**
+   * Stops; a leader releases the lease so a standby takes over at once. A round in flight is
+   * waited for first: its renewal would otherwise land between the release's read and write (the
+   * release then lost on 409 and the lease stayed held by a stopped leader for a lease duration),
+   * or, started before the stop, read the released lease and take it again.
+   */
   async stop(release = true): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    if (this.leader && release) {
-      try {
-        const lease = await this.leases.get(this.o.namespace, this.o.name);
-        if (lease !== undefined && lease.spec.holderIdentity === this.o.identity) {
-          lease.spec = {
-            ...lease.spec,
-            holderIdentity: null,
-            leaseDurationSeconds: 1,
-            renewTime: microTime(this.clock.now()),
-          };
-          await this.leases.replace(lease);
-        }
-      } catch (err) {
-        this.o.log.warn({ err: describeError(err) }, 'could not release the leader lease');
-      }
-    }
+    const inFlight = await this.round?.catch(() => false);
+    if (release && (this.leader || inFlight === true)) await this.release();
     this.setLeader(false);
+  }
+
+  /** Clears the holder if it is still us; another writer in between (a 409) makes it re-read. */
+  private async release(): Promise<void> {
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const lease = await this.leases.get(this.o.namespace, this.o.name);
+        if (lease === undefined || lease.spec.holderIdentity !== this.o.identity) return;
+        lease.spec = {
+          ...lease.spec,
+          holderIdentity: null,
+          leaseDurationSeconds: 1,
+          renewTime: microTime(this.clock.now()),
+        };
+        if ((await this.leases.replace(lease)).ok) return;
+      }
+      this.o.log.warn('could not release the leader lease: it kept changing');
+    } catch (err) {
+      this.o.log.warn({ err: describeError(err) }, 'could not release the leader lease');
+    }
   }
 
   private setLeader(value: boolean): void {
@@ -91,7 +104,8 @@ export class LeaderElector {
     if (this.stopped) return;
     let ok = false;
     try {
-      ok = await this.tryAcquireOrRenew();
+      this.round = this.tryAcquireOrRenew();
+      ok = await this.round;
     } catch (err) {
       this.o.log.warn({ err: describeError(err) }, 'leader election: lease request failed');
     }
