@@ -71,24 +71,36 @@ export function encode(packet: BfdControlPacket, buf?: Uint8Array, offset = 0): 
   if (!Number.isInteger(mult) || mult < 1 || mult > 255)
     throw new RangeError(`detectMultiplier must be an integer in 1..255, got ${mult}`);
   if (packet.myDiscriminator === 0) throw new RangeError('myDiscriminator must not be zero');
-  const view = new DataView(out.buffer, out.byteOffset + offset, BFD_CONTROL_LENGTH);
-  view.setUint8(0, (BFD_VERSION << 5) | diag);
-  view.setUint8(
-    1,
+  out[offset] = (BFD_VERSION << 5) | diag;
+  out[offset + 1] =
     (state << 6) |
-      (packet.poll ? 0x20 : 0) |
-      (packet.final ? 0x10 : 0) |
-      (packet.controlPlaneIndependent ? 0x08 : 0) |
-      (packet.demand ? 0x02 : 0),
-  );
-  view.setUint8(2, mult);
-  view.setUint8(3, BFD_CONTROL_LENGTH);
-  view.setUint32(4, u32('myDiscriminator', packet.myDiscriminator));
-  view.setUint32(8, u32('yourDiscriminator', packet.yourDiscriminator));
-  view.setUint32(12, u32('desiredMinTxUs', packet.desiredMinTxUs));
-  view.setUint32(16, u32('requiredMinRxUs', packet.requiredMinRxUs));
-  view.setUint32(20, u32('requiredMinEchoRxUs', packet.requiredMinEchoRxUs));
+    (packet.poll ? 0x20 : 0) |
+    (packet.final ? 0x10 : 0) |
+    (packet.controlPlaneIndependent ? 0x08 : 0) |
+    (packet.demand ? 0x02 : 0);
+  out[offset + 2] = mult;
+  out[offset + 3] = BFD_CONTROL_LENGTH;
+  writeU32(out, offset + 4, u32('myDiscriminator', packet.myDiscriminator));
+  writeU32(out, offset + 8, u32('yourDiscriminator', packet.yourDiscriminator));
+  writeU32(out, offset + 12, u32('desiredMinTxUs', packet.desiredMinTxUs));
+  writeU32(out, offset + 16, u32('requiredMinRxUs', packet.requiredMinRxUs));
+  writeU32(out, offset + 20, u32('requiredMinEchoRxUs', packet.requiredMinEchoRxUs));
   return out;
+}
+
+// Big-endian 32-bit fields, read and written byte by byte: no DataView per packet.
+function writeU32(buf: Uint8Array, at: number, value: number): void {
+  buf[at] = value >>> 24;
+  buf[at + 1] = (value >>> 16) & 0xff;
+  buf[at + 2] = (value >>> 8) & 0xff;
+  buf[at + 3] = value & 0xff;
+}
+
+function readU32(buf: Uint8Array, at: number): number {
+  return (
+    (buf[at] as number) * 0x100_0000 +
+    (((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number))
+  );
 }
 
 /**
@@ -100,22 +112,21 @@ export function decode(buf: Uint8Array, offset = 0): BfdDecodeResult {
   const available = buf.length - offset;
   if (offset < 0 || available < 4)
     return fail('truncated', `a BFD Control packet needs at least 4 bytes, got ${Math.max(0, available)}`);
-  const view = new DataView(buf.buffer, buf.byteOffset + offset, available);
-  const b0 = view.getUint8(0);
-  const b1 = view.getUint8(1);
+  const b0 = buf[offset] as number;
+  const b1 = buf[offset + 1] as number;
   const version = b0 >> 5;
   if (version !== BFD_VERSION)
     return fail('bad-version', `version ${version} (only ${BFD_VERSION} is spoken)`);
   const auth = (b1 & 0x04) !== 0;
-  const length = view.getUint8(3);
+  const length = buf[offset + 3] as number;
   const minLength = auth ? BFD_CONTROL_LENGTH + 2 : BFD_CONTROL_LENGTH;
   if (length < minLength) return fail('bad-length', `Length field ${length} is below ${minLength}`);
   if (length > available)
     return fail('length-exceeds-payload', `Length field ${length} exceeds the ${available}-byte payload`);
-  const detectMultiplier = view.getUint8(2);
+  const detectMultiplier = buf[offset + 2] as number;
   if (detectMultiplier === 0) return fail('zero-detect-multiplier', 'Detect Mult is zero');
   if ((b1 & 0x01) !== 0) return fail('multipoint', 'the Multipoint (M) bit is set');
-  const myDiscriminator = view.getUint32(4);
+  const myDiscriminator = readU32(buf, offset + 4);
   if (myDiscriminator === 0) return fail('zero-my-discriminator', 'My Discriminator is zero');
   if (auth)
     return fail(
@@ -138,10 +149,10 @@ export function decode(buf: Uint8Array, offset = 0): BfdDecodeResult {
       demand: (b1 & 0x02) !== 0,
       detectMultiplier,
       myDiscriminator,
-      yourDiscriminator: view.getUint32(8),
-      desiredMinTxUs: view.getUint32(12),
-      requiredMinRxUs: view.getUint32(16),
-      requiredMinEchoRxUs: view.getUint32(20),
+      yourDiscriminator: readU32(buf, offset + 8),
+      desiredMinTxUs: readU32(buf, offset + 12),
+      requiredMinRxUs: readU32(buf, offset + 16),
+      requiredMinEchoRxUs: readU32(buf, offset + 20),
     },
   };
 }

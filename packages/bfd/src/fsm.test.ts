@@ -197,6 +197,17 @@ describe('RFC 5880 §6.8.6 state transitions', () => {
     expect(r.actions).toEqual([]);
   });
 
+  it('a packet that repeats the remote variables keeps the context object; a change copies it', () => {
+    const up = upSession();
+    const same = transition(up, rx('Up', { desiredMinTxUs: 300_000 }), deps);
+    expect(same.context).toBe(up);
+    expect(same.actions).toEqual([{ type: 'start-detect-timer', ms: 900 }]);
+    const changed = transition(up, rx('Up', { desiredMinTxUs: 300_000, requiredMinRxUs: 400_000 }), deps);
+    expect(changed.context).not.toBe(up);
+    expect(changed.context.remoteMinRxUs).toBe(400_000);
+    expect(up.remoteMinRxUs).toBe(300_000);
+  });
+
   it('the detection timer restarts on every accepted packet with the RFC detection time', () => {
     const r = run(start(), rx('Down', { desiredMinTxUs: 2_000_000, detectMultiplier: 4 }));
     // 4 x max(our RequiredMinRx 300 ms, their DesiredMinTx 2 s)

@@ -275,15 +275,26 @@ function scheduleTx(
 
 function receive(ctx: BfdContext, packet: BfdControlPacket, deps: BfdDeps): BfdResult {
   const actions: BfdAction[] = [];
-  let next: BfdContext = {
-    ...ctx,
-    remoteDiscriminator: packet.myDiscriminator,
-    remoteState: packet.state,
-    remoteDemand: packet.demand,
-    remoteMinRxUs: packet.requiredMinRxUs,
-    remoteDesiredMinTxUs: packet.desiredMinTxUs,
-    remoteDetectMultiplier: packet.detectMultiplier,
-  };
+  // In the steady state a packet repeats what the context holds: the context is kept as it is
+  // (no copy per packet; contexts are immutable, so sharing one is safe).
+  const same =
+    ctx.remoteDiscriminator === packet.myDiscriminator &&
+    ctx.remoteState === packet.state &&
+    ctx.remoteDemand === packet.demand &&
+    ctx.remoteMinRxUs === packet.requiredMinRxUs &&
+    ctx.remoteDesiredMinTxUs === packet.desiredMinTxUs &&
+    ctx.remoteDetectMultiplier === packet.detectMultiplier;
+  let next: BfdContext = same
+    ? ctx
+    : {
+        ...ctx,
+        remoteDiscriminator: packet.myDiscriminator,
+        remoteState: packet.state,
+        remoteDemand: packet.demand,
+        remoteMinRxUs: packet.requiredMinRxUs,
+        remoteDesiredMinTxUs: packet.desiredMinTxUs,
+        remoteDetectMultiplier: packet.detectMultiplier,
+      };
   if (next.polling && packet.final) {
     next = endPoll(next);
     actions.push({ type: 'poll-complete' });

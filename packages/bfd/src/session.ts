@@ -3,9 +3,12 @@
  * timers and a send function, and reports state changes. The manager (manager.ts) owns the
  * sockets and hands received packets to `receive`.
  *
- * Timers run on the manager's TimerWheel (coalesced on its grid). The detection timer is lazy: a packet only moves a deadline forward, and the one timer that
- * runs re-arms itself for the remainder when it fires early. At 300 ms intervals that saves a
- * clearTimeout + setTimeout per received packet, which is most of the idle cost of many sessions.
+ * Timers run on the manager's TimerWheel (coalesced on its grid). The detection timer is lazy: a
+ * packet only moves a deadline forward, and the one timer that runs re-arms itself for the
+ * remainder when it fires early. At 300 ms intervals that saves a timer restart per received
+ * packet. The session keeps its two timers and the bytes of its last packet: in the steady state
+ * a periodic send encodes nothing (the packet is the same as the last one) and a timer restart
+ * allocates nothing.
  */
 import { encode } from './codec.js';
 import {
@@ -20,7 +23,28 @@ import {
   transmitIntervalUs,
 } from './fsm.js';
 import type { BfdControlPacket, BfdDiagnostic, BfdState } from './packet.js';
-import { GRID_MS, type TimerWheel, type WheelTimer } from './timer-wheel.js';
+import { GRID_MS, type TimerWheel, WheelTimer } from './timer-wheel.js';
+
+const TX_TIMER_EXPIRED: BfdEvent = Object.freeze({ type: 'TxTimerExpired' });
+const DETECT_TIMER_EXPIRED: BfdEvent = Object.freeze({ type: 'DetectTimerExpired' });
+
+/** Whether two Control packets have the same wire form. */
+function samePacket(a: BfdControlPacket, b: BfdControlPacket): boolean {
+  return (
+    a.myDiscriminator === b.myDiscriminator &&
+    a.yourDiscriminator === b.yourDiscriminator &&
+    a.state === b.state &&
+    a.diagnostic === b.diagnostic &&
+    a.poll === b.poll &&
+    a.final === b.final &&
+    a.controlPlaneIndependent === b.controlPlaneIndependent &&
+    a.demand === b.demand &&
+    a.detectMultiplier === b.detectMultiplier &&
+    a.desiredMinTxUs === b.desiredMinTxUs &&
+    a.requiredMinRxUs === b.requiredMinRxUs &&
+    a.requiredMinEchoRxUs === b.requiredMinEchoRxUs
+  );
+}
 
 /** A state change as reported to users of a session. */
 export interface BfdStateChange {
@@ -59,10 +83,11 @@ export interface BfdSessionRuntime {
 
 export class BfdSession {
   private ctx: BfdContext;
-  private txTimer: WheelTimer | undefined;
-  private detectTimer: WheelTimer | undefined;
-  /** When the armed detection timer fires (ms). */
-  private detectTimerAt = 0;
+  private readonly txTimer: WheelTimer;
+  private readonly detectTimer: WheelTimer;
+  /** The last packet sent and its bytes, sent again as they are while nothing changes. */
+  private lastPacket: BfdControlPacket | undefined;
+  private lastBytes: Uint8Array | undefined;
   /** How late the detection may fire: 2% of the detection time, also when re-armed for less. */
   private detectSlackMs = 0;
   /** When the session is declared Down unless a packet arrives (ms); 0 when not running. */
@@ -86,6 +111,8 @@ export class BfdSession {
   ) {
     this.ctx = initialBfdContext({ localDiscriminator, config, passive });
     this.deps = { random: runtime.random };
+    this.txTimer = new WheelTimer(() => this.dispatch(TX_TIMER_EXPIRED));
+    this.detectTimer = new WheelTimer(() => this.onDetectTimer());
   }
 
   get context(): BfdContext {
@@ -139,8 +166,6 @@ export class BfdSession {
     this.closed = true;
     this.runtime.timers.clear(this.txTimer);
     this.runtime.timers.clear(this.detectTimer);
-    this.txTimer = undefined;
-    this.detectTimer = undefined;
   }
 
   private dispatch(event: BfdEvent): void {
@@ -154,31 +179,29 @@ export class BfdSession {
 
   private apply(action: BfdAction, before: BfdContext): void {
     switch (action.type) {
-      case 'send':
-        // A fresh buffer per packet: the socket may still hold the previous one (async send).
+      case 'send': {
         this.counters.sent++;
-        this.runtime.send(encode(action.packet));
+        // A new buffer only for a new packet: the bytes are never written again once sent, so a
+        // send the socket still holds (queued, async) is not affected.
+        const last = this.lastPacket;
+        if (last === undefined || this.lastBytes === undefined || !samePacket(last, action.packet)) {
+          this.lastBytes = encode(action.packet);
+          this.lastPacket = action.packet;
+        }
+        this.runtime.send(this.lastBytes);
         return;
+      }
       case 'start-tx-timer': {
         // A window of one grid step around the jittered interval, inside the RFC's jitter
         // range, so that it always holds a grid time: the packets of many sessions (and their
         // detection checks) leave in one wake-up.
         const earliest = Math.max(action.minMs, action.ms - GRID_MS);
         const latest = Math.min(action.maxMs, Math.max(action.ms, earliest + GRID_MS));
-        this.runtime.timers.clear(this.txTimer);
-        this.txTimer = this.runtime.timers.set(
-          () => {
-            this.txTimer = undefined;
-            this.dispatch({ type: 'TxTimerExpired' });
-          },
-          earliest,
-          latest,
-        );
+        this.runtime.timers.start(this.txTimer, earliest, latest);
         return;
       }
       case 'stop-tx-timer':
         this.runtime.timers.clear(this.txTimer);
-        this.txTimer = undefined;
         return;
       case 'start-detect-timer':
         this.armDetection(action.ms);
@@ -186,7 +209,6 @@ export class BfdSession {
       case 'stop-detect-timer':
         this.detectDeadline = 0;
         this.runtime.timers.clear(this.detectTimer);
-        this.detectTimer = undefined;
         return;
       case 'state-change': {
         if (action.to === 'Up') this.counters.upTransitions++;
@@ -215,8 +237,8 @@ export class BfdSession {
     this.detectSlackMs = ms * 0.02;
     // A running timer that fires before the new deadline re-arms itself then; only a deadline
     // that moved earlier needs a new timer.
-    if (this.detectTimer !== undefined && this.detectTimerAt <= this.detectDeadline) return;
-    this.runtime.timers.clear(this.detectTimer);
+    const at = this.detectTimer.at;
+    if (at !== undefined && at <= this.detectDeadline) return;
     this.startDetectTimer(ms);
   }
 
@@ -224,23 +246,22 @@ export class BfdSession {
     // The timer may fire up to one grid step early: it only checks the deadline, which packets
     // keep moving, and re-arms for the rest; so its window always holds a grid time and it joins
     // the wake-ups of the transmit timers instead of adding its own. Down is never declared
-    // early (onDetectTimer), and at most 2% of the detection time late (18 ms at 900 ms). The
-    // earliest stays above 1 ms, so a re-arm never lands in the wake-up that is running.
-    const earliest = ms > 2 ? Math.max(ms - GRID_MS, 2) : ms;
-    this.detectTimer = this.runtime.timers.set(() => this.onDetectTimer(), earliest, ms + this.detectSlackMs);
-    this.detectTimerAt = this.detectTimer.at;
+    // early (onDetectTimer), and at most 2% of the detection time late (18 ms at 900 ms), or
+    // 2 ms (the clock's resolution) when that is more. The earliest stays at 2 ms or more: the
+    // wheel runs what is due within a millisecond, so a re-arm never lands in the running wake-up.
+    const earliest = Math.max(ms - GRID_MS, 2);
+    this.runtime.timers.start(this.detectTimer, earliest, Math.max(ms + this.detectSlackMs, earliest));
   }
 
   private onDetectTimer(): void {
-    this.detectTimer = undefined;
     if (this.detectDeadline === 0) return;
     const remaining = this.detectDeadline - this.runtime.now();
-    // The wheel fires on slot boundaries; a deadline within a millisecond is due.
-    if (remaining > 1) {
+    // The wheel may run a timer up to a millisecond early: Down only once the deadline has passed.
+    if (remaining > 0) {
       this.startDetectTimer(remaining);
       return;
     }
     this.detectDeadline = 0;
-    this.dispatch({ type: 'DetectTimerExpired' });
+    this.dispatch(DETECT_TIMER_EXPIRED);
   }
 }

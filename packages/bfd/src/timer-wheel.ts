@@ -6,6 +6,10 @@
  * not the BFD logic, are most of the idle cost (docs/benchmarks.md). Transmit timers get a window
  * inside the RFC 5880 jitter range; detection timers fire up to one grid step early (they only
  * check the deadline and re-arm) and at most 2% late, so Down is never declared early.
+ *
+ * Per packet the wheel allocates nothing: a session keeps its two `WheelTimer`s and restarts
+ * them (`start`), and the one Node timer behind the wheel is re-armed once per wake-up, after
+ * every callback of that wake-up has run, not once per timer the callbacks restart.
  */
 
 /**
@@ -16,17 +20,39 @@
  */
 export const GRID_MS = 40;
 
-export interface WheelTimer {
+/** The timers due at one planned wake-up. */
+interface Slot {
   at: number;
-  fn: () => void;
+  /** Timers started into this slot; those since stopped or moved are skipped when it fires. */
+  timers: WheelTimer[];
+  /** How many of `timers` are still in it. */
+  live: number;
+}
+
+/** A restartable timer of a TimerWheel: create it once, `start` and `clear` it many times. */
+export class WheelTimer {
+  /** @internal the slot it waits in; undefined when not running. */
+  slot: Slot | undefined = undefined;
+
+  constructor(readonly fn: () => void) {}
+
+  /** When it fires (ms of the wheel's clock), or undefined when it is not running. */
+  get at(): number | undefined {
+    return this.slot?.at;
+  }
+
+  get running(): boolean {
+    return this.slot !== undefined;
+  }
 }
 
 export class TimerWheel {
-  /** Planned wake-up times, ascending; each has its timers in `slots`. */
-  private readonly times: number[] = [];
-  private readonly slots = new Map<number, Set<WheelTimer>>();
+  /** Planned wake-ups, ascending by time. */
+  private readonly slots: Slot[] = [];
   private armedAt = Number.POSITIVE_INFINITY;
   private handle: ReturnType<typeof setTimeout> | undefined;
+  /** Set while callbacks run: the Node timer is armed once, when they are done. */
+  private firing = false;
   /** Wake-ups so far (for the benchmark and metrics). */
   fired = 0;
 
@@ -35,92 +61,142 @@ export class TimerWheel {
   /** Number of pending timers. */
   get size(): number {
     let n = 0;
-    for (const s of this.slots.values()) n += s.size;
+    for (const s of this.slots) n += s.live;
     return n;
   }
 
   /** Number of planned wake-ups. */
   get wakeups(): number {
-    return this.times.length;
+    return this.slots.length;
   }
 
   /** Runs `fn` once, between `earliestMs` and `latestMs` from now. */
   set(fn: () => void, earliestMs: number, latestMs = earliestMs): WheelTimer {
-    const now = this.now();
-    const lo = now + Math.max(0, earliestMs);
-    const hi = Math.max(lo, now + latestMs);
-    const i = this.firstAtOrAfter(lo);
-    const existing = this.times[i];
-    // Else the last grid time in the window, else its end: on the shared wall-clock grid, the
-    // peers' batches (same code, NTP-close clocks) land while this process is awake anyway.
-    const grid = Math.floor(hi / GRID_MS) * GRID_MS;
-    const at = existing !== undefined && existing <= hi ? existing : grid >= lo ? grid : hi;
-    const timer: WheelTimer = { at, fn };
-    let set = this.slots.get(at);
-    if (!set) {
-      set = new Set();
-      this.slots.set(at, set);
-      this.times.splice(i, 0, at);
-    }
-    set.add(timer);
-    if (at < this.armedAt) this.arm(at);
+    const timer = new WheelTimer(fn);
+    this.start(timer, earliestMs, latestMs);
     return timer;
   }
 
+  /** (Re)starts `timer` to fire once between `earliestMs` and `latestMs` from now. */
+  start(timer: WheelTimer, earliestMs: number, latestMs = earliestMs): void {
+    if (timer.slot !== undefined) this.clear(timer);
+    const now = this.now();
+    // Whole milliseconds inside the window (the clock and Node's timers count whole ms): never
+    // before `earliestMs`, and after `latestMs` only when the window holds no whole ms.
+    const lo = Math.ceil(now + Math.max(0, earliestMs));
+    const hi = Math.max(lo, Math.floor(now + latestMs));
+    const i = this.firstAtOrAfter(lo);
+    let slot = this.slots[i];
+    if (slot === undefined || slot.at > hi) {
+      // No wake-up planned inside the window: the last grid time in it, else its end. On the
+      // shared wall-clock grid the peers' batches (same code, NTP-close clocks) land while this
+      // process is awake anyway. (No slot holds exactly that time: the first one at or after
+      // `lo` is past `hi`.)
+      const grid = Math.floor(hi / GRID_MS) * GRID_MS;
+      slot = { at: grid >= lo ? grid : hi, timers: [], live: 0 };
+      this.slots.splice(i, 0, slot);
+    }
+    slot.timers.push(timer);
+    slot.live++;
+    timer.slot = slot;
+    if (!this.firing && slot.at < this.armedAt) this.arm(slot.at);
+  }
+
+  /** Stops `timer` if it runs (an undefined or stopped timer is fine). */
   clear(timer: WheelTimer | undefined): void {
-    if (!timer) return;
-    const set = this.slots.get(timer.at);
-    if (!set?.delete(timer) || set.size > 0) return;
-    this.slots.delete(timer.at);
-    const i = this.firstAtOrAfter(timer.at);
-    if (this.times[i] === timer.at) this.times.splice(i, 1);
+    const slot = timer?.slot;
+    if (slot === undefined) return;
+    (timer as WheelTimer).slot = undefined;
+    if (--slot.live > 0) return;
+    // An empty slot plans no wake-up. (Two slots share a time only after a requeue.)
+    for (let i = this.firstAtOrAfter(slot.at); this.slots[i]?.at === slot.at; i++)
+      if (this.slots[i] === slot) {
+        this.slots.splice(i, 1);
+        // The Node timer follows the first wake-up (not while callbacks run: it is armed after).
+        if (i === 0 && !this.firing) this.rearm();
+        return;
+      }
   }
 
   /** Cancels everything (the wheel can be used again). */
   stop(): void {
-    this.slots.clear();
-    this.times.length = 0;
-    if (this.handle) clearTimeout(this.handle);
-    this.handle = undefined;
-    this.armedAt = Number.POSITIVE_INFINITY;
+    for (const s of this.slots) for (const t of s.timers) if (t.slot === s) t.slot = undefined;
+    this.slots.length = 0;
+    this.rearm();
   }
 
   private firstAtOrAfter(t: number): number {
     let lo = 0;
-    let hi = this.times.length;
+    let hi = this.slots.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.times[mid] as number) < t) lo = mid + 1;
+      if ((this.slots[mid] as Slot).at < t) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
+  private rearm(): void {
+    const first = this.slots[0];
+    if (first !== undefined) {
+      if (first.at !== this.armedAt) this.arm(first.at);
+      return;
+    }
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedAt = Number.POSITIVE_INFINITY;
+  }
+
   private arm(at: number): void {
     if (this.handle) clearTimeout(this.handle);
     this.armedAt = at;
-    this.handle = setTimeout(() => this.fire(), Math.max(0, at - this.now()));
+    this.handle = setTimeout(this.onTimeout, Math.max(0, at - this.now()));
     this.handle.unref();
   }
 
-  private fire(): void {
+  private readonly onTimeout = (): void => {
     this.fired++;
     this.handle = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
+    this.firing = true;
+    try {
+      this.runDue();
+    } finally {
+      this.firing = false;
+      this.rearm();
+    }
+  };
+
+  private runDue(): void {
     // Node timers have 1 ms resolution and may fire a fraction of a millisecond early.
     const due = this.now() + 1;
-    // In time order; a callback may add timers, including ones already due.
+    // In time order; a callback may start timers, including ones already due (they get a slot
+    // of their own, run in this loop).
     for (;;) {
-      const first = this.times[0];
-      if (first === undefined) return;
-      if (first > due) {
-        this.arm(first);
-        return;
+      const slot = this.slots[0];
+      if (slot === undefined || slot.at > due) return;
+      this.slots.shift();
+      const timers = slot.timers;
+      for (let i = 0; i < timers.length; i++) {
+        const t = timers[i] as WheelTimer;
+        if (t.slot !== slot) continue;
+        t.slot = undefined;
+        slot.live--;
+        try {
+          t.fn();
+        } catch (err) {
+          // The rest of this wake-up's timers are not lost: they run on the next turn (the
+          // wheel re-arms in onTimeout); the error goes on to the caller as before.
+          this.requeue(slot, i + 1);
+          throw err;
+        }
       }
-      this.times.shift();
-      const set = this.slots.get(first) as Set<WheelTimer>;
-      this.slots.delete(first);
-      for (const t of set) t.fn();
     }
+  }
+
+  private requeue(slot: Slot, from: number): void {
+    slot.timers = slot.timers.slice(from);
+    if (slot.live === 0) return;
+    this.slots.splice(this.firstAtOrAfter(slot.at), 0, slot);
   }
 }
