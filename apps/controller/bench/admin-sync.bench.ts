@@ -21,9 +21,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { KubeClient, loadKubeConfig, paths } from '@bgplb/kube-runtime';
+import { spawnScript } from '@bgplb/test-apiserver';
 import { Watch } from '@kubernetes/client-node';
 import type { KubeObject } from '../src/types.js';
 import {
@@ -45,25 +45,12 @@ const APP = fileURLToPath(new URL('../', import.meta.url));
 const PEERS = (ns: string, name?: string) => paths.group('networking.gke.io', 'v1', 'bgppeers', ns, name);
 
 function startServers(dir: string): Promise<ChildProcess> {
-  const proc = spawn(
-    process.execPath,
-    [
-      '--conditions=@bgplb/source',
-      '--import',
-      'tsx',
-      join(APP, 'bench/admin-sync-servers.ts'),
-      dir,
-      String(USERS),
-      String(OBJECTS),
-    ],
-    { cwd: APP, stdio: ['pipe', 'pipe', 'inherit'] },
+  return spawnScript(
+    join(APP, 'bench/admin-sync-servers.ts'),
+    [dir, String(USERS), String(OBJECTS)],
+    (line) => line.includes('"ready"'),
+    { cwd: APP, stdin: true },
   );
-  return new Promise((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (line.includes('"ready"')) resolve(proc);
-    });
-    proc.on('exit', (code) => reject(new Error(`API servers exited with ${code}`)));
-  });
 }
 
 function startController(kubeconfig: string, port: number): ChildProcess {

@@ -24,9 +24,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '@bgplb/kube-runtime';
+import { spawnTestApiServer } from '@bgplb/test-apiserver';
 import { KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import { exampleObjects } from '../src/test-support/fixtures.js';
 import {
@@ -56,30 +56,11 @@ function nodeAddress(i: number): string {
 
 async function startApiServer(dir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
   const kubeconfig = join(dir, 'kubeconfig');
-  const proc = spawn(
-    process.execPath,
-    [
-      '--conditions=@bgplb/source',
-      '--import',
-      'tsx',
-      join(ROOT, 'packages/test-apiserver/src/cli.ts'),
-      '--host',
-      '127.0.0.1',
-      '--crds',
-      join(ROOT, 'packages/api-types/crds'),
-      '--kubeconfig-out',
-      kubeconfig,
-      '--auto-create-namespaces',
-      '--history-limit',
-      '200000',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (line.includes('"listening"')) resolve();
-    });
-    proc.on('exit', (code) => reject(new Error(`test API server exited with ${code}`)));
+  const proc = await spawnTestApiServer({
+    kubeconfigOut: kubeconfig,
+    crds: join(ROOT, 'packages/api-types/crds'),
+    autoCreateNamespaces: true,
+    historyLimit: 200_000,
   });
   return { proc, kubeconfig };
 }

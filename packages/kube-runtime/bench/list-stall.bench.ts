@@ -12,13 +12,12 @@
  * Every informer gets the same listener (one Map write per change, as an app's index would).
  * Reports per variant: time to synced, event-loop delay p99 and max, min/median/max over runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { spawnTestApiServer } from '@bgplb/test-apiserver';
 import {
   KubeConfig,
   type KubernetesListObject,
@@ -33,33 +32,11 @@ import type { KubeObject } from '../src/types.js';
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVICES = paths.core('services');
 
 async function startApiServer(dir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
   const kubeconfig = join(dir, 'kubeconfig');
-  const proc = spawn(
-    process.execPath,
-    [
-      '--conditions=@bgplb/source',
-      '--import',
-      'tsx',
-      join(ROOT, 'packages/test-apiserver/src/cli.ts'),
-      '--host',
-      '127.0.0.1',
-      '--kubeconfig-out',
-      kubeconfig,
-      '--history-limit',
-      String(OBJECTS * 2),
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (line.includes('"listening"')) resolve();
-    });
-    proc.on('exit', (code) => reject(new Error(`test API server exited with ${code}`)));
-  });
+  const proc = await spawnTestApiServer({ kubeconfigOut: kubeconfig, historyLimit: OBJECTS * 2 });
   return { proc, kubeconfig };
 }
 

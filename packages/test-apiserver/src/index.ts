@@ -16,5 +16,6 @@ export {
   type TestApiServerOptions,
   type Verb,
 } from './server.js';
+export { type SpawnTestApiServerOptions, spawnScript, spawnTestApiServer } from './spawn.js';
 export { ApiError, type StatusBody } from './status.js';
 export type { CustomResourceDefinition, KubeObject, ObjectMeta, PrinterColumn } from './types.js';
