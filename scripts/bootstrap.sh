@@ -52,6 +52,8 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
   command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
   command -v arping >/dev/null 2>&1 || missing+=(iputils-arping)
   command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+  # The agent's unsolicited neighbor advertisements for IPv6 floating IPs (docs/agent.md).
+  command -v ndptool >/dev/null 2>&1 || missing+=(libndp-tools)
   # BFD's receive-side GTSM check (TTL 255) is an nftables rule; its test needs nft.
   command -v nft >/dev/null 2>&1 || missing+=(nftables)
   command -v unzip >/dev/null 2>&1 || missing+=(unzip)
@@ -62,7 +64,7 @@ if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    say "frr, iproute2, tcpdump, arping and promtool present"
+    say "frr, iproute2, tcpdump, arping, ndptool and promtool present"
   fi
 else
   say "not root on Debian: FRR interop and network-namespace e2e tests will skip (they need root and FRR)"

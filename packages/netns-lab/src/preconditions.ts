@@ -19,7 +19,7 @@ function onPath(cmd: string): boolean {
  * Use as `describe.skipIf(labSkipReason())` and print the reason, so a skip is never silent.
  */
 export function labSkipReason(
-  options: { frr?: boolean; bfdd?: boolean; nft?: boolean } = {},
+  options: { frr?: boolean; bfdd?: boolean; nft?: boolean; ndptool?: boolean } = {},
 ): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux network namespaces';
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -32,5 +32,8 @@ export function labSkipReason(
   }
   if (options.bfdd && !existsSync(BFDD)) return `needs FRR bfdd (${BFDD}); run scripts/bootstrap.sh as root`;
   if (options.nft && !onPath('nft')) return 'needs nft (nftables); run scripts/bootstrap.sh as root';
+  if (options.ndptool && !onPath('ndptool')) {
+    return 'needs ndptool (libndp-tools); run scripts/bootstrap.sh as root';
+  }
   return undefined;
 }

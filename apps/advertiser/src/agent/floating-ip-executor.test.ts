@@ -40,6 +40,27 @@ function setup(initial: ObservedAddress[] = NODE) {
 }
 
 describe('FloatingIPExecutor', () => {
+  it('moves an IPv6 floating IP: /128 without label, unsolicited NAs, removal on reassignment', async () => {
+    const t = setup([...NODE, { ifname: 'eth0', ip: '2001:db8:1::10', prefixLen: 64, up: true }]);
+    const fips = ['2001:db8:1::100'];
+    const plan = async (holder: string) =>
+      planFloatingIPs({
+        node: 'node-a',
+        assignments: { '2001:db8:1::100': holder },
+        floatingIPs: fips,
+        observed: await t.addresses.list(),
+      });
+    expect((await t.executor.apply(await plan('node-a'), t.release)).held).toEqual(new Set(fips));
+    await t.executor.apply(await plan('node-b'), t.release);
+    expect(t.log).toEqual([
+      'ip addr add 2001:db8:1::100/128 dev eth0',
+      'ndptool -t na -U -i eth0 -T 2001:db8:1::100 send',
+      'release 2001:db8:1::100: floating IP 2001:db8:1::100 is assigned to node node-b, not node-a',
+      'ip addr del 2001:db8:1::100/128 dev eth0',
+    ]);
+    expect(t.executor.heldIPs()).toEqual([]);
+  });
+
   it('releases a leaving address before removing it, then adds the arriving one and announces it', async () => {
     const t = setup([...NODE, LEFTOVER]);
     const round = await t.executor.apply(

@@ -1,6 +1,6 @@
 /**
  * Carries out a floating-IP plan (floating-ip-plan.ts) on the node: `ip addr del` for addresses
- * leaving, `ip addr add` and a gratuitous ARP for addresses arriving, with a log line, an Event
+ * leaving, `ip addr add` and a gratuitous ARP (IPv4) or unsolicited NAs (IPv6) for addresses arriving, with a log line, an Event
  * on the Node and a metric for each. Knows which floating IPs the node holds after each round.
  *
  * Fail-safe order: before an address leaves, `release(ip)` runs (the agent stops the sessions
@@ -126,11 +126,12 @@ export class FloatingIPExecutor {
       'FloatingIPAdded',
       `floating IP ${action.ip} added to ${action.ifname} on node ${node}`,
     );
-    // Not awaited: arping takes seconds, and the address works before neighbours hear of it.
+    // Not awaited: announcing takes seconds, and the address works before neighbours hear of it.
+    const what = action.ip.includes(':') ? 'unsolicited neighbor advertisement' : 'gratuitous ARP';
     addresses.announce(action.ip, action.ifname).then(
-      () => log.debug({ ip: action.ip, interface: action.ifname }, 'gratuitous ARP sent'),
+      () => log.debug({ ip: action.ip, interface: action.ifname }, `${what} sent`),
       (err: unknown) =>
-        log.warn({ ip: action.ip, err }, `gratuitous ARP for ${action.ip} failed: ${(err as Error).message}`),
+        log.warn({ ip: action.ip, err }, `${what} for ${action.ip} failed: ${(err as Error).message}`),
     );
     return undefined;
   }

@@ -16,7 +16,9 @@ const IP_JSON = JSON.stringify([
     addr_info: [
       { family: 'inet', local: '10.0.1.10', prefixlen: 24, label: 'eth0' },
       { family: 'inet', local: '10.0.1.100', prefixlen: 32, label: 'eth0:bgplb' },
-      { family: 'inet6', local: 'fe80::1', prefixlen: 64 },
+      { family: 'inet6', local: 'fe80::1', prefixlen: 64, scope: 'link' },
+      { family: 'inet6', local: '2001:db8:1::10', prefixlen: 64, scope: 'global' },
+      { family: 'inet6', local: '2001:db8:1::100', prefixlen: 128, scope: 'global', deprecated: true },
     ],
   },
   {
@@ -33,11 +35,13 @@ const addr = (ifname: string, cidr: string, label?: string, up = true): Observed
 };
 
 describe('parseIpAddrJson', () => {
-  it('reads the IPv4 addresses with interface, prefix length, label and link state', () => {
+  it('reads IPv4 and global IPv6 addresses with interface, prefix length, label and link state', () => {
     expect(parseIpAddrJson(IP_JSON)).toEqual([
       { ifname: 'lo', ip: '127.0.0.1', prefixLen: 8, label: 'lo', up: true },
       { ifname: 'eth0', ip: '10.0.1.10', prefixLen: 24, label: 'eth0', up: true },
       { ifname: 'eth0', ip: '10.0.1.100', prefixLen: 32, label: 'eth0:bgplb', up: true },
+      { ifname: 'eth0', ip: '2001:db8:1::10', prefixLen: 64, label: undefined, up: true },
+      { ifname: 'eth0', ip: '2001:db8:1::100', prefixLen: 128, label: undefined, up: true },
       { ifname: 'eth1', ip: '10.0.2.10', prefixLen: 24, label: 'eth1', up: false },
     ]);
   });
@@ -264,5 +268,73 @@ describe('planFloatingIPs: floating IPs withheld by their Lease', () => {
       },
     ]);
     expect(plan.held).toEqual([]);
+  });
+});
+
+describe('planFloatingIPs: IPv6 floating IPs', () => {
+  const v6 = (ifname: string, cidr: string): ObservedAddress => ({
+    ...addr(ifname, cidr),
+    label: undefined,
+  });
+  const base = [
+    addr('eth0', '10.0.1.10/24'),
+    v6('eth0', '2001:db8:1::10/64'),
+    v6('eth1', '2001:db8:2::10/64'),
+    v6('eth1', '2001:db8:2::7/128'),
+  ];
+  const fips = ['10.0.1.100', '2001:db8:1::100', '2001:db8:2::100', '2001:db8:9::1'];
+
+  it('adds an IPv6 floating IP without a label on the interface of its /64, IPv4 beside it labelled', () => {
+    const plan = planFloatingIPs({
+      node: 'node-a',
+      assignments: { '10.0.1.100': 'node-a', '2001:db8:1::100': 'node-a', '2001:db8:2::100': 'node-a' },
+      floatingIPs: fips,
+      observed: base,
+    });
+    expect(plan.actions).toEqual([
+      { kind: 'add', ip: '10.0.1.100', ifname: 'eth0', label: 'eth0:bgplb' },
+      { kind: 'add', ip: '2001:db8:1::100', ifname: 'eth0', label: undefined },
+      { kind: 'add', ip: '2001:db8:2::100', ifname: 'eth1', label: undefined },
+    ]);
+  });
+
+  it('owns a /128 listed as a floating IP, never another /128 nor the node address', () => {
+    const plan = planFloatingIPs({
+      node: 'node-a',
+      assignments: { '2001:db8:1::100': 'node-b' },
+      floatingIPs: fips,
+      observed: [...base, v6('eth0', '2001:db8:1::100/128')],
+    });
+    expect(plan.owned.map((a) => a.ip)).toEqual(['2001:db8:1::100']);
+    expect(plan.actions).toEqual([
+      {
+        kind: 'remove',
+        ip: '2001:db8:1::100',
+        ifname: 'eth0',
+        prefixLen: 128,
+        reason: 'floating IP 2001:db8:1::100 is assigned to node node-b, not node-a',
+      },
+    ]);
+  });
+
+  it('keeps an IPv6 floating IP that is there already, and reports one no /64 holds', () => {
+    const plan = planFloatingIPs({
+      node: 'node-a',
+      assignments: { '2001:db8:1::100': 'node-a', '2001:db8:9::1': 'node-a' },
+      floatingIPs: fips,
+      observed: [...base, v6('eth0', '2001:db8:1::100/128')],
+    });
+    expect(plan.actions).toEqual([]);
+    expect(plan.held).toEqual(['2001:db8:1::100']);
+    expect(plan.problems.get('2001:db8:9::1')).toBe(
+      'no interface on node node-a has an address in the subnet of floating IP 2001:db8:9::1',
+    );
+  });
+
+  it('finds the subnet in the same family only', () => {
+    const anyV6 = [v6('eth2', '::/0'), addr('eth3', '0.0.0.0/0')];
+    expect(interfaceForSubnet('10.0.1.100', anyV6, new Set())).toBe('eth3');
+    expect(interfaceForSubnet('2001:db8:2::8', anyV6, new Set())).toBe('eth2');
+    expect(interfaceForSubnet('2001:db8:2::8', base, new Set())).toBe('eth1');
   });
 });

@@ -7,10 +7,12 @@
  * restarts). A restarted agent therefore recognises its own leftovers and never touches anything
  * else. Interface names longer than 9 characters leave no room for the label (IFNAMSIZ is 16), so
  * for those an unlabelled /32 equal to a floating IP listed in the NetworkGatewayGroup counts as
- * ours too: floating IPs are reserved addresses that nothing else may use.
+ * ours too: floating IPs are reserved addresses that nothing else may use. IPv6 addresses have no
+ * labels at all, so an IPv6 floating IP is always recognised that way: a /128 listed as a
+ * floating IP (added `nodad preferred_lft 0`, see shared/ip-addresses.ts).
  */
 import { inSubnet } from '@bgplb/floating-ip-allocator';
-import type { ObservedAddress } from '../shared/ip-addresses.js';
+import { hostPrefixLen, type ObservedAddress } from '../shared/ip-addresses.js';
 
 /** Suffix of the label that marks an address as added by the agent. */
 export const OWNED_LABEL_SUFFIX = ':bgplb';
@@ -55,10 +57,19 @@ export interface FloatingIPPlan {
   owned: ObservedAddress[];
 }
 
-/** True when the address carries our label, or is an unlabelled /32 floating IP. */
+/** The label of a floating IP added to `ifname`: ours for IPv4, none for IPv6 (no IPv6 labels). */
+function labelFor(ip: string, ifname: string): string | undefined {
+  return ip.includes(':') ? undefined : ownedLabel(ifname);
+}
+
+/** True when the address carries our label, or is an unlabelled host address (/32, /128) floating IP. */
 export function isOwned(a: ObservedAddress, floatingIPs: ReadonlySet<string>): boolean {
   if (a.label !== undefined && a.label === ownedLabel(a.ifname)) return true;
-  return a.prefixLen === 32 && floatingIPs.has(a.ip) && (a.label === undefined || a.label === a.ifname);
+  return (
+    a.prefixLen === hostPrefixLen(a.ip) &&
+    floatingIPs.has(a.ip) &&
+    (a.label === undefined || a.label === a.ifname)
+  );
 }
 
 /** The interface that holds an address (not a floating IP) in `ip`'s subnet; the longest prefix wins. */
@@ -69,7 +80,7 @@ export function interfaceForSubnet(
 ): string | undefined {
   let best: ObservedAddress | undefined;
   for (const a of observed) {
-    if (a.prefixLen >= 32 || a.ip === ip || floatingIPs.has(a.ip)) continue;
+    if (a.prefixLen >= hostPrefixLen(a.ip) || a.ip === ip || floatingIPs.has(a.ip)) continue;
     if (a.label !== undefined && a.label === ownedLabel(a.ifname)) continue;
     if (!inSubnet(ip, `${a.ip}/${a.prefixLen}`)) continue;
     // Prefer an interface that is up, then the most specific subnet.
@@ -127,7 +138,7 @@ export function planFloatingIPs(input: FloatingIPPlanInput): FloatingIPPlan {
           `no interface on node ${input.node} has an address in the subnet of floating IP ${ip}`,
         );
       } else {
-        additions.push({ kind: 'add', ip, ifname: target, label: ownedLabel(target) });
+        additions.push({ kind: 'add', ip, ifname: target, label: labelFor(ip, target) });
       }
       continue;
     }
@@ -163,7 +174,7 @@ export function planFloatingIPs(input: FloatingIPPlanInput): FloatingIPPlan {
         reason: `floating IP ${ip} belongs on ${target} (its subnet), not ${a.ifname}`,
       });
     }
-    additions.push({ kind: 'add', ip, ifname: target as string, label: ownedLabel(target as string) });
+    additions.push({ kind: 'add', ip, ifname: target as string, label: labelFor(ip, target as string) });
   }
   return { actions: [...removals, ...additions], held, problems, owned };
 }

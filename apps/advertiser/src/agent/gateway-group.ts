@@ -3,8 +3,17 @@
  * node holds each. Lenient on purpose: one bad entry (written by hand) is skipped and logged, the
  * rest still used, so a typo does not take every floating IP off the cluster.
  */
-import { isIPv4 } from '@bgplb/api-types';
+import { canonicalAddress } from '@bgplb/floating-ip-allocator';
 import type { Logger } from '../shared/index.js';
+
+/**
+ * A floating IP as the node sees it: IPv4 or IPv6 in canonical text (RFC 5952 for IPv6, the form
+ * `ip -j addr show` prints, so `2001:DB8::1` in the object and `2001:db8::1` on the interface are
+ * one address); undefined when it is neither.
+ */
+function floatingIPText(value: unknown): string | undefined {
+  return typeof value === 'string' && !value.includes('/') ? canonicalAddress(value) : undefined;
+}
 
 export interface GatewayGroupView {
   /** Whether the object exists (a clearer refusal message when it does not). */
@@ -23,21 +32,23 @@ export function readGatewayGroup(raw: unknown, log?: Logger): GatewayGroupView {
   const obj = raw as { spec?: { floatingIPs?: unknown }; status?: { floatingIPs?: unknown } };
   const floatingIPs: string[] = [];
   if (Array.isArray(obj.spec?.floatingIPs)) {
-    for (const ip of obj.spec.floatingIPs) {
-      if (typeof ip === 'string' && isIPv4(ip)) floatingIPs.push(ip);
+    for (const value of obj.spec.floatingIPs) {
+      const ip = floatingIPText(value);
+      if (ip !== undefined) floatingIPs.push(ip);
       else
         log?.warn(
-          { value: ip },
-          'NetworkGatewayGroup spec.floatingIPs has an entry that is not an IPv4 address; ignored',
+          { value },
+          'NetworkGatewayGroup spec.floatingIPs has an entry that is not an IPv4 or IPv6 address; ignored',
         );
     }
   }
   const assignments: Record<string, string> = {};
   const status = obj.status?.floatingIPs;
   if (status !== null && typeof status === 'object') {
-    for (const [ip, node] of Object.entries(status as Record<string, unknown>)) {
-      if (!isIPv4(ip) || typeof node !== 'string') {
-        log?.warn({ ip, node }, 'NetworkGatewayGroup status.floatingIPs has an invalid entry; ignored');
+    for (const [key, node] of Object.entries(status as Record<string, unknown>)) {
+      const ip = floatingIPText(key);
+      if (ip === undefined || typeof node !== 'string') {
+        log?.warn({ ip: key, node }, 'NetworkGatewayGroup status.floatingIPs has an invalid entry; ignored');
         continue;
       }
       assignments[ip] = node;

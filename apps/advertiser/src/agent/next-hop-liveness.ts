@@ -20,7 +20,7 @@ import type { BfdManager, BfdPeer, BfdPeerOptions, BfdStateChange } from '@bgplb
 import type { Clock } from '@bgplb/bgp-fsm';
 import { compareAddressText, inSubnet } from '@bgplb/floating-ip-allocator';
 import type { Logger } from '../shared/index.js';
-import type { ObservedAddress } from '../shared/ip-addresses.js';
+import { hostPrefixLen, type ObservedAddress } from '../shared/ip-addresses.js';
 import type { EventSink } from './event-sink.js';
 import type { AgentMetrics } from './metrics.js';
 import {
@@ -95,9 +95,11 @@ function sessionKey(o: BfdPeerOptions): string {
   return `${o.multihop ? 'm' : 's'}|${o.local}|${o.peer}|${o.passive ? 'p' : 'a'}`;
 }
 
-/** The other end is in a subnet of one of this node's interface addresses (not a /32). */
+/** The other end is in a subnet of one of this node's interface addresses (not a /32 or /128). */
 function onLink(address: string, observed: readonly ObservedAddress[]): boolean {
-  return observed.some((a) => a.prefixLen < 32 && inSubnet(address, `${a.ip}/${a.prefixLen}`));
+  return observed.some(
+    (a) => a.prefixLen < hostPrefixLen(a.ip) && inSubnet(address, `${a.ip}/${a.prefixLen}`),
+  );
 }
 
 export class NextHopLiveness {

@@ -3,7 +3,7 @@
  * watched objects (NetworkGatewayGroup, this node's BGPSessions, the cluster's BGPSessions,
  * BGPPeers, BGPAdvertisedRoutes) and, one round at a time, drives
  *
- *   floating IPs  floating-ip-plan.ts -> FloatingIPExecutor (`ip addr add/del`, `arping -U`)
+ *   floating IPs  floating-ip-plan.ts -> FloatingIPExecutor (`ip addr add/del`, `arping -U`, `ndptool`)
  *   listeners     held floating IPs   -> ListenerSet (speaker.listen)
  *   sessions      session-plan.ts     -> SessionExecutor (speaker addPeer/removePeer)
  *   routes        route-plan.ts       -> RouteApplier (speaker setPaths/withdraw, batched)

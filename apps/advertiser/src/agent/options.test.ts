@@ -157,7 +157,7 @@ describe('parseAgentArgs', () => {
     expect(help).toContain('Usage: bgpadvertiser agent --node-name NAME [options]');
     expect(help).toMatch(/--on-exit <mode>\s+withdraw: SIGTERM withdraws routes/);
     expect(help).toMatch(
-      /--arp-count <n>\s+gratuitous ARPs per floating IP added \(0 = none\)\s+\(default: 3\)/,
+      /--arp-count <n>\s+gratuitous ARPs \(IPv4\) or unsolicited neighbor\s+advertisements\s+\(IPv6\)\s+per\s+floating\s+IP\s+added\s+\(0\s+=\s+none\)\s+\(default:\s+3\)/,
     );
   });
 });

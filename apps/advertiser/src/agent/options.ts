@@ -135,7 +135,10 @@ every BGPAdvertisedRoute and reports each session's status.`,
     )
       .argParser(choiceArg<HandoverMode>(['cease', 'graceful']))
       .default('cease'),
-    new Option('--arp-count <n>', 'gratuitous ARPs per floating IP added (0 = none)')
+    new Option(
+      '--arp-count <n>',
+      'gratuitous ARPs (IPv4) or unsolicited neighbor advertisements (IPv6) per floating IP added (0 = none)',
+    )
       .argParser(integerArg(0, 100))
       .default(3),
     new Option(

@@ -33,7 +33,7 @@ describe('IpAddressManager', () => {
     expect(await m.remove({ ip: '10.0.1.100', ifname: 'eth0', prefixLen: 32 })).toBe(true);
     await m.announce('10.0.1.100', 'eth0');
     expect(lines).toEqual([
-      'ip -j -4 addr show',
+      'ip -j addr show',
       'ip addr add 10.0.1.100/32 dev eth0 label eth0:bgplb',
       'ip addr add 10.0.1.101/32 dev enp129s0f1np1',
       'ip addr del 10.0.1.100/32 dev eth0',
@@ -67,6 +67,38 @@ describe('IpAddressManager', () => {
       line.includes('add') ? 'Error: ipv4: Address already assigned.' : undefined,
     );
     expect(await new IpAddressManager({ run }).add({ ip: '10.0.0.8', ifname: 'lo' })).toBe(false);
+  });
+
+  it('adds an IPv6 address as /128 nodad preferred_lft 0 without label, and announces it with unsolicited NAs', async () => {
+    const { run, lines } = recorder();
+    const m = new IpAddressManager({ run, naIntervalMs: 1 });
+    await m.add({ ip: '2001:db8:1::100', ifname: 'eth0', label: 'eth0:bgplb' });
+    await m.remove({ ip: '2001:db8:1::100', ifname: 'eth0', prefixLen: 128 });
+    await m.announce('2001:db8:1::100', 'eth0');
+    expect(lines).toEqual([
+      'ip addr add 2001:db8:1::100/128 dev eth0 nodad preferred_lft 0',
+      'ip addr del 2001:db8:1::100/128 dev eth0',
+      ...Array(3).fill('ndptool -t na -U -i eth0 -T 2001:db8:1::100 send'),
+    ]);
+  });
+
+  it('spaces the unsolicited NAs by the interval and stops at the first failure', async () => {
+    const times: number[] = [];
+    const { run } = recorder((line) => {
+      times.push(performance.now());
+      return times.length === 2 && line.startsWith('ndptool') ? 'ndptool: Failed to send' : undefined;
+    });
+    const m = new IpAddressManager({ run, naIntervalMs: 50 });
+    await expect(m.announce('2001:db8:1::100', 'eth0')).rejects.toThrow(/Failed to send/);
+    expect(times).toHaveLength(2);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45);
+  });
+
+  it('treats the IPv6 wording of an existing address as already there', async () => {
+    const { run } = recorder((line) =>
+      line.includes('add') ? 'Error: ipv6: address already assigned.' : undefined,
+    );
+    expect(await new IpAddressManager({ run }).add({ ip: '2001:db8::8', ifname: 'lo' })).toBe(false);
   });
 
   it('skips gratuitous ARP when the count is 0', async () => {

@@ -1,11 +1,29 @@
 /**
  * The one `ip addr` manager of both modes (the control-plane VIP and the agent's floating IPs):
- * iproute2 `ip` for addresses and iputils `arping` for gratuitous ARP, no shell. A
+ * iproute2 `ip` for addresses, iputils `arping` for gratuitous ARP (IPv4) and libndp's `ndptool`
+ * for unsolicited neighbor advertisements (IPv6, RFC 4861 section 7.2.6), no shell. A
  * `CommandRunner` is injected so tests can record the commands.
+ *
+ * IPv6 floating IPs are added as `/128 nodad preferred_lft 0`:
+ * - /128 like IPv4's /32: no connected route of its own, the node's own address keeps the subnet;
+ * - `nodad`: usable at once (duplicate address detection would hold it "tentative" for about a
+ *   second, and a floating IP is by construction on one node only);
+ * - `preferred_lft 0` (deprecated): never chosen as the source of the node's own connections
+ *   (RFC 6724 rule 3), which would break when the floating IP moves; sockets bound to it
+ *   explicitly (the BGP sessions using it as localIP) and traffic to it work as usual.
+ * IPv6 has no address labels (IFA_LABEL is IPv4 only): floating-ip-plan.ts recognises its IPv6
+ * addresses as /128s listed as floating IPs.
  */
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isIPv6 } from '@bgplb/api-types';
 
-/** One IPv4 address on an interface, as `ip -j addr show` reports it. */
+/** The prefix length of one host: 32 for IPv4, 128 for IPv6. */
+export function hostPrefixLen(ip: string): number {
+  return ip.includes(':') ? 128 : 32;
+}
+
+/** One IPv4 or global IPv6 address on an interface, as `ip -j addr show` reports it. */
 export interface ObservedAddress {
   ifname: string;
   ip: string;
@@ -23,7 +41,8 @@ interface IpAddrJsonLink {
 }
 
 /**
- * Parses `ip -j addr show` output (IPv4 only). Throws with a clear message when the text is not
+ * Parses `ip -j addr show` output: IPv4 addresses and IPv6 addresses of global scope (link-local
+ * addresses are never floating IPs nor the subnet of one). Throws with a clear message when the text is not
  * the JSON that iproute2 prints, so a broken `ip` never looks like "no addresses".
  */
 export function parseIpAddrJson(text: string): ObservedAddress[] {
@@ -41,8 +60,9 @@ export function parseIpAddrJson(text: string): ObservedAddress[] {
     const up = flags.includes('UP');
     const infos = Array.isArray(raw.addr_info) ? raw.addr_info : [];
     for (const info of infos as Record<string, unknown>[]) {
-      if (info.family !== 'inet' || typeof info.local !== 'string') continue;
-      const prefixLen = typeof info.prefixlen === 'number' ? info.prefixlen : 32;
+      if (typeof info.local !== 'string') continue;
+      if (info.family !== 'inet' && !(info.family === 'inet6' && info.scope === 'global')) continue;
+      const prefixLen = typeof info.prefixlen === 'number' ? info.prefixlen : hostPrefixLen(info.local);
       out.push({
         ifname: raw.ifname,
         ip: info.local,
@@ -80,7 +100,7 @@ export const execRunner: CommandRunner = (cmd, args, timeoutMs = 10_000) =>
     });
   });
 
-/** An address to add: always a /32. */
+/** An address to add: always one host (/32, /128). */
 export interface AddressToAdd {
   ip: string;
   ifname: string;
@@ -95,45 +115,64 @@ export interface AddressToRemove {
 }
 
 export interface AddressManager {
-  /** Every IPv4 address of the node (`ip -j addr show`). */
+  /** Every IPv4 and global IPv6 address of the node (`ip -j addr show`). */
   list(): Promise<ObservedAddress[]>;
-  /** `ip addr add IP/32 dev IF [label L]`; false when it was there already. */
+  /**
+   * `ip addr add IP/32 dev IF [label L]`, or for IPv6 `ip addr add IP/128 dev IF nodad
+   * preferred_lft 0` (no label); false when it was there already.
+   */
   add(address: AddressToAdd): Promise<boolean>;
   /** `ip addr del IP/LEN dev IF`; false when it was gone already (or its interface is). */
   remove(address: AddressToRemove): Promise<boolean>;
-  /** Gratuitous ARP so switches and routers learn the new holder: `arping -U -c N -I IF IP`. */
+  /**
+   * Tells switches and routers the new holder: gratuitous ARP (`arping -U -c N -I IF IP`) for
+   * IPv4, N unsolicited neighbor advertisements with the Override flag
+   * (`ndptool -t na -U -i IF -T IP send`, 1 s apart) for IPv6.
+   */
   announce(ip: string, ifname: string): Promise<void>;
 }
 
 export interface IpAddressManagerOptions {
   run?: CommandRunner | undefined;
-  /** Gratuitous ARP count (`arping -c`), default 3. 0 turns gratuitous ARP off. */
+  /**
+   * Announcements per address added, default 3 (RFC 4861's MAX_NEIGHBOR_ADVERTISEMENT, and
+   * arping's usual count): gratuitous ARPs for IPv4, unsolicited NAs for IPv6. 0 sends none.
+   */
   arpCount?: number;
+  /** Time between two unsolicited NAs, ms (default 1000, RFC 4861's RETRANS_TIMER). */
+  naIntervalMs?: number;
   ipPath?: string;
   arpingPath?: string;
+  ndptoolPath?: string;
 }
 
-/** `ip` and `arping` on the real node. */
+/** `ip`, `arping` and `ndptool` on the real node. */
 export class IpAddressManager implements AddressManager {
   private readonly run: CommandRunner;
   private readonly arpCount: number;
+  private readonly naIntervalMs: number;
   private readonly ip: string;
   private readonly arping: string;
+  private readonly ndptool: string;
 
   constructor(options: IpAddressManagerOptions = {}) {
     this.run = options.run ?? execRunner;
     this.arpCount = options.arpCount ?? 3;
+    this.naIntervalMs = options.naIntervalMs ?? 1000;
     this.ip = options.ipPath ?? 'ip';
     this.arping = options.arpingPath ?? 'arping';
+    this.ndptool = options.ndptoolPath ?? 'ndptool';
   }
 
   async list(): Promise<ObservedAddress[]> {
-    return parseIpAddrJson(await this.run(this.ip, ['-j', '-4', 'addr', 'show']));
+    return parseIpAddrJson(await this.run(this.ip, ['-j', 'addr', 'show']));
   }
 
   async add(address: AddressToAdd): Promise<boolean> {
-    const args = ['addr', 'add', `${address.ip}/32`, 'dev', address.ifname];
-    if (address.label !== undefined) args.push('label', address.label);
+    const args = isIPv6(address.ip)
+      ? ['addr', 'add', `${address.ip}/128`, 'dev', address.ifname, 'nodad', 'preferred_lft', '0']
+      : ['addr', 'add', `${address.ip}/32`, 'dev', address.ifname];
+    if (address.label !== undefined && !isIPv6(address.ip)) args.push('label', address.label);
     try {
       await this.run(this.ip, args);
       return true;
@@ -161,6 +200,16 @@ export class IpAddressManager implements AddressManager {
 
   async announce(ip: string, ifname: string): Promise<void> {
     if (this.arpCount <= 0) return;
+    if (isIPv6(ip)) {
+      // One NA per ndptool run. To the all-nodes group with Override set, so every neighbour that
+      // has an entry for `ip` replaces the old holder's MAC (it goes STALE and is confirmed on
+      // use); neighbours without an entry ignore it, as RFC 4861 says.
+      for (let i = 0; i < this.arpCount; i++) {
+        if (i > 0) await sleep(this.naIntervalMs);
+        await this.run(this.ndptool, ['-t', 'na', '-U', '-i', ifname, '-T', ip, 'send'], 5000);
+      }
+      return;
+    }
     // -U: unsolicited ARP (gratuitous, updates neighbours' caches); -c: count; 1 s apart.
     await this.run(
       this.arping,

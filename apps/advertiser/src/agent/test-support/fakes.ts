@@ -1,11 +1,12 @@
 /** In-memory stand-ins for the node (addresses) and the speaker, for NodeAgent unit tests. */
 
 import type { AgentSpeaker, ListenHandle, PeerOptions } from '../../shared/index.js';
-import type {
-  AddressManager,
-  AddressToAdd,
-  AddressToRemove,
-  ObservedAddress,
+import {
+  type AddressManager,
+  type AddressToAdd,
+  type AddressToRemove,
+  hostPrefixLen,
+  type ObservedAddress,
 } from '../../shared/ip-addresses.js';
 import { FakeSpeaker } from '../../test-support/fake-speaker.js';
 import type { SessionStatusPatch, StatusWriter } from '../status-reporter.js';
@@ -28,9 +29,12 @@ export class FakeAddresses implements AddressManager {
 
   async add(a: AddressToAdd): Promise<boolean> {
     if (this.failAdd) throw this.failAdd;
-    this.log.push(`ip addr add ${a.ip}/32 dev ${a.ifname}${a.label ? ` label ${a.label}` : ''}`);
+    const prefixLen = hostPrefixLen(a.ip);
+    this.log.push(`ip addr add ${a.ip}/${prefixLen} dev ${a.ifname}${a.label ? ` label ${a.label}` : ''}`);
     if (this.has(a.ip)) return false;
-    this.addresses.push({ ifname: a.ifname, ip: a.ip, prefixLen: 32, label: a.label ?? a.ifname, up: true });
+    // IPv6 addresses have no label (iproute2 prints none); IPv4 ones the label or the interface.
+    const label = prefixLen === 128 ? undefined : (a.label ?? a.ifname);
+    this.addresses.push({ ifname: a.ifname, ip: a.ip, prefixLen, label, up: true });
     return true;
   }
 
@@ -42,7 +46,11 @@ export class FakeAddresses implements AddressManager {
   }
 
   async announce(ip: string, ifname: string): Promise<void> {
-    this.log.push(`arping -U -c 3 -I ${ifname} ${ip}`);
+    this.log.push(
+      hostPrefixLen(ip) === 128
+        ? `ndptool -t na -U -i ${ifname} -T ${ip} send`
+        : `arping -U -c 3 -I ${ifname} ${ip}`,
+    );
   }
 
   has(ip: string): boolean {
