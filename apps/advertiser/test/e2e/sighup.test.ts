@@ -4,6 +4,7 @@
  * the untouched session keeps its uptime at FRR (same Established epoch, no new connection).
  * Needs root and FRR.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FrrRouter, type Host, Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,9 +115,23 @@ describe.skipIf(skip)(
     it('a SIGHUP while the advertiser is still starting does not end it', async () => {
       const file = writeConfig(join(lab.workDir, 'early.conf'), config(['a']));
       const adv = startAdvertiser(node, ['--config', file, '--advertise-ip', '10.0.0.8']);
-      await new Promise((r) => setTimeout(r, 50));
+      // Before Node runs the entry point, a SIGHUP ends any Node process; a fixed delay raced with
+      // that on a loaded machine. The kernel says when a handler is installed (SigCgt, bit 0 for
+      // SIGHUP); the early one (early-signals.ts) is installed while the CLI is still loading,
+      // long before the run loop installs its reload handler, which would log a reload.
+      const pid = adv.child.pid ?? 0;
+      await waitFor(
+        'a SIGHUP handler in the advertiser',
+        () =>
+          (BigInt(`0x${readFileSync(`/proc/${pid}/status`, 'utf8').match(/^SigCgt:\s*(\w+)/m)?.[1] ?? '0'}`) &
+            1n) ===
+          1n,
+        10_000,
+        5,
+      );
       adv.signal('SIGHUP');
       await adv.waitLog(/new=BGP_FSM_ESTABLISHED/, { peer: '10.0.1.251' });
+      expect(adv.find('SIGHUP: reloading the configuration')).toBeUndefined();
       expect(adv.child.exitCode).toBeNull();
       adv.signal('SIGTERM');
       expect((await adv.exited).code).toBe(0);
