@@ -146,7 +146,7 @@ describe('planSessions', () => {
       ],
     });
     expect(plan.refused.get('bad-node-a')).toMatch(
-      /^invalid BGPSession: .*spec\.peerIP.*not a valid IPv4 address/,
+      /^invalid BGPSession: .*spec\.peerIP: "not-an-ip" is not a valid IPv4 \(a\.b\.c\.d\) or IPv6 address$/,
     );
     expect(plan.refused.get('ibgp-node-a')).toBe(
       'localASN and peerASN are both 65001: bgplb peers over eBGP only, the ASNs must differ',
