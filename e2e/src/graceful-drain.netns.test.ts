@@ -3,7 +3,8 @@
  * that matches GRACEFUL_SHUTDOWN and sets local-preference 0 inbound). While a client behind tor1
  * starts a request every 20 ms, a load-balancer node that is a next hop and holds a floating IP is
  * cordoned: the controller marks its next hop draining (GRACEFUL_SHUTDOWN), tor1 moves off it,
- * the path is withdrawn after drainDelay and the floating IP moves. No request may fail. Then the
+ * the path is withdrawn after drainDelay and the floating IP moves, make-before-break (the peer's
+ * session from another node is Established when it does). No request may fail. Then the
  * node is uncordoned and announced again. `BGPLB_DRAIN_RUNS` runs (default 3). Needs root and FRR.
  */
 import { labSkipReason } from '@bgplb/netns-lab';
@@ -100,12 +101,26 @@ for (const mode of ['gshut', 'med'] as const)
             20,
           );
           const offAt = Date.now() - t0;
-          await lab.waitFor(
+          // Make-before-break: when the draining node lets go of its floating IP, the peer's
+          // session from another node is Established (the controller waits for it).
+          const established = () =>
+            lab.server.store
+              .list(V1, 'BGPSession', { namespace: 'kube-system' })
+              .filter(
+                (x) =>
+                  (x.spec as { nodeName?: string }).nodeName !== node &&
+                  (x.status as { state?: string } | undefined)?.state === 'Established',
+              ).length;
+          const carriedAtMove = await lab.waitFor(
             'the floating IP moved',
-            () => !Object.values(lab.floatingIPs()).includes(node!) || undefined,
+            () => (!Object.values(lab.floatingIPs()).includes(node!) ? { others: established() } : undefined),
             60_000,
             100,
           );
+          expect(
+            carriedAtMove.others,
+            'Established sessions on other nodes when the move was made',
+          ).toBeGreaterThan(0);
           await lab.waitFor(
             'sessions Established again',
             () => {

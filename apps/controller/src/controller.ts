@@ -23,6 +23,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyWrites } from './apply.js';
 import type { ConfigObjects } from './config.js';
+import { liveSessionsOf } from './desired/make-before-break.js';
 import {
   type Desired,
   type DesiredStateOptions,
@@ -663,6 +664,7 @@ export class Controller {
       drainingSince: this.drainingSince,
       heldSince: this.heldSince,
       leaseSuspects: this.leaseSuspects,
+      liveSessions: liveSessionsOf(this.view<SessionObject>('bgpsessions')),
       ...(leasesOn ? { leases: this.leaseObservations.snapshot(now, performance.now()) } : {}),
     });
     this.drainingSince = desired.drainingSince;

@@ -918,6 +918,49 @@ describe('desiredState: graceful drain of a load-balancer node (RFC 8326)', () =
     expect([...again.routes.values()][0]).toBe(r1);
   });
 
+  it("make-before-break: a draining holder keeps its floating IP until the peer's other session is Established", () => {
+    const config = withStatus(base, { '10.0.3.100': 'node-04', '10.0.3.101': 'node-05' });
+    const nodes = draining({ unschedulable: true });
+    // The sessions as the agents report them: node-05's (from 10.0.3.101) is still connecting.
+    const before = desiredState(observe(config, CLUSTER_NODES));
+    const reported = (established: boolean) =>
+      [...before.sessions.values()].map((s) => ({
+        peer: s.labels['networking.gke.io/peer']!,
+        floatingIP: s.spec.floatingIP!,
+        nodeName: s.spec.nodeName,
+        established: s.spec.nodeName === 'node-04' || established,
+        reportedAt: T0,
+      }));
+    expect(
+      reported(false)
+        .map((s) => s.floatingIP)
+        .sort(),
+    ).toEqual(['10.0.3.100', '10.0.3.101']);
+    const after = (established: boolean, secondsAgo: number) =>
+      desiredState(
+        observe(config, nodes, {
+          drainingSince: new Map([['node-04', T0 - secondsAgo * 1000]]),
+          liveSessions: reported(established),
+        }),
+      );
+    const held = after(false, 60);
+    expect(held.gateway?.floatingIPs).toEqual({ '10.0.3.100': 'node-04', '10.0.3.101': 'node-05' });
+    expect(held.floatingIPMoves).toEqual([]);
+    expect(held.sessions.get('bgppeer1-node-04')?.spec.floatingIP).toBe('10.0.3.100');
+    expect(held.events.find((e) => e.reason === 'FloatingIPMoveHeld')?.message).toBe(
+      'floating IP 10.0.3.100 stays on draining node node-04 until peer(s) bgppeer1 have another Established session (make-before-break)',
+    );
+    expect(held.recheckAt).toBe(T0 + 1_000);
+    // Established: the move is made (node-05 already holds .101, so .100 has no other ready node).
+    const made = after(true, 60);
+    expect(made.gateway?.floatingIPs).toEqual({ '10.0.3.100': 'node-05', '10.0.3.101': 'node-05' });
+    expect(made.events.some((e) => e.reason === 'FloatingIPMoveHeld')).toBe(false);
+    // Held at most two minutes past the grace period: then it moves, with a Warning.
+    const forced = after(false, 30 + 120);
+    expect(forced.gateway?.floatingIPs['10.0.3.100']).toBe('node-05');
+    expect(forced.events.find((e) => e.reason === 'FloatingIPMoveForced')?.type).toBe('Warning');
+  });
+
   it('a draining node holds no new floating IP, and a Warning-free move names the cordon', () => {
     const config = withStatus(base, { '10.0.3.100': 'node-04', '10.0.3.101': 'node-05' });
     const d = run(config, draining({ unschedulable: true }), 60);

@@ -87,6 +87,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       graceSeconds: options.graceSeconds,
       clusterNamespace: options.clusterNamespace,
       heldSince: observed.heldSince,
+      liveSessions: observed.liveSessions,
       ...(options.leaseExpirySeconds !== undefined &&
       options.leaseExpirySeconds > 0 &&
       observed.leases !== undefined

@@ -13,6 +13,7 @@ import {
 import { DRAIN_ANNOTATION, EXCLUDE_FROM_LB_LABEL } from '../names.js';
 import type { NodeView } from '../nodes.js';
 import type { EventSpec } from '../types.js';
+import { holdMovesForPeers, type LiveSession, MAX_MOVE_HOLD_MS } from './make-before-break.js';
 import { holdingReadiness, type LoadBalancerNodes } from './nodes.js';
 import type { DesiredGateway, HeldSince } from './types.js';
 
@@ -34,6 +35,8 @@ export interface GatewayInput {
   };
   /** The previous reconcile's `heldSince`. */
   heldSince: ReadonlyMap<string, HeldSince> | undefined;
+  /** The BGPSessions as their agents report them (make-before-break.ts); absent: moves are never held. */
+  liveSessions?: readonly LiveSession[] | undefined;
 }
 
 export interface GatewayDecision {
@@ -81,9 +84,27 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
           heldSince: Object.fromEntries([...heldBefore].map(([ip, h]) => [ip, h.since])),
         }),
   });
+  // Make-before-break: a draining holder keeps a floating IP until its peers have another session.
+  const hold =
+    input.liveSessions === undefined
+      ? undefined
+      : holdMovesForPeers({
+          moves: result.moves,
+          sessions: input.liveSessions,
+          draining: input.drainingSince,
+          ready: new Set(views.filter((v) => v.ready).map((v) => v.name)),
+          now: input.now,
+        });
+  const assignments: Record<string, string | null> = { ...result.assignments };
+  const unassigned: Record<string, string> = { ...result.unassigned };
+  for (const { move } of hold?.held ?? []) {
+    assignments[move.ip] = move.from;
+    delete unassigned[move.ip];
+  }
+  const moves = hold?.moves ?? result.moves;
   const holders = new Map<string, string>();
   const floatingIPs: Record<string, string> = {};
-  for (const [ip, node] of Object.entries(result.assignments)) {
+  for (const [ip, node] of Object.entries(assignments)) {
     if (node === null) continue;
     floatingIPs[ip] = node;
     holders.set(ip, node);
@@ -102,7 +123,21 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
   const events: EventSpec[] = [];
   const involved = input.involved;
   if (involved !== undefined) {
-    for (const m of result.moves) {
+    for (const { move, waitingFor } of hold?.held ?? [])
+      events.push({
+        involved,
+        type: 'Normal',
+        reason: 'FloatingIPMoveHeld',
+        message: `floating IP ${move.ip} stays on draining node ${move.from} until peer(s) ${waitingFor.join(', ')} have another Established session (make-before-break)`,
+      });
+    for (const { move, waitingFor } of hold?.forced ?? [])
+      events.push({
+        involved,
+        type: 'Warning',
+        reason: 'FloatingIPMoveForced',
+        message: `floating IP ${move.ip} leaves draining node ${move.from} although peer(s) ${waitingFor.join(', ')} have no other Established session (held ${MAX_MOVE_HOLD_MS / 1000} s)`,
+      });
+    for (const m of moves) {
       if (m.from === null && m.to !== null) {
         events.push({
           involved,
@@ -122,20 +157,26 @@ export function decideGateway(input: GatewayInput): GatewayDecision {
           involved,
           type: 'Warning',
           reason: 'FloatingIPUnassigned',
-          message: `floating IP ${m.ip} released from node ${m.from} (${why(m)}): ${result.unassigned[m.ip] ?? 'removed from spec.floatingIPs'}`,
+          message: `floating IP ${m.ip} released from node ${m.from} (${why(m)}): ${unassigned[m.ip] ?? 'removed from spec.floatingIPs'}`,
         });
       }
     }
   }
   return {
     gateway: { namespace: input.clusterNamespace, name: input.ngg.metadata.name, floatingIPs, nodes },
-    moves: result.moves,
-    unassigned: result.unassigned,
-    recheckAt: result.recheckAt,
+    moves,
+    unassigned,
+    recheckAt: earliest(result.recheckAt, hold?.recheckAt ?? null),
     leaseDeadline: result.leaseDeadline,
-    heldSince: heldSinceOf(result.assignments, heldBefore, input.now),
+    heldSince: heldSinceOf(assignments, heldBefore, input.now),
     holders,
     events,
     warnings: result.warnings,
   };
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }

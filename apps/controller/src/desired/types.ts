@@ -20,6 +20,7 @@ import type {
   SessionSpec,
 } from '../types.js';
 import type { EndpointCounts } from './local-endpoints.js';
+import type { LiveSession } from './make-before-break.js';
 
 export interface DesiredStateOptions {
   /** Namespace of the Cluster, NetworkGatewayGroup, BGPLoadBalancer and BGPPeers. */
@@ -75,6 +76,11 @@ export interface Observed {
   heldSince?: ReadonlyMap<string, HeldSince> | undefined;
   /** Lease suspects and since when (`Desired.leaseSuspects` of the previous reconcile). */
   leaseSuspects?: ReadonlyMap<string, number> | undefined;
+  /**
+   * The Service BGPSessions as their agents report them (desired/make-before-break.ts): a draining
+   * holder keeps a floating IP until its peers have another Established session. Absent: never held.
+   */
+  liveSessions?: readonly LiveSession[] | undefined;
 }
 
 /** A floating IP's holder and since when this controller has seen it hold it (ms). */
