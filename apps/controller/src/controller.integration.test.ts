@@ -486,8 +486,18 @@ describe('graceful drain against the test API server (example 03)', () => {
     expect(Date.now() - cordonedAt).toBeGreaterThanOrEqual(2_000);
     expect(routeSpec()).toMatchObject({ nextHops: ['10.0.3.11'] });
     expect(routeSpec()?.drain).toBeUndefined();
+    // The route's status says which next hop is withdrawn and why (written with the withdrawal).
+    const hopState = () =>
+      (
+        get(h.server, 'BGPAdvertisedRoute', 'default-default-load-balancer-example', 'kube-system') as {
+          status?: { nextHops?: { nextHop: string; state: string; reason: string }[] };
+        }
+      ).status?.nextHops?.find((x) => x.nextHop === '10.0.3.10');
+    await waitFor('withdrawn in status', () => hopState()?.state === 'withdrawn');
+    expect(hopState()?.reason).toBe('node node-04 is cordoned: drained (drainDelay over)');
     setCordon(false);
     await waitFor('announced again', () => routeSpec()?.nextHops.length === 2);
     expect(routeSpec()?.drain).toBeUndefined();
+    await waitFor('announced in status', () => hopState()?.state === 'announced');
   }, 30_000);
 });

@@ -187,8 +187,12 @@ describe('desiredState over the spec examples', () => {
           nextHops: c.nextHops,
           service: { namespace: 'default', name: 'load-balancer-example' },
         },
+        status: { nextHops: expect.any(Array) },
       },
     ]);
+    // Status lists every load-balancer node address; the announced ones are the next hops.
+    const states = [...d.routes.values()][0]!.status!.nextHops!;
+    expect(states.filter((h) => h.state === 'announced').map((h) => h.nextHop)).toEqual(c.nextHops);
     expect(d.services.get('default/load-balancer-example')?.vip).toBe('10.0.0.2');
     const moves = d.floatingIPMoves.filter((m) => m.from !== null).map((m) => m.ip);
     expect(moves).toEqual(c.moved ?? []);
@@ -442,7 +446,19 @@ describe('desiredState: Services', () => {
       service: { namespace: 'default', name: 'local' },
       weights: { '10.0.1.10': 3, '10.0.1.11': 1 },
     });
-    expect(route?.status).toEqual({ endpointsOutsidePool: { endpoints: 2, nodes: ['node-04'] } });
+    expect(route?.status).toEqual({
+      nextHops: [
+        { nextHop: '10.0.1.10', node: 'node-01', state: 'announced', reason: 'ready load-balancer node' },
+        { nextHop: '10.0.1.11', node: 'node-02', state: 'announced', reason: 'ready load-balancer node' },
+        {
+          nextHop: '10.0.2.10',
+          node: 'node-03',
+          state: 'withdrawn',
+          reason: 'no ready endpoint of the Service on node node-03 (externalTrafficPolicy: Local)',
+        },
+      ],
+      endpointsOutsidePool: { endpoints: 2, nodes: ['node-04'] },
+    });
     const warning = d.events.find((e) => e.reason === 'EndpointsOutsidePool');
     expect(warning).toMatchObject({ type: 'Warning', involved: { kind: 'Service', name: 'local' } });
     expect(warning?.message).toBe(
@@ -844,6 +860,63 @@ describe('desiredState: graceful drain of a load-balancer node (RFC 8326)', () =
     const after = run(base, nodes, 15);
     expect(route(after).nextHops).toEqual(['10.0.3.11']);
     expect(route(after).drain).toBeUndefined();
+  });
+
+  it("route status: each next hop's state and why, changing as the drain goes on", () => {
+    const config = withDrainSettings({ drainMEDIncrease: 1000, drainASPathPrepend: 2 });
+    const hops = (d: ReturnType<typeof desiredState>) => [...d.routes.values()][0]!.status!.nextHops!;
+    const lb2 = {
+      nextHop: '10.0.3.11',
+      node: 'node-05',
+      state: 'announced',
+      reason: 'ready load-balancer node',
+    };
+    expect(hops(run(config, CLUSTER_NODES, undefined))).toEqual([
+      { nextHop: '10.0.3.10', node: 'node-04', state: 'announced', reason: 'ready load-balancer node' },
+      lb2,
+    ]);
+    const cordoned = draining({ unschedulable: true });
+    expect(hops(run(config, cordoned, 5))).toEqual([
+      {
+        nextHop: '10.0.3.10',
+        node: 'node-04',
+        state: 'draining',
+        reason: 'node node-04 is cordoned: announced with GRACEFUL_SHUTDOWN until drainDelay ends',
+        community: '65535:0',
+        medIncrease: 1000,
+        asPathPrepend: 2,
+      },
+      lb2,
+    ]);
+    expect(hops(run(config, cordoned, 15))[0]).toEqual({
+      nextHop: '10.0.3.10',
+      node: 'node-04',
+      state: 'withdrawn',
+      reason: 'node node-04 is cordoned: drained (drainDelay over)',
+    });
+    const annotated = draining({ annotations: { 'bgplb.io/drain': 'x' } });
+    expect(hops(run(base, annotated, 1))[0]).toMatchObject({
+      state: 'draining',
+      reason: 'node node-04 carries bgplb.io/drain: announced with GRACEFUL_SHUTDOWN until drainDelay ends',
+    });
+    expect(hops(run(base, annotated, 1))[0]).not.toHaveProperty('medIncrease');
+    expect(hops(run(base, draining({ ready: false }), undefined))[0]).toMatchObject({
+      state: 'withdrawn',
+      reason: 'node node-04 is not Ready',
+    });
+    const unknown = CLUSTER_NODES.filter((n) => n.name !== 'node-04');
+    expect(hops(run(base, unknown, undefined))[0]).toEqual({
+      nextHop: '10.0.3.10',
+      state: 'withdrawn',
+      reason: 'no Node has InternalIP 10.0.3.10',
+    });
+    // Unchanged states keep the routes identical from one reconcile to the next.
+    const first = run(config, cordoned, 5);
+    const again = desiredState(
+      observe(config, cordoned, { drainingSince: first.drainingSince, now: T0 + 1_000 }),
+      first.memo,
+    );
+    expect([...again.routes.values()][0]).toBe([...first.routes.values()][0]);
   });
 
   it('undrain: the next hop is announced again, without the drain marking', () => {

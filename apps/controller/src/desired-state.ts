@@ -70,10 +70,17 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       since: drainingSince,
       delayMs: drainSettings.delaySeconds * 1000,
       now,
+      settings: drainSettings,
     },
+    memo.routeStatus?.nextHops,
   );
   warnings.push(...nodes.warnings);
   const drain = routeDrain(nodes.drainingNextHops, drainSettings, memo.drain);
+  // One status object for every route that is not externalTrafficPolicy: Local, kept while equal.
+  const routeStatus =
+    memo.routeStatus !== undefined && memo.routeStatus.nextHops === nodes.hopStates
+      ? memo.routeStatus
+      : { nextHops: nodes.hopStates };
 
   let floating: GatewayDecision | undefined;
   if (parsed.networkGatewayGroup !== undefined) {
@@ -134,7 +141,13 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       loadBalancerClass: options.loadBalancerClass,
       loadBalancerName,
       refuseLocal,
-      route: { nextHops: nodes.nextHops, drain, clusterNamespace: options.clusterNamespace, local },
+      route: {
+        nextHops: nodes.nextHops,
+        drain,
+        status: routeStatus,
+        clusterNamespace: options.clusterNamespace,
+        local,
+      },
       vips: {
         pools,
         controlPlaneVIP: lb.vips.controlPlaneVIP,
@@ -172,13 +185,21 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       weighted,
       refuseLocal,
       drain,
+      routeStatus,
       pools,
       controlPlaneVIP: lb.vips.controlPlaneVIP,
       ingressVIP: lb.vips.ingressVIP,
       routeNameLosers: fold.routeNameLosers,
       waiting: fold.waiting,
     },
-    memo: { routes: fold.routes, services: fold.services, nextHops: nodes.nextHops, drain, vips: fold.vips },
+    memo: {
+      routes: fold.routes,
+      services: fold.services,
+      nextHops: nodes.nextHops,
+      drain,
+      routeStatus,
+      vips: fold.vips,
+    },
   };
 }
 

@@ -146,5 +146,34 @@ describe.skipIf(!kubectlAvailable)('kubectl against the test API server (needs k
     expect(described).toContain('10.0.3.10');
     expect(described).toContain('10.0.3.11');
     expect(described).toMatch(/Prefix:\s+10\.0\.0\.2\/32/);
+    // Status: every next hop's state and why.
+    const status = described.slice(described.indexOf('Status:'));
+    expect(status).toMatch(/Next Hop:\s+10\.0\.3\.10/);
+    expect(status).toMatch(/Reason:\s+ready load-balancer node/);
+    expect(status).toMatch(/State:\s+announced/);
+  });
+
+  it('`kubectl describe bgpadvertisedroute` shows a cordoned next hop draining, with its community', async () => {
+    const route = () =>
+      get(h.server, 'BGPAdvertisedRoute', 'default-default-load-balancer-example', 'kube-system') as {
+        status?: { nextHops?: { state: string }[] };
+      };
+    const n = get(h.server, 'Node', 'node-04')!;
+    h.server.store.update({ ...n, spec: { unschedulable: true } } as never);
+    await waitFor('draining in status', () => route().status?.nextHops?.some((x) => x.state === 'draining'));
+    const described = await kubectl(
+      '-n',
+      'kube-system',
+      'describe',
+      'bgpadvertisedroute',
+      'default-default-load-balancer-example',
+    );
+    const status = described.slice(described.indexOf('Status:'));
+    expect(status).toMatch(/State:\s+draining/);
+    expect(status).toMatch(/Community:\s+65535:0/);
+    expect(status).toMatch(/Reason:\s+node node-04 is cordoned/);
+    const back = get(h.server, 'Node', 'node-04')!;
+    h.server.store.update({ ...back, spec: {} } as never);
+    await waitFor('announced again', () => route().status?.nextHops?.every((x) => x.state === 'announced'));
   });
 });

@@ -52,6 +52,9 @@ function applied(current: Current, writes: ReturnType<typeof planWrites>['writes
       );
     } else if (w.op === 'gateway-status') {
       gateway = { ...gateway!, status: w.status };
+    } else if (w.op === 'route-status') {
+      const r = routes.get(w.name)!;
+      routes.set(w.name, { ...r, status: { ...r.status, ...w.status } });
     }
   }
   return { ...current, services, gateway, sessions: [...sessions.values()], routes: [...routes.values()] };
@@ -65,6 +68,7 @@ describe('planWrites', () => {
       'service-status',
       'gateway-status',
       'create',
+      'route-status',
       'create',
       'create',
     ]);

@@ -48,11 +48,14 @@ export type Write =
       value: string | null;
     }
   | {
-      /** BGPAdvertisedRoute status the controller owns (the endpoints outside the pool). */
+      /** BGPAdvertisedRoute status the controller owns (next-hop states, endpoints outside the pool). */
       op: 'route-status';
       namespace: string;
       name: string;
-      status: { endpointsOutsidePool: RouteStatus['endpointsOutsidePool'] | null };
+      status: {
+        nextHops: RouteStatus['nextHops'] | null;
+        endpointsOutsidePool: RouteStatus['endpointsOutsidePool'] | null;
+      };
     }
   | {
       op: 'conditions';
@@ -148,13 +151,15 @@ function sameStrings(x: readonly string[], y: readonly string[]): boolean {
 function routeStatusWrite(d: DesiredRoute, existing: RouteObject | undefined, o: PlanOptions): Write[] {
   const want = d.status?.endpointsOutsidePool ?? null;
   const have = (existing?.status as RouteStatus | undefined)?.endpointsOutsidePool ?? null;
-  if (sameJson(want, have)) return [];
+  const wantHops = d.status?.nextHops ?? null;
+  const haveHops = (existing?.status as RouteStatus | undefined)?.nextHops ?? null;
+  if (sameJson(want, have) && sameJson(wantHops, haveHops)) return [];
   return [
     {
       op: 'route-status',
       namespace: o.statusNamespace,
       name: d.name,
-      status: { endpointsOutsidePool: want },
+      status: { nextHops: wantHops, endpointsOutsidePool: want },
     },
   ];
 }

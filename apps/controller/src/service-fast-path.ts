@@ -145,6 +145,7 @@ export class ServiceFastPath {
         {
           nextHops: this.ctx.nextHops,
           drain: this.ctx.drain,
+          status: this.ctx.routeStatus,
           clusterNamespace: this.o.clusterNamespace,
           local: { nextHopByNode: this.ctx.nextHopByNode, weighted: this.ctx.weighted, endpointsOf },
         },

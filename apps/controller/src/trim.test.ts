@@ -39,6 +39,21 @@ describe('trimOwned', () => {
     expect(a.spec.nextHops).toEqual(['10.0.3.10', '10.0.3.11']);
   });
 
+  it('shares equal status next-hop states between routes, and never merges different ones', () => {
+    const states = (state: string) => [{ nextHop: '10.0.3.10', node: 'n4', state, reason: 'r' }];
+    const withStatus = (name: string, state: string) => ({
+      ...route(name, ['10.0.3.10']),
+      status: { nextHops: states(state) },
+    });
+    const a = withStatus('a', 'announced');
+    const b = withStatus('b', 'announced');
+    const c = withStatus('c', 'draining');
+    for (const r of [a, b, c]) trimOwned(r);
+    expect(b.status.nextHops).toBe(a.status.nextHops);
+    expect(c.status.nextHops).not.toBe(a.status.nextHops);
+    expect(c.status.nextHops).toEqual(states('draining'));
+  });
+
   it('leaves objects without a string list of next hops alone', () => {
     const session = { metadata: { name: 's' }, spec: { nodeName: 'n' } };
     trimOwned(session);

@@ -129,10 +129,23 @@ function sameStrings(a: readonly string[], b: readonly unknown[]): boolean {
   return true;
 }
 
-/** Our own objects: managedFields go, and a route's next hops are shared with equal lists. */
+/**
+ * The `status.nextHops` of the last BGPAdvertisedRoute seen, and its JSON: every route that is
+ * not externalTrafficPolicy: Local carries the same states (one entry per load-balancer node), so
+ * equal lists are kept once, like the spec's next hops.
+ */
+let lastHopStates: { list: unknown[]; json: string } | undefined;
+
+/** Our own objects: managedFields go, and a route's next hops (spec and status) are shared with equal lists. */
 export function trimOwned(o: KubeObject): void {
   delete (o.metadata as Record<string, unknown>).managedFields;
   internCommon(o);
+  const status = (o as { status?: { nextHops?: unknown } }).status;
+  if (status !== undefined && Array.isArray(status.nextHops)) {
+    const json = JSON.stringify(status.nextHops);
+    if (lastHopStates !== undefined && lastHopStates.json === json) status.nextHops = lastHopStates.list;
+    else lastHopStates = { list: status.nextHops, json };
+  }
   const spec = (o as { spec?: { nextHops?: unknown } }).spec;
   const hops = spec?.nextHops;
   if (spec === undefined || !Array.isArray(hops) || !hops.every((h) => typeof h === 'string')) return;

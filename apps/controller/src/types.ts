@@ -106,8 +106,22 @@ export interface RouteDrainSpec {
   asPathPrepend: number;
 }
 
-/** BGPAdvertisedRoute status the controller writes (externalTrafficPolicy: Local only). */
+/** One next hop's state in a BGPAdvertisedRoute's status (api-types NextHopStatus). */
+export interface NextHopStatus {
+  nextHop: string;
+  node?: string;
+  state: 'announced' | 'draining' | 'withdrawn';
+  reason: string;
+  community?: string;
+  medIncrease?: number;
+  asPathPrepend?: number;
+}
+
+/** BGPAdvertisedRoute status the controller writes. */
 export interface RouteStatus {
+  /** Every load-balancer node address: announced, draining or withdrawn, and why. */
+  nextHops?: NextHopStatus[];
+  /** externalTrafficPolicy: Local: ready endpoints outside the next hops. */
   endpointsOutsidePool?: { endpoints: number; nodes: string[] };
 }
 

@@ -10,7 +10,7 @@ import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentWatchSpecs, type WatchedList, watchList } from './kube-watches.js';
+import { agentWatchSpecs, trimRouteForAgent, type WatchedList, watchList } from './kube-watches.js';
 
 function session(name: string, node: string, kind?: string): KubeObject {
   return {
@@ -60,5 +60,26 @@ describe('agent BGPSession watches', () => {
     await waitFor('both lists', () => seen.own !== undefined && seen.cluster !== undefined, 10_000);
     expect(seen.own).toEqual(['tor1-node-a', 'tor2-node-a']);
     expect(seen.cluster).toEqual(['tor1-node-a', 'tor1-node-b', 'tor2-node-a']);
+  });
+});
+
+describe('trimRouteForAgent', () => {
+  it("drops the controller's per-next-hop status and keeps the rest (next-hop liveness, spec)", () => {
+    const route = {
+      metadata: { name: 'r' },
+      spec: { prefix: '10.0.0.2/32', nextHops: ['10.0.3.10'] },
+      status: {
+        nextHops: [{ nextHop: '10.0.3.10', state: 'announced', reason: 'ready load-balancer node' }],
+        nextHopLiveness: { 'node-a': { withheld: [] } },
+      },
+    };
+    expect(trimRouteForAgent(route)).toEqual({
+      metadata: { name: 'r' },
+      spec: { prefix: '10.0.0.2/32', nextHops: ['10.0.3.10'] },
+      status: { nextHopLiveness: { 'node-a': { withheld: [] } } },
+    });
+    expect(trimRouteForAgent({ metadata: { name: 'no-status' } })).toEqual({
+      metadata: { name: 'no-status' },
+    });
   });
 });

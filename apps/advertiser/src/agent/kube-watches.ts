@@ -18,6 +18,18 @@ export interface WatchSpec {
   kind: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Trims each object before it is cached (what the agent never reads). */
+  transform?: (o: KubeObject) => KubeObject;
+}
+
+/**
+ * BGPAdvertisedRoutes without `status.nextHops`: the controller's per-next-hop report for
+ * operators, which the agent never reads (it follows spec), kept out of every agent's memory.
+ */
+export function trimRouteForAgent(o: KubeObject): KubeObject {
+  const status = (o as { status?: Record<string, unknown> }).status;
+  if (status !== undefined) delete status.nextHops;
+  return o;
 }
 
 export interface WatchedList {
@@ -41,6 +53,7 @@ export function watchList(
     kind: spec.kind,
     labelSelector: spec.labelSelector,
     fieldSelector: spec.fieldSelector,
+    ...(spec.transform === undefined ? {} : { transform: spec.transform }),
     backoffBaseMs: 500,
     log,
   });
@@ -85,6 +98,7 @@ export function agentWatchSpecs(node: string, statusNamespace: string, clusterNa
       plural: RESOURCES.BGPAdvertisedRoute.plural,
       kind: 'BGPAdvertisedRoute',
       namespace: statusNamespace,
+      transform: trimRouteForAgent,
     },
     gatewayGroups: {
       what: 'NetworkGatewayGroup default',

@@ -10,11 +10,10 @@ import {
   type FloatingIPMove,
   heldSinceOf,
 } from '@bgplb/floating-ip-allocator';
-import { DRAIN_ANNOTATION, EXCLUDE_FROM_LB_LABEL } from '../names.js';
 import type { NodeView } from '../nodes.js';
 import type { EventSpec } from '../types.js';
 import { holdMovesForPeers, type LiveSession, MAX_MOVE_HOLD_MS } from './make-before-break.js';
-import { holdingReadiness, type LoadBalancerNodes } from './nodes.js';
+import { DRAIN_REASON_TEXT, holdingReadiness, type LoadBalancerNodes } from './nodes.js';
 import type { DesiredGateway, HeldSince } from './types.js';
 
 export interface GatewayInput {
@@ -52,13 +51,6 @@ export interface GatewayDecision {
   events: EventSpec[];
   warnings: string[];
 }
-
-/** How a move's Event names the drain that caused it. */
-const DRAIN_REASON_TEXT = {
-  cordoned: 'is cordoned',
-  excluded: `carries ${EXCLUDE_FROM_LB_LABEL}`,
-  annotated: `carries ${DRAIN_ANNOTATION}`,
-} as const;
 
 export function decideGateway(input: GatewayInput): GatewayDecision {
   const { views, lbNodes } = input.nodes;

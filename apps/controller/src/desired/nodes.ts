@@ -8,9 +8,9 @@ import {
   type ParsedClusterObjects,
 } from '@bgplb/api-types';
 import { compareAddressText } from '@bgplb/floating-ip-allocator';
-import { DRAIN_STARTED_ANNOTATION } from '../names.js';
+import { DRAIN_ANNOTATION, DRAIN_STARTED_ANNOTATION, EXCLUDE_FROM_LB_LABEL } from '../names.js';
 import { drainReason, type NodeView, nodeView } from '../nodes.js';
-import type { NodeObject, RouteDrainSpec } from '../types.js';
+import type { NextHopStatus, NodeObject, RouteDrainSpec } from '../types.js';
 
 export interface LoadBalancerNodes {
   /** Every live Node. */
@@ -31,8 +31,23 @@ export interface LoadBalancerNodes {
   drainingNextHops: string[];
   /** When the earliest of those drains ends (ms): the controller reconciles again then. */
   drainEndsAt: number | null;
+  /**
+   * Every load-balancer node address in address order, announced, draining or withdrawn, and why
+   * (the routes' `status.nextHops`); `previousHopStates` again when equal.
+   */
+  hopStates: NextHopStatus[];
   warnings: string[];
 }
+
+/** How a drain's cause reads in messages ("node node-04 is cordoned"). */
+export const DRAIN_REASON_TEXT = {
+  cordoned: 'is cordoned',
+  excluded: `carries ${EXCLUDE_FROM_LB_LABEL}`,
+  annotated: `carries ${DRAIN_ANNOTATION}`,
+} as const;
+
+/** The community of draining paths (RFC 8326 GRACEFUL_SHUTDOWN), as status shows it. */
+export const GRACEFUL_SHUTDOWN_TEXT = '65535:0';
 
 /**
  * Load-balancer membership by InternalIP. `previousNextHops` is returned instead of an equal new
@@ -46,11 +61,12 @@ export function loadBalancerNodes(
   /** Nodes whose floating-IP Lease expired (lease-suspects.ts): not next hops, unless none would be left. */
   suspects: ReadonlyMap<string, number> = new Map(),
   /** Drain timing: `since` is drainingSinceOf's answer. */
-  drain: { since: ReadonlyMap<string, number>; delayMs: number; now: number } = {
+  drain: { since: ReadonlyMap<string, number>; delayMs: number; now: number; settings?: DrainSettings } = {
     since: new Map(),
     delayMs: 0,
     now: 0,
   },
+  previousHopStates?: NextHopStatus[] | undefined,
 ): LoadBalancerNodes {
   const warnings: string[] = [];
   const views = nodes
@@ -96,6 +112,10 @@ export function loadBalancerNodes(
   }
   drainingNextHops.sort(compareAddressText);
   const nextHops = [...nextHopByNode.values()].concat(drainingNextHops).sort(compareAddressText);
+  const hopStates = sameHopStates(
+    previousHopStates,
+    nextHopStates(lbAddresses, lbNodes, nextHopByNode, drainingNextHops, suspects, drain.settings),
+  );
   const same =
     previousNextHops !== undefined &&
     previousNextHops.length === nextHops.length &&
@@ -107,8 +127,61 @@ export function loadBalancerNodes(
     nextHopByNode,
     drainingNextHops,
     drainEndsAt,
+    hopStates,
     warnings,
   };
+}
+
+/** Why each load-balancer node address is, or is not, a next hop. */
+function nextHopStates(
+  lbAddresses: readonly string[],
+  lbNodes: ReadonlyMap<string, { view: NodeView; address: string }>,
+  nextHopByNode: ReadonlyMap<string, string>,
+  drainingNextHops: readonly string[],
+  suspects: ReadonlyMap<string, number>,
+  settings: DrainSettings | undefined,
+): NextHopStatus[] {
+  const byAddress = new Map<string, NodeView>();
+  for (const n of lbNodes.values()) byAddress.set(n.address, n.view);
+  const out: NextHopStatus[] = [];
+  for (const nextHop of [...new Set(lbAddresses)].sort(compareAddressText)) {
+    const v = byAddress.get(nextHop);
+    if (v === undefined) {
+      out.push({ nextHop, state: 'withdrawn', reason: `no Node has InternalIP ${nextHop}` });
+      continue;
+    }
+    const node = v.name;
+    const drainText = v.draining === undefined ? '' : `node ${node} ${DRAIN_REASON_TEXT[v.draining]}`;
+    if (nextHopByNode.get(node) === nextHop) {
+      out.push({ nextHop, node, state: 'announced', reason: 'ready load-balancer node' });
+    } else if (drainingNextHops.includes(nextHop)) {
+      out.push({
+        nextHop,
+        node,
+        state: 'draining',
+        reason: `${drainText}: announced with GRACEFUL_SHUTDOWN until drainDelay ends`,
+        community: GRACEFUL_SHUTDOWN_TEXT,
+        ...(settings !== undefined && settings.medIncrease > 0 ? { medIncrease: settings.medIncrease } : {}),
+        ...(settings !== undefined && settings.asPathPrepend > 0
+          ? { asPathPrepend: settings.asPathPrepend }
+          : {}),
+      });
+    } else {
+      const reason = !v.ready
+        ? `node ${node} is not Ready`
+        : v.draining !== undefined
+          ? `${drainText}: drained (drainDelay over)`
+          : suspects.has(node)
+            ? `node ${node} stopped renewing its floating-IP Lease`
+            : `node ${node} is not a usable load-balancer node`;
+      out.push({ nextHop, node, state: 'withdrawn', reason });
+    }
+  }
+  return out;
+}
+
+function sameHopStates(previous: NextHopStatus[] | undefined, next: NextHopStatus[]): NextHopStatus[] {
+  return previous !== undefined && JSON.stringify(previous) === JSON.stringify(next) ? previous : next;
 }
 
 /**

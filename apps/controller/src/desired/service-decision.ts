@@ -9,7 +9,14 @@
  * again (identity for the diff), never change the answer.
  */
 import { LABELS, MANAGED_BY, objectKey, REQUESTED_IP_ANNOTATION, routeName } from '../names.js';
-import type { EventSpec, RouteDrainSpec, RouteSpec, RouteStatus, ServiceObject } from '../types.js';
+import type {
+  EventSpec,
+  NextHopStatus,
+  RouteDrainSpec,
+  RouteSpec,
+  RouteStatus,
+  ServiceObject,
+} from '../types.js';
 import { type EndpointCounts, localRoute } from './local-endpoints.js';
 import type { DesiredRoute, DesiredService } from './types.js';
 
@@ -201,6 +208,8 @@ export interface RouteContext {
   nextHops: string[];
   /** The draining next hops (one object for every route: compared by identity), if any. */
   drain?: RouteDrainSpec | undefined;
+  /** The status of a route that is not Local: every next hop's state (one object, by identity). */
+  status?: RouteStatus | undefined;
   clusterNamespace: string;
   local: LocalContext;
 }
@@ -258,11 +267,12 @@ export function decideService(
     r.spec.nextHops === ctx.nextHops &&
     r.spec.weights === undefined &&
     r.spec.drain === ctx.drain &&
+    r.status === ctx.status &&
     r.spec.service.namespace === namespace &&
     r.spec.service.name === name &&
     r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace
       ? r
-      : newRoute(c, vip, ctx.nextHops, undefined, undefined, ctx, ctx.drain);
+      : newRoute(c, vip, ctx.nextHops, undefined, ctx.status, ctx, ctx.drain);
   return { service, route, events };
 }
 
@@ -347,8 +357,14 @@ function decideLocalRoute(
     );
     return { service, route: undefined, events };
   }
+  const hops = localHopStates(ctx.status?.nextHops, local.nextHops);
   const status: RouteStatus | undefined =
-    local.outside === undefined ? undefined : { endpointsOutsidePool: local.outside };
+    hops === undefined && local.outside === undefined
+      ? undefined
+      : {
+          ...(hops === undefined ? {} : { nextHops: hops }),
+          ...(local.outside === undefined ? {} : { endpointsOutsidePool: local.outside }),
+        };
   const same =
     r !== undefined &&
     r.name === c.route &&
@@ -361,4 +377,30 @@ function decideLocalRoute(
     r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace;
   const route = same ? r : newRoute(c, vip, local.nextHops, local.weights, status, ctx);
   return { service, route, events };
+}
+
+/**
+ * A Local route's next-hop states: the cluster's, with each node that is announced for other
+ * routes but has no ready endpoint of this Service withdrawn (a draining node too: Local routes
+ * drop it at once).
+ */
+function localHopStates(
+  states: readonly NextHopStatus[] | undefined,
+  nextHops: readonly string[],
+): NextHopStatus[] | undefined {
+  if (states === undefined) return undefined;
+  const announced = new Set(nextHops);
+  return states.map((h): NextHopStatus => {
+    if (announced.has(h.nextHop) || h.state === 'withdrawn') return h;
+    const node = h.node ?? h.nextHop;
+    return {
+      nextHop: h.nextHop,
+      ...(h.node === undefined ? {} : { node: h.node }),
+      state: 'withdrawn',
+      reason:
+        h.state === 'draining'
+          ? `${h.reason.split(':')[0]}: externalTrafficPolicy: Local routes drop a draining node at once`
+          : `no ready endpoint of the Service on node ${node} (externalTrafficPolicy: Local)`,
+    };
+  });
 }

@@ -174,6 +174,8 @@ export interface ServiceContext {
   refuseLocal: boolean;
   /** The routes' `spec.drain` (draining next hops), if any. */
   drain: RouteDrainSpec | undefined;
+  /** The status of every route that is not externalTrafficPolicy: Local (one shared object). */
+  routeStatus: RouteStatus;
   pools: {
     name: string;
     addresses: string[];
@@ -208,6 +210,8 @@ export interface DesiredMemo {
   readonly nextHops: readonly string[] | undefined;
   /** The last `spec.drain` (reused while equal, so unchanged routes keep their identity). */
   readonly drain?: RouteDrainSpec | undefined;
+  /** The last shared route status (reused while its next-hop states are the same array). */
+  readonly routeStatus?: RouteStatus | undefined;
   /** The VIP allocation and its input (reused when the next input is identical). */
   readonly vips: { input: AllocateServiceVIPsInput; result: AllocateServiceVIPsResult } | undefined;
 }

@@ -126,6 +126,22 @@ export const NextHopLivenessEntry = z.looseObject({
 });
 export type NextHopLivenessEntry = z.infer<typeof NextHopLivenessEntry>;
 
+/**
+ * One next hop's state as the controller decided it (an extension): `announced`, `draining`
+ * (announced with GRACEFUL_SHUTDOWN and the MED / AS-path fallback until drainDelay ends) or
+ * `withdrawn`, and why. Every load-balancer node address is listed, so a missing next hop says why.
+ */
+export const NextHopStatus = z.looseObject({
+  nextHop: IPv4Address.describe('A load-balancer node address.'),
+  node: z.string().optional().describe('The Node with that InternalIP, when there is one.'),
+  state: z.enum(['announced', 'draining', 'withdrawn']),
+  reason: z.string().describe('Why, e.g. "node node-04 is cordoned".'),
+  community: z.string().optional().describe('Draining: the community its paths carry (65535:0).'),
+  medIncrease: z.number().int().min(0).optional().describe('Draining: added to the MED of its paths.'),
+  asPathPrepend: z.number().int().min(0).optional().describe('Draining: extra copies of our AS.'),
+});
+export type NextHopStatus = z.infer<typeof NextHopStatus>;
+
 /** `status`: which BGPSessions carry the route, and when the controller last updated it. */
 export const BGPAdvertisedRouteStatus = z.looseObject({
   /** Names of the BGPSession objects the route is announced on. */
@@ -138,6 +154,10 @@ export const BGPAdvertisedRouteStatus = z.looseObject({
     .record(z.string(), NextHopLivenessEntry)
     .optional()
     .describe('Extension: per holder node, the next hops it withholds (next-hop liveness).'),
+  nextHops: z
+    .array(NextHopStatus)
+    .optional()
+    .describe('Extension: every load-balancer node address, announced, draining or withdrawn, and why.'),
   endpointsOutsidePool: z
     .strictObject({
       endpoints: z.number().int().min(1),
