@@ -93,14 +93,14 @@ case "$role" in
     ;;
   control-plane | worker)
     name="${2:?node name}"
-    ip="${3:?node InternalIP}"
+    ip="${3:?node InternalIP (IPv4[,IPv6])}"
     write_kubeconfig "$api"
     cp_flag=()
     [ "$role" = control-plane ] && cp_flag=(--control-plane)
     start kubelet node e2e/src/netns/kubelet.ts --api "$api" --node "$name" --internal-ip "$ip" \
       "${cp_flag[@]}" --interval 1000 --ports 80,443
     if [ "$role" = control-plane ]; then
-      node --conditions=@bgplb/source --import tsx e2e/src/advertiser-config.ts "$cluster_yaml" "$ip" \
+      node --conditions=@bgplb/source --import tsx e2e/src/advertiser-config.ts "$cluster_yaml" "${ip%%,*}" \
         >"$state/bgpadvertiser.conf"
       start advertiser node apps/advertiser/dist/cli.js --config "$state/bgpadvertiser.conf" \
         --advertise-ip "$(cluster_field spec.loadBalancer.vips.controlPlaneVIP)" --vip-interface lo \

@@ -28,11 +28,15 @@ describe('containerlab topologies', () => {
     }
     // each cluster node's container command names its role, name and InternalIP (the labels)
     for (const n of topo.nodes.filter((x) => x.role === 'control-plane' || x.role === 'worker')) {
-      expect(n.cmd, `${dir}/${n.name} cmd`).toBe(`bgplb-e2e-node ${n.role} ${n.name} ${n.internalIP}`);
-      expect(
-        n.exec.some((l) => l.startsWith(`ip addr add ${n.internalIP}/`)),
-        `${dir}/${n.name} address`,
-      ).toBe(true);
+      expect(n.cmd, `${dir}/${n.name} cmd`).toBe(
+        `bgplb-e2e-node ${n.role} ${n.name} ${n.internalIPs.join(',')}`,
+      );
+      for (const ip of n.internalIPs) {
+        expect(
+          n.exec.some((l) => l.startsWith(`ip addr add ${ip}/`)),
+          `${dir}/${n.name} address ${ip}`,
+        ).toBe(true);
+      }
       expect(n.env.BGPLB_API, `${dir}/${n.name} BGPLB_API`).toBe(
         `http://${topo.nodes.find((x) => x.role === 'ctl')?.mgmtIPv4}:6443`,
       );
@@ -48,6 +52,13 @@ describe('containerlab topologies', () => {
     for (const [a, b] of topo.links) {
       expect(names.has(a.node) && names.has(b.node)).toBe(true);
     }
+  });
+
+  it('reads a dual-stack node: one InternalIP per family, IPv4 first', () => {
+    const topo = readClab(join(TOPOLOGIES, '04-dual-stack', 'topology.clab.yml'));
+    const lb1 = topo.nodes.find((n) => n.name === 'lb1');
+    expect(lb1?.internalIPs).toEqual(['10.0.3.10', '2001:db8:3::10']);
+    expect(lb1?.internalIP).toBe('10.0.3.10');
   });
 
   it('refuses what the netns runner cannot build, naming it', () => {

@@ -21,8 +21,13 @@ export interface ClabNode {
   /** Address on the management network (eth0), without prefix length. */
   mgmtIPv4?: string;
   role: NodeRole;
-  /** The Kubernetes node's InternalIP, for cluster nodes. */
+  /** The Kubernetes node's InternalIP, for cluster nodes (the first one on a dual-stack node). */
   internalIP?: string;
+  /**
+   * Every InternalIP of a cluster node, one per family, from `bgplb.io/internal-ip: IPv4[,IPv6]`
+   * (comma-separated, as kubelet's --node-ip takes them on a dual-stack node).
+   */
+  internalIPs: string[];
   /** The container's command (what the image runs: `bgplb-e2e-node <role> ...`). */
   cmd?: string;
   /** Environment of the container: the kind's `env`, overridden by the node's. */
@@ -97,6 +102,7 @@ export function parseClab(text: string, file: string): ClabTopology {
       exec: strings(file, `${where} exec`, raw.exec),
       role: 'router',
       env,
+      internalIPs: [],
     };
     if (typeof raw.cmd === 'string') node.cmd = raw.cmd;
     if (image !== undefined) node.image = image;
@@ -115,7 +121,12 @@ export function parseClab(text: string, file: string): ClabTopology {
         `${where}: a linux node needs an FRR config bound to /etc/frr/frr.conf or a bgplb.io/role label`,
       );
     }
-    if (labels['bgplb.io/internal-ip'] !== undefined) node.internalIP = labels['bgplb.io/internal-ip'];
+    const internal = labels['bgplb.io/internal-ip'];
+    if (internal !== undefined) {
+      node.internalIPs = internal.split(',').map((ip) => ip.trim());
+      const [first] = node.internalIPs;
+      if (first !== undefined) node.internalIP = first;
+    }
     if ((node.role === 'control-plane' || node.role === 'worker') && node.internalIP === undefined) {
       fail(file, `${where}: cluster nodes need a bgplb.io/internal-ip label`);
     }

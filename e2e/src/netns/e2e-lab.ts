@@ -388,7 +388,7 @@ export class E2eLab {
         spec: {},
         status: {
           addresses: [
-            { type: 'InternalIP', address: n.internalIP },
+            ...n.internalIPs.map((address) => ({ type: 'InternalIP', address })),
             { type: 'Hostname', address: n.name },
           ],
           conditions: [
@@ -439,7 +439,7 @@ export class E2eLab {
       '--node',
       node,
       '--internal-ip',
-      n.internalIP ?? '',
+      n.internalIPs.join(','),
       ...(n.role === 'control-plane' ? ['--control-plane'] : []),
       '--interval',
       '1000',
@@ -552,8 +552,9 @@ export class E2eLab {
     return stdout;
   }
 
-  /** The BGP paths a ToR has for a prefix. */
+  /** The BGP paths a ToR has for a prefix (IPv4 or IPv6 unicast, after the prefix's family). */
   async torPaths(tor: string, prefix: string): Promise<TorPath[]> {
+    const afi = prefix.includes(':') ? 'ipv6' : 'ipv4';
     const r = await this.router(tor).json<{
       paths?: {
         nexthops?: { ip: string }[];
@@ -562,7 +563,7 @@ export class E2eLab {
         multipath?: boolean;
         addpathRxId?: number;
       }[];
-    }>(`show bgp ipv4 unicast ${prefix} json`);
+    }>(`show bgp ${afi} unicast ${prefix} json`);
     return (r.paths ?? []).map((p) => ({
       nextHop: p.nexthops?.[0]?.ip ?? '',
       peer: p.peer?.peerId ?? '',
@@ -576,7 +577,7 @@ export class E2eLab {
   async torFib(tor: string, prefix: string): Promise<string[]> {
     const routes = await this.host(tor).ipJson<
       { dst: string; gateway?: string; nexthops?: { gateway: string }[] }[]
-    >('route', 'show', prefix);
+    >(prefix.includes(':') ? '-6' : '-4', 'route', 'show', prefix);
     const hops = routes.flatMap((r) =>
       r.nexthops ? r.nexthops.map((h) => h.gateway) : r.gateway ? [r.gateway] : [],
     );
@@ -703,6 +704,14 @@ export class E2eLab {
         ...extra,
       },
     });
+  }
+
+  /** Every VIP of a Service (`status.loadBalancer.ingress`: one per family when dual-stack). */
+  serviceVIPs(name: string, namespace = 'default'): string[] {
+    const svc = this.server.store.get('v1', 'Service', name, namespace);
+    const ingress = (svc?.status as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)
+      ?.loadBalancer?.ingress;
+    return (ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
   }
 
   serviceVIP(name: string, namespace = 'default'): string | undefined {

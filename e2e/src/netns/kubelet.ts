@@ -9,7 +9,7 @@
  *   and whose X-Client-Address header is the source address the node saw.
  * - registers the Node (InternalIP, control-plane role label) when it does not exist yet, as a
  *   kubelet does on its first start (--internal-ip, --control-plane).
- * Usage: node kubelet.ts --api http://IP:PORT --node NAME [--internal-ip IP] [--control-plane]
+ * Usage: node kubelet.ts --api http://IP:PORT --node NAME [--internal-ip IP[,IPv6]] [--control-plane]
  *                        [--interval 1000] [--ports 80,443]
  */
 import { createServer } from 'node:net';
@@ -41,9 +41,11 @@ const response = (client: string | undefined) =>
 for (const port of values.ports.split(',').filter((p) => p !== '')) {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    socket.end(response(socket.remoteAddress));
+    // An IPv4 client on the dual-stack socket shows as ::ffff:a.b.c.d: report it as a.b.c.d.
+    socket.end(response(socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/, '')));
   });
-  server.listen(Number(port), '0.0.0.0');
+  // `::` (dual stack, IPv4 as ::ffff:a.b.c.d): Service VIPs of both families answer.
+  server.listen({ port: Number(port), host: '::', ipv6Only: false });
 }
 
 const nodeUrl = `${api}/api/v1/nodes/${encodeURIComponent(node)}`;
@@ -65,8 +67,9 @@ async function register(signal: AbortSignal): Promise<void> {
     },
     spec: {},
     status: {
+      // One InternalIP per family on a dual-stack node (`--internal-ip IPv4,IPv6`, as --node-ip).
       addresses: [
-        { type: 'InternalIP', address: ip },
+        ...ip.split(',').map((address) => ({ type: 'InternalIP', address: address.trim() })),
         { type: 'Hostname', address: node },
       ],
     },
