@@ -30,14 +30,17 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { arch, platform } from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { build } from 'esbuild';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = join(appDir, '../..');
 const outDir = join(appDir, 'dist/bin');
 const binary = join(outDir, `bgpadvertiser-${platform}-${arch}`);
 const bundle = join(outDir, 'bgpadvertiser.cjs');
+const kubeBundle = join(outDir, 'kubernetes-client.cjs');
 const blob = join(outDir, 'bgpadvertiser.blob');
+/** Name of the Kubernetes client's bundle among the SEA's assets. */
+const KUBE_ASSET = 'kubernetes-client.cjs';
 const seaConfig = join(outDir, 'sea-config.json');
 const hashFile = join(outDir, '.inputs-hash');
 /** The fuse Node looks for to know that a SEA blob was injected (documented in Node's single-executable-applications). */
@@ -78,16 +81,23 @@ const hash = inputsHash();
 if (existsSync(binary) && existsSync(hashFile) && readFileSync(hashFile, 'utf8') === hash) {
   console.log(`${relative(process.cwd(), binary)} is up to date`);
 } else {
-  buildNative();
+  await buildNative();
 }
-buildCross();
+await buildCross();
 
-function buildNative() {
-  mkdirSync(outDir, { recursive: true });
-
-  buildSync({
-    entryPoints: [join(appDir, 'src/sea-main.ts')],
-    outfile: bundle,
+/**
+ * One CommonJS bundle of `entry` (a file, or `{ contents }` of a module in this directory) and every
+ * dependency (workspace sources included).
+ */
+async function bundleFor(entry, outfile, plugins) {
+  return build({
+    // The metafile's input paths are relative to it (kubernetesClientImports reads them).
+    absWorkingDir: appDir,
+    metafile: true,
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, resolveDir: appDir, loader: 'js' } }),
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -99,17 +109,81 @@ function buildNative() {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
+    plugins,
     // import.meta is empty in CommonJS; a file URL of the executable keeps `new URL(x, import.meta.url)`
     // (api-types' CRD directory, unused by this CLI) from throwing at load time.
     define: { 'import.meta.url': '__bgpadvertiserMetaUrl' },
     banner: { js: 'var __bgpadvertiserMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
+}
+
+/**
+ * `@kubernetes/client-node`, in the binary: its bundle from the SEA's assets, compiled and run as a
+ * CommonJS module on first use (the SEA's require serves the built-in modules it needs). Only
+ * `agent` and `--cluster` (live mode) load it, through modules imported on demand.
+ */
+function kubernetesClientAsAsset() {
+  return {
+    name: 'kubernetes-client-as-sea-asset',
+    setup(build) {
+      build.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({
+        path: KUBE_ASSET,
+        namespace: 'sea-asset',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'sea-asset' }, (args) => ({
+        loader: 'js',
+        contents: `
+          const { getAsset } = require('node:sea');
+          const { Script } = require('node:vm');
+          const source = getAsset(${JSON.stringify(args.path)}, 'utf8');
+          new Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', {
+            filename: ${JSON.stringify(args.path)},
+          })
+            .runInThisContext()
+            .call(module.exports, module.exports, require, module, __filename, __dirname);
+        `,
+      }));
+    },
+  };
+}
+
+/** The names that `files` import from @kubernetes/client-node as values (type-only imports left out). */
+function kubernetesClientImports(files) {
+  const names = new Set();
+  for (const f of files.filter((f) => /\.[cm]?ts$/.test(f) && !f.includes('node_modules'))) {
+    const text = readFileSync(f, 'utf8');
+    if (/import\s+\*\s+as\s+\w+\s+from\s+'@kubernetes\/client-node'/.test(text))
+      throw new Error(
+        `${f}: a namespace import of @kubernetes/client-node; import names (build-binary lists them)`,
+      );
+    for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@kubernetes\/client-node'/g))
+      for (const spec of m[1].split(',').map((x) => x.trim()))
+        if (spec !== '' && !spec.startsWith('type ')) names.add(spec.split(/\s+as\s+/)[0]);
+  }
+  return [...names].sort();
+}
+
+async function buildNative() {
+  mkdirSync(outDir, { recursive: true });
+
+  // The Kubernetes client (with undici, 2 MB of the 3.8) is a second bundle, stored in the blob as
+  // an asset and compiled only when used: in the main script, V8 would keep its source in memory and
+  // the blob's pages resident for every command (docs/benchmarks.md, "Idle cost").
+  const main = await bundleFor(join(appDir, 'src/sea-main.ts'), bundle, [kubernetesClientAsAsset()]);
+  const names = kubernetesClientImports(Object.keys(main.metafile.inputs).map((f) => join(appDir, f)));
+  // Only what the sources import: the whole client is 6.8 MB of bundle, these 2 MB.
+  await bundleFor(
+    { contents: `export { ${names.join(', ')} } from '@kubernetes/client-node';` },
+    kubeBundle,
+    [],
+  );
 
   writeFileSync(
     seaConfig,
     JSON.stringify({
       main: bundle,
       output: blob,
+      assets: { [KUBE_ASSET]: kubeBundle },
       disableExperimentalSEAWarning: true,
       useCodeCache: false,
       useSnapshot: false,
@@ -138,7 +212,7 @@ function buildNative() {
  * executed here (test/binary-cross-arch.test.ts checks that it is an ELF of that architecture
  * carrying this blob with the fuse set).
  */
-function buildCross() {
+async function buildCross() {
   if (platform !== 'linux' || (arch !== 'x64' && arch !== 'arm64')) return;
   const other = arch === 'x64' ? 'arm64' : 'x64';
   const crossBinary = join(outDir, `bgpadvertiser-linux-${other}`);
@@ -148,7 +222,7 @@ function buildCross() {
     return;
   }
   // The blob of the native build (rebuilt with it when it is gone).
-  if (!existsSync(blob)) buildNative();
+  if (!existsSync(blob)) await buildNative();
   const version = process.version.slice(1);
   const nodeDir = join(outDir, `.node-linux-${other}-${version}`);
   const otherNode = join(nodeDir, 'node');
