@@ -2,7 +2,10 @@
 // against two baselines measured in the same run: an idle Node process (0 sessions), and the
 // same UDP traffic with no BFD logic (raw-side.ts: one plain timer per "session", dgram send and
 // receive only), the floor of doing this in Node. The peer runs in its own process.
-// Usage: pnpm --filter @bgplb/bfd bench [-- --sessions 100 --runs 5 --window 10000]
+// The measured process runs with the agent's V8 flags (--node-flags; the agent starts node with
+// --max-semi-space-size=1, see apps/advertiser/src/cli.ts) and is measured twice: right after its
+// sessions settled ("start-up") and after --warmup ms (the steady state, which the target is about).
+// Usage: pnpm --filter @bgplb/bfd bench [-- --sessions 100 --runs 5 --window 10000 --warmup 30000]
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -13,11 +16,18 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '100' },
     runs: { type: 'string', default: '5' },
     window: { type: 'string', default: '10000' },
+    warmup: { type: 'string', default: '30000' },
+    'node-flags': { type: 'string', default: '--max-semi-space-size=1' },
   },
 });
 const sessions = Number(values.sessions);
 const runs = Number(values.runs);
 const windowMs = Number(values.window);
+const warmupMs = Number(values.warmup);
+const nodeFlags = values['node-flags'].split(/\s+/).filter((f) => f !== '');
+for (const [name, v] of Object.entries({ sessions, runs, window: windowMs, warmup: warmupMs }))
+  if (!Number.isInteger(v) || v < (name === 'warmup' || name === 'sessions' ? 0 : 1))
+    throw new Error(`--${name} must be a whole number, got ${String(values[name as keyof typeof values])}`);
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const bfdSide = new URL('./bfd-side.ts', import.meta.url).pathname;
 const rawSide = new URL('./raw-side.ts', import.meta.url).pathname;
@@ -27,6 +37,7 @@ interface Result {
   userPercent: number;
   systemPercent: number;
   timerWakeups?: number;
+  startupCpuPercent: number;
   sent: number;
   received: number;
   downs: number;
@@ -37,7 +48,7 @@ interface Result {
 function startSide(side: string, config: Record<string, unknown>) {
   const child = spawn(
     process.execPath,
-    ['--conditions=@bgplb/source', '--import', tsx, side, JSON.stringify(config)],
+    [...nodeFlags, '--conditions=@bgplb/source', '--import', tsx, side, JSON.stringify(config)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -73,7 +84,14 @@ async function measure(n: number, side = bfdSide): Promise<Result> {
   const base = 40_000 + Math.floor(Math.random() * 10_000);
   const peer =
     n > 0
-      ? startSide(side, { role: 'peer', sessions: n, listenPort: base + 1, peerPort: base, windowMs })
+      ? startSide(side, {
+          role: 'peer',
+          sessions: n,
+          listenPort: base + 1,
+          peerPort: base,
+          windowMs,
+          warmupMs,
+        })
       : undefined;
   const measured = startSide(side, {
     role: 'measured',
@@ -81,6 +99,8 @@ async function measure(n: number, side = bfdSide): Promise<Result> {
     listenPort: base,
     peerPort: base + 1,
     windowMs,
+    // The idle process has nothing to warm up: its baseline is taken at once.
+    warmupMs: n > 0 ? warmupMs : 0,
   });
   try {
     return (await measured.waitFor('result')) as unknown as Result;
@@ -103,6 +123,7 @@ const f = (x: number) => x.toFixed(2);
 const baseline: number[] = [];
 const floor: number[] = [];
 const loaded: number[] = [];
+const startup: number[] = [];
 const extra: number[] = [];
 const ratio: number[] = [];
 for (let i = 0; i < runs; i++) {
@@ -113,20 +134,25 @@ for (let i = 0; i < runs; i++) {
     throw new Error(`run ${i + 1}: ${r.up}/${sessions} Up, ${r.downs} downs`);
   baseline.push(b.cpuPercent);
   loaded.push(r.cpuPercent);
+  startup.push(r.startupCpuPercent);
   floor.push(raw.cpuPercent);
   extra.push(r.cpuPercent - b.cpuPercent);
   ratio.push(r.cpuPercent / raw.cpuPercent);
   console.log(
-    `run ${i + 1}: ${sessions} sessions ${f(r.cpuPercent)}% of one core (user ${f(r.userPercent)}, system ${f(r.systemPercent)}; ${r.sent} sent, ${r.received} received, ${r.timerWakeups} timer wake-ups in ${(r.wallMs / 1000).toFixed(1)} s), raw UDP floor ${f(raw.cpuPercent)}%, idle baseline ${f(b.cpuPercent)}%`,
+    `run ${i + 1}: ${sessions} sessions ${f(r.cpuPercent)}% of one core (user ${f(r.userPercent)}, system ${f(r.systemPercent)}; ${r.sent} sent, ${r.received} received, ${r.timerWakeups} timer wake-ups in ${(r.wallMs / 1000).toFixed(1)} s; start-up window ${f(r.startupCpuPercent)}%), raw UDP floor ${f(raw.cpuPercent)}%, idle baseline ${f(b.cpuPercent)}%`,
   );
 }
 const l = stats(loaded);
 const b = stats(baseline);
 const e = stats(extra);
 console.log(
-  `\n${sessions} BFD sessions at 300 ms x 3 on loopback, ${runs} runs of ${windowMs / 1000} s (min / median / max):`,
+  `\n${sessions} BFD sessions at 300 ms x 3 on loopback, node ${nodeFlags.join(' ')}, ${runs} runs, windows of ${windowMs / 1000} s, the steady one ${warmupMs / 1000} s after the sessions settled (min / median / max):`,
 );
 console.log(`  process CPU with sessions: ${f(l.min)} / ${f(l.median)} / ${f(l.max)} % of one core`);
+const su = stats(startup);
+console.log(
+  `  (the same, first window right after start-up: ${f(su.min)} / ${f(su.median)} / ${f(su.max)} %)`,
+);
 console.log(`  idle baseline (0 sessions): ${f(b.min)} / ${f(b.median)} / ${f(b.max)} %`);
 const fl = stats(floor);
 const ra = stats(ratio);

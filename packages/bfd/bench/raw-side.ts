@@ -1,6 +1,7 @@
 // The floor under the idle-cost benchmark: the same UDP traffic as N BFD sessions at 300 ms
 // (one 24-byte datagram per session every 225-300 ms each way, the same sockets and addresses)
-// with no BFD logic at all: timers, dgram send and receive only. argv[2] as for bfd-side.ts.
+// with no BFD logic at all: timers, dgram send and receive only. argv[2] and the two measured
+// windows (start-up, steady) as for bfd-side.ts.
 import dgram from 'node:dgram';
 
 const o = JSON.parse(process.argv[2] ?? '{}') as {
@@ -9,6 +10,7 @@ const o = JSON.parse(process.argv[2] ?? '{}') as {
   listenPort: number;
   peerPort: number;
   windowMs: number;
+  warmupMs: number;
 };
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const other = (i: number) => `127.0.1.${i + 1}`;
@@ -42,7 +44,25 @@ for (let i = 0; i < o.sessions; i++) {
 
 print({ msg: 'ready' });
 if (o.role === 'measured') {
+  // The same two windows as bfd-side.ts: right after start-up, and after the warm-up.
   await new Promise((r) => setTimeout(r, 3_000));
+  const settledAt = Date.now();
+  const startup = await measureWindow();
+  const rest = o.warmupMs - (Date.now() - settledAt);
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  const steady = await measureWindow();
+  print({
+    msg: 'result',
+    sessions: o.sessions,
+    ...steady,
+    startupCpuPercent: startup.cpuPercent,
+    downs: 0,
+    up: o.sessions,
+  });
+  process.exit(0);
+}
+
+async function measureWindow() {
   const sent0 = sent;
   const received0 = received;
   const cpu0 = process.cpuUsage();
@@ -50,17 +70,12 @@ if (o.role === 'measured') {
   await new Promise((r) => setTimeout(r, o.windowMs));
   const cpu = process.cpuUsage(cpu0);
   const wallMs = Number(process.hrtime.bigint() - wall0) / 1e6;
-  print({
-    msg: 'result',
-    sessions: o.sessions,
+  return {
     cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
     userPercent: (cpu.user / 1000 / wallMs) * 100,
     systemPercent: (cpu.system / 1000 / wallMs) * 100,
     wallMs,
     sent: sent - sent0,
     received: received - received0,
-    downs: 0,
-    up: o.sessions,
-  });
-  process.exit(0);
+  };
 }
