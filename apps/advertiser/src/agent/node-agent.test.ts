@@ -463,6 +463,48 @@ describe('NodeAgent', () => {
     expect(addresses.has('10.0.1.100')).toBe(true);
   });
 
+  it('starts no round for its own status writes coming back through the watch; a spec change starts one', async () => {
+    const withStatus = (rv: string, receivedPrefixes: number, peerIP?: string) => {
+      const s = session('tor1-node-a', '10.0.1.100', peerIP) as { metadata: Record<string, unknown> };
+      return {
+        ...s,
+        metadata: { ...s.metadata, resourceVersion: rv, managedFields: [{ manager: 'bgpadvertiser' }] },
+        status: { state: 'Established', receivedPrefixes },
+      };
+    };
+    const peer = (rv: string, status: unknown) => ({
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'tor1', namespace: 'cluster-demo', resourceVersion: rv },
+      spec: { localASN: 65001, peerASN: 65000, peerIP: '10.0.1.254' },
+      status,
+    });
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
+    agent.setOwnSessions([withStatus('1', 0)]);
+    agent.setPeers([peer('1', {})]);
+    agent.markSynced();
+    await settle();
+    const lists = vi.spyOn(addresses, 'list');
+    // Well inside the 10 s resync: only what the lists change can start a round.
+    for (let i = 2; i < 10; i++) {
+      agent.setOwnSessions([withStatus(String(i), i * 1_000)]);
+      agent.setPeers([peer(String(i), { sessions: i })]);
+      await settle(50);
+    }
+    expect(lists).not.toHaveBeenCalled();
+    log.length = 0;
+    agent.setOwnSessions([withStatus('10', 10_000, '10.0.1.253')]);
+    await settle(50);
+    expect(lists).toHaveBeenCalledTimes(1);
+    expect(log).toEqual([
+      'removePeer tor1-node-a: withdraw + Cease (session settings changed)',
+      'addPeer tor1-node-a from 10.0.1.100',
+    ]);
+    agent.setPeers([]);
+    await settle(50);
+    expect(lists).toHaveBeenCalledTimes(2);
+  });
+
   it('reports NOTIFICATIONs and transport errors as lastError, once per distinct error', async () => {
     agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
     agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);

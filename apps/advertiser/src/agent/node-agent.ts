@@ -31,6 +31,7 @@ import { ListenerSet } from './listeners.js';
 import type { AgentMetrics } from './metrics.js';
 import { type LivenessBfd, NextHopLiveness, type NextHopLivenessSettings } from './next-hop-liveness.js';
 import { NextHopChooser } from './next-hops.js';
+import { plannerInputKey } from './planner-input-key.js';
 import { RouteApplier } from './route-applier.js';
 import type { RouteLivenessReporter } from './route-liveness-status.js';
 import { SessionExecutor } from './session-executor.js';
@@ -120,6 +121,9 @@ export class NodeAgent {
   private gatewayVersion = 0;
   private ownSessions: readonly unknown[] = [];
   private peers: readonly unknown[] = [];
+  /** plannerInputKey of the two lists above: a change of status alone plans nothing new. */
+  private ownSessionsKey: string | undefined;
+  private peersKey: string | undefined;
 
   private synced = false;
   private firstRoundDone = false;
@@ -217,6 +221,10 @@ export class NodeAgent {
 
   setOwnSessions(list: readonly unknown[]): void {
     this.ownSessions = list;
+    // Most changes of this list are the agent's own status writes coming back: no new round.
+    const key = plannerInputKey(list);
+    if (key === this.ownSessionsKey) return;
+    this.ownSessionsKey = key;
     this.requestReconcile();
   }
 
@@ -228,6 +236,9 @@ export class NodeAgent {
 
   setPeers(list: readonly unknown[]): void {
     this.peers = list;
+    const key = plannerInputKey(list);
+    if (key === this.peersKey) return;
+    this.peersKey = key;
     this.requestReconcile();
   }
 
