@@ -357,9 +357,15 @@ export class NextHopLiveness {
     if (at === undefined) return;
     this.wakeTimer = clock.setTimeout(
       () => {
-        this.wakeTimer = undefined;
         this.wakeAt = undefined;
-        this.decide();
+        // Decide after this turn's I/O (a 0 ms timer runs after the poll phase): a wake-up that
+        // runs late runs before the BFD packets that arrived meanwhile are read, and would take a
+        // next hop whose packets wait in its socket for silent (with another one Down: self-
+        // isolation suspected). Before, reconcile rounds kept deciding often enough to hide it.
+        this.wakeTimer = clock.setTimeout(() => {
+          this.wakeTimer = undefined;
+          this.decide();
+        }, 0);
       },
       Math.max(0, at - clock.now()),
     );
