@@ -137,6 +137,25 @@ describe('applyWrites: Service status', () => {
     expect(r.errors[0]?.error).toMatchObject({ status: 409 });
   });
 
+  it('a dual-stack Service gets one ingress entry per VIP, in its ipFamilies order', async () => {
+    const client = new ScriptedClient({ [`mergePatch ${SVC_STATUS}`]: [{ ok: liveService('12').ok }] });
+    const r = await run(client, [{ ...serviceStatus, vip: '2001:db8::2', secondVip: '10.0.0.2' }]);
+    expect(r).toMatchObject({ written: 1, errors: [] });
+    expect(client.of('mergePatch').map((c) => c.body)).toEqual([
+      {
+        metadata: { resourceVersion: '10' },
+        status: {
+          loadBalancer: {
+            ingress: [
+              { ip: '2001:db8::2', ipMode: 'VIP' },
+              { ip: '10.0.0.2', ipMode: 'VIP' },
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
   it('a Service deleted meanwhile (404) is not an error', async () => {
     const client = new ScriptedClient({ [`mergePatch ${SVC_STATUS}`]: [{ status: 404 }] });
     expect(await run(client, [serviceStatus])).toMatchObject({ written: 0, conflicts: 0, errors: [] });

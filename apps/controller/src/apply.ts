@@ -111,7 +111,14 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
     switch (w.op) {
       case 'service-status': {
         const path = paths.core('services', w.namespace, w.name, 'status');
-        const ingress = w.vip === null ? null : [{ ip: w.vip, ipMode: 'VIP' }];
+        // One entry per VIP, in the Service's ipFamilies order (dual-stack: one of each family).
+        const ingress =
+          w.vip === null
+            ? null
+            : [w.vip, ...(w.secondVip === undefined ? [] : [w.secondVip])].map((ip) => ({
+                ip,
+                ipMode: 'VIP',
+              }));
         let rv = w.resourceVersion;
         for (let attempt = 1; ; attempt++) {
           try {

@@ -552,29 +552,6 @@ describe('desiredState: Services', () => {
     expect(d.poolUsage).toEqual([{ pool: 'pool1', size: 4, used: 4 }]);
   });
 
-  it('refuses an IPv6 VIP (requested or in status) while IPv6 routes are not announced', () => {
-    const v6: ConfigObjects = structuredClone(config);
-    const pools = (v6.cluster as { spec: { loadBalancer: { addressPools: { addresses: string[] }[] } } }).spec
-      .loadBalancer.addressPools;
-    pools[0]!.addresses.push('2001:db8::/120');
-    const d = desiredState(
-      observe(v6, allReady, {
-        services: [
-          service({ name: 'a', loadBalancerIP: '2001:db8::5', created: T0 - 5000 }),
-          service({ name: 'b', vip: '2001:db8::6', created: T0 - 4000 }),
-          service({ name: 'c', created: T0 - 3000 }),
-        ],
-      }),
-    );
-    expect(d.services.get('default/a')?.vip).toBeNull();
-    expect(d.services.get('default/b')?.vip).toBeNull();
-    expect(d.services.get('default/c')?.vip).toBe('10.0.0.2');
-    expect([...d.routes.values()].map((r) => r.spec.prefix)).toEqual(['10.0.0.2/32']);
-    expect(d.events.find((e) => e.involved.name === 'a')?.message).toBe(
-      'no VIP allocated: IPv6 address 2001:db8::5 is in an address pool, but IPv6 Service VIPs are not announced yet; request an IPv4 address',
-    );
-  });
-
   it('names routes after the BGPLoadBalancer when there is one', () => {
     const d = desiredState(observe(exampleConfig(EXAMPLE_FILES[2]), allReady));
     expect([...d.routes.keys()]).toEqual(['default-default-load-balancer-example']);

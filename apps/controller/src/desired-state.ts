@@ -11,12 +11,13 @@
  * the incremental path uses too). MemoizedDesiredState carries the memo from one call to the next.
  */
 
+import { addressFamily } from '@bgplb/floating-ip-allocator';
 import { effectiveConfig } from './config.js';
 import { configRef, refusalEvents, selectorFallbackEvent } from './desired/config-events.js';
 import { decideGateway, type GatewayDecision, type GatewayInput } from './desired/gateway.js';
 import { leaseSuspects } from './desired/lease-suspects.js';
 import { drainingSinceOf, drainSettingsOf, loadBalancerNodes, routeDrain } from './desired/nodes.js';
-import { foldServices } from './desired/service-fold.js';
+import { foldServices, poolFamilies } from './desired/service-fold.js';
 import { decideSessions } from './desired/sessions.js';
 import { type Desired, type DesiredMemo, EMPTY_MEMO, type Observed } from './desired/types.js';
 import { DEFAULT_LOAD_BALANCER_NAME } from './names.js';
@@ -60,11 +61,18 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     now,
   });
   const drainSettings = drainSettingsOf(parsed.bgpLoadBalancer?.spec);
+  const pools = lb.addressPools.map((p) => ({
+    name: p.name,
+    addresses: p.addresses,
+    avoidBuggyIPs: p.avoidBuggyIPs,
+    manualAssign: p.manualAssign,
+    allowSubnetRouterAnycast: p.allowSubnetRouterAnycast,
+  }));
   const nodes = loadBalancerNodes(
     parsed.cluster,
     observed.nodes,
     options.nodePrefixLength,
-    memo.nextHops,
+    { v4: memo.nextHops, v6: memo.nextHops6 },
     suspicion.suspects,
     {
       since: drainingSince,
@@ -72,15 +80,27 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       now,
       settings: drainSettings,
     },
-    memo.routeStatus?.nextHops,
+    poolFamilies(pools),
+    { v4: memo.routeStatus?.nextHops, v6: memo.routeStatus6?.nextHops },
   );
   warnings.push(...nodes.warnings);
   const drain = routeDrain(nodes.drainingNextHops, drainSettings, memo.drain);
-  // One status object for every route that is not externalTrafficPolicy: Local, kept while equal.
+  const drain6 = routeDrain(nodes.v6.drainingNextHops, drainSettings, memo.drain6);
+  // One status object for every route that is not externalTrafficPolicy: Local (per family), kept while equal.
   const routeStatus =
     memo.routeStatus !== undefined && memo.routeStatus.nextHops === nodes.hopStates
       ? memo.routeStatus
       : { nextHops: nodes.hopStates };
+  const routeStatus6 =
+    memo.routeStatus6 !== undefined && memo.routeStatus6.nextHops === nodes.v6.hopStates
+      ? memo.routeStatus6
+      : { nextHops: nodes.v6.hopStates };
+  const v6 = {
+    nextHops: nodes.v6.nextHops,
+    nextHopByNode: nodes.v6.nextHopByNode,
+    drain: drain6,
+    status: routeStatus6,
+  };
 
   let floating: GatewayDecision | undefined;
   if (parsed.networkGatewayGroup !== undefined) {
@@ -109,6 +129,10 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     parsed,
     floating?.holders ?? new Map(),
     options.clusterNamespace,
+    (name, family) => {
+      const view = nodes.views.find((v) => v.name === name);
+      return view?.internalIPs.find((ip) => addressFamily(ip) === family);
+    },
   );
   const fallbackEvent = selectorFallbackEvent(
     parsed,
@@ -128,13 +152,6 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
     weighted,
     endpointsOf: (key: string) => endpoints?.get(key),
   };
-  const pools = lb.addressPools.map((p) => ({
-    name: p.name,
-    addresses: p.addresses,
-    avoidBuggyIPs: p.avoidBuggyIPs,
-    manualAssign: p.manualAssign,
-    allowSubnetRouterAnycast: p.allowSubnetRouterAnycast,
-  }));
   const fold = foldServices(
     {
       services: observed.services,
@@ -147,6 +164,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
         status: routeStatus,
         clusterNamespace: options.clusterNamespace,
         local,
+        v6,
       },
       vips: {
         pools,
@@ -186,6 +204,7 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       refuseLocal,
       drain,
       routeStatus,
+      v6,
       pools,
       controlPlaneVIP: lb.vips.controlPlaneVIP,
       ingressVIP: lb.vips.ingressVIP,
@@ -196,8 +215,11 @@ export function desiredState(observed: Observed, memo: DesiredMemo = EMPTY_MEMO)
       routes: fold.routes,
       services: fold.services,
       nextHops: nodes.nextHops,
+      nextHops6: nodes.v6.nextHops,
       drain,
+      drain6,
       routeStatus,
+      routeStatus6,
       vips: fold.vips,
     },
   };

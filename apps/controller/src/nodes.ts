@@ -53,7 +53,8 @@ export function nodeView(node: NodeObject, prefixLength: number): NodeView {
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '')
-      : internalIPs.map((ip) => `${ip}/${prefixLength}`);
+      : // IPv6 subnets are /64 wherever hosts autoconfigure; --node-prefix-length is the IPv4 one.
+        internalIPs.map((ip) => `${ip}/${ip.includes(':') ? 64 : prefixLength}`);
   const readyCondition = node.status?.conditions?.find((c) => c.type === 'Ready');
   return {
     name: node.metadata.name,

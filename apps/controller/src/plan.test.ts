@@ -47,7 +47,14 @@ function applied(current: Current, writes: ReturnType<typeof planWrites>['writes
     } else if (w.op === 'service-status') {
       services = services.map((s) =>
         s.metadata.name === w.name
-          ? { ...s, status: { loadBalancer: { ingress: w.vip ? [{ ip: w.vip }] : [] } } }
+          ? {
+              ...s,
+              status: {
+                loadBalancer: {
+                  ingress: w.vip ? [w.vip, ...(w.secondVip ? [w.secondVip] : [])].map((ip) => ({ ip })) : [],
+                },
+              },
+            }
           : s,
       );
     } else if (w.op === 'gateway-status') {
@@ -81,6 +88,21 @@ describe('planWrites', () => {
     ]);
     const after = applied(current, plan.writes);
     expect(planWrites(desired, after, new Map([['node-04', 'n4']]), PLAN).writes).toEqual([]);
+  });
+
+  it('a dual-stack status is written with both VIPs, then matches (nothing more to write)', () => {
+    const { desired, current } = setup();
+    const [key, d] = [...desired.services][0]!;
+    desired.services.set(key, { ...d, vip: '10.0.0.2', secondVip: '2001:db8::2' });
+    const writes = planWrites(desired, current, new Map(), PLAN).writes;
+    expect(writes.find((w) => w.op === 'service-status')).toMatchObject({
+      vip: '10.0.0.2',
+      secondVip: '2001:db8::2',
+    });
+    const after = applied(current, writes);
+    expect(
+      planWrites(desired, after, new Map(), PLAN).writes.filter((w) => w.op === 'service-status'),
+    ).toEqual([]);
   });
 
   it('updates only what differs, deletes only its own stale objects and leaves foreign ones alone', () => {

@@ -28,6 +28,8 @@ export type Write =
       name: string;
       resourceVersion: string | undefined;
       vip: string | null;
+      /** Dual-stack: the VIP of the other family, second in `status.loadBalancer.ingress`. */
+      secondVip?: string | undefined;
       previous: string | undefined;
     }
   | {
@@ -165,9 +167,13 @@ function routeStatusWrite(d: DesiredRoute, existing: RouteObject | undefined, o:
 }
 
 /** Whether a Service's load-balancer status already says `vip` (null: no ingress at all). */
-function statusMatches(s: ServiceObject, vip: string | null): boolean {
+function statusMatches(s: ServiceObject, vip: string | null, secondVip: string | undefined): boolean {
   const ingress = s.status?.loadBalancer?.ingress;
   if (vip === null) return ingress === undefined || ingress.length === 0;
+  if (secondVip !== undefined)
+    return (
+      ingress !== undefined && ingress.length === 2 && ingress[0]?.ip === vip && ingress[1]?.ip === secondVip
+    );
   return ingress !== undefined && ingress.length === 1 && currentVip(s) === vip;
 }
 
@@ -269,7 +275,7 @@ export function planWrites(
     const key = objectKey(s.metadata.namespace ?? 'default', s.metadata.name);
     const d = desired.services.get(key);
     if (d === undefined) continue;
-    if (statusMatches(s, d.vip)) {
+    if (statusMatches(s, d.vip, d.secondVip)) {
       differing?.delete(key);
     } else {
       differing ??= new Map();
@@ -286,6 +292,7 @@ export function planWrites(
         name: d.name,
         resourceVersion: s.metadata.resourceVersion,
         vip: d.vip,
+        ...(d.secondVip !== undefined ? { secondVip: d.secondVip } : {}),
         previous: currentVip(s),
       });
     });

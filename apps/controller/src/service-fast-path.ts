@@ -26,8 +26,9 @@ import {
   type ServiceCandidate,
   type ServiceDecision,
 } from './desired/service-decision.js';
+import { plainIPv4 } from './desired/service-families.js';
 import type { Desired, DesiredRoute, ServiceContext } from './desired/types.js';
-import { routeName } from './names.js';
+import { objectKey, routeName } from './names.js';
 import type { EventSpec, ServiceObject } from './types.js';
 
 const RESERVED = '<reserved>';
@@ -79,9 +80,15 @@ export class ServiceFastPath {
     for (const [key, s] of full.services) {
       if (s.vip !== null && this.allocator.ownerOf(s.vip) === undefined)
         this.allocator.allocateSpecific(s.vip, key);
+      if (s.secondVip !== undefined && this.allocator.ownerOf(s.secondVip) === undefined)
+        this.allocator.allocateSpecific(s.secondVip, key);
       if (s.vip !== null || this.waiting.has(key))
         this.nameOwner.set(routeName(ctx.loadBalancerName, s.namespace, s.name), key);
     }
+    // Dual-stack Services also claim the name of their second route (`-ipv6` / `-ipv4`).
+    for (const r of full.routes.values())
+      if (!this.nameOwner.has(r.name))
+        this.nameOwner.set(r.name, objectKey(r.spec.service.namespace, r.spec.service.name));
   }
 
   /** Pool usage after the changes applied so far. */
@@ -148,6 +155,7 @@ export class ServiceFastPath {
           status: this.ctx.routeStatus,
           clusterNamespace: this.o.clusterNamespace,
           local: { nextHopByNode: this.ctx.nextHopByNode, weighted: this.ctx.weighted, endpointsOf },
+          v6: this.ctx.v6,
         },
         this.desired,
       );
@@ -164,12 +172,14 @@ export class ServiceFastPath {
 
   /** The VIP of a candidate: the one it holds, the one in its status, or the lowest free one. */
   private vipOf(c: ServiceCandidate): { vip: string | null; error?: string } | 'full' {
-    const held = this.desired.services.get(c.key)?.vip ?? null;
+    // IPv6 and dual-stack Services (families, two VIPs, two routes) are the full path's.
+    if (!plainIPv4(c)) return 'full';
+    const previous = this.desired.services.get(c.key);
+    if (previous?.secondVip !== undefined) return 'full';
+    const held = previous?.vip ?? null;
     // A status that is not what we decided (changed by someone else, or a Service deleted and
     // created again under the same name) is the full path's to judge.
     if (held !== null) return c.current === held ? { vip: held } : 'full';
-    // An IPv6 address in the status is refused by the full path (service-fold.ts) for now.
-    if (c.current?.includes(':')) return 'full';
     if (c.current !== undefined)
       return this.allocator.allocateSpecific(c.current, c.key).ok ? { vip: c.current } : 'full';
     const r = this.allocator.allocate(c.key);
@@ -194,6 +204,7 @@ export class ServiceFastPath {
     this.desired.services.delete(key);
     this.waiting.delete(key);
     if (previous === undefined) return true;
+    if (previous.secondVip !== undefined) return false; // a dual-stack Service: the full path's
     if (previous.vip !== null) {
       if (this.allocator.ownerOf(previous.vip) === key) this.allocator.release(previous.vip);
       // The freed address may be a waiting Service's by the full path's rules.

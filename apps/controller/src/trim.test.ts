@@ -81,6 +81,8 @@ describe('trimService', () => {
         type: 'LoadBalancer',
         externalTrafficPolicy: 'Cluster',
         loadBalancerClass: 'networking.gke.io/bgplb',
+        ipFamilies: ['IPv4', 'IPv6'],
+        ipFamilyPolicy: 'RequireDualStack',
         ports: [{ port: 80 }],
       },
       status: { loadBalancer: { ingress: [{ ip: '10.0.0.7', ipMode: 'VIP' }] } },
@@ -100,6 +102,8 @@ describe('trimService', () => {
         type: 'LoadBalancer',
         externalTrafficPolicy: 'Cluster',
         loadBalancerClass: 'networking.gke.io/bgplb',
+        ipFamilies: ['IPv4', 'IPv6'],
+        ipFamilyPolicy: 'RequireDualStack',
       },
       status: { loadBalancer: { ingress: [{ ip: '10.0.0.7', ipMode: 'VIP' }] } },
     });

@@ -76,7 +76,18 @@ function trimMeta(o: KubeObject, keepAnnotations: readonly string[] | 'all'): vo
   }
 }
 
-/** Service: type, traffic policy, class, requested IP, and the load-balancer status. */
+/** One shared array per distinct `spec.ipFamilies` (nearly every Service has ["IPv4"]). */
+const familyLists = new Map<string, string[]>();
+function internFamilies(list: unknown[]): string[] {
+  if (!list.every((f) => typeof f === 'string')) return list as string[];
+  const key = list.join(',');
+  const kept = familyLists.get(key);
+  if (kept !== undefined) return kept;
+  if (familyLists.size < 16) familyLists.set(key, list as string[]);
+  return list as string[];
+}
+
+/** Service: type, traffic policy, class, requested IP, IP families, and the load-balancer status. */
 export function trimService(o: KubeObject): void {
   const s = o as ServiceObject;
   trimMeta(s, [REQUESTED_IP_ANNOTATION]);
@@ -87,6 +98,9 @@ export function trimService(o: KubeObject): void {
     if (spec.externalTrafficPolicy !== undefined) kept.externalTrafficPolicy = spec.externalTrafficPolicy;
     if (spec.loadBalancerClass !== undefined) kept.loadBalancerClass = spec.loadBalancerClass;
     if (spec.loadBalancerIP !== undefined) kept.loadBalancerIP = spec.loadBalancerIP;
+    // Dual-stack: which families get a VIP (desired/service-families.ts).
+    if (Array.isArray(spec.ipFamilies)) kept.ipFamilies = internFamilies(spec.ipFamilies);
+    if (spec.ipFamilyPolicy !== undefined) kept.ipFamilyPolicy = intern(spec.ipFamilyPolicy);
     if (typeof kept.type === 'string') kept.type = intern(kept.type);
     if (typeof kept.externalTrafficPolicy === 'string')
       kept.externalTrafficPolicy = intern(kept.externalTrafficPolicy);

@@ -53,6 +53,9 @@ export interface ServiceObject extends KubeObject {
     externalTrafficPolicy?: string;
     loadBalancerClass?: string;
     loadBalancerIP?: string;
+    /** `IPv4` / `IPv6`, the primary first (the API server fills it in). */
+    ipFamilies?: string[];
+    ipFamilyPolicy?: string;
     ports?: ServicePort[];
   };
   status?: { loadBalancer?: { ingress?: LoadBalancerIngress[] } };

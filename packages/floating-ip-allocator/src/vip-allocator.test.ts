@@ -129,6 +129,13 @@ describe('VipAllocator', () => {
       ok: false,
       error: 'no free IPv6 address in pool "small" (6/6 used)',
     });
+    // A mixed pool's counts cover both families: the message says only this family is used up.
+    const mixed = make([{ name: 'mixed', addresses: ['10.0.0.0/30', '2001:db8:9::1/128'] }]);
+    expect(mixed.allocate('m1', { family: 6 })).toMatchObject({ ok: true, ip: '2001:db8:9::1' });
+    expect(mixed.allocate('m2', { family: 6 })).toEqual({
+      ok: false,
+      error: 'no free IPv6 address in pool "mixed" (every IPv6 address of it in use)',
+    });
     // Sparse block (2^65 addresses): both /64 networks are skipped, at the start and mid-range.
     expect(a.allocate('h1', { family: 6, pool: 'huge' })).toMatchObject({ ip: '2001:db8:4::1' });
     expect(a.allocateSpecific('2001:db8:4:1::', 'h2')).toEqual({

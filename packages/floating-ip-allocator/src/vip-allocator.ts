@@ -289,7 +289,12 @@ export class VipAllocator {
     const names = this.states
       .filter((s) => (options.pool !== undefined ? s.name === options.pool : !s.manualAssign))
       .filter((s) => s.blocks.some((b) => b.family === family))
-      .map((s) => `"${s.name}" (${s.used}/${s.size} used)`);
+      // A mixed pool's counts cover both families: say only that this family is used up.
+      .map((s) =>
+        s.blocks.every((b) => b.family === family)
+          ? `"${s.name}" (${s.used}/${s.size} used)`
+          : `"${s.name}" (every IPv${family} address of it in use)`,
+      );
     return {
       ok: false,
       error: `no free IPv${family} address in pool${names.length > 1 ? 's' : ''} ${names.join(', ')}`,

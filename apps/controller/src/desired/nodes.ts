@@ -7,37 +7,10 @@ import {
   DEFAULT_DRAIN_DELAY_SECONDS,
   type ParsedClusterObjects,
 } from '@bgplb/api-types';
-import { compareAddressText } from '@bgplb/floating-ip-allocator';
+import { addressFamily, compareAddressText, type Family, familyName } from '@bgplb/floating-ip-allocator';
 import { DRAIN_ANNOTATION, DRAIN_STARTED_ANNOTATION, EXCLUDE_FROM_LB_LABEL } from '../names.js';
 import { drainReason, type NodeView, nodeView } from '../nodes.js';
 import type { NextHopStatus, NodeObject, RouteDrainSpec } from '../types.js';
-
-export interface LoadBalancerNodes {
-  /** Every live Node. */
-  views: NodeView[];
-  /** Load-balancer nodes by Node name, with the address that made them one. */
-  lbNodes: Map<string, { view: NodeView; address: string }>;
-  /**
-   * Addresses of the ready load-balancer nodes that are announced, in address order: those not
-   * draining, and the draining ones until their drain delay ends.
-   */
-  nextHops: string[];
-  /** The same nodes by Node name (externalTrafficPolicy: Local maps endpoints to them). */
-  nextHopByNode: Map<string, string>;
-  /**
-   * Ready load-balancer nodes in the first `drainDelay` of their drain, in address order: still
-   * announced, with GRACEFUL_SHUTDOWN (and the MED increase / AS-path prepend fallback).
-   */
-  drainingNextHops: string[];
-  /** When the earliest of those drains ends (ms): the controller reconciles again then. */
-  drainEndsAt: number | null;
-  /**
-   * Every load-balancer node address in address order, announced, draining or withdrawn, and why
-   * (the routes' `status.nextHops`); `previousHopStates` again when equal.
-   */
-  hopStates: NextHopStatus[];
-  warnings: string[];
-}
 
 /** How a drain's cause reads in messages ("node node-04 is cordoned"). */
 export const DRAIN_REASON_TEXT = {
@@ -49,15 +22,69 @@ export const DRAIN_REASON_TEXT = {
 /** The community of draining paths (RFC 8326 GRACEFUL_SHUTDOWN), as status shows it. */
 export const GRACEFUL_SHUTDOWN_TEXT = '65535:0';
 
+/** The next hops of one address family. */
+export interface FamilyNextHops {
+  /**
+   * The ready load-balancer nodes' addresses of this family that are announced, in address order:
+   * those not draining, and the draining ones until their drain delay ends.
+   */
+  nextHops: string[];
+  /** The nodes not draining, by Node name (externalTrafficPolicy: Local maps endpoints to them). */
+  nextHopByNode: Map<string, string>;
+  /**
+   * Ready load-balancer nodes in the first `drainDelay` of their drain, in address order: still
+   * announced, with GRACEFUL_SHUTDOWN (and the MED increase / AS-path prepend fallback).
+   */
+  drainingNextHops: string[];
+  /**
+   * Every load-balancer node address of this family in address order, announced, draining or
+   * withdrawn, and why (the routes' `status.nextHops`); the previous list again when equal.
+   */
+  hopStates: NextHopStatus[];
+}
+
+export interface LoadBalancerNodes extends FamilyNextHops {
+  /** Every live Node. */
+  views: NodeView[];
+  /** Load-balancer nodes by Node name, with the address that made them one. */
+  lbNodes: Map<string, { view: NodeView; address: string }>;
+  /**
+   * The IPv6 next hops (IPv6 VIPs): each node's IPv6 InternalIP. The fields inherited above are
+   * the IPv4 ones. A node without an InternalIP of a family is no next hop of that family.
+   */
+  v6: FamilyNextHops;
+  /** When the earliest of the drains ends (ms): the controller reconciles again then. */
+  drainEndsAt: number | null;
+  warnings: string[];
+}
+
 /**
- * Load-balancer membership by InternalIP. `previousNextHops` is returned instead of an equal new
- * list, so that unchanged routes keep the same next-hop array (compared by identity downstream).
+ * A load-balancer node's next-hop address of `family`: the Cluster's address of it when that is
+ * of the family, else its first InternalIP of the family (a dual-stack Node lists one per family).
+ */
+export function nodeAddressOf(view: NodeView, clusterAddress: string, family: Family): string | undefined {
+  if (addressFamily(clusterAddress) === family) return clusterAddress;
+  for (const ip of view.internalIPs) if (addressFamily(ip) === family) return ip;
+  return undefined;
+}
+
+/** Keeps `previous` when equal, so that unchanged routes keep the same array (compared by identity). */
+function sameOrNew(previous: readonly string[] | undefined, next: string[]): string[] {
+  return previous !== undefined && previous.length === next.length && previous.every((h, i) => h === next[i])
+    ? (previous as string[])
+    : next;
+}
+
+/**
+ * Load-balancer membership by InternalIP, and the next hops of each family. `previousNextHops`
+ * (IPv4, IPv6) are returned instead of equal new lists. `families` are those the address pools
+ * offer: a load-balancer node without an InternalIP of one of them is named in a warning.
  */
 export function loadBalancerNodes(
   cluster: NonNullable<ParsedClusterObjects['cluster']>,
   nodes: readonly NodeObject[],
   nodePrefixLength: number,
-  previousNextHops: readonly string[] | undefined,
+  previousNextHops: { v4?: readonly string[] | undefined; v6?: readonly string[] | undefined } | undefined,
   /** Nodes whose floating-IP Lease expired (lease-suspects.ts): not next hops, unless none would be left. */
   suspects: ReadonlyMap<string, number> = new Map(),
   /** Drain timing: `since` is drainingSinceOf's answer. */
@@ -66,7 +93,8 @@ export function loadBalancerNodes(
     delayMs: 0,
     now: 0,
   },
-  previousHopStates?: NextHopStatus[] | undefined,
+  families: ReadonlySet<Family> = new Set([4]),
+  previousHopStates?: { v4?: NextHopStatus[] | undefined; v6?: NextHopStatus[] | undefined },
 ): LoadBalancerNodes {
   const warnings: string[] = [];
   const views = nodes
@@ -97,39 +125,57 @@ export function loadBalancerNodes(
         warnings.push(
           `load-balancer node ${name} is not a next hop: it stopped renewing its floating-IP Lease`,
         );
-  // externalTrafficPolicy: Local routes use the nodes that are not draining (a draining node is
-  // withdrawn from them at once).
-  const nextHopByNode = new Map<string, string>();
-  for (const [name, n] of chosen) nextHopByNode.set(name, n.address);
-  const drainingNextHops: string[] = [];
+  const draining: { name: string; address: string; view: NodeView }[] = [];
   let drainEndsAt: number | null = null;
   for (const n of lbNodes.values()) {
     if (!n.view.ready || n.view.draining === undefined) continue;
     const ends = (drain.since.get(n.view.name) ?? drain.now) + drain.delayMs;
     if (ends <= drain.now) continue;
-    drainingNextHops.push(n.address);
+    draining.push({ name: n.view.name, address: n.address, view: n.view });
     drainEndsAt = drainEndsAt === null ? ends : Math.min(drainEndsAt, ends);
   }
-  drainingNextHops.sort(compareAddressText);
-  const nextHops = [...nextHopByNode.values()].concat(drainingNextHops).sort(compareAddressText);
-  const hopStates = sameHopStates(
-    previousHopStates,
-    nextHopStates(lbAddresses, lbNodes, nextHopByNode, drainingNextHops, suspects, drain.settings),
-  );
-  const same =
-    previousNextHops !== undefined &&
-    previousNextHops.length === nextHops.length &&
-    previousNextHops.every((h, i) => h === nextHops[i]);
-  return {
-    views,
-    lbNodes,
-    nextHops: same ? (previousNextHops as string[]) : nextHops,
-    nextHopByNode,
-    drainingNextHops,
-    drainEndsAt,
-    hopStates,
-    warnings,
+  const of = (
+    family: Family,
+    previous: readonly string[] | undefined,
+    previousStates: NextHopStatus[] | undefined,
+  ): FamilyNextHops => {
+    // externalTrafficPolicy: Local routes use the nodes that are not draining (a draining node is
+    // withdrawn from them at once).
+    const nextHopByNode = new Map<string, string>();
+    for (const [name, n] of chosen) {
+      const address = nodeAddressOf(n.view, n.address, family);
+      if (address !== undefined) nextHopByNode.set(name, address);
+    }
+    const drainingNextHops: string[] = [];
+    for (const d of draining) {
+      const address = nodeAddressOf(d.view, d.address, family);
+      if (address !== undefined) drainingNextHops.push(address);
+    }
+    drainingNextHops.sort(compareAddressText);
+    const nextHops = [...nextHopByNode.values()].concat(drainingNextHops).sort(compareAddressText);
+    if (families.has(family))
+      for (const [name, n] of lbNodes)
+        if (nodeAddressOf(n.view, n.address, family) === undefined)
+          warnings.push(
+            `load-balancer node ${name} has no ${familyName(family)} InternalIP: it is no next hop of ${familyName(family)} VIPs`,
+          );
+    // The nodes by their address of this family, for the routes' status.
+    const familyNodes = new Map<string, { view: NodeView; address: string }>();
+    for (const [name, n] of lbNodes) {
+      const address = nodeAddressOf(n.view, n.address, family);
+      if (address !== undefined) familyNodes.set(name, { view: n.view, address });
+    }
+    const listed = [...familyNodes.values()].map((n) => n.address);
+    for (const a of lbAddresses) if (addressFamily(a) === family && !byAddress.has(a)) listed.push(a);
+    const hopStates = sameHopStates(
+      previousStates,
+      nextHopStates(listed, familyNodes, nextHopByNode, drainingNextHops, suspects, drain.settings),
+    );
+    return { nextHops: sameOrNew(previous, nextHops), nextHopByNode, drainingNextHops, hopStates };
   };
+  const v4 = of(4, previousNextHops?.v4, previousHopStates?.v4);
+  const v6 = of(6, previousNextHops?.v6, previousHopStates?.v6);
+  return { views, lbNodes, ...v4, v6, drainEndsAt, warnings };
 }
 
 /** Why each load-balancer node address is, or is not, a next hop. */

@@ -18,7 +18,7 @@ import type {
   ServiceObject,
 } from '../types.js';
 import { type EndpointCounts, localRoute } from './local-endpoints.js';
-import type { DesiredRoute, DesiredService } from './types.js';
+import type { DesiredRoute, DesiredService, FamilyRouteContext } from './types.js';
 
 /** Event messages (one text per situation, so the recorder deduplicates across both paths). */
 export const MESSAGES = {
@@ -96,8 +96,10 @@ export interface ServiceCandidate {
   key: string;
   namespace: string;
   current: string | undefined;
-  /** Its BGPAdvertisedRoute's name. */
+  /** Its BGPAdvertisedRoute's name (of this VIP's family: see service-families.ts). */
   route: string;
+  /** The address it asks for (of this VIP's family, once the fold has split a dual-stack request). */
+  requested: string | undefined;
   /** externalTrafficPolicy: Local (allowed): next hops where its endpoints are. */
   local: boolean;
 }
@@ -147,6 +149,7 @@ export function classifyService(
     namespace,
     current,
     route: routeName(lbName, namespace, s.metadata.name),
+    requested: requestedIp(s),
     local,
   };
 }
@@ -205,6 +208,7 @@ export interface LocalContext {
 
 /** Where a route is announced from, and the label that says which cluster it belongs to. */
 export interface RouteContext {
+  /** IPv4 next hops (the ready load-balancer nodes' IPv4 addresses). */
   nextHops: string[];
   /** The draining next hops (one object for every route: compared by identity), if any. */
   drain?: RouteDrainSpec | undefined;
@@ -212,11 +216,27 @@ export interface RouteContext {
   status?: RouteStatus | undefined;
   clusterNamespace: string;
   local: LocalContext;
+  /** IPv6 VIPs: the nodes' IPv6 InternalIPs (next hops, Local endpoints' nodes, drain). */
+  v6: FamilyRouteContext;
 }
 
-/** `prefix === \`${vip}/32\``, without building the string (10k times per full reconcile). */
+/** No IPv6 next hop at all (contexts built before any IPv6 VIP existed). */
+export const NO_V6: FamilyRouteContext = Object.freeze({ nextHops: [], nextHopByNode: new Map() });
+
+/** IPv6 text always holds a `:`, IPv4 never. */
+function isV6(vip: string): boolean {
+  return vip.includes(':');
+}
+
+/** The host prefix of a VIP: `/32` for IPv4, `/128` for IPv6. */
+export function hostPrefix(vip: string): string {
+  return isV6(vip) ? `${vip}/128` : `${vip}/32`;
+}
+
+/** `prefix === hostPrefix(vip)`, without building the string (10k times per full reconcile). */
 function isHostPrefix(prefix: string, vip: string): boolean {
-  return prefix.length === vip.length + 3 && prefix.endsWith('/32') && prefix.startsWith(vip);
+  const suffix = isV6(vip) ? '/128' : '/32';
+  return prefix.length === vip.length + suffix.length && prefix.endsWith(suffix) && prefix.startsWith(vip);
 }
 
 /**
@@ -230,14 +250,22 @@ export function decideService(
   problem: VipProblem | undefined,
   ctx: RouteContext,
   previous: PreviousDecisions,
+  /** Dual-stack: the Service's VIP of the other family (decided by a second call), for its status. */
+  secondVip?: string | undefined,
 ): ServiceDecision {
   const { s, namespace, current } = c;
   const name = s.metadata.name;
   const p = previous.services.get(c.key);
-  const service =
-    p !== undefined && p.vip === vip && p.namespace === namespace && p.name === name
+  const service: DesiredService =
+    p !== undefined &&
+    p.vip === vip &&
+    p.secondVip === secondVip &&
+    p.namespace === namespace &&
+    p.name === name
       ? p
-      : { namespace, name, vip };
+      : secondVip === undefined
+        ? { namespace, name, vip }
+        : { namespace, name, vip, secondVip };
   if (vip === null)
     return {
       service,
@@ -246,7 +274,7 @@ export function decideService(
     };
   let events = NO_EVENTS;
   if (current !== vip) {
-    const requested = requestedIp(s);
+    const requested = c.requested;
     // A Service that asked for another address moved on purpose; otherwise say why it moved.
     const lost =
       current === undefined || (requested !== undefined && requested !== current)
@@ -260,19 +288,20 @@ export function decideService(
   }
   const r = previous.routes.get(c.route);
   if (c.local) return decideLocalRoute(c, vip, service, events, ctx, r);
+  const family = isV6(vip) ? ctx.v6 : ctx;
   const route =
     r !== undefined &&
     r.name === c.route &&
     isHostPrefix(r.spec.prefix, vip) &&
-    r.spec.nextHops === ctx.nextHops &&
+    r.spec.nextHops === family.nextHops &&
     r.spec.weights === undefined &&
-    r.spec.drain === ctx.drain &&
-    r.status === ctx.status &&
+    r.spec.drain === family.drain &&
+    r.status === family.status &&
     r.spec.service.namespace === namespace &&
     r.spec.service.name === name &&
     r.labels[LABELS.clusterNamespace] === ctx.clusterNamespace
       ? r
-      : newRoute(c, vip, ctx.nextHops, undefined, ctx.status, ctx, ctx.drain);
+      : newRoute(c, vip, family.nextHops, undefined, family.status, ctx, family.drain);
   return { service, route, events };
 }
 
@@ -287,7 +316,7 @@ function newRoute(
 ): DesiredRoute {
   const { namespace } = c;
   const name = c.s.metadata.name;
-  const spec: RouteSpec = { prefix: `${vip}/32`, metric: 0, nextHops, service: { namespace, name } };
+  const spec: RouteSpec = { prefix: hostPrefix(vip), metric: 0, nextHops, service: { namespace, name } };
   if (weights !== undefined) spec.weights = weights;
   if (drain !== undefined) spec.drain = drain;
   const route: DesiredRoute = {
@@ -333,7 +362,7 @@ function decideLocalRoute(
 ): ServiceDecision {
   const local = localRoute({
     endpoints: ctx.local.endpointsOf(c.key),
-    nextHopByNode: ctx.local.nextHopByNode,
+    nextHopByNode: isV6(vip) ? ctx.v6.nextHopByNode : ctx.local.nextHopByNode,
     weighted: ctx.local.weighted,
   });
   const events = [...vipEvents];
@@ -357,7 +386,7 @@ function decideLocalRoute(
     );
     return { service, route: undefined, events };
   }
-  const hops = localHopStates(ctx.status?.nextHops, local.nextHops);
+  const hops = localHopStates((isV6(vip) ? ctx.v6.status : ctx.status)?.nextHops, local.nextHops);
   const status: RouteStatus | undefined =
     hops === undefined && local.outside === undefined
       ? undefined

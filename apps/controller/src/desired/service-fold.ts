@@ -8,7 +8,10 @@
 import {
   type AllocateServiceVIPsInput,
   type AllocateServiceVIPsResult,
+  addressFamily,
   allocateServiceVIPs,
+  type Family,
+  familyName,
   type PoolUsage,
   type ServiceVIPRequest,
 } from '@bgplb/floating-ip-allocator';
@@ -21,10 +24,11 @@ import {
   decideService,
   isCandidate,
   type RouteContext,
-  requestedIp,
   type ServiceCandidate,
   type ServiceDecision,
+  type VipProblem,
 } from './service-decision.js';
+import { familyRouteName, plainIPv4, serviceFamilies } from './service-families.js';
 import type { DesiredMemo, DesiredRoute, DesiredService } from './types.js';
 
 /** The inputs of every Service decision other than the Services themselves. */
@@ -81,21 +85,89 @@ function candidatesOf(input: ServiceFoldInput, out: Decisions): ServiceCandidate
   return candidates;
 }
 
-/** Step 2: a Service whose route name an older one keeps gets no VIP (status must never claim an
- * address that no BGPAdvertisedRoute announces). */
-function withoutClashLosers(candidates: readonly ServiceCandidate[], out: Decisions): ServiceCandidate[] {
-  const clashes = routeNameClashes(candidates);
-  if (clashes.size === 0) return candidates as ServiceCandidate[];
-  const ours: ServiceCandidate[] = [];
+/**
+ * One Service's VIPs to allocate: one part per family, in its ipFamilies order. A part is the
+ * candidate itself for the common single-stack IPv4 Service (no allocation here: 10k of them per
+ * full reconcile), a copy with that family's route name, status address and request otherwise.
+ */
+interface Planned {
+  c: ServiceCandidate;
+  parts: VipPart[];
+  /** ipFamilyPolicy RequireDualStack: both VIPs or none. */
+  requireBoth: boolean;
+}
+
+interface VipPart extends ServiceCandidate {
+  /** The allocation key: the Service key for its primary family, `<key> (IPv6)` for the other. */
+  allocKey?: string;
+  family?: Family;
+}
+
+/** The families the address pools hold (an entry's first address tells). */
+export function poolFamilies(pools: ServiceFoldInput['vips']['pools']): Set<Family> {
+  const out = new Set<Family>();
+  for (const p of pools) {
+    const addresses = 'addresses' in p ? (p.addresses as readonly string[]) : [];
+    for (const a of addresses) {
+      const f = addressFamily(a.split(/[-/]/)[0]!.trim());
+      if (f !== undefined) out.add(f);
+    }
+  }
+  return out;
+}
+
+/** Step 2: each candidate's VIP parts; a Service whose families cannot be served is refused here. */
+function planFamilies(
+  candidates: readonly ServiceCandidate[],
+  offered: ReadonlySet<Family>,
+  route: RouteContext,
+  memo: DesiredMemo,
+  out: Decisions,
+): Planned[] {
+  const planned: Planned[] = [];
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
-    const clash = clashes.get(c.key);
-    if (clash === undefined) {
-      ours.push(c);
+    if (plainIPv4(c)) {
+      planned.push({ c, parts: [c], requireBoth: false });
       continue;
     }
-    out.routeNameLosers.set(c.key, clash.route);
-    take(decideClashLoser(c, clash), c.key, out);
+    const f = serviceFamilies(c.s, offered);
+    if (!f.ok) {
+      take(decideService(c, null, { error: f.error }, route, memo), c.key, out);
+      continue;
+    }
+    const parts = f.families.map(
+      (family): VipPart => ({
+        ...c,
+        route: familyRouteName(c.route, family, f.primary),
+        current: f.current[family],
+        requested: f.requested[family],
+        allocKey: family === f.primary ? c.key : `${c.key} (${familyName(family)})`,
+        family,
+      }),
+    );
+    planned.push({ c, parts, requireBoth: c.s.spec?.ipFamilyPolicy === 'RequireDualStack' });
+  }
+  return planned;
+}
+
+/** Step 3: a Service whose route name an older one keeps gets no VIP (status must never claim an
+ * address that no BGPAdvertisedRoute announces). A dual-stack Service claims both its names. */
+function withoutClashLosers(planned: readonly Planned[], out: Decisions): Planned[] {
+  const parts: VipPart[] = [];
+  for (let i = 0; i < planned.length; i++) for (const part of planned[i]!.parts) parts.push(part);
+  const clashes = routeNameClashes(parts);
+  if (clashes.size === 0) return planned as Planned[];
+  const ours: Planned[] = [];
+  for (let i = 0; i < planned.length; i++) {
+    const p = planned[i]!;
+    const clash = clashes.get(p.c.key);
+    if (clash === undefined) {
+      ours.push(p);
+      continue;
+    }
+    out.routeNameLosers.set(p.c.key, clash.route);
+    take(decideClashLoser(p.c, clash), p.c.key, out);
   }
   return ours;
 }
@@ -114,71 +186,67 @@ function sameTimestamp(a: unknown, b: unknown): boolean {
 function sameVipInput(
   previous: AllocateServiceVIPsInput,
   next: Omit<AllocateServiceVIPsInput, 'services'>,
-  ours: readonly ServiceCandidate[],
+  ours: readonly Planned[],
 ): boolean {
   if (
     previous.controlPlaneVIP !== next.controlPlaneVIP ||
     previous.ingressVIP !== next.ingressVIP ||
     previous.ingressService !== next.ingressService ||
-    previous.services.length !== ours.length ||
     JSON.stringify(previous.pools) !== JSON.stringify(next.pools)
   )
     return false;
+  let n = 0;
   for (let i = 0; i < ours.length; i++) {
-    const r = previous.services[i]!;
-    const c = ours[i]!;
-    if (
-      r.key !== c.key ||
-      (r.currentIP ?? '') !== (c.current ?? '') ||
-      (r.requestedIP ?? '') !== (requestedIp(c.s) ?? '') ||
-      !sameTimestamp(r.creationTimestamp, c.s.metadata.creationTimestamp)
-    )
-      return false;
+    const parts = ours[i]!.parts;
+    for (let j = 0; j < parts.length; j++) {
+      const r = previous.services[n++];
+      const c = parts[j]!;
+      if (
+        r === undefined ||
+        r.key !== (c.allocKey ?? c.key) ||
+        (r.family ?? 4) !== (c.family ?? 4) ||
+        (r.currentIP ?? '') !== (c.current ?? '') ||
+        (r.requestedIP ?? '') !== (c.requested ?? '') ||
+        !sameTimestamp(r.creationTimestamp, c.s.metadata.creationTimestamp)
+      )
+        return false;
+    }
   }
-  return true;
+  return n === previous.services.length;
 }
 
-/** Step 3: one allocation for all candidates (or last time's, when its input is identical). */
+/** Step 4: one allocation for all VIP parts (or last time's, when its input is identical). */
 function allocate(
   vips: ServiceFoldInput['vips'],
-  ours: readonly ServiceCandidate[],
+  ours: readonly Planned[],
   memo: DesiredMemo,
 ): { input: AllocateServiceVIPsInput; result: AllocateServiceVIPsResult } {
   if (memo.vips !== undefined && sameVipInput(memo.vips.input, vips, ours)) return memo.vips;
-  const requests: ServiceVIPRequest[] = ours.map((c) => ({
-    key: c.key,
-    creationTimestamp: c.s.metadata.creationTimestamp,
-    currentIP: c.current,
-    requestedIP: requestedIp(c.s),
-  }));
+  const requests: ServiceVIPRequest[] = [];
+  for (const p of ours)
+    for (const c of p.parts) {
+      const request: ServiceVIPRequest = {
+        key: c.allocKey ?? c.key,
+        creationTimestamp: c.s.metadata.creationTimestamp,
+        currentIP: c.current,
+        requestedIP: c.requested,
+      };
+      if (c.family !== undefined) request.family = c.family;
+      requests.push(request);
+    }
   const input: AllocateServiceVIPsInput = { ...vips, services: requests };
-  return { input, result: withoutIPv6Vips(allocateServiceVIPs(input)) };
+  return { input, result: allocateServiceVIPs(input) };
 }
 
-/** Why an IPv6 VIP is refused (until IPv6 routes are announced). */
-export const IPV6_NOT_ANNOUNCED = (ip: string) =>
-  `IPv6 address ${ip} is in an address pool, but IPv6 Service VIPs are not announced yet; request an IPv4 address`;
+/** Why a RequireDualStack Service gets no VIP while one family cannot be allocated. */
+export const REQUIRE_BOTH = (family: Family, why: string) =>
+  `ipFamilyPolicy RequireDualStack needs a VIP of each family, and no ${familyName(family)} VIP could be allocated (${why}); the Service gets none until both can be`;
 
-/**
- * Address pools may hold IPv6 entries, and automatic allocation takes IPv4 only; a Service can
- * still request an IPv6 address (or carry one in its status). Until IPv6 routes are announced,
- * such a Service gets no VIP and is told why, rather than a route that no router would accept.
- */
-function withoutIPv6Vips(result: AllocateServiceVIPsResult): AllocateServiceVIPsResult {
-  let out = result;
-  for (const [key, ip] of Object.entries(result.allocations)) {
-    if (!ip.includes(':')) continue;
-    if (out === result)
-      out = { ...result, allocations: { ...result.allocations }, errors: { ...result.errors } };
-    delete out.allocations[key];
-    out.errors[key] = IPV6_NOT_ANNOUNCED(ip);
-  }
-  return out;
-}
+type ProblemOf = (part: VipPart, vip: string | null) => VipProblem | undefined;
 
-/** Step 4: each candidate's decision from its allocation outcome. */
+/** Step 5: each Service's decision from its parts' allocation outcomes. */
 function decideAll(
-  ours: readonly ServiceCandidate[],
+  ours: readonly Planned[],
   allocation: AllocateServiceVIPsResult,
   route: RouteContext,
   memo: DesiredMemo,
@@ -186,15 +254,69 @@ function decideAll(
 ): void {
   const conflicts = new Map<string, string>();
   for (const c of allocation.conflicts) for (const loser of c.losers) conflicts.set(loser, c.reason);
+  const problemOf: ProblemOf = (part, vip) => {
+    const key = part.allocKey ?? part.key;
+    const error = vip === null ? allocation.errors[key] : undefined;
+    const conflict = conflicts.get(key);
+    return error !== undefined || conflict !== undefined ? { error, conflict } : undefined;
+  };
   for (let i = 0; i < ours.length; i++) {
-    const c = ours[i]!;
-    const vip = allocation.allocations[c.key] ?? null;
-    if (vip === null) out.waiting.add(c.key);
-    const error = vip === null ? allocation.errors[c.key] : undefined;
-    const conflict = conflicts.get(c.key);
-    const problem = error !== undefined || conflict !== undefined ? { error, conflict } : undefined;
-    const d = decideService(c, vip, problem, route, memo);
-    take(d, c.key, out);
+    const p = ours[i]!;
+    const { parts } = p;
+    if (parts.length === 1) {
+      const c = parts[0]!;
+      const vip = allocation.allocations[c.allocKey ?? c.key] ?? null;
+      if (vip === null) out.waiting.add(c.key);
+      take(decideService(c, vip, problemOf(c, vip), route, memo), c.key, out);
+      continue;
+    }
+    decideDualStack(p, allocation, problemOf, route, memo, out);
+  }
+}
+
+/**
+ * A Service with a part per family. PreferDualStack: the VIPs that could be allocated, a Warning
+ * for the family that could not. RequireDualStack: both or none (an operator who requires both
+ * families would rather see the Service wait, with the reason, than half-work).
+ */
+function decideDualStack(
+  p: Planned,
+  allocation: AllocateServiceVIPsResult,
+  problemOf: ProblemOf,
+  route: RouteContext,
+  memo: DesiredMemo,
+  out: Decisions,
+): void {
+  const key = p.c.key;
+  const vipOf = (c: VipPart): string | null => allocation.allocations[c.allocKey ?? c.key] ?? null;
+  const failed = p.parts.filter((c) => vipOf(c) === null);
+  if (failed.length > 0) out.waiting.add(key);
+  if (p.requireBoth && failed.length > 0) {
+    const part = failed[0]!;
+    const why = problemOf(part, null)?.error ?? 'no address pool';
+    const error = REQUIRE_BOTH(part.family ?? 4, why);
+    take(decideService(p.parts[0]!, null, { error }, route, memo), key, out);
+    return;
+  }
+  const ok = p.parts.filter((c) => vipOf(c) !== null);
+  const [first, other] = ok;
+  if (first === undefined) {
+    const part = p.parts[0]!;
+    take(decideService(part, null, problemOf(part, null), route, memo), key, out);
+    return;
+  }
+  const vip = vipOf(first)!;
+  const second = other === undefined ? undefined : vipOf(other)!;
+  take(decideService(first, vip, problemOf(first, vip), route, memo, second), key, out);
+  if (other !== undefined && second !== undefined) {
+    const d = decideService(other, second, problemOf(other, second), route, memo);
+    take({ service: undefined, route: d.route, events: d.events }, key, out);
+  }
+  for (const part of failed) {
+    const why = problemOf(part, null)?.error ?? 'no address pool';
+    const error = `no ${familyName(part.family ?? 4)} VIP: ${why}`;
+    const d = decideService(part, null, { error }, route, memo);
+    take({ service: undefined, route: undefined, events: d.events }, key, out);
   }
 }
 
@@ -207,7 +329,9 @@ export function foldServices(input: ServiceFoldInput, memo: DesiredMemo): Servic
     routeNameLosers: new Map(),
     waiting: new Set(),
   };
-  const ours = withoutClashLosers(candidatesOf(input, out), out);
+  const offered = poolFamilies(input.vips.pools);
+  const planned = planFamilies(candidatesOf(input, out), offered, input.route, memo, out);
+  const ours = withoutClashLosers(planned, out);
   const vips = allocate(input.vips, ours, memo);
   const warnings = vips.result.poolErrors.map((e) =>
     e.pool === '' ? e.message : `pool ${e.pool}: ${e.message}`,

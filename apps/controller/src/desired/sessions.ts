@@ -4,17 +4,24 @@
  * come and go). Pure.
  */
 import {
+  addressNamePart,
   DEFAULT_OBJECT_NAME,
   type ParsedClusterObjects,
   SESSION_KIND,
   SESSION_KIND_LABEL,
 } from '@bgplb/api-types';
-import { compareAddressText, rendezvousTopK } from '@bgplb/floating-ip-allocator';
+import {
+  addressFamily,
+  compareAddressText,
+  type Family,
+  familyName,
+  rendezvousTopK,
+} from '@bgplb/floating-ip-allocator';
 import { LABELS, MANAGED_BY, sessionName } from '../names.js';
 import type { DesiredSession, SessionShortfall } from './types.js';
 
 interface Peer {
-  /** Name part of the session names: the BGPPeer name or the control-plane peer IP. */
+  /** Name part of the session names: the BGPPeer name or the control-plane peer IP (IPv6 `:` as `x`). */
   id: string;
   peerIP: string;
   peerASN: number;
@@ -66,7 +73,7 @@ function peersOf(parsed: ParsedClusterObjects): { peers: Peer[]; fallback: boole
     };
   const lb = parsed.cluster!.spec.loadBalancer;
   const peers = lb.bgpPeers.map((p) => ({
-    id: p.ip,
+    id: addressNamePart(p.ip),
     peerIP: p.ip,
     peerASN: p.asn,
     localASN: lb.localASN,
@@ -75,22 +82,42 @@ function peersOf(parsed: ParsedClusterObjects): { peers: Peer[]; fallback: boole
   return { peers, fallback: bgplb !== undefined };
 }
 
+/** A node's InternalIP of a family, for sessions to a peer of a family no floating IP has. */
+export type NodeAddressOf = (node: string, family: Family) => string | undefined;
+
+/**
+ * Every selected peer's sessions. A session starts from a floating IP of the peer's family; when
+ * the NetworkGatewayGroup has none of that family, it is placed with the other floating IPs as
+ * usual and starts from its node's InternalIP of the peer's family (a node without one opens
+ * none, and the shortfall says why).
+ */
 export function decideSessions(
   parsed: ParsedClusterObjects,
   holders: ReadonlyMap<string, string>,
   clusterNamespace: string,
+  nodeAddressOf: NodeAddressOf = () => undefined,
 ): { sessions: Map<string, DesiredSession>; shortfalls: SessionShortfall[]; selectorFallback: boolean } {
   const sessions = new Map<string, DesiredSession>();
   const shortfalls: SessionShortfall[] = [];
-  const usable = [...holders.keys()].sort(compareAddressText);
+  const all = [...holders.keys()].sort(compareAddressText);
+  const configured = parsed.networkGatewayGroup?.spec.floatingIPs ?? [];
   const { peers: chosen, fallback } = peersOf(parsed);
   const peers = chosen.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const peer of peers) {
+    const family = addressFamily(peer.peerIP) ?? 4;
+    const ownFamily = configured.some((ip) => addressFamily(ip) === family);
+    const usable = ownFamily ? all.filter((ip) => addressFamily(ip) === family) : all;
     const usedNodes = new Set<string>();
+    const lacking: string[] = [];
     for (const ip of rendezvousTopK(peer.id, usable, usable.length)) {
       if (usedNodes.size >= peer.sessions) break;
       const node = holders.get(ip)!;
       if (usedNodes.has(node)) continue;
+      const localIP = ownFamily ? ip : nodeAddressOf(node, family);
+      if (localIP === undefined) {
+        if (!lacking.includes(node)) lacking.push(node);
+        continue;
+      }
       usedNodes.add(node);
       const name = sessionName(peer.id, node);
       sessions.set(name, {
@@ -106,7 +133,7 @@ export function decideSessions(
         spec: {
           floatingIP: ip,
           localASN: peer.localASN,
-          localIP: ip,
+          localIP,
           nodeName: node,
           peerASN: peer.peerASN,
           peerIP: peer.peerIP,
@@ -117,7 +144,11 @@ export function decideSessions(
       const reason =
         parsed.networkGatewayGroup === undefined
           ? `no NetworkGatewayGroup "${DEFAULT_OBJECT_NAME}" in ${clusterNamespace}`
-          : `only ${usedNodes.size} floating IP(s) held by distinct nodes`;
+          : lacking.length > 0
+            ? `only ${usedNodes.size} floating IP(s) held by distinct nodes with an ${familyName(family)} address (no ${familyName(family)} floating IP, and node(s) ${lacking.join(', ')} have no ${familyName(family)} InternalIP)`
+            : usable.length < all.length
+              ? `only ${usedNodes.size} ${familyName(family)} floating IP(s) held by distinct nodes`
+              : `only ${usedNodes.size} floating IP(s) held by distinct nodes`;
       shortfalls.push({ peer: peer.id, wanted: peer.sessions, got: usedNodes.size, reason });
     }
   }

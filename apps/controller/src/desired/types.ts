@@ -93,8 +93,10 @@ export interface HeldSince {
 export interface DesiredService {
   namespace: string;
   name: string;
-  /** The VIP, or null for "no VIP" (status cleared). */
+  /** The VIP (of its primary family, or the only one), or null for "no VIP" (status cleared). */
   vip: string | null;
+  /** Dual-stack: the VIP of the other family, listed second in the status. */
+  secondVip?: string | undefined;
 }
 
 export interface DesiredSession {
@@ -162,6 +164,15 @@ export interface Desired {
   memo: DesiredMemo;
 }
 
+/** Where the routes of one family's VIPs are announced from. */
+export interface FamilyRouteContext {
+  nextHops: string[];
+  nextHopByNode: ReadonlyMap<string, string>;
+  drain?: RouteDrainSpec | undefined;
+  /** The status of a route that is not Local: every next hop's state (one object, by identity). */
+  status?: RouteStatus | undefined;
+}
+
 /** The inputs of Service VIP and route decisions other than the Services themselves. */
 export interface ServiceContext {
   loadBalancerName: string;
@@ -176,6 +187,8 @@ export interface ServiceContext {
   drain: RouteDrainSpec | undefined;
   /** The status of every route that is not externalTrafficPolicy: Local (one shared object). */
   routeStatus: RouteStatus;
+  /** The same for IPv6 VIPs (the nodes' IPv6 InternalIPs). */
+  v6: FamilyRouteContext;
   pools: {
     name: string;
     addresses: string[];
@@ -208,10 +221,13 @@ export interface DesiredMemo {
   readonly routes: ReadonlyMap<string, DesiredRoute>;
   readonly services: ReadonlyMap<string, DesiredService>;
   readonly nextHops: readonly string[] | undefined;
+  readonly nextHops6?: readonly string[] | undefined;
   /** The last `spec.drain` (reused while equal, so unchanged routes keep their identity). */
   readonly drain?: RouteDrainSpec | undefined;
   /** The last shared route status (reused while its next-hop states are the same array). */
   readonly routeStatus?: RouteStatus | undefined;
+  readonly drain6?: RouteDrainSpec | undefined;
+  readonly routeStatus6?: RouteStatus | undefined;
   /** The VIP allocation and its input (reused when the next input is identical). */
   readonly vips: { input: AllocateServiceVIPsInput; result: AllocateServiceVIPsResult } | undefined;
 }

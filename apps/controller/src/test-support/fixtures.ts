@@ -37,6 +37,8 @@ export const T0 = Date.parse('2026-01-01T00:00:00Z');
 export interface NodeFixture {
   name: string;
   ip: string;
+  /** A second InternalIP (dual-stack Node: one per family). */
+  ip6?: string;
   ready?: boolean;
   /** Ready-condition transition time (ms); default T0 - 1h. */
   since?: number;
@@ -58,6 +60,7 @@ export function node(f: NodeFixture): NodeObject {
     status: {
       addresses: [
         { type: 'InternalIP', address: f.ip },
+        ...(f.ip6 === undefined ? [] : [{ type: 'InternalIP', address: f.ip6 }]),
         { type: 'Hostname', address: f.name },
       ],
       conditions: [
@@ -89,6 +92,12 @@ export interface ServiceFixture {
   loadBalancerClass?: string;
   loadBalancerIP?: string;
   created?: number;
+  /** Dual-stack: `spec.ipFamilies`, `spec.ipFamilyPolicy`, every status address in order. */
+  ipFamilies?: string[];
+  ipFamilyPolicy?: string;
+  vips?: string[];
+  /** The `networking.gke.io/load-balancer-ip` annotation. */
+  requestedIPs?: string;
 }
 
 export function service(f: ServiceFixture): ServiceObject {
@@ -100,6 +109,8 @@ export function service(f: ServiceFixture): ServiceObject {
   };
   if (f.loadBalancerClass !== undefined) spec.loadBalancerClass = f.loadBalancerClass;
   if (f.loadBalancerIP !== undefined) spec.loadBalancerIP = f.loadBalancerIP;
+  if (f.ipFamilies !== undefined) spec.ipFamilies = f.ipFamilies;
+  if (f.ipFamilyPolicy !== undefined) spec.ipFamilyPolicy = f.ipFamilyPolicy;
   const s: ServiceObject = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -112,5 +123,8 @@ export function service(f: ServiceFixture): ServiceObject {
     spec,
   };
   if (f.vip !== undefined) s.status = { loadBalancer: { ingress: [{ ip: f.vip }] } };
+  if (f.vips !== undefined) s.status = { loadBalancer: { ingress: f.vips.map((ip) => ({ ip })) } };
+  if (f.requestedIPs !== undefined)
+    s.metadata.annotations = { 'networking.gke.io/load-balancer-ip': f.requestedIPs };
   return s;
 }

@@ -1,0 +1,127 @@
+/**
+ * A LoadBalancer Service's VIPs per address family (dual-stack, SPEC section 13): which families it
+ * gets (vipFamilies over its ipFamilies / ipFamilyPolicy), which address it asks for in each
+ * (`spec.loadBalancerIP` or the annotation, which may list one address of each family separated by
+ * a comma), which address its status holds in each (sticky per family), and the name of the
+ * BGPAdvertisedRoute of each. Pure.
+ */
+import { addressFamily, type Family, familyName } from '@bgplb/floating-ip-allocator';
+import { REQUESTED_IP_ANNOTATION } from '../names.js';
+import type { ServiceObject } from '../types.js';
+import { vipFamilies } from './ip-families.js';
+
+export type ServiceFamilies =
+  | {
+      ok: true;
+      /** The families it gets a VIP of, in its ipFamilies order (the primary first). */
+      families: Family[];
+      /** The Service's primary family: its route keeps the plain name. */
+      primary: Family;
+      requested: Partial<Record<Family, string>>;
+      current: Partial<Record<Family, string>>;
+    }
+  | { ok: false; error: string };
+
+/** The addresses a Service asks for: the annotation (comma-separated) first, else `spec.loadBalancerIP`. */
+export function requestedIps(s: ServiceObject): string[] {
+  const annotated = s.metadata.annotations?.[REQUESTED_IP_ANNOTATION];
+  const text = annotated !== undefined && annotated.trim() !== '' ? annotated : s.spec?.loadBalancerIP;
+  if (text === undefined || text.trim() === '') return [];
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+}
+
+/** The first address of each family in the Service's `status.loadBalancer.ingress`. */
+export function currentByFamily(s: ServiceObject): Partial<Record<Family, string>> {
+  const out: Partial<Record<Family, string>> = {};
+  for (const i of s.status?.loadBalancer?.ingress ?? []) {
+    if (typeof i.ip !== 'string' || i.ip === '') continue;
+    const f = addressFamily(i.ip);
+    if (f !== undefined && out[f] === undefined) out[f] = i.ip;
+  }
+  return out;
+}
+
+/**
+ * The families, requests and sticky addresses of one Service. `offered` are the families the
+ * address pools hold. A Service without `ipFamilies` that asks for addresses takes their families
+ * (an IPv6 `loadBalancerIP` on a Service the API server did not default is an IPv6 Service).
+ */
+export function serviceFamilies(s: ServiceObject, offered: ReadonlySet<Family>): ServiceFamilies {
+  const asked = requestedIps(s);
+  const requested: Partial<Record<Family, string>> = {};
+  const askedFamilies: Family[] = [];
+  for (const ip of asked) {
+    const f = addressFamily(ip);
+    if (f === undefined) return { ok: false, error: `requested IP "${ip}" is not an IPv4 or IPv6 address` };
+    if (requested[f] !== undefined)
+      return {
+        ok: false,
+        error: `requested IPs ${requested[f]} and ${ip} are both ${familyName(f)}: ask for at most one address of each family`,
+      };
+    requested[f] = ip;
+    askedFamilies.push(f);
+  }
+  const spec = s.spec ?? {};
+  const listed = spec.ipFamilies !== undefined && spec.ipFamilies.length > 0;
+  const policy = spec.ipFamilyPolicy ?? 'SingleStack';
+  if (!listed && policy === 'SingleStack' && askedFamilies.length > 1)
+    return {
+      ok: false,
+      error: `requested IPs ${asked.join(', ')} are one of each family, but ipFamilyPolicy is SingleStack; set ipFamilyPolicy: RequireDualStack (or PreferDualStack)`,
+    };
+  const families = vipFamilies(
+    {
+      ipFamilies: listed ? spec.ipFamilies : askedFamilies.map(familyName),
+      ipFamilyPolicy: spec.ipFamilyPolicy,
+    },
+    // A requested address is taken from any pool, manual ones included.
+    askedFamilies.length === 0 ? offered : new Set([...offered, ...askedFamilies]),
+  );
+  if (!families.ok) return families;
+  for (const f of askedFamilies)
+    if (!families.families.includes(f))
+      return {
+        ok: false,
+        error: `requested ${familyName(f)} address ${requested[f]}, but the Service gets ${families.families.map(familyName).join(' and ')} VIPs only (spec.ipFamilies / spec.ipFamilyPolicy)`,
+      };
+  const first = listed
+    ? spec.ipFamilies![0]
+    : askedFamilies.length > 0
+      ? familyName(askedFamilies[0]!)
+      : 'IPv4';
+  const primary: Family = first === 'IPv6' ? 6 : 4;
+  return { ok: true, families: families.families, primary, requested, current: currentByFamily(s) };
+}
+
+/**
+ * The route name of a Service's VIP of `family`: the plain `<lb>-<namespace>-<name>` for its
+ * primary family (so single-stack Services keep their names), `-ipv4` / `-ipv6` appended for the
+ * other. The primary family is immutable on a Service, so the names are stable.
+ */
+export function familyRouteName(base: string, family: Family, primary: Family): string {
+  return family === primary ? base : `${base}-${familyName(family).toLowerCase()}`;
+}
+
+/**
+ * True for a Service that is plainly single-stack IPv4 (the common case, decided without
+ * serviceFamilies; the incremental path handles only these).
+ */
+export function plainIPv4(c: {
+  s: ServiceObject;
+  requested: string | undefined;
+  current: string | undefined;
+}): boolean {
+  const spec = c.s.spec;
+  const policy = spec?.ipFamilyPolicy;
+  const families = spec?.ipFamilies;
+  if (policy !== undefined && policy !== 'SingleStack') return false;
+  if (families !== undefined && families.length > 0 && (families.length > 1 || families[0] !== 'IPv4'))
+    return false;
+  if (c.requested !== undefined && (c.requested.includes(':') || c.requested.includes(','))) return false;
+  const ingress = c.s.status?.loadBalancer?.ingress;
+  if (ingress !== undefined && ingress.length > 1) return false;
+  return c.current === undefined || !c.current.includes(':');
+}
