@@ -296,7 +296,14 @@ describe('desiredState: sessions to an IPv6 peer', () => {
   it('a control-plane peer with an IPv6 address names its sessions with x for each colon', () => {
     // Example 01 with IPv6 control-plane nodes and peers (no BGPLoadBalancer: they serve Services too).
     const config = structuredClone(exampleConfig(EXAMPLE_FILES[0]));
-    const spec = (config.cluster as { spec: Record<string, any> }).spec;
+    const spec = (
+      config.cluster as {
+        spec: {
+          controlPlane: { nodePoolSpec: { nodes: { address: string }[] } };
+          loadBalancer: { bgpPeers: { ip: string; asn: number }[] };
+        };
+      }
+    ).spec;
     spec.controlPlane.nodePoolSpec.nodes = [{ address: '2001:db8:1::10' }, { address: '2001:db8:1::11' }];
     spec.loadBalancer.bgpPeers = [{ ip: '2001:db8::fe', asn: 65002 }];
     const nodes = NODES.map(node);
@@ -343,7 +350,7 @@ describe('desiredState: dual-stack allocation properties', () => {
           );
           const first = desiredState(observe(config, services));
           const seen = new Set<string>();
-          services.forEach((s, i) => {
+          services.forEach((_, i) => {
             const vips = vipsOf(first, `default/s${i}`);
             for (const v of vips) {
               expect(seen.has(v), v).toBe(false);
