@@ -47,11 +47,27 @@ describe('peerConfigs', () => {
       localAsn: 65001,
       peerAddress: '10.0.1.254',
       peerAsn: 65000,
+      families: ['ipv4-unicast', 'ipv6-unicast'],
+      routerId: '10.0.1.10',
       holdTime: 9,
       connectRetryTime: 1,
       peerPort: 1179,
     });
     expect(peers.get('10.0.2.254')).toMatchObject({ holdTime: 30, keepaliveTime: 10, connectRetryTime: 1 });
+  });
+
+  it('on IPv6: both families, RFC 8950 with the local address, router id from its last 32 bits', () => {
+    const peers = peerConfigs({
+      localIP: '2001:db8:1::a00:10a',
+      localASN: 65001,
+      peers: [{ peerIP: '2001:db8:1::1', peerASN: 65000 }],
+    } as unknown as Parameters<typeof peerConfigs>[0]);
+    expect(peers.get('2001:db8:1::1')).toMatchObject({
+      localAddress: '2001:db8:1::a00:10a',
+      families: ['ipv4-unicast', 'ipv6-unicast'],
+      extendedNextHop: '2001:db8:1::a00:10a',
+      routerId: '10.0.1.10',
+    });
   });
 
   it("passes a peer's bfd settings to the speaker peer, and none without them (off)", () => {

@@ -2,6 +2,7 @@ import type { AdvertiserConfig } from '@bgplb/api-types';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
 import { peerBfdOptions } from './shared/bfd-options.js';
+import { peerFamilySettings } from './shared/peer-families.js';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';
 
@@ -51,6 +52,7 @@ export function peerConfigs(
       localAsn: config.localASN,
       peerAddress: p.peerIP,
       peerAsn: p.peerASN,
+      ...peerFamilySettings(config.localIP),
     };
     const hold = p.holdTime ?? config.holdTime;
     const keepalive = p.keepaliveTime ?? config.keepaliveTime;

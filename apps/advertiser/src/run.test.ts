@@ -336,6 +336,8 @@ describe('runAdvertiser', () => {
           localAsn: 65001,
           peerAddress: '10.0.1.254',
           peerAsn: 65002,
+          families: ['ipv4-unicast', 'ipv6-unicast'],
+          routerId: '10.0.1.11',
         },
       ]);
       expect(await h.waitLog('Route added')).toMatchObject({ prefix: '10.0.0.8/32', nextHop: '10.0.1.11' });

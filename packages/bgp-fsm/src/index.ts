@@ -28,6 +28,7 @@ export {
 } from './fsm.js';
 export { MemoryNetwork, settle } from './memory-transport.js';
 export {
+  ALL_FAMILIES,
   buildLocalOpen,
   type Family,
   type LocalOpenSettings,
@@ -49,6 +50,7 @@ export { notificationText, type PeerConfig, PeerSession } from './session.js';
 export {
   BgpSpeaker,
   type CeaseReason,
+  defaultRouterId,
   type ListenHandle,
   type PeerOptions,
   peerConfig,

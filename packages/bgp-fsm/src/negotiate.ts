@@ -21,6 +21,9 @@ import {
 /** A family this speaker can carry. */
 export type Family = 'ipv4-unicast' | 'ipv6-unicast';
 
+/** Every family this speaker can carry, for peers that should carry whatever the peer negotiates. */
+export const ALL_FAMILIES: readonly Family[] = Object.freeze(['ipv4-unicast', 'ipv6-unicast']);
+
 export const FAMILY_KEYS: Readonly<Record<Family, FamilyKey>> = {
   'ipv4-unicast': '1/1',
   'ipv6-unicast': '2/1',

@@ -4,7 +4,7 @@
  * refused (with why and since when) for the status and for Events.
  */
 import type { InvolvedObject } from '@bgplb/kube-runtime';
-import { type AgentSpeaker, type Logger, peerBfdOptions } from '../shared/index.js';
+import { type AgentSpeaker, type Logger, peerBfdOptions, peerFamilySettings } from '../shared/index.js';
 import type { EventSink } from './event-sink.js';
 import type { NextHopChooser } from './next-hops.js';
 import { type DesiredSession, diffPeers, nameOf, type SessionPlan } from './session-plan.js';
@@ -156,7 +156,8 @@ export class SessionExecutor implements SessionBook {
       peerAddress: c.peerAddress,
       peerAsn: c.peerAsn,
       peerPort: c.peerPort,
-      routerId: c.localAddress,
+      // Both families (IPv6 VIPs over IPv4 sessions too), RFC 8950 on IPv6 sessions, the router id.
+      ...peerFamilySettings(c.localAddress),
       holdTime: c.holdTime,
       keepaliveTime: c.keepaliveTime,
       connectRetryTime: c.connectRetryTime,

@@ -5,6 +5,7 @@ export type { Logger } from '@bgplb/kube-runtime/process';
 export { BFD_DETECTION_BUCKETS, registerBfdMetrics } from './bfd-metrics.js';
 export { type PeerBfdOptions, peerBfdOptions } from './bfd-options.js';
 export { createRegistry, registerSpeakerMetrics } from './metrics.js';
+export { type PeerFamilySettings, peerFamilySettings } from './peer-families.js';
 export { PeerLogLimiter } from './peer-log-limiter.js';
 export {
   createSpeakerEventLogger,
