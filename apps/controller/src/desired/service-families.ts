@@ -33,15 +33,35 @@ export function requestedIps(s: ServiceObject): string[] {
     .filter((t) => t !== '');
 }
 
-/** The first address of each family in the Service's `status.loadBalancer.ingress`. */
+/**
+ * The first address of each family in the Service's `status.loadBalancer.ingress`. The family is
+ * read from the text (`:` only in IPv6) without parsing: this runs for every dual-stack Service on
+ * every full reconcile, and the allocator ignores a status address that does not parse anyway.
+ */
 export function currentByFamily(s: ServiceObject): Partial<Record<Family, string>> {
   const out: Partial<Record<Family, string>> = {};
-  for (const i of s.status?.loadBalancer?.ingress ?? []) {
-    if (typeof i.ip !== 'string' || i.ip === '') continue;
-    const f = addressFamily(i.ip);
-    if (f !== undefined && out[f] === undefined) out[f] = i.ip;
+  const ingress = s.status?.loadBalancer?.ingress;
+  if (ingress === undefined) return out;
+  for (let n = 0; n < ingress.length; n++) {
+    const ip = ingress[n]!.ip;
+    if (typeof ip !== 'string' || ip === '') continue;
+    const f: Family = ip.includes(':') ? 6 : 4;
+    if (out[f] === undefined) out[f] = ip;
   }
   return out;
+}
+
+/** Last answers of serviceFamilies by Service object (informer objects are replaced, never changed). */
+const cached = new WeakMap<ServiceObject, { offered: string; answer: ServiceFamilies }>();
+
+/** serviceFamilies, answered again for the same Service object and pool families. */
+export function serviceFamiliesCached(s: ServiceObject, offered: ReadonlySet<Family>): ServiceFamilies {
+  const key = offered.has(4) ? (offered.has(6) ? '46' : '4') : offered.has(6) ? '6' : '';
+  const hit = cached.get(s);
+  if (hit !== undefined && hit.offered === key) return hit.answer;
+  const answer = serviceFamilies(s, offered);
+  cached.set(s, { offered: key, answer });
+  return answer;
 }
 
 /**

@@ -28,7 +28,7 @@ import {
   type ServiceDecision,
   type VipProblem,
 } from './service-decision.js';
-import { familyRouteName, plainIPv4, serviceFamilies } from './service-families.js';
+import { familyRouteName, plainIPv4, serviceFamiliesCached } from './service-families.js';
 import type { DesiredMemo, DesiredRoute, DesiredService } from './types.js';
 
 /** The inputs of every Service decision other than the Services themselves. */
@@ -131,7 +131,7 @@ function planFamilies(
       planned.push({ c, parts: [c], requireBoth: false });
       continue;
     }
-    const f = serviceFamilies(c.s, offered);
+    const f = serviceFamiliesCached(c.s, offered);
     if (!f.ok) {
       take(decideService(c, null, { error: f.error }, route, memo), c.key, out);
       continue;
