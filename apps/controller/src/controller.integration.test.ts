@@ -501,3 +501,75 @@ describe('graceful drain against the test API server (example 03)', () => {
     await waitFor('announced in status', () => hopState()?.state === 'announced');
   }, 30_000);
 });
+
+describe('controller against the test API server: a dual-stack Service', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('RequireDualStack: both VIPs in status, a /32 and a /128 route with next hops of their family; deletion removes both', async () => {
+    // Example 03 with an IPv6 /120 in the pool; the load-balancer nodes 04 and 05 are dual-stack.
+    const nodes = CLUSTER_NODES.map((n) =>
+      n.name === 'node-04'
+        ? { ...n, ip6: '2001:db8:3::10' }
+        : n.name === 'node-05'
+          ? { ...n, ip6: '2001:db8:3::11' }
+          : n,
+    );
+    h = await startHarness(EXAMPLE_FILES[2], nodes);
+    const cluster = structuredClone(get(h.server, 'Cluster', 'bm', CLUSTER_NS)) as KubeObject & {
+      spec: { loadBalancer: { addressPools: { addresses: string[] }[] } };
+    };
+    cluster.spec.loadBalancer.addressPools[0]!.addresses.push('2001:db8:100::/120');
+    h.server.store.upsert(cluster as never);
+    await h.startController();
+    createService(h.server, {
+      namespace: 'default',
+      name: 'web',
+      ipFamilies: ['IPv4', 'IPv6'],
+      ipFamilyPolicy: 'RequireDualStack',
+    });
+    const ingress = await waitFor(
+      'both VIPs in status',
+      () => {
+        const s = get(h.server, 'Service', 'web', 'default') as
+          | { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }
+          | undefined;
+        const ips = s?.status?.loadBalancer?.ingress?.map((i) => i.ip);
+        return ips?.length === 2 ? ips : undefined;
+      },
+      20_000,
+    );
+    expect(ingress).toEqual(['10.0.0.2', '2001:db8:100::1']);
+    const v6 = await waitFor(
+      'IPv6 route',
+      () => get(h.server, 'BGPAdvertisedRoute', 'default-default-web-ipv6', 'kube-system'),
+      20_000,
+    );
+    expect(specOf(v6)).toEqual({
+      prefix: '2001:db8:100::1/128',
+      metric: 0,
+      nextHops: ['2001:db8:3::10', '2001:db8:3::11'],
+      service: { namespace: 'default', name: 'web' },
+    });
+    const v4 = await waitFor(
+      'IPv4 route',
+      () => get(h.server, 'BGPAdvertisedRoute', 'default-default-web', 'kube-system'),
+      20_000,
+    );
+    expect(specOf<{ prefix: string; nextHops: string[] }>(v4)).toMatchObject({
+      prefix: '10.0.0.2/32',
+      nextHops: ['10.0.3.10', '10.0.3.11'],
+    });
+    h.server.store.delete('v1', 'Service', 'web', 'default');
+    await waitFor(
+      'both routes gone',
+      () =>
+        list(h.server, 'BGPAdvertisedRoute', 'kube-system').filter((r) =>
+          r.metadata.name.startsWith('default-default-web'),
+        ).length === 0 || undefined,
+      20_000,
+    );
+  });
+});
