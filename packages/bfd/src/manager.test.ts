@@ -36,15 +36,24 @@ function next(m: BfdManager, event: 'up' | 'down', timeoutMs = 5_000): Promise<[
 // 50 ms x 3: fast, yet a loaded CI machine does not flap it.
 const fast = { minTxMs: 50, minRxMs: 50, multiplier: 3 };
 
-async function pair(family: 4 | 6 = 4, multihop = false) {
+/** Polls `check` every 10 ms until it holds; fails after `timeoutMs`. */
+async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function pair(family: 4 | 6 = 4, multihop = false, profile = fast) {
   const [pa, pb] = ports();
   const a = manager(pa);
   const b = manager(pb);
   const addr = family === 4 ? '127.0.0.1' : '::1';
   const upA = next(a, 'up');
   const upB = next(b, 'up');
-  const sa = await a.addSession({ peer: addr, local: addr, port: pb, multihop, ...fast });
-  const sb = await b.addSession({ peer: addr, local: addr, port: pa, multihop, ...fast });
+  const sa = await a.addSession({ peer: addr, local: addr, port: pb, multihop, ...profile });
+  const sb = await b.addSession({ peer: addr, local: addr, port: pa, multihop, ...profile });
   await Promise.all([upA, upB]);
   return { a, b, sa, sb, pa, pb };
 }
@@ -55,8 +64,8 @@ describe('BfdManager on loopback', () => {
     expect(sa.state).toBe('Up');
     expect(sb.state).toBe('Up');
     // The poll that follows Up ends quickly; then both sides send every 50 ms and detect in 150.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sa.session.context.polling).toBe(false);
+    await until('the poll after Up ends', () => !sa.session.context.polling);
+    await until('b has received a few packets', () => sb.session.counters.received > 3);
     expect(sa.session.transmitIntervalMs).toBe(50);
     expect(sa.session.detectionTimeMs).toBe(150);
     expect(sb.session.counters.received).toBeGreaterThan(3);
@@ -67,17 +76,20 @@ describe('BfdManager on loopback', () => {
   });
 
   it('setTimers runs a poll: both ends settle on the new interval and stay Up', async () => {
-    const { a, sa, sb } = await pair();
-    await new Promise((r) => setTimeout(r, 300));
+    // Multiplier 10 (detection 500 ms, then 1 s): a poll must not flap, however loaded the machine.
+    const { a, sa, sb } = await pair(4, false, { ...fast, multiplier: 10 });
     const downs: string[] = [];
     a.on('down', (p) => downs.push(p.peer));
+    // The poll that follows Up (slow rate -> 50 ms) ends first.
+    await until('the polls after Up end', () => !sa.session.context.polling && !sb.session.context.polling);
     a.setTimers(sa, { minTxMs: 100, minRxMs: 100 });
     expect(sa.session.context.polling).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(sa.session.context.polling).toBe(false);
-    // a sends every max(100, b's 50 RX) = 100 ms; b detects a in 3 x max(50, 100) = 300 ms.
+    await until("b's Final ends a's poll", () => !sa.session.context.polling);
+    // a sends every max(100, b's 50 RX) = 100 ms; b detects a in 10 x max(50, 100) = 1000 ms.
     expect(sa.session.transmitIntervalMs).toBe(100);
-    expect(sb.session.detectionTimeMs).toBe(300);
+    await until("b uses a's new interval", () => sb.session.detectionTimeMs === 1000);
+    expect(sa.state).toBe('Up');
+    expect(sb.state).toBe('Up');
     expect(downs).toEqual([]);
     expect(() => a.setTimers(sa, { multiplier: 0 })).toThrow(/multiplier must be an integer/);
   });
@@ -91,8 +103,8 @@ describe('BfdManager on loopback', () => {
   });
 
   it('detects a silent peer within the detection time and measures it', async () => {
-    const { a, sb } = await pair();
-    await new Promise((r) => setTimeout(r, 150));
+    const { a, sa, sb } = await pair();
+    await until('the polls after Up end', () => !sa.session.context.polling && !sb.session.context.polling);
     const down = new Promise<[BfdPeer, BfdStateChange]>((resolve) =>
       a.on('state', (p, c) => {
         if (c.to === 'Down') resolve([p, c]);
@@ -196,7 +208,7 @@ describe('BfdManager on loopback', () => {
         () => r(),
       ),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await until('four packets discarded', () => codes.length >= 4);
     raw.close();
     other.close();
     expect(codes).toEqual([
