@@ -63,13 +63,19 @@ export class Host {
   /**
    * Runs a TypeScript (or JavaScript) file with this repository's Node inside the namespace.
    * Workspace packages resolve to their sources (the `@bgplb/source` condition), through tsx.
+   * `nodeFlags` go to Node before the script (e.g. the V8 flags a program ships with).
    */
-  spawnNode(script: string, args: readonly string[] = [], options: SpawnOptions = {}): ChildProcess {
+  spawnNode(
+    script: string,
+    args: readonly string[] = [],
+    options: SpawnOptions & { nodeFlags?: readonly string[] } = {},
+  ): ChildProcess {
+    const { nodeFlags = [], ...spawnOptions } = options;
     const tsx = require.resolve('tsx');
     return this.spawn(
       process.execPath,
-      ['--conditions=@bgplb/source', '--import', tsx, script, ...args],
-      options,
+      [...nodeFlags, '--conditions=@bgplb/source', '--import', tsx, script, ...args],
+      spawnOptions,
     );
   }
 

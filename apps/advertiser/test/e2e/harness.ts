@@ -5,7 +5,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrrRouter, Host, Lab } from '@bgplb/netns-lab';
 
@@ -148,9 +148,28 @@ export class AdvertiserProcess {
 }
 
 /** Writes `text` to `path` and starts the built CLI with `args` inside `host`'s namespace. */
-export function startAdvertiser(host: Host, args: string[]): AdvertiserProcess {
+export function startAdvertiser(
+  host: Host,
+  args: string[],
+  nodeFlags: readonly string[] = [],
+): AdvertiserProcess {
   // `ip netns exec` execs the command (no extra process), so signals reach node directly.
-  return new AdvertiserProcess(host.spawn(process.execPath, [CLI, ...args]));
+  return new AdvertiserProcess(host.spawn(process.execPath, [...nodeFlags, CLI, ...args]));
+}
+
+/**
+ * The Node flags `bgpadvertiser` ships with, read from the built CLI's shebang
+ * (`#!/usr/bin/env -S node --max-semi-space-size=1`; the single-file binary bakes in the same):
+ * `node dist/cli.js` ignores the shebang, so a benchmark of the program as shipped passes them.
+ */
+export function shippedNodeFlags(cli = CLI): string[] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  const m = first.match(/^#!\S*env -S node(?<flags>(?: --?\S+)*)\s*$/);
+  if (!m)
+    throw new Error(
+      `${cli}: expected a '#!/usr/bin/env -S node [flags]' first line, got ${JSON.stringify(first)}`,
+    );
+  return (m.groups?.flags ?? '').split(' ').filter((f) => f !== '');
 }
 
 /**

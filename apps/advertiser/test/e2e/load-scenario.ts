@@ -7,7 +7,14 @@
  */
 import { join } from 'node:path';
 import { type FrrRouter, type Host, type Lab, waitFor } from '@bgplb/netns-lab';
-import { type AdvertiserProcess, frrNextHops, startAdvertiser, torAndNode, writeConfig } from './harness.js';
+import {
+  type AdvertiserProcess,
+  frrNextHops,
+  shippedNodeFlags,
+  startAdvertiser,
+  torAndNode,
+  writeConfig,
+} from './harness.js';
 
 const here = new URL('.', import.meta.url).pathname;
 export const HEALTH_PORT = 18080;
@@ -87,16 +94,20 @@ export async function startAdvertiserUnderTest(t: LoadTopology, workDir: string)
       '',
     ].join('\n'),
   );
-  const adv = startAdvertiser(t.node, [
-    '--config',
-    config,
-    '--advertise-ip',
-    VIP,
-    '--vip-interface',
-    'lo',
-    '--health-addr',
-    `127.0.0.1:${HEALTH_PORT}`,
-  ]);
+  const adv = startAdvertiser(
+    t.node,
+    [
+      '--config',
+      config,
+      '--advertise-ip',
+      VIP,
+      '--vip-interface',
+      'lo',
+      '--health-addr',
+      `127.0.0.1:${HEALTH_PORT}`,
+    ],
+    shippedNodeFlags(),
+  );
   await waitFor(
     'FRR to learn the VIP',
     async () => (await frrNextHops(t.frr, `${VIP}/32`)).length === 1,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
 import { bgpSummaries, type FrrRouter, type Host, Lab, LabProcess, run, waitFor } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer, type TestApiServer } from '@bgplb/test-apiserver';
+import { shippedNodeFlags } from '../../../test/e2e/harness.js';
 import { type ApiBridge, startApiBridge } from './api-bridge.js';
 
 export const V = 'networking.gke.io/v1';
@@ -156,23 +157,27 @@ export class AgentLab {
   startAgent(node: string, extraArgs: string[] = []): AgentProcess {
     const host = this.nodes.get(node);
     if (!host) throw new Error(`no node ${node}`);
-    const script = process.env.BGPLB_AGENT_DIST === '1' ? DIST_CLI : CLI;
-    const child = host.spawnNode(script, [
-      'agent',
-      '--node-name',
-      node,
-      '--kubeconfig',
-      this.kubeconfig,
-      '--cluster-namespace',
-      CLUSTER_NS,
-      '--health-addr',
-      '127.0.0.1:8081',
-      '--log-level',
-      'debug',
-      '--heartbeat',
-      '5s',
-      ...extraArgs,
-    ]);
+    const dist = process.env.BGPLB_AGENT_DIST === '1';
+    const child = host.spawnNode(
+      dist ? DIST_CLI : CLI,
+      [
+        'agent',
+        '--node-name',
+        node,
+        '--kubeconfig',
+        this.kubeconfig,
+        '--cluster-namespace',
+        CLUSTER_NS,
+        '--health-addr',
+        '127.0.0.1:8081',
+        '--log-level',
+        'debug',
+        '--heartbeat',
+        '5s',
+        ...extraArgs,
+      ],
+      dist ? { nodeFlags: shippedNodeFlags(DIST_CLI) } : {},
+    );
     const agent = new AgentProcess(node, child, join(this.lab.workDir, `agent-${node}.log`));
     this.agents.push(agent);
     return agent;
