@@ -237,6 +237,30 @@ describe('NextHopLiveness: decisions', () => {
     expect(events.at(-1)?.reason).toBe('SelfIsolationCleared');
   });
 
+  it('a wake-up decides after the packets that waited behind it: a next hop still heard is not taken for silent', async () => {
+    const { clock, bfd, liveness } = setup();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.11', '10.0.1.12']));
+    await flush();
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    bfd.set('10.0.1.12', 'Up', clock.now());
+    clock.advance(5_000);
+    // 10.0.1.12's last packet was read now; 10.0.1.11 goes Down: withdrawn, and a wake-up is due
+    // when 10.0.1.12 would count as silent (half its 900 ms detection time, + 1 ms).
+    bfd.silence('10.0.1.12', clock.now());
+    bfd.set('10.0.1.11', 'Down', clock.now());
+    expect([...liveness.withdrawn()]).toEqual(['10.0.1.11']);
+    // The loop runs late: when the wake-up's timer runs, 10.0.1.12's next packet is already
+    // waiting to be read (I/O comes after the timers of a turn; here: the next timer due then).
+    clock.setTimeout(() => bfd.silence('10.0.1.12', clock.now()), 451);
+    clock.advance(451);
+    expect(liveness.isolationSuspected()).toBe(false);
+    expect([...liveness.withdrawn()]).toEqual(['10.0.1.11']);
+    // Nothing more arrives: the next wake-up finds it silent, and the guard starts.
+    clock.advance(451);
+    expect(liveness.isolationSuspected()).toBe(true);
+  });
+
   it("does not withdraw on the peer's AdminDown (its agent stopped cleanly)", async () => {
     const { clock, bfd, liveness } = setup();
     liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
