@@ -109,6 +109,38 @@ describe('ControlPlaneAdvertiser', () => {
     expect(adv.announced).toBe(true);
   });
 
+  it('an IPv6 VIP: VIP/128 with next hop the IPv6 localIP, over IPv6 peers with RFC 8950 offered', async () => {
+    const speaker = new FakeSpeaker();
+    const { log } = captureLogger();
+    const calls: string[] = [];
+    const vipInterface = new VipInterface(
+      'lo',
+      '2001:db8:100::8',
+      new IpAddressManager({
+        run: async (cmd, args) => {
+          calls.push([cmd, ...args].join(' '));
+          return '';
+        },
+      }),
+    );
+    const adv = new ControlPlaneAdvertiser({ speaker, log, vip: '2001:db8:100::8', vipInterface });
+    await adv.applyConfig({
+      localIP: '2001:db8:1::10',
+      localASN: 65001,
+      peers: [{ peerIP: '2001:db8:1::1', peerASN: 65000 }],
+    });
+    expect(adv.prefix).toBe('2001:db8:100::8/128');
+    expect(speaker.paths.get('2001:db8:100::8/128')).toEqual([{ nextHop: '2001:db8:1::10', origin: 'igp' }]);
+    expect(speaker.configs.get('2001:db8:1::1')).toMatchObject({
+      localAddress: '2001:db8:1::10',
+      extendedNextHop: '2001:db8:1::10',
+      families: ['ipv4-unicast', 'ipv6-unicast'],
+    });
+    expect(calls).toEqual(['ip addr add 2001:db8:100::8/128 dev lo nodad preferred_lft 0']);
+    await adv.stop('test');
+    expect(calls.at(-1)).toBe('ip addr del 2001:db8:100::8/128 dev lo');
+  });
+
   it('is ready only while every peer is Established, and says why not', async () => {
     const { speaker, adv } = setup();
     await adv.applyConfig({

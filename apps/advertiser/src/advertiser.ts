@@ -1,4 +1,4 @@
-import type { AdvertiserConfig } from '@bgplb/api-types';
+import { type AdvertiserConfig, hostPrefix } from '@bgplb/api-types';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
 import { peerBfdOptions } from './shared/bfd-options.js';
@@ -9,7 +9,7 @@ import type { VipInterface } from './vip-interface.js';
 export interface ControlPlaneAdvertiserOptions {
   speaker: Speaker;
   log: Logger;
-  /** The VIP, announced as `vip/32`. */
+  /** The VIP, announced as `vip/32` (IPv6: `vip/128`), next hop localIP (of the same family). */
   vip: string;
   /** Holds `vip/32` on an interface while announced. */
   vipInterface?: VipInterface | undefined;
@@ -89,7 +89,7 @@ export class ControlPlaneAdvertiser {
   }
 
   get prefix(): string {
-    return `${this.options.vip}/32`;
+    return hostPrefix(this.options.vip);
   }
 
   /** True while the VIP is announced. */

@@ -104,12 +104,12 @@ describe('parseCommandLine: run', () => {
     ],
     [
       ['--cluster-config', 'k', '--node-ip', 'node-1'],
-      '--node-ip: expected an IPv4 address such as 10.0.0.8, got "node-1"',
+      '--node-ip: expected an IPv4 or IPv6 address such as 10.0.0.8 or 2001:db8::8, got "node-1"',
     ],
     [['--config', 'c'], '--advertise-ip IP is required'],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.300'],
-      '--advertise-ip: expected an IPv4 address such as 10.0.0.8, got "10.0.0.300"',
+      '--advertise-ip: expected an IPv4 or IPv6 address such as 10.0.0.8 or 2001:db8::8, got "10.0.0.300"',
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--log-level', 'loud'],

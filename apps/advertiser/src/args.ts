@@ -5,7 +5,7 @@
  * messages are bgplb-controller's too.
  */
 import { hostname } from 'node:os';
-import { isIPv4 } from '@bgplb/api-types';
+import { canonicalAddress, isIPv4 } from '@bgplb/api-types';
 import {
   addOptions,
   type Command,
@@ -119,6 +119,14 @@ const ipv4Arg = valueArg((text: string): string => {
   return text;
 });
 
+/** An IPv4 or IPv6 address, in canonical form (RFC 5952 for IPv6: `ip addr` prints it so). */
+const ipArg = valueArg((text: string): string => {
+  const canonical = text.includes('%') ? undefined : canonicalAddress(text);
+  if (canonical === undefined)
+    throw new Error(`expected an IPv4 or IPv6 address such as 10.0.0.8 or 2001:db8::8, got "${text}"`);
+  return canonical;
+});
+
 /** A Linux interface name: 1-15 characters, no slash or whitespace. */
 const interfaceArg = valueArg((text: string): string => {
   if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(text)) {
@@ -190,7 +198,7 @@ FILE and adds/removes peers without touching the others.`,
       '--config <file>',
       'advertiser config (YAML: localIP, localASN, peers[{peerIP, peerASN}], timers)',
     ),
-    new Option('--advertise-ip <ip>', 'the VIP to announce as IP/32').argParser(ipv4Arg),
+    new Option('--advertise-ip <ip>', 'the VIP to announce as IP/32 (IPv6: IP/128)').argParser(ipArg),
     new Option(
       '--cluster-config <file>',
       'take the config from the Cluster (one file for every control-plane node) instead of --config',
@@ -198,7 +206,7 @@ FILE and adds/removes peers without touching the others.`,
     new Option(
       '--node-ip <ip>',
       "with --cluster-config or --cluster: this node's address (default: the control-plane node address found on this host)",
-    ).argParser(ipv4Arg),
+    ).argParser(ipArg),
     new Option(
       '--cluster <namespace/name>',
       'live mode: follow this Cluster through the API server (changes applied as they happen)',

@@ -44,6 +44,18 @@ export type SpeakerSettingsResult =
       problems: string[];
     };
 
+const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/**
+ * The VIP is announced with localIP as its next hop, and a next hop is of the prefix's family
+ * (bgp-fsm refuses an IPv6 prefix with an IPv4 next hop): a VIP of the other family is refused
+ * here, with both addresses, rather than when the route is first announced.
+ */
+export function vipFamilyProblem(vip: string, localIP: string): string | undefined {
+  if (familyOf(vip) === familyOf(localIP)) return undefined;
+  return `the VIP ${vip} is ${familyOf(vip)} but localIP ${localIP} is ${familyOf(localIP)}: the VIP is announced with localIP as next hop, which must be of the VIP's family`;
+}
+
 /**
  * Loads the speaker's configuration from its source. From a Cluster file: the file is validated
  * as `bgpadvertiser validate` does, this node is `nodeIp` or found among `hostAddresses()`, and
@@ -61,6 +73,8 @@ export async function loadSpeakerSettings(
         ? { ok: false, message: loaded.readError, problems }
         : { ok: false, problems };
     }
+    const mismatch = vipFamilyProblem(source.advertiseIp, loaded.config.localIP);
+    if (mismatch !== undefined) return { ok: false, message: `${source.config}: ${mismatch}`, problems: [] };
     return {
       ok: true,
       settings: {
@@ -91,6 +105,8 @@ export async function loadSpeakerSettings(
   }
   const derived = controlPlaneSpeakerConfig(cluster, node);
   if (!derived.ok) return { ok: false, message: `${file}: ${derived.error}`, problems: [] };
+  const mismatch = vipFamilyProblem(derived.vip, derived.config.localIP);
+  if (mismatch !== undefined) return { ok: false, message: `${file}: ${mismatch}`, problems: [] };
   return {
     ok: true,
     settings: {

@@ -58,4 +58,19 @@ describe('VipInterface', () => {
     expect(await vipWith('lo', '10.0.0.9', async () => json).present()).toBe(false);
     expect(await vipWith('lo', '10.0.0.8', async () => '').present()).toBe(false);
   });
+
+  it('an IPv6 VIP is IP/128 (no duplicate address detection), present only as a /128', async () => {
+    const json = (prefixlen: number) =>
+      JSON.stringify([
+        {
+          ifname: 'lo',
+          flags: ['UP'],
+          addr_info: [{ family: 'inet6', local: '2001:db8::8', prefixlen, scope: 'global' }],
+        },
+      ]);
+    const vip = vipWith('lo', '2001:db8::8', async () => json(128));
+    expect(vip.cidr).toBe('2001:db8::8/128');
+    expect(await vip.present()).toBe(true);
+    expect(await vipWith('lo', '2001:db8::8', async () => json(64)).present()).toBe(false);
+  });
 });

@@ -1,7 +1,8 @@
+import { hostPrefix } from '@bgplb/api-types';
 import { type AddressManager, IpAddressManager } from './shared/ip-addresses.js';
 
 /**
- * Holds the VIP as `IP/32` on an interface while it is announced (so that the node answers for
+ * Holds the VIP as `IP/32` (IPv6: `IP/128`, without duplicate address detection) on an interface while it is announced (so that the node answers for
  * it), through the same `ip addr` manager as the node agent's floating IPs. Adding an address
  * that is already there and removing one that is gone are not errors: a restart after a crash
  * converges.
@@ -14,13 +15,19 @@ export class VipInterface {
   ) {}
 
   get cidr(): string {
-    return `${this.ip}/32`;
+    return hostPrefix(this.ip);
+  }
+
+  private get prefixLen(): number {
+    return this.ip.includes(':') ? 128 : 32;
   }
 
   /** True when the address is on the device now. */
   async present(): Promise<boolean> {
     const observed = await this.addresses.list();
-    return observed.some((a) => a.ifname === this.device && a.ip === this.ip && a.prefixLen === 32);
+    return observed.some(
+      (a) => a.ifname === this.device && a.ip === this.ip && a.prefixLen === this.prefixLen,
+    );
   }
 
   /** Adds the address; returns false when it was already there. */
@@ -30,6 +37,6 @@ export class VipInterface {
 
   /** Removes the address; returns false when it was not there (or the device is gone). */
   remove(): Promise<boolean> {
-    return this.addresses.remove({ ip: this.ip, ifname: this.device, prefixLen: 32 });
+    return this.addresses.remove({ ip: this.ip, ifname: this.device, prefixLen: this.prefixLen });
   }
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatIPv4,
+  hostPrefix,
   IP_PATTERN,
   IPV4_CIDR_PATTERN,
   IPV4_PATTERN,
@@ -113,5 +114,12 @@ describe('OpenAPI patterns', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('hostPrefix', () => {
+  it('is /32 for IPv4 and /128 for IPv6', () => {
+    expect(hostPrefix('10.0.0.8')).toBe('10.0.0.8/32');
+    expect(hostPrefix('2001:db8::8')).toBe('2001:db8::8/128');
   });
 });

@@ -23,6 +23,11 @@ export {
   zoneIndexError,
 } from '@bgplb/floating-ip-allocator';
 
+/** The host prefix of an address (a VIP as announced): `/32` for IPv4, `/128` for IPv6. */
+export function hostPrefix(address: string): string {
+  return address.includes(':') ? `${address}/128` : `${address}/32`;
+}
+
 /** One decimal octet without leading zeros (0..255), for the OpenAPI patterns. */
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 /** Dotted-quad IPv4 address, strict (no leading zeros, exactly four parts). */

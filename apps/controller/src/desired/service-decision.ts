@@ -8,6 +8,7 @@
  * All functions here are pure. `previous` arguments only let an equal earlier object be returned
  * again (identity for the diff), never change the answer.
  */
+import { hostPrefix } from '@bgplb/api-types';
 import { LABELS, MANAGED_BY, objectKey, REQUESTED_IP_ANNOTATION, routeName } from '../names.js';
 import type {
   EventSpec,
@@ -228,10 +229,8 @@ function isV6(vip: string): boolean {
   return vip.includes(':');
 }
 
-/** The host prefix of a VIP: `/32` for IPv4, `/128` for IPv6. */
-export function hostPrefix(vip: string): string {
-  return isV6(vip) ? `${vip}/128` : `${vip}/32`;
-}
+/** The host prefix of a VIP: `/32` for IPv4, `/128` for IPv6 (api-types', shared with the advertiser). */
+export { hostPrefix };
 
 /** `prefix === hostPrefix(vip)`, without building the string (10k times per full reconcile). */
 function isHostPrefix(prefix: string, vip: string): boolean {
