@@ -20,8 +20,12 @@ if (skip) console.warn(`fast-failover e2e skipped: ${skip}`);
 const TOR = 'tor1';
 const INTERVAL_MS = 20;
 const RUNS = Number(process.env.BGPLB_FAILOVER_RUNS ?? 3);
-/** The acceptance budget is 1 s; 250 ms more for this shared, loaded 2-core machine. */
-const LOSS_BUDGET_MS = 1_250;
+/**
+ * The acceptance budget is 1 s, checked by `pnpm --filter @bgplb/e2e bench:failover` on a quiet
+ * machine (docs/benchmarks.md); 500 ms more here for a shared, loaded 2-core CI machine (the Lease
+ * failover's sibling measurements reached 1.1-1.45 s there).
+ */
+const LOSS_BUDGET_MS = 1_000 + 500;
 const LB = { lb1: '10.0.3.10', lb2: '10.0.3.11' } as const;
 type LbNode = keyof typeof LB;
 
@@ -80,13 +84,7 @@ describe.skipIf(skip !== undefined)('e2e fast failover on topology 03 (netns + F
       log: (l) => console.log(`[e2e] ${l}`),
     });
     // BFD on the service sessions, both ends (the dead holder's own session must go too).
-    await lab.router(TOR).configure('router bgp 65002', 'neighbor LB bfd profile fast');
-    const peer = lab.server.store.get(V1, 'BGPPeer', 'bgppeer1', lab.clusterNamespace);
-    if (!peer) throw new Error('BGPPeer bgppeer1 not found');
-    lab.server.store.upsert({
-      ...peer,
-      spec: { ...(peer.spec as object), bfd: { minTxMs: 300, minRxMs: 300, multiplier: 3 } },
-    });
+    await lab.enableServiceBfd(TOR);
     lab.createService('web');
     vip = await lab.waitFor('the Service VIP', () => lab.serviceVIP('web'), 30_000);
     await lab.waitFor('sessions Established with BFD Up, both next hops in the FIB', steady, 90_000, 200);
@@ -115,12 +113,7 @@ describe.skipIf(skip !== undefined)('e2e fast failover on topology 03 (netns + F
       const prefix = `${vip}/32`;
       const probe = lab.probeEvery(vip, 80, INTERVAL_MS);
       await new Promise((r) => setTimeout(r, 1_000));
-      const t0 = Date.now();
-      await lab.nodeDown(victim);
-      await Promise.all([
-        lab.proc(`agent/${victim}`).stop('SIGKILL'),
-        lab.proc(`kubelet/${victim}`).stop('SIGKILL'),
-      ]);
+      const t0 = await lab.killNode(victim, ['agent', 'kubelet']);
       await lab.waitFor(
         `${victim} gone from the ${TOR} FIB`,
         async () => (await lab.torFib(TOR, prefix)).join() === survivor,
@@ -142,7 +135,9 @@ describe.skipIf(skip !== undefined)('e2e fast failover on topology 03 (netns + F
       expect(after.length).toBeGreaterThan(10);
       expect(after.filter((s) => !s.ok)).toEqual([]);
 
-      // Bring the node back for the next run: links, routes, kubelet and agent.
+      // Bring the node back for the next run: links, routes, kubelet and agent (about a minute on
+      // a loaded machine; after the last run the lab is torn down instead).
+      if (run === RUNS) return;
       await lab.restoreNode(victim);
       await lab.startKubelet(victim);
       await lab.startAgent(victim);

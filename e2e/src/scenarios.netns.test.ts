@@ -705,8 +705,7 @@ describe.skipIf(skip !== undefined)('e2e on topology 03 (netns + FRR)', () => {
     const before = await neighbor(TOR, fip);
     const loop = lab.probeLoop(webVIP, 80, 50);
     await new Promise((r) => setTimeout(r, 500));
-    const t0 = Date.now();
-    await lab.nodeDown(victim);
+    const t0 = await lab.nodeDown(victim);
     const notReady = await timeUntil(
       lab,
       `${victim} NotReady`,
