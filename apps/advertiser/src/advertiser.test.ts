@@ -1,4 +1,5 @@
 import type { AdvertiserConfig } from '@bgplb/api-types';
+import { waitFor } from '@bgplb/netns-lab';
 import { describe, expect, it } from 'vitest';
 import { ControlPlaneAdvertiser, peerConfigs } from './advertiser.js';
 import { IpAddressManager } from './shared/ip-addresses.js';
@@ -18,6 +19,7 @@ function setup(
     vipInterface?: VipInterface;
     withdrawSettleMs?: number;
     gracefulRestart?: { restartTime: number; restarting: boolean };
+    exitDrain?: { delayMs: number; medIncrease: number; asPathPrepend: number };
   } = {},
 ) {
   const speaker = new FakeSpeaker();
@@ -345,5 +347,57 @@ describe('ControlPlaneAdvertiser', () => {
     expect(speaker.calls).toEqual(['shutdown restarting']);
     expect(speaker.lastShutdown).toEqual({ message: 'restarting', graceful: true });
     expect(ipCalls.filter((c) => c.startsWith('ip addr del'))).toEqual([]);
+  });
+
+  it('drain: re-announces the VIP with GRACEFUL_SHUTDOWN (+ fallback), waits the delay, then withdraws as withdraw does', async () => {
+    const ipCalls: string[] = [];
+    const record = async (cmd: string, args: readonly string[]) => {
+      ipCalls.push([cmd, ...args].join(' '));
+      return '';
+    };
+    const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
+    const { speaker, adv } = setup({
+      vipInterface,
+      withdrawSettleMs: 0,
+      exitDrain: { delayMs: 300, medIncrease: 1000, asPathPrepend: 2 },
+    });
+    await adv.applyConfig(config);
+    speaker.calls.length = 0;
+    const t0 = Date.now();
+    const stopped = adv.stop('node removed', 'drain');
+    await waitFor('the draining path', () => speaker.calls.length > 0);
+    expect(speaker.calls).toEqual(['setPaths 10.0.0.8/32 21.0.101.64']);
+    expect(speaker.paths.get('10.0.0.8/32')).toEqual([
+      {
+        nextHop: '21.0.101.64',
+        origin: 'igp',
+        med: 1000,
+        communities: ['GRACEFUL_SHUTDOWN'],
+        asPathPrepend: 2,
+      },
+    ]);
+    // Still announced and on the interface during the delay.
+    expect(ipCalls.filter((c) => c.startsWith('ip addr del'))).toEqual([]);
+    await stopped;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(speaker.calls).toEqual([
+      'setPaths 10.0.0.8/32 21.0.101.64',
+      'withdraw 10.0.0.8/32',
+      'shutdown node removed',
+    ]);
+    expect(ipCalls.at(-1)).toBe('ip addr del 10.0.0.8/32 dev lo');
+  });
+
+  it('drain with nothing announced: no drain delay, a plain stop', async () => {
+    const { speaker, adv } = setup({
+      gated: true,
+      exitDrain: { delayMs: 5_000, medIncrease: 0, asPathPrepend: 0 },
+    });
+    await adv.applyConfig(config);
+    const t0 = Date.now();
+    await adv.stop('bye', 'drain');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(speaker.calls.at(-1)).toBe('shutdown bye');
+    expect(speaker.calls.some((c) => c.startsWith('setPaths'))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { type AdvertiserConfig, hostPrefix } from '@bgplb/api-types';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
+import { drainingPath } from './agent/route-plan.js';
 import { peerBfdOptions } from './shared/bfd-options.js';
 import { peerFamilySettings } from './shared/peer-families.js';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
@@ -28,6 +29,11 @@ export interface ControlPlaneAdvertiserOptions {
    * when this process found the VIP on the interface at start (an earlier run left it there).
    */
   gracefulRestart?: { restartTime: number; restarting: boolean } | undefined;
+  /**
+   * `stop(_, 'drain')`: how long to announce the VIP with GRACEFUL_SHUTDOWN (and the MED / AS-path
+   * fallback) before withdrawing (default 15 s, nothing added).
+   */
+  exitDrain?: { delayMs: number; medIncrease: number; asPathPrepend: number } | undefined;
 }
 
 export interface ConfigChange {
@@ -230,14 +236,32 @@ export class ControlPlaneAdvertiser {
   }
 
   /**
-   * Withdraws, waits `withdrawSettleMs` while still serving (so the routers move the flows to
+   * `drain` first re-announces the VIP with GRACEFUL_SHUTDOWN for `exitDrain.delayMs`; then, as
+   * `withdraw`: withdraws, waits `withdrawSettleMs` while still serving (so the routers move the flows to
    * the other next hops first), then sends Cease/Administrative Shutdown with `message`
    * (RFC 8203) to every peer, closes the sessions and removes the VIP from the interface.
    */
-  stop(message: string, mode: 'withdraw' | 'graceful-restart' = 'withdraw'): Promise<void> {
+  stop(message: string, mode: 'withdraw' | 'graceful-restart' | 'drain' = 'withdraw'): Promise<void> {
     return this.serial(async () => {
       if (this.stopped) return;
       const { speaker, log, vipInterface } = this.options;
+      if (mode === 'drain' && this.announcedNextHop !== undefined) {
+        // RFC 8326: the path again with GRACEFUL_SHUTDOWN (+ fallback); routers with a policy (or
+        // comparing MED / AS_PATH) move to the other control-plane nodes while this one still
+        // serves, so the withdrawal below resets no flow.
+        const drain = this.options.exitDrain ?? { delayMs: 15_000, medIncrease: 0, asPathPrepend: 0 };
+        speaker.setPaths(this.prefix, [{ ...drainingPath(this.announcedNextHop, 0, drain), origin: 'igp' }]);
+        log.info(
+          {
+            prefix: this.prefix,
+            delayMs: drain.delayMs,
+            medIncrease: drain.medIncrease,
+            asPathPrepend: drain.asPathPrepend,
+          },
+          `draining: VIP re-announced with GRACEFUL_SHUTDOWN; withdrawing in ${drain.delayMs} ms`,
+        );
+        if (drain.delayMs > 0) await new Promise((r) => setTimeout(r, drain.delayMs));
+      }
       if (mode === 'graceful-restart') {
         // No withdrawal, no NOTIFICATION, the VIP stays: GR helpers keep the path (stale) and
         // forwarding through this node goes on until the restarted process sends End-of-RIB.

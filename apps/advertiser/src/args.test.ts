@@ -165,8 +165,12 @@ describe('parseCommandLine: run', () => {
     ],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [
-      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--on-exit', 'drain'],
-      '--on-exit: expected withdraw or graceful-restart, got "drain"',
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--on-exit', 'stay'],
+      '--on-exit: expected withdraw, graceful-restart or drain, got "stay"',
+    ],
+    [
+      ['--config', 'c', '--advertise-ip', '10.0.0.8', '--on-exit', 'drain', '--drain-as-path-prepend', '11'],
+      '--drain-as-path-prepend: expected an integer from 0 to 10, got "11"',
     ],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.8', '--health-addr', '127.0.0.1'],
@@ -179,6 +183,29 @@ describe('parseCommandLine: run', () => {
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
+  it('parses --on-exit drain with its delay and fallback (defaults: 15 s, nothing added)', () => {
+    const base = ['--config', 'c.yaml', '--advertise-ip', '10.0.0.8', '--on-exit', 'drain'];
+    expect(parseCommandLine(base)).toMatchObject({
+      onExit: 'drain',
+      exitDrain: { delayMs: 15_000, medIncrease: 0, asPathPrepend: 0 },
+    });
+    expect(
+      parseCommandLine([
+        ...base,
+        '--drain-delay',
+        '20s',
+        '--drain-med-increase',
+        '1000',
+        '--drain-as-path-prepend',
+        '3',
+      ]),
+    ).toMatchObject({ exitDrain: { delayMs: 20_000, medIncrease: 1000, asPathPrepend: 3 } });
+    // Other modes carry no drain settings.
+    expect(parseCommandLine(['--config', 'c.yaml', '--advertise-ip', '10.0.0.8'])).not.toHaveProperty(
+      'exitDrain',
+    );
   });
 
   it("parses --cluster-config: health-gated by default on the Cluster's URL, --no-check turns it off", () => {

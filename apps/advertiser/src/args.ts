@@ -54,12 +54,14 @@ export interface RunOptions {
   vipInterface?: string;
   check?: HealthCheckOptions;
   peerPort?: number;
-  /** What SIGTERM does: withdraw (the default when absent) or leave the VIP to graceful restart. */
+  /** What SIGTERM does: withdraw (the default when absent), leave the VIP to graceful restart, or drain. */
   onExit?: ControlPlaneExitMode;
+  /** `--on-exit drain`: GRACEFUL_SHUTDOWN for this long, with this fallback, before withdrawing. */
+  exitDrain?: { delayMs: number; medIncrease: number; asPathPrepend: number };
 }
 
 /** `--on-exit` of the control-plane advertiser. */
-export type ControlPlaneExitMode = 'withdraw' | 'graceful-restart';
+export type ControlPlaneExitMode = 'withdraw' | 'graceful-restart' | 'drain';
 
 export interface PreflightOptions {
   command: 'preflight';
@@ -253,10 +255,28 @@ FILE and adds/removes peers without touching the others.`,
     peerPortOption(),
     new Option(
       '--on-exit <mode>',
-      'withdraw: SIGTERM withdraws the VIP, serves 800 ms more, sends Cease and removes the VIP; graceful-restart: SIGTERM closes the sessions without withdrawing and leaves the VIP on the interface, so routers in GR helper mode keep the path until the restarted advertiser sends End-of-RIB (a restart changes no router FIB)',
+      'withdraw: SIGTERM withdraws the VIP, serves 800 ms more, sends Cease and removes the VIP; graceful-restart: SIGTERM closes the sessions without withdrawing and leaves the VIP on the interface, so routers in GR helper mode keep the path until the restarted advertiser sends End-of-RIB (a restart changes no router FIB); drain: SIGTERM re-announces the VIP with GRACEFUL_SHUTDOWN (RFC 8326, + the MED / AS-path fallback), waits --drain-delay, then withdraws as withdraw does (a node being removed)',
     )
-      .argParser(choiceArg<ControlPlaneExitMode>(['withdraw', 'graceful-restart']))
+      .argParser(choiceArg<ControlPlaneExitMode>(['withdraw', 'graceful-restart', 'drain']))
       .default('withdraw'),
+    new Option(
+      '--drain-delay <duration>',
+      '--on-exit drain: how long to announce with GRACEFUL_SHUTDOWN before withdrawing',
+    )
+      .argParser(durationArg(0))
+      .default(15_000, '15s'),
+    new Option(
+      '--drain-med-increase <n>',
+      '--on-exit drain: added to the MED, for routers without a graceful-shutdown policy',
+    )
+      .argParser(integerArg(0, 4294967295))
+      .default(0),
+    new Option(
+      '--drain-as-path-prepend <n>',
+      '--on-exit drain: extra copies of our AS in the AS_PATH, for the same routers',
+    )
+      .argParser(integerArg(0, 10))
+      .default(0),
     new Option('-v, --version', 'print the version'),
   ]);
 }
@@ -381,6 +401,9 @@ interface RunFlags extends LogFlags {
   checkInsecure?: boolean;
   peerPort?: number;
   onExit: ControlPlaneExitMode;
+  drainDelay: number;
+  drainMedIncrease: number;
+  drainAsPathPrepend: number;
   version?: boolean;
 }
 
@@ -398,6 +421,12 @@ function parseRun(argv: string[]): ParsedCommand {
     logFormat: f.logFormat,
   };
   if (f.onExit !== 'withdraw') out.onExit = f.onExit;
+  if (f.onExit === 'drain')
+    out.exitDrain = {
+      delayMs: f.drainDelay,
+      medIncrease: f.drainMedIncrease,
+      asPathPrepend: f.drainAsPathPrepend,
+    };
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.peerPort !== undefined) out.peerPort = f.peerPort;
   // A Cluster-configured speaker is health-gated by default (on the Cluster's readyz URL).

@@ -124,6 +124,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     peerPort: options.peerPort,
     gated: healthCheck !== undefined,
     withdrawSettleMs: deps.withdrawSettleMs ?? WITHDRAW_SETTLE_MS,
+    exitDrain: options.exitDrain,
     gracefulRestart:
       options.onExit === 'graceful-restart'
         ? {
@@ -227,13 +228,17 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
         { signal: why, mode },
         mode === 'graceful-restart'
           ? 'Shutting down for a graceful restart: closing the sessions, keeping the VIP'
-          : 'Shutting down: withdrawing the VIP and closing the sessions',
+          : mode === 'drain'
+            ? 'Shutting down: draining the VIP (GRACEFUL_SHUTDOWN), then withdrawing it and closing the sessions'
+            : 'Shutting down: withdrawing the VIP and closing the sessions',
       );
       gate?.stop();
+      // A drain adds its delay to the budget (the pod's termination grace period must cover both).
+      const budgetMs = SHUTDOWN_BUDGET_MS + (mode === 'drain' ? (options.exitDrain?.delayMs ?? 15_000) : 0);
       const deadline = setTimeout(() => {
-        log.warn({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting anyway');
+        log.warn({ budgetMs }, 'shutdown took too long; exiting anyway');
         resolve(code);
-      }, SHUTDOWN_BUDGET_MS);
+      }, budgetMs);
       deadline.unref();
       const done = (): void => {
         clearTimeout(deadline);
