@@ -207,7 +207,8 @@ interface FrrPath {
 
 /** Next hops FRR has for `prefix` (empty when it has no route). */
 export async function frrNextHops(frr: FrrRouter, prefix: string): Promise<string[]> {
-  const route = await frr.json<{ paths?: FrrPath[] }>(`show bgp ipv4 unicast ${prefix}`);
+  const family = prefix.includes(':') ? 'ipv6' : 'ipv4';
+  const route = await frr.json<{ paths?: FrrPath[] }>(`show bgp ${family} unicast ${prefix}`);
   return (route.paths ?? []).flatMap((p) => (p.nexthops ?? []).map((n) => n.ip ?? '')).sort();
 }
 
