@@ -19,6 +19,10 @@
  *   loses its endpoint on a second load-balancer node -> the route's next hops seen by a watcher
  *   (BENCH_CHANGES times; also as a ratio to the single-change latency of the same run);
  * - peak RSS of the controller process (VmHWM).
+ *
+ * BENCH_DUAL_STACK=1: every Service is RequireDualStack (ipFamilies IPv4, IPv6), the pool has an
+ * IPv6 /112 too and the load-balancer nodes an IPv6 InternalIP: 20k VIPs and routes (issue 20).
+ * The same-run IPv4 baseline of the compute is `pnpm --filter @bgplb/controller bench:dual-stack`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +49,9 @@ const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
 const NODES = Number(process.env.BENCH_NODES ?? 500);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
 const FULL_RECONCILES = Number(process.env.BENCH_FULL ?? 10);
+const DUAL_STACK = process.env.BENCH_DUAL_STACK === '1';
+/** Routes per Service: one per VIP. */
+const ROUTES_PER_SERVICE = DUAL_STACK ? 2 : 1;
 const APP = fileURLToPath(new URL('../', import.meta.url));
 
 function nodeAddress(i: number): string {
@@ -120,6 +127,7 @@ const svc = (name: string) => ({
     externalTrafficPolicy: 'Cluster',
     allocateLoadBalancerNodePorts: false,
     ports: [{ port: 80, protocol: 'TCP' }],
+    ...(DUAL_STACK ? { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' } : {}),
   },
 });
 
@@ -141,7 +149,12 @@ async function main(): Promise<void> {
       };
       if (obj.kind === 'Cluster') {
         const lb = obj.spec.loadBalancer as Record<string, unknown>;
-        lb.addressPools = [{ name: 'pool1', addresses: ['10.0.0.1-10.0.0.4', '10.100.0.0/16'] }];
+        lb.addressPools = [
+          {
+            name: 'pool1',
+            addresses: ['10.0.0.1-10.0.0.4', '10.100.0.0/16', ...(DUAL_STACK ? ['2001:db8:100::/112'] : [])],
+          },
+        ];
         lb.nodePoolSpec = { nodes: Array.from({ length: 16 }, (_, i) => ({ address: nodeAddress(i) })) };
       }
       const [group, version] = obj.apiVersion.split('/');
@@ -156,7 +169,12 @@ async function main(): Promise<void> {
         kind: 'Node',
         metadata: { name: `node-${String(i).padStart(4, '0')}` },
         status: {
-          addresses: [{ type: 'InternalIP', address: nodeAddress(i) }],
+          addresses: [
+            { type: 'InternalIP', address: nodeAddress(i) },
+            ...(DUAL_STACK && i < 16
+              ? [{ type: 'InternalIP', address: `2001:db8:3::${(16 + i).toString(16)}` }]
+              : []),
+          ],
           conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
         },
       }),
@@ -223,7 +241,11 @@ async function main(): Promise<void> {
           }
         }, 250)
       : undefined;
-    await waitUntil('initial sync', () => vipSeen.size >= SERVICES && routeCount >= SERVICES, 600_000);
+    await waitUntil(
+      'initial sync',
+      () => vipSeen.size >= SERVICES && routeCount >= SERVICES * ROUTES_PER_SERVICE,
+      600_000,
+    );
     const syncMs = performance.now() - t0;
     // The Events of the initial sync (one per new VIP) are written in the background: let them drain.
     phase = 'events';
@@ -322,6 +344,7 @@ async function main(): Promise<void> {
       heapUsedMb: Math.round(heapUsedMb),
       nodeOptions: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS,
       services: SERVICES,
+      dualStack: DUAL_STACK,
       nodes: NODES,
       initialSyncMs: Math.round(syncMs),
       fullReconcileCpuMsP50: round(percentile(fullCpu, 50)),
@@ -337,7 +360,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stdout.write(
       [
-        `controller bench: ${SERVICES} Services, ${NODES} nodes (controller = dist/cli.js in its own process)`,
+        `controller bench: ${SERVICES} ${DUAL_STACK ? 'dual-stack (RequireDualStack) ' : ''}Services, ${NODES} nodes (controller = dist/cli.js in its own process)`,
         `  initial sync (start -> every VIP and route written): ${result.initialSyncMs} ms`,
         `  full reconcile (config change, compute + diff, nothing to write): ${result.fullReconcileCpuMsP50} ms CPU p50, ${result.fullReconcileCpuMsMax} ms max   target <= 200 ms`,
         `  one new Service -> VIP seen by a watcher: p50 ${result.changeLatencyMsP50} ms, p99 ${result.changeLatencyMsP99} ms   target <= 50 ms`,

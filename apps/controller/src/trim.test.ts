@@ -189,3 +189,24 @@ describe('trimNode', () => {
     expect(uncordoned.spec).toBeUndefined();
   });
 });
+
+describe('trimOwned: shared next-hop lists on a dual-stack cluster', () => {
+  it('keeps one copy of each family list even when IPv4 and IPv6 routes alternate', () => {
+    const route = (name: string, hops: string[]) => ({
+      apiVersion: 'networking.gke.io/v1',
+      kind: 'BGPAdvertisedRoute',
+      metadata: { name, namespace: 'kube-system', managedFields: [] },
+      spec: { prefix: 'x', nextHops: [...hops] },
+      status: { nextHops: hops.map((nextHop) => ({ nextHop, state: 'announced' })) },
+    });
+    const v4 = ['10.0.3.10', '10.0.3.11'];
+    const v6 = ['2001:db8:3::10', '2001:db8:3::11'];
+    const objects = [route('a', v4), route('a-ipv6', v6), route('b', v4), route('b-ipv6', v6)];
+    for (const o of objects) trimOwned(o as never);
+    expect(objects[2]!.spec.nextHops).toBe(objects[0]!.spec.nextHops);
+    expect(objects[3]!.spec.nextHops).toBe(objects[1]!.spec.nextHops);
+    expect(objects[3]!.status.nextHops).toBe(objects[1]!.status.nextHops);
+    expect(objects[1]!.spec.nextHops).toEqual(v6);
+    expect(objects[0]!.metadata).not.toHaveProperty('managedFields');
+  });
+});

@@ -130,41 +130,37 @@ export function trimNode(o: KubeObject): void {
 }
 
 /**
- * The next-hop list of the last BGPAdvertisedRoute seen. Every route of a cluster usually carries
- * the same list (the load-balancer nodes), and each decoded object has its own copy of it: with
- * 10k routes and 16 next hops that is 160k strings, most of the routes' memory and of the
- * collector's marking work. Equal lists are kept once; nothing mutates a cached object's spec.
+ * Recently seen next-hop lists of BGPAdvertisedRoutes (spec), by their text. Every route of a
+ * cluster usually carries the same list (the load-balancer nodes), one per address family on a
+ * dual-stack cluster, and each decoded object has its own copy of it: with 10k routes and 16 next
+ * hops that is 160k strings, most of the routes' memory and of the collector's marking work.
+ * Equal lists are kept once; nothing mutates a cached object's spec. A few lists are remembered
+ * (not only the last): IPv4 and IPv6 routes alternate in a list of routes.
  */
-let lastNextHops: string[] | undefined;
+const nextHopLists = new Map<string, string[]>();
+/** The same for `status.nextHops` (every non-Local route of a family carries the same states). */
+const hopStateLists = new Map<string, unknown[]>();
+const SHARED_LISTS = 8;
 
-function sameStrings(a: readonly string[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function shared<T>(lists: Map<string, T>, key: string, list: T): T {
+  const kept = lists.get(key);
+  if (kept !== undefined) return kept;
+  if (lists.size >= SHARED_LISTS) lists.delete(lists.keys().next().value!);
+  lists.set(key, list);
+  return list;
 }
-
-/**
- * The `status.nextHops` of the last BGPAdvertisedRoute seen, and its JSON: every route that is
- * not externalTrafficPolicy: Local carries the same states (one entry per load-balancer node), so
- * equal lists are kept once, like the spec's next hops.
- */
-let lastHopStates: { list: unknown[]; json: string } | undefined;
 
 /** Our own objects: managedFields go, and a route's next hops (spec and status) are shared with equal lists. */
 export function trimOwned(o: KubeObject): void {
   delete (o.metadata as Record<string, unknown>).managedFields;
   internCommon(o);
   const status = (o as { status?: { nextHops?: unknown } }).status;
-  if (status !== undefined && Array.isArray(status.nextHops)) {
-    const json = JSON.stringify(status.nextHops);
-    if (lastHopStates !== undefined && lastHopStates.json === json) status.nextHops = lastHopStates.list;
-    else lastHopStates = { list: status.nextHops, json };
-  }
+  if (status !== undefined && Array.isArray(status.nextHops))
+    status.nextHops = shared(hopStateLists, JSON.stringify(status.nextHops), status.nextHops);
   const spec = (o as { spec?: { nextHops?: unknown } }).spec;
   const hops = spec?.nextHops;
   if (spec === undefined || !Array.isArray(hops) || !hops.every((h) => typeof h === 'string')) return;
-  if (lastNextHops !== undefined && sameStrings(lastNextHops, hops)) spec.nextHops = lastNextHops;
-  else lastNextHops = hops;
+  spec.nextHops = shared(nextHopLists, hops.join(','), hops as string[]);
 }
 
 /**
