@@ -2,6 +2,7 @@ import { type AdvertiserConfig, hostPrefix } from '@bgplb/api-types';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
 import { drainingPath } from './agent/route-plan.js';
+import { type ExitDrain, resolveExitDrain } from './exit-drain.js';
 import { peerBfdOptions } from './shared/bfd-options.js';
 import { peerFamilySettings } from './shared/peer-families.js';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
@@ -33,7 +34,7 @@ export interface ControlPlaneAdvertiserOptions {
    * `stop(_, 'drain')`: how long to announce the VIP with GRACEFUL_SHUTDOWN (and the MED / AS-path
    * fallback) before withdrawing (default 15 s, nothing added).
    */
-  exitDrain?: { delayMs: number; medIncrease: number; asPathPrepend: number } | undefined;
+  exitDrain?: ExitDrain | undefined;
 }
 
 export interface ConfigChange {
@@ -89,9 +90,24 @@ export class ControlPlaneAdvertiser {
   private announcedNextHop: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private drain: ExitDrain;
 
   constructor(private readonly options: ControlPlaneAdvertiserOptions) {
     this.healthy = options.gated !== true;
+    this.drain = options.exitDrain ?? resolveExitDrain({}, undefined);
+  }
+
+  /** What `stop(_, 'drain')` will do. */
+  get exitDrain(): ExitDrain {
+    return this.drain;
+  }
+
+  /**
+   * A new drain for the next `stop(_, 'drain')` (a live Cluster change): only a setting, so no
+   * session and no path changes. A drain already under way keeps the settings it started with.
+   */
+  setExitDrain(drain: ExitDrain): void {
+    this.drain = drain;
   }
 
   get prefix(): string {
@@ -249,7 +265,7 @@ export class ControlPlaneAdvertiser {
         // RFC 8326: the path again with GRACEFUL_SHUTDOWN (+ fallback); routers with a policy (or
         // comparing MED / AS_PATH) move to the other control-plane nodes while this one still
         // serves, so the withdrawal below resets no flow.
-        const drain = this.options.exitDrain ?? { delayMs: 15_000, medIncrease: 0, asPathPrepend: 0 };
+        const { drain } = this;
         speaker.setPaths(this.prefix, [{ ...drainingPath(this.announcedNextHop, 0, drain), origin: 'igp' }]);
         log.info(
           {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError, usage } from './args.js';
+import { parseCommandLine, type RunOptions, UsageError, usage } from './args.js';
 
 describe('parseCommandLine: run', () => {
   it('parses the spec command line with defaults', () => {
@@ -185,12 +185,11 @@ describe('parseCommandLine: run', () => {
     expect(() => parseCommandLine(argv)).toThrow(message);
   });
 
-  it('parses --on-exit drain with its delay and fallback (defaults: 15 s, nothing added)', () => {
+  it('parses --on-exit drain with the delay and fallback flags given (the rest: the Cluster, else defaults)', () => {
     const base = ['--config', 'c.yaml', '--advertise-ip', '10.0.0.8', '--on-exit', 'drain'];
-    expect(parseCommandLine(base)).toMatchObject({
-      onExit: 'drain',
-      exitDrain: { delayMs: 15_000, medIncrease: 0, asPathPrepend: 0 },
-    });
+    expect(parseCommandLine(base)).toMatchObject({ onExit: 'drain' });
+    expect((parseCommandLine(base) as RunOptions).exitDrain).toEqual({});
+    expect(parseCommandLine([...base, '--drain-delay', '0s'])).toMatchObject({ exitDrain: { delayMs: 0 } });
     expect(
       parseCommandLine([
         ...base,

@@ -23,6 +23,7 @@ import {
   UsageError,
   valueArg,
 } from '@bgplb/kube-runtime/process';
+import type { ExitDrainFlags } from './exit-drain.js';
 import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
 import type { LiveSource } from './live/live-mode.js';
 import { shellQuote } from './preflight/exec-template.js';
@@ -56,8 +57,8 @@ export interface RunOptions {
   peerPort?: number;
   /** What SIGTERM does: withdraw (the default when absent), leave the VIP to graceful restart, or drain. */
   onExit?: ControlPlaneExitMode;
-  /** `--on-exit drain`: GRACEFUL_SHUTDOWN for this long, with this fallback, before withdrawing. */
-  exitDrain?: { delayMs: number; medIncrease: number; asPathPrepend: number };
+  /** `--on-exit drain`: the `--drain-*` flags given (they override the Cluster's settings). */
+  exitDrain?: ExitDrainFlags;
 }
 
 /** `--on-exit` of the control-plane advertiser. */
@@ -261,22 +262,16 @@ FILE and adds/removes peers without touching the others.`,
       .default('withdraw'),
     new Option(
       '--drain-delay <duration>',
-      '--on-exit drain: how long to announce with GRACEFUL_SHUTDOWN before withdrawing',
-    )
-      .argParser(durationArg(0))
-      .default(15_000, '15s'),
+      "--on-exit drain: how long to announce with GRACEFUL_SHUTDOWN before withdrawing (default: the Cluster's drainDelay, else 15s; the flag wins)",
+    ).argParser(durationArg(0)),
     new Option(
       '--drain-med-increase <n>',
-      '--on-exit drain: added to the MED, for routers without a graceful-shutdown policy',
-    )
-      .argParser(integerArg(0, 4294967295))
-      .default(0),
+      "--on-exit drain: added to the MED, for routers without a graceful-shutdown policy (default: the Cluster's drainMEDIncrease, else 0)",
+    ).argParser(integerArg(0, 4294967295)),
     new Option(
       '--drain-as-path-prepend <n>',
-      '--on-exit drain: extra copies of our AS in the AS_PATH, for the same routers',
-    )
-      .argParser(integerArg(0, 10))
-      .default(0),
+      "--on-exit drain: extra copies of our AS in the AS_PATH, for the same routers (default: the Cluster's drainASPathPrepend, else 0)",
+    ).argParser(integerArg(0, 10)),
     new Option('-v, --version', 'print the version'),
   ]);
 }
@@ -401,9 +396,9 @@ interface RunFlags extends LogFlags {
   checkInsecure?: boolean;
   peerPort?: number;
   onExit: ControlPlaneExitMode;
-  drainDelay: number;
-  drainMedIncrease: number;
-  drainAsPathPrepend: number;
+  drainDelay?: number;
+  drainMedIncrease?: number;
+  drainAsPathPrepend?: number;
   version?: boolean;
 }
 
@@ -421,11 +416,12 @@ function parseRun(argv: string[]): ParsedCommand {
     logFormat: f.logFormat,
   };
   if (f.onExit !== 'withdraw') out.onExit = f.onExit;
+  // Only the flags given: the rest comes from the Cluster, else the defaults (resolveExitDrain).
   if (f.onExit === 'drain')
     out.exitDrain = {
-      delayMs: f.drainDelay,
-      medIncrease: f.drainMedIncrease,
-      asPathPrepend: f.drainAsPathPrepend,
+      ...(f.drainDelay !== undefined ? { delayMs: f.drainDelay } : {}),
+      ...(f.drainMedIncrease !== undefined ? { medIncrease: f.drainMedIncrease } : {}),
+      ...(f.drainAsPathPrepend !== undefined ? { asPathPrepend: f.drainAsPathPrepend } : {}),
     };
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.peerPort !== undefined) out.peerPort = f.peerPort;

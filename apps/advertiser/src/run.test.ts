@@ -416,6 +416,51 @@ describe('runAdvertiser', () => {
       expect(await h.done).toBe(0);
     });
 
+    it("--on-exit drain takes the Cluster's drain settings under the flags given; SIGHUP updates them without touching a session", async () => {
+      const drained = (delay: number) =>
+        example02.replace(
+          '    vips:',
+          `    drainDelay: ${delay}\n    drainMEDIncrease: 700\n    drainASPathPrepend: 1\n    vips:`,
+        );
+      const file = clusterFile('cp-drain.yaml', drained(30));
+      const h = harness({
+        source: cluster(file, '10.0.1.10'),
+        onExit: 'drain',
+        exitDrain: { asPathPrepend: 3 },
+      });
+      await h.waitLog('Route added');
+      expect(await h.waitLog('on SIGTERM: drain')).toMatchObject({
+        delayMs: 30_000,
+        medIncrease: 700,
+        asPathPrepend: 3,
+      });
+      const callsBefore = h.speaker.calls.length;
+      writeFileSync(file, drained(0));
+      h.signals.emit('SIGHUP');
+      expect(await h.waitLog("on SIGTERM: drain (the Cluster's drain settings changed)")).toMatchObject({
+        delayMs: 0,
+        medIncrease: 700,
+        asPathPrepend: 3,
+      });
+      expect(await h.waitLog('Configuration reloaded')).toMatchObject({ unchanged: ['10.0.1.254'] });
+      // No session reset; a reload re-sets the same plain path (idempotent in the speaker).
+      expect(h.speaker.calls.slice(callsBefore)).toEqual(['setPaths 10.0.0.8/32 10.0.1.10']);
+      expect(h.speaker.paths.get('10.0.0.8/32')).toEqual([{ nextHop: '10.0.1.10', origin: 'igp' }]);
+      // SIGTERM drains with the new settings: 0 s, so it is over within the plain budget.
+      const drainPaths: unknown[] = [];
+      const setPaths = h.speaker.setPaths.bind(h.speaker);
+      h.speaker.setPaths = (prefix, paths, options) => {
+        drainPaths.push(...paths);
+        setPaths(prefix, paths, options);
+      };
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+      expect(drainPaths).toEqual([
+        expect.objectContaining({ nextHop: '10.0.1.10', med: 700, asPathPrepend: 3 }),
+      ]);
+      expect(h.lines.some((l) => l.msg === 'shutdown took too long; exiting anyway')).toBe(false);
+    });
+
     it('SIGHUP re-reads the Cluster for the same node: peers follow, a VIP change or a broken file is refused', async () => {
       const file = clusterFile('cp-hup.yaml');
       const h = harness({ source: cluster(file), hostAddresses: () => ['10.0.1.10'] });

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { formatProblem } from '@bgplb/api-types';
+import { type DrainSettings, formatProblem } from '@bgplb/api-types';
 import { type Logger, openLogger, type ReadinessReport } from '@bgplb/kube-runtime/process';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
 import { registerControlPlaneMetrics } from './control-plane-metrics.js';
+import { resolveExitDrain, sameExitDrain } from './exit-drain.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
 import type { LiveMode, LiveSource } from './live/live-mode.js';
@@ -124,7 +125,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     peerPort: options.peerPort,
     gated: healthCheck !== undefined,
     withdrawSettleMs: deps.withdrawSettleMs ?? WITHDRAW_SETTLE_MS,
-    exitDrain: options.exitDrain,
+    exitDrain: resolveExitDrain(options.exitDrain ?? {}, settings.cluster?.drain),
     gracefulRestart:
       options.onExit === 'graceful-restart'
         ? {
@@ -166,8 +167,13 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
     peerReport.stop();
     return 1;
   }
+  if (options.onExit === 'drain') log.info({ ...advertiser.exitDrain }, 'on SIGTERM: drain');
   // Live mode: from now on the Cluster's changes go through applyConfig, as a SIGHUP reload does.
-  live?.attach((next) => advertiser.applyConfig(next), speaker);
+  live?.attach(
+    (next) => advertiser.applyConfig(next),
+    speaker,
+    (drain) => applyClusterDrain(drain, options, advertiser, log),
+  );
 
   if (healthCheck) {
     const check = healthCheck;
@@ -214,7 +220,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
         return;
       }
       if (options.source.kind === 'live') return;
-      void reload(options.source, settings, advertiser, log, hostAddresses);
+      void reload(options, options.source, settings, advertiser, log, hostAddresses);
     };
     /** Withdraw, Cease, close, within the budget; `code` is the exit code. */
     const stop = (why: string, code: number, mode: RunOptions['onExit'] = 'withdraw'): void => {
@@ -234,7 +240,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       );
       gate?.stop();
       // A drain adds its delay to the budget (the pod's termination grace period must cover both).
-      const budgetMs = SHUTDOWN_BUDGET_MS + (mode === 'drain' ? (options.exitDrain?.delayMs ?? 15_000) : 0);
+      const budgetMs = SHUTDOWN_BUDGET_MS + (mode === 'drain' ? advertiser.exitDrain.delayMs : 0);
       const deadline = setTimeout(() => {
         log.warn({ budgetMs }, 'shutdown took too long; exiting anyway');
         resolve(code);
@@ -298,7 +304,7 @@ async function startLive(
       file: `${source.namespace}/${source.name}`,
       config: start.config,
       vip: start.vip,
-      cluster: { ref, node: start.node, checkUrl: start.checkUrl },
+      cluster: { ref, node: start.node, checkUrl: start.checkUrl, drain: start.drain },
       warnings: [],
     },
   };
@@ -316,6 +322,7 @@ function withLiveDetail(report: ReadinessReport, live: LiveMode | undefined): Re
  * the VIP of a running speaker does not move (restart it to announce another).
  */
 async function reload(
+  options: RunOptions,
   source: SpeakerSource,
   running: SpeakerSettings,
   advertiser: ControlPlaneAdvertiser,
@@ -352,10 +359,28 @@ async function reload(
       'the health check URL changed (ports.controlPlaneLBPort); it applies after a restart',
     );
   }
+  if (next.cluster) applyClusterDrain(next.cluster.drain, options, advertiser, log);
   try {
     const change = await advertiser.applyConfig(next.config);
     log.info({ config: path, ...change }, 'Configuration reloaded');
   } catch (err) {
     log.error({ err }, `configuration reload failed: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The Cluster's drain settings changed (live mode, SIGHUP): the next `--on-exit drain` uses them,
+ * under the `--drain-*` flags given. Only a setting: no session, no path changes.
+ */
+function applyClusterDrain(
+  drain: DrainSettings,
+  options: RunOptions,
+  advertiser: ControlPlaneAdvertiser,
+  log: Logger,
+): void {
+  const next = resolveExitDrain(options.exitDrain ?? {}, drain);
+  if (sameExitDrain(next, advertiser.exitDrain)) return;
+  advertiser.setExitDrain(next);
+  if (options.onExit === 'drain')
+    log.info({ ...next }, "on SIGTERM: drain (the Cluster's drain settings changed)");
 }

@@ -1,6 +1,7 @@
 import {
   type AdvertiserConfig,
   controlPlaneSpeakerConfig,
+  type DrainSettings,
   type FileProblem,
   formatProblem,
   loadAdvertiserConfig,
@@ -28,8 +29,8 @@ export interface SpeakerSettings {
   config: AdvertiserConfig;
   /** The VIP announced as IP/32. */
   vip: string;
-  /** From a Cluster: `Cluster/<name>`, the node, and the default health check URL. */
-  cluster?: { ref: string; node: string; checkUrl: string };
+  /** From a Cluster: `Cluster/<name>`, the node, the default health check URL and drain settings. */
+  cluster?: { ref: string; node: string; checkUrl: string; drain: DrainSettings };
   /** Warnings about the file (logged at start and on reload). */
   warnings: FileProblem[];
 }
@@ -113,7 +114,12 @@ export async function loadSpeakerSettings(
       file,
       config: derived.config,
       vip: derived.vip,
-      cluster: { ref: `Cluster/${cluster.metadata.name}`, node, checkUrl: derived.checkUrl },
+      cluster: {
+        ref: `Cluster/${cluster.metadata.name}`,
+        node,
+        checkUrl: derived.checkUrl,
+        drain: derived.drain,
+      },
       warnings: loaded.problems,
     },
   };

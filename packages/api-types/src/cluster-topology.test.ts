@@ -83,6 +83,7 @@ describe('controlPlaneSpeakerConfig', () => {
       config: { localIP: '10.0.1.11', localASN: 65001, peers: [{ peerIP: '10.0.1.254', peerASN: 65002 }] },
       vip: '10.0.0.8',
       checkUrl: 'https://127.0.0.1:443/readyz',
+      drain: {},
     });
     const third = controlPlaneSpeakerConfig(c, '10.0.2.10');
     expect(third.ok && third.config).toEqual({
@@ -90,6 +91,16 @@ describe('controlPlaneSpeakerConfig', () => {
       localASN: 65001,
       peers: [{ peerIP: '10.0.2.254', peerASN: 65002 }],
     });
+  });
+
+  it("carries the Cluster's drain settings for --on-exit drain, only those that are set", () => {
+    const c = cluster('02-control-plane-nodes-per-peer.yaml');
+    const lb = { ...c.spec.loadBalancer, drainDelay: 30, drainASPathPrepend: 2 };
+    const derived = controlPlaneSpeakerConfig({ ...c, spec: { ...c.spec, loadBalancer: lb } }, '10.0.1.11');
+    expect(derived.ok && derived.drain).toEqual({ drainDelay: 30, drainASPathPrepend: 2 });
+    const zero = { ...c.spec.loadBalancer, drainDelay: 0, drainMEDIncrease: 0 };
+    const none = controlPlaneSpeakerConfig({ ...c, spec: { ...c.spec, loadBalancer: zero } }, '10.0.1.11');
+    expect(none.ok && none.drain).toEqual({ drainDelay: 0, drainMEDIncrease: 0 });
   });
 
   it('gives every node every peer without controlPlaneNodes (example 01), bfd carried over', () => {

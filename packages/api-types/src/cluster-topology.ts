@@ -2,6 +2,7 @@ import { validateAdvertiserConfig } from './advertiser-config-file.js';
 import { ref } from './rules/shared.js';
 import type { AdvertiserConfig, AdvertiserPeer } from './schemas/advertiser-config.js';
 import type { Cluster, ClusterBGPPeer } from './schemas/cluster.js';
+import type { DrainSettings } from './schemas/drain-settings.js';
 
 /** The control-plane peers of one control-plane node. */
 export interface ControlPlaneNodePeers {
@@ -51,6 +52,8 @@ export interface ControlPlaneSpeakerConfig {
   vip: string;
   /** The default health check of the VIP: {@link controlPlaneReadyzUrl}. */
   checkUrl: string;
+  /** `--on-exit drain`'s settings that the Cluster sets (only those; the advertiser fills in defaults). */
+  drain: DrainSettings;
 }
 
 /** Result of {@link controlPlaneSpeakerConfig}: the configuration, or why there is none. */
@@ -96,7 +99,23 @@ export function controlPlaneSpeakerConfig(cluster: Cluster, nodeIP: string): Con
       error: `the control-plane peers of node ${nodeIP} in ${clusterRef(cluster)} are not valid: ${problems}`,
     };
   }
-  return { ok: true, config, vip: lb.vips.controlPlaneVIP, checkUrl: controlPlaneReadyzUrl(cluster) };
+  return {
+    ok: true,
+    config,
+    vip: lb.vips.controlPlaneVIP,
+    checkUrl: controlPlaneReadyzUrl(cluster),
+    drain: clusterDrainSettings(cluster),
+  };
+}
+
+/** The drain settings set in `spec.loadBalancer` (absent ones left out). */
+export function clusterDrainSettings(cluster: Cluster): DrainSettings {
+  const { drainDelay, drainMEDIncrease, drainASPathPrepend } = cluster.spec.loadBalancer;
+  return {
+    ...(drainDelay !== undefined ? { drainDelay } : {}),
+    ...(drainMEDIncrease !== undefined ? { drainMEDIncrease } : {}),
+    ...(drainASPathPrepend !== undefined ? { drainASPathPrepend } : {}),
+  };
 }
 
 /** A Cluster peer as the advertiser config file's `peers[]` carries it (no timers: defaults). */

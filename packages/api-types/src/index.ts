@@ -16,6 +16,7 @@ export * from './schemas/bgp-load-balancer.js';
 export * from './schemas/bgp-peer.js';
 export * from './schemas/bgp-session.js';
 export * from './schemas/cluster.js';
+export * from './schemas/drain-settings.js';
 export * from './schemas/network-gateway-group.js';
 export * from './schemas/primitives.js';
 export * from './session-names.js';

@@ -22,6 +22,20 @@ describe('decideFromCluster', () => {
       config: { localIP: '10.0.2.10', localASN: 65001, peers: [{ peerIP: '10.0.2.254', peerASN: 65002 }] },
       vip: '10.0.0.8',
       checkUrl: 'https://127.0.0.1:443/readyz',
+      drain: {},
+    });
+  });
+
+  it("carries the Cluster's drain settings; a bad one refuses the change with validate's message", () => {
+    const cluster = exampleCluster();
+    cluster.spec.loadBalancer.drainDelay = 40;
+    cluster.spec.loadBalancer.drainMEDIncrease = 500;
+    const d = decideFromCluster(cluster, '10.0.2.10');
+    expect(d.ok && d.drain).toEqual({ drainDelay: 40, drainMEDIncrease: 500 });
+    cluster.spec.loadBalancer.drainDelay = -5;
+    expect(decideFromCluster(cluster, '10.0.2.10')).toEqual({
+      ok: false,
+      problems: ['spec.loadBalancer.drainDelay: -5 is below the minimum 0'],
     });
   });
 

@@ -56,6 +56,7 @@ export function decideFromCluster(cluster: unknown, node: NodeIdentity, runningV
     config: derived.config,
     vip: derived.vip,
     checkUrl: derived.checkUrl,
+    drain: derived.drain,
   };
 }
 

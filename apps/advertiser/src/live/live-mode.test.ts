@@ -213,6 +213,57 @@ describe('live mode (test API server, fake speaker)', () => {
     );
   }, 30_000);
 
+  it("applies a change of only the Cluster's drain settings without touching a session or a path", async () => {
+    const { log } = captureLogger();
+    const opened = LiveMode.open(source({ nodeIp: '10.0.1.11', nodeName: 'cp-b' }), {
+      log,
+      hostAddresses: () => [],
+      startupTimeoutMs: 1_000,
+      resyncMs: 500,
+      backoffMaxMs: 500,
+    });
+    if (!opened.ok) throw new Error(opened.message);
+    const live = opened.live;
+    running.push(live);
+    const start = await live.start();
+    expect(start.drain).toEqual({});
+    const speaker = new FakeSpeaker();
+    const adv = new ControlPlaneAdvertiser({ speaker, log, vip: start.vip });
+    await adv.applyConfig(start.config);
+    const applied: unknown[] = [];
+    const drains: unknown[] = [];
+    live.attach(
+      (c) => {
+        applied.push(c);
+        return adv.applyConfig(c);
+      },
+      speaker,
+      (d) => drains.push(d),
+    );
+    const callsBefore = speaker.calls.length;
+    edit((c) => {
+      c.spec.loadBalancer.drainDelay = 45;
+      c.spec.loadBalancer.drainASPathPrepend = 1;
+    });
+    await waitFor('drain settings applied', () => drains.length > 0, 5_000);
+    expect(drains).toEqual([{ drainDelay: 45, drainASPathPrepend: 1 }]);
+    expect(applied).toEqual([]);
+    expect(speaker.calls.slice(callsBefore)).toEqual([]);
+    // A later change elsewhere does not hand the same drain settings over again.
+    edit((c) => {
+      c.spec.loadBalancer.bgpPeers.push({ ip: '10.0.1.252', asn: 65004 });
+    });
+    await waitFor('peer added', () => speaker.configs.has('10.0.1.252'), 5_000);
+    expect(drains).toHaveLength(1);
+    edit((c) => {
+      c.spec.loadBalancer.bgpPeers.pop();
+      delete c.spec.loadBalancer.drainDelay;
+      delete c.spec.loadBalancer.drainASPathPrepend;
+    });
+    await waitFor('drain settings removed', () => drains.length === 2, 5_000);
+    expect(drains[1]).toEqual({});
+  }, 30_000);
+
   it('with the API server unreachable, starts from the last good file the first run wrote', async () => {
     const dead = join(dir, 'dead-kubeconfig.yaml');
     // Port 1 (tcpmux): nothing listens there; an ephemeral port freed by a throwaway server could be

@@ -14,7 +14,7 @@
  * - Control-plane BGPSession objects follow the applied configuration (session-objects.ts).
  * The API server may come and go at any time: nothing here ever stops the speaker for it.
  */
-import { CLUSTER_API_VERSION, CLUSTER_GROUP, RESOURCES, VERSION } from '@bgplb/api-types';
+import { CLUSTER_API_VERSION, CLUSTER_GROUP, type DrainSettings, RESOURCES, VERSION } from '@bgplb/api-types';
 import {
   type Clock,
   describeError,
@@ -56,6 +56,8 @@ export interface LiveStart {
   config: Extract<LiveDecision, { ok: true }>['config'];
   vip: string;
   checkUrl: string;
+  /** `--on-exit drain`'s settings in the Cluster (only those set). */
+  drain: DrainSettings;
   warnings: string[];
 }
 
@@ -73,6 +75,7 @@ export interface LiveDependencies {
 interface Applied {
   config: LiveStart['config'];
   vip: string;
+  drain: DrainSettings;
   generation: number | undefined;
   from: 'api' | 'last-good';
 }
@@ -96,6 +99,7 @@ export class LiveMode {
   private informer: Informer<ClusterObject> | undefined;
   private sessions: SessionObjects | undefined;
   private apply: ((config: LiveStart['config']) => Promise<ConfigChange>) | undefined;
+  private applyDrain: ((drain: DrainSettings) => void) | undefined;
   private applied: Applied | undefined;
   private refusal: Refusal | undefined;
   private lastRefusalKey: string | undefined;
@@ -202,7 +206,13 @@ export class LiveMode {
         );
         const { ok: _ok, ...start } = decided;
         this.firstGood = undefined;
-        this.applied = { config: start.config, vip: start.vip, generation: undefined, from: 'last-good' };
+        this.applied = {
+          config: start.config,
+          vip: start.vip,
+          drain: start.drain,
+          generation: undefined,
+          from: 'last-good',
+        };
         return { from: 'last-good', ...start };
       }
       if (file.ok && decided !== undefined && !decided.ok)
@@ -224,6 +234,7 @@ export class LiveMode {
     this.applied = {
       config: first.start.config,
       vip: first.start.vip,
+      drain: first.start.drain,
       generation: generationOf(first.object),
       from: 'api',
     };
@@ -231,12 +242,17 @@ export class LiveMode {
     return first.start;
   }
 
-  /** From now on, changes are applied to the running speaker; its sessions get BGPSession objects. */
+  /**
+   * From now on, changes are applied to the running speaker (`applyDrain`: a change of only the
+   * drain settings, which touches no session); its sessions get BGPSession objects.
+   */
   attach(
     apply: (config: LiveStart['config']) => Promise<ConfigChange>,
     speaker: Pick<Speaker, 'on' | 'peerStatus'>,
+    applyDrain?: (drain: DrainSettings) => void,
   ): void {
     this.apply = apply;
+    this.applyDrain = applyDrain;
     this.sessions = new SessionObjects({
       client: this.client,
       speaker,
@@ -316,8 +332,11 @@ export class LiveMode {
       for (const w of start.warnings) log.warn({ cluster: this.clusterRef }, w);
       log.info({ cluster: this.clusterRef, generation, ...change }, 'Configuration applied from the Cluster');
     }
+    // The drain settings are not part of the speaker config: their change alone applies no config.
+    if (this.applied === undefined || JSON.stringify(this.applied.drain) !== JSON.stringify(start.drain))
+      this.applyDrain?.(start.drain);
     const previous = this.applied;
-    this.applied = { config: start.config, vip: start.vip, generation, from: 'api' };
+    this.applied = { config: start.config, vip: start.vip, drain: start.drain, generation, from: 'api' };
     await this.accepted(object, change, previous);
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION } from '../constants.js';
+import { DrainSettings } from './drain-settings.js';
 import { ConfigStatus, ObjectMeta } from './primitives.js';
 
 /** How the paths of an `externalTrafficPolicy: Local` Service are weighted (extension, docs/allocation.md). */
@@ -22,35 +23,9 @@ export const BGPLoadBalancerSpec = z.strictObject({
     'Extension: "allow" (default) announces externalTrafficPolicy: Local Services from the load-balancer nodes that run their endpoints; "refuse" gives them no VIP, as the original product does.',
   ),
   // Graceful drain (RFC 8326), an extension (SPEC §13).
-  drainDelay: z
-    .number()
-    .int()
-    .min(0)
-    .max(3600)
-    .optional()
-    .describe(
-      'Seconds a draining node stays announced with GRACEFUL_SHUTDOWN before its paths are withdrawn (default 15; 0 withdraws at once).',
-    ),
-  drainMEDIncrease: z
-    .number()
-    .int()
-    .min(0)
-    .max(4294967295)
-    .optional()
-    .describe(
-      'Added to the MED of a draining next hop, for routers without a graceful-shutdown policy (default 0).',
-    ),
-  drainASPathPrepend: z
-    .number()
-    .int()
-    .min(0)
-    .max(10)
-    .optional()
-    .describe('Times our AS is prepended again to a draining next hop, for the same routers (default 0).'),
+  ...DrainSettings.shape,
 });
 
-/** `spec.drainDelay` when it is not set, seconds. */
-export const DEFAULT_DRAIN_DELAY_SECONDS = 15;
 export type BGPLoadBalancerSpec = z.infer<typeof BGPLoadBalancerSpec>;
 
 /** `networking.gke.io/v1` BGPLoadBalancer, named `default`, in the cluster namespace. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CLUSTER_API_VERSION } from '../constants.js';
+import { DrainSettings } from './drain-settings.js';
 import { Asn, BfdSettings, IPAddress, ObjectMeta, PoolEntry, setOf } from './primitives.js';
 
 /** A node of a node pool; only its address matters to us (other fields are kept). */
@@ -104,6 +105,16 @@ export const ClusterLoadBalancer = z.strictObject({
   /** Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes. */
   nodePoolSpec: NodePoolSpec.optional().describe(
     'Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes.',
+  ),
+  // Extension: the control-plane advertiser's `--on-exit drain` (its flags override these).
+  drainDelay: DrainSettings.shape.drainDelay.describe(
+    "Extension: seconds a control-plane advertiser stopping with --on-exit drain keeps announcing the control-plane VIP with GRACEFUL_SHUTDOWN before withdrawing it (default 15; 0 withdraws at once). The node's termination grace period must exceed it.",
+  ),
+  drainMEDIncrease: DrainSettings.shape.drainMEDIncrease.describe(
+    'Extension: --on-exit drain adds this to the MED of the control-plane VIP, for routers without a graceful-shutdown policy (default 0).',
+  ),
+  drainASPathPrepend: DrainSettings.shape.drainASPathPrepend.describe(
+    'Extension: --on-exit drain prepends our AS this many more times to the control-plane VIP, for the same routers (default 0).',
   ),
 });
 export type ClusterLoadBalancer = z.infer<typeof ClusterLoadBalancer>;
