@@ -1,8 +1,18 @@
 import { resolve } from 'node:path';
-import { controlPlaneSpeakerConfig, formatProblem, loadClusterConfig } from '@bgplb/api-types';
+import {
+  controlPlaneSpeakerConfig,
+  DEFAULT_DRAIN_DELAY_SECONDS,
+  formatProblem,
+  loadClusterConfig,
+} from '@bgplb/api-types';
 import type { StaticPodCommandOptions } from './args.js';
 import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
-import { ADMIN_KUBECONFIG, renderStaticPod, type StaticPodOptions } from './static-pod.js';
+import {
+  ADMIN_KUBECONFIG,
+  renderStaticPod,
+  type StaticPodOptions,
+  staticPodGracePeriodSeconds,
+} from './static-pod.js';
 import type { Output } from './validate.js';
 import { VERSION } from './version.js';
 
@@ -35,9 +45,12 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
     );
     return 2;
   }
+  const drainDelay = derived.drain.drainDelay ?? DEFAULT_DRAIN_DELAY_SECONDS;
   const intro = [
     `bgpadvertiser ${VERSION} static pod for control-plane node ${options.node} of ${ref}:`,
     `announces ${derived.vip}/32 to ${derived.config.peers.map((p) => p.peerIP).join(', ')} from ${options.node}, gated on ${derived.checkUrl}.`,
+    `SIGTERM drains (--on-exit drain: the Cluster's drainDelay, ${drainDelay} s now); terminationGracePeriodSeconds ${staticPodGracePeriodSeconds(drainDelay)}:`,
+    'render again after raising drainDelay (docs/operations.md, "Which --on-exit when").',
   ];
   const header =
     options.live && namespace !== undefined
@@ -64,6 +77,7 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
         source,
         ...(options.vipInterface !== undefined ? { vipInterface: options.vipInterface } : {}),
         ...(options.image !== undefined ? { image: options.image } : {}),
+        drainDelaySeconds: drainDelay,
       },
       header,
     ).trimEnd(),

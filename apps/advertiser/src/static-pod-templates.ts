@@ -24,6 +24,9 @@ const INTRO = [
   '    localASN, peers: see docs/advertiser.md) and check it: `bgpadvertiser validate FILE`;',
   "  - replace 10.0.0.8 by the cluster's controlPlaneVIP, and 6443 by the API server's port.",
   "The VIP is withdrawn while the local API server's /readyz fails (--check-url).",
+  'SIGTERM drains (--on-exit drain, 15 s: GRACEFUL_SHUTDOWN, then withdraw), for an upgrade and a',
+  'removal alike; terminationGracePeriodSeconds covers it. A longer --drain-delay needs a longer',
+  'grace period (docs/operations.md, "Which --on-exit when").',
 ];
 
 export const DEPLOY_STATIC_PODS: ReadonlyArray<{ file: string; text: () => string }> = [

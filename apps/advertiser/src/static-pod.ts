@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { DEFAULT_DRAIN_DELAY_SECONDS } from '@bgplb/api-types';
 import { stringify } from 'yaml';
 import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
 import type { SpeakerSource } from './speaker-config.js';
@@ -12,6 +13,28 @@ export const STATIC_POD_HEALTH_ADDR = '127.0.0.1:8080';
 export const KUBERNETES_CA = '/etc/kubernetes/pki/ca.crt';
 /** Live mode's credentials on a kubeadm-style node: they point at the local API server. */
 export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+
+/**
+ * What the static pod's SIGTERM does. The kubelet stops a static pod for two reasons that it does
+ * not tell the process apart: a manifest update (an upgrade; the process comes back) and a removal
+ * (the manifest deleted, the node leaving the control plane; it does not). `graceful-restart`
+ * would leave the routers forwarding to a node that never returns for the whole restart time
+ * (120 s); `drain` moves them off while this node still serves in both cases, and an upgrade then
+ * only costs the time until the new process announces again. (`kubectl drain` does not evict
+ * static pods: a node drain leaves the advertiser running.) docs/operations.md, "Which --on-exit when".
+ */
+export const STATIC_POD_ON_EXIT = 'drain';
+/**
+ * The grace period beyond the drain delay: the advertiser's own bound after the delay (1.8 s,
+ * SHUTDOWN_BUDGET_MS: withdraw, serve 800 ms, Cease) and spare for a loaded node, so the kubelet's
+ * SIGKILL never cuts a drain short. 30 s (the Kubernetes default) with the default 15 s delay.
+ */
+export const GRACE_BEYOND_DRAIN_SECONDS = 15;
+
+/** `terminationGracePeriodSeconds` of a static pod whose `--on-exit drain` waits `drainDelaySeconds`. */
+export function staticPodGracePeriodSeconds(drainDelaySeconds: number): number {
+  return drainDelaySeconds + GRACE_BEYOND_DRAIN_SECONDS;
+}
 
 /** Live mode: follow Cluster `namespace/name` through the local API server, as node `nodeIp`. */
 export interface LiveStaticPodSource {
@@ -31,6 +54,11 @@ export interface StaticPodOptions {
   source: (SpeakerSource & ({ kind: 'config' } | { kind: 'cluster'; nodeIp: string })) | LiveStaticPodSource;
   /** Also hold the VIP on this interface (`--vip-interface`); needs NET_ADMIN, so runs as root. */
   vipInterface?: string;
+  /**
+   * The Cluster's `drainDelay` when it sets one (seconds): the grace period is rendered from it
+   * (no `--drain-delay` flag, so the running advertiser follows the Cluster). Absent: 15 s.
+   */
+  drainDelaySeconds?: number;
   image?: string;
 }
 
@@ -81,6 +109,7 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
     volumes = [{ name: 'config', hostPath: { path: configDir, type: 'Directory' } }];
   }
   args.push(
+    `--on-exit=${STATIC_POD_ON_EXIT}`,
     `--health-addr=${STATIC_POD_HEALTH_ADDR}`,
     `--check-ca=${KUBERNETES_CA}`,
     '--check-interval=5s',
@@ -144,8 +173,10 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
           volumeMounts: [...mounts, { name: 'kubernetes-ca', mountPath: KUBERNETES_CA, readOnly: true }],
         },
       ],
-      // SIGTERM withdraws and closes the sessions within 2 s.
-      terminationGracePeriodSeconds: 10,
+      // SIGTERM drains for drainDelay, then withdraws and closes the sessions within 1.8 s.
+      terminationGracePeriodSeconds: staticPodGracePeriodSeconds(
+        options.drainDelaySeconds ?? DEFAULT_DRAIN_DELAY_SECONDS,
+      ),
       volumes: [...volumes, { name: 'kubernetes-ca', hostPath: { path: KUBERNETES_CA, type: 'File' } }],
     },
   };

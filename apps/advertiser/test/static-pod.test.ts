@@ -7,10 +7,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { DrainSettings } from '@bgplb/api-types';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCommandLine, type RunOptions } from '../src/args.js';
+import { resolveExitDrain } from '../src/exit-drain.js';
 import { main } from '../src/main.js';
+import { SHUTDOWN_BUDGET_MS } from '../src/run.js';
 import { DEPLOY_STATIC_PODS } from '../src/static-pod-templates.js';
 import { VERSION } from '../src/version.js';
 
@@ -28,6 +31,7 @@ interface Pod {
   metadata: { name: string; namespace: string; labels: Record<string, string> };
   spec: {
     hostNetwork: boolean;
+    terminationGracePeriodSeconds: number;
     containers: Container[];
     volumes: Array<{ name: string; hostPath: { path: string; type: string } }>;
   };
@@ -45,8 +49,11 @@ async function cli(...argv: string[]) {
   return { code, out: out.join('\n'), err };
 }
 
-/** The checks every manifest passes, manual or from a Cluster. */
-function checkPod(pod: Pod): RunOptions {
+/**
+ * The checks every manifest passes, manual or from a Cluster (`clusterDrain`: the Cluster's drain
+ * settings the running advertiser will read).
+ */
+function checkPod(pod: Pod, clusterDrain?: DrainSettings): RunOptions {
   const container = pod.spec.containers[0] as Container;
   const cmd = parseCommandLine(container.args);
   if (cmd.command !== 'run') throw new Error(`not a run command line: ${container.args.join(' ')}`);
@@ -77,6 +84,14 @@ function checkPod(pod: Pod): RunOptions {
   expect(container.readinessProbe.httpGet).toEqual({ host, port: Number(port), path: '/readyz' });
   const caps = container.securityContext.capabilities;
   expect(caps.drop).toEqual(['ALL']);
+  // SIGTERM drains, for an upgrade and a removal alike, with the Cluster's settings (no flag pins
+  // them), and the kubelet's SIGKILL comes only after the drain and the withdrawal's own bound.
+  expect(cmd.onExit).toBe('drain');
+  expect(cmd.exitDrain).toEqual({});
+  const drain = resolveExitDrain(cmd.exitDrain ?? {}, clusterDrain);
+  expect(pod.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
+    drain.delayMs + SHUTDOWN_BUDGET_MS + 5_000,
+  );
   if (cmd.vipInterface !== undefined) expect(caps.add).toEqual(['NET_ADMIN']);
   else {
     expect(caps.add).toBeUndefined();
@@ -194,6 +209,33 @@ describe('bgpadvertiser static-pod --cluster-config FILE --node ADDRESS', () => 
     expect(refused.err.at(-1)).toBe(
       `static-pod: --live needs the Cluster's metadata.namespace in ${noNamespace} (the namespace it has in the API server)`,
     );
+  });
+
+  it("renders the grace period from the Cluster's drainDelay (file and live mode alike)", async () => {
+    const slow = join(dir, 'slow-drain.yaml');
+    writeFileSync(
+      slow,
+      readFileSync(example02, 'utf8').replace('    vips:', '    drainDelay: 60\n    vips:'),
+    );
+    for (const live of [[], ['--live']]) {
+      const { code, out, err } = await cli(
+        'static-pod',
+        '--cluster-config',
+        slow,
+        '--node',
+        '10.0.1.10',
+        ...live,
+      );
+      expect({ code, err }).toEqual({ code: 0, err: [] });
+      expect(out).toContain(
+        "# SIGTERM drains (--on-exit drain: the Cluster's drainDelay, 60 s now); terminationGracePeriodSeconds 75:",
+      );
+      const pod = parse(out) as Pod;
+      checkPod(pod, { drainDelay: 60 });
+      expect(pod.spec.terminationGracePeriodSeconds).toBe(75);
+    }
+    const { out } = await cli('static-pod', '--cluster-config', file, '--node', '10.0.1.10');
+    expect((parse(out) as Pod).spec.terminationGracePeriodSeconds).toBe(30);
   });
 
   it('exits 2 for a node that is not a control-plane node, an invalid Cluster, or missing flags', async () => {

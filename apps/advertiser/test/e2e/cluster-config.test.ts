@@ -96,7 +96,12 @@ describe.skipIf(skip)(
       ensureBuilt();
       const sw = await lab.addSwitch('fabric');
       clusterFile = join(lab.workDir, 'cluster.yaml');
-      writeFileSync(clusterFile, readFileSync(EXAMPLE, 'utf8'));
+      // The manifests drain on SIGTERM (--on-exit drain): a 1 s drainDelay from the Cluster keeps
+      // the stop below short and shows the Cluster's setting reaching the process.
+      writeFileSync(
+        clusterFile,
+        readFileSync(EXAMPLE, 'utf8').replace('    vips:', '    drainDelay: 1\n    vips:'),
+      );
       const key = join(lab.workDir, 'readyz.key');
       caFile = join(lab.workDir, 'readyz.crt');
       await run('openssl', [
@@ -252,8 +257,12 @@ describe.skipIf(skip)(
 
     it('without --node-ip, a speaker finds its node among the host addresses', async () => {
       const cp3 = speakers.get('cp3')!;
+      expect(await cp3.waitLog('on SIGTERM: drain')).toMatchObject({ delayMs: 1000, medIncrease: 0 });
       cp3.signal('SIGTERM');
       expect((await cp3.exited).code).toBe(0);
+      expect(await cp3.waitLog(/^draining: VIP re-announced with GRACEFUL_SHUTDOWN/)).toMatchObject({
+        delayMs: 1000,
+      });
       await waitFor(
         'tor2 has only cp2',
         async () => (await frrNextHops(frrs.get('tor2')!, VIP)).join() === '10.0.1.11',
