@@ -10,7 +10,15 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigObjects } from './config.js';
 import { type Desired, type DesiredStateOptions, desiredState } from './desired-state.js';
 import { ServiceFastPath } from './service-fast-path.js';
-import { CLUSTER_NODES, EXAMPLE_FILES, exampleConfig, node, service, T0 } from './test-support/fixtures.js';
+import {
+  CLUSTER_NODES,
+  EXAMPLE_FILES,
+  exampleConfig,
+  node,
+  type ServiceFixture,
+  service,
+  T0,
+} from './test-support/fixtures.js';
 import type { EventSpec, ServiceObject } from './types.js';
 
 const OPTIONS: DesiredStateOptions = {
@@ -24,29 +32,64 @@ const FAST_OPTIONS = {
   loadBalancerClass: OPTIONS.loadBalancerClass,
 };
 
-/** Example 01 has three usable addresses (10.0.0.2-10.0.0.4): pools run out often. */
+/**
+ * Example 01 has three usable IPv4 addresses (10.0.0.2-10.0.0.4): pools run out often. Both sizes
+ * add IPv6 (a /126 holds three addresses besides its subnet-router anycast address).
+ */
 function config(large: boolean): ConfigObjects {
   const c = exampleConfig(EXAMPLE_FILES[0]);
-  if (!large) return c;
-  const cluster = structuredClone(c.cluster) as { spec: { loadBalancer: { addressPools: unknown[] } } };
-  cluster.spec.loadBalancer.addressPools = [
-    { name: 'pool1', addresses: ['10.0.0.1-10.0.0.4', '10.1.0.0/29'] },
-  ];
+  const cluster = structuredClone(c.cluster) as {
+    spec: { loadBalancer: { addressPools: { name: string; addresses: string[] }[] } };
+  };
+  const pools = cluster.spec.loadBalancer.addressPools;
+  if (large)
+    cluster.spec.loadBalancer.addressPools = [
+      { name: 'pool1', addresses: ['10.0.0.1-10.0.0.4', '10.1.0.0/29', '2001:db8:100::/124'] },
+    ];
+  else pools[0]!.addresses.push('2001:db8:100::/126');
   return { ...c, cluster };
 }
+
+/** node-01 and node-02 are dual-stack (IPv6 next hops); the others have only IPv4. */
+const NODES = CLUSTER_NODES.map((n, i) => (i < 2 ? { ...n, ip6: `2001:db8:1::1${i}` } : n));
+
+/** A Service's address families: plain IPv4 (no fields), IPv6 only, or dual-stack either way. */
+type Families = 'v4' | 'v6' | 'prefer46' | 'require64';
+const FAMILY_FIELDS: Record<Families, Pick<ServiceFixture, 'ipFamilies' | 'ipFamilyPolicy'>> = {
+  v4: {},
+  v6: { ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack' },
+  prefer46: { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' },
+  require64: { ipFamilies: ['IPv6', 'IPv4'], ipFamilyPolicy: 'RequireDualStack' },
+};
 
 // a/b-c and a-b/c share the route name default-a-b-c.
 const KEYS = ['default/x', 'default/y', 'default/z', 'a/b-c', 'a-b/c', 'a/w'] as const;
 
 type Op =
-  | { op: 'upsert'; key: string; type: 'LoadBalancer' | 'ClusterIP'; local: boolean; otherClass: boolean }
+  | {
+      op: 'upsert';
+      key: string;
+      type: 'LoadBalancer' | 'ClusterIP';
+      local: boolean;
+      otherClass: boolean;
+      families: Families;
+    }
   | { op: 'delete'; key: string }
   | { op: 'request'; key: string; ip: string }
   | { op: 'status'; key: string; ip: string }
   | { op: 'endpoints'; key: string; counts: [string, number][] };
 
 const key = fc.constantFrom(...KEYS);
-const ip = fc.constantFrom('10.0.0.2', '10.0.0.3', '10.0.0.4', '10.1.0.3', '10.9.9.9');
+const ip = fc.constantFrom(
+  '10.0.0.2',
+  '10.0.0.3',
+  '10.0.0.4',
+  '10.1.0.3',
+  '10.9.9.9',
+  '2001:db8:100::1',
+  '2001:db8:100::3',
+  '2001:db8:9::1',
+);
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
@@ -59,6 +102,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       ),
       local: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, fc.constant(true)),
       otherClass: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, fc.constant(true)),
+      families: fc.constantFrom<Families>('v4', 'v4', 'v6', 'prefer46', 'require64'),
     }),
   },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('delete' as const), key }) },
@@ -115,6 +159,7 @@ function applyOp(
     etpLocal: o.local,
     created: existing === undefined ? clock.t : Date.parse(String(existing.metadata.creationTimestamp)),
     ...(o.otherClass ? { loadBalancerClass: 'example.com/other' } : {}),
+    ...FAMILY_FIELDS[o.families],
   });
   if (existing?.status !== undefined) s.status = structuredClone(existing.status);
   if (existing?.spec?.loadBalancerIP !== undefined)
@@ -131,10 +176,11 @@ function writeStatus(
   for (const [k, s] of live) {
     const d = decided.get(k);
     if (d === undefined) continue;
-    const current = s.status?.loadBalancer?.ingress?.[0]?.ip;
-    if ((current ?? null) === d.vip) continue;
+    const vips = d.vip === null ? [] : d.secondVip === undefined ? [d.vip] : [d.vip, d.secondVip];
+    const current = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip);
+    if (current.join(',') === vips.join(',')) continue;
     const next = structuredClone(s);
-    next.status = d.vip === null ? {} : { loadBalancer: { ingress: [{ ip: d.vip }] } };
+    next.status = vips.length === 0 ? {} : { loadBalancer: { ingress: vips.map((ip) => ({ ip })) } };
     live.set(k, next);
     written.set(k, next);
   }
@@ -148,20 +194,21 @@ const routeView = (d: Desired) =>
     [...d.routes].map(([n, r]) => [n, { spec: r.spec, labels: r.labels, status: r.status }]),
   );
 const vipView = (services: Desired['services']) =>
-  Object.fromEntries([...services].map(([k, s]) => [k, s.vip]));
+  Object.fromEntries([...services].map(([k, s]) => [k, [s.vip, s.secondVip]]));
 
 describe('ServiceFastPath agrees with the full fold', () => {
   it('on random sequences of Service and EndpointSlice changes', () => {
     let fastSteps = 0;
     let fullSteps = 0;
     let weightedSteps = 0;
+    let dualStackSteps = 0;
     fc.assert(
       fc.property(
         fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
         fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { maxLength: 15 }),
         (large, batches) => {
           const cfg = config(large);
-          const nodes = CLUSTER_NODES.map(node);
+          const nodes = NODES.map(node);
           const endpoints = new Map<string, Map<string, number>>();
           const full = (live: Map<string, ServiceObject>) =>
             desiredState({
@@ -193,7 +240,11 @@ describe('ServiceFastPath agrees with the full fold', () => {
               expect(result.events.map(eventText).sort()).toEqual(
                 reference.events.filter(about).map(eventText).sort(),
               );
-              for (const [k, s] of result.services) expect(s.vip).toBe(reference.services.get(k)?.vip);
+              for (const [k, s] of result.services) {
+                expect(s.vip).toBe(reference.services.get(k)?.vip);
+                expect(s.secondVip).toBe(reference.services.get(k)?.secondVip);
+                if (s.secondVip !== undefined) dualStackSteps++;
+              }
               // Only the changed Services' routes are rewritten or removed: churn of one Service's
               // endpoints touches no other route.
               for (const r of result.routes.values())
@@ -219,7 +270,10 @@ describe('ServiceFastPath agrees with the full fold', () => {
     // Both paths were exercised: the property compared real incremental answers.
     expect(fastSteps).toBeGreaterThan(500);
     expect(fullSteps).toBeGreaterThan(10);
-    // ...including Local routes with weights, built from the endpoints.
-    expect(weightedSteps).toBeGreaterThan(50);
+    // ...including Local routes with weights, built from the endpoints (62-154 in 30 runs; the
+    // Service families share the operations, so the bound leaves room).
+    expect(weightedSteps).toBeGreaterThan(30);
+    // ...and dual-stack Services (two VIPs, a route per family) decided incrementally.
+    expect(dualStackSteps).toBeGreaterThan(200); // 457-626 in 30 runs
   }, 120_000);
 });

@@ -261,3 +261,108 @@ describe('ServiceFastPath leaves route-name clashes to the full path', () => {
     );
   });
 });
+
+describe('ServiceFastPath: IPv6 and dual-stack Services', () => {
+  const dualConfig = (): ConfigObjects => {
+    const c = config();
+    const cluster = c.cluster as { spec: { loadBalancer: { addressPools: { addresses: string[] }[] } } };
+    cluster.spec.loadBalancer.addressPools[0]!.addresses.push('2001:db8:100::/120');
+    return c;
+  };
+  const dualNodes = CLUSTER_NODES.map((n, i) => node(i < 2 ? { ...n, ip6: `2001:db8:1::1${i}` } : n));
+  const fullDual = (services: ServiceObject[]) =>
+    desiredState({ config: dualConfig(), nodes: dualNodes, services, now: T0, options: OPTIONS });
+  const options = { clusterNamespace: 'cluster-bm', loadBalancerClass: OPTIONS.loadBalancerClass };
+  const web = service({ name: 'web', created: T0 - 9000 });
+  const routeNames = (d: { routes: ReadonlyMap<string, unknown> }) => [...d.routes.keys()].sort();
+
+  it('a new dual-stack Service gets a VIP and a route per family without the full path; deleting it frees both', () => {
+    const fast = ServiceFastPath.from(fullDual([web]), options)!;
+    const dual = service({
+      name: 'dual',
+      created: T0 - 1000,
+      ipFamilies: ['IPv6', 'IPv4'],
+      ipFamilyPolicy: 'RequireDualStack',
+    });
+    const r = fast.apply(new Map([[keyOf(dual), dual]]));
+    if (r === 'full') throw new Error('a dual-stack Service must take the incremental path');
+    const reference = fullDual([web, dual]);
+    expect(r.services.get('default/dual')).toEqual(reference.services.get('default/dual'));
+    expect(r.services.get('default/dual')).toMatchObject({ vip: '2001:db8:100::1', secondVip: '10.0.0.3' });
+    // The primary family (IPv6) keeps the plain name; the IPv4 route is `-ipv4`.
+    expect([...r.routes.keys()].sort()).toEqual(['default-default-dual', 'default-default-dual-ipv4']);
+    expect(r.routes.get('default-default-dual')?.spec).toEqual(
+      reference.routes.get('default-default-dual')?.spec,
+    );
+    expect(r.routes.get('default-default-dual')?.spec.nextHops).toEqual(['2001:db8:1::10', '2001:db8:1::11']);
+    expect(routeNames(fast.desired)).toEqual(routeNames(reference));
+    expect(r.events.map((e) => e.message)).toEqual([
+      'VIP 2001:db8:100::1 allocated',
+      'VIP 10.0.0.3 allocated',
+    ]);
+    expect(r.events).toEqual(reference.events.filter((e) => e.involved.name === 'dual'));
+
+    const gone = fast.apply(new Map([[keyOf(dual), undefined]]));
+    if (gone === 'full') throw new Error('deleting a dual-stack Service must take the incremental path');
+    expect(gone.removedRoutes.sort()).toEqual(['default-default-dual', 'default-default-dual-ipv4']);
+    expect(routeNames(fast.desired)).toEqual(routeNames(fullDual([web])));
+    // Both addresses are free again: the next IPv6 Service gets the first one.
+    const v6 = service({ name: 'v6', created: T0, ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack' });
+    const next = fast.apply(new Map([[keyOf(v6), v6]]));
+    expect(next !== 'full' && next.services.get('default/v6')?.vip).toBe('2001:db8:100::1');
+  });
+
+  it('a Service that becomes dual-stack keeps its IPv4 VIP and gains an IPv6 one; the reverse goes full', () => {
+    const first = fullDual([web]);
+    const live = withStatus([web], first.services)[0]!;
+    const upgraded = {
+      ...live,
+      spec: { ...live.spec, ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' },
+    };
+    const fast = ServiceFastPath.from(first, options)!;
+    const r = fast.apply(new Map([[keyOf(web), upgraded]]));
+    if (r === 'full') throw new Error('gaining a family must take the incremental path');
+    expect(r.services.get('default/web')).toEqual({
+      namespace: 'default',
+      name: 'web',
+      vip: '10.0.0.2',
+      secondVip: '2001:db8:100::1',
+    });
+    expect(r.services.get('default/web')).toEqual(fullDual([upgraded]).services.get('default/web'));
+    // Back to IPv4 only: dropping a family is the full path's to decide.
+    expect(fast.apply(new Map([[keyOf(web), live]]))).toBe('full');
+  });
+
+  it('a status that is not what was decided, or an exhausted family, goes full', () => {
+    const dual = service({
+      name: 'dual',
+      created: T0,
+      ipFamilies: ['IPv4', 'IPv6'],
+      ipFamilyPolicy: 'RequireDualStack',
+    });
+    const first = fullDual([web, dual]);
+    const [, live] = withStatus([web, dual], first.services);
+    // withStatus writes only the first VIP: the IPv6 one the controller decided is missing.
+    expect(ServiceFastPath.from(first, options)!.apply(new Map([[keyOf(dual), live!]]))).toBe('full');
+    const tiny = (): ConfigObjects => {
+      const c = config();
+      const cluster = c.cluster as { spec: { loadBalancer: { addressPools: { addresses: string[] }[] } } };
+      cluster.spec.loadBalancer.addressPools[0]!.addresses.push('2001:db8:100::/127'); // ::1 only
+      return c;
+    };
+    const d0 = desiredState({
+      config: tiny(),
+      nodes: dualNodes,
+      services: [web, dual],
+      now: T0,
+      options: OPTIONS,
+    });
+    const another = service({
+      name: 'another',
+      created: T0 + 1,
+      ipFamilies: ['IPv6'],
+      ipFamilyPolicy: 'SingleStack',
+    });
+    expect(ServiceFastPath.from(d0, options)!.apply(new Map([[keyOf(another), another]]))).toBe('full');
+  });
+});

@@ -8,13 +8,14 @@
  * mirrors the last full allocation answers for the changed Services alone. That gives the full
  * path's answer in the cases it accepts: a Service keeps the VIP it has (sticky), a new Service
  * without a request gets the lowest free address (oldest first when several arrive together, as
- * the full path orders them), a deleted or no-longer-served Service frees its VIP. Everything whose
+ * the full path orders them), a deleted or no-longer-served Service frees its VIP. IPv6 and
+ * dual-stack Services get one VIP per family (one route each) by the same rules. Everything whose
  * answer depends on all Services at once (requested IPs, the ingress Service, a status that
  * disagrees with what we decided, a class change, a route-name clash, an address freed while
  * another Service waits for one) answers 'full' and the caller runs the full path. A property test
  * (service-fast-path.property.test.ts) checks the agreement on random change sequences.
  */
-import { VipAllocator } from '@bgplb/floating-ip-allocator';
+import { type Family, VipAllocator } from '@bgplb/floating-ip-allocator';
 import type { EndpointCounts } from './desired/local-endpoints.js';
 import {
   classifyService,
@@ -22,11 +23,13 @@ import {
   decideService,
   isCandidate,
   isOurs,
+  type RouteContext,
   requestedIp,
   type ServiceCandidate,
   type ServiceDecision,
 } from './desired/service-decision.js';
-import { plainIPv4 } from './desired/service-families.js';
+import { familyParts, plainIPv4, serviceFamiliesCached, type VipPart } from './desired/service-families.js';
+import { poolFamilies } from './desired/service-fold.js';
 import type { Desired, DesiredRoute, ServiceContext } from './desired/types.js';
 import { objectKey, routeName } from './names.js';
 import type { EventSpec, ServiceObject } from './types.js';
@@ -57,6 +60,14 @@ export class ServiceFastPath {
   /** Route name -> the Service key that claims it (VIP holders and waiting candidates). */
   private readonly nameOwner = new Map<string, string>();
   private readonly waiting: Set<string>;
+  /**
+   * Services the last allocation gave an address that their decision does not use: a
+   * RequireDualStack Service waiting for one family holds the other family's address. Mirrored as
+   * allocated; a change to such a Service is the full path's.
+   */
+  private readonly holdsUnused = new Set<string>();
+  /** The families the address pools offer (a dual-stack Service's families depend on them). */
+  private readonly offered: ReadonlySet<Family>;
 
   private constructor(
     full: Desired,
@@ -73,6 +84,7 @@ export class ServiceFastPath {
       serviceContext: this.ctx,
     };
     this.allocator = VipAllocator.fromConfig(ctx.pools).allocator;
+    this.offered = poolFamilies(ctx.pools);
     for (const ip of [ctx.controlPlaneVIP, ctx.ingressVIP]) {
       if (ip !== undefined && this.allocator.poolOf(ip) !== undefined)
         this.allocator.allocateSpecific(ip, RESERVED);
@@ -82,8 +94,19 @@ export class ServiceFastPath {
         this.allocator.allocateSpecific(s.vip, key);
       if (s.secondVip !== undefined && this.allocator.ownerOf(s.secondVip) === undefined)
         this.allocator.allocateSpecific(s.secondVip, key);
-      if (s.vip !== null || this.waiting.has(key))
-        this.nameOwner.set(routeName(ctx.loadBalancerName, s.namespace, s.name), key);
+      if (s.vip === null && !this.waiting.has(key)) continue;
+      const base = routeName(ctx.loadBalancerName, s.namespace, s.name);
+      this.nameOwner.set(base, key);
+      // A dual-stack Service's second route name (`-ipv6` / `-ipv4`), claimed even while a Local
+      // Service announces nothing.
+      if (s.secondVip !== undefined)
+        this.nameOwner.set(`${base}-ipv${s.secondVip.includes(':') ? 6 : 4}`, key);
+    }
+    for (const [allocKey, ip] of Object.entries(full.memo.vips?.result.allocations ?? {})) {
+      if (this.allocator.ownerOf(ip) !== undefined) continue;
+      const key = allocKey.replace(/ \(IPv[46]\)$/, '');
+      this.allocator.allocateSpecific(ip, key);
+      this.holdsUnused.add(key);
     }
     // Dual-stack Services also claim the name of their second route (`-ipv6` / `-ipv4`).
     for (const r of full.routes.values())
@@ -117,6 +140,7 @@ export class ServiceFastPath {
     const candidates: ServiceCandidate[] = [];
     for (const [key, s] of changed) {
       if (this.ctx.routeNameLosers.has(key)) return 'full'; // route-name clash rules
+      if (this.holdsUnused.has(key)) return 'full';
       if (
         s !== undefined &&
         s.metadata.deletionTimestamp === undefined &&
@@ -140,7 +164,21 @@ export class ServiceFastPath {
     candidates.sort(
       (a, b) => createdAt(a.s) - createdAt(b.s) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     );
+    const route = {
+      nextHops: this.ctx.nextHops,
+      drain: this.ctx.drain,
+      status: this.ctx.routeStatus,
+      clusterNamespace: this.o.clusterNamespace,
+      local: { nextHopByNode: this.ctx.nextHopByNode, weighted: this.ctx.weighted, endpointsOf },
+      v6: this.ctx.v6,
+    };
     for (const c of candidates) {
+      if (!plainIPv4(c)) {
+        if (!this.decideFamilies(c, route, out)) return 'full';
+        continue;
+      }
+      // A waiting dual-stack Service claims its `-ipv4` / `-ipv6` name too, unknown here.
+      if (this.waiting.size > 0 && hasFamilySuffix(c.route)) return 'full';
       const outcome = this.vipOf(c);
       if (outcome === 'full') return 'full';
       const owner = this.nameOwner.get(c.route);
@@ -149,14 +187,7 @@ export class ServiceFastPath {
         c,
         outcome.vip,
         outcome.error === undefined ? undefined : { error: outcome.error },
-        {
-          nextHops: this.ctx.nextHops,
-          drain: this.ctx.drain,
-          status: this.ctx.routeStatus,
-          clusterNamespace: this.o.clusterNamespace,
-          local: { nextHopByNode: this.ctx.nextHopByNode, weighted: this.ctx.weighted, endpointsOf },
-          v6: this.ctx.v6,
-        },
+        route,
         this.desired,
       );
       this.nameOwner.set(c.route, c.key);
@@ -170,10 +201,68 @@ export class ServiceFastPath {
     return out;
   }
 
+  /**
+   * An IPv6 or dual-stack candidate: a VIP per family (the one it holds, the one in its status, or
+   * the lowest free one of that family) and a route per family, decided as the full fold's
+   * decideDualStack does. False when the full path must decide: a family it can no longer have,
+   * a status that is not what we decided, an exhausted family, a route-name clash.
+   */
+  private decideFamilies(c: ServiceCandidate, route: RouteContext, out: FastPathResult): boolean {
+    const f = serviceFamiliesCached(c.s, this.offered);
+    if (!f.ok) return false;
+    const parts = familyParts(c, f);
+    const previous = this.desired.services.get(c.key);
+    const held = new Map<Family, string>();
+    for (const vip of [previous?.vip, previous?.secondVip])
+      if (typeof vip === 'string') held.set(vip.includes(':') ? 6 : 4, vip);
+    for (const family of held.keys()) if (!f.families.includes(family)) return false;
+    for (const p of parts) {
+      if (this.waiting.size > 0 && hasFamilySuffix(p.route)) return false;
+      const owner = this.nameOwner.get(p.route);
+      if (owner !== undefined && owner !== c.key) return false;
+    }
+    const vips: string[] = [];
+    for (const p of parts) {
+      const vip = this.familyVip(c.key, p, held.get(p.family!));
+      if (vip === undefined) return false;
+      vips.push(vip);
+    }
+    const [first, other] = parts as [VipPart, VipPart | undefined];
+    const d = decideService(first, vips[0]!, undefined, route, this.desired, vips[1]);
+    this.settle(c.key, first, d, out);
+    if (other !== undefined) {
+      const second = decideService(other, vips[1]!, undefined, route, this.desired);
+      this.settle(c.key, other, { service: undefined, route: second.route, events: second.events }, out);
+    }
+    this.waiting.delete(c.key);
+    // Its primary family changed (`-ipv6` became the plain name, or the reverse): the old name goes.
+    return this.dropRoutes(
+      c.key,
+      c.route,
+      parts.map((p) => p.route),
+      out,
+    );
+  }
+
+  /** One family's VIP: held (and still in the status), taken from the status, or the lowest free. */
+  private familyVip(key: string, p: VipPart, held: string | undefined): string | undefined {
+    if (held !== undefined) return p.current === held ? held : undefined;
+    const r =
+      p.current !== undefined
+        ? this.allocator.allocateSpecific(p.current, key)
+        : this.allocator.allocate(key, { family: p.family ?? 4 });
+    return r.ok ? r.ip : undefined;
+  }
+
+  /** Records one part's decision: its route name, and its route gone when it has none (Local). */
+  private settle(key: string, p: VipPart, d: ServiceDecision, out: FastPathResult): void {
+    this.nameOwner.set(p.route, key);
+    if (d.route === undefined && this.desired.routes.delete(p.route)) out.removedRoutes.push(p.route);
+    this.take(key, d, out);
+  }
+
   /** The VIP of a candidate: the one it holds, the one in its status, or the lowest free one. */
   private vipOf(c: ServiceCandidate): { vip: string | null; error?: string } | 'full' {
-    // IPv6 and dual-stack Services (families, two VIPs, two routes) are the full path's.
-    if (!plainIPv4(c)) return 'full';
     const previous = this.desired.services.get(c.key);
     if (previous?.secondVip !== undefined) return 'full';
     const held = previous?.vip ?? null;
@@ -204,18 +293,35 @@ export class ServiceFastPath {
     this.desired.services.delete(key);
     this.waiting.delete(key);
     if (previous === undefined) return true;
-    if (previous.secondVip !== undefined) return false; // a dual-stack Service: the full path's
     if (previous.vip !== null) {
-      if (this.allocator.ownerOf(previous.vip) === key) this.allocator.release(previous.vip);
+      for (const vip of [previous.vip, previous.secondVip])
+        if (vip !== undefined && this.allocator.ownerOf(vip) === key) this.allocator.release(vip);
       // The freed address may be a waiting Service's by the full path's rules.
       if (this.waiting.size > 0) return false;
     }
-    const name = routeName(this.ctx.loadBalancerName, previous.namespace, previous.name);
-    if (this.nameOwner.get(name) !== key) return true;
-    this.nameOwner.delete(name);
-    if (this.desired.routes.delete(name)) out.removedRoutes.push(name);
-    // A Service refused for this name may take it now: the full path decides who.
-    for (const loserName of this.ctx.routeNameLosers.values()) if (loserName === name) return false;
+    const base = routeName(this.ctx.loadBalancerName, previous.namespace, previous.name);
+    return this.dropRoutes(key, base, [], out);
+  }
+
+  /**
+   * Removes the Service's routes and route names other than `keep`: of each family, the plain name
+   * (its primary) and `-ipv4` / `-ipv6` (dual-stack). False when a Service refused for a freed name
+   * may take it now: the full path decides who.
+   */
+  private dropRoutes(key: string, base: string, keep: readonly string[], out: FastPathResult): boolean {
+    for (const name of [base, `${base}-ipv4`, `${base}-ipv6`]) {
+      if (keep.includes(name)) continue;
+      // (Checked even for a name not known as ours: a waiting dual-stack Service's second name.)
+      for (const loserName of this.ctx.routeNameLosers.values()) if (loserName === name) return false;
+      if (this.nameOwner.get(name) !== key) continue;
+      this.nameOwner.delete(name);
+      if (this.desired.routes.delete(name)) out.removedRoutes.push(name);
+    }
     return true;
   }
+}
+
+/** A route name that may be a dual-stack Service's second route (`<base>-ipv4` / `<base>-ipv6`). */
+function hasFamilySuffix(route: string): boolean {
+  return route.endsWith('-ipv4') || route.endsWith('-ipv6');
 }

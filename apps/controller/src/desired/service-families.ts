@@ -9,6 +9,7 @@ import { addressFamily, type Family, familyName } from '@bgplb/floating-ip-alloc
 import { REQUESTED_IP_ANNOTATION } from '../names.js';
 import type { ServiceObject } from '../types.js';
 import { vipFamilies } from './ip-families.js';
+import type { ServiceCandidate } from './service-decision.js';
 
 export type ServiceFamilies =
   | {
@@ -125,9 +126,33 @@ export function familyRouteName(base: string, family: Family, primary: Family): 
   return family === primary ? base : `${base}-${familyName(family).toLowerCase()}`;
 }
 
+/** One family's VIP of a Service: the candidate with that family's route name, status and request. */
+export interface VipPart extends ServiceCandidate {
+  /** The allocation key: the Service key for its primary family, `<key> (IPv6)` for the other. */
+  allocKey?: string;
+  family?: Family;
+}
+
+/**
+ * A Service's VIP parts, one per family in its ipFamilies order. The full fold and the incremental
+ * path build them here, so both decide each family's VIP from the same candidate.
+ */
+export function familyParts(c: ServiceCandidate, f: ServiceFamilies & { ok: true }): VipPart[] {
+  return f.families.map(
+    (family): VipPart => ({
+      ...c,
+      route: familyRouteName(c.route, family, f.primary),
+      current: f.current[family],
+      requested: f.requested[family],
+      allocKey: family === f.primary ? c.key : `${c.key} (${familyName(family)})`,
+      family,
+    }),
+  );
+}
+
 /**
  * True for a Service that is plainly single-stack IPv4 (the common case, decided without
- * serviceFamilies; the incremental path handles only these).
+ * serviceFamilies, without a copy of the candidate per family).
  */
 export function plainIPv4(c: {
   s: ServiceObject;

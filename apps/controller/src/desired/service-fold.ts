@@ -28,7 +28,7 @@ import {
   type ServiceDecision,
   type VipProblem,
 } from './service-decision.js';
-import { familyRouteName, plainIPv4, serviceFamiliesCached } from './service-families.js';
+import { familyParts, plainIPv4, serviceFamiliesCached, type VipPart } from './service-families.js';
 import type { DesiredMemo, DesiredRoute, DesiredService } from './types.js';
 
 /** The inputs of every Service decision other than the Services themselves. */
@@ -97,12 +97,6 @@ interface Planned {
   requireBoth: boolean;
 }
 
-interface VipPart extends ServiceCandidate {
-  /** The allocation key: the Service key for its primary family, `<key> (IPv6)` for the other. */
-  allocKey?: string;
-  family?: Family;
-}
-
 /** The families the address pools hold (an entry's first address tells). */
 export function poolFamilies(pools: ServiceFoldInput['vips']['pools']): Set<Family> {
   const out = new Set<Family>();
@@ -136,16 +130,7 @@ function planFamilies(
       take(decideService(c, null, { error: f.error }, route, memo), c.key, out);
       continue;
     }
-    const parts = f.families.map(
-      (family): VipPart => ({
-        ...c,
-        route: familyRouteName(c.route, family, f.primary),
-        current: f.current[family],
-        requested: f.requested[family],
-        allocKey: family === f.primary ? c.key : `${c.key} (${familyName(family)})`,
-        family,
-      }),
-    );
+    const parts = familyParts(c, f);
     planned.push({ c, parts, requireBoth: c.s.spec?.ipFamilyPolicy === 'RequireDualStack' });
   }
   return planned;
