@@ -16,7 +16,7 @@ const config: AdvertiserConfig = {
 function setup(
   extra: {
     gated?: boolean;
-    vipInterface?: VipInterface;
+    vipInterfaces?: VipInterface[];
     withdrawSettleMs?: number;
     gracefulRestart?: { restartTime: number; restarting: boolean };
     exitDrain?: { delayMs: number; medIncrease: number; asPathPrepend: number };
@@ -24,7 +24,7 @@ function setup(
 ) {
   const speaker = new FakeSpeaker();
   const { log, lines } = captureLogger();
-  const adv = new ControlPlaneAdvertiser({ speaker, log, vip: '10.0.0.8', ...extra });
+  const adv = new ControlPlaneAdvertiser({ speaker, log, vips: ['10.0.0.8'], ...extra });
   return { speaker, lines, adv };
 }
 
@@ -125,13 +125,18 @@ describe('ControlPlaneAdvertiser', () => {
         },
       }),
     );
-    const adv = new ControlPlaneAdvertiser({ speaker, log, vip: '2001:db8:100::8', vipInterface });
+    const adv = new ControlPlaneAdvertiser({
+      speaker,
+      log,
+      vips: ['2001:db8:100::8'],
+      vipInterfaces: [vipInterface],
+    });
     await adv.applyConfig({
       localIP: '2001:db8:1::10',
       localASN: 65001,
       peers: [{ peerIP: '2001:db8:1::1', peerASN: 65000 }],
     });
-    expect(adv.prefix).toBe('2001:db8:100::8/128');
+    expect(adv.prefixes).toEqual(['2001:db8:100::8/128']);
     expect(speaker.paths.get('2001:db8:100::8/128')).toEqual([{ nextHop: '2001:db8:1::10', origin: 'igp' }]);
     expect(speaker.configs.get('2001:db8:1::1')).toMatchObject({
       localAddress: '2001:db8:1::10',
@@ -141,6 +146,114 @@ describe('ControlPlaneAdvertiser', () => {
     expect(calls).toEqual(['ip addr add 2001:db8:100::8/128 dev lo nodad preferred_lft 0']);
     await adv.stop('test');
     expect(calls.at(-1)).toBe('ip addr del 2001:db8:100::8/128 dev lo');
+  });
+
+  describe('one VIP of each family (dual stack)', () => {
+    const dual: AdvertiserConfig = {
+      localIP: '10.0.1.10',
+      localIPOtherFamily: '2001:db8:1::10',
+      localASN: 65001,
+      peers: [
+        { peerIP: '10.0.1.254', peerASN: 65000 },
+        { peerIP: '2001:db8:1::fe', peerASN: 65000 },
+      ],
+    };
+    const VIPS = ['10.0.0.8', '2001:db8:100::8'];
+
+    function dualSetup() {
+      const speaker = new FakeSpeaker();
+      const { log, lines } = captureLogger();
+      const calls: string[] = [];
+      const manager = new IpAddressManager({
+        run: async (cmd, args) => {
+          calls.push([cmd, ...args].join(' '));
+          return '';
+        },
+      });
+      const vipInterfaces = VIPS.map((vip) => new VipInterface('lo', vip, manager));
+      const adv = new ControlPlaneAdvertiser({ speaker, log, vips: VIPS, vipInterfaces });
+      return { speaker, lines, calls, adv };
+    }
+
+    it('sessions start from the address of the peer family; each VIP has the next hop of its family', async () => {
+      const { speaker, calls, adv } = dualSetup();
+      await adv.applyConfig(dual);
+      expect(speaker.configs.get('10.0.1.254')).toMatchObject({
+        localAddress: '10.0.1.10',
+        routerId: '10.0.1.10',
+      });
+      expect(speaker.configs.get('2001:db8:1::fe')).toMatchObject({
+        localAddress: '2001:db8:1::10',
+        extendedNextHop: '2001:db8:1::10',
+      });
+      expect(adv.prefixes).toEqual(['10.0.0.8/32', '2001:db8:100::8/128']);
+      expect(speaker.paths.get('10.0.0.8/32')).toEqual([{ nextHop: '10.0.1.10', origin: 'igp' }]);
+      expect(speaker.paths.get('2001:db8:100::8/128')).toEqual([
+        { nextHop: '2001:db8:1::10', origin: 'igp' },
+      ]);
+      expect(calls).toEqual([
+        'ip addr add 10.0.0.8/32 dev lo',
+        'ip addr add 2001:db8:100::8/128 dev lo nodad preferred_lft 0',
+      ]);
+      expect(adv.readiness().body).toMatchObject({
+        vip: '10.0.0.8/32',
+        vips: ['10.0.0.8/32', '2001:db8:100::8/128'],
+      });
+      await adv.stop('test');
+      expect(speaker.paths.size).toBe(0);
+      expect(calls.slice(2)).toEqual([
+        'ip addr del 10.0.0.8/32 dev lo',
+        'ip addr del 2001:db8:100::8/128 dev lo',
+      ]);
+    });
+
+    it('a VIP of a family the node has no address of is not announced, said once, announced once it has one', async () => {
+      const { speaker, lines, calls, adv } = dualSetup();
+      const v4only: AdvertiserConfig = { ...dual, localIPOtherFamily: undefined, peers: [dual.peers[0]!] };
+      delete v4only.localIPOtherFamily;
+      await adv.applyConfig(v4only);
+      await adv.applyConfig({ ...v4only, holdTime: 30 });
+      expect([...speaker.paths.keys()]).toEqual(['10.0.0.8/32']);
+      expect(calls).toEqual(['ip addr add 10.0.0.8/32 dev lo']);
+      const said = lines.filter((l) => String(l.msg).startsWith('VIP not announced'));
+      expect(said.map((l) => l.msg)).toEqual([
+        "VIP not announced: the VIP 2001:db8:100::8 is IPv6 but localIP 10.0.1.10 is IPv4: the VIP is announced with this node's address of its family as next hop (set localIPOtherFamily to this node's IPv6 address)",
+      ]);
+      expect(said[0]).toMatchObject({ level: 'warn', prefix: '2001:db8:100::8/128' });
+      await adv.applyConfig(dual);
+      expect(speaker.paths.get('2001:db8:100::8/128')).toEqual([
+        { nextHop: '2001:db8:1::10', origin: 'igp' },
+      ]);
+      // And taken away again: withdrawn and removed from the interface, said once more.
+      await adv.applyConfig(v4only);
+      expect([...speaker.paths.keys()]).toEqual(['10.0.0.8/32']);
+      expect(calls.at(-1)).toBe('ip addr del 2001:db8:100::8/128 dev lo');
+      expect(lines.filter((l) => String(l.msg).startsWith('VIP not announced'))).toHaveLength(2);
+    });
+
+    it('drain re-announces both VIPs with GRACEFUL_SHUTDOWN before withdrawing them', async () => {
+      const speaker = new FakeSpeaker();
+      const { log } = captureLogger();
+      const adv = new ControlPlaneAdvertiser({
+        speaker,
+        log,
+        vips: VIPS,
+        exitDrain: { delayMs: 0, medIncrease: 0, asPathPrepend: 0 },
+      });
+      await adv.applyConfig(dual);
+      const seen: string[][] = [];
+      const setPaths = speaker.setPaths.bind(speaker);
+      speaker.setPaths = (prefix, paths, opts) => {
+        seen.push([prefix, ...paths.map((p) => `${p.nextHop} ${(p.communities ?? []).join(',')}`)]);
+        setPaths(prefix, paths, opts);
+      };
+      await adv.stop('test', 'drain');
+      expect(seen).toEqual([
+        ['10.0.0.8/32', '10.0.1.10 GRACEFUL_SHUTDOWN'],
+        ['2001:db8:100::8/128', '2001:db8:1::10 GRACEFUL_SHUTDOWN'],
+      ]);
+      expect(speaker.paths.size).toBe(0);
+    });
   });
 
   it('is ready only while every peer is Established, and says why not', async () => {
@@ -246,7 +359,7 @@ describe('ControlPlaneAdvertiser', () => {
       return '';
     };
     const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
-    const { speaker, adv, lines } = setup({ gated: true, vipInterface });
+    const { speaker, adv, lines } = setup({ gated: true, vipInterfaces: [vipInterface] });
     await adv.applyConfig(config);
     expect(speaker.paths.has('10.0.0.8/32')).toBe(false);
     expect(ipCalls).toEqual([]);
@@ -279,7 +392,7 @@ describe('ControlPlaneAdvertiser', () => {
       return '';
     };
     const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
-    const { speaker, adv } = setup({ vipInterface });
+    const { speaker, adv } = setup({ vipInterfaces: [vipInterface] });
     await adv.applyConfig(config);
     speaker.calls.length = 0;
     await adv.stop('bgpadvertiser shutting down');
@@ -299,7 +412,7 @@ describe('ControlPlaneAdvertiser', () => {
       return '';
     };
     const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
-    const { speaker, adv } = setup({ vipInterface, withdrawSettleMs: 150 });
+    const { speaker, adv } = setup({ vipInterfaces: [vipInterface], withdrawSettleMs: 150 });
     await adv.applyConfig(config);
     speaker.calls.length = 0;
     const t0 = Date.now();
@@ -331,7 +444,7 @@ describe('ControlPlaneAdvertiser', () => {
     };
     const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
     const { speaker, adv } = setup({
-      vipInterface,
+      vipInterfaces: [vipInterface],
       withdrawSettleMs: 5_000,
       gracefulRestart: { restartTime: 120, restarting: true },
     });
@@ -357,7 +470,7 @@ describe('ControlPlaneAdvertiser', () => {
     };
     const vipInterface = new VipInterface('lo', '10.0.0.8', new IpAddressManager({ run: record }));
     const { speaker, adv } = setup({
-      vipInterface,
+      vipInterfaces: [vipInterface],
       withdrawSettleMs: 0,
       exitDrain: { delayMs: 300, medIncrease: 1000, asPathPrepend: 2 },
     });

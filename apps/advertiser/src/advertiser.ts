@@ -7,14 +7,18 @@ import { peerBfdOptions } from './shared/bfd-options.js';
 import { peerFamilySettings } from './shared/peer-families.js';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';
+import { noNextHopReason, vipNextHop } from './vip-next-hops.js';
 
 export interface ControlPlaneAdvertiserOptions {
   speaker: Speaker;
   log: Logger;
-  /** The VIP, announced as `vip/32` (IPv6: `vip/128`), next hop localIP (of the same family). */
-  vip: string;
-  /** Holds `vip/32` on an interface while announced. */
-  vipInterface?: VipInterface | undefined;
+  /**
+   * The VIPs (one, or one of each family), each announced as `vip/32` (IPv6: `vip/128`) with next
+   * hop this node's address of its family (see {@link vipNextHop}).
+   */
+  vips: readonly string[];
+  /** Hold each VIP as `vip/32` (`vip/128`) on an interface while announced: one per VIP. */
+  vipInterfaces?: readonly VipInterface[] | undefined;
   /** Peer TCP port (179; tests use others). */
   peerPort?: number | undefined;
   /** With a health check: announce only once `setHealthy(true)` is called. */
@@ -53,13 +57,15 @@ export function peerConfigs(
 ): Map<string, PeerOptions> {
   const out = new Map<string, PeerOptions>();
   for (const p of config.peers) {
+    // A session starts from this node's address of the peer's family (validation guarantees one).
+    const localAddress = vipNextHop(config, p.peerIP) ?? config.localIP;
     const pc: PeerOptions = {
       id: p.peerIP,
-      localAddress: config.localIP,
+      localAddress,
       localAsn: config.localASN,
       peerAddress: p.peerIP,
       peerAsn: p.peerASN,
-      ...peerFamilySettings(config.localIP),
+      ...peerFamilySettings(localAddress),
     };
     const hold = p.holdTime ?? config.holdTime;
     const keepalive = p.keepaliveTime ?? config.keepaliveTime;
@@ -79,15 +85,21 @@ export function peerConfigs(
 const samePeer = (a: PeerOptions, b: PeerOptions): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The control-plane mode: one session from localIP to every configured peer, announcing `VIP/32`
- * with next hop localIP and origin IGP while the node is healthy. Every operation is serialised,
+ * The control-plane mode: one session to every configured peer (from this node's address of the
+ * peer's family), announcing each `VIP/32` (`VIP/128`) with next hop this node's address of the
+ * VIP's family and origin IGP while the node is healthy. Each VIP goes to every peer; the speaker
+ * sends a family only over sessions that negotiated it (an IPv4 session carries the IPv6 VIP when
+ * the router offers IPv6 unicast). Every operation is serialised,
  * so a SIGHUP during a health flip cannot interleave interface and route changes.
  */
 export class ControlPlaneAdvertiser {
   private config: AdvertiserConfig | undefined;
   private peersById = new Map<string, PeerOptions>();
   private healthy: boolean;
-  private announcedNextHop: string | undefined;
+  /** VIP -> the next hop it is announced with. */
+  private readonly announcedNextHops = new Map<string, string>();
+  /** VIPs not announced for want of an address of their family (said once, until that changes). */
+  private readonly withoutNextHop = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private drain: ExitDrain;
@@ -110,13 +122,18 @@ export class ControlPlaneAdvertiser {
     this.drain = drain;
   }
 
-  get prefix(): string {
-    return hostPrefix(this.options.vip);
+  /** The VIPs' prefixes, in the order given. */
+  get prefixes(): string[] {
+    return this.options.vips.map(hostPrefix);
   }
 
-  /** True while the VIP is announced. */
+  /** True while a VIP is announced. */
   get announced(): boolean {
-    return this.announcedNextHop !== undefined;
+    return this.announcedNextHops.size > 0;
+  }
+
+  private vipInterface(vip: string): VipInterface | undefined {
+    return this.options.vipInterfaces?.find((v) => v.ip === vip);
   }
 
   /** Ids (peer IPs) of the configured peers. */
@@ -181,40 +198,53 @@ export class ControlPlaneAdvertiser {
       if (this.healthy === healthy) return;
       this.healthy = healthy;
       this.options.log.info(
-        { healthy, reason, prefix: this.prefix },
+        { healthy, reason, prefix: this.prefixes.join(' ') },
         healthy ? 'VIP healthy' : 'VIP unhealthy',
       );
       await this.reconcileRoute(reason);
     });
   }
 
-  /** Announces or withdraws so that the speaker matches (config, health). */
+  /** Announces or withdraws so that the speaker matches (config, health), VIP by VIP. */
   private async reconcileRoute(reason?: string): Promise<void> {
     if (this.stopped || this.config === undefined) return;
-    const { speaker, log, vipInterface } = this.options;
-    const nextHop = this.config.localIP;
-    if (this.healthy) {
-      if (vipInterface && this.announcedNextHop === undefined) {
-        if (await vipInterface.add())
-          log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP added to interface');
+    const { speaker, log } = this.options;
+    for (const vip of this.options.vips) {
+      const prefix = hostPrefix(vip);
+      const nextHop = vipNextHop(this.config, vip);
+      if (nextHop === undefined) {
+        if (!this.withoutNextHop.has(vip)) {
+          this.withoutNextHop.add(vip);
+          log.warn({ prefix }, `VIP not announced: ${noNextHopReason(this.config, vip)}`);
+        }
+      } else this.withoutNextHop.delete(vip);
+      const announcedWith = this.announcedNextHops.get(vip);
+      if (this.healthy && nextHop !== undefined) {
+        const vipInterface = this.vipInterface(vip);
+        if (vipInterface && announcedWith === undefined) {
+          if (await vipInterface.add())
+            log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP added to interface');
+        }
+        // Called on every config change too: peers added since the last call get the path.
+        const path: PathSpec = { nextHop, origin: 'igp' };
+        speaker.setPaths(prefix, [path]);
+        if (announcedWith !== nextHop) {
+          log.info({ prefix, nextHop, ...(reason ? { reason } : {}) }, 'Route added');
+        }
+        this.announcedNextHops.set(vip, nextHop);
+      } else if (announcedWith !== undefined) {
+        await this.withdrawRoute(vip, nextHop === undefined ? 'no next hop' : (reason ?? 'unhealthy'));
       }
-      // Called on every config change too: peers added since the last call get the path.
-      const path: PathSpec = { nextHop, origin: 'igp' };
-      speaker.setPaths(this.prefix, [path]);
-      if (this.announcedNextHop !== nextHop) {
-        log.info({ prefix: this.prefix, nextHop, ...(reason ? { reason } : {}) }, 'Route added');
-      }
-      this.announcedNextHop = nextHop;
-    } else if (this.announcedNextHop !== undefined) {
-      await this.withdrawRoute(reason ?? 'unhealthy');
     }
   }
 
-  private async withdrawRoute(reason: string): Promise<void> {
-    const { speaker, log, vipInterface } = this.options;
-    speaker.withdraw(this.prefix);
-    this.announcedNextHop = undefined;
-    log.info({ prefix: this.prefix, reason }, 'Route withdrawn');
+  private async withdrawRoute(vip: string, reason: string): Promise<void> {
+    const { speaker, log } = this.options;
+    const prefix = hostPrefix(vip);
+    speaker.withdraw(prefix);
+    this.announcedNextHops.delete(vip);
+    log.info({ prefix, reason }, 'Route withdrawn');
+    const vipInterface = this.vipInterface(vip);
     if (vipInterface && (await vipInterface.remove())) {
       log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
     }
@@ -245,9 +275,11 @@ export class ControlPlaneAdvertiser {
       return entry;
     });
     const ready = !this.stopped && peers.length > 0 && peers.every((p) => p.state === 'Established');
+    const prefixes = this.prefixes;
+    const vips = prefixes.length > 1 ? { vips: prefixes } : {};
     return {
       ready,
-      body: { ready, vip: this.prefix, announced: this.announced, healthy: this.healthy, peers },
+      body: { ready, vip: prefixes[0], ...vips, announced: this.announced, healthy: this.healthy, peers },
     };
   }
 
@@ -260,16 +292,17 @@ export class ControlPlaneAdvertiser {
   stop(message: string, mode: 'withdraw' | 'graceful-restart' | 'drain' = 'withdraw'): Promise<void> {
     return this.serial(async () => {
       if (this.stopped) return;
-      const { speaker, log, vipInterface } = this.options;
-      if (mode === 'drain' && this.announcedNextHop !== undefined) {
-        // RFC 8326: the path again with GRACEFUL_SHUTDOWN (+ fallback); routers with a policy (or
+      const { speaker, log } = this.options;
+      if (mode === 'drain' && this.announced) {
+        // RFC 8326: the paths again with GRACEFUL_SHUTDOWN (+ fallback); routers with a policy (or
         // comparing MED / AS_PATH) move to the other control-plane nodes while this one still
         // serves, so the withdrawal below resets no flow.
         const { drain } = this;
-        speaker.setPaths(this.prefix, [{ ...drainingPath(this.announcedNextHop, 0, drain), origin: 'igp' }]);
+        for (const [vip, nextHop] of this.announcedNextHops)
+          speaker.setPaths(hostPrefix(vip), [{ ...drainingPath(nextHop, 0, drain), origin: 'igp' }]);
         log.info(
           {
-            prefix: this.prefix,
+            prefix: [...this.announcedNextHops.keys()].map(hostPrefix).join(' '),
             delayMs: drain.delayMs,
             medIncrease: drain.medIncrease,
             asPathPrepend: drain.asPathPrepend,
@@ -284,27 +317,31 @@ export class ControlPlaneAdvertiser {
         this.stopped = true;
         await speaker.shutdown({ message, graceful: true });
         log.info(
-          { prefix: this.prefix },
+          { prefix: this.prefixes.join(' ') },
           'stopped for a graceful restart: route kept by GR helpers, VIP left in place',
         );
         return;
       }
-      if (this.announcedNextHop !== undefined) {
-        speaker.withdraw(this.prefix);
-        this.announcedNextHop = undefined;
-        log.info({ prefix: this.prefix, reason: 'shutdown' }, 'Route withdrawn');
+      const held = [...this.announcedNextHops.keys()];
+      if (held.length > 0) {
+        for (const vip of held) {
+          speaker.withdraw(hostPrefix(vip));
+          log.info({ prefix: hostPrefix(vip), reason: 'shutdown' }, 'Route withdrawn');
+        }
+        this.announcedNextHops.clear();
         const settle = this.options.withdrawSettleMs ?? 0;
         if (settle > 0) await new Promise((r) => setTimeout(r, settle));
       }
       this.stopped = true;
-      // The VIP goes while the Cease is sent, not after the peers have closed: a frozen peer must
-      // not keep it on the interface past the SIGTERM budget (the settle time used part of it).
-      const removeVip = async (): Promise<void> => {
-        if (vipInterface && (await vipInterface.remove())) {
-          log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
+      // The VIPs go while the Cease is sent, not after the peers have closed: a frozen peer must
+      // not keep them on the interface past the SIGTERM budget (the settle time used part of it).
+      const removeVips = async (): Promise<void> => {
+        for (const vipInterface of this.options.vipInterfaces ?? []) {
+          if (await vipInterface.remove())
+            log.info({ vip: vipInterface.cidr, device: vipInterface.device }, 'VIP removed from interface');
         }
       };
-      await Promise.all([speaker.shutdown({ message }), removeVip()]);
+      await Promise.all([speaker.shutdown({ message }), removeVips()]);
     });
   }
 }

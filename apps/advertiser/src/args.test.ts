@@ -6,11 +6,30 @@ describe('parseCommandLine: run', () => {
   it('parses the spec command line with defaults', () => {
     expect(parseCommandLine(['--config', '/tmp/bgpadvertiser.conf', '--advertise-ip', '10.0.0.8'])).toEqual({
       command: 'run',
-      source: { kind: 'config', config: '/tmp/bgpadvertiser.conf', advertiseIp: '10.0.0.8' },
+      source: { kind: 'config', config: '/tmp/bgpadvertiser.conf', advertiseIps: ['10.0.0.8'] },
       healthAddr: '127.0.0.1:8080',
       logLevel: 'info',
       logFormat: 'json',
     });
+  });
+
+  it('--advertise-ip twice: one VIP of each family, in the order given; two of one family refused', () => {
+    const cmd = parseCommandLine([
+      '--config',
+      'c',
+      '--advertise-ip',
+      '2001:DB8::0008',
+      '--advertise-ip',
+      '10.0.0.8',
+    ]);
+    expect(cmd).toMatchObject({ source: { kind: 'config', advertiseIps: ['2001:db8::8', '10.0.0.8'] } });
+    expect(() =>
+      parseCommandLine(['--config', 'c', '--advertise-ip', '10.0.0.8', '--advertise-ip', '10.0.0.9']),
+    ).toThrow(
+      new UsageError(
+        '--advertise-ip: at most one VIP per family: 10.0.0.8 and 10.0.0.9 are both IPv4 (give one IPv4 and one IPv6 VIP)',
+      ),
+    );
   });
 
   it('parses every option', () => {
@@ -44,7 +63,7 @@ describe('parseCommandLine: run', () => {
     ]);
     expect(cmd).toEqual({
       command: 'run',
-      source: { kind: 'config', config: 'c.yaml', advertiseIp: '10.0.0.8' },
+      source: { kind: 'config', config: 'c.yaml', advertiseIps: ['10.0.0.8'] },
       healthAddr: ':9090',
       logLevel: 'debug',
       logFormat: 'pretty',

@@ -130,6 +130,22 @@ const ipArg = valueArg((text: string): string => {
   return canonical;
 });
 
+/**
+ * `--advertise-ip`, repeatable: the VIPs, at most one per family (one next hop per family: the
+ * node's address of that family).
+ */
+function advertiseIpArg(text: string, previous: string[] = []): string[] {
+  const ip = ipArg(text);
+  const same = previous.find((p) => p.includes(':') === ip.includes(':'));
+  if (same === undefined) return [...previous, ip];
+  // Through valueArg: the error becomes commander's invalid-argument usage error, as ipArg's.
+  return valueArg((): string[] => {
+    throw new Error(
+      `at most one VIP per family: ${same} and ${ip} are both ${ip.includes(':') ? 'IPv6' : 'IPv4'} (give one IPv4 and one IPv6 VIP)`,
+    );
+  })(text);
+}
+
 /** A Linux interface name: 1-15 characters, no slash or whitespace. */
 const interfaceArg = valueArg((text: string): string => {
   if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(text)) {
@@ -201,7 +217,10 @@ FILE and adds/removes peers without touching the others.`,
       '--config <file>',
       'advertiser config (YAML: localIP, localASN, peers[{peerIP, peerASN}], timers)',
     ),
-    new Option('--advertise-ip <ip>', 'the VIP to announce as IP/32 (IPv6: IP/128)').argParser(ipArg),
+    new Option(
+      '--advertise-ip <ip>',
+      'the VIP to announce as IP/32 (IPv6: IP/128); repeat for one VIP of each family',
+    ).argParser(advertiseIpArg),
     new Option(
       '--cluster-config <file>',
       'take the config from the Cluster (one file for every control-plane node) instead of --config',
@@ -376,7 +395,7 @@ export function usage(): string {
 
 interface RunFlags extends LogFlags {
   config?: string;
-  advertiseIp?: string;
+  advertiseIp?: string[];
   clusterConfig?: string;
   nodeIp?: string;
   cluster?: { namespace: string; name: string };
@@ -496,7 +515,7 @@ function runSource(f: RunFlags): SpeakerSource | LiveSource {
   if (f.nodeIp !== undefined) throw new UsageError('--node-ip needs --cluster-config or --cluster');
   if (f.config === undefined) throw new UsageError('--config FILE (or --cluster-config FILE) is required');
   if (f.advertiseIp === undefined) throw new UsageError('--advertise-ip IP is required');
-  return { kind: 'config', config: f.config, advertiseIp: f.advertiseIp };
+  return { kind: 'config', config: f.config, advertiseIps: f.advertiseIp };
 }
 
 interface PreflightFlags extends LogFlags {

@@ -36,7 +36,7 @@ function harness({ hostAddresses, ...input }: HarnessOptions) {
   const from: SpeakerSource | LiveSource = source ?? {
     kind: 'config',
     config: config as string,
-    advertiseIp: '10.0.0.8',
+    advertiseIps: ['10.0.0.8'],
   };
   const lines: Array<Record<string, unknown>> = [];
   const logDestination = new Writable({

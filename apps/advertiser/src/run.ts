@@ -95,14 +95,15 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   }
   for (const p of settings.warnings)
     log.warn({ file: p.file, line: p.line, column: p.column }, formatProblem(p));
-  const { config, vip } = settings;
+  const { config, vips } = settings;
   log.info(
     {
       version: VERSION,
       config: settings.file,
       ...(settings.cluster ? { cluster: settings.cluster.ref, node: settings.cluster.node } : {}),
-      advertiseIP: vip,
+      advertiseIP: vips.join(' '),
       localIP: config.localIP,
+      ...(config.localIPOtherFamily ? { localIPOtherFamily: config.localIPOtherFamily } : {}),
       localASN: config.localASN,
       peers: config.peers.length,
     },
@@ -114,14 +115,21 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   if (started === undefined) return 1;
   const { speaker, registry, peerReport } = started;
 
-  const vipInterface = options.vipInterface
-    ? new VipInterface(options.vipInterface, vip, new IpAddressManager({ run: deps.runCommand }))
+  const vipInterfaces = options.vipInterface
+    ? vips.map(
+        (vip) =>
+          new VipInterface(
+            options.vipInterface as string,
+            vip,
+            new IpAddressManager({ run: deps.runCommand }),
+          ),
+      )
     : undefined;
   const advertiser = new ControlPlaneAdvertiser({
     speaker,
     log,
-    vip,
-    vipInterface,
+    vips,
+    vipInterfaces,
     peerPort: options.peerPort,
     gated: healthCheck !== undefined,
     withdrawSettleMs: deps.withdrawSettleMs ?? WITHDRAW_SETTLE_MS,
@@ -130,8 +138,8 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
       options.onExit === 'graceful-restart'
         ? {
             restartTime: GRACEFUL_RESTART_TIME_S,
-            // The VIP still on the interface: an earlier run stopped for a graceful restart.
-            restarting: (await vipInterface?.present().catch(() => false)) ?? false,
+            // A VIP still on the interface: an earlier run stopped for a graceful restart.
+            restarting: await anyPresent(vipInterfaces),
           }
         : undefined,
   });
@@ -303,11 +311,17 @@ async function startLive(
     settings: {
       file: `${source.namespace}/${source.name}`,
       config: start.config,
-      vip: start.vip,
+      vips: [start.vip],
       cluster: { ref, node: start.node, checkUrl: start.checkUrl, drain: start.drain },
       warnings: [],
     },
   };
+}
+
+/** True when one of the VIPs is on its interface now (errors read as absent). */
+async function anyPresent(vipInterfaces: readonly VipInterface[] | undefined): Promise<boolean> {
+  const present = await Promise.all((vipInterfaces ?? []).map((v) => v.present().catch(() => false)));
+  return present.includes(true);
 }
 
 /** `/readyz` with live mode's detail (`live`: where the configuration came from, a refusal). */
@@ -340,12 +354,12 @@ async function reload(
     return;
   }
   const next = loaded.settings;
-  if (next.vip !== running.vip) {
+  if (next.vips.join(' ') !== running.vips.join(' ')) {
     log.error(
       {
         config: path,
         problems: [
-          `controlPlaneVIP changed from ${running.vip} to ${next.vip}: restart the advertiser to announce the new VIP`,
+          `controlPlaneVIP changed from ${running.vips.join(' and ')} to ${next.vips.join(' and ')}: restart the advertiser to announce the new VIP`,
         ],
       },
       'configuration reload failed; keeping the running configuration',

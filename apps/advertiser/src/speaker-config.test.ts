@@ -17,33 +17,57 @@ function configFile(localIP: string, peerIP: string): string {
 }
 
 describe('the VIP and localIP families', () => {
-  it('agree, or the message names both addresses', () => {
-    expect(vipFamilyProblem('10.0.0.8', '10.0.1.10')).toBeUndefined();
-    expect(vipFamilyProblem('2001:db8::8', '2001:db8:1::10')).toBeUndefined();
-    expect(vipFamilyProblem('2001:db8::8', '10.0.1.10')).toBe(
-      "the VIP 2001:db8::8 is IPv6 but localIP 10.0.1.10 is IPv4: the VIP is announced with localIP as next hop, which must be of the VIP's family",
+  it('agree, or the message names the addresses', () => {
+    expect(vipFamilyProblem(['10.0.0.8'], { localIP: '10.0.1.10' })).toBeUndefined();
+    expect(vipFamilyProblem(['2001:db8::8'], { localIP: '2001:db8:1::10' })).toBeUndefined();
+    expect(vipFamilyProblem(['2001:db8::8'], { localIP: '10.0.1.10' })).toBe(
+      "the VIP 2001:db8::8 is IPv6 but localIP 10.0.1.10 is IPv4: the VIP is announced with this node's address of its family as next hop (set localIPOtherFamily to this node's IPv6 address)",
     );
+    expect(
+      vipFamilyProblem(['2001:db8::8'], { localIP: '10.0.1.10', localIPOtherFamily: '2001:db8:1::10' }),
+    ).toBeUndefined();
+  });
+
+  it('one VIP of each family needs an address of one family only (the other is left out)', () => {
+    expect(vipFamilyProblem(['10.0.0.8', '2001:db8::8'], { localIP: '10.0.1.10' })).toBeUndefined();
+    expect(vipFamilyProblem(['2001:db8::8', '10.0.0.8'], { localIP: '2001:db8:1::10' })).toBeUndefined();
   });
 
   it('--config with --advertise-ip of the other family is refused before anything starts', async () => {
     const v4 = configFile('10.0.1.10', '10.0.1.1');
     const refused = await loadSpeakerSettings(
-      { kind: 'config', config: v4, advertiseIp: '2001:db8::8' },
+      { kind: 'config', config: v4, advertiseIps: ['2001:db8::8'] },
       () => [],
     );
     expect(refused).toEqual({
       ok: false,
-      message: `${v4}: ${vipFamilyProblem('2001:db8::8', '10.0.1.10')}`,
+      message: `${v4}: ${vipFamilyProblem(['2001:db8::8'], { localIP: '10.0.1.10' })}`,
       problems: [],
     });
     const v6 = configFile('2001:db8:1::10', '2001:db8:1::1');
     const ok = await loadSpeakerSettings(
-      { kind: 'config', config: v6, advertiseIp: '2001:db8::8' },
+      { kind: 'config', config: v6, advertiseIps: ['2001:db8::8'] },
       () => [],
     );
     expect(ok).toMatchObject({
       ok: true,
-      settings: { vip: '2001:db8::8', config: { localIP: '2001:db8:1::10' } },
+      settings: { vips: ['2001:db8::8'], config: { localIP: '2001:db8:1::10' } },
+    });
+  });
+
+  it('--config with two VIPs keeps both (the file may give an address of each family)', async () => {
+    const file = join(dir, 'dual.yaml');
+    writeFileSync(
+      file,
+      'localIP: 10.0.1.10\nlocalIPOtherFamily: 2001:db8:1::10\nlocalASN: 65001\npeers:\n- {peerIP: 10.0.1.1, peerASN: 65000}\n- {peerIP: 2001:db8:1::1, peerASN: 65000}\n',
+    );
+    const ok = await loadSpeakerSettings(
+      { kind: 'config', config: file, advertiseIps: ['10.0.0.8', '2001:db8::8'] },
+      () => [],
+    );
+    expect(ok).toMatchObject({
+      ok: true,
+      settings: { vips: ['10.0.0.8', '2001:db8::8'], config: { localIPOtherFamily: '2001:db8:1::10' } },
     });
   });
 });

@@ -8,13 +8,19 @@ import {
   loadClusterConfig,
   localControlPlaneNode,
 } from '@bgplb/api-types';
+import { noNextHopReason, vipNextHop } from './vip-next-hops.js';
 
 /**
  * Where the control-plane speaker takes its configuration from: a hand-written advertiser config
  * plus `--advertise-ip` (the manual form), or the Cluster file that serves every control-plane node.
  */
 export type SpeakerSource =
-  | { kind: 'config'; config: string; advertiseIp: string }
+  | {
+      kind: 'config';
+      config: string;
+      /** `--advertise-ip`, repeatable: at most one VIP per family. */
+      advertiseIps: string[];
+    }
   | {
       kind: 'cluster';
       clusterConfig: string;
@@ -27,8 +33,8 @@ export interface SpeakerSettings {
   /** The file it came from (`--config` or `--cluster-config`). */
   file: string;
   config: AdvertiserConfig;
-  /** The VIP announced as IP/32. */
-  vip: string;
+  /** The VIPs announced as IP/32 (IPv6: IP/128): one, or one of each family. */
+  vips: string[];
   /** From a Cluster: `Cluster/<name>`, the node, the default health check URL and drain settings. */
   cluster?: { ref: string; node: string; checkUrl: string; drain: DrainSettings };
   /** Warnings about the file (logged at start and on reload). */
@@ -45,16 +51,18 @@ export type SpeakerSettingsResult =
       problems: string[];
     };
 
-const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
-
 /**
- * The VIP is announced with localIP as its next hop, and a next hop is of the prefix's family
- * (bgp-fsm refuses an IPv6 prefix with an IPv4 next hop): a VIP of the other family is refused
- * here, with both addresses, rather than when the route is first announced.
+ * A VIP is announced with this node's address of its family as next hop (bgp-fsm refuses an IPv6
+ * prefix with an IPv4 next hop): when no VIP has one, the start is refused here, naming the
+ * addresses, rather than announcing nothing. (With one VIP of each family and an address of one
+ * family, the other VIP is left out and the advertiser says so once.)
  */
-export function vipFamilyProblem(vip: string, localIP: string): string | undefined {
-  if (familyOf(vip) === familyOf(localIP)) return undefined;
-  return `the VIP ${vip} is ${familyOf(vip)} but localIP ${localIP} is ${familyOf(localIP)}: the VIP is announced with localIP as next hop, which must be of the VIP's family`;
+export function vipFamilyProblem(
+  vips: readonly string[],
+  config: Pick<AdvertiserConfig, 'localIP' | 'localIPOtherFamily'>,
+): string | undefined {
+  if (vips.some((vip) => vipNextHop(config, vip) !== undefined)) return undefined;
+  return noNextHopReason(config, vips[0] as string);
 }
 
 /**
@@ -74,14 +82,14 @@ export async function loadSpeakerSettings(
         ? { ok: false, message: loaded.readError, problems }
         : { ok: false, problems };
     }
-    const mismatch = vipFamilyProblem(source.advertiseIp, loaded.config.localIP);
+    const mismatch = vipFamilyProblem(source.advertiseIps, loaded.config);
     if (mismatch !== undefined) return { ok: false, message: `${source.config}: ${mismatch}`, problems: [] };
     return {
       ok: true,
       settings: {
         file: source.config,
         config: loaded.config,
-        vip: source.advertiseIp,
+        vips: source.advertiseIps,
         warnings: loaded.problems,
       },
     };
@@ -106,14 +114,14 @@ export async function loadSpeakerSettings(
   }
   const derived = controlPlaneSpeakerConfig(cluster, node);
   if (!derived.ok) return { ok: false, message: `${file}: ${derived.error}`, problems: [] };
-  const mismatch = vipFamilyProblem(derived.vip, derived.config.localIP);
+  const mismatch = vipFamilyProblem([derived.vip], derived.config);
   if (mismatch !== undefined) return { ok: false, message: `${file}: ${mismatch}`, problems: [] };
   return {
     ok: true,
     settings: {
       file,
       config: derived.config,
-      vip: derived.vip,
+      vips: [derived.vip],
       cluster: {
         ref: `Cluster/${cluster.metadata.name}`,
         node,

@@ -8,7 +8,7 @@ import { renderStaticPod, type StaticPodOptions } from './static-pod.js';
 const MANUAL: StaticPodOptions['source'] = {
   kind: 'config',
   config: '/etc/bgpadvertiser/bgpadvertiser.conf',
-  advertiseIp: '10.0.0.8',
+  advertiseIps: ['10.0.0.8'],
 };
 
 const INTRO = [

@@ -102,7 +102,7 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
           [`--cluster-config=${file}`, `--node-ip=${source.nodeIp}`]
         : [
             `--config=${file}`,
-            `--advertise-ip=${source.advertiseIp}`,
+            ...source.advertiseIps.map((ip) => `--advertise-ip=${ip}`),
             '--check-url=https://127.0.0.1:6443/readyz',
           ];
     mounts = [{ name: 'config', mountPath: configDir, readOnly: true }];

@@ -115,7 +115,7 @@ describe('deploy/static-pod/ (the manual form)', () => {
       expect(cmd.source).toEqual({
         kind: 'config',
         config: '/etc/bgpadvertiser/bgpadvertiser.conf',
-        advertiseIp: '10.0.0.8',
+        advertiseIps: ['10.0.0.8'],
       });
       expect(cmd.check?.url).toBe('https://127.0.0.1:6443/readyz');
     },

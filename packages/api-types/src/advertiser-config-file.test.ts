@@ -16,11 +16,15 @@ const BAD_CONFIGS: Record<string, string> = {
   'ibgp.conf':
     '5:12: peers[0].peerASN: peerASN 4273481990 equals localASN 4273481990: bgplb peers over eBGP only, iBGP is not supported',
   'ipv6-peer.conf':
-    '4:11: peers[0].peerIP: peerIP 2001:db8::80 (IPv6) and localIP 21.0.101.64 (IPv4) differ in family: every session starts from localIP, so its peers must be of the same family',
+    "4:11: peers[0].peerIP: peerIP 2001:db8::80 (IPv6) and localIP 21.0.101.64 (IPv4) differ in family: every session starts from localIP, so its peers must be of the same family (or set localIPOtherFamily, this node's IPv6 address)",
   'keepalive-not-below-hold.conf':
     '7:18: peers[0].keepaliveTime: keepaliveTime 10 must be less than holdTime 9 (a third of it, 3, is recommended)',
   'no-peers.conf': '3:8: peers: needs at least 1 entry',
   'not-a-mapping.conf': '1:1: expected a mapping with localIP, localASN and peers',
+  'other-family-same-family.conf':
+    "2:21: localIPOtherFamily: localIPOtherFamily 21.0.101.65 (IPv4) is of the same family as localIP 21.0.101.64: it is this node's address of the other family",
+  'peer-is-local-other-family.conf':
+    '5:11: peers[0].peerIP: peerIP 2001:db8::64 is localIPOtherFamily itself',
   'peer-is-local.conf': '4:11: peers[0].peerIP: peerIP 21.0.101.64 is localIP itself',
   'string-asn.conf': '2:11: localASN: expected a number, got the string "four"',
   'two-documents.conf': '6:1: expected a single YAML document; the config holds one mapping',
@@ -86,6 +90,20 @@ describe('loadAdvertiserConfig', () => {
       keepaliveTime: 3,
       connectRetryTime: 5,
     });
+  });
+
+  it('accepts peers of both families with localIPOtherFamily (dual stack)', () => {
+    const text = [
+      'localIP: 10.0.1.10',
+      'localIPOtherFamily: 2001:db8:1::10',
+      'localASN: 65001',
+      'peers:',
+      '- {peerIP: 10.0.1.254, peerASN: 65002}',
+      '- {peerIP: 2001:db8:1::fe, peerASN: 65002}',
+    ].join('\n');
+    const result = parseAdvertiserConfigText(text, 'a.conf');
+    expect(result.problems).toEqual([]);
+    expect(result.ok && result.config.localIPOtherFamily).toBe('2001:db8:1::10');
   });
 
   it("keeps a peer's bfd settings, and bfd: {} (the recommended profile) means on", () => {

@@ -1,4 +1,5 @@
 import { isMap } from 'yaml';
+import { familyName } from './address.js';
 import { readConfigFile } from './config-bytes.js';
 import { parseAdvertiserConfig } from './parse.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
@@ -29,12 +30,23 @@ export type AdvertiserConfigResult =
 
 /**
  * Semantic rules of an advertiser config: eBGP only (peerASN != localASN), no duplicate peer,
- * a peer is not our own address and is of localIP's family, timers that fit together.
+ * a peer is not our own address and is of localIP's family (or localIPOtherFamily's), timers that fit together.
  */
 export function validateAdvertiserConfig(config: AdvertiserConfig): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<string, number>();
   out.push(...timerProblems([], config, resolveTimers(config)));
+  if (
+    config.localIPOtherFamily !== undefined &&
+    familyOfValid(config.localIPOtherFamily) === familyOfValid(config.localIP)
+  ) {
+    out.push(
+      problem(
+        ['localIPOtherFamily'],
+        `localIPOtherFamily ${withFamily(config.localIPOtherFamily)} is of the same family as localIP ${config.localIP}: it is this node's address of the other family`,
+      ),
+    );
+  }
   config.peers.forEach((peer, i) => {
     if (peer.peerASN === config.localASN) {
       out.push(
@@ -44,15 +56,18 @@ export function validateAdvertiserConfig(config: AdvertiserConfig): Problem[] {
         ),
       );
     }
-    if (peer.peerIP === config.localIP) {
-      out.push(problem(['peers', i, 'peerIP'], `peerIP ${peer.peerIP} is localIP itself`));
+    const other = config.localIPOtherFamily;
+    if (peer.peerIP === config.localIP || peer.peerIP === other) {
+      const field = peer.peerIP === config.localIP ? 'localIP' : 'localIPOtherFamily';
+      out.push(problem(['peers', i, 'peerIP'], `peerIP ${peer.peerIP} is ${field} itself`));
     } else if (familyOfValid(peer.peerIP) !== familyOfValid(config.localIP)) {
-      out.push(
-        problem(
-          ['peers', i, 'peerIP'],
-          `peerIP ${withFamily(peer.peerIP)} and localIP ${withFamily(config.localIP)} differ in family: every session starts from localIP, so its peers must be of the same family`,
-        ),
-      );
+      if (other === undefined || familyOfValid(other) !== familyOfValid(peer.peerIP))
+        out.push(
+          problem(
+            ['peers', i, 'peerIP'],
+            `peerIP ${withFamily(peer.peerIP)} and localIP ${withFamily(config.localIP)} differ in family: every session starts from localIP, so its peers must be of the same family (or set localIPOtherFamily, this node's ${familyName(familyOfValid(peer.peerIP))} address)`,
+          ),
+        );
     }
     const first = seen.get(peer.peerIP);
     if (first !== undefined) {

@@ -81,7 +81,7 @@ describe('live mode (test API server, fake speaker)', () => {
     running.push(live);
     const start = await live.start();
     const speaker = new FakeSpeaker();
-    const adv = new ControlPlaneAdvertiser({ speaker, log, vip: start.vip });
+    const adv = new ControlPlaneAdvertiser({ speaker, log, vips: [start.vip] });
     await adv.applyConfig(start.config);
     live.attach((c) => adv.applyConfig(c), speaker);
     return { live, start, speaker, adv, lines };
@@ -228,7 +228,7 @@ describe('live mode (test API server, fake speaker)', () => {
     const start = await live.start();
     expect(start.drain).toEqual({});
     const speaker = new FakeSpeaker();
-    const adv = new ControlPlaneAdvertiser({ speaker, log, vip: start.vip });
+    const adv = new ControlPlaneAdvertiser({ speaker, log, vips: [start.vip] });
     await adv.applyConfig(start.config);
     const applied: unknown[] = [];
     const drains: unknown[] = [];

@@ -22,10 +22,18 @@ export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
  *   peerASN: 4273481989
  * ```
  * Optional `holdTime`, `keepaliveTime`, `connectRetryTime` at top level (all peers) or per peer;
- * optional `bfd` per peer (an extension: BFD to that peer, see docs/bfd.md).
+ * optional `bfd` per peer (an extension: BFD to that peer, see docs/bfd.md); optional
+ * `localIPOtherFamily` (an extension: this node's address of the other family, for dual stack).
  */
 export const AdvertiserConfig = z.strictObject({
   localIP: IPAddress.describe('Source address of the sessions and next hop announced.'),
+  /**
+   * Extension (dual stack): this node's address of the other family than localIP. Sessions to
+   * peers of that family start from it, and it is the next hop of a VIP of that family.
+   */
+  localIPOtherFamily: IPAddress.optional().describe(
+    "Extension (dual stack): this node's address of the other family; source of the sessions to peers of that family and next hop of a VIP of that family.",
+  ),
   localASN: Asn.describe('Our AS number.'),
   peers: z.array(AdvertiserPeer).min(1).describe('Peers to announce to.'),
   ...BGPTimers.shape,
