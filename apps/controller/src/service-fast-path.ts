@@ -66,6 +66,8 @@ export class ServiceFastPath {
    * allocated; a change to such a Service is the full path's.
    */
   private readonly holdsUnused = new Set<string>();
+  /** Whether the names of waiting dual-stack Services are known (from the last allocation's input). */
+  private readonly partNamesKnown: boolean;
   /** The families the address pools offer (a dual-stack Service's families depend on them). */
   private readonly offered: ReadonlySet<Family>;
 
@@ -101,6 +103,17 @@ export class ServiceFastPath {
       // Service announces nothing.
       if (s.secondVip !== undefined)
         this.nameOwner.set(`${base}-ipv${s.secondVip.includes(':') ? 6 : 4}`, key);
+    }
+    // Every VIP part the last allocation was asked for claims its route name, a waiting
+    // dual-stack Service's second name (`<key> (IPv6)`: `<route>-ipv6`) included.
+    this.partNamesKnown = full.memo.vips !== undefined;
+    for (const r of full.memo.vips?.input.services ?? []) {
+      const m = / \((IPv[46])\)$/.exec(r.key);
+      if (m === null) continue;
+      const key = r.key.slice(0, m.index);
+      const [namespace = '', name = ''] = key.split('/');
+      const second = `${routeName(ctx.loadBalancerName, namespace, name)}-${m[1]!.toLowerCase()}`;
+      if (!this.nameOwner.has(second)) this.nameOwner.set(second, key);
     }
     for (const [allocKey, ip] of Object.entries(full.memo.vips?.result.allocations ?? {})) {
       if (this.allocator.ownerOf(ip) !== undefined) continue;
@@ -177,8 +190,9 @@ export class ServiceFastPath {
         if (!this.decideFamilies(c, route, out)) return 'full';
         continue;
       }
-      // A waiting dual-stack Service claims its `-ipv4` / `-ipv6` name too, unknown here.
-      if (this.waiting.size > 0 && hasFamilySuffix(c.route)) return 'full';
+      // A waiting dual-stack Service claims its `-ipv4` / `-ipv6` name too (unknown without the
+      // last allocation's input).
+      if (!this.partNamesKnown && this.waiting.size > 0 && hasFamilySuffix(c.route)) return 'full';
       const outcome = this.vipOf(c);
       if (outcome === 'full') return 'full';
       const owner = this.nameOwner.get(c.route);
@@ -217,7 +231,7 @@ export class ServiceFastPath {
       if (typeof vip === 'string') held.set(vip.includes(':') ? 6 : 4, vip);
     for (const family of held.keys()) if (!f.families.includes(family)) return false;
     for (const p of parts) {
-      if (this.waiting.size > 0 && hasFamilySuffix(p.route)) return false;
+      if (!this.partNamesKnown && this.waiting.size > 0 && hasFamilySuffix(p.route)) return false;
       const owner = this.nameOwner.get(p.route);
       if (owner !== undefined && owner !== c.key) return false;
     }
@@ -247,10 +261,13 @@ export class ServiceFastPath {
   /** One family's VIP: held (and still in the status), taken from the status, or the lowest free. */
   private familyVip(key: string, p: VipPart, held: string | undefined): string | undefined {
     if (held !== undefined) return p.current === held ? held : undefined;
-    const r =
-      p.current !== undefined
-        ? this.allocator.allocateSpecific(p.current, key)
-        : this.allocator.allocate(key, { family: p.family ?? 4 });
+    if (p.current !== undefined) {
+      const r = this.allocator.allocateSpecific(p.current, key);
+      return r.ok ? r.ip : undefined;
+    }
+    // An older Service would take the lowest address before one held unused: the full path's.
+    if (this.holdsUnused.size > 0) return undefined;
+    const r = this.allocator.allocate(key, { family: p.family ?? 4 });
     return r.ok ? r.ip : undefined;
   }
 
@@ -271,6 +288,7 @@ export class ServiceFastPath {
     if (held !== null) return c.current === held ? { vip: held } : 'full';
     if (c.current !== undefined)
       return this.allocator.allocateSpecific(c.current, c.key).ok ? { vip: c.current } : 'full';
+    if (this.holdsUnused.size > 0) return 'full'; // see familyVip
     const r = this.allocator.allocate(c.key);
     return r.ok ? { vip: r.ip } : { vip: null, error: r.error };
   }
