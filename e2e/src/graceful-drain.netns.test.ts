@@ -91,65 +91,77 @@ for (const mode of ['gshut', 'med'] as const)
           const other = node === 'lb1' ? 'lb2' : 'lb1';
           const probe = lab.probeEvery(vip, 80, INTERVAL_MS);
           await new Promise((r) => setTimeout(r, 1_000));
-          const t0 = Date.now();
-          setCordon(node!, true);
-          // tor1 stops using the draining next hop well before the drain delay ends (local-pref 0).
-          await lab.waitFor(
-            'tor1 off the draining node',
-            async () => (await fib()) === LB[other],
-            10_000,
-            20,
-          );
-          const offAt = Date.now() - t0;
-          // Make-before-break: when the draining node lets go of its floating IP, the peer's
-          // session from another node is Established (the controller waits for it).
-          const established = () =>
-            lab.server.store
-              .list(V1, 'BGPSession', { namespace: 'kube-system' })
-              .filter(
-                (x) =>
-                  (x.spec as { nodeName?: string }).nodeName !== node &&
-                  (x.status as { state?: string } | undefined)?.state === 'Established',
-              ).length;
-          const carriedAtMove = await lab.waitFor(
-            'the floating IP moved',
-            () => (!Object.values(lab.floatingIPs()).includes(node!) ? { others: established() } : undefined),
-            60_000,
-            100,
-          );
-          expect(
-            carriedAtMove.others,
-            'Established sessions on other nodes when the move was made',
-          ).toBeGreaterThan(0);
-          await lab.waitFor(
-            'sessions Established again',
-            () => {
-              const s = lab.server.store.list(V1, 'BGPSession', { namespace: 'kube-system' });
-              return (
-                s.length === 2 &&
-                s.every((x) => (x.status as { state?: string } | undefined)?.state === 'Established')
-              );
-            },
-            60_000,
-            100,
-          );
-          await new Promise((r) => setTimeout(r, 1_000));
-          const samples = await probe.stop();
-          const lw = lossWindow(samples, INTERVAL_MS);
-          console.log(
-            `[e2e] graceful drain (${mode}) run ${run} (${node}): ${lw.failed}/${lw.total} requests failed, tor1 off the node after ${offAt} ms, loss window ${lw.windowMs} ms`,
-          );
-          expect(lw.total).toBeGreaterThan(100);
-          expect(lw.failed, `failed requests in run ${run}`).toBe(0);
-          expect(offAt).toBeLessThan(DRAIN_DELAY_S * 1000);
-          // Undrain: announced again without the community.
-          setCordon(node!, false);
-          await lab.waitFor(
-            'both next hops again',
-            async () => (await fib()) === `${LB.lb1},${LB.lb2}`,
-            30_000,
-            100,
-          );
+          let cordoned = false;
+          try {
+            const t0 = Date.now();
+            setCordon(node!, true);
+            cordoned = true;
+            // tor1 stops using the draining next hop well before the drain delay ends (local-pref 0).
+            await lab.waitFor(
+              'tor1 off the draining node',
+              async () => (await fib()) === LB[other],
+              10_000,
+              20,
+            );
+            const offAt = Date.now() - t0;
+            // Make-before-break: when the draining node lets go of its floating IP, the peer's
+            // session from another node is Established (the controller waits for it).
+            const established = () =>
+              lab.server.store
+                .list(V1, 'BGPSession', { namespace: 'kube-system' })
+                .filter(
+                  (x) =>
+                    (x.spec as { nodeName?: string }).nodeName !== node &&
+                    (x.status as { state?: string } | undefined)?.state === 'Established',
+                ).length;
+            const carriedAtMove = await lab.waitFor(
+              'the floating IP moved',
+              () =>
+                !Object.values(lab.floatingIPs()).includes(node!) ? { others: established() } : undefined,
+              60_000,
+              100,
+            );
+            expect(
+              carriedAtMove.others,
+              'Established sessions on other nodes when the move was made',
+            ).toBeGreaterThan(0);
+            await lab.waitFor(
+              'sessions Established again',
+              () => {
+                const s = lab.server.store.list(V1, 'BGPSession', { namespace: 'kube-system' });
+                return (
+                  s.length === 2 &&
+                  s.every((x) => (x.status as { state?: string } | undefined)?.state === 'Established')
+                );
+              },
+              60_000,
+              100,
+            );
+            await new Promise((r) => setTimeout(r, 1_000));
+            const samples = await probe.stop();
+            const lw = lossWindow(samples, INTERVAL_MS);
+            console.log(
+              `[e2e] graceful drain (${mode}) run ${run} (${node}): ${lw.failed}/${lw.total} requests failed, tor1 off the node after ${offAt} ms, loss window ${lw.windowMs} ms`,
+            );
+            expect(lw.total).toBeGreaterThan(100);
+            expect(lw.failed, `failed requests in run ${run}`).toBe(0);
+            expect(offAt).toBeLessThan(DRAIN_DELAY_S * 1000);
+            // Undrain: announced again without the community.
+            setCordon(node!, false);
+            cordoned = false;
+            await lab.waitFor(
+              'both next hops again',
+              async () => (await fib()) === `${LB.lb1},${LB.lb2}`,
+              30_000,
+              100,
+            );
+          } finally {
+            // A failed run must not leave the node cordoned: the next run would start from a drain.
+            if (cordoned) {
+              setCordon(node!, false);
+              await probe.stop().catch(() => undefined);
+            }
+          }
         }, 180_000);
       }
     },
