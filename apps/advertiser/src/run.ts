@@ -311,7 +311,7 @@ async function startLive(
     settings: {
       file: `${source.namespace}/${source.name}`,
       config: start.config,
-      vips: [start.vip],
+      vips: start.vips,
       cluster: { ref, node: start.node, checkUrl: start.checkUrl, drain: start.drain },
       warnings: [],
     },

@@ -71,3 +71,23 @@ describe('the VIP and localIP families', () => {
     });
   });
 });
+
+describe('--cluster-config with a control-plane VIP of each family', () => {
+  const fixture = new URL(
+    '../../../packages/api-types/test/fixtures/good/control-plane-vips-both-families.yaml',
+    import.meta.url,
+  ).pathname;
+
+  it('every node gets both VIPs; each announces the one of its address family (vipNextHop)', async () => {
+    for (const [nodeIp, localIP] of [
+      ['10.0.1.10', '10.0.1.10'],
+      ['2001:db8:2::10', '2001:db8:2::10'],
+    ] as const) {
+      const loaded = await loadSpeakerSettings({ kind: 'cluster', clusterConfig: fixture, nodeIp }, () => []);
+      expect(loaded).toMatchObject({
+        ok: true,
+        settings: { vips: ['10.0.0.8', '2001:db8::8'], config: { localIP } },
+      });
+    }
+  });
+});

@@ -114,14 +114,14 @@ export async function loadSpeakerSettings(
   }
   const derived = controlPlaneSpeakerConfig(cluster, node);
   if (!derived.ok) return { ok: false, message: `${file}: ${derived.error}`, problems: [] };
-  const mismatch = vipFamilyProblem([derived.vip], derived.config);
+  const mismatch = vipFamilyProblem(derived.vips, derived.config);
   if (mismatch !== undefined) return { ok: false, message: `${file}: ${mismatch}`, problems: [] };
   return {
     ok: true,
     settings: {
       file,
       config: derived.config,
-      vips: [derived.vip],
+      vips: derived.vips,
       cluster: {
         ref: `Cluster/${cluster.metadata.name}`,
         node,

@@ -76,12 +76,20 @@ const withPeers = (bgpPeers: ClusterBGPPeer[], patch: Partial<Cluster['spec']['l
 };
 
 describe('controlPlaneSpeakerConfig', () => {
+  it('dual stack: vips lists controlPlaneVIP, then controlPlaneVIPOtherFamily', () => {
+    const c = cluster('02-control-plane-nodes-per-peer.yaml');
+    c.spec.loadBalancer.vips.controlPlaneVIPOtherFamily = '2001:db8::8';
+    const derived = controlPlaneSpeakerConfig(c, '10.0.1.10');
+    expect(derived.ok && derived.vips).toEqual(['10.0.0.8', '2001:db8::8']);
+  });
+
   it('derives each node of example 02 its own advertiser config, VIP and health check', () => {
     const c = cluster('02-control-plane-nodes-per-peer.yaml');
     expect(controlPlaneSpeakerConfig(c, '10.0.1.11')).toEqual({
       ok: true,
       config: { localIP: '10.0.1.11', localASN: 65001, peers: [{ peerIP: '10.0.1.254', peerASN: 65002 }] },
       vip: '10.0.0.8',
+      vips: ['10.0.0.8'],
       checkUrl: 'https://127.0.0.1:443/readyz',
       drain: {},
     });

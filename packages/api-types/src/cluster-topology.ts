@@ -50,6 +50,11 @@ export interface ControlPlaneSpeakerConfig {
   config: AdvertiserConfig;
   /** `spec.loadBalancer.vips.controlPlaneVIP`: the IP announced as IP/32 (`--advertise-ip`). */
   vip: string;
+  /**
+   * Every control-plane VIP: `vip`, then `vips.controlPlaneVIPOtherFamily` when set (dual stack;
+   * the node announces the one of its address's family, see the advertiser's vipNextHop).
+   */
+  vips: string[];
   /** The default health check of the VIP: {@link controlPlaneReadyzUrl}. */
   checkUrl: string;
   /** `--on-exit drain`'s settings that the Cluster sets (only those; the advertiser fills in defaults). */
@@ -99,10 +104,15 @@ export function controlPlaneSpeakerConfig(cluster: Cluster, nodeIP: string): Con
       error: `the control-plane peers of node ${nodeIP} in ${clusterRef(cluster)} are not valid: ${problems}`,
     };
   }
+  const { controlPlaneVIP, controlPlaneVIPOtherFamily } = lb.vips;
   return {
     ok: true,
     config,
-    vip: lb.vips.controlPlaneVIP,
+    vip: controlPlaneVIP,
+    vips:
+      controlPlaneVIPOtherFamily === undefined
+        ? [controlPlaneVIP]
+        : [controlPlaneVIP, controlPlaneVIPOtherFamily],
     checkUrl: controlPlaneReadyzUrl(cluster),
     drain: clusterDrainSettings(cluster),
   };

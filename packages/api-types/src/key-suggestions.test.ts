@@ -29,7 +29,11 @@ describe('suggestKey', () => {
 
   it('knows no keys below a path the schema does not have', () => {
     expect(knownKeysAt(Cluster, ['spec', 'nowhere', 'deeper'])).toEqual([]);
-    expect(knownKeysAt(Cluster, ['spec', 'loadBalancer', 'vips'])).toEqual(['controlPlaneVIP', 'ingressVIP']);
+    expect(knownKeysAt(Cluster, ['spec', 'loadBalancer', 'vips'])).toEqual([
+      'controlPlaneVIP',
+      'controlPlaneVIPOtherFamily',
+      'ingressVIP',
+    ]);
   });
 
   it('counts edits case-insensitively and gives up beyond two', () => {

@@ -21,6 +21,7 @@ describe('decideFromCluster', () => {
       node: '10.0.2.10',
       config: { localIP: '10.0.2.10', localASN: 65001, peers: [{ peerIP: '10.0.2.254', peerASN: 65002 }] },
       vip: '10.0.0.8',
+      vips: ['10.0.0.8'],
       checkUrl: 'https://127.0.0.1:443/readyz',
       drain: {},
     });
@@ -93,13 +94,59 @@ describe('decideFromCluster', () => {
   it('refuses a new control-plane VIP while another one is announced', () => {
     const cluster = exampleCluster();
     cluster.spec.loadBalancer.vips.controlPlaneVIP = '10.0.0.9';
-    expect(decideFromCluster(cluster, '10.0.1.10', '10.0.0.8')).toEqual({
+    expect(decideFromCluster(cluster, '10.0.1.10', ['10.0.0.8'])).toEqual({
       ok: false,
       problems: [
         'spec.loadBalancer.vips.controlPlaneVIP: changed from 10.0.0.8 to 10.0.0.9; the running advertiser keeps announcing 10.0.0.8 (restart it to announce 10.0.0.9)',
       ],
     });
-    expect(decideFromCluster(cluster, '10.0.1.10', '10.0.0.9').ok).toBe(true);
+    expect(decideFromCluster(cluster, '10.0.1.10', ['10.0.0.9']).ok).toBe(true);
+  });
+
+  it('dual stack: both VIPs derived; adding, changing or removing the other-family VIP is refused while running', () => {
+    // Example 02 with its third node (and that node's peer) IPv6: it announces the IPv6 VIP.
+    const dual = () => {
+      const c = exampleCluster();
+      c.spec.controlPlane.nodePoolSpec.nodes[2] = { address: '2001:db8:2::10' };
+      c.spec.loadBalancer.bgpPeers[1] = {
+        ip: '2001:db8:2::fe',
+        asn: 65002,
+        controlPlaneNodes: ['2001:db8:2::10'],
+      };
+      return c;
+    };
+    const noNode = exampleCluster();
+    noNode.spec.loadBalancer.vips.controlPlaneVIPOtherFamily = '2001:db8::8';
+    expect(decideFromCluster(noNode, '10.0.1.10')).toEqual({
+      ok: false,
+      problems: [
+        'spec.loadBalancer.vips.controlPlaneVIPOtherFamily: control-plane VIP 2001:db8::8 (IPv6) has no control-plane node with an IPv6 address (and so no IPv6 peer): a node announces it to peers of its family with its own IPv6 address as next hop',
+      ],
+    });
+    const cluster = dual();
+    cluster.spec.loadBalancer.vips.controlPlaneVIPOtherFamily = '2001:db8::8';
+    expect(decideFromCluster(cluster, '10.0.1.10')).toMatchObject({
+      ok: true,
+      vips: ['10.0.0.8', '2001:db8::8'],
+    });
+    expect(decideFromCluster(cluster, '2001:db8:2::10')).toMatchObject({
+      ok: true,
+      config: { localIP: '2001:db8:2::10', peers: [{ peerIP: '2001:db8:2::fe' }] },
+      vips: ['10.0.0.8', '2001:db8::8'],
+    });
+    expect(decideFromCluster(cluster, '10.0.1.10', ['10.0.0.8'])).toEqual({
+      ok: false,
+      problems: [
+        'spec.loadBalancer.vips.controlPlaneVIPOtherFamily: changed from none to 2001:db8::8; the running advertiser keeps announcing 10.0.0.8 (restart it to announce the new VIPs)',
+      ],
+    });
+    expect(decideFromCluster(dual(), '10.0.1.10', ['10.0.0.8', '2001:db8::8'])).toEqual({
+      ok: false,
+      problems: [
+        'spec.loadBalancer.vips.controlPlaneVIPOtherFamily: changed from 2001:db8::8 to none; the running advertiser keeps announcing 10.0.0.8 and 2001:db8::8 (restart it to announce the new VIPs)',
+      ],
+    });
+    expect(decideFromCluster(cluster, '10.0.1.10', ['10.0.0.8', '2001:db8::8']).ok).toBe(true);
   });
 
   it('refuses something that is not a Cluster', () => {
@@ -118,6 +165,7 @@ describe('sameSpeakerConfig', () => {
     if (!a.ok || !b.ok) throw new Error('example 02 must be valid');
     expect(sameSpeakerConfig(a, a)).toBe(true);
     expect(sameSpeakerConfig(a, b)).toBe(false);
-    expect(sameSpeakerConfig(a, { ...a, vip: '10.0.0.9' })).toBe(false);
+    expect(sameSpeakerConfig(a, { ...a, vips: ['10.0.0.9'] })).toBe(false);
+    expect(sameSpeakerConfig(a, { ...a, vips: ['10.0.0.8', '2001:db8::8'] })).toBe(false);
   });
 });

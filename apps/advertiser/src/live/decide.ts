@@ -21,11 +21,15 @@ export type NodeIdentity = string | { hostAddresses: () => string[] };
 
 /**
  * The speaker config of control-plane node `nodeIP` from `cluster`, or every reason it cannot be
- * applied. `runningVip` is the VIP being announced: a different `vips.controlPlaneVIP` is refused
- * (the running speaker keeps its VIP; a restart takes the new one), so that an edit never
- * withdraws the address everyone uses to reach the API server.
+ * applied. `runningVips` are the VIPs being announced: a different `vips.controlPlaneVIP` (or
+ * `controlPlaneVIPOtherFamily`) is refused (the running speaker keeps its VIPs; a restart takes
+ * the new ones), so that an edit never withdraws the address everyone uses to reach the API server.
  */
-export function decideFromCluster(cluster: unknown, node: NodeIdentity, runningVip?: string): LiveDecision {
+export function decideFromCluster(
+  cluster: unknown,
+  node: NodeIdentity,
+  runningVips?: readonly string[],
+): LiveDecision {
   // Only the Cluster is known here: "missing NetworkGatewayGroup" style warnings are not ours.
   const parsed = parseClusterObjects({ cluster, bgpPeers: [] }, { complete: false });
   const errors = parsed.problems.filter((p) => p.severity === 'error').map((p) => p.message);
@@ -40,11 +44,23 @@ export function decideFromCluster(cluster: unknown, node: NodeIdentity, runningV
   }
   const derived = controlPlaneSpeakerConfig(parsed.cluster, nodeIP);
   if (!derived.ok) return { ok: false, problems: [derived.error] };
+  const runningVip = runningVips?.[0];
   if (runningVip !== undefined && derived.vip !== runningVip) {
     return {
       ok: false,
       problems: [
         `spec.loadBalancer.vips.controlPlaneVIP: changed from ${runningVip} to ${derived.vip}; the running advertiser keeps announcing ${runningVip} (restart it to announce ${derived.vip})`,
+      ],
+    };
+  }
+  const runningOther = runningVips?.[1];
+  if (runningVips !== undefined && derived.vips[1] !== runningOther) {
+    const was = runningOther ?? 'none';
+    const now = derived.vips[1] ?? 'none';
+    return {
+      ok: false,
+      problems: [
+        `spec.loadBalancer.vips.controlPlaneVIPOtherFamily: changed from ${was} to ${now}; the running advertiser keeps announcing ${runningVips.join(' and ')} (restart it to announce the new VIPs)`,
       ],
     };
   }
@@ -55,6 +71,7 @@ export function decideFromCluster(cluster: unknown, node: NodeIdentity, runningV
     node: nodeIP,
     config: derived.config,
     vip: derived.vip,
+    vips: derived.vips,
     checkUrl: derived.checkUrl,
     drain: derived.drain,
   };
@@ -62,8 +79,8 @@ export function decideFromCluster(cluster: unknown, node: NodeIdentity, runningV
 
 /** True when two speaker configs would run the same sessions and announce the same VIP. */
 export function sameSpeakerConfig(
-  a: { config: AdvertiserConfig; vip: string },
-  b: { config: AdvertiserConfig; vip: string },
+  a: { config: AdvertiserConfig; vips: readonly string[] },
+  b: { config: AdvertiserConfig; vips: readonly string[] },
 ): boolean {
-  return a.vip === b.vip && JSON.stringify(a.config) === JSON.stringify(b.config);
+  return a.vips.join(' ') === b.vips.join(' ') && JSON.stringify(a.config) === JSON.stringify(b.config);
 }

@@ -55,6 +55,8 @@ export interface LiveStart {
   node: string;
   config: Extract<LiveDecision, { ok: true }>['config'];
   vip: string;
+  /** Every control-plane VIP (`vip`, then `controlPlaneVIPOtherFamily` when set). */
+  vips: string[];
   checkUrl: string;
   /** `--on-exit drain`'s settings in the Cluster (only those set). */
   drain: DrainSettings;
@@ -74,7 +76,7 @@ export interface LiveDependencies {
 
 interface Applied {
   config: LiveStart['config'];
-  vip: string;
+  vips: string[];
   drain: DrainSettings;
   generation: number | undefined;
   from: 'api' | 'last-good';
@@ -208,7 +210,7 @@ export class LiveMode {
         this.firstGood = undefined;
         this.applied = {
           config: start.config,
-          vip: start.vip,
+          vips: start.vips,
           drain: start.drain,
           generation: undefined,
           from: 'last-good',
@@ -233,7 +235,7 @@ export class LiveMode {
     const first = await waiting;
     this.applied = {
       config: first.start.config,
-      vip: first.start.vip,
+      vips: first.start.vips,
       drain: first.start.drain,
       generation: generationOf(first.object),
       from: 'api',
@@ -303,7 +305,7 @@ export class LiveMode {
   private async handle(object: ClusterObject): Promise<void> {
     if (this.stopped || object !== this.latest) return; // superseded by a newer version
     const { log } = this.deps;
-    const decided = decideFromCluster(object, this.node, this.applied?.vip);
+    const decided = decideFromCluster(object, this.node, this.applied?.vips);
     const generation = generationOf(object);
     if (!decided.ok) {
       this.refuse(object, generation, decided.problems);
@@ -336,7 +338,7 @@ export class LiveMode {
     if (this.applied === undefined || JSON.stringify(this.applied.drain) !== JSON.stringify(start.drain))
       this.applyDrain?.(start.drain);
     const previous = this.applied;
-    this.applied = { config: start.config, vip: start.vip, drain: start.drain, generation, from: 'api' };
+    this.applied = { config: start.config, vips: start.vips, drain: start.drain, generation, from: 'api' };
     await this.accepted(object, change, previous);
   }
 

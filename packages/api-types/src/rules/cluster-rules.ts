@@ -147,17 +147,24 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
       earlier.pool === later.pool ? `an earlier entry of the same pool` : `pool "${earlier.pool}"`;
     push(later.path, `${later.text} overlaps ${earlier.text} of ${where}`);
   }
-  const { controlPlaneVIP, ingressVIP } = lb.vips;
-  const cpPool = poolOf(ranges, controlPlaneVIP);
-  if (cpPool !== undefined) {
-    push(
-      [...LB, 'vips', 'controlPlaneVIP'],
-      `control-plane VIP ${controlPlaneVIP} is inside address pool "${cpPool.pool}" (${cpPool.text}); it must be outside every pool`,
-    );
+  const { controlPlaneVIP, controlPlaneVIPOtherFamily, ingressVIP } = lb.vips;
+  const cpVips: Array<[string, string]> = [[controlPlaneVIP, 'controlPlaneVIP']];
+  if (controlPlaneVIPOtherFamily !== undefined)
+    cpVips.push([controlPlaneVIPOtherFamily, 'controlPlaneVIPOtherFamily']);
+  for (const [vip, field] of cpVips) {
+    const cpPool = poolOf(ranges, vip);
+    if (cpPool !== undefined) {
+      push(
+        [...LB, 'vips', field],
+        `control-plane VIP ${vip} is inside address pool "${cpPool.pool}" (${cpPool.text}); it must be outside every pool`,
+      );
+    }
+    if (cpAddresses.has(vip) || lbNodes.some((n) => n.address === vip)) {
+      push([...LB, 'vips', field], `control-plane VIP ${vip} is the address of a node`);
+    }
   }
-  if (cpAddresses.has(controlPlaneVIP) || lbNodes.some((n) => n.address === controlPlaneVIP)) {
-    push([...LB, 'vips', 'controlPlaneVIP'], `control-plane VIP ${controlPlaneVIP} is the address of a node`);
-  }
+  if (controlPlaneVIPOtherFamily !== undefined)
+    out.push(...otherFamilyVipProblems(cluster, controlPlaneVIPOtherFamily, object));
   if (ingressVIP !== undefined && poolOf(ranges, ingressVIP) === undefined) {
     const pools = lb.addressPools.map((p) => `"${p.name}"`).join(', ');
     push(
@@ -165,9 +172,48 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
       `ingress VIP ${ingressVIP} is not inside any address pool (${pools || 'no pools defined'}); it must be taken from one`,
     );
   }
-  if (ingressVIP !== undefined && ingressVIP === controlPlaneVIP) {
+  if (
+    ingressVIP !== undefined &&
+    (ingressVIP === controlPlaneVIP || ingressVIP === controlPlaneVIPOtherFamily)
+  ) {
     push([...LB, 'vips', 'ingressVIP'], `ingress VIP ${ingressVIP} is the same as the control-plane VIP`);
   }
+  return out;
+}
+
+/**
+ * `vips.controlPlaneVIPOtherFamily`: of the other family than controlPlaneVIP (one VIP per
+ * family), and announceable: a control-plane node announces it with its own address of that
+ * family as next hop, so one must have such an address. Peers of that family follow: every node
+ * needs a peer, and its peers are of its address's family (the rules above).
+ */
+function otherFamilyVipProblems(cluster: Cluster, vip: string, object: string): Problem[] {
+  const lb = cluster.spec.loadBalancer;
+  const path: PathSegment[] = [...LB, 'vips', 'controlPlaneVIPOtherFamily'];
+  const family = familyOfValid(vip);
+  const name = familyName(family);
+  if (family === familyOfValid(lb.vips.controlPlaneVIP))
+    return [
+      problem(
+        path,
+        `control-plane VIP ${withFamily(vip)} is of the same family as controlPlaneVIP ${lb.vips.controlPlaneVIP}: at most one control-plane VIP per family`,
+        'error',
+        object,
+      ),
+    ];
+  const out: Problem[] = [];
+  const nodes = cluster.spec.controlPlane.nodePoolSpec.nodes.filter(
+    (n) => familyOfValid(n.address) === family,
+  );
+  if (nodes.length === 0)
+    out.push(
+      problem(
+        path,
+        `control-plane VIP ${withFamily(vip)} has no control-plane node with an ${name} address (and so no ${name} peer): a node announces it to peers of its family with its own ${name} address as next hop`,
+        'error',
+        object,
+      ),
+    );
   return out;
 }
 

@@ -75,6 +75,8 @@ export function ownAddresses(cluster: Cluster): Map<string, string> {
   const lb = cluster.spec.loadBalancer;
   const out = new Map<string, string>();
   out.set(lb.vips.controlPlaneVIP, 'the control-plane VIP');
+  if (lb.vips.controlPlaneVIPOtherFamily !== undefined)
+    out.set(lb.vips.controlPlaneVIPOtherFamily, 'the control-plane VIP of the other family');
   if (lb.vips.ingressVIP !== undefined) out.set(lb.vips.ingressVIP, 'the ingress VIP');
   for (const n of lb.nodePoolSpec?.nodes ?? []) out.set(n.address, 'the address of a load-balancer node');
   for (const n of cluster.spec.controlPlane.nodePoolSpec.nodes)

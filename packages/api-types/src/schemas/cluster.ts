@@ -98,6 +98,13 @@ export const ClusterLoadBalancer = z.strictObject({
     controlPlaneVIP: IPAddress.describe(
       'Kubernetes API VIP, IPv4 or IPv6; must lie outside every address pool.',
     ),
+    /**
+     * Extension (dual stack): the Kubernetes API VIP of the other family than `controlPlaneVIP`,
+     * announced by the control-plane nodes that have an address of its family.
+     */
+    controlPlaneVIPOtherFamily: IPAddress.optional().describe(
+      'Extension (dual stack): the Kubernetes API VIP of the other family than controlPlaneVIP; announced by the control-plane nodes with an address of its family; outside every pool.',
+    ),
     /** VIP of the ingress Service; must lie inside an address pool. */
     ingressVIP: IPAddress.optional().describe('VIP of the ingress Service; must lie inside an address pool.'),
   }),
