@@ -254,9 +254,7 @@ export class Controller {
         else if (this.leaseTimer === undefined && this.started) {
           // The first Lease seen since the last full reconcile (which found none, so armed no
           // timer): without this, a holder that renewed once and then died would never expire.
-          const f = this.freshness(Date.now());
-          if (f.expired.size > 0) this.recheck();
-          else this.armLeaseTimer(f.deadline);
+          this.checkLeases();
         }
       }
       return;
@@ -783,13 +781,18 @@ export class Controller {
     this.leaseTimer = setTimeout(
       () => {
         this.leaseTimer = undefined;
-        const f = this.freshness(Date.now());
-        if (f.expired.size > 0) this.recheck();
-        else this.armLeaseTimer(f.deadline);
+        this.checkLeases();
       },
       Math.max(1, deadline - Date.now()),
     );
     this.leaseTimer.unref();
+  }
+
+  /** An expired Lease costs a full reconcile; otherwise the timer waits for the next deadline. */
+  private checkLeases(): void {
+    const f = this.freshness(Date.now());
+    if (f.expired.size > 0) this.recheck();
+    else this.armLeaseTimer(f.deadline);
   }
 
   private freshness(now: number) {
