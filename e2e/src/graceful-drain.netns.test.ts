@@ -11,7 +11,7 @@ import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
 import { E2eLab, REPO, V1 } from './netns/e2e-lab.js';
-import { lossWindow } from './netns/loss-window.js';
+import { describeFailures, failedRequests, lossWindow, splitRehashResets } from './netns/loss-window.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`graceful-drain e2e skipped: ${skip}`);
@@ -23,6 +23,8 @@ const LB = { lb1: '10.0.3.10', lb2: '10.0.3.11' } as const;
 const DRAIN_DELAY_S = 5;
 /** Longer than the drain: the floating IP moves after the path is gone, as with the defaults (30 s vs 15 s). */
 const GRACE_S = 8;
+/** At most this many re-hash resets per run: the one or two requests open when tor1 moves off. */
+const MAX_REHASH_RESETS = 2;
 
 /** `gshut`: tor1 has the graceful-shutdown policy; `med`: it has none, the drain raises the MED. */
 for (const mode of ['gshut', 'med'] as const)
@@ -96,14 +98,21 @@ for (const mode of ['gshut', 'med'] as const)
             const t0 = Date.now();
             setCordon(node!, true);
             cordoned = true;
-            // tor1 stops using the draining next hop well before the drain delay ends (local-pref 0).
-            await lab.waitFor(
+            // tor1 stops using the draining next hop well before the drain delay ends (local-pref 0
+            // or the higher MED). Its FIB changed after the read of the last poll that still showed
+            // the node and before the read of the first that did not: [lastOnAt, offAt].
+            let lastOnAt = t0;
+            const offAt = await lab.waitFor(
               'tor1 off the draining node',
-              async () => (await fib()) === LB[other],
+              async () => {
+                const start = Date.now();
+                if ((await fib()) === LB[other]) return Date.now();
+                lastOnAt = start;
+                return undefined;
+              },
               10_000,
               20,
             );
-            const offAt = Date.now() - t0;
             // Make-before-break: when the draining node lets go of its floating IP, the peer's
             // session from another node is Established (the controller waits for it).
             const established = () =>
@@ -117,7 +126,9 @@ for (const mode of ['gshut', 'med'] as const)
             const carriedAtMove = await lab.waitFor(
               'the floating IP moved',
               () =>
-                !Object.values(lab.floatingIPs()).includes(node!) ? { others: established() } : undefined,
+                !Object.values(lab.floatingIPs()).includes(node!)
+                  ? { others: established(), at: Date.now() }
+                  : undefined,
               60_000,
               100,
             );
@@ -140,12 +151,26 @@ for (const mode of ['gshut', 'med'] as const)
             await new Promise((r) => setTimeout(r, 1_000));
             const samples = await probe.stop();
             const lw = lossWindow(samples, INTERVAL_MS);
+            const failed = failedRequests(samples);
+            const { resets, unexplained } = splitRehashResets(failed, { from: lastOnAt, to: offAt });
             console.log(
-              `[e2e] graceful drain (${mode}) run ${run} (${node}): ${lw.failed}/${lw.total} requests failed, tor1 off the node after ${offAt} ms, loss window ${lw.windowMs} ms`,
+              [
+                `[e2e] graceful drain (${mode}) run ${run} (${node}): ${lw.failed}/${lw.total} requests failed` +
+                  ` (${resets.length} re-hash resets), tor1 off the node between +${lastOnAt - t0} and +${offAt - t0} ms,` +
+                  ` floating IP moved at +${carriedAtMove.at - t0} ms, loss window ${lw.windowMs} ms`,
+                ...describeFailures(failed, { cordon: t0, 'tor1 off': offAt }).map((l) => `[e2e]   ${l}`),
+              ].join('\n'),
             );
             expect(lw.total).toBeGreaterThan(100);
-            expect(lw.failed, `failed requests in run ${run}`).toBe(0);
-            expect(offAt).toBeLessThan(DRAIN_DELAY_S * 1000);
+            expect(offAt - t0).toBeLessThan(DRAIN_DELAY_S * 1000);
+            // The one loss no router avoids (docs/operations.md, "Draining a node"): a connection
+            // open to the node at the instant tor1 moves off it is hashed to the other node, which
+            // resets it. Anything else, or a reset at any other time, fails the run.
+            expect(
+              describeFailures(unexplained, { cordon: t0, 'tor1 off': offAt }),
+              `failed requests in run ${run} other than a re-hash reset when tor1 moved off ${node}`,
+            ).toEqual([]);
+            expect(resets.length, `re-hash resets in run ${run}`).toBeLessThanOrEqual(MAX_REHASH_RESETS);
             // Undrain: announced again without the community.
             setCordon(node!, false);
             cordoned = false;
@@ -158,8 +183,16 @@ for (const mode of ['gshut', 'med'] as const)
           } finally {
             // A failed run must not leave the node cordoned: the next run would start from a drain.
             if (cordoned) {
-              setCordon(node!, false);
               await probe.stop().catch(() => undefined);
+              setCordon(node!, false);
+              await lab
+                .waitFor(
+                  'both next hops again',
+                  async () => (await fib()) === `${LB.lb1},${LB.lb2}`,
+                  30_000,
+                  100,
+                )
+                .catch(() => undefined);
             }
           }
         }, 180_000);

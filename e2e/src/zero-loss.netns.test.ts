@@ -12,7 +12,13 @@ import { labSkipReason } from '@bgplb/netns-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
 import { E2eLab, REPO, V1 } from './netns/e2e-lab.js';
-import { lossWindow, type ProbeSample } from './netns/loss-window.js';
+import {
+  describeFailures,
+  type FailedRequest,
+  failedRequests,
+  lossWindow,
+  type ProbeSample,
+} from './netns/loss-window.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`zero-loss e2e skipped: ${skip}`);
@@ -36,8 +42,8 @@ interface Result {
   gapMs: number;
   /** Start times of the failed requests (ms since the epoch). */
   failedAt: number[];
-  /** The failed requests: start time and the client's error. */
-  failures: { t: number; err: string }[];
+  /** The failed requests: start time, how long each was open and the client's error. */
+  failures: FailedRequest[];
   ms: number;
 }
 
@@ -98,15 +104,15 @@ describe.skipIf(skip !== undefined)('e2e zero-loss planned maintenance on topolo
       windowMs: lw.windowMs,
       gapMs: longestGap(samples),
       failedAt: samples.filter((x) => !x.ok).map((x) => x.t),
-      failures: samples.filter((x) => !x.ok).map((x) => ({ t: x.t, err: (x as { err?: string }).err ?? '' })),
+      failures: failedRequests(samples),
       ms,
     };
     results.push(r);
     console.log(
       `[e2e] zero-loss ${scenario} run ${run}: ${r.failed}/${r.total} requests failed, loss window ${r.windowMs} ms, longest gap ${r.gapMs} ms, operation ${ms} ms`,
     );
-    for (const f of samples.filter((s) => !s.ok))
-      console.log(`[e2e]   failed at +${f.t - t0} ms: ${(f as { err?: string }).err ?? ''}`);
+    for (const line of describeFailures(r.failures, { 'operation start': t0 }))
+      console.log(`[e2e]   ${line}`);
     // The client really ran through the whole operation.
     expect(r.total).toBeGreaterThan((ms + 2_000) / INTERVAL_MS / 4);
     return r;

@@ -795,6 +795,8 @@ export function kubectlInstalled(): boolean {
 
 export interface ProbeResult {
   t: number;
+  /** How long the request was open (probe.ts `every` only). */
+  ms?: number;
   ok: boolean;
   node?: string;
   err?: string;

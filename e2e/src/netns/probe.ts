@@ -10,7 +10,9 @@
  *                                            (one request at a time: a failed one holds the next back)
  *   node probe.ts every IP PORT INTERVAL  -> the same lines, but a request starts every INTERVAL ms
  *                                            whatever the earlier ones do (each times out after 1 s),
- *                                            so a loss window is measured to INTERVAL ms (loss-window.ts)
+ *                                            so a loss window is measured to INTERVAL ms (loss-window.ts);
+ *                                            each line also has "ms": how long the request was open
+ *                                            (until its answer or its error)
  */
 import { connect } from 'node:net';
 
@@ -79,8 +81,9 @@ if (mode === 'once') {
     pending++;
     request(1000)
       .then(
-        (who) => process.stdout.write(`${JSON.stringify({ t, ok: true, node: who })}\n`),
-        (err: Error) => process.stdout.write(`${JSON.stringify({ t, ok: false, err: err.message })}\n`),
+        (who) => process.stdout.write(`${JSON.stringify({ t, ms: Date.now() - t, ok: true, node: who })}\n`),
+        (err: Error) =>
+          process.stdout.write(`${JSON.stringify({ t, ms: Date.now() - t, ok: false, err: err.message })}\n`),
       )
       .finally(() => {
         pending--;
