@@ -75,9 +75,15 @@ describe.skipIf(skip)(
         'remote-receive-interval': 300,
         'remote-detect-multiplier': 3,
       });
+      // BFD comes Up on its own, often before the BGP session is Established, and the agent
+      // coalesces its status writes: wait for one status that carries both (CI once read a
+      // status written in between, bfdState Up and state still Idle).
       await lab.waitFor(
-        'status.bfdState Up',
-        async () => lab.sessionStatus('tor1-node-a')?.bfdState === 'Up',
+        'status.state Established and status.bfdState Up',
+        async () => {
+          const s = lab.sessionStatus('tor1-node-a');
+          return s?.state === 'Established' && s.bfdState === 'Up';
+        },
         10_000,
       );
       expect(lab.sessionStatus('tor1-node-a')).toMatchObject({ state: 'Established', bfdState: 'Up' });
