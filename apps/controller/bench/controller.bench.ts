@@ -25,7 +25,7 @@
  * The same-run IPv4 baseline of the compute is `pnpm --filter @bgplb/controller bench:dual-stack`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,7 @@ const FULL_RECONCILES = Number(process.env.BENCH_FULL ?? 10);
 const DUAL_STACK = process.env.BENCH_DUAL_STACK === '1';
 /** Routes per Service: one per VIP. */
 const ROUTES_PER_SERVICE = DUAL_STACK ? 2 : 1;
+const CONTROLLER_LOG = process.env.BENCH_CONTROLLER_LOG;
 const APP = fileURLToPath(new URL('../', import.meta.url));
 
 function nodeAddress(i: number): string {
@@ -85,11 +86,14 @@ function startController(kubeconfig: string, metricsPort: number): ChildProcess 
     '--metrics-addr',
     `127.0.0.1:${metricsPort}`,
     '--log-level',
-    'warn',
+    CONTROLLER_LOG === undefined ? 'warn' : 'debug',
   ];
   // The container runs node with NODE_OPTIONS from the Deployment; the bench uses the same.
   const env = { ...process.env, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS };
-  return spawn(process.execPath, args, { cwd: APP, stdio: ['ignore', 'ignore', 'inherit'], env });
+  // BENCH_CONTROLLER_LOG=<file>: the controller's own log at debug (one line per reconcile, with its
+  // path and duration) goes to that file, to see where a slow change spends its time.
+  const stdout = CONTROLLER_LOG === undefined ? 'ignore' : openSync(CONTROLLER_LOG, 'w');
+  return spawn(process.execPath, args, { cwd: APP, stdio: ['ignore', stdout, 'inherit'], env });
 }
 
 async function metric(port: number, name: string): Promise<number | undefined> {
@@ -247,6 +251,10 @@ async function main(): Promise<void> {
       600_000,
     );
     const syncMs = performance.now() - t0;
+    // The first reconcile goes on writing route statuses after the last route exists: the full
+    // reconciles below must not measure its tail.
+    phase = 'first-reconcile';
+    while (((await metric(metricsPort, 'bgplb_reconcile_duration_seconds_count')) ?? 0) < 1) await sleep(200);
     // The Events of the initial sync (one per new VIP) are written in the background: let them drain.
     phase = 'events';
     const drain0 = performance.now();

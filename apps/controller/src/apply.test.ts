@@ -56,12 +56,17 @@ const ROUTES = '/apis/networking.gke.io/v1/namespaces/kube-system/bgpadvertisedr
 const ROUTE = `${ROUTES}/default-default-web`;
 const SESSION = '/apis/networking.gke.io/v1/namespaces/kube-system/bgpsessions/p-node-01';
 
-function run(client: ScriptedClient, writes: Write[]): Promise<ApplyResult> {
+function run(
+  client: ScriptedClient,
+  writes: Write[],
+  onSending?: (resource: string, namespace: string, name: string) => () => void,
+): Promise<ApplyResult> {
   return applyWrites(writes, {
     client: client as unknown as KubeClient,
     group: GROUP,
     version: VERSION,
     log: pino({ level: 'silent' }),
+    ...(onSending === undefined ? {} : { onSending }),
   });
 }
 
@@ -246,6 +251,53 @@ describe('applyWrites: create and delete', () => {
     const r = await run(client, [{ op: 'create', resource: 'bgpadvertisedroutes', object: route(OURS) }]);
     expect(r).toMatchObject({ written: 0, errors: [], foreign: ['bgpadvertisedroutes/default-default-web'] });
     expect(client.of('replace')).toEqual([]);
+  });
+
+  it('onSending brackets every create and update request, settled whether it succeeded or failed', async () => {
+    // Create 409 (ours) -> read -> update 409 -> read -> update: three requests on the wire, each
+    // known as in flight while the client is asked and settled before the next one.
+    const log: string[] = [];
+    let inFlight = 0;
+    const client = new ScriptedClient({
+      [`create ${ROUTES}`]: [conflict],
+      [`get ${ROUTE}`]: [{ ok: route(OURS, '9') }, { ok: route(OURS, '10') }],
+      [`replace ${ROUTE}`]: [conflict, { ok: route(OURS, '11') }],
+    });
+    const answer = client.create;
+    client.create = (path, body) => {
+      log.push(`create in flight ${inFlight}`);
+      return answer(path, body);
+    };
+    const replace = client.replace;
+    client.replace = (path, body) => {
+      log.push(`replace in flight ${inFlight}`);
+      return replace(path, body);
+    };
+    const r = await run(
+      client,
+      [{ op: 'create', resource: 'bgpadvertisedroutes', object: route(OURS) }],
+      (res, ns, name) => {
+        log.push(`sending ${res} ${ns}/${name}`);
+        inFlight++;
+        return () => {
+          inFlight--;
+          log.push('settled');
+        };
+      },
+    );
+    expect(r).toMatchObject({ written: 1, errors: [] });
+    const sending = 'sending bgpadvertisedroutes kube-system/default-default-web';
+    expect(log).toEqual([
+      sending,
+      'create in flight 1',
+      'settled',
+      sending,
+      'replace in flight 1',
+      'settled',
+      sending,
+      'replace in flight 1',
+      'settled',
+    ]);
   });
 
   it('409 on a delete (uid precondition: a new object took the name) is a conflict, not an error', async () => {

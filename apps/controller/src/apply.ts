@@ -21,6 +21,11 @@ export interface ApplyContext {
   concurrency?: number;
   /** Called with every object as the server returned it after a write (or `deleted`). */
   onWritten?: (resource: string, namespace: string, name: string, object: KubeObject | 'deleted') => void;
+  /**
+   * Called as a create or update of an owned object is sent; the returned function when it has
+   * settled (answered or failed). The watch may deliver the new version before the answer.
+   */
+  onSending?: (resource: string, namespace: string, name: string) => () => void;
 }
 
 export interface ApplyResult {
@@ -168,6 +173,7 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
       case 'create': {
         const ns = w.object.metadata.namespace ?? '';
         const name = w.object.metadata.name;
+        const settled = ctx.onSending?.(w.resource, ns, name);
         try {
           const out = await client.create<KubeObject>(own(w.resource, ns), w.object);
           written(w.resource, ns, name, out);
@@ -183,6 +189,8 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
           return;
         } catch (err) {
           if (!isStatus(err, 409)) throw err;
+        } finally {
+          settled?.();
         }
         // AlreadyExists: adopt it if it is ours (e.g. created just before a crash), else leave it.
         const existing = await client.get<KubeObject>(own(w.resource, ns, name));
@@ -208,25 +216,28 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
         const name = w.object.metadata.name;
         let body = w.object;
         for (let attempt = 1; ; attempt++) {
+          const settled = ctx.onSending?.(w.resource, ns, name);
           try {
             const out = await client.replace<KubeObject>(own(w.resource, ns, name), body);
             written(w.resource, ns, name, out);
             return;
           } catch (err) {
             if (!isStatus(err, 409) || attempt >= MAX_ATTEMPTS) throw err;
-            const fresh = await client.get<KubeObject>(own(w.resource, ns, name));
-            body = {
-              ...fresh,
-              spec: w.object.spec,
-              metadata: {
-                ...fresh.metadata,
-                labels: { ...fresh.metadata.labels, ...w.object.metadata.labels },
-                ...(w.object.metadata.ownerReferences
-                  ? { ownerReferences: w.object.metadata.ownerReferences }
-                  : {}),
-              },
-            };
+          } finally {
+            settled?.();
           }
+          const fresh = await client.get<KubeObject>(own(w.resource, ns, name));
+          body = {
+            ...fresh,
+            spec: w.object.spec,
+            metadata: {
+              ...fresh.metadata,
+              labels: { ...fresh.metadata.labels, ...w.object.metadata.labels },
+              ...(w.object.metadata.ownerReferences
+                ? { ownerReferences: w.object.metadata.ownerReferences }
+                : {}),
+            },
+          };
         }
       }
       case 'delete': {

@@ -1,4 +1,7 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ReconcileResult } from './controller.js';
+import { type ProxiedRequest, startDelayProxy } from './test-support/delay-proxy.js';
 import { CLUSTER_NODES, EXAMPLE_FILES } from './test-support/fixtures.js';
 import {
   CLUSTER_NS,
@@ -502,14 +505,16 @@ describe('graceful drain against the test API server (example 03)', () => {
   }, 30_000);
 });
 
+const ROUTES = /\/bgpadvertisedroutes$/;
+
 describe('controller against the test API server: a dual-stack Service', () => {
   let h: Harness;
   afterEach(async () => {
     await h?.close();
   });
 
-  it('RequireDualStack: both VIPs in status, a /32 and a /128 route with next hops of their family; deletion removes both', async () => {
-    // Example 03 with an IPv6 /120 in the pool; the load-balancer nodes 04 and 05 are dual-stack.
+  /** Example 03 with an IPv6 /120 in the pool; the load-balancer nodes 04 and 05 are dual-stack. */
+  async function dualStackHarness(): Promise<Harness> {
     const nodes = CLUSTER_NODES.map((n) =>
       n.name === 'node-04'
         ? { ...n, ip6: '2001:db8:3::10' }
@@ -517,12 +522,78 @@ describe('controller against the test API server: a dual-stack Service', () => {
           ? { ...n, ip6: '2001:db8:3::11' }
           : n,
     );
-    h = await startHarness(EXAMPLE_FILES[2], nodes);
-    const cluster = structuredClone(get(h.server, 'Cluster', 'bm', CLUSTER_NS)) as KubeObject & {
+    const harness = await startHarness(EXAMPLE_FILES[2], nodes);
+    const cluster = structuredClone(get(harness.server, 'Cluster', 'bm', CLUSTER_NS)) as KubeObject & {
       spec: { loadBalancer: { addressPools: { addresses: string[] }[] } };
     };
     cluster.spec.loadBalancer.addressPools[0]!.addresses.push('2001:db8:100::/120');
-    h.server.store.upsert(cluster as never);
+    harness.server.store.upsert(cluster as never);
+    return harness;
+  }
+
+  // A new dual-stack Service costs five writes: two route creates, two route status patches and
+  // the Service status. A route's create echo may arrive before the create's answer, or after the
+  // status patch's answer; neither is news (a full pass per new Service cost 400 ms at 10k). The
+  // proxy fixes each order; without it the in-process server answers before it echoes.
+  it.each([
+    [
+      'before the answer to the create',
+      (r: ProxiedRequest) => (r.method === 'POST' && ROUTES.test(r.path) ? 150 : 0),
+    ],
+    [
+      'after the answer to the status patch',
+      (r: ProxiedRequest) => (r.watch && ROUTES.test(r.path) ? 150 : 0),
+    ],
+  ])(
+    'new dual-stack Services stay on the incremental path: a route echo arriving %s asks for no full pass',
+    async (_order, delayOf) => {
+      h = await dualStackHarness();
+      const proxy = await startDelayProxy(h.server.url, delayOf);
+      try {
+        const kubeConfig = new KubeConfig();
+        kubeConfig.loadFromString(h.server.kubeconfig().replace(h.server.url, proxy.url));
+        const c = await h.startController({ kubeConfig });
+        await waitFor('sessions', () => list(h.server, 'BGPSession', 'kube-system').length === 2, 20_000);
+        await c.idle();
+        const results: ReconcileResult[] = [];
+        void c.nextReconcile((r) => {
+          results.push(r);
+          return false;
+        });
+        const routeDone = (name: string) =>
+          (get(h.server, 'BGPAdvertisedRoute', name, 'kube-system') as { status?: { nextHops?: unknown[] } })
+            ?.status?.nextHops?.length === 2;
+        // pool1 holds three IPv4 VIPs besides the ingress VIP: three Services.
+        for (let i = 0; i < 3; i++) {
+          createService(h.server, {
+            namespace: 'default',
+            name: `web-${i}`,
+            ipFamilies: ['IPv4', 'IPv6'],
+            ipFamilyPolicy: 'RequireDualStack',
+          });
+          await waitFor(
+            `web-${i}: both routes with their status`,
+            () => routeDone(`default-default-web-${i}`) && routeDone(`default-default-web-${i}-ipv6`),
+            20_000,
+          );
+          await c.idle();
+        }
+        // The last echoes are still held back by the proxy: a full pass they asked for comes after.
+        await new Promise((r) => setTimeout(r, 500));
+        await c.idle();
+        const ran = results.filter((r) => r.skipped === undefined);
+        expect(ran.filter((r) => r.path === 'services').length).toBeGreaterThanOrEqual(3);
+        expect(ran.filter((r) => r.path === 'full').map((r) => r.fullReason)).toEqual([]);
+      } finally {
+        await h.close();
+        await proxy.close();
+      }
+    },
+    60_000,
+  );
+
+  it('RequireDualStack: both VIPs in status, a /32 and a /128 route with next hops of their family; deletion removes both', async () => {
+    h = await dualStackHarness();
     await h.startController();
     createService(h.server, {
       namespace: 'default',

@@ -39,6 +39,8 @@ import {
   DRAIN_ANNOTATION,
   DRAIN_STARTED_ANNOTATION,
   EXCLUDE_FROM_LB_LABEL,
+  LABELS,
+  MANAGED_BY,
   NODE_SUBNETS_ANNOTATION,
   SERVICE_NAME_LABEL,
 } from './names.js';
@@ -93,9 +95,21 @@ export interface ReconcileResult {
   plan?: Plan;
   applied?: ApplyResult;
   durationMs: number;
+  /** Which pass ran: the full one, or the incremental Service path. */
+  path?: 'full' | 'services';
+  /** A full pass: the first change that asked for it (as logged). */
+  fullReason?: string;
 }
 
-type Overlay = { object: KubeObject | 'deleted'; at: number };
+/**
+ * Our latest write of an object, laid over the informer's copy until the watch catches up, and
+ * the resourceVersions of our earlier writes of it the watch has not delivered yet (a route is
+ * created, then its status written: the create's echo arrives after the second write's answer).
+ */
+type Overlay = { object: KubeObject | 'deleted'; at: number; earlier?: readonly string[] };
+
+/** Earlier own versions kept per object: a reconcile writes an object at most twice. */
+const EARLIER_KEPT = 4;
 
 function rvNumber(rv: string | undefined): bigint | undefined {
   return rv !== undefined && /^\d+$/.test(rv) ? BigInt(rv) : undefined;
@@ -142,6 +156,8 @@ export class Controller {
   private readonly elector: LeaderElector | undefined;
   private informers = new Map<string, Informer<KubeObject>>();
   private readonly overlay = new Map<string, Overlay>();
+  /** Owned objects with a create or update of ours on the wire (`resource|namespace|name`: count). */
+  private readonly sending = new Map<string, number>();
   private readonly nodeSignatures = new Map<string, string>();
   private readonly ownedSignatures = new Map<string, string>();
   private lastGood: ConfigObjects | undefined;
@@ -162,6 +178,8 @@ export class Controller {
   private lastWarnings = '';
   /** Set by anything but a Service change: the next reconcile must be a full one. */
   private fullNeeded = true;
+  /** The first change that asked for the coming full pass (logged with it: a full pass costs). */
+  private fullReason: string | undefined = 'start';
   /** Services changed since the last reconcile (`namespace/name`). */
   private dirtyServices = new Set<string>();
   private fastPath: ServiceFastPath | undefined;
@@ -170,7 +188,7 @@ export class Controller {
   private lastFull: Desired | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private readonly recheck = () => {
-    this.fullNeeded = true;
+    this.needFull('recheck');
     this.queue.add(KEY);
   };
   private leading = false;
@@ -276,13 +294,29 @@ export class Controller {
         const seen = rvNumber(object.metadata.resourceVersion);
         if (type === 'delete' || ours === undefined || seen === undefined || seen >= ours)
           this.overlay.delete(key);
+        // Our latest write, or one of our earlier writes that it superseded (that version is our
+        // own too: without this, a new dual-stack Service's second route cost a full pass).
+        const rv = object.metadata.resourceVersion;
         echo =
-          type !== 'delete' && pending.object.metadata.resourceVersion === object.metadata.resourceVersion;
+          type !== 'delete' &&
+          rv !== undefined &&
+          (pending.object.metadata.resourceVersion === rv || pending.earlier?.includes(rv) === true);
       }
       if (echo) {
         this.noteSignature(resource, type, object);
         return;
       }
+    }
+    if (
+      type !== 'delete' &&
+      this.sending.has(key) &&
+      object.metadata.labels?.[LABELS.managedBy] === MANAGED_BY
+    ) {
+      // Most likely the echo of the write on the wire, delivered before its answer (no overlay
+      // yet). Had someone else created or changed it meanwhile, that write fails (AlreadyExists,
+      // or Conflict as updates carry the resourceVersion) and the failure asks for a full pass.
+      this.noteSignature(resource, type, object);
+      return;
     }
     if (this.noteSignature(resource, type, object)) return;
     if (resource === 'endpointslices') {
@@ -303,8 +337,13 @@ export class Controller {
     }
     if (resource === 'services')
       this.dirtyServices.add(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
-    else this.fullNeeded = true;
+    else this.needFull(`${type} ${resource} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
     if (this.started) this.trigger();
+  }
+
+  private needFull(reason: string): void {
+    if (!this.fullNeeded) this.fullReason = reason;
+    this.fullNeeded = true;
   }
 
   /**
@@ -344,7 +383,14 @@ export class Controller {
       else if (resource === 'nodes') trimNode(object);
       else trimOwned(object);
     }
-    this.overlay.set(`${resource}|${namespace}|${name}`, { object, at: Date.now() });
+    const key = `${resource}|${namespace}|${name}`;
+    const before = this.overlay.get(key);
+    const beforeRv = before?.object === 'deleted' ? undefined : before?.object.metadata.resourceVersion;
+    const earlier = beforeRv === undefined ? [] : [...(before?.earlier ?? []), beforeRv].slice(-EARLIER_KEPT);
+    this.overlay.set(
+      key,
+      earlier.length > 0 ? { object, at: Date.now(), earlier } : { object, at: Date.now() },
+    );
   }
 
   /** Informer contents with our own recent writes laid over them. */
@@ -520,17 +566,27 @@ export class Controller {
     this.metrics.queueDepth.set(this.queue.depth);
     if (!this.leading) return this.emit({ skipped: 'not-leader', durationMs: 0 });
     if (!this.synced) return this.emit({ skipped: 'not-synced', durationMs: 0 });
-    if (this.fastPath === undefined && this.lastFull !== undefined && this.dirtyServices.size > 0) {
+    if (options.full === true) this.fullReason ??= 'forced';
+    const incremental = options.full !== true && !this.fullNeeded;
+    // Built on first use only when it will be used: a full pass would drop it unused (at 10k
+    // dual-stack Services building it costs about as much as a third of a full pass).
+    if (
+      incremental &&
+      this.fastPath === undefined &&
+      this.lastFull !== undefined &&
+      this.dirtyServices.size > 0
+    ) {
       this.fastPath = ServiceFastPath.from(this.lastFull, {
         clusterNamespace: this.config.clusterNamespace,
         loadBalancerClass: this.options.loadBalancerClass,
         ingressService: this.options.ingressService,
       });
     }
-    if (options.full !== true && !this.fullNeeded && this.fastPath !== undefined) {
+    if (incremental && this.fastPath !== undefined) {
       if (this.dirtyServices.size === 0) return this.emit({ skipped: 'nothing-changed', durationMs: 0 });
       const fast = await this.reconcileServices(started);
       if (fast !== undefined) return fast;
+      this.fullReason ??= 'the incremental path declined a Service change';
     }
     return await this.reconcileAll(started);
   }
@@ -598,9 +654,9 @@ export class Controller {
       },
       'reconciled',
     );
-    const out = this.emit({ desired: partial, plan, applied, durationMs });
+    const out = this.emit({ desired: partial, plan, applied, durationMs, path: 'services' });
     if (failed) {
-      this.fullNeeded = true;
+      this.needFull('retry after failed or conflicting writes');
       throw new Error(
         `${applied.errors.length} write(s) failed and ${applied.conflicts} conflicted; retrying`,
       );
@@ -616,12 +672,24 @@ export class Controller {
       log: this.log,
       concurrency: this.config.writeConcurrency ?? 16,
       onWritten: (resource, namespace, name, object) => this.onWritten(resource, namespace, name, object),
+      onSending: (resource, namespace, name) => {
+        const key = `${resource}|${namespace}|${name}`;
+        this.sending.set(key, (this.sending.get(key) ?? 0) + 1);
+        return () => {
+          const n = (this.sending.get(key) ?? 1) - 1;
+          if (n > 0) this.sending.set(key, n);
+          else this.sending.delete(key);
+        };
+      },
     });
   }
 
   /** The full pass over everything. */
   private async reconcileAll(started: number): Promise<ReconcileResult> {
+    const reason =
+      this.fullReason ?? (this.lastFull === undefined ? 'no earlier full pass' : 'a Service change');
     this.fullNeeded = false;
+    this.fullReason = undefined;
     this.dirtyServices = new Set();
     this.fastPath = undefined;
     this.lastFull = undefined;
@@ -733,6 +801,7 @@ export class Controller {
         sessions: desired.sessions.size,
         routes: desired.routes.size,
         refused: desired.config.refused.map((r) => r.ref),
+        reason,
         computeMs: Math.round(computedMs * 10) / 10,
         durationMs: Math.round(durationMs * 10) / 10,
       },
@@ -751,11 +820,11 @@ export class Controller {
     }
     this.armLeaseTimer(desired.leaseDeadline);
     if (!failed) this.moveClock.started(desired.floatingIPMoves, (m) => m.dueAt ?? now);
-    const result = this.emit({ desired, plan, applied, durationMs });
+    const result = this.emit({ desired, plan, applied, durationMs, path: 'full', fullReason: reason });
     if (!failed) {
       this.lastFull = desired; // the incremental path starts from it (built on first use)
     } else {
-      this.fullNeeded = true;
+      this.needFull('retry after failed or conflicting writes');
       throw new Error(
         `${applied.errors.length} write(s) failed and ${applied.conflicts} conflicted; retrying`,
       );
