@@ -1,9 +1,9 @@
-import { type AdvertiserConfig, hostPrefix } from '@bgplb/api-types';
+import { type AdvertiserConfig, hostPrefix } from '@bgplb/api-types/advertiser-config';
 import type { ReadinessReport } from '@bgplb/kube-runtime/process';
 import type { Logger } from 'pino';
-import { drainingPath } from './agent/route-plan.js';
 import { type ExitDrain, resolveExitDrain } from './exit-drain.js';
 import { peerBfdOptions } from './shared/bfd-options.js';
+import { drainingPath } from './shared/draining-path.js';
 import { peerFamilySettings } from './shared/peer-families.js';
 import type { PathSpec, PeerOptions, Speaker } from './shared/speaker-types.js';
 import type { VipInterface } from './vip-interface.js';

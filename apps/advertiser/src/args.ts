@@ -5,7 +5,7 @@
  * messages are bgplb-controller's too.
  */
 import { hostname } from 'node:os';
-import { canonicalAddress, isIPv4 } from '@bgplb/api-types';
+import { canonicalAddress, isIPv4 } from '@bgplb/api-types/advertiser-config';
 import {
   addOptions,
   type Command,

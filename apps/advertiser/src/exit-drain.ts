@@ -1,4 +1,4 @@
-import { DEFAULT_DRAIN_DELAY_SECONDS, type DrainSettings } from '@bgplb/api-types';
+import { DEFAULT_DRAIN_DELAY_SECONDS, type DrainSettings } from '@bgplb/api-types/advertiser-config';
 
 /** What `--on-exit drain` does on SIGTERM (RFC 8326): GRACEFUL_SHUTDOWN for `delayMs`, with this fallback. */
 export interface ExitDrain {

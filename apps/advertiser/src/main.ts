@@ -1,6 +1,6 @@
 import { parseCommandLine, UsageError } from './args.js';
+import { consoleOutput, type Output } from './output.js';
 import { runAdvertiser } from './run.js';
-import { consoleOutput, type Output, runValidate } from './validate.js';
 import { VERSION } from './version.js';
 
 /**
@@ -32,8 +32,12 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
     case 'version':
       output.out(VERSION);
       return 0;
-    case 'validate':
+    case 'validate': {
+      // Loaded on demand: it builds every kind's schema, which the control-plane speaker's
+      // manual procedure (--config) does not need (docs/benchmarks.md, "advertiser control-plane mode").
+      const { runValidate } = await import('./validate.js');
       return runValidate(cmd.files, output);
+    }
     case 'agent':
       return runAgent(cmd.argv);
     case 'preflight-agent': {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { formatProblem, validateFiles } from '@bgplb/api-types';
 import { formatDuration } from '@bgplb/kube-runtime/process';
 import type { PreflightOptions } from './args.js';
+import { consoleOutput, type Output } from './output.js';
 import { plainWords } from './preflight/exec-template.js';
 import { type AgentChannel, execNodeRunner, type NodeRunner } from './preflight/node-runner.js';
 import {
@@ -43,7 +44,6 @@ import {
   type SessionTrace,
   sessionFailureAtDeadline,
 } from './preflight/session-trace.js';
-import { consoleOutput, type Output } from './validate.js';
 
 export type { PreflightRow } from './preflight/report.js';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type DrainSettings, formatProblem } from '@bgplb/api-types';
+import { type DrainSettings, formatProblem } from '@bgplb/api-types/advertiser-config';
 import { type Logger, openLogger, type ReadinessReport } from '@bgplb/kube-runtime/process';
 import { ControlPlaneAdvertiser } from './advertiser.js';
 import type { RunOptions } from './args.js';
@@ -8,13 +8,13 @@ import { resolveExitDrain, sameExitDrain } from './exit-drain.js';
 import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
 import type { LiveMode, LiveSource } from './live/live-mode.js';
+import { consoleOutput, type Output } from './output.js';
 import { hostIPv4Addresses } from './shared/host-addresses.js';
 import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { speakerEventOptions } from './shared/speaker-log.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
 import { loadSpeakerSettings, type SpeakerSettings, type SpeakerSource } from './speaker-config.js';
 import { createBgpSpeaker, type SpeakerFactory } from './speaker-factory.js';
-import { consoleOutput, type Output } from './validate.js';
 import { VERSION } from './version.js';
 import { VipInterface } from './vip-interface.js';
 

@@ -1,13 +1,10 @@
 import {
   type AdvertiserConfig,
-  controlPlaneSpeakerConfig,
   type DrainSettings,
   type FileProblem,
   formatProblem,
   loadAdvertiserConfig,
-  loadClusterConfig,
-  localControlPlaneNode,
-} from '@bgplb/api-types';
+} from '@bgplb/api-types/advertiser-config';
 import { noNextHopReason, vipNextHop } from './vip-next-hops.js';
 
 /**
@@ -95,6 +92,11 @@ export async function loadSpeakerSettings(
     };
   }
   const file = source.clusterConfig;
+  // The Cluster's schemas and rules, loaded only for --cluster-config: the manual procedure
+  // (--config) reads the advertiser config alone (docs/benchmarks.md, "advertiser control-plane mode").
+  const { controlPlaneSpeakerConfig, loadClusterConfig, localControlPlaneNode } = await import(
+    '@bgplb/api-types'
+  );
   const loaded = await loadClusterConfig(file);
   if (!loaded.ok) {
     const problems = loaded.problems.map(formatProblem);

@@ -7,13 +7,13 @@ import {
 } from '@bgplb/api-types';
 import type { StaticPodCommandOptions } from './args.js';
 import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import type { Output } from './output.js';
 import {
   ADMIN_KUBECONFIG,
   renderStaticPod,
   type StaticPodOptions,
   staticPodGracePeriodSeconds,
 } from './static-pod.js';
-import type { Output } from './validate.js';
 import { VERSION } from './version.js';
 
 /**

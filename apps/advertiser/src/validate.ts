@@ -8,16 +8,7 @@ import {
   validateFiles,
 } from '@bgplb/api-types';
 import { isMap } from 'yaml';
-
-export interface Output {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-export const consoleOutput: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+import { consoleOutput, type Output } from './output.js';
 
 /**
  * True when the text is an advertiser config (one mapping with localIP/localASN/peers and no

@@ -1,4 +1,4 @@
-import { hostPrefix } from '@bgplb/api-types';
+import { hostPrefix } from '@bgplb/api-types/advertiser-config';
 import { type AddressManager, IpAddressManager } from './shared/ip-addresses.js';
 
 /**

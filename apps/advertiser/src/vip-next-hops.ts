@@ -1,4 +1,4 @@
-import type { AdvertiserConfig } from '@bgplb/api-types';
+import type { AdvertiserConfig } from '@bgplb/api-types/advertiser-config';
 
 /**
  * The next hop of each control-plane VIP: this node's address of the VIP's family (`localIP`, or

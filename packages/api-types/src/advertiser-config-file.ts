@@ -1,9 +1,9 @@
 import { isMap } from 'yaml';
 import { familyName } from './address.js';
 import { readConfigFile } from './config-bytes.js';
-import { parseAdvertiserConfig } from './parse.js';
+import { type ParseResult, parseWith } from './parse-with.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
-import type { AdvertiserConfig } from './schemas/advertiser-config.js';
+import { AdvertiserConfig } from './schemas/advertiser-config.js';
 import { familyOfValid, withFamily } from './schemas/primitives.js';
 import { resolveTimers, timerProblems } from './timers.js';
 import { readYamlDocuments } from './yaml-documents.js';
@@ -27,6 +27,10 @@ export type AdvertiserConfigResult =
       /** Set when the file could not be read (a usage error: the CLI exits 2). */
       readError?: string;
     };
+
+/** Parses an advertiser config (shape only; {@link validateAdvertiserConfig} adds the eBGP rules). */
+export const parseAdvertiserConfig = (input: unknown): ParseResult<AdvertiserConfig> =>
+  parseWith(AdvertiserConfig, input);
 
 /**
  * Semantic rules of an advertiser config: eBGP only (peerASN != localASN), no duplicate peer,

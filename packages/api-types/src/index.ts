@@ -9,6 +9,7 @@ export * from './crd/structural.js';
 export * from './crds.js';
 export * from './floating-ip-lease.js';
 export * from './parse.js';
+export * from './parse-with.js';
 export * from './problems.js';
 export * from './schemas/advertiser-config.js';
 export * from './schemas/bgp-advertised-route.js';

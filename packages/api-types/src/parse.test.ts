@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseAdvertiserConfig } from './advertiser-config-file.js';
 import {
-  objectRef,
-  parseAdvertiserConfig,
   parseBGPAdvertisedRoute,
   parseBGPLoadBalancer,
   parseBGPPeer,
@@ -10,6 +9,7 @@ import {
   parseNetworkGatewayGroup,
   parseObject,
 } from './parse.js';
+import { objectRef } from './parse-with.js';
 
 const meta = { name: 'x', namespace: 'kube-system' };
 

@@ -1,16 +1,13 @@
 import type { z } from 'zod';
 import { isKnownKind, type KnownKind, RESOURCES } from './constants.js';
-import { issuesToProblems, type Problem, problem } from './problems.js';
-import { AdvertiserConfig } from './schemas/advertiser-config.js';
+import { objectRef, type ParseResult, parseWith } from './parse-with.js';
+import { problem } from './problems.js';
 import { BGPAdvertisedRoute } from './schemas/bgp-advertised-route.js';
 import { BGPLoadBalancer } from './schemas/bgp-load-balancer.js';
 import { BGPPeer } from './schemas/bgp-peer.js';
 import { BGPSession } from './schemas/bgp-session.js';
 import { Cluster } from './schemas/cluster.js';
 import { NetworkGatewayGroup } from './schemas/network-gateway-group.js';
-
-/** Result of a parse: the value with defaults applied, or the problems (never throws). */
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
 /** The zod schema of each kind. */
 export const SCHEMAS = {
@@ -27,29 +24,6 @@ export type KindMap = { [K in KnownKind]: z.infer<(typeof SCHEMAS)[K]> };
 /** Any object of one of our kinds. */
 export type KnownObject = KindMap[KnownKind];
 
-/** `Kind/name` of a plain object, as used in `Problem.object`. */
-export function objectRef(input: unknown): string | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
-  const { kind, metadata } = input as { kind?: unknown; metadata?: { name?: unknown } };
-  const name = typeof metadata === 'object' && metadata !== null ? metadata.name : undefined;
-  if (typeof kind !== 'string') return undefined;
-  return typeof name === 'string' ? `${kind}/${name}` : kind;
-}
-
-/** Parses `input` with `schema`, applying defaults; problems carry field paths and values. */
-export function parseWith<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  object?: string,
-): ParseResult<z.output<S>> {
-  const result = schema.safeParse(input, { reportInput: true });
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    problems: issuesToProblems(result.error.issues, object ?? objectRef(input), input, schema),
-  };
-}
-
 /** Parses a Cluster (defaults: `type: layer2`, `controlPlaneLBPort: 443`, `addressPools: []`). */
 export const parseCluster = (input: unknown): ParseResult<Cluster> => parseWith(Cluster, input);
 /** Parses a NetworkGatewayGroup. */
@@ -65,10 +39,6 @@ export const parseBGPSession = (input: unknown): ParseResult<BGPSession> => pars
 /** Parses a BGPAdvertisedRoute (default `metric: 0`). */
 export const parseBGPAdvertisedRoute = (input: unknown): ParseResult<BGPAdvertisedRoute> =>
   parseWith(BGPAdvertisedRoute, input);
-/** Parses an advertiser config (shape only; {@link validateAdvertiserConfig} adds the eBGP rules). */
-export const parseAdvertiserConfig = (input: unknown): ParseResult<AdvertiserConfig> =>
-  parseWith(AdvertiserConfig, input);
-
 /**
  * Parses any object of our kinds, chosen by its `kind`. A known kind with the wrong `apiVersion`
  * and an unknown kind are refused with a message that says so.

@@ -1,4 +1,5 @@
-import { objectRef, type ParseResult, parseObject } from './parse.js';
+import { parseObject } from './parse.js';
+import { objectRef, type ParseResult } from './parse-with.js';
 import { type Problem, problem } from './problems.js';
 import { misplacedClusterKeys, validateCluster } from './rules/cluster-rules.js';
 import { validateGatewayGroup, validatePeers, validatePlacement } from './rules/networking-rules.js';

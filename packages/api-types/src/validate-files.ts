@@ -1,7 +1,8 @@
 import { type Document, isMap, LineCounter } from 'yaml';
 import { readConfigFile } from './config-bytes.js';
 import { CLUSTER_GROUP, GROUP, isKnownKind, type KnownKind, STATUS_NAMESPACE } from './constants.js';
-import { objectRef, parseObject } from './parse.js';
+import { parseObject } from './parse.js';
+import { objectRef } from './parse-with.js';
 import { findPlaceholders, isUnder } from './placeholders.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
 import { type ParsedClusterObjects, parseClusterObjects } from './validate-cluster.js';

@@ -8,7 +8,6 @@
  * (RFC 5881 §5, GTSM). Node cannot read a received packet's TTL, so the receive-side GTSM check
  * is done by the kernel with nftables rules (gtsm.ts), not here; see docs/bfd.md.
  */
-import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
@@ -23,6 +22,16 @@ import {
 import { selectSession } from './receive.js';
 import { BfdSession, type BfdStateChange } from './session.js';
 import { TimerWheel } from './timer-wheel.js';
+
+/**
+ * `node:crypto`'s randomInt, with the module loaded on first use (a session or a socket being
+ * created): requiring `node:crypto` loads about 25 of Node's internal modules, 2-3 MiB of RSS that a
+ * control-plane speaker without BFD would carry for nothing (docs/benchmarks.md, "advertiser
+ * control-plane mode").
+ */
+function randomInt(min: number, max: number): number {
+  return process.getBuiltinModule('node:crypto').randomInt(min, max);
+}
 
 export const BFD_SINGLE_HOP_PORT = 3784;
 export const BFD_MULTIHOP_PORT = 4784;

@@ -5,11 +5,12 @@
  * the first UPDATE sent with it).
  */
 import type { Clock } from '@bgplb/bgp-fsm';
+import { drainingPath } from '../shared/draining-path.js';
 import type { AgentSpeaker, Logger, PathSpec } from '../shared/index.js';
 import type { AgentMetrics } from './metrics.js';
 import { withoutWithdrawn } from './next-hop-liveness-plan.js';
 import type { NextHopChooser } from './next-hops.js';
-import { type DesiredRoutes, diffRoutes, drainingPath, pathsFingerprint, planRoutes } from './route-plan.js';
+import { type DesiredRoutes, diffRoutes, pathsFingerprint, planRoutes } from './route-plan.js';
 
 /** What a drained path keeps of the original besides next hop and MED: its link bandwidth. */
 function keepExtras(p: PathSpec): Partial<PathSpec> {

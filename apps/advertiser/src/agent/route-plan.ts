@@ -12,6 +12,7 @@
  */
 import { formatProblem, LINK_BANDWIDTH_PER_ENDPOINT, parseBGPAdvertisedRoute } from '@bgplb/api-types';
 import { compareAddressText } from '@bgplb/floating-ip-allocator';
+import { drainingPath } from '../shared/draining-path.js';
 import type { PathSpec } from '../shared/index.js';
 
 export interface DesiredRoutes {
@@ -32,25 +33,6 @@ function nameOf(raw: unknown): string {
 type Contribution =
   | { ok: true; name: string; prefix: string; paths: PathSpec[] }
   | { ok: false; name: string; message: string };
-
-/** RFC 8326 well-known community, 65535:0. */
-export const GRACEFUL_SHUTDOWN = 'GRACEFUL_SHUTDOWN';
-const MAX_MED = 0xffffffff;
-
-/** The path of a draining next hop: less preferred by every router, with or without a GSHUT policy. */
-export function drainingPath(
-  nextHop: string,
-  metric: number,
-  drain: { medIncrease: number; asPathPrepend: number },
-): PathSpec {
-  const path: PathSpec = {
-    nextHop,
-    med: Math.min(MAX_MED, metric + drain.medIncrease),
-    communities: [GRACEFUL_SHUTDOWN],
-  };
-  if (drain.asPathPrepend > 0) path.asPathPrepend = drain.asPathPrepend;
-  return path;
-}
 
 // The informer keeps an object's identity until it changes, so each object's contribution is
 // computed once: with 10k routes, one change re-validates and re-sorts one object, not 10k.

@@ -4,7 +4,7 @@
  * added to the schema is passed on in one place. Absent fields keep bgp-fsm's defaults (the
  * recommended 300 ms x 3).
  */
-import type { BfdSettings } from '@bgplb/api-types';
+import type { BfdSettings } from '@bgplb/api-types/advertiser-config';
 import type { PeerOptions } from './speaker-types.js';
 
 export type PeerBfdOptions = NonNullable<PeerOptions['bfd']>;

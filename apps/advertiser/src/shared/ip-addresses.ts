@@ -16,7 +16,7 @@
  */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isIPv6 } from '@bgplb/api-types';
+import { isIPv6 } from '@bgplb/api-types/advertiser-config';
 
 /** The prefix length of one host: 32 for IPv4, 128 for IPv6. */
 export function hostPrefixLen(ip: string): number {
