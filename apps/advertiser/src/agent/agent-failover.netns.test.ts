@@ -48,12 +48,19 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       20_000,
     );
     await lab.waitFor('route at FRR', async () => (await lab.paths(VIP)).length > 0);
-    await lab.waitFor(
-      'status Established',
-      () => lab.sessionStatus('tor1-node-a')?.state === 'Established',
+    // The agent coalesces status writes (250 ms from the first change of a burst), so a status
+    // may say Established before the session's first UPDATE went out (advertisedRoutes []), and
+    // FRR may already have the route when the test reads that status: wait for one status that
+    // carries both.
+    const status = await lab.waitFor(
+      'status Established with the VIP advertised',
+      () => {
+        const s = lab.sessionStatus('tor1-node-a');
+        const routes = s?.advertisedRoutes as string[] | undefined;
+        return s?.state === 'Established' && routes?.includes(VIP) ? s : undefined;
+      },
       10_000,
     );
-    const status = lab.sessionStatus('tor1-node-a');
     expect(Date.now() - Date.parse(String(status?.lastReportTime))).toBeLessThan(10_000);
     expect(status?.advertisedRoutes).toEqual([VIP]);
     expect(status?.establishedSince).toBeTypeOf('string');
@@ -240,11 +247,12 @@ describe.skipIf(skip)('agent: floating-IP failover and refusal (netns, FRR; need
       async () => (await lab.holds('node-b', FIP)) === 0,
       10_000,
     );
-    expect(
-      agentB.logged(
-        /floating IP 10\.0\.1\.100 removed from eth0: floating IP 10\.0\.1\.100 is assigned to node node-a, not node-b/,
-      ),
-    ).toBe(true);
+    // The agent logs the removal after its netlink call returns; the test's own `ip` poll can see
+    // the address gone first: wait for the line rather than reading the log once.
+    await agentB.waitForLog(
+      /floating IP 10\.0\.1\.100 removed from eth0: floating IP 10\.0\.1\.100 is assigned to node node-a, not node-b/,
+      10_000,
+    );
     expect(agentB.logged(/session .* started/)).toBe(false);
     expect(await lab.holds('node-a', FIP)).toBe(1);
     await lab.waitFor('route at FRR', async () => (await lab.paths(VIP)).length > 0);

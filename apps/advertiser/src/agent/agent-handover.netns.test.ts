@@ -69,7 +69,10 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
     const fibSamples = await fib.stop();
     expect(await lab.holds('node-a', FIP)).toBe(0);
     expect(await lab.holds('node-b', FIP)).toBe(1);
-    expect(agentA.logged(/stopped for a graceful hand-over/)).toBe(true);
+    // A log line arrives through A's stdout pipe, in no fixed order with FRR's view: wait for it.
+    await lab.waitFor('A to log its graceful hand-over', () =>
+      agentA.logged(/stopped for a graceful hand-over/),
+    );
     // Not one sample without the VIP's two paths.
     expect(samples.length).toBeGreaterThanOrEqual(2);
     expect(samples.filter((s) => s.paths !== 2)).toEqual([]);
