@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { labSkipReason, run } from '@bgplb/netns-lab';
+import { childExit, labSkipReason, run } from '@bgplb/netns-lab';
 import { describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
 import { REPO } from './netns/e2e-lab.js';
@@ -25,7 +25,8 @@ describe.skipIf(skip !== undefined)('pnpm demo --once', () => {
     child.stderr.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    // Its output read to the end: the last line ('done: nothing left behind') is asserted below.
+    const { code } = await childExit(child);
     expect(code, out).toBe(0);
     expect(out).toMatch(/NAME\s+LOCAL ASN\s+PEER ASN\s+LOCAL IP\s+PEER IP\s+STATE\s+LAST REPORT/);
     expect(

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crdDirectory } from '@bgplb/api-types';
-import { labSkipReason } from '@bgplb/netns-lab';
+import { childExit, labSkipReason } from '@bgplb/netns-lab';
 import { type KubeObject, startTestApiServer } from '@bgplb/test-apiserver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from './netns/dist-fresh.js';
@@ -38,9 +38,10 @@ function run(
       stderr += d.toString();
     });
     const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('exit', (status) => {
+    // Its output read to the end ('exit' may come before the last line, which the test matches).
+    void childExit(p).then(({ code }) => {
       clearTimeout(timer);
-      resolve({ status, stdout, stderr });
+      resolve({ status: code, stdout, stderr });
     });
   });
 }

@@ -1,3 +1,4 @@
+export { type ChildExit, childExit, PIPES_GRACE_MS } from './child-exit.js';
 export { CommandError, type RunResult, run, waitFor } from './exec.js';
 export { bgpSummaries, type FrrOptions, FrrRouter, frrBfdProfile } from './frr.js';
 export { Host, Lab, Switch } from './lab.js';

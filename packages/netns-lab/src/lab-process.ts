@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { childExit } from './child-exit.js';
 import { waitFor } from './exec.js';
 
 /**
@@ -41,7 +42,8 @@ export class LabProcess {
       file.write(d);
       for (const l of d.toString().split('\n')) if (l !== '') this.push(l);
     });
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    // Once its output is read to the end: a test may look at the last lines after `exited`.
+    this.exited = childExit(child).then((e) => e.code);
   }
 
   private push(line: string): void {

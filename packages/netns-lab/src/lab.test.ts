@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childExit } from './child-exit.js';
 import { waitFor } from './exec.js';
 import { Lab } from './lab.js';
 import { LabProcess } from './lab-process.js';
@@ -49,7 +50,7 @@ describe.skipIf(skip)('Lab (needs root and FRR)', () => {
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    await new Promise((r) => child.on('exit', r));
+    await childExit(child); // the output read to the end, not only the process gone
     expect(out).toContain('10.0.1.10');
   });
 

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrrRouter, Host, Lab } from '@bgplb/netns-lab';
+import { childExit, type FrrRouter, type Host, type Lab } from '@bgplb/netns-lab';
 
 const appDir = new URL('../../', import.meta.url).pathname;
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
@@ -89,7 +89,8 @@ export class AdvertiserProcess {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // Once stdout and stderr are read to the end: tests read `stderr` and `lines` after `exited`.
+    this.exited = childExit(child);
   }
 
   /** Waits for a log line matching `msg` (exact text or pattern) and `fields`. */
