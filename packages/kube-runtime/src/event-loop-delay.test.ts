@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { EVENT_LOOP_DELAY_METRIC, registerEventLoopDelay } from './event-loop-delay.js';
+import { EVENT_LOOP_DELAY_METRIC, latenessSeconds, registerEventLoopDelay } from './event-loop-delay.js';
 
 function quantiles(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -16,6 +16,20 @@ function block(ms: number): void {
     // busy: the event loop cannot run timers
   }
 }
+
+describe('latenessSeconds', () => {
+  it('is the interval between two samples minus the sampling period', () => {
+    // An idle loop sampled every 10 ms: 10.1 ms between samples is 0.1 ms late.
+    expect(latenessSeconds(10_100_000, 10)).toBeCloseTo(0.0001, 9);
+    // A 150 ms stall: the sample after it came 140 ms late.
+    expect(latenessSeconds(150_000_000, 10)).toBeCloseTo(0.14, 9);
+  });
+
+  it('reads an empty window and an early sample as 0', () => {
+    expect(latenessSeconds(0, 10)).toBe(0);
+    expect(latenessSeconds(9_900_000, 10)).toBe(0);
+  });
+});
 
 describe('registerEventLoopDelay', () => {
   it('reports a stall of the event loop in its maximum', async () => {
