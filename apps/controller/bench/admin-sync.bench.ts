@@ -28,7 +28,7 @@ import { Watch } from '@kubernetes/client-node';
 import type { KubeObject } from '../src/types.js';
 import {
   buildController,
-  CONTROLLER_NODE_OPTIONS,
+  controllerEnv,
   freePort,
   percentile,
   pool,
@@ -67,7 +67,7 @@ function startController(kubeconfig: string, port: number): ChildProcess {
     '--resync-seconds',
     '30',
   ];
-  const env = { ...process.env, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS };
+  const env = controllerEnv();
   return spawn(process.execPath, args, { cwd: APP, stdio: ['ignore', 'ignore', 'inherit'], env });
 }
 

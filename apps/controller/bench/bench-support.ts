@@ -32,6 +32,21 @@ export function buildController(): void {
 /** Same as the Helm chart's controller.nodeOptions default. */
 export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
 
+/**
+ * The environment the controller's image sets (apps/controller/Dockerfile) on top of NODE_OPTIONS:
+ * MALLOC_ARENA_MAX=2. BENCH_MALLOC_ARENA_MAX overrides it; empty leaves glibc's default.
+ */
+export function controllerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS,
+  };
+  const arenas = process.env.BENCH_MALLOC_ARENA_MAX ?? '2';
+  if (arenas === '') delete env.MALLOC_ARENA_MAX;
+  else env.MALLOC_ARENA_MAX = arenas;
+  return env;
+}
+
 /** CPU time (ms) and peak RSS (MB) of a process, from /proc. */
 export function procStats(pid: number): { cpuMs: number; peakRssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

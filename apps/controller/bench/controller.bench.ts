@@ -36,6 +36,7 @@ import { exampleObjects } from '../src/test-support/fixtures.js';
 import {
   buildController,
   CONTROLLER_NODE_OPTIONS,
+  controllerEnv,
   freePort,
   percentile,
   pool,
@@ -88,8 +89,9 @@ function startController(kubeconfig: string, metricsPort: number): ChildProcess 
     '--log-level',
     CONTROLLER_LOG === undefined ? 'warn' : 'debug',
   ];
-  // The container runs node with NODE_OPTIONS from the Deployment; the bench uses the same.
-  const env = { ...process.env, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS };
+  // The container runs node with NODE_OPTIONS from the Deployment and the image's environment;
+  // the bench uses the same.
+  const env = controllerEnv();
   // BENCH_CONTROLLER_LOG=<file>: the controller's own log at debug (one line per reconcile, with its
   // path and duration) goes to that file, to see where a slow change spends its time.
   const stdout = CONTROLLER_LOG === undefined ? 'ignore' : openSync(CONTROLLER_LOG, 'w');
@@ -351,6 +353,7 @@ async function main(): Promise<void> {
       eventsDrainMs: Math.round(eventsDrainMs),
       heapUsedMb: Math.round(heapUsedMb),
       nodeOptions: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS,
+      mallocArenaMax: controllerEnv().MALLOC_ARENA_MAX ?? 'default',
       services: SERVICES,
       dualStack: DUAL_STACK,
       nodes: NODES,
