@@ -12,7 +12,10 @@
  *   pnpm turbo run build --filter @bgplb/advertiser...   (the binary is built by the bench when stale)
  *   pnpm --filter @bgplb/advertiser bench:idle        # RUNS=3 IDLE_S=60
  *   FORMS=dist pnpm --filter @bgplb/advertiser bench:idle   # only the node dist/cli.js forms (no binary build)
+ *   BASELINE_CLI=/tmp/old/dist/cli.js BASELINE_BINARY=/tmp/old-binary pnpm --filter @bgplb/advertiser bench:idle
+ *       # an earlier build side by side with this one (copies made before rebuilding)
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, labSkipReason, waitFor } from '@bgplb/netns-lab';
@@ -34,6 +37,8 @@ interface Form {
   nodeOptions?: string;
   /** Configured from a Cluster file (`--cluster-config`) instead of `--config` + `--advertise-ip`. */
   cluster?: boolean;
+  /** The single-file binary (its page cache is dropped before each round). */
+  binary?: boolean;
 }
 // FORMS=dist: only the node dist/cli.js forms, so the binary is not built.
 const onlyDist = process.env.FORMS === 'dist';
@@ -44,12 +49,35 @@ const DIST_FORMS: Form[] = [
   { name: 'node dist/cli.js (no V8 flags)', cmd: process.execPath, args: [CLI] },
   { name: 'node dist/cli.js --cluster-config', cmd: process.execPath, args: [CLI], cluster: true },
 ];
+// A build to compare with in the same run (a copy of an earlier dist/ and of its binary): the
+// machine's load moves RSS and start-up times between runs, not within one.
+const BASELINE_FORMS: Form[] = [
+  ...(process.env.BASELINE_CLI
+    ? [{ name: `baseline npm form (${process.env.BASELINE_CLI})`, cmd: process.env.BASELINE_CLI, args: [] }]
+    : []),
+  ...(process.env.BASELINE_BINARY && !onlyDist
+    ? [
+        {
+          name: `baseline binary (${process.env.BASELINE_BINARY})`,
+          cmd: process.env.BASELINE_BINARY,
+          args: [],
+        },
+      ]
+    : []),
+];
 const FORMS: Form[] = onlyDist
-  ? DIST_FORMS
+  ? [...DIST_FORMS, ...BASELINE_FORMS]
   : [
       ...DIST_FORMS,
-      { name: 'binary', cmd: BINARY, args: [] },
-      { name: 'binary, NODE_OPTIONS=--jitless', cmd: BINARY, args: [], nodeOptions: '--jitless' },
+      { name: 'binary', cmd: BINARY, args: [], binary: true },
+      {
+        name: 'binary, NODE_OPTIONS=--jitless',
+        cmd: BINARY,
+        args: [],
+        nodeOptions: '--jitless',
+        binary: true,
+      },
+      ...BASELINE_FORMS,
     ];
 
 /** examples/02's shape for one node and one peer: what the --cluster-config form reads. */
@@ -139,7 +167,20 @@ async function measure(form: Form): Promise<{ establishedMs: number; rssMiB: num
 const results = new Map<string, { establishedMs: number[]; rssMiB: number[] }>(
   FORMS.map((f) => [f.name, { establishedMs: [], rssMiB: [] }]),
 );
+/**
+ * Drops the page cache of each binary form's file (`dd iflag=nocache count=0`: this file only) before
+ * a round. The file-backed part of a process's RSS depends on how its file got into the page cache:
+ * the binary as build:binary has just written it maps about 15 MiB more of its own pages (88 against
+ * 70 MiB, 2026-12-05) than the same file read back from disk or copied, as on a node after `docker
+ * cp` and a copy. Measuring from disk is what a node runs.
+ */
+function dropPageCache(): void {
+  for (const f of new Set(FORMS.filter((f) => f.binary).map((f) => f.cmd)))
+    execFileSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0', 'status=none']);
+}
+
 for (let i = 0; i < RUNS; i++) {
+  dropPageCache();
   const round = await Promise.all(FORMS.map((f) => measure(f)));
   round.forEach((r, j) => {
     const s = results.get(FORMS[j]?.name ?? '');
