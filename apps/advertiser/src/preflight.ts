@@ -418,7 +418,9 @@ export async function runPreflight(
           reason:
             agentExit !== undefined && definitiveSessionFailure(trace) === undefined
               ? agentExit
-              : sessionFailureAtDeadline(trace, Date.now() - t0),
+              : // The time the session was given (--session-timeout, or what was left of the
+                // run), not the time it took to notice: under load that is late by a tick or two.
+                sessionFailureAtDeadline(trace, sessionDeadline - t0),
         };
         return;
       }
