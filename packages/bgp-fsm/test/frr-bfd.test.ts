@@ -91,7 +91,6 @@ describe.skipIf(skip)('BGP with BFD against FRR (needs root and FRR)', { timeout
 
   it('cutting the path: FRR drops our routes and we end the session with reason bfd-down, within the BFD detection time', async () => {
     const since = sp.events.length;
-    const cutAt = Date.now();
     await run('ip', ['netns', 'exec', sw.ns, 'nft', 'add', 'table', 'bridge', 'cut']);
     await run('ip', [
       'netns',
@@ -105,6 +104,9 @@ describe.skipIf(skip)('BGP with BFD against FRR (needs root and FRR)', { timeout
       'drop_all',
       '{ type filter hook forward priority 0; policy drop; }',
     ]);
+    // The path is cut once this drop policy is in: the clock starts here, not before the two
+    // `ip netns exec nft` runs that put it in (a loaded machine spends a few hundred ms on them).
+    const cutAt = Date.now();
     const ours = sp
       .waitEvent(
         (e: SpeakerEvent) => e.type === 'state' && e.from === 'Established' && e.reason === 'bfd-down',
