@@ -12,6 +12,7 @@ import { SHUTDOWN_BUDGET_MS } from '../../src/run.js';
 import {
   ensureBuilt,
   frrNextHops,
+  type LogLine,
   namespacePids,
   startAdvertiser,
   torAndNode,
@@ -66,7 +67,7 @@ describe.skipIf(skip)('SIGTERM with a frozen peer (needs root and FRR)', () => {
       // signal to the exit adds signal delivery, Node's exit and the kernel's teardown of the
       // process, and on a loaded 2-core machine it read 2,068 ms once: it only has to show no
       // hang, well inside a pod's 30 s termination grace period.
-      const at = (l: { time?: unknown } | undefined) => Date.parse(String(l?.time));
+      const at = (l: LogLine | undefined) => Date.parse(String(l?.time));
       const began = adv.lines.find((l) => /^Shutting down/.test(l.msg));
       const last = adv.lines.at(-1);
       expect(began, 'the "Shutting down" log line').toBeDefined();
