@@ -148,6 +148,61 @@ describe('NextHopLiveness: sessions', () => {
     ]);
   });
 
+  it('a dual-stack holder checks each family from its lowest floating IP of that family', async () => {
+    const { bfd, liveness, logs } = setup();
+    const observed = [
+      ...OBSERVED,
+      { ifname: 'eth0', ip: '2001:db8:1::10', prefixLen: 64, up: true },
+      { ifname: 'eth0', ip: '2001:db8:1::100', prefixLen: 128, up: true },
+    ];
+    liveness.setNode({
+      held: ['2001:db8:1::101', '10.0.1.100', '2001:db8:1::100'],
+      observed,
+      othersFloatingIPs: [],
+    });
+    liveness.setNextHops(new Set(['10.0.1.11', '2001:db8:1::10', '2001:db8:1::11', '2001:db8:9::9']));
+    await flush();
+    expect(bfd.sessions.map((s) => [s.options.peer, s.options.local, s.options.multihop])).toEqual([
+      ['10.0.1.11', '10.0.1.100', false],
+      ['2001:db8:1::11', '2001:db8:1::100', false],
+      ['2001:db8:9::9', '2001:db8:1::100', true],
+    ]);
+    expect(messages(logs).filter((m) => /cannot start|not checked/.test(m))).toEqual([]);
+  });
+
+  it('a holder without a floating IP of a family leaves its next hops unchecked and says so once', async () => {
+    const { bfd, liveness, logs } = setup();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.11', '2001:db8:1::11', '2001:db8:1::12']));
+    await flush();
+    liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: ['10.0.1.101'] });
+    await flush();
+    expect(bfd.sessions.map((s) => s.options.peer)).toEqual(['10.0.1.11']);
+    expect(messages(logs).filter((m) => /not checked/.test(m))).toEqual([
+      'next-hop liveness: no floating IP of their address family held here, next hops 2001:db8:1::11, 2001:db8:1::12 are not checked (announced as the routes say)',
+    ]);
+    // Unchecked next hops are never withdrawn by liveness.
+    expect(liveness.withdrawn().size).toBe(0);
+  });
+
+  it('a dual-stack responder answers each holder only from its next-hop address of the same family', async () => {
+    const { bfd, liveness } = setup();
+    liveness.setNode({
+      held: [],
+      observed: [
+        { ifname: 'eth0', ip: '10.0.1.11', prefixLen: 24, up: true },
+        { ifname: 'eth0', ip: '2001:db8:1::11', prefixLen: 64, up: true },
+      ],
+      othersFloatingIPs: ['10.0.1.100', '2001:db8:1::100'],
+    });
+    liveness.setNextHops(new Set(['10.0.1.11', '2001:db8:1::11']));
+    await flush();
+    expect(bfd.sessions.map((s) => [s.options.local, s.options.peer, s.options.passive])).toEqual([
+      ['10.0.1.11', '10.0.1.100', true],
+      ['2001:db8:1::11', '2001:db8:1::100', true],
+    ]);
+  });
+
   it('a session that cannot start is reported once and tried again on the next update', async () => {
     const { bfd, liveness, logs } = setup();
     bfd.failFor.add('10.0.1.11');

@@ -4,11 +4,14 @@
  *
  * Sessions, over the BfdManager the speaker uses too (one socket per address and port):
  * - as a **holder** (this node holds a floating IP), one active session from its lowest floating
- *   IP to every next hop of the BGPAdvertisedRoutes that is not this node;
+ *   IP of the next hop's family to every next hop of the BGPAdvertisedRoutes that is not this
+ *   node (a BFD session, like any UDP flow, is of one family: IPv6 next hops are checked from an
+ *   IPv6 floating IP; a holder without a floating IP of a family leaves that family's next hops
+ *   unchecked, announced as the routes say, and logs it once);
  * - as a **responder** (one of this node's addresses is a next hop), one passive session from
- *   that address to every floating IP held by another node: the holders' sessions come from their
- *   floating IPs, which every agent reads from the NetworkGatewayGroup (node addresses of other
- *   nodes are not known to the agent).
+ *   that address to every floating IP of the same family held by another node: the holders'
+ *   sessions come from their floating IPs, which every agent reads from the NetworkGatewayGroup
+ *   (node addresses of other nodes are not known to the agent).
  * Single-hop (UDP 3784, RFC 5881) when the other end is in a subnet of one of this node's
  * interfaces, multihop (UDP 4784, RFC 5883) otherwise.
  *
@@ -18,7 +21,7 @@
  */
 import type { BfdManager, BfdPeer, BfdPeerOptions, BfdStateChange } from '@bgplb/bfd';
 import type { Clock } from '@bgplb/bgp-fsm';
-import { compareAddressText, inSubnet } from '@bgplb/floating-ip-allocator';
+import { addressFamily, compareAddressText, inSubnet } from '@bgplb/floating-ip-allocator';
 import type { Logger } from '../shared/index.js';
 import { hostPrefixLen, type ObservedAddress } from '../shared/ip-addresses.js';
 import type { EventSink } from './event-sink.js';
@@ -114,6 +117,7 @@ export class NextHopLiveness {
   private wakeTimer: unknown;
   private wakeAt: number | undefined;
   private stopped = false;
+  private uncheckedKey = '';
   private readonly onState = (peer: BfdPeer, change: BfdStateChange) => this.onBfdState(peer, change);
 
   constructor(private readonly options: NextHopLivenessOptions) {
@@ -189,10 +193,23 @@ export class NextHopLiveness {
       return p === undefined ? {} : { port: p };
     };
     const out: { role: Tracked['role']; remote: string; options: BfdPeerOptions }[] = [];
-    const source = [...held].sort(compareAddressText)[0];
-    if (source !== undefined) {
+    // The lowest held floating IP of each family: the source of the sessions to that family's
+    // next hops (the responders expect exactly that address).
+    const sources = new Map<number, string>();
+    for (const ip of [...held].sort(compareAddressText)) {
+      const family = addressFamily(ip);
+      if (family !== undefined && !sources.has(family)) sources.set(family, ip);
+    }
+    const unchecked: string[] = [];
+    if (sources.size > 0) {
       for (const hop of this.nextHops) {
         if (own.has(hop)) continue;
+        const family = addressFamily(hop);
+        const source = family === undefined ? undefined : sources.get(family);
+        if (source === undefined) {
+          unchecked.push(hop);
+          continue;
+        }
         const multihop = !onLink(hop, observed);
         out.push({
           role: 'holder',
@@ -201,10 +218,12 @@ export class NextHopLiveness {
         });
       }
     }
+    this.reportUnchecked(unchecked);
     const heldSet = new Set(held);
     for (const me of [...own].filter((a) => this.nextHops.has(a) && !heldSet.has(a))) {
+      const family = addressFamily(me);
       for (const fip of othersFloatingIPs) {
-        if (own.has(fip)) continue;
+        if (own.has(fip) || addressFamily(fip) !== family) continue;
         const multihop = !onLink(fip, observed);
         out.push({
           role: 'responder',
@@ -214,6 +233,21 @@ export class NextHopLiveness {
       }
     }
     return out;
+  }
+
+  /**
+   * Next hops left unchecked because this holder has no floating IP of their family: logged when
+   * that set changes (not on every update), so an operator sees why they have no BFD session.
+   */
+  private reportUnchecked(hops: string[]): void {
+    const key = hops.sort(compareAddressText).join(',');
+    if (key === this.uncheckedKey) return;
+    this.uncheckedKey = key;
+    if (hops.length === 0) return;
+    this.options.logger.warn(
+      { nextHops: hops },
+      `next-hop liveness: no floating IP of their address family held here, next hops ${hops.join(', ')} are not checked (announced as the routes say)`,
+    );
   }
 
   private sync(): void {
