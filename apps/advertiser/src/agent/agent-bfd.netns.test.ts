@@ -2,7 +2,9 @@
  * The node agent with BFD (an extension): BGPPeer `spec.bfd` reaches the session from the floating
  * IP, FRR's bfdd (`neighbor FIP bfd profile fast`, 300 ms x 3) shows that BFD session Up, and the
  * agent writes BGPSession `status.bfdState: Up`. Turning `bfd` off on the BGPPeer restarts the
- * session without BFD: FRR sees our AdminDown and the status field is cleared.
+ * session without BFD: FRR sees our AdminDown and the status field is cleared. The same over an
+ * IPv6 session from an IPv6 floating IP: FRR shows the BFD session Up, the BGPSession says
+ * Established with bfdState Up.
  * Needs root (network namespaces), FRR with bfdd and nft; skipped elsewhere.
  */
 import { frrBfdProfile, labSkipReason } from '@bgplb/netns-lab';
@@ -106,6 +108,80 @@ describe.skipIf(skip)(
         30_000,
       );
       expect(agent.logged(/session tor1-node-a stopped: session settings changed/)).toBe(true);
+    });
+  },
+);
+
+describe.skipIf(skip)(
+  'agent: BGPPeer spec.bfd on an IPv6 session against FRR bfdd (netns; needs root)',
+  { timeout: 90_000 },
+  () => {
+    const FIP6 = '2001:db8:1::100';
+    const TOR6 = '2001:db8:1::fe';
+    let lab: AgentLab;
+
+    beforeAll(async () => {
+      const { AgentLab } = await import('./test-support/agent-lab.js');
+      lab = await AgentLab.create('v6bfdp', [{ name: 'node-a', address: '10.0.1.10/24' }]);
+      // The rack's IPv6 subnet (nodad: usable at once); the floating IP goes on eth0 as a /128.
+      await lab.tor.ip('addr', 'add', `${TOR6}/64`, 'dev', 'eth0', 'nodad');
+      await lab.nodes.get('node-a')?.ip('addr', 'add', '2001:db8:1::10/64', 'dev', 'eth0', 'nodad');
+      await lab.startFrr(
+        [
+          'router bgp 65000',
+          ' bgp router-id 10.0.1.254',
+          ' no bgp ebgp-requires-policy',
+          ' no bgp default ipv4-unicast',
+          ` neighbor ${FIP6} remote-as 65001`,
+          ` neighbor ${FIP6} timers 3 9`,
+          ` neighbor ${FIP6} timers connect 1`,
+          ` neighbor ${FIP6} bfd profile fast`,
+          ' address-family ipv6 unicast',
+          `  neighbor ${FIP6} activate`,
+          ' exit-address-family',
+          '',
+        ].join('\n'),
+        undefined,
+        frrBfdProfile(),
+      );
+      lab.setGatewayGroup([FIP6], { [FIP6]: 'node-a' });
+      lab.createPeer('tor6', {
+        ...PEER,
+        peerIP: TOR6,
+        bfd: { minTxMs: 300, minRxMs: 300, multiplier: 3 },
+      });
+      lab.createSession('tor6', 'node-a', FIP6, TOR6);
+      lab.setRoute('default-default-web6', '2001:db8:100::8/128', ['2001:db8:1::10']);
+      await lab.startAgent('node-a').waitReady();
+    }, 90_000);
+
+    afterAll(async () => {
+      await lab?.destroy();
+    });
+
+    it('runs BFD over IPv6 from the floating IP: FRR shows it Up at 300 ms x 3, status Established with bfdState Up', async () => {
+      const bfdPeer = async (): Promise<FrrBfdPeer | undefined> =>
+        (await lab.frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === FIP6);
+      await lab.waitFor(
+        'FRR BFD Up for the IPv6 floating IP and the session Established',
+        async () =>
+          (await bfdPeer())?.status === 'up' && (await lab.neighbor(FIP6))?.bgpState === 'Established',
+        30_000,
+      );
+      expect(await bfdPeer()).toMatchObject({
+        'remote-transmit-interval': 300,
+        'remote-receive-interval': 300,
+        'remote-detect-multiplier': 3,
+      });
+      // One status carrying both (the agent coalesces its status writes).
+      await lab.waitFor(
+        'status.state Established and status.bfdState Up',
+        async () => {
+          const s = lab.sessionStatus('tor6-node-a');
+          return s?.state === 'Established' && s.bfdState === 'Up';
+        },
+        10_000,
+      );
     });
   },
 );

@@ -21,8 +21,8 @@ function downAt(address: string, since: number, lastReceivedAt = since - DETECT)
   return { address, state: 'Down', wasUp: true, since, lastReceivedAt, detectionTimeMs: DETECT };
 }
 
-function decide(state: LivenessState, now: number, hops: HopObservation[], selfIsNextHop = false) {
-  return decideNextHops(state, { now, hops, selfIsNextHop, settings });
+function decide(state: LivenessState, now: number, hops: HopObservation[], selfNextHops = 0) {
+  return decideNextHops(state, { now, hops, selfNextHops, settings });
 }
 
 describe('decideNextHops: withdraw and hold-down', () => {
@@ -142,7 +142,7 @@ describe('decideNextHops: the self-isolation guard', () => {
 
   it('counts this node as an alive next hop: one of two others Down is withdrawn', () => {
     const now = 20_000;
-    expect(decide(INITIAL_LIVENESS, now, [downAt('a', now), up('b', now)], true).state.withdrawn).toEqual(
+    expect(decide(INITIAL_LIVENESS, now, [downAt('a', now), up('b', now)], 1).state.withdrawn).toEqual(
       new Set(['a']),
     );
     // Without this node among the next hops, the same is half, still not most.
@@ -150,7 +150,20 @@ describe('decideNextHops: the self-isolation guard', () => {
       new Set(['a']),
     );
     // The only other next hop of a node that is one itself: one of two.
-    expect(decide(INITIAL_LIVENESS, now, [downAt('a', now)], true).state.withdrawn).toEqual(new Set(['a']));
+    expect(decide(INITIAL_LIVENESS, now, [downAt('a', now)], 1).state.withdrawn).toEqual(new Set(['a']));
+  });
+
+  it('counts this node once per family it is a next hop in: a dual-stack peer dying is half, and withdrawn', () => {
+    const now = 20_000;
+    // Two dual-stack load-balancer nodes, this one and b: b's IPv4 and IPv6 next hops die
+    // together. Against this node's two next hops that is two of four (as one of two for IPv4
+    // alone), not most: withdrawn.
+    const bDead = [downAt('10.0.1.11', now), downAt('2001:db8:1::11', now)];
+    const d = decide(INITIAL_LIVENESS, now, bDead, 2);
+    expect(d.isolationChange).toBeUndefined();
+    expect(d.state.withdrawn).toEqual(new Set(['10.0.1.11', '2001:db8:1::11']));
+    // Counting this node once, two of three would have looked like self-isolation.
+    expect(decide(INITIAL_LIVENESS, now, bDead, 1).isolationChange?.to).toBe('suspected');
   });
 
   it('counts a next hop not yet seen Up as not failing: a new holder withdraws the one that died', () => {
@@ -178,7 +191,7 @@ describe('decideNextHops: the self-isolation guard', () => {
     const first = decideNextHops(INITIAL_LIVENESS, {
       now,
       hops: [signaled('a', now), up('b', now), up('c', now)],
-      selfIsNextHop: false,
+      selfNextHops: 0,
       settings: withSettle,
     });
     expect(first.state.withdrawn.size).toBe(0);
@@ -187,7 +200,7 @@ describe('decideNextHops: the self-isolation guard', () => {
     const later = decideNextHops(first.state, {
       now: now + 450,
       hops: [signaled('a', now), up('b', now + 450), up('c', now + 450)],
-      selfIsNextHop: false,
+      selfNextHops: 0,
       settings: withSettle,
     });
     expect(later.changes).toEqual([{ hop: 'a', action: 'withdraw', reason: 'bfd-down' }]);
@@ -203,14 +216,14 @@ describe('decideNextHops: the self-isolation guard', () => {
     const first = decideNextHops(INITIAL_LIVENESS, {
       now,
       hops: hops(now, false),
-      selfIsNextHop: false,
+      selfNextHops: 0,
       settings: withSettle,
     });
     expect(first.changes).toEqual([]);
     const second = decideNextHops(first.state, {
       now: now + 200,
       hops: hops(now + 200, true),
-      selfIsNextHop: false,
+      selfNextHops: 0,
       settings: withSettle,
     });
     expect(second.isolationChange?.to).toBe('suspected');
@@ -268,7 +281,7 @@ function simulate(
   let wakeAt: number | undefined;
   const step = (now: number) => {
     const others = [up('y', now), up('z', now)];
-    const d = decideNextHops(state, { now, hops: [hop, ...others], selfIsNextHop: false, settings });
+    const d = decideNextHops(state, { now, hops: [hop, ...others], selfNextHops: 0, settings });
     state = d.state;
     changes.push(...d.changes);
     wakeAt = d.wakeAt;
@@ -338,31 +351,35 @@ describe('decideNextHops: flapping (fake time)', () => {
       silentMs: fc.integer({ min: 0, max: 2_000 }),
     });
     fc.assert(
-      fc.property(fc.array(hopArb, { minLength: 1, maxLength: 12 }), fc.boolean(), (raw, self) => {
-        const now = 100_000;
-        const hops: HopObservation[] = raw.map((h, i) => ({
-          address: `10.0.1.${i + 10}`,
-          state: h.state,
-          wasUp: h.wasUp || h.state === 'Up',
-          since: now - h.sinceAgo,
-          lastReceivedAt: now - h.silentMs,
-          detectionTimeMs: DETECT,
-        }));
-        const d = decide(INITIAL_LIVENESS, now, hops, self);
-        for (const h of hops) if (!h.wasUp) expect(d.state.withdrawn.has(h.address)).toBe(false);
-        // From a clean start, what is withdrawn "at once" (within the window) is never most.
-        const recent = hops.filter((h) => h.wasUp && now - h.since <= settings.isolationWindowMs);
-        const recentWithdrawn = recent.filter((h) => d.state.withdrawn.has(h.address)).length;
-        const counted = hops.filter(
-          (h) =>
-            !h.wasUp ||
-            h.state === 'Up' ||
-            h.state === 'Starting' ||
-            now - h.since <= settings.isolationWindowMs,
-        ).length;
-        expect(recentWithdrawn * 2).toBeLessThanOrEqual(counted + (self ? 1 : 0));
-        return true;
-      }),
+      fc.property(
+        fc.array(hopArb, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 2 }),
+        (raw, self) => {
+          const now = 100_000;
+          const hops: HopObservation[] = raw.map((h, i) => ({
+            address: `10.0.1.${i + 10}`,
+            state: h.state,
+            wasUp: h.wasUp || h.state === 'Up',
+            since: now - h.sinceAgo,
+            lastReceivedAt: now - h.silentMs,
+            detectionTimeMs: DETECT,
+          }));
+          const d = decide(INITIAL_LIVENESS, now, hops, self);
+          for (const h of hops) if (!h.wasUp) expect(d.state.withdrawn.has(h.address)).toBe(false);
+          // From a clean start, what is withdrawn "at once" (within the window) is never most.
+          const recent = hops.filter((h) => h.wasUp && now - h.since <= settings.isolationWindowMs);
+          const recentWithdrawn = recent.filter((h) => d.state.withdrawn.has(h.address)).length;
+          const counted = hops.filter(
+            (h) =>
+              !h.wasUp ||
+              h.state === 'Up' ||
+              h.state === 'Starting' ||
+              now - h.since <= settings.isolationWindowMs,
+          ).length;
+          expect(recentWithdrawn * 2).toBeLessThanOrEqual(counted + self);
+          return true;
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -13,7 +13,8 @@
  * - a withdrawn next hop is announced again only after its session has been Up without a break
  *   for the hold-down (`hold-down-expired`), so a flapping node changes the routes at most twice;
  * - self-isolation guard: when more than half of the checked next hops (those not yet seen Up
- *   count, as not failing; this node counts as one, alive, when it is a next hop itself) are
+ *   count, as not failing; this node counts as alive once per address of its own that is a next
+ *   hop, that is once per address family, as every other node does) are
  *   failing at once, the fault is most likely this node's
  *   own link, so nothing is withdrawn and the suspicion is reported. "Failing" is Down within the
  *   isolation window, or Up but silent for more than half its detection time (about to go Down:
@@ -64,8 +65,12 @@ export interface LivenessInputs {
   now: number;
   /** Every next hop this node announces, except itself. */
   hops: readonly HopObservation[];
-  /** This node is itself one of the next hops (it counts as alive in the guard). */
-  selfIsNextHop: boolean;
+  /**
+   * How many of the next hops are this node's own addresses (0 when it is none; one per address
+   * family it serves). Each counts as alive in the guard, so that a dual-stack node weighs here
+   * as much as every other dual-stack node, whose IPv4 and IPv6 next hops are two sessions.
+   */
+  selfNextHops: number;
   settings: LivenessSettings;
 }
 
@@ -106,7 +111,8 @@ export interface LivenessDecision {
   wakeAt?: number | undefined;
 }
 
-const SELF = 'self';
+/** Placeholders for this node's own next hops in the guard's count (never a session's address). */
+const selfEntries = (n: number): string[] => Array.from({ length: n }, (_, i) => `self#${i + 1}`);
 
 /** Up now, but silent for more than half the detection time: packets are being lost. */
 function silent(h: HopObservation, now: number): boolean {
@@ -152,10 +158,11 @@ export function decideNextHops(previous: LivenessState, inputs: LivenessInputs):
   } else {
     const counted = hops.filter((h) => !down(h) || recentDown(h));
     const failingNow = counted.filter(failing);
-    const total = counted.length + (inputs.selfIsNextHop ? 1 : 0);
+    const self = selfEntries(Math.max(0, Math.floor(inputs.selfNextHops)));
+    const total = counted.length + self.length;
     if (failingNow.some(recentDown) && failingNow.length * 2 > total) {
       const addresses = counted.map((h) => h.address);
-      isolation = { since: now, counted: inputs.selfIsNextHop ? [...addresses, SELF] : addresses };
+      isolation = { since: now, counted: [...addresses, ...self] };
       isolationChange = { to: 'suspected', failing: failingNow.map((h) => h.address), counted: total };
     }
   }

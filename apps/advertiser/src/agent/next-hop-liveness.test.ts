@@ -264,6 +264,28 @@ describe('NextHopLiveness: decisions', () => {
     expect(liveness.standing().size).toBe(0);
   });
 
+  it('a dual-stack holder that is a next hop in both families withdraws the one other node that died', async () => {
+    const { clock, bfd, liveness } = setup();
+    const observed = [
+      ...OBSERVED,
+      { ifname: 'eth0', ip: '2001:db8:1::10', prefixLen: 64, up: true },
+      { ifname: 'eth0', ip: '2001:db8:1::100', prefixLen: 128, up: true },
+    ];
+    liveness.setNode({ held: ['10.0.1.100', '2001:db8:1::100'], observed, othersFloatingIPs: [] });
+    liveness.setNextHops(new Set(['10.0.1.10', '10.0.1.11', '2001:db8:1::10', '2001:db8:1::11']));
+    await flush();
+    bfd.set('10.0.1.11', 'Up', clock.now());
+    bfd.set('2001:db8:1::11', 'Up', clock.now());
+    clock.advance(5_000);
+    // node-b dies: both of its sessions go silent and Down, against this node's two next hops.
+    bfd.silence('10.0.1.11', clock.now() - 900);
+    bfd.silence('2001:db8:1::11', clock.now() - 900);
+    bfd.set('10.0.1.11', 'Down', clock.now());
+    bfd.set('2001:db8:1::11', 'Down', clock.now());
+    expect(liveness.isolationSuspected()).toBe(false);
+    expect([...liveness.withdrawn()].sort()).toEqual(['10.0.1.11', '2001:db8:1::11']);
+  });
+
   it('suspects itself when every next hop fails at once: keeps them and raises the alert', async () => {
     const { clock, bfd, events, liveness, logs } = setup();
     liveness.setNode({ held: ['10.0.1.100'], observed: OBSERVED, othersFloatingIPs: [] });

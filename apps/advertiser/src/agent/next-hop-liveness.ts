@@ -355,7 +355,7 @@ export class NextHopLiveness {
     const decision = decideNextHops(this.state, {
       now,
       hops: this.observations(),
-      selfIsNextHop: [...own].some((a) => this.nextHops.has(a)),
+      selfNextHops: [...own].filter((a) => this.nextHops.has(a)).length,
       settings: {
         holdDownMs: settings.holdDownMs,
         // Downs within two detection times of each other are "at once".
