@@ -20,6 +20,7 @@ import type { EndpointCounts } from './desired/local-endpoints.js';
 import {
   classifyService,
   createdAt,
+  decideSecondVip,
   decideService,
   isCandidate,
   isOurs,
@@ -241,12 +242,11 @@ export class ServiceFastPath {
       if (vip === undefined) return false;
       vips.push(vip);
     }
-    const [first, other] = parts as [VipPart, VipPart | undefined];
+    const [first, other] = parts as readonly [VipPart, VipPart | undefined];
     const d = decideService(first, vips[0]!, undefined, route, this.desired, vips[1]);
     this.settle(c.key, first, d, out);
     if (other !== undefined) {
-      const second = decideService(other, vips[1]!, undefined, route, this.desired);
-      this.settle(c.key, other, { service: undefined, route: second.route, events: second.events }, out);
+      this.settle(c.key, other, decideSecondVip(other, vips[1]!, undefined, route, this.desired), out);
     }
     this.waiting.delete(c.key);
     // Its primary family changed (`-ipv6` became the plain name, or the reverse): the old name goes.

@@ -252,7 +252,7 @@ export function decideService(
   /** Dual-stack: the Service's VIP of the other family (decided by a second call), for its status. */
   secondVip?: string | undefined,
 ): ServiceDecision {
-  const { s, namespace, current } = c;
+  const { s, namespace } = c;
   const name = s.metadata.name;
   const p = previous.services.get(c.key);
   const service: DesiredService =
@@ -271,6 +271,34 @@ export function decideService(
       route: undefined,
       events: [event(s, 'Warning', 'VIPRefused', MESSAGES.refused(problem?.error ?? 'no address pool'))],
     };
+  return decideRoute(c, vip, problem, ctx, previous, service);
+}
+
+/**
+ * A dual-stack Service's second VIP: its route and Events only (decideService's status entry,
+ * which the first VIP's call holds, is not built: 10k times per full reconcile).
+ */
+export function decideSecondVip(
+  c: ServiceCandidate,
+  vip: string,
+  problem: VipProblem | undefined,
+  ctx: RouteContext,
+  previous: PreviousDecisions,
+): ServiceDecision {
+  return decideRoute(c, vip, problem, ctx, previous, undefined);
+}
+
+/** decideService once the allocation gave `vip`: its Events and route, with `service` as decided. */
+function decideRoute(
+  c: ServiceCandidate,
+  vip: string,
+  problem: VipProblem | undefined,
+  ctx: RouteContext,
+  previous: PreviousDecisions,
+  service: DesiredService | undefined,
+): ServiceDecision {
+  const { s, namespace, current } = c;
+  const name = s.metadata.name;
   let events = NO_EVENTS;
   if (current !== vip) {
     const requested = c.requested;
@@ -354,7 +382,7 @@ function sameWeights(a: Record<string, number> | undefined, b: Record<string, nu
 function decideLocalRoute(
   c: ServiceCandidate,
   vip: string,
-  service: DesiredService,
+  service: DesiredService | undefined,
   vipEvents: readonly EventSpec[],
   ctx: RouteContext,
   r: DesiredRoute | undefined,

@@ -134,11 +134,23 @@ export interface VipPart extends ServiceCandidate {
 }
 
 /**
- * A Service's VIP parts, one per family in its ipFamilies order. The full fold and the incremental
- * path build them here, so both decide each family's VIP from the same candidate.
+ * Last parts by the serviceFamilies answer they were built from (one answer object per Service
+ * object and pool families, see serviceFamiliesCached), with the candidate fields they copy.
  */
-export function familyParts(c: ServiceCandidate, f: ServiceFamilies & { ok: true }): VipPart[] {
-  return f.families.map(
+const partsCache = new WeakMap<ServiceFamilies, { c: ServiceCandidate; parts: readonly VipPart[] }>();
+
+/**
+ * A Service's VIP parts, one per family in its ipFamilies order. The full fold and the incremental
+ * path build them here, so both decide each family's VIP from the same candidate. The same parts
+ * are answered again while the Service object and its candidate's fields are the same: a full
+ * reconcile otherwise builds two candidate copies and three name strings per dual-stack Service,
+ * equal to the last pass's (and new strings are hashed again by every Map they key). Shared:
+ * never change a part.
+ */
+export function familyParts(c: ServiceCandidate, f: ServiceFamilies & { ok: true }): readonly VipPart[] {
+  const hit = partsCache.get(f);
+  if (hit !== undefined && sameCandidate(hit.c, c)) return hit.parts;
+  const parts = f.families.map(
     (family): VipPart => ({
       ...c,
       route: familyRouteName(c.route, family, f.primary),
@@ -147,6 +159,22 @@ export function familyParts(c: ServiceCandidate, f: ServiceFamilies & { ok: true
       allocKey: family === f.primary ? c.key : `${c.key} (${familyName(family)})`,
       family,
     }),
+  );
+  partsCache.set(f, { c, parts });
+  return parts;
+}
+
+/**
+ * Whether two candidates give the same parts. `current` and `requested` are not compared: a part
+ * takes its family's from the serviceFamilies answer, which is keyed by the Service object.
+ */
+function sameCandidate(a: ServiceCandidate, b: ServiceCandidate): boolean {
+  return (
+    a.s === b.s &&
+    a.key === b.key &&
+    a.namespace === b.namespace &&
+    a.route === b.route &&
+    a.local === b.local
   );
 }
 
