@@ -155,6 +155,42 @@ export function classifyService(
   };
 }
 
+/** Last classifyService answer by Service object (informer objects are replaced, never changed). */
+const classified = new WeakMap<
+  ServiceObject,
+  {
+    loadBalancerClass: string;
+    lbName: string;
+    refuseLocal: boolean;
+    answer: ServiceDecision | ServiceCandidate | undefined;
+  }
+>();
+
+/**
+ * classifyService, answered again for the same Service object and arguments: a full reconcile
+ * otherwise builds a candidate and its key and route-name strings for each of 10k Services, equal
+ * to the last pass's (and new strings are hashed again by every Map they key). Shared: never
+ * change the answer.
+ */
+export function classifyServiceCached(
+  s: ServiceObject,
+  loadBalancerClass: string,
+  lbName: string,
+  refuseLocal: boolean,
+): ServiceDecision | ServiceCandidate | undefined {
+  const hit = classified.get(s);
+  if (
+    hit !== undefined &&
+    hit.loadBalancerClass === loadBalancerClass &&
+    hit.lbName === lbName &&
+    hit.refuseLocal === refuseLocal
+  )
+    return hit.answer;
+  const answer = classifyService(s, loadBalancerClass, lbName, refuseLocal);
+  classified.set(s, { loadBalancerClass, lbName, refuseLocal, answer });
+  return answer;
+}
+
 export function isCandidate(c: ServiceDecision | ServiceCandidate | undefined): c is ServiceCandidate {
   return c !== undefined && 'key' in c;
 }

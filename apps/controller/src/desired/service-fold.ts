@@ -19,7 +19,7 @@ import { objectKey } from '../names.js';
 import type { EventSpec, ServiceObject } from '../types.js';
 import { routeNameClashes } from './route-name-clashes.js';
 import {
-  classifyService,
+  classifyServiceCached,
   decideClashLoser,
   decideSecondVip,
   decideService,
@@ -79,7 +79,7 @@ function candidatesOf(input: ServiceFoldInput, out: Decisions): ServiceCandidate
   const { services, loadBalancerClass, loadBalancerName, refuseLocal } = input;
   for (let i = 0; i < services.length; i++) {
     const s = services[i]!;
-    const c = classifyService(s, loadBalancerClass, loadBalancerName, refuseLocal);
+    const c = classifyServiceCached(s, loadBalancerClass, loadBalancerName, refuseLocal);
     if (isCandidate(c)) candidates.push(c);
     else if (c !== undefined) take(c, objectKey(s.metadata.namespace ?? 'default', s.metadata.name), out);
   }
