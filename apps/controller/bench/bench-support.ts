@@ -34,16 +34,25 @@ export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-
 
 /**
  * The environment the controller's image sets (apps/controller/Dockerfile) on top of NODE_OPTIONS:
- * MALLOC_ARENA_MAX=2. BENCH_MALLOC_ARENA_MAX overrides it; empty leaves glibc's default.
+ * MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=131072, MALLOC_TRIM_THRESHOLD_=262144.
+ * BENCH_MALLOC_ARENA_MAX, BENCH_MALLOC_MMAP_THRESHOLD and BENCH_MALLOC_TRIM_THRESHOLD override
+ * them; empty leaves glibc's default.
  */
 export function controllerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS,
   };
-  const arenas = process.env.BENCH_MALLOC_ARENA_MAX ?? '2';
-  if (arenas === '') delete env.MALLOC_ARENA_MAX;
-  else env.MALLOC_ARENA_MAX = arenas;
+  const image: Array<[string, string | undefined, string]> = [
+    ['MALLOC_ARENA_MAX', process.env.BENCH_MALLOC_ARENA_MAX, '2'],
+    ['MALLOC_MMAP_THRESHOLD_', process.env.BENCH_MALLOC_MMAP_THRESHOLD, '131072'],
+    ['MALLOC_TRIM_THRESHOLD_', process.env.BENCH_MALLOC_TRIM_THRESHOLD, '262144'],
+  ];
+  for (const [name, override, value] of image) {
+    const v = override ?? value;
+    if (v === '') delete env[name];
+    else env[name] = v;
+  }
   return env;
 }
 

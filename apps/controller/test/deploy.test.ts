@@ -292,4 +292,16 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/^USER (node|65532|nonroot)/m);
     expect(text).toMatch(/ENTRYPOINT \[.*bgplb-controller|dist\/cli\.js/);
   });
+
+  it("sets glibc's malloc environment the controller bench measures (bench/bench-support.ts)", async () => {
+    const { controllerEnv } = await import('../bench/bench-support.js');
+    const env = controllerEnv();
+    const set = new Map(
+      [...text.matchAll(/^ENV (.+)$/gm)].flatMap((m) =>
+        (m[1] as string).split(/\s+/).map((kv) => kv.split('=') as [string, string]),
+      ),
+    );
+    for (const name of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'])
+      expect(set.get(name), name).toBe(env[name]);
+  });
 });
