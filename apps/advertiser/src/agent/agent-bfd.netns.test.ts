@@ -35,6 +35,39 @@ interface FrrBfdPeer {
   'remote-diagnostic'?: string;
 }
 
+/** FRR's BFD peer for the floating IP `fip`, from `show bfd peers json`. */
+async function frrBfdPeer(lab: AgentLab, fip: string): Promise<FrrBfdPeer | undefined> {
+  return (await lab.frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === fip);
+}
+
+/**
+ * FRR's bfdd has the session from `fip` Up at 300 ms x 3 with BGP Established, and the agent
+ * reports BGPSession `session` with state Established and bfdState Up. BFD comes Up on its own,
+ * often before BGP, and the agent coalesces its status writes: one status must carry both (CI once
+ * read a status written in between, bfdState Up and state still Idle).
+ */
+async function expectBfdUpAt300ms(lab: AgentLab, fip: string, session: string): Promise<void> {
+  await lab.waitFor(
+    `FRR BFD Up for ${fip} and the session Established`,
+    async () =>
+      (await frrBfdPeer(lab, fip))?.status === 'up' && (await lab.neighbor(fip))?.bgpState === 'Established',
+    30_000,
+  );
+  expect(await frrBfdPeer(lab, fip)).toMatchObject({
+    'remote-transmit-interval': 300,
+    'remote-receive-interval': 300,
+    'remote-detect-multiplier': 3,
+  });
+  await lab.waitFor(
+    `${session}: status.state Established and status.bfdState Up`,
+    async () => {
+      const s = lab.sessionStatus(session);
+      return s?.state === 'Established' && s.bfdState === 'Up';
+    },
+    10_000,
+  );
+}
+
 describe.skipIf(skip)(
   'agent: BGPPeer spec.bfd against FRR bfdd (netns; needs root)',
   { timeout: 90_000 },
@@ -42,8 +75,7 @@ describe.skipIf(skip)(
     let lab: AgentLab;
     let agent: AgentProcess;
 
-    const bfdPeer = async (): Promise<FrrBfdPeer | undefined> =>
-      (await lab.frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === FIP);
+    const bfdPeer = () => frrBfdPeer(lab, FIP);
 
     beforeAll(async () => {
       const { AgentLab } = await import('./test-support/agent-lab.js');
@@ -66,29 +98,7 @@ describe.skipIf(skip)(
     });
 
     it('runs BFD from the floating IP: FRR shows it Up at 300 ms x 3, status.bfdState is Up', async () => {
-      await lab.waitFor(
-        'FRR BFD Up for the floating IP and the session Established',
-        async () =>
-          (await bfdPeer())?.status === 'up' && (await lab.neighbor(FIP))?.bgpState === 'Established',
-        30_000,
-      );
-      expect(await bfdPeer()).toMatchObject({
-        'remote-transmit-interval': 300,
-        'remote-receive-interval': 300,
-        'remote-detect-multiplier': 3,
-      });
-      // BFD comes Up on its own, often before the BGP session is Established, and the agent
-      // coalesces its status writes: wait for one status that carries both (CI once read a
-      // status written in between, bfdState Up and state still Idle).
-      await lab.waitFor(
-        'status.state Established and status.bfdState Up',
-        async () => {
-          const s = lab.sessionStatus('tor1-node-a');
-          return s?.state === 'Established' && s.bfdState === 'Up';
-        },
-        10_000,
-      );
-      expect(lab.sessionStatus('tor1-node-a')).toMatchObject({ state: 'Established', bfdState: 'Up' });
+      await expectBfdUpAt300ms(lab, FIP, 'tor1-node-a');
     });
 
     it('bfd removed from the BGPPeer: the session restarts without BFD, FRR sees AdminDown, bfdState cleared', async () => {
@@ -160,28 +170,7 @@ describe.skipIf(skip)(
     });
 
     it('runs BFD over IPv6 from the floating IP: FRR shows it Up at 300 ms x 3, status Established with bfdState Up', async () => {
-      const bfdPeer = async (): Promise<FrrBfdPeer | undefined> =>
-        (await lab.frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === FIP6);
-      await lab.waitFor(
-        'FRR BFD Up for the IPv6 floating IP and the session Established',
-        async () =>
-          (await bfdPeer())?.status === 'up' && (await lab.neighbor(FIP6))?.bgpState === 'Established',
-        30_000,
-      );
-      expect(await bfdPeer()).toMatchObject({
-        'remote-transmit-interval': 300,
-        'remote-receive-interval': 300,
-        'remote-detect-multiplier': 3,
-      });
-      // One status carrying both (the agent coalesces its status writes).
-      await lab.waitFor(
-        'status.state Established and status.bfdState Up',
-        async () => {
-          const s = lab.sessionStatus('tor6-node-a');
-          return s?.state === 'Established' && s.bfdState === 'Up';
-        },
-        10_000,
-      );
+      await expectBfdUpAt300ms(lab, FIP6, 'tor6-node-a');
     });
   },
 );
