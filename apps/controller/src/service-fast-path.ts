@@ -29,7 +29,14 @@ import {
   type ServiceCandidate,
   type ServiceDecision,
 } from './desired/service-decision.js';
-import { familyParts, plainIPv4, serviceFamiliesCached, type VipPart } from './desired/service-families.js';
+import {
+  allocKeyParts,
+  familyParts,
+  plainIPv4,
+  secondRouteName,
+  serviceFamiliesCached,
+  type VipPart,
+} from './desired/service-families.js';
 import { poolFamilies } from './desired/service-fold.js';
 import type { Desired, DesiredRoute, ServiceContext } from './desired/types.js';
 import { objectKey, routeName } from './names.js';
@@ -103,22 +110,21 @@ export class ServiceFastPath {
       // A dual-stack Service's second route name (`-ipv6` / `-ipv4`), claimed even while a Local
       // Service announces nothing.
       if (s.secondVip !== undefined)
-        this.nameOwner.set(`${base}-ipv${s.secondVip.includes(':') ? 6 : 4}`, key);
+        this.nameOwner.set(secondRouteName(base, s.secondVip.includes(':') ? 6 : 4), key);
     }
     // Every VIP part the last allocation was asked for claims its route name, a waiting
     // dual-stack Service's second name (`<key> (IPv6)`: `<route>-ipv6`) included.
     this.partNamesKnown = full.memo.vips !== undefined;
     for (const r of full.memo.vips?.input.services ?? []) {
-      const m = / \((IPv[46])\)$/.exec(r.key);
-      if (m === null) continue;
-      const key = r.key.slice(0, m.index);
+      const { key, second } = allocKeyParts(r.key);
+      if (second === undefined) continue;
       const [namespace = '', name = ''] = key.split('/');
-      const second = `${routeName(ctx.loadBalancerName, namespace, name)}-${m[1]!.toLowerCase()}`;
-      if (!this.nameOwner.has(second)) this.nameOwner.set(second, key);
+      const secondName = secondRouteName(routeName(ctx.loadBalancerName, namespace, name), second);
+      if (!this.nameOwner.has(secondName)) this.nameOwner.set(secondName, key);
     }
     for (const [allocKey, ip] of Object.entries(full.memo.vips?.result.allocations ?? {})) {
       if (this.allocator.ownerOf(ip) !== undefined) continue;
-      const key = allocKey.replace(/ \(IPv[46]\)$/, '');
+      const { key } = allocKeyParts(allocKey);
       this.allocator.allocateSpecific(ip, key);
       this.holdsUnused.add(key);
     }
@@ -327,7 +333,7 @@ export class ServiceFastPath {
    * may take it now: the full path decides who.
    */
   private dropRoutes(key: string, base: string, keep: readonly string[], out: FastPathResult): boolean {
-    for (const name of [base, `${base}-ipv4`, `${base}-ipv6`]) {
+    for (const name of [base, secondRouteName(base, 4), secondRouteName(base, 6)]) {
       if (keep.includes(name)) continue;
       // (Checked even for a name not known as ours: a waiting dual-stack Service's second name.)
       for (const loserName of this.ctx.routeNameLosers.values()) if (loserName === name) return false;

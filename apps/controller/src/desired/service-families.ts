@@ -123,7 +123,26 @@ export function serviceFamilies(s: ServiceObject, offered: ReadonlySet<Family>):
  * other. The primary family is immutable on a Service, so the names are stable.
  */
 export function familyRouteName(base: string, family: Family, primary: Family): string {
-  return family === primary ? base : `${base}-${familyName(family).toLowerCase()}`;
+  return family === primary ? base : secondRouteName(base, family);
+}
+
+/** `<base>-ipv4` / `<base>-ipv6`: the route of a dual-stack Service's VIP of its second family. */
+export function secondRouteName(base: string, family: Family): string {
+  return `${base}-${familyName(family).toLowerCase()}`;
+}
+
+/**
+ * The allocation key of one family's VIP of the Service `key`: the Service key for its primary
+ * family, `<key> (IPv6)` / `<key> (IPv4)` for the other (allocKeyParts reads it back).
+ */
+export function allocKeyOf(key: string, family: Family, primary: Family): string {
+  return family === primary ? key : `${key} (${familyName(family)})`;
+}
+
+/** The Service key of an allocation key, and the family when it is a second family's key. */
+export function allocKeyParts(allocKey: string): { key: string; second?: Family } {
+  const m = / \(IPv([46])\)$/.exec(allocKey);
+  return m === null ? { key: allocKey } : { key: allocKey.slice(0, m.index), second: m[1] === '6' ? 6 : 4 };
 }
 
 /** One family's VIP of a Service: the candidate with that family's route name, status and request. */
@@ -156,7 +175,7 @@ export function familyParts(c: ServiceCandidate, f: ServiceFamilies & { ok: true
       route: familyRouteName(c.route, family, f.primary),
       current: f.current[family],
       requested: f.requested[family],
-      allocKey: family === f.primary ? c.key : `${c.key} (${familyName(family)})`,
+      allocKey: allocKeyOf(c.key, family, f.primary),
       family,
     }),
   );
