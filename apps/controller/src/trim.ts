@@ -44,6 +44,9 @@ function internCommon(o: KubeObject): void {
   if (typeof o.kind === 'string') o.kind = intern(o.kind);
   const m = o.metadata;
   if (typeof m.namespace === 'string') m.namespace = intern(m.namespace);
+  const created = (m as { creationTimestamp?: unknown }).creationTimestamp;
+  if (typeof created === 'string')
+    (m as { creationTimestamp?: string }).creationTimestamp = internTime(created);
   const labels = m.labels;
   if (labels !== undefined && labels !== null && typeof labels === 'object') {
     for (const k of REPEATED_LABELS) {
@@ -62,11 +65,7 @@ const recentTimes = new Map<string, string>();
 const RECENT_TIMES = 64;
 
 function internTime(value: string): string {
-  const kept = recentTimes.get(value);
-  if (kept !== undefined) return kept;
-  if (recentTimes.size >= RECENT_TIMES) recentTimes.delete(recentTimes.keys().next().value as string);
-  recentTimes.set(value, value);
-  return value;
+  return shared(recentTimes, value, value, RECENT_TIMES);
 }
 
 const KEEP_META = [
@@ -84,7 +83,6 @@ function trimMeta(o: KubeObject, keepAnnotations: readonly string[] | 'all'): vo
   const m = o.metadata as Record<string, unknown>;
   const annotations = o.metadata.annotations;
   for (const k of Object.keys(m)) if (!KEEP_META.includes(k) && k !== 'annotations') delete m[k];
-  if (typeof m.creationTimestamp === 'string') m.creationTimestamp = internTime(m.creationTimestamp);
   if (annotations !== undefined && keepAnnotations !== 'all') {
     const kept: Record<string, string> = {};
     for (const k of keepAnnotations) if (annotations[k] !== undefined) kept[k] = annotations[k];
@@ -136,6 +134,7 @@ export function trimNode(o: KubeObject): void {
   // Only the cordon of the spec matters (graceful drain).
   if (n.spec?.unschedulable === true) n.spec = { unschedulable: true };
   else delete (n as Record<string, unknown>).spec;
+  internCommon(n);
   const status = n.status;
   if (status !== undefined) {
     const kept: NonNullable<NodeObject['status']> = {};
@@ -159,21 +158,19 @@ const nextHopLists = new Map<string, string[]>();
 const hopStateLists = new Map<string, unknown[]>();
 const SHARED_LISTS = 8;
 
-function shared<T>(lists: Map<string, T>, key: string, list: T): T {
+/** The value kept for `key`, else `value`, remembered in place of the oldest of `limit`. */
+function shared<T>(lists: Map<string, T>, key: string, value: T, limit = SHARED_LISTS): T {
   const kept = lists.get(key);
   if (kept !== undefined) return kept;
-  if (lists.size >= SHARED_LISTS) lists.delete(lists.keys().next().value!);
-  lists.set(key, list);
-  return list;
+  if (lists.size >= limit) lists.delete(lists.keys().next().value!);
+  lists.set(key, value);
+  return value;
 }
 
 /** Our own objects: managedFields go, and a route's next hops (spec and status) are shared with equal lists. */
 export function trimOwned(o: KubeObject): void {
   delete (o.metadata as Record<string, unknown>).managedFields;
   internCommon(o);
-  const created = (o.metadata as { creationTimestamp?: unknown }).creationTimestamp;
-  if (typeof created === 'string')
-    (o.metadata as { creationTimestamp?: string }).creationTimestamp = internTime(created);
   const status = (o as { status?: { nextHops?: unknown } }).status;
   if (status !== undefined && Array.isArray(status.nextHops))
     status.nextHops = shared(hopStateLists, JSON.stringify(status.nextHops), status.nextHops);
