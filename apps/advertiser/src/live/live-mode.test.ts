@@ -67,7 +67,8 @@ describe('live mode (test API server, fake speaker)', () => {
     };
   }
 
-  async function startLive(src: LiveSource) {
+  /** `observe` sees every configuration handed to the advertiser and every drain change. */
+  async function startLive(src: LiveSource, observe: { applied?: unknown[]; drains?: unknown[] } = {}) {
     const { log, lines } = captureLogger();
     const opened = LiveMode.open(src, {
       log,
@@ -83,7 +84,14 @@ describe('live mode (test API server, fake speaker)', () => {
     const speaker = new FakeSpeaker();
     const adv = new ControlPlaneAdvertiser({ speaker, log, vips: [start.vip] });
     await adv.applyConfig(start.config);
-    live.attach((c) => adv.applyConfig(c), speaker);
+    live.attach(
+      (c) => {
+        observe.applied?.push(c);
+        return adv.applyConfig(c);
+      },
+      speaker,
+      observe.drains === undefined ? undefined : (d) => observe.drains?.push(d),
+    );
     return { live, start, speaker, adv, lines };
   }
 
@@ -214,32 +222,13 @@ describe('live mode (test API server, fake speaker)', () => {
   }, 30_000);
 
   it("applies a change of only the Cluster's drain settings without touching a session or a path", async () => {
-    const { log } = captureLogger();
-    const opened = LiveMode.open(source({ nodeIp: '10.0.1.11', nodeName: 'cp-b' }), {
-      log,
-      hostAddresses: () => [],
-      startupTimeoutMs: 1_000,
-      resyncMs: 500,
-      backoffMaxMs: 500,
-    });
-    if (!opened.ok) throw new Error(opened.message);
-    const live = opened.live;
-    running.push(live);
-    const start = await live.start();
-    expect(start.drain).toEqual({});
-    const speaker = new FakeSpeaker();
-    const adv = new ControlPlaneAdvertiser({ speaker, log, vips: [start.vip] });
-    await adv.applyConfig(start.config);
     const applied: unknown[] = [];
     const drains: unknown[] = [];
-    live.attach(
-      (c) => {
-        applied.push(c);
-        return adv.applyConfig(c);
-      },
-      speaker,
-      (d) => drains.push(d),
-    );
+    const { start, speaker } = await startLive(source({ nodeIp: '10.0.1.11', nodeName: 'cp-b' }), {
+      applied,
+      drains,
+    });
+    expect(start.drain).toEqual({});
     const callsBefore = speaker.calls.length;
     edit((c) => {
       c.spec.loadBalancer.drainDelay = 45;
