@@ -1,9 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HealthServer, type HealthServerOptions, startHealthServer } from './http-server.js';
+import {
+  DEFAULT_HTTP_LIMITS,
+  type HealthServer,
+  type HealthServerOptions,
+  startHealthServer,
+} from './http-server.js';
 import { createLogger } from './logger.js';
 
 const servers: HealthServer[] = [];
@@ -47,6 +53,21 @@ function openRaw(port: number, text = ''): Promise<Socket> {
     });
     s.on('error', reject);
     sockets.push(s);
+  });
+}
+
+/** Resolves once the server on `port` has started `count` requests (its request handler ran). */
+function requestsStarted(port: number, count: number): Promise<void> {
+  const channel = diagnostics.channel('http.server.request.start');
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onStart = (message: unknown): void => {
+      if ((message as { socket: Socket }).socket.localPort !== port || ++seen < count) return;
+      channel.unsubscribe(onStart);
+      // The message comes just before the server emits 'request': let its handler run first.
+      setImmediate(resolve);
+    };
+    channel.subscribe(onStart);
   });
 }
 
@@ -106,25 +127,58 @@ describe('startHealthServer', () => {
   it('renders /metrics once for a burst of scrapers and serves the cache', async () => {
     const registry = new Registry();
     let collects = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     new Gauge({
       name: 'test_collects',
       help: 'times collected',
       registers: [registry],
       async collect() {
         collects++;
-        await new Promise((r) => setTimeout(r, 20));
+        // The render lasts until every request of the burst has arrived. With a fixed 20 ms
+        // render, a loaded machine could take longer than the render plus the max age (1 s) to
+        // deliver 100 connections, and the late ones re-rendered: 2 collects without any bug.
+        await gate;
         this.set(collects);
       },
     });
-    // A backlog for all 100 at once: past it, a client's SYN is retried after a second.
-    const { base } = await start({ registry, limits: { maxConnections: 500, backlog: 511 } });
-    const texts = await Promise.all(
+    // A backlog for all 100 at once: past it, a client's SYN is retried after a second. A long max
+    // age: the cache must serve the request after the burst however long the burst took.
+    const { server, base } = await start({
+      registry,
+      limits: { maxConnections: 500, backlog: 511, metricsMaxAgeMs: 600_000 },
+    });
+    const arrived = requestsStarted(server.port, 100);
+    const answers = Promise.all(
       Array.from({ length: 100 }, () => fetch(`${base}/metrics`).then((r) => r.text())),
     );
+    await arrived;
+    release();
+    const texts = await answers;
     expect(collects).toBe(1);
     expect(new Set(texts).size).toBe(1);
+    expect(texts[0]).toContain('test_collects 1');
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 1');
-    await new Promise((r) => setTimeout(r, 1_050));
+    expect(collects).toBe(1);
+  });
+
+  it('renders /metrics again once the cached text is older than a second (the default)', async () => {
+    const registry = new Registry();
+    let collects = 0;
+    new Gauge({
+      name: 'test_collects',
+      help: 'times collected',
+      registers: [registry],
+      collect() {
+        this.set(++collects);
+      },
+    });
+    const { base } = await start({ registry });
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 1');
+    // At least the max age (a loaded machine only makes it longer, which changes nothing).
+    await new Promise((r) => setTimeout(r, DEFAULT_HTTP_LIMITS.metricsMaxAgeMs + 50));
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('test_collects 2');
   });
 
@@ -167,12 +221,17 @@ describe('startHealthServer', () => {
   );
 
   it('at the cap, evicts the oldest half-sent connection for a new probe', async () => {
-    const { server, base } = await start({ limits: { maxConnections: 3 } });
+    // Header timeouts far beyond the test: on a loaded machine the first connection must be
+    // closed by the eviction, never by its header timeout (that would leave nothing to evict).
+    const { server, base } = await start({
+      limits: { maxConnections: 3, headersTimeoutMs: 60_000, requestTimeoutMs: 120_000 },
+    });
     const first = await openRaw(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');
     const firstClosed = closed(first);
     await openRaw(server.port, 'GET /');
     await openRaw(server.port);
-    await new Promise((r) => setTimeout(r, 50));
+    // No wait for the server to accept them: it accepts connections in the order they completed,
+    // so these three are admitted before the probe's however late it runs.
     const r = await fetch(`${base}/healthz`);
     expect(r.status).toBe(200);
     await firstClosed;
@@ -196,8 +255,13 @@ describe('startHealthServer', () => {
       },
     });
     const { server, base } = await start({ registry, limits: { maxConnections: 2 } });
+    // Both slots must be answering before the third connection arrives; were one still waiting
+    // for its request (a loaded machine can take longer than any fixed sleep), the third would
+    // evict it instead, as it should. The server publishes each request it starts on Node's
+    // diagnostics channel, just before its request handler runs (which marks the slot busy).
+    const answering = requestsStarted(server.port, 2);
     const pending = [fetch(`${base}/metrics`), fetch(`${base}/metrics`)];
-    await new Promise((r) => setTimeout(r, 100));
+    await answering;
     const refused = closed(await openRaw(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(await refused).toMatch(/^HTTP\/1.1 503 Service Unavailable\r\n[\s\S]*too many connections\n$/);
     release();
