@@ -42,15 +42,29 @@ describe.skipIf(skip)('GTSM with nftables (needs root and nft)', () => {
   });
   afterAll(() => lab.destroy());
 
+  /** Packets b's single-hop GTSM rule has dropped so far (nft's counter). */
+  async function droppedAtB(): Promise<number> {
+    const listing = await b.exec('nft', ['list', 'table', 'inet', GTSM_TABLE]);
+    const dropped = /udp dport 3784 ip ttl != 255 counter packets (\d+)/.exec(listing);
+    if (!dropped) throw new Error(`no single-hop GTSM counter in:\n${listing}`);
+    return Number(dropped[1]);
+  }
+
   it('drops routed single-hop packets (TTL 254): the session stays Down', async () => {
     // a hears b (a has no rules) and goes Init; b hears nothing.
     await pa.waitForLog(/^state$/, 10_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Not a fixed wait (a loaded machine may not have sent anything in it): two more of a's
+    // packets, sent Init (one a second while not Up), dropped at b. Any one that got through
+    // would have moved b out of Down.
+    const before = await droppedAtB();
+    await waitFor(
+      `two more packets from a dropped at b (${before} before)`,
+      async () => (await droppedAtB()) >= before + 2,
+      15_000,
+      200,
+    );
     expect(states(pb)).toEqual(['Down']);
     expect(states(pa)).not.toContain('Up');
-    const listing = await b.exec('nft', ['list', 'table', 'inet', GTSM_TABLE]);
-    const dropped = /udp dport 3784 ip ttl != 255 counter packets (\d+)/.exec(listing);
-    expect(Number(dropped?.[1])).toBeGreaterThan(0);
   });
 
   it('without the rules the same packets are accepted and the session comes Up', async () => {
