@@ -50,7 +50,11 @@ describe.skipIf(skip !== undefined)('e2e fast failover on topology 03 (netns + F
         const st = x.status as { state?: string; bfdState?: string } | undefined;
         return st?.state === 'Established' && st.bfdState === 'Up';
       });
-    return ok && (await lab.torFib(TOR, `${vip}/32`)).join() === `${LB.lb1},${LB.lb2}`;
+    if (!ok || (await lab.torFib(TOR, `${vip}/32`)).join() !== `${LB.lb1},${LB.lb2}`) return false;
+    return lab.torBfdUp(
+      TOR,
+      s.map((x) => (x.spec as { floatingIP?: string }).floatingIP ?? ''),
+    );
   };
   /**
    * Every floating-IP holder (any node: after a death the Lease fast path may have moved a floating

@@ -127,7 +127,11 @@ describe.skipIf(skip !== undefined)('e2e Lease failover on topology 03 (netns + 
           holders[spec.floatingIP ?? ''] === spec.nodeName
         );
       });
-    return ok && (await lab.torFib(TOR, `${vip}/32`)).join() === `${LB.lb1},${LB.lb2}`;
+    if (!ok || (await lab.torFib(TOR, `${vip}/32`)).join() !== `${LB.lb1},${LB.lb2}`) return false;
+    return lab.torBfdUp(
+      TOR,
+      s.map((x) => (x.spec as { floatingIP?: string }).floatingIP ?? ''),
+    );
   };
   /** Every load-balancer holder sees the other load-balancer node Up over BFD. */
   const livenessUp = (): boolean =>
@@ -273,7 +277,7 @@ describe.skipIf(skip !== undefined)('e2e Lease failover on topology 03 (netns + 
       // BFD Up on the ToR for the victim's session (so its detection, not the hold timer, is measured).
       await lab.waitFor(
         `BFD Up from ${TOR} to ${victim}`,
-        async () => /Status: up/i.test(await lab.router(TOR).vtysh(`show bfd peer ${CP[victim]}`)),
+        async () => lab.torBfdUp(TOR, [CP[victim]]),
         30_000,
         200,
       );

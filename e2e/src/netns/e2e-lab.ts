@@ -712,6 +712,17 @@ export class E2eLab {
     this.server.store.upsert({ ...peer, spec: { ...(peer.spec as object), bfd } });
   }
 
+  /**
+   * FRR on `tor` has its BFD session to every one of `peers` Up in its settled form: FRR 8.4
+   * replaces a neighbor's session when BGP first reaches Established, which ends that BGP session
+   * once more if BFD was already Up (FrrRouter.bgpBfdPeer). Steady-state checks wait for this, so
+   * that a fault injected next never meets that start-up flap.
+   */
+  async torBfdUp(tor: string, peers: readonly string[]): Promise<boolean> {
+    const router = this.router(tor);
+    return (await Promise.all(peers.map((ip) => router.bgpBfdPeer(ip)))).every((p) => p?.status === 'up');
+  }
+
   async nodeUp(node: string): Promise<void> {
     const host = this.host(node);
     const links = await host.ipJson<{ ifname: string }[]>('link', 'show');

@@ -27,6 +27,23 @@ export function frrBfdProfile(name = 'fast', intervalMs = 300, multiplier = 3): 
   ].join('\n');
 }
 
+/** One entry of `show bfd peers json` (the fields the tests read). */
+export interface FrrBfdPeer {
+  peer: string;
+  /** The session's source address; absent while bgpd has registered it without one (see `bgpBfdPeer`). */
+  local?: string;
+  interface?: string;
+  status: string;
+  diagnostic?: string;
+  'remote-diagnostic'?: string;
+  'receive-interval'?: number;
+  'transmit-interval'?: number;
+  'detect-multiplier'?: number;
+  'remote-receive-interval'?: number;
+  'remote-transmit-interval'?: number;
+  'remote-detect-multiplier'?: number;
+}
+
 function frrIds(): { uid: number; gid: number } | undefined {
   try {
     const passwd = readFileSync('/etc/passwd', 'utf8').split('\n');
@@ -122,6 +139,25 @@ export class FrrRouter {
   async json<T = unknown>(command: string): Promise<T> {
     const out = await this.vtysh(command.endsWith(' json') ? command : `${command} json`);
     return JSON.parse(out) as T;
+  }
+
+  /** bfdd's session to `peer` (`show bfd peers json`), or undefined. */
+  async bfdPeer(peer: string): Promise<FrrBfdPeer | undefined> {
+    return (await this.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === peer);
+  }
+
+  /**
+   * The BFD session bgpd keeps for BGP neighbor `peer` once the session is settled, or undefined
+   * before. FRR 8.4's bgpd registers a neighbor's BFD session at start without a source address or
+   * interface, and once BGP first reaches Established it re-registers it with the connection's
+   * local address and interface: bfdd replaces the session, and the replaced one, if Up, tells the
+   * other end Down (FRR issue #17337). A BFD client there (FRR, or us) then ends that first BGP
+   * session with Cease/BFD Down, and the next one is final. So "FRR shows BFD up" proves nothing
+   * until the session shown has its local address: only that one outlives the start-up.
+   */
+  async bgpBfdPeer(peer: string): Promise<FrrBfdPeer | undefined> {
+    const p = await this.bfdPeer(peer);
+    return p?.local !== undefined ? p : undefined;
   }
 
   /** Configures the running router: `configure('router bgp 65002', 'neighbor X shutdown')`. */

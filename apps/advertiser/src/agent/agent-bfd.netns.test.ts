@@ -25,35 +25,22 @@ const PEER = {
   connectRetryTime: 1,
 };
 
-interface FrrBfdPeer {
-  peer: string;
-  status: string;
-  'remote-transmit-interval'?: number;
-  'remote-receive-interval'?: number;
-  'remote-detect-multiplier'?: number;
-  diagnostic?: string;
-  'remote-diagnostic'?: string;
-}
-
-/** FRR's BFD peer for the floating IP `fip`, from `show bfd peers json`. */
-async function frrBfdPeer(lab: AgentLab, fip: string): Promise<FrrBfdPeer | undefined> {
-  return (await lab.frr.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === fip);
-}
-
 /**
  * FRR's bfdd has the session from `fip` Up at 300 ms x 3 with BGP Established, and the agent
  * reports BGPSession `session` with state Established and bfdState Up. BFD comes Up on its own,
  * often before BGP, and the agent coalesces its status writes: one status must carry both (CI once
- * read a status written in between, bfdState Up and state still Idle).
+ * read a status written in between, bfdState Up and state still Idle). FRR's session is the settled
+ * one (`bgpBfdPeer`): FRR 8.4 replaces its first when BGP first reaches Established, ending that BGP session.
  */
 async function expectBfdUpAt300ms(lab: AgentLab, fip: string, session: string): Promise<void> {
   await lab.waitFor(
     `FRR BFD Up for ${fip} and the session Established`,
     async () =>
-      (await frrBfdPeer(lab, fip))?.status === 'up' && (await lab.neighbor(fip))?.bgpState === 'Established',
+      (await lab.frr.bgpBfdPeer(fip))?.status === 'up' &&
+      (await lab.neighbor(fip))?.bgpState === 'Established',
     30_000,
   );
-  expect(await frrBfdPeer(lab, fip)).toMatchObject({
+  expect(await lab.frr.bgpBfdPeer(fip)).toMatchObject({
     'remote-transmit-interval': 300,
     'remote-receive-interval': 300,
     'remote-detect-multiplier': 3,
@@ -75,7 +62,7 @@ describe.skipIf(skip)(
     let lab: AgentLab;
     let agent: AgentProcess;
 
-    const bfdPeer = () => frrBfdPeer(lab, FIP);
+    const bfdPeer = () => lab.frr.bgpBfdPeer(FIP);
 
     beforeAll(async () => {
       const { AgentLab } = await import('./test-support/agent-lab.js');
