@@ -123,17 +123,27 @@ describe.skipIf(skip)('bgpadvertiser against FRR: the manual verification flow (
   }, 60_000);
 
   it('the VIP on lo answers pings through the network', async () => {
+    // The first test waited for the route in FRR's BGP table; zebra installs it in the ToR's
+    // kernel a moment later (longer on a loaded machine), and only then can the ping be routed.
+    await waitFor(
+      'the ToR kernel route to 10.0.0.8 via 10.0.1.10',
+      async () => (await tor.ip('route', 'show', '10.0.0.8/32')).includes('via 10.0.1.10'),
+      10_000,
+    );
     const out = await client.exec('ping', ['-c', '1', '-W', '2', '10.0.0.8']);
     expect(out).toContain('1 received');
   }, 20_000);
 
   it('SIGTERM withdraws, sends Administrative Shutdown with a message, exits 0 within 2 s, leaves nothing', async () => {
+    // The 2 s budget is the product's (SHUTDOWN_BUDGET_MS is 1.8 s of it): the clock stops when
+    // the process exits ('exit'), not when this loaded test process has read its pipes to the end.
+    const exitedAt = new Promise<number>((resolve) => adv.child.once('exit', () => resolve(Date.now())));
     const t0 = Date.now();
     adv.signal('SIGTERM');
     const exit = await adv.exited;
-    const elapsed = Date.now() - t0;
+    const elapsed = (await exitedAt) - t0;
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(elapsed).toBeLessThan(2_000);
+    expect(elapsed, `SIGTERM -> exit took ${elapsed} ms`).toBeLessThan(2_000);
     await waitFor(
       'FRR to lose 10.0.0.8/32',
       async () => (await frrNextHops(frr, '10.0.0.8/32')).length === 0,
