@@ -136,10 +136,11 @@ describe.skipIf(skip)(
       const sampler = (async () => {
         while (sampling) samples.push({ t: Date.now(), hops: (await fib6()).length });
       })();
-      const cutAt = Date.now();
+      let cutAt = Number.NaN;
       let lostAt: number;
       try {
-        await lab.setLink('node-b', false);
+        // The clock starts once the link is down (not before the commands that take it down).
+        cutAt = await lab.setLink('node-b', false);
         lostAt = await lab.waitFor(
           'the ToR FIB without node-b',
           async () => (JSON.stringify(await fib6()) === JSON.stringify([HOP_C]) ? Date.now() : undefined),
@@ -151,8 +152,10 @@ describe.skipIf(skip)(
         sampling = false;
         await sampler;
       }
-      // The first sample without node-b (the sampler runs back to back, every few ms).
-      const firstWithout = samples.find((s) => s.t >= cutAt && s.hops === 1)?.t ?? lostAt;
+      // The first sample without node-b, at its end (the next sample's start: the sampler runs back
+      // to back); the FIB may have changed at any time during the sample.
+      const first = samples.findIndex((s) => s.t >= cutAt && s.hops === 1);
+      const firstWithout = (first < 0 ? undefined : samples[first + 1]?.t) ?? lostAt;
       const lossMs = firstWithout - cutAt;
       console.log(
         `IPv6 NEXT HOP CUT -> ToR FIB without it: ${lossMs} ms (${samples.length} FIB samples); BGP paths now ${JSON.stringify(await bgpPaths6())}`,
@@ -180,12 +183,14 @@ describe.skipIf(skip)(
 
       // Back: BFD comes Up again, and the path returns only after the 3 s hold-down.
       await lab.setLink('node-b', true);
+      // When node-a saw it Up (its own log time, where the hold-down starts), not when this process
+      // read that line: read late, the hold-down would look shorter than it is.
       const upAt = await lab.waitFor(
         'node-a sees node-b Up again',
         () => {
           const ups =
             holder?.lines.filter((l) => new RegExp(`BFD to ${HOP_B} .*-> Up`).test(String(l.msg))) ?? [];
-          return ups.length >= 2 ? Date.now() : undefined;
+          return ups.length >= 2 ? Date.parse(String(ups[1]?.time)) : undefined;
         },
         20_000,
         20,

@@ -78,6 +78,12 @@ function routeLiveness(lab: AgentLab): Record<string, LivenessEntry> | undefined
   return (route?.status as { nextHopLiveness?: Record<string, LivenessEntry> } | undefined)?.nextHopLiveness;
 }
 
+/** When the first sample matching `which` ended: the next sample's start (they run back to back). */
+function firstSampleEnd<S extends { t: number }>(samples: S[], which: (s: S) => boolean): number | undefined {
+  const i = samples.findIndex(which);
+  return i < 0 ? undefined : samples[i + 1]?.t;
+}
+
 /** Number of times the sampled FIB next-hop count changed. */
 function changes(samples: { hops: number }[]): number {
   let n = 0;
@@ -99,8 +105,8 @@ describe.skipIf(skip)('agent: next-hop liveness at 300 ms x 3 (netns, FRR; needs
   it("a next hop's link is cut: the ToR loses that path within a second, and gets it back after the hold-down", async () => {
     const holder = lab.agents[0];
     const sampler = lab.sampleFib(VIP);
-    const cutAt = Date.now();
-    await lab.setLink('node-b', false);
+    // The clock starts once the link is down (not before the commands that take it down).
+    const cutAt = await lab.setLink('node-b', false);
     const lostAt = await lab.waitFor(
       'the ToR FIB without node-b',
       async () => {
@@ -111,8 +117,9 @@ describe.skipIf(skip)('agent: next-hop liveness at 300 ms x 3 (netns, FRR; needs
       10,
     );
     const samples = await sampler.stop();
-    // The first sample without node-b (the sampler runs back to back, every few ms).
-    const firstWithout = samples.find((s) => s.t >= cutAt && s.hops === 1)?.t ?? lostAt;
+    // The first sample without node-b, at its end (the next sample's start: the sampler runs back
+    // to back); the FIB may have changed at any time during the sample.
+    const firstWithout = firstSampleEnd(samples, (s) => s.t >= cutAt && s.hops === 1) ?? lostAt;
     const lossMs = firstWithout - cutAt;
     const bgpGone = (await lab.paths(VIP)).map((p) => p.nextHop);
     const spanMs = (samples.at(-1)?.t ?? 0) - (samples[0]?.t ?? 0);
@@ -152,11 +159,13 @@ describe.skipIf(skip)('agent: next-hop liveness at 300 ms x 3 (netns, FRR; needs
 
     // Back: BFD comes Up again, and the path returns only after the 3 s hold-down.
     await lab.setLink('node-b', true);
+    // When node-a saw it Up (its own log time, where the hold-down starts), not when this process
+    // read that line: read late, the hold-down would look shorter than it is.
     const upAt = await lab.waitFor(
       'node-a sees node-b Up again',
       () => {
         const ups = holder?.lines.filter((l) => /BFD to 10\.0\.1\.11 .*-> Up/.test(String(l.msg))) ?? [];
-        return ups.length >= 2 ? Date.now() : undefined;
+        return ups.length >= 2 ? Date.parse(String(ups[1]?.time)) : undefined;
       },
       20_000,
       20,

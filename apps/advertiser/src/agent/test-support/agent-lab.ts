@@ -241,13 +241,25 @@ export class AgentLab {
   /**
    * Takes a node's link to the rack switch down or up (inside its namespace): the node drops off
    * the network without anything running on it being told, as when a cable or NIC fails.
+   * Resolves with when the link changed (epoch ms), read in the namespace right after `ip` made the
+   * change: a clock started here, not before the call, counts none of the process start-ups
+   * around it (hundreds of ms on a loaded machine), and none of this process's delay in learning
+   * that they ended.
    */
-  async setLink(node: string, up: boolean): Promise<void> {
+  async setLink(node: string, up: boolean): Promise<number> {
     const host = this.nodes.get(node);
     if (!host) throw new Error(`no node ${node}`);
     const ifname = (await this.addresses(node)).find((a) => a.prefixLen < 32 && a.ifname !== 'lo')?.ifname;
     if (ifname === undefined) throw new Error(`node ${node} has no link with an address`);
-    await host.ip('link', 'set', ifname, up ? 'up' : 'down');
+    const out = await host.exec('sh', [
+      '-c',
+      `ip link set dev "$1" ${up ? 'up' : 'down'} && date +%s%3N`,
+      'set-link',
+      ifname,
+    ]);
+    const changedAt = Number(out.trim());
+    if (!Number.isFinite(changedAt)) throw new Error(`setLink ${node}: no time from date: ${out}`);
+    return changedAt;
   }
 
   /** Events the agents wrote about a Node (they live in the default namespace). */
