@@ -27,9 +27,10 @@ describe('two replicas with leader election on a Lease', () => {
     const a = await start('replica-a');
     const b = await start('replica-b');
     const leader = await waitFor('a leader', () => [a, b].find((c) => c.isLeader));
-    // Both keep running for several renewals: never two leaders at once.
+    // Both keep running for several renewals: never two leaders at once. (None for a moment is
+    // allowed: a leader whose renewal misses the 1 s deadline on a loaded machine steps down.)
     for (let i = 0; i < 20; i++) {
-      expect([a, b].filter((c) => c.isLeader).length).toBe(1);
+      expect([a, b].filter((c) => c.isLeader).length).toBeLessThanOrEqual(1);
       await new Promise((r) => setTimeout(r, 25));
     }
     const standby: Controller = leader === a ? b : a;
