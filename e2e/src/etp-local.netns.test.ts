@@ -122,10 +122,8 @@ describe.skipIf(skip !== undefined)(
 
     /**
      * Waits for a change at the ToR and records how long after `since` its BGP table (RIB) and its
-     * kernel FIB each first showed it, against the issue's 1 s. The two are polled side by side,
-     * each clock stopping at its own first observation: polled one after the other, the FIB's time
-     * included the whole RIB wait plus a vtysh call (seconds on a loaded machine), none of it the
-     * product's.
+     * kernel FIB each first showed it, against the issue's 1 s (E2eLab.msUntilEach: each clock stops
+     * at its own first observation).
      */
     async function recordRibAndFib(
       what: string,
@@ -133,12 +131,9 @@ describe.skipIf(skip !== undefined)(
       rib: () => Promise<boolean>,
       fib: () => Promise<boolean>,
     ): Promise<void> {
-      const [ribMs, fibMs] = await Promise.all([
-        lab.waitFor(`${what} (${TOR} RIB)`, async () => (await rib()) && Date.now() - since, 10_000, 20),
-        lab.waitFor(`${what} (${TOR} FIB)`, async () => (await fib()) && Date.now() - since, 10_000, 20),
-      ]);
-      record(`${what} (RIB)`, ribMs, 1_000);
-      record(`${what} (FIB)`, fibMs, 1_000);
+      const ms = await lab.msUntilEach(what, since, { RIB: rib, FIB: fib });
+      record(`${what} (RIB)`, ms.RIB, 1_000);
+      record(`${what} (FIB)`, ms.FIB, 1_000);
     }
 
     beforeAll(async () => {

@@ -75,6 +75,8 @@ export interface TorPath {
   best: boolean;
   multipath: boolean;
   pathId?: number;
+  /** Kept by graceful restart after its session went down, until the End-of-RIB (FRR's `stale`). */
+  stale?: true;
 }
 
 /** A running lab. Create with `E2eLab.up()`, always end with `down()`. */
@@ -562,6 +564,7 @@ export class E2eLab {
         bestpath?: { overall?: boolean };
         multipath?: boolean;
         addpathRxId?: number;
+        stale?: boolean;
       }[];
     }>(`show bgp ${afi} unicast ${prefix} json`);
     return (r.paths ?? []).map((p) => ({
@@ -570,6 +573,7 @@ export class E2eLab {
       best: p.bestpath?.overall === true,
       multipath: p.multipath === true,
       ...(p.addpathRxId !== undefined ? { pathId: p.addpathRxId } : {}),
+      ...(p.stale === true ? { stale: true as const } : {}),
     }));
   }
 
@@ -771,6 +775,33 @@ export class E2eLab {
     intervalMs = 100,
   ): Promise<T> {
     return waitFor(what, check, timeoutMs, intervalMs, () => this.diagnose());
+  }
+
+  /**
+   * Polls `checks` side by side (every `intervalMs`) until each has passed once; resolves with how
+   * long after `since` (epoch ms) each one's first passing poll returned. Each clock stops at its
+   * own first observation: polled one after the other (a RIB, then the FIB), a later check's time
+   * would include the earlier waits, seconds on a loaded machine that the product never spent.
+   */
+  async msUntilEach<K extends string>(
+    what: string,
+    since: number,
+    checks: Record<K, () => Promise<boolean>>,
+    timeoutMs = 10_000,
+    intervalMs = 20,
+  ): Promise<Record<K, number>> {
+    const keys = Object.keys(checks) as K[];
+    const times = await Promise.all(
+      keys.map((k) =>
+        this.waitFor(
+          `${what} (${k})`,
+          async () => (await checks[k]()) && Date.now() - since,
+          timeoutMs,
+          intervalMs,
+        ),
+      ),
+    );
+    return Object.fromEntries(keys.map((k, i) => [k, times[i]])) as Record<K, number>;
   }
 
   /** BGP summaries of the ToRs and the last lines of the bgplb processes, for failure messages. */
