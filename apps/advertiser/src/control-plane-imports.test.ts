@@ -33,13 +33,18 @@ async function staticImports(): Promise<Set<string>> {
 }
 
 describe('the control-plane command at start', () => {
-  it('loads the advertiser config schema, not the other kinds, the agent, the Kubernetes client or node:crypto', async () => {
+  it('loads the advertiser config schema, not zod classic, the other kinds, the agent, the Kubernetes client or node:crypto', async () => {
     const files = [...(await staticImports())];
     const has = (re: RegExp) => files.filter((f) => re.test(f));
     // The check can see what it looks for: the advertiser config's own modules are there.
     expect(has(/api-types\/src\/schemas\/advertiser-config\.ts$/)).toHaveLength(1);
     expect(has(/api-types\/src\/advertiser-config-file\.ts$/)).toHaveLength(1);
     expect(has(/zod/).length).toBeGreaterThan(0);
+    // zod's classic API (about 12 MiB at import, docs/benchmarks.md): the config schemas use the mini
+    // one (api-types' schemas/zod-mini.ts), which the classic API's entry and modules are not part of.
+    expect(has(/node_modules\/zod\/v4\/mini\//).length).toBeGreaterThan(0);
+    expect(has(/node_modules\/zod\/(index\.js|v4\/classic\/)/)).toEqual([]);
+    expect(has(/api-types\/src\/schemas\/primitives\.ts$/)).toEqual([]);
     // Every kind's schema (parse.ts), the Cluster's rules, the file validator and the CRDs: on demand.
     expect(
       has(/api-types\/src\/(parse|validate-files|validate-cluster|cluster-config-file|crds)\.ts$/),

@@ -4,7 +4,7 @@ import { readConfigFile } from './config-bytes.js';
 import { type ParseResult, parseWith } from './parse-with.js';
 import { type FileProblem, KEY_PROBLEMS, type Problem, parsePath, problem } from './problems.js';
 import { AdvertiserConfig } from './schemas/advertiser-config.js';
-import { familyOfValid, withFamily } from './schemas/primitives.js';
+import { familyOfValid, withFamily } from './schemas/session-primitives.js';
 import { resolveTimers, timerProblems } from './timers.js';
 import { readYamlDocuments } from './yaml-documents.js';
 import { locate } from './yaml-locate.js';

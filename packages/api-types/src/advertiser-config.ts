@@ -12,5 +12,5 @@ export * from './parse-with.js';
 export * from './problems.js';
 export * from './schemas/advertiser-config.js';
 export * from './schemas/drain-settings.js';
-export * from './schemas/primitives.js';
+export * from './schemas/session-primitives.js';
 export * from './timers.js';

@@ -60,19 +60,19 @@ export const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
 
 interface ZodDef {
   type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  in?: z.ZodType;
+  shape?: Record<string, z.core.$ZodType>;
+  innerType?: z.core.$ZodType;
+  element?: z.core.$ZodType;
+  in?: z.core.$ZodType;
 }
 
-function defOf(schema: z.ZodType): ZodDef {
+function defOf(schema: z.core.$ZodType): ZodDef {
   return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
 }
 
 /** The keys of the object schema found at `path` inside `schema` (through optional, default, lists). */
-export function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] {
-  let node: z.ZodType | undefined = schema;
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PathSegment[]): string[] {
+  let node: z.core.$ZodType | undefined = schema;
   const unwrap = () => {
     for (let def = defOf(node!); node !== undefined; def = defOf(node)) {
       if (def.innerType !== undefined) node = def.innerType;
@@ -116,7 +116,7 @@ export function similar(a: string, b: string): boolean {
 export function suggestKey(
   key: string,
   at: readonly PathSegment[],
-  schema: z.ZodType | undefined,
+  schema: z.core.$ZodType | undefined,
 ): string | undefined {
   const pattern = formatPath(at.map((s) => (typeof s === 'number' ? 0 : s))).replace(/\[0\]/g, '[]');
   const misplaced = MISPLACED[pattern]?.[key];

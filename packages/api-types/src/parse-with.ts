@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { safeParse } from 'zod/mini';
 import { issuesToProblems, type Problem } from './problems.js';
 
 /*
@@ -20,12 +21,12 @@ export function objectRef(input: unknown): string | undefined {
 }
 
 /** Parses `input` with `schema`, applying defaults; problems carry field paths and values. */
-export function parseWith<S extends z.ZodType>(
+export function parseWith<S extends z.core.$ZodType>(
   schema: S,
   input: unknown,
   object?: string,
-): ParseResult<z.output<S>> {
-  const result = schema.safeParse(input, { reportInput: true });
+): ParseResult<z.core.output<S>> {
+  const result = safeParse(schema, input, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,

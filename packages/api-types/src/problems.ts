@@ -154,7 +154,7 @@ export function issuesToProblems(
   issues: readonly z.core.$ZodIssue[],
   object?: string,
   root?: unknown,
-  schema?: z.ZodType,
+  schema?: z.core.$ZodType,
 ): Problem[] {
   const out: Problem[] = [];
   const pathOf = (issue: z.core.$ZodIssue) =>

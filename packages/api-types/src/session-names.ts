@@ -4,7 +4,7 @@
  * control-plane node and peer). User-visible: docs/configuration.md documents the rule.
  */
 import { isIPv4 } from './address.js';
-import { ipAddressProblem } from './schemas/primitives.js';
+import { ipAddressProblem } from './schemas/session-primitives.js';
 
 /** Label telling the two kinds of BGPSession apart: `kubectl get bgpsessions -l bgplb.io/session-kind=control-plane`. */
 export const SESSION_KIND_LABEL = 'bgplb.io/session-kind';

@@ -1,6 +1,6 @@
 import { DEFAULT_TIMERS } from './constants.js';
 import { type PathSegment, type Problem, problem } from './problems.js';
-import type { BGPTimers, ResolvedTimers } from './schemas/primitives.js';
+import type { BGPTimers, ResolvedTimers } from './schemas/session-primitives.js';
 
 /**
  * Fills in timers: later layers override earlier ones (e.g. file-wide, then per peer). A missing

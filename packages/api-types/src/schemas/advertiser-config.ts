@@ -1,14 +1,14 @@
-import { z } from 'zod';
-import { Asn, BfdSettings, BGPTimers, IPAddress } from './primitives.js';
+import { Asn, BfdSettings, BGPTimers, IPAddress } from './session-primitives.js';
+import { z } from './zod-mini.js';
 
 /** One peer of the advertiser; its timers override the file-wide ones. */
 export const AdvertiserPeer = z.strictObject({
-  peerIP: IPAddress.describe('Address of the peer.'),
+  peerIP: IPAddress.check(z.describe('Address of the peer.')),
   /** Must differ from `localASN` (eBGP only). */
-  peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
+  peerASN: Asn.check(z.describe('Must differ from `localASN` (eBGP only).')),
   ...BGPTimers.shape,
   /** BFD to this peer (an extension); absent = off. */
-  bfd: BfdSettings.optional(),
+  bfd: z.optional(BfdSettings),
 });
 export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
 
@@ -26,16 +26,20 @@ export type AdvertiserPeer = z.infer<typeof AdvertiserPeer>;
  * `localIPOtherFamily` (an extension: this node's address of the other family, for dual stack).
  */
 export const AdvertiserConfig = z.strictObject({
-  localIP: IPAddress.describe('Source address of the sessions and next hop announced.'),
+  localIP: IPAddress.check(z.describe('Source address of the sessions and next hop announced.')),
   /**
    * Extension (dual stack): this node's address of the other family than localIP. Sessions to
    * peers of that family start from it, and it is the next hop of a VIP of that family.
    */
-  localIPOtherFamily: IPAddress.optional().describe(
-    "Extension (dual stack): this node's address of the other family; source of the sessions to peers of that family and next hop of a VIP of that family.",
-  ),
-  localASN: Asn.describe('Our AS number.'),
-  peers: z.array(AdvertiserPeer).min(1).describe('Peers to announce to.'),
+  localIPOtherFamily: z
+    .optional(IPAddress)
+    .check(
+      z.describe(
+        "Extension (dual stack): this node's address of the other family; source of the sessions to peers of that family and next hop of a VIP of that family.",
+      ),
+    ),
+  localASN: Asn.check(z.describe('Our AS number.')),
+  peers: z.array(AdvertiserPeer).check(z.minLength(1), z.describe('Peers to announce to.')),
   ...BGPTimers.shape,
 });
 export type AdvertiserConfig = z.infer<typeof AdvertiserConfig>;

@@ -132,7 +132,7 @@ export type NextHopLivenessEntry = z.infer<typeof NextHopLivenessEntry>;
  * `withdrawn`, and why. Every load-balancer node address is listed, so a missing next hop says why.
  */
 export const NextHopStatus = z.looseObject({
-  nextHop: IPAddress.describe('A load-balancer node address.'),
+  nextHop: IPAddress.check(z.describe('A load-balancer node address.')),
   node: z.string().optional().describe('The Node with that InternalIP, when there is one.'),
   state: z.enum(['announced', 'draining', 'withdrawn']),
   reason: z.string().describe('Why, e.g. "node node-04 is cordoned".'),

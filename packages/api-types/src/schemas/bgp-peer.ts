@@ -7,11 +7,13 @@ import { Asn, BfdSettings, BGPTimers, ConfigStatus, IPAddress, ObjectMeta } from
  * open to the peer, each from a different floating IP. Timers are optional (seconds).
  */
 export const BGPPeerSpec = z.strictObject({
-  localASN: Asn.describe('Our AS number on the service sessions.'),
+  localASN: Asn.check(z.describe('Our AS number on the service sessions.')),
   /** Must differ from `localASN` (eBGP only). */
-  peerASN: Asn.describe('Must differ from `localASN` (eBGP only).'),
-  peerIP: IPAddress.describe(
-    "Address of the peer, IPv4 or IPv6 (not link-local); it must accept sessions from every floating IP of its family (or, without one, the nodes' InternalIP of its family).",
+  peerASN: Asn.check(z.describe('Must differ from `localASN` (eBGP only).')),
+  peerIP: IPAddress.check(
+    z.describe(
+      "Address of the peer, IPv4 or IPv6 (not link-local); it must accept sessions from every floating IP of its family (or, without one, the nodes' InternalIP of its family).",
+    ),
   ),
   sessions: z
     .number()
@@ -22,7 +24,7 @@ export const BGPPeerSpec = z.strictObject({
     .describe('Sessions to open to this peer, each from a different floating IP.'),
   ...BGPTimers.shape,
   /** BFD on the service sessions to this peer (an extension); absent = off. */
-  bfd: BfdSettings.optional(),
+  bfd: z.optional(BfdSettings),
 });
 export type BGPPeerSpec = z.infer<typeof BGPPeerSpec>;
 

@@ -25,14 +25,16 @@ export type BfdSessionState = z.infer<typeof BfdSessionState>;
 export const BGPSessionSpec = z
   .strictObject({
     /** Floating IP the session starts from (service sessions); the node IP for control-plane sessions. */
-    floatingIP: IPAddress.optional().describe(
-      'Floating IP the session starts from (service sessions); the node IP for control-plane sessions.',
-    ),
-    localASN: Asn.describe('Our AS number on this session.'),
-    localIP: IPAddress.describe('Source address of the session.'),
+    floatingIP: z
+      .optional(IPAddress)
+      .describe(
+        'Floating IP the session starts from (service sessions); the node IP for control-plane sessions.',
+      ),
+    localASN: Asn.check(z.describe('Our AS number on this session.')),
+    localIP: IPAddress.check(z.describe('Source address of the session.')),
     nodeName: z.string().min(1).describe('Node that runs the session.'),
-    peerASN: Asn.describe('AS number of the peer.'),
-    peerIP: IPAddress.describe('Address of the peer (IPv4 or IPv6, the family of localIP).'),
+    peerASN: Asn.check(z.describe('AS number of the peer.')),
+    peerIP: IPAddress.check(z.describe('Address of the peer (IPv4 or IPv6, the family of localIP).')),
   })
   .superRefine((spec, ctx) => {
     if (familyOfValid(spec.localIP) === familyOfValid(spec.peerIP)) return;

@@ -5,7 +5,7 @@ import { Asn, BfdSettings, IPAddress, ObjectMeta, PoolEntry, setOf } from './pri
 
 /** A node of a node pool; only its address matters to us (other fields are kept). */
 export const NodePoolNode = z.looseObject({
-  address: IPAddress.describe('Address of the node (IPv4 or IPv6).'),
+  address: IPAddress.check(z.describe('Address of the node (IPv4 or IPv6).')),
 });
 export type NodePoolNode = z.infer<typeof NodePoolNode>;
 
@@ -19,17 +19,19 @@ export type NodePoolSpec = z.infer<typeof NodePoolSpec>;
  */
 export const ClusterBGPPeer = z.strictObject({
   /** Peer address, IPv4 or IPv6 (not link-local); the nodes that peer with it need an address of its family. */
-  ip: IPAddress.describe(
-    'Peer address, IPv4 or IPv6 (not link-local); the control-plane nodes that peer with it must have an address of its family.',
+  ip: IPAddress.check(
+    z.describe(
+      'Peer address, IPv4 or IPv6 (not link-local); the control-plane nodes that peer with it must have an address of its family.',
+    ),
   ),
   /** Peer ASN; must differ from `localASN` (eBGP only). */
-  asn: Asn.describe('Peer ASN; must differ from `localASN` (eBGP only).'),
+  asn: Asn.check(z.describe('Peer ASN; must differ from `localASN` (eBGP only).')),
   /** Addresses of the control-plane nodes that peer with it; absent = all. */
   controlPlaneNodes: setOf(IPAddress)
     .optional()
     .describe('Addresses of the control-plane nodes that peer with it; absent = all.'),
   /** BFD on the control-plane sessions to this peer (an extension); absent = off. */
-  bfd: BfdSettings.optional(),
+  bfd: z.optional(BfdSettings),
 });
 export type ClusterBGPPeer = z.infer<typeof ClusterBGPPeer>;
 
@@ -77,7 +79,7 @@ export const ClusterLoadBalancer = z.strictObject({
     .enum(['bgp', 'layer2'])
     .default('layer2')
     .describe('Must be bgp. Defaults to layer2, which bgplb refuses, so set it explicitly.'),
-  localASN: Asn.describe('AS number of the cluster (1..4294967294, not 23456 or 65535).'),
+  localASN: Asn.check(z.describe('AS number of the cluster (1..4294967294, not 23456 or 65535).')),
   bgpPeers: z
     .array(ClusterBGPPeer)
     .min(1)
@@ -95,18 +97,22 @@ export const ClusterLoadBalancer = z.strictObject({
     .default({ controlPlaneLBPort: 443 }),
   vips: z.strictObject({
     /** Kubernetes API VIP, IPv4 or IPv6; must lie outside every address pool. */
-    controlPlaneVIP: IPAddress.describe(
-      'Kubernetes API VIP, IPv4 or IPv6; must lie outside every address pool.',
+    controlPlaneVIP: IPAddress.check(
+      z.describe('Kubernetes API VIP, IPv4 or IPv6; must lie outside every address pool.'),
     ),
     /**
      * Extension (dual stack): the Kubernetes API VIP of the other family than `controlPlaneVIP`,
      * announced by the control-plane nodes that have an address of its family.
      */
-    controlPlaneVIPOtherFamily: IPAddress.optional().describe(
-      'Extension (dual stack): the Kubernetes API VIP of the other family than controlPlaneVIP; announced by the control-plane nodes with an address of its family; outside every pool.',
-    ),
+    controlPlaneVIPOtherFamily: z
+      .optional(IPAddress)
+      .describe(
+        'Extension (dual stack): the Kubernetes API VIP of the other family than controlPlaneVIP; announced by the control-plane nodes with an address of its family; outside every pool.',
+      ),
     /** VIP of the ingress Service; must lie inside an address pool. */
-    ingressVIP: IPAddress.optional().describe('VIP of the ingress Service; must lie inside an address pool.'),
+    ingressVIP: z
+      .optional(IPAddress)
+      .describe('VIP of the ingress Service; must lie inside an address pool.'),
   }),
   addressPools: z.array(AddressPool).default([]).describe('Pools of Service VIPs; entries may not overlap.'),
   /** Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes. */
@@ -114,14 +120,20 @@ export const ClusterLoadBalancer = z.strictObject({
     'Load-balancer nodes (next hops of Service VIPs); absent = the control-plane nodes.',
   ),
   // Extension: the control-plane advertiser's `--on-exit drain` (its flags override these).
-  drainDelay: DrainSettings.shape.drainDelay.describe(
-    "Extension: seconds a control-plane advertiser stopping with --on-exit drain keeps announcing the control-plane VIP with GRACEFUL_SHUTDOWN before withdrawing it (default 15; 0 withdraws at once). The node's termination grace period must exceed it.",
+  drainDelay: DrainSettings.shape.drainDelay.check(
+    z.describe(
+      "Extension: seconds a control-plane advertiser stopping with --on-exit drain keeps announcing the control-plane VIP with GRACEFUL_SHUTDOWN before withdrawing it (default 15; 0 withdraws at once). The node's termination grace period must exceed it.",
+    ),
   ),
-  drainMEDIncrease: DrainSettings.shape.drainMEDIncrease.describe(
-    'Extension: --on-exit drain adds this to the MED of the control-plane VIP, for routers without a graceful-shutdown policy (default 0).',
+  drainMEDIncrease: DrainSettings.shape.drainMEDIncrease.check(
+    z.describe(
+      'Extension: --on-exit drain adds this to the MED of the control-plane VIP, for routers without a graceful-shutdown policy (default 0).',
+    ),
   ),
-  drainASPathPrepend: DrainSettings.shape.drainASPathPrepend.describe(
-    'Extension: --on-exit drain prepends our AS this many more times to the control-plane VIP, for the same routers (default 0).',
+  drainASPathPrepend: DrainSettings.shape.drainASPathPrepend.check(
+    z.describe(
+      'Extension: --on-exit drain prepends our AS this many more times to the control-plane VIP, for the same routers (default 0).',
+    ),
   ),
 });
 export type ClusterLoadBalancer = z.infer<typeof ClusterLoadBalancer>;

@@ -1,84 +1,13 @@
 import { z } from 'zod';
-import {
-  type Family,
-  familyName,
-  formatIPv4,
-  formatIPv6,
-  IP_PATTERN,
-  IP_PREFIX_PATTERN,
-  ipv4ToNumber,
-  isIPv6,
-  POOL_ENTRY_PATTERN,
-  parseAddress,
-  parsePoolEntry,
-  zoneIndexError,
-} from '../address.js';
+import { IP_PREFIX_PATTERN, POOL_ENTRY_PATTERN, parsePoolEntry } from '../address.js';
+import { ipAddressProblem } from './session-primitives.js';
 
-/** Highest usable ASN: 4294967295 itself is reserved (RFC 7300). */
-export const MAX_ASN = 4294967294;
-/** ASNs that may not be used for a BGP session, with the reason (RFC 6793, RFC 7300, RFC 7607). */
-export const RESERVED_ASNS: ReadonlyMap<number, string> = new Map([
-  [0, 'ASN 0 is reserved (RFC 7607) and cannot be used in a session'],
-  [23456, 'ASN 23456 is AS_TRANS (RFC 6793), a placeholder for 4-octet ASNs, not a real ASN'],
-  [65535, 'ASN 65535 is reserved (RFC 7300)'],
-  [4294967295, 'ASN 4294967295 is reserved (RFC 7300)'],
-]);
-
-/**
- * A 4-octet AS number usable for eBGP: an integer in 1..4294967294 other than 23456 (AS_TRANS) and
- * 65535. The OpenAPI schema expresses the same rule with minimum/maximum and `not: {enum}`.
+/*
+ * The shared fields of the Kubernetes objects (metadata, status, prefixes, pools), in zod's classic
+ * API. The BGP session's fields (ASN, address, timers, BFD) are in session-primitives.ts, written
+ * with the mini API so that the advertiser config does not load the classic one; re-exported here.
  */
-export const Asn = z
-  .number()
-  .int()
-  .superRefine((n, ctx) => {
-    const reserved = RESERVED_ASNS.get(n);
-    if (reserved !== undefined) ctx.addIssue({ code: 'custom', message: reserved, input: n });
-    else if (n < 1 || n > MAX_ASN) {
-      ctx.addIssue({ code: 'custom', message: `ASN ${n} is outside 1..${MAX_ASN}`, input: n });
-    }
-  })
-  .meta({ minimum: 1, maximum: MAX_ASN, format: 'int64', not: { enum: [23456, 65535] } });
-export type Asn = z.infer<typeof Asn>;
-
-/** Back-compatible name of {@link Asn} (the seed exported it). */
-export const asnSchema = Asn;
-
-/**
- * Why `text` cannot stand in an address field, or undefined when it can: a dotted-quad IPv4 address,
- * or an IPv6 address in RFC 5952 form (lowercase, shortest). Canonical text is required because
- * addresses are compared as text everywhere (kubectl columns, label values, the agents' route
- * keys): `2001:DB8::1` and `2001:db8::1` would otherwise be two different next hops. Link-local
- * IPv6 addresses are refused: they mean something only together with an interface, and bgplb binds
- * sessions, VIPs and floating IPs by address alone (docs/configuration.md, "IPv6").
- */
-export function ipAddressProblem(text: string): string | undefined {
-  if (ipv4ToNumber(text) !== undefined) return undefined;
-  const zone = zoneIndexError(text);
-  const bare = zone === undefined ? text : text.slice(0, text.indexOf('%'));
-  const parsed = isIPv6(bare) ? parseAddress(bare) : undefined;
-  if (parsed === undefined || !parsed.ok) return `"${text}" is not a valid IPv4 (a.b.c.d) or IPv6 address`;
-  const value = parsed.value.value;
-  if (value >> 118n === 0x3fan)
-    return `link-local address ${text} is refused: it is ambiguous without an interface, and bgplb binds sessions and addresses by address alone; use a global or unique-local (fc00::/7) address`;
-  if (zone !== undefined) return zone;
-  if (value >> 32n === 0xffffn)
-    return `${text} is an IPv4-mapped IPv6 address; write the IPv4 address ${formatIPv4(Number(value & 0xffffffffn))}`;
-  const canonical = formatIPv6(value);
-  if (canonical !== text) return `${text} is not in RFC 5952 form; write ${canonical}`;
-  return undefined;
-}
-
-/**
- * An IPv4 (dotted quad) or IPv6 (RFC 5952) address; see {@link ipAddressProblem} for what is refused.
- */
-export const IPAddress = z
-  .string()
-  .superRefine((text, ctx) => {
-    const message = ipAddressProblem(text);
-    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: text });
-  })
-  .meta({ pattern: IP_PATTERN });
+export * from './session-primitives.js';
 
 /**
  * An IPv4 or IPv6 prefix `address/length` such as `10.0.0.8/32` or `2001:db8::8/128`: the address
@@ -101,19 +30,6 @@ export const IPPrefix = z
     if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: text });
   })
   .meta({ pattern: IP_PREFIX_PATTERN });
-
-/**
- * The family of a valid address or prefix text (`:` only occurs in IPv6): cheap, for the rules that
- * compare the families of fields that already passed {@link IPAddress} or {@link IPPrefix}.
- */
-export function familyOfValid(text: string): Family {
-  return text.includes(':') ? 6 : 4;
-}
-
-/** `a.b.c.d is IPv4` / `... is IPv6`: the words of the same-family rules' messages. */
-export function withFamily(text: string): string {
-  return `${text} (${familyName(familyOfValid(text))})`;
-}
 
 /**
  * One address-pool entry: an inclusive range `10.0.0.1-10.0.0.4` or a CIDR `10.0.0.0/30`, IPv4 or
@@ -148,84 +64,6 @@ export const ObjectMeta = z.looseObject({
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 
-/** Hold time in seconds: 3..65535 (0, "never expire", is refused as unsafe). */
-export const HoldTime = z
-  .number()
-  .int()
-  .min(3)
-  .max(65535)
-  .describe('Hold time in seconds (3..65535), default 90.');
-/** Keepalive interval in seconds: 1..21845 (a third of the largest hold time). */
-export const KeepaliveTime = z
-  .number()
-  .int()
-  .min(1)
-  .max(21845)
-  .describe('Keepalive interval in seconds, below the hold time; default a third of it (at most 30).');
-/** ConnectRetry timer in seconds: 1..65535. */
-export const ConnectRetryTime = z
-  .number()
-  .int()
-  .min(1)
-  .max(65535)
-  .describe('Seconds between connection attempts (1..65535), default 5.');
-
-/**
- * Optional BGP timers, in seconds. Absent fields take {@link DEFAULT_TIMERS} (hold 90, keepalive 30,
- * connect retry 5). The keepalive must be below the hold time (a third of it is recommended).
- */
-export const BGPTimers = z.strictObject({
-  holdTime: HoldTime.optional(),
-  keepaliveTime: KeepaliveTime.optional(),
-  connectRetryTime: ConnectRetryTime.optional(),
-});
-export type BGPTimers = z.infer<typeof BGPTimers>;
-
-/** A BFD interval in milliseconds: 10..60000, the range FRR's bfdd accepts too. */
-const BfdIntervalMs = z.number().int().min(10).max(60000);
-
-/**
- * BFD (RFC 5880) on a BGP session: an extension beyond the original product (SPEC §13). Present
- * means on (`bfd: {}` takes the recommended profile, 300 ms x 3); absent means off. A BFD Down
- * ends the BGP session at once with Cease/BFD Down (RFC 9384) instead of waiting for the hold
- * timer. The values mirror `@bgplb/bfd`'s `BFD_RECOMMENDED_PROFILE`.
- */
-export const BfdSettings = z
-  .strictObject({
-    minTxMs: BfdIntervalMs.optional().describe(
-      'Desired Min TX Interval once Up, milliseconds (10..60000), default 300.',
-    ),
-    minRxMs: BfdIntervalMs.optional().describe(
-      'Required Min RX Interval, milliseconds (10..60000), default 300.',
-    ),
-    multiplier: z
-      .number()
-      .int()
-      .min(2)
-      .max(255)
-      .optional()
-      .describe('Detect multiplier: packets missed before the session is declared Down (2..255), default 3.'),
-    multihop: z
-      .boolean()
-      .optional()
-      .describe('RFC 5883 multihop (UDP 4784) instead of RFC 5881 single-hop (UDP 3784); default false.'),
-    strict: z
-      .boolean()
-      .optional()
-      .describe('Keep the BGP session down until BFD is Up (and while it is Down); default false.'),
-  })
-  .describe(
-    'BFD (RFC 5880) to the peer, an extension: present = on, absent = off. Recommended profile 300 ms x 3 (`{}`).',
-  );
-export type BfdSettings = z.infer<typeof BfdSettings>;
-
-/** Timers with every field present. */
-export interface ResolvedTimers {
-  holdTime: number;
-  keepaliveTime: number;
-  connectRetryTime: number;
-}
-
 /** A standard Kubernetes condition (metav1.Condition), e.g. `Accepted` on a refused object. */
 export const Condition = z.looseObject({
   type: z.string().min(1),
@@ -256,6 +94,6 @@ export type ConfigStatus = z.infer<typeof ConfigStatus>;
  * A list of distinct scalars. The CRD marks it `x-kubernetes-list-type: set`, so the API server
  * refuses duplicates (our validation names the duplicate and where it first appears).
  */
-export function setOf<T extends z.ZodType>(item: T) {
+export function setOf<T extends z.core.$ZodType>(item: T) {
   return z.array(item).meta({ 'x-kubernetes-list-type': 'set' });
 }
