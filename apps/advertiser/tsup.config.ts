@@ -1,8 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
+import { builtinsAsRequire, promClientUnused } from './bundle-plugins.js';
 
 /**
  * Two builds into dist/:
@@ -20,50 +19,6 @@ try {
 } catch {
   // no dist/ yet
 }
-
-/**
- * `import ... from 'node:x'` in the bundle becomes `require('node:x')`. An ES import of a built-in
- * module makes Node build its ES facade, which reads every export, lazy getters included: `node:http`
- * then loads http2, tls, undici and 70 more internal modules, `node:util` 36, `node:crypto` 40. Their
- * code and source pages stay resident (about 8 MiB for the advertiser). `require` reads only what the
- * code uses; esbuild turns the named imports into property reads of the required module.
- */
-const builtinsAsRequire: Plugin = {
-  name: 'builtins-as-require',
-  setup(build) {
-    const builtins = new Set(builtinModules);
-    build.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
-      if (args.kind !== 'import-statement') return undefined;
-      const name = args.path.replace(/^node:/, '');
-      if (!builtins.has(name)) return undefined;
-      return { path: name, namespace: 'builtin-as-require' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'builtin-as-require' }, (args) => ({
-      contents: `module.exports = require('node:${args.path}');`,
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * prom-client's Pushgateway client and cluster aggregator, which bgpadvertiser never uses, left out
- * of the bundle: prom-client's index requires them eagerly, and they load https, tls, zlib and
- * cluster. In their place, a class that says so if it is ever constructed.
- */
-const promClientUnused: Plugin = {
-  name: 'prom-client-unused',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/lib\/(pushgateway|cluster)$/ }, (args) =>
-      /[/\\]prom-client[/\\]index\.js$/.test(args.importer)
-        ? { path: args.path.slice('./lib/'.length), namespace: 'prom-client-unused' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'prom-client-unused' }, (args) => ({
-      contents: `module.exports = class { constructor() { throw new Error("prom-client's ${args.path} is not part of bgpadvertiser's bundle"); } };`,
-      loader: 'js',
-    }));
-  },
-};
 
 const common: Options = {
   format: ['esm'],

@@ -32,7 +32,53 @@ async function staticImports(): Promise<Set<string>> {
   return seen;
 }
 
+/**
+ * The source files in the chunks loaded at start when the CLI is split per command as tsup splits
+ * dist/cli.js: esbuild puts a file in a chunk by which entries reach it, not by which use it, so a
+ * file reached from run-cli.ts but used only by a lazy command still loads at start. This is how all
+ * 64 zod locales (300 kB) sat in the control-plane command's chunk: `zod/v4/core` re-exports them,
+ * and zod's classic `z` namespace, used by the other commands' schemas, kept them live.
+ */
+async function filesInStartChunks(): Promise<string[]> {
+  const result = await build({
+    absWorkingDir: join(import.meta.dirname, '..'),
+    entryPoints: ['src/run-cli.ts'],
+    bundle: true,
+    splitting: true,
+    write: false,
+    outdir: 'split',
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    conditions: ['@bgplb/source'],
+    external: ['@kubernetes/client-node'],
+    logLevel: 'silent',
+  });
+  const outputs = result.metafile.outputs;
+  const start = Object.keys(outputs).find((o) => outputs[o]?.entryPoint === 'src/run-cli.ts');
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const todo = start === undefined ? [] : [start];
+  for (let chunk = todo.pop(); chunk !== undefined; chunk = todo.pop()) {
+    if (seen.has(chunk)) continue;
+    seen.add(chunk);
+    const out = outputs[chunk];
+    for (const [input, { bytesInOutput }] of Object.entries(out?.inputs ?? {}))
+      if (bytesInOutput > 0) files.push(input);
+    for (const i of out?.imports ?? []) if (i.kind === 'import-statement' && !i.external) todo.push(i.path);
+  }
+  return files;
+}
+
 describe('the control-plane command at start', () => {
+  it("loads one zod locale and none of zod's classic API, split per command as dist/cli.js is", async () => {
+    const files = await filesInStartChunks();
+    const has = (re: RegExp) => files.filter((f) => re.test(f));
+    expect(has(/api-types\/src\/schemas\/advertiser-config\.ts$/)).toHaveLength(1);
+    expect(has(/node_modules\/zod\/v4\/locales\//).map((f) => f.replace(/.*\//, ''))).toEqual(['en.js']);
+    expect(has(/node_modules\/zod\/(index\.js|v4\/classic\/)/)).toEqual([]);
+  });
+
   it('loads the advertiser config schema, not zod classic, the other kinds, the agent, the Kubernetes client or node:crypto', async () => {
     const files = [...(await staticImports())];
     const has = (re: RegExp) => files.filter((f) => re.test(f));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type KnownKind, RESOURCES } from '../constants.js';
 import { SCHEMAS } from '../parse.js';
 import { type JsonSchema, toStructural } from './structural.js';

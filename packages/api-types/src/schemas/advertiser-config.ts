@@ -1,5 +1,5 @@
 import { Asn, BfdSettings, BGPTimers, IPAddress } from './session-primitives.js';
-import { z } from './zod-mini.js';
+import * as z from './zod-mini.js';
 
 /** One peer of the advertiser; its timers override the file-wide ones. */
 export const AdvertiserPeer = z.strictObject({

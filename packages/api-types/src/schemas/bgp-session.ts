@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_VERSION } from '../constants.js';
 import { Asn, familyOfValid, IPAddress, IPPrefix, ObjectMeta, Timestamp, withFamily } from './primitives.js';
 

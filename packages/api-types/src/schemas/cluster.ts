@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLUSTER_API_VERSION } from '../constants.js';
 import { DrainSettings } from './drain-settings.js';
 import { Asn, BfdSettings, IPAddress, ObjectMeta, PoolEntry, setOf } from './primitives.js';

@@ -1,4 +1,4 @@
-import { z } from './zod-mini.js';
+import * as z from './zod-mini.js';
 
 /**
  * Graceful drain (RFC 8326), an extension (SPEC §13): how a draining node's paths are announced

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_VERSION } from '../constants.js';
 import { ConfigStatus, IPAddress, ObjectMeta, setOf } from './primitives.js';
 

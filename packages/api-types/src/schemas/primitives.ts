@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IP_PREFIX_PATTERN, POOL_ENTRY_PATTERN, parsePoolEntry } from '../address.js';
 import { ipAddressProblem } from './session-primitives.js';
 

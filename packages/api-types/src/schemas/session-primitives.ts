@@ -9,7 +9,7 @@ import {
   parseAddress,
   zoneIndexError,
 } from '../address.js';
-import { z } from './zod-mini.js';
+import * as z from './zod-mini.js';
 
 /*
  * The fields of a BGP session (AS numbers, addresses, timers, BFD), shared by the advertiser config,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { AdvertiserConfig } from './advertiser-config.js';
-import { z } from './zod-mini.js';
+import './zod-mini.js';
 
 // Vitest runs each file in its own worker: nothing here loads zod's classic API, which would set the
 // same defaults on its first schema and hide a missing one.

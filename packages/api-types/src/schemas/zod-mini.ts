@@ -13,4 +13,23 @@ import en from 'zod/v4/locales/en.js';
 if (!config().localeError) config(en());
 if (!config().memoizer) config({ memoizer: memoizer() });
 
-export * as z from 'zod/mini';
+/*
+ * What the schemas use, re-exported by name (`import * as z from './zod-mini.js'`): a namespace
+ * re-export of zod/mini would keep all of it in a bundle, its 40 locales included (1 MB).
+ */
+export type { infer } from 'zod/mini';
+export {
+  array,
+  boolean,
+  describe,
+  gte,
+  int,
+  lte,
+  meta,
+  minLength,
+  number,
+  optional,
+  strictObject,
+  string,
+  superRefine,
+} from 'zod/mini';
