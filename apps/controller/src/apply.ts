@@ -171,14 +171,16 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
         return;
       }
       case 'create': {
-        const ns = w.object.metadata.namespace ?? '';
-        const name = w.object.metadata.name;
+        // Read once: the plan may build the body on each read (plan.ts, lazyWrite).
+        const object = w.object;
+        const ns = object.metadata.namespace ?? '';
+        const name = object.metadata.name;
         const settled = ctx.onSending?.(w.resource, ns, name);
         try {
-          const out = await client.create<KubeObject>(own(w.resource, ns), w.object);
+          const out = await client.create<KubeObject>(own(w.resource, ns), object);
           written(w.resource, ns, name, out);
           if (w.resource === 'bgpsessions') {
-            const spec = w.object.spec as { nodeName: string; peerIP: string; floatingIP?: string };
+            const spec = object.spec as { nodeName: string; peerIP: string; floatingIP?: string };
             result.events.push({
               involved: sessionRef(name, ns, apiVersion, out.metadata.uid),
               type: 'Normal',
@@ -202,19 +204,20 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
           op: 'update',
           resource: w.resource,
           object: {
-            ...w.object,
+            ...object,
             metadata: {
               ...existing.metadata,
-              labels: { ...existing.metadata.labels, ...w.object.metadata.labels },
+              labels: { ...existing.metadata.labels, ...object.metadata.labels },
             },
           },
         });
         return;
       }
       case 'update': {
-        const ns = w.object.metadata.namespace ?? '';
-        const name = w.object.metadata.name;
-        let body = w.object;
+        const object = w.object; // read once, as for a create
+        const ns = object.metadata.namespace ?? '';
+        const name = object.metadata.name;
+        let body = object;
         for (let attempt = 1; ; attempt++) {
           const settled = ctx.onSending?.(w.resource, ns, name);
           try {
@@ -229,12 +232,12 @@ export async function applyWrites(writes: readonly Write[], ctx: ApplyContext): 
           const fresh = await client.get<KubeObject>(own(w.resource, ns, name));
           body = {
             ...fresh,
-            spec: w.object.spec,
+            spec: object.spec,
             metadata: {
               ...fresh.metadata,
-              labels: { ...fresh.metadata.labels, ...w.object.metadata.labels },
-              ...(w.object.metadata.ownerReferences
-                ? { ownerReferences: w.object.metadata.ownerReferences }
+              labels: { ...fresh.metadata.labels, ...object.metadata.labels },
+              ...(object.metadata.ownerReferences
+                ? { ownerReferences: object.metadata.ownerReferences }
                 : {}),
             },
           };
