@@ -8,7 +8,8 @@
  * process seeds the objects and watches the results like a client. The bench builds the controller
  * and the libraries it imports first (turbo, cached): running the TypeScript sources through tsx
  * instead would add ~140 MB of compiler and source maps to the RSS, and a stale dist/ would
- * measure old code. BENCH_SKIP_BUILD=1 skips the build (dist/ must then exist).
+ * measure old code. BENCH_SKIP_BUILD=1 skips the build (dist/ must then exist);
+ * BENCH_CONTROLLER_DIST=<dir> runs another build (a saved copy of dist/) as the baseline.
  *
  * Reports:
  * - initial sync: controller start -> every Service has its VIP and every route exists;
@@ -75,7 +76,9 @@ async function startApiServer(dir: string): Promise<{ proc: ChildProcess; kubeco
 }
 
 function startController(kubeconfig: string, metricsPort: number): ChildProcess {
-  const dist = join(APP, 'dist/cli.js');
+  // BENCH_CONTROLLER_DIST=<dir>: run the cli.js of a saved copy of an earlier dist/ (kept inside
+  // apps/controller so its imports resolve), the same-session baseline of a before/after pair.
+  const dist = join(process.env.BENCH_CONTROLLER_DIST ?? join(APP, 'dist'), 'cli.js');
   if (!existsSync(dist))
     throw new Error(`${dist} is missing: build it (pnpm turbo run build --filter @bgplb/controller...)`);
   const args = [
@@ -230,11 +233,12 @@ async function main(): Promise<void> {
     const tracer = process.env.BENCH_RSS_TRACE
       ? setInterval(() => {
           try {
-            const rss = /VmRSS:\s+(\d+) kB/.exec(
-              readFileSync(`/proc/${controller!.pid}/status`, 'utf8'),
-            )?.[1];
+            const status = readFileSync(`/proc/${controller!.pid}/status`, 'utf8');
+            const mb = (field: string) =>
+              Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024);
+            // The peak so far (VmHWM) next to RSS: a peak between two samples still shows when it rose.
             trace.push(
-              `${Math.round(performance.now() - t0)}ms ${phase} rss=${Math.round(Number(rss) / 1024)}MB ${heap} vips=${vipSeen.size} routes=${routeCount}`,
+              `${Math.round(performance.now() - t0)}ms ${phase} rss=${mb('VmRSS')}MB peak=${mb('VmHWM')}MB ${heap} vips=${vipSeen.size} routes=${routeCount}`,
             );
             void heapReport(metricsPort).then(
               (h) => {
