@@ -115,14 +115,22 @@ export class ControllerMetrics {
           this.set({ session: a.session, node: a.node }, a.ageSeconds);
       },
     });
+    // The routes the values were last set from: while the informer's list is the same array (no
+    // route changed since), the values stand. Rebuilding them made every scrape at 20k routes
+    // replace 20k label sets, old-generation garbage. Weak: an old list must not keep replaced
+    // route objects alive between scrapes.
+    let counted: WeakRef<readonly KubeObject[]> | undefined;
     new Gauge({
       name: 'bgplb_route_next_hops',
       help: 'Next hops of each BGPAdvertisedRoute; 0 means the VIP has no path',
       labelNames: ['route', 'prefix'],
       registers: [this.registry],
       collect() {
+        const routes = metrics.objects?.routes() ?? [];
+        if (counted?.deref() === routes) return;
+        counted = new WeakRef(routes);
         this.reset();
-        for (const r of routeNextHopCounts(metrics.objects?.routes() ?? []))
+        for (const r of routeNextHopCounts(routes))
           this.set({ route: r.route, prefix: r.prefix }, r.nextHops);
       },
     });

@@ -64,4 +64,29 @@ describe('ControllerMetrics status gauges', () => {
     expect(text).not.toContain('node="n1"');
     expect(text).toContain('bgplb_floating_ip_holder{ip="10.0.1.100",node="n2"} 1');
   });
+
+  it('keep the route gauge while the route list is the same array, and follow a new one', async () => {
+    const m = new ControllerMetrics({ defaultMetrics: false });
+    const routes = [route('r1', ['10.0.1.1']), route('r2', [])];
+    let list: KubeObject[] = routes;
+    let reads = 0;
+    m.observe({
+      sessions: () => [],
+      routes: () => {
+        reads++;
+        return list;
+      },
+    });
+    expect(await m.registry.metrics()).toContain('bgplb_route_next_hops{route="r1",prefix="10.0.0.2/32"} 1');
+    // The informer hands out the same array while nothing changed: the values set from it stand.
+    const again = await m.registry.metrics();
+    expect(reads).toBe(2);
+    expect(again).toContain('bgplb_route_next_hops{route="r1",prefix="10.0.0.2/32"} 1');
+    expect(again).toContain('bgplb_route_next_hops{route="r2",prefix="10.0.0.2/32"} 0');
+    // A change is a new array: r1 gains a next hop, r2 is gone.
+    list = [route('r1', ['10.0.1.1', '10.0.1.2'])];
+    const changed = await m.registry.metrics();
+    expect(changed).toContain('bgplb_route_next_hops{route="r1",prefix="10.0.0.2/32"} 2');
+    expect(changed).not.toContain('route="r2"');
+  });
 });
