@@ -33,7 +33,8 @@ function next(m: BfdManager, event: 'up' | 'down', timeoutMs = 5_000): Promise<[
   });
 }
 
-// 50 ms x 3: fast, yet a loaded CI machine does not flap it.
+// 50 ms x 3: fast. A test that needs the session to stay Up for a while uses multiplier 10: a
+// process not run for 150 ms (a loaded CI machine) detects its peer Down at x 3.
 const fast = { minTxMs: 50, minRxMs: 50, multiplier: 3 };
 
 /** Polls `check` every 10 ms until it holds; fails after `timeoutMs`. */
@@ -60,14 +61,17 @@ async function pair(family: 4 | 6 = 4, multihop = false, profile = fast) {
 
 describe('BfdManager on loopback', () => {
   it('brings a single-hop session Up both ways and settles on the negotiated interval', async () => {
-    const { sa, sb } = await pair();
+    // Multiplier 10 (detection 500 ms): both ends live in this process, and a loaded machine that
+    // does not run it for 150 ms (the detection time at x 3) would see a Down before the packets
+    // queued meanwhile are read, and the interval checks below would fail on the slow rate.
+    const { sa, sb } = await pair(4, false, { ...fast, multiplier: 10 });
     expect(sa.state).toBe('Up');
     expect(sb.state).toBe('Up');
-    // The poll that follows Up ends quickly; then both sides send every 50 ms and detect in 150.
+    // The poll that follows Up ends quickly; then both sides send every 50 ms and detect in 500.
     await until('the poll after Up ends', () => !sa.session.context.polling);
     await until('b has received a few packets', () => sb.session.counters.received > 3);
     expect(sa.session.transmitIntervalMs).toBe(50);
-    expect(sa.session.detectionTimeMs).toBe(150);
+    expect(sa.session.detectionTimeMs).toBe(500);
     expect(sb.session.counters.received).toBeGreaterThan(3);
     // The last packet arrived within about one interval (next-hop liveness reads it).
     const last = sb.session.lastReceivedAt;
