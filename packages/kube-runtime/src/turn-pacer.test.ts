@@ -31,12 +31,19 @@ describe('TurnPacer', () => {
       while (performance.now() < end);
     };
     setTimeout(() => order.push('timer'), 1);
+    // Until the last call ran, not a fixed 20 ms: a loaded machine that stops this process for
+    // longer would end such a wait before the third turn.
+    let allRan!: () => void;
+    const done = new Promise<void>((r) => {
+      allRan = r;
+    });
     for (let i = 0; i < 6; i++)
       pacer.run(() => {
         busy(2);
         order.push(`call${i}`);
+        if (i === 5) allRan();
       });
-    await new Promise((r) => setTimeout(r, 20));
+    await done;
     expect(order.slice(0, 2)).toEqual(['call0', 'call1']);
     // The timer does not wait for all six calls.
     expect(order.indexOf('timer')).toBeLessThan(6);
