@@ -94,6 +94,8 @@ const samePeer = (a: PeerOptions, b: PeerOptions): boolean => JSON.stringify(a) 
  */
 export class ControlPlaneAdvertiser {
   private config: AdvertiserConfig | undefined;
+  /** VIP -> why it has no next hop, as the caller found it (a Cluster: on the host). */
+  private unannounced: Readonly<Record<string, string>> = {};
   private peersById = new Map<string, PeerOptions>();
   private healthy: boolean;
   /** VIP -> the next hop it is announced with. */
@@ -147,8 +149,16 @@ export class ControlPlaneAdvertiser {
     return next;
   }
 
-  /** Starts (or, on SIGHUP, updates) the sessions of `config` and announces when healthy. */
-  applyConfig(config: AdvertiserConfig): Promise<ConfigChange> {
+  /**
+   * Starts (or, on SIGHUP, updates) the sessions of `config` and announces when healthy.
+   * `unannounced`: why a VIP has no next hop, when the caller knows more than the config (from a
+   * Cluster, the node's address of the other family is looked up on the host); said instead of
+   * the `--config` form's advice.
+   */
+  applyConfig(
+    config: AdvertiserConfig,
+    unannounced: Readonly<Record<string, string>> = {},
+  ): Promise<ConfigChange> {
     return this.serial(async () => {
       if (this.stopped) return { added: [], removed: [], changed: [], unchanged: [] };
       const { speaker, log } = this.options;
@@ -187,6 +197,7 @@ export class ControlPlaneAdvertiser {
         this.peersById.set(id, want);
       }
       this.config = config;
+      this.unannounced = unannounced;
       await this.reconcileRoute();
       return change;
     });
@@ -215,7 +226,8 @@ export class ControlPlaneAdvertiser {
       if (nextHop === undefined) {
         if (!this.withoutNextHop.has(vip)) {
           this.withoutNextHop.add(vip);
-          log.warn({ prefix }, `VIP not announced: ${noNextHopReason(this.config, vip)}`);
+          const why = this.unannounced[vip] ?? noNextHopReason(this.config, vip);
+          log.warn({ prefix }, `VIP not announced: ${why}`);
         }
       } else this.withoutNextHop.delete(vip);
       const announcedWith = this.announcedNextHops.get(vip);

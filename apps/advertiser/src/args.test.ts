@@ -125,6 +125,14 @@ describe('parseCommandLine: run', () => {
       ['--cluster-config', 'k', '--node-ip', 'node-1'],
       '--node-ip: expected an IPv4 or IPv6 address such as 10.0.0.8 or 2001:db8::8, got "node-1"',
     ],
+    [
+      ['--config', 'c', '--advertise-ip', '2001:db8::8', '--node-ip-other-family', '2001:db8:1::10'],
+      '--node-ip-other-family needs --cluster-config or --cluster (with --config, set localIPOtherFamily in the file)',
+    ],
+    [
+      ['--cluster-config', 'k', '--node-ip-other-family', 'eth0'],
+      '--node-ip-other-family: expected an IPv4 or IPv6 address such as 10.0.0.8 or 2001:db8::8, got "eth0"',
+    ],
     [['--config', 'c'], '--advertise-ip IP is required'],
     [
       ['--config', 'c', '--advertise-ip', '10.0.0.300'],
@@ -246,6 +254,15 @@ describe('parseCommandLine: run', () => {
       source: { kind: 'cluster', clusterConfig: 'k.yaml', nodeIp: '10.0.1.11' },
       check: { ...defaults, url: 'https://127.0.0.1:6443/readyz', caFile: '/etc/kubernetes/pki/ca.crt' },
     });
+    // Dual stack: this node's address of the other family, canonical (as `ip addr` prints it).
+    expect(
+      parseCommandLine(['--cluster-config', 'k.yaml', '--node-ip-other-family', '2001:DB8:1:0::10']),
+    ).toMatchObject({
+      source: { kind: 'cluster', clusterConfig: 'k.yaml', nodeIpOtherFamily: '2001:db8:1::10' },
+    });
+    expect(
+      parseCommandLine(['--cluster', 'cluster-bm/bm', '--node-ip-other-family', '2001:db8:1::10']),
+    ).toMatchObject({ source: { kind: 'live', nodeIpOtherFamily: '2001:db8:1::10' } });
     const unchecked = parseCommandLine(['--cluster-config', 'k.yaml', '--no-check']);
     expect(unchecked).not.toHaveProperty('check');
   });

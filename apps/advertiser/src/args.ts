@@ -101,6 +101,8 @@ export interface StaticPodCommandOptions {
   clusterConfig: string;
   /** The control-plane node's address in the Cluster. */
   node: string;
+  /** `--node-ip-other-family`: passed on to the pod (the node's address of the other family). */
+  nodeIpOtherFamily?: string;
   /** `--live`: the pod runs live mode (the Cluster through the local API server) instead of the file. */
   live: boolean;
   vipInterface?: string;
@@ -193,14 +195,19 @@ const peerPortOption = () =>
   new Option('--peer-port <port>', 'TCP port of the peers (default: 179)').argParser(integerArg(1, 65535));
 const vipInterfaceOption = (help: string) =>
   new Option('--vip-interface <dev>', help).argParser(interfaceArg);
+const nodeIpOtherFamilyOption = () =>
+  new Option(
+    '--node-ip-other-family <ip>',
+    "with --cluster-config or --cluster: this node's address of the other family, the next hop of vips.controlPlaneVIPOtherFamily (default: the one global address of that family on the interface of the node's address)",
+  ).argParser(ipArg);
 
 // After "Usage: bgpadvertiser ": the spec's command line first, then the other modes.
 const SYNOPSIS = `--config FILE --advertise-ip IP [options]
-       bgpadvertiser --cluster-config FILE [--node-ip IP] [options]
+       bgpadvertiser --cluster-config FILE [--node-ip IP] [--node-ip-other-family IP] [options]
        bgpadvertiser --kubeconfig FILE --cluster NAMESPACE/NAME [--node-ip IP] [options]   (live mode)
        bgpadvertiser validate FILE...
        bgpadvertiser preflight --cluster-config FILE [--exec 'ssh -i KEY root@{ip}'] [options]
-       bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--live] [--vip-interface DEV]
+       bgpadvertiser static-pod --cluster-config FILE --node ADDRESS [--node-ip-other-family IP] [--live] [--vip-interface DEV]
        bgpadvertiser agent --node-name NODE [options]   (node agent; see 'bgpadvertiser agent --help')`;
 
 function runCommand(): Command {
@@ -229,6 +236,7 @@ FILE and adds/removes peers without touching the others.`,
       '--node-ip <ip>',
       "with --cluster-config or --cluster: this node's address (default: the control-plane node address found on this host)",
     ).argParser(ipArg),
+    nodeIpOtherFamilyOption(),
     new Option(
       '--cluster <namespace/name>',
       'live mode: follow this Cluster through the API server (changes applied as they happen)',
@@ -373,7 +381,8 @@ is invalid or ADDRESS is not one of its control-plane nodes.`,
     new Option(
       '--node <address>',
       "the control-plane node (its address in the Cluster's controlPlane.nodePoolSpec.nodes)",
-    ).argParser(ipv4Arg),
+    ).argParser(ipArg),
+    nodeIpOtherFamilyOption(),
     new Option(
       '--live',
       'the pod follows the Cluster through the local API server (--kubeconfig /etc/kubernetes/admin.conf --cluster NAMESPACE/NAME) instead of reading FILE',
@@ -398,6 +407,7 @@ interface RunFlags extends LogFlags {
   advertiseIp?: string[];
   clusterConfig?: string;
   nodeIp?: string;
+  nodeIpOtherFamily?: string;
   cluster?: { namespace: string; name: string };
   kubeconfig?: string;
   nodeName?: string;
@@ -497,6 +507,7 @@ function runSource(f: RunFlags): SpeakerSource | LiveSource {
     };
     if (f.kubeconfig !== undefined) source.kubeconfig = f.kubeconfig;
     if (f.nodeIp !== undefined) source.nodeIp = f.nodeIp;
+    if (f.nodeIpOtherFamily !== undefined) source.nodeIpOtherFamily = f.nodeIpOtherFamily;
     return source;
   }
   if (liveOnly.length > 0)
@@ -510,9 +521,14 @@ function runSource(f: RunFlags): SpeakerSource | LiveSource {
     }
     const source: SpeakerSource = { kind: 'cluster', clusterConfig: f.clusterConfig };
     if (f.nodeIp !== undefined) source.nodeIp = f.nodeIp;
+    if (f.nodeIpOtherFamily !== undefined) source.nodeIpOtherFamily = f.nodeIpOtherFamily;
     return source;
   }
   if (f.nodeIp !== undefined) throw new UsageError('--node-ip needs --cluster-config or --cluster');
+  if (f.nodeIpOtherFamily !== undefined)
+    throw new UsageError(
+      '--node-ip-other-family needs --cluster-config or --cluster (with --config, set localIPOtherFamily in the file)',
+    );
   if (f.config === undefined) throw new UsageError('--config FILE (or --cluster-config FILE) is required');
   if (f.advertiseIp === undefined) throw new UsageError('--advertise-ip IP is required');
   return { kind: 'config', config: f.config, advertiseIps: f.advertiseIp };
@@ -581,6 +597,7 @@ function parsePreflight(argv: string[]): ParsedCommand {
 interface StaticPodFlags {
   clusterConfig?: string;
   node?: string;
+  nodeIpOtherFamily?: string;
   live?: boolean;
   vipInterface?: string;
   image?: string;
@@ -598,6 +615,7 @@ function parseStaticPod(argv: string[]): ParsedCommand {
     node: f.node,
     live: f.live === true,
   };
+  if (f.nodeIpOtherFamily !== undefined) out.nodeIpOtherFamily = f.nodeIpOtherFamily;
   if (f.vipInterface !== undefined) out.vipInterface = f.vipInterface;
   if (f.image !== undefined) out.image = f.image;
   return out;

@@ -12,6 +12,7 @@ import type { RunOptions } from './args.js';
 import type { LiveSource } from './live/live-mode.js';
 import { exampleCluster } from './live/test-cluster.js';
 import { runAdvertiser } from './run.js';
+import type { HostAddress } from './shared/host-addresses.js';
 import type { SpeakerSource } from './speaker-config.js';
 import { ScriptedSpeaker } from './test-support/scripted-speaker.js';
 
@@ -29,7 +30,10 @@ function configFile(name: string, peers: string[]): string {
 
 /** Run options; `config` is shorthand for the manual form `--config FILE --advertise-ip 10.0.0.8`. */
 type HarnessOptions = Partial<Omit<RunOptions, 'source'>> &
-  ({ config: string } | { source: SpeakerSource | LiveSource }) & { hostAddresses?: () => string[] };
+  ({ config: string } | { source: SpeakerSource | LiveSource }) & {
+    /** The host's addresses; a bare IP is on eth0. */
+    hostAddresses?: () => Array<string | HostAddress>;
+  };
 
 function harness({ hostAddresses, ...input }: HarnessOptions) {
   const { config, source, ...options } = { config: undefined, source: undefined, ...input };
@@ -60,7 +64,12 @@ function harness({ hostAddresses, ...input }: HarnessOptions) {
     },
     {
       createSpeaker: async () => speaker,
-      ...(hostAddresses ? { hostAddresses } : {}),
+      ...(hostAddresses
+        ? {
+            hostAddresses: () =>
+              hostAddresses().map((a) => (typeof a === 'string' ? { ifname: 'eth0', ip: a } : a)),
+          }
+        : {}),
       logDestination,
       signals: signals as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
       output: { out: () => {}, err: (l) => err.push(l) },
@@ -345,6 +354,90 @@ describe('runAdvertiser', () => {
       expect(await h.done).toBe(0);
     });
 
+    it("dual stack: the IPv6 VIP's next hop is the node's IPv6 address on its interface, found again on SIGHUP", {
+      timeout: 30_000,
+    }, async () => {
+      const file = clusterFile(
+        'cp-dual.yaml',
+        example02.replace(
+          'controlPlaneVIP: 10.0.0.8',
+          'controlPlaneVIP: 10.0.0.8\n      controlPlaneVIPOtherFamily: 2001:db8::8',
+        ),
+      );
+      let v6 = ['2001:db8:1::11'];
+      const h = harness({
+        source: cluster(file),
+        hostAddresses: () => [
+          { ifname: 'lo', ip: '127.0.0.1' },
+          '10.0.1.11',
+          ...v6,
+          { ifname: 'eth0', ip: '2001:db8:1::ff', states: ['deprecated'] },
+          { ifname: 'eth1', ip: '2001:db8:7::1' },
+        ],
+      });
+      expect(await h.waitLog('BGP advertiser started', 10_000)).toMatchObject({
+        node: '10.0.1.11',
+        advertiseIP: '10.0.0.8 2001:db8::8',
+        localIP: '10.0.1.11',
+        localIPOtherFamily: '2001:db8:1::11',
+      });
+      await h.waitCount('Route added', 2, 10_000);
+      expect(h.lines.filter((l) => l.msg === 'Route added').map((l) => [l.prefix, l.nextHop])).toEqual([
+        ['10.0.0.8/32', '10.0.1.11'],
+        ['2001:db8::8/128', '2001:db8:1::11'],
+      ]);
+      // The address moved (renumbered): SIGHUP finds the new one; the IPv4 session is not touched.
+      v6 = ['2001:db8:1::12'];
+      h.signals.emit('SIGHUP');
+      expect(await h.waitLog('Configuration reloaded', 10_000)).toMatchObject({
+        unchanged: ['10.0.1.254'],
+        changed: [],
+      });
+      await h.waitCount('Route added', 3, 10_000);
+      expect(h.lines.filter((l) => l.msg === 'Route added').at(-1)).toMatchObject({
+        prefix: '2001:db8::8/128',
+        nextHop: '2001:db8:1::12',
+      });
+      // None left: the IPv6 VIP is withdrawn, and the warning names the interface.
+      v6 = [];
+      h.signals.emit('SIGHUP');
+      expect(await h.waitLog(/^VIP not announced/, 10_000)).toMatchObject({
+        prefix: '2001:db8::8/128',
+        msg: "VIP not announced: eth0 (the interface of the node address 10.0.1.11) has no global IPv6 address (2001:db8:1::ff is deprecated): the VIP is announced with this node's IPv6 address as next hop (give the interface one, or pass --node-ip-other-family)",
+      });
+      expect(await h.waitLog('Route withdrawn', 10_000)).toMatchObject({
+        prefix: '2001:db8::8/128',
+        reason: 'no next hop',
+      });
+      h.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await h.done).toBe(0);
+    });
+
+    it('dual stack: several IPv6 addresses on the interface exit 2 naming them; --node-ip-other-family picks one', async () => {
+      const file = clusterFile(
+        'cp-dual-several.yaml',
+        example02.replace(
+          'controlPlaneVIP: 10.0.0.8',
+          'controlPlaneVIP: 10.0.0.8\n      controlPlaneVIPOtherFamily: 2001:db8::8',
+        ),
+      );
+      const host = () => ['10.0.1.11', '2001:db8:1::11', '2001:db8:1::12'];
+      const several = harness({ source: cluster(file), hostAddresses: host });
+      expect(await several.done).toBe(2);
+      expect(several.err).toEqual([
+        `bgpadvertiser: ${file}: eth0 (the interface of the node address 10.0.1.11) has several global IPv6 addresses (2001:db8:1::11, 2001:db8:1::12): pass --node-ip-other-family with the one the routers reach this node at (the next hop of the control-plane VIP 2001:db8::8)`,
+      ]);
+      const picked = harness({
+        source: { kind: 'cluster', clusterConfig: file, nodeIpOtherFamily: '2001:db8:1::12' },
+        hostAddresses: host,
+      });
+      expect(await picked.waitLog('BGP advertiser started', 10_000)).toMatchObject({
+        localIPOtherFamily: '2001:db8:1::12',
+      });
+      picked.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await picked.done).toBe(0);
+    });
+
     it("finds this node among the host's addresses", async () => {
       const h = harness({
         source: cluster(clusterFile('cp-b.yaml')),
@@ -442,7 +535,7 @@ describe('runAdvertiser', () => {
         medIncrease: 700,
         asPathPrepend: 3,
       });
-      expect(await h.waitLog('Configuration reloaded')).toMatchObject({ unchanged: ['10.0.1.254'] });
+      expect(await h.waitLog('Configuration reloaded', 10_000)).toMatchObject({ unchanged: ['10.0.1.254'] });
       // No session reset; a reload re-sets the same plain path (idempotent in the speaker).
       expect(h.speaker.calls.slice(callsBefore)).toEqual(['setPaths 10.0.0.8/32 10.0.1.10']);
       expect(h.speaker.paths.get('10.0.0.8/32')).toEqual([{ nextHop: '10.0.1.10', origin: 'igp' }]);
@@ -474,7 +567,7 @@ describe('runAdvertiser', () => {
         ),
       );
       h.signals.emit('SIGHUP');
-      expect(await h.waitLog('Configuration reloaded')).toMatchObject({
+      expect(await h.waitLog('Configuration reloaded', 10_000)).toMatchObject({
         config: file,
         added: ['10.0.1.253'],
         removed: [],

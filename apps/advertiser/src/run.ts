@@ -9,7 +9,7 @@ import { HealthGate } from './health-gate.js';
 import { httpCheck } from './http-check.js';
 import type { LiveMode, LiveSource } from './live/live-mode.js';
 import { consoleOutput, type Output } from './output.js';
-import { hostIPv4Addresses } from './shared/host-addresses.js';
+import { type HostAddress, hostAddresses as readHostAddresses } from './shared/host-addresses.js';
 import { type CommandRunner, IpAddressManager } from './shared/ip-addresses.js';
 import { speakerEventOptions } from './shared/speaker-log.js';
 import { createSpeakerWithMetrics, startHealthOrShutdown } from './shared/startup.js';
@@ -40,8 +40,8 @@ export interface RunDependencies {
   withdrawSettleMs?: number;
   /** Process signals; tests pass an EventEmitter. */
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
-  /** IPv4 addresses of this host, to find the node with --cluster-config (tests). */
-  hostAddresses?: () => string[];
+  /** This host's addresses, to find the node and its address of the other family from a Cluster (tests). */
+  hostAddresses?: () => readonly HostAddress[];
 }
 
 /** The RFC 8203 shutdown message sent to every peer (short: routers log it). */
@@ -56,7 +56,7 @@ export function shutdownMessage(signal: string): string {
  */
 export async function runAdvertiser(options: RunOptions, deps: RunDependencies = {}): Promise<number> {
   const output = deps.output ?? consoleOutput;
-  const hostAddresses = deps.hostAddresses ?? hostIPv4Addresses;
+  const hostAddresses = deps.hostAddresses ?? readHostAddresses;
   const log: Logger = await openLogger({
     level: options.logLevel,
     format: options.logFormat,
@@ -166,7 +166,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   }
 
   try {
-    await advertiser.applyConfig(config);
+    await advertiser.applyConfig(config, settings.unannounced);
   } catch (err) {
     log.fatal({ err }, `cannot start: ${(err as Error).message}`);
     await advertiser.stop(shutdownMessage('startup failed')).catch(() => undefined);
@@ -178,7 +178,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
   if (options.onExit === 'drain') log.info({ ...advertiser.exitDrain }, 'on SIGTERM: drain');
   // Live mode: from now on the Cluster's changes go through applyConfig, as a SIGHUP reload does.
   live?.attach(
-    (next) => advertiser.applyConfig(next),
+    (next, unannounced) => advertiser.applyConfig(next, unannounced),
     speaker,
     (drain) => applyClusterDrain(drain, options, advertiser, log),
   );
@@ -297,7 +297,7 @@ export async function runAdvertiser(options: RunOptions, deps: RunDependencies =
 async function startLive(
   source: LiveSource,
   log: Logger,
-  hostAddresses: () => string[],
+  hostAddresses: () => readonly HostAddress[],
 ): Promise<{ ok: true; settings: SpeakerSettings; live: LiveMode } | { ok: false; message: string }> {
   const { LiveMode } = await import('./live/live-mode.js');
   const opened = LiveMode.open(source, { log, hostAddresses });
@@ -314,6 +314,7 @@ async function startLive(
       vips: start.vips,
       cluster: { ref, node: start.node, checkUrl: start.checkUrl, drain: start.drain },
       warnings: [],
+      unannounced: start.unannounced,
     },
   };
 }
@@ -341,7 +342,7 @@ async function reload(
   running: SpeakerSettings,
   advertiser: ControlPlaneAdvertiser,
   log: Logger,
-  hostAddresses: () => string[],
+  hostAddresses: () => readonly HostAddress[],
 ): Promise<void> {
   const path = running.file;
   log.info({ config: path }, 'SIGHUP: reloading the configuration');
@@ -375,7 +376,7 @@ async function reload(
   }
   if (next.cluster) applyClusterDrain(next.cluster.drain, options, advertiser, log);
   try {
-    const change = await advertiser.applyConfig(next.config);
+    const change = await advertiser.applyConfig(next.config, next.unannounced);
     log.info({ config: path, ...change }, 'Configuration reloaded');
   } catch (err) {
     log.error({ err }, `configuration reload failed: ${(err as Error).message}`);

@@ -5,6 +5,7 @@ import {
   formatProblem,
   loadAdvertiserConfig,
 } from '@bgplb/api-types/advertiser-config';
+import type { HostAddress } from './shared/host-addresses.js';
 import { noNextHopReason, vipNextHop } from './vip-next-hops.js';
 
 /**
@@ -23,6 +24,8 @@ export type SpeakerSource =
       clusterConfig: string;
       /** This node's address; absent: the one control-plane node address found on the host. */
       nodeIp?: string;
+      /** This node's address of the other family; absent: found on the interface of its address. */
+      nodeIpOtherFamily?: string;
     };
 
 /** What the speaker runs with, whichever the source. */
@@ -36,6 +39,11 @@ export interface SpeakerSettings {
   cluster?: { ref: string; node: string; checkUrl: string; drain: DrainSettings };
   /** Warnings about the file (logged at start and on reload). */
   warnings: FileProblem[];
+  /**
+   * From a Cluster: VIP -> why this node does not announce it (no address of its family found on
+   * the host), said instead of the `--config` form's advice.
+   */
+  unannounced?: Record<string, string>;
 }
 
 export type SpeakerSettingsResult =
@@ -64,12 +72,13 @@ export function vipFamilyProblem(
 
 /**
  * Loads the speaker's configuration from its source. From a Cluster file: the file is validated
- * as `bgpadvertiser validate` does, this node is `nodeIp` or found among `hostAddresses()`, and
- * its config is derived by `controlPlaneSpeakerConfig`. Never throws on input.
+ * as `bgpadvertiser validate` does, and this node's share derived from it (cluster-node.ts: the
+ * node is `nodeIp` or found among `hostAddresses()`, and so is its address of the other family).
+ * Never throws on input.
  */
 export async function loadSpeakerSettings(
   source: SpeakerSource,
-  hostAddresses: () => string[],
+  hostAddresses: () => readonly HostAddress[],
 ): Promise<SpeakerSettingsResult> {
   if (source.kind === 'config') {
     const loaded = await loadAdvertiserConfig(source.config);
@@ -94,9 +103,10 @@ export async function loadSpeakerSettings(
   const file = source.clusterConfig;
   // The Cluster's schemas and rules, loaded only for --cluster-config: the manual procedure
   // (--config) reads the advertiser config alone (docs/benchmarks.md, "advertiser control-plane mode").
-  const { controlPlaneSpeakerConfig, loadClusterConfig, localControlPlaneNode } = await import(
-    '@bgplb/api-types'
-  );
+  const [{ loadClusterConfig }, { nodeSpeakerConfig }] = await Promise.all([
+    import('@bgplb/api-types'),
+    import('./cluster-node.js'),
+  ]);
   const loaded = await loadClusterConfig(file);
   if (!loaded.ok) {
     const problems = loaded.problems.map(formatProblem);
@@ -108,16 +118,21 @@ export async function loadSpeakerSettings(
     };
   }
   const { cluster } = loaded;
-  let node = source.nodeIp;
-  if (node === undefined) {
-    const found = localControlPlaneNode(cluster, hostAddresses());
-    if (!found.ok) return { ok: false, message: `${file}: ${found.error}; pass --node-ip`, problems: [] };
-    node = found.node;
-  }
-  const derived = controlPlaneSpeakerConfig(cluster, node);
+  const derived = nodeSpeakerConfig(cluster, {
+    nodeIp: source.nodeIp,
+    nodeIpOtherFamily: source.nodeIpOtherFamily,
+    hostAddresses,
+  });
   if (!derived.ok) return { ok: false, message: `${file}: ${derived.error}`, problems: [] };
+  const { node } = derived;
   const mismatch = vipFamilyProblem(derived.vips, derived.config);
-  if (mismatch !== undefined) return { ok: false, message: `${file}: ${mismatch}`, problems: [] };
+  if (mismatch !== undefined) {
+    // The reason found on the host (which interface has no address of the VIP's family) first.
+    const vip = derived.vips[0] as string;
+    const found = derived.unannounced[vip];
+    const why = found !== undefined ? `the control-plane VIP ${vip} has no next hop: ${found}` : mismatch;
+    return { ok: false, message: `${file}: ${why}`, problems: [] };
+  }
   return {
     ok: true,
     settings: {
@@ -131,6 +146,7 @@ export async function loadSpeakerSettings(
         drain: derived.drain,
       },
       warnings: loaded.problems,
+      unannounced: derived.unannounced,
     },
   };
 }

@@ -3,10 +3,12 @@ import {
   controlPlaneSpeakerConfig,
   DEFAULT_DRAIN_DELAY_SECONDS,
   formatProblem,
+  hostPrefix,
   loadClusterConfig,
 } from '@bgplb/api-types';
 import type { StaticPodCommandOptions } from './args.js';
 import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import { nodeAddressOfOtherFamily } from './node-other-family.js';
 import type { Output } from './output.js';
 import {
   ADMIN_KUBECONFIG,
@@ -32,7 +34,25 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
     return 2;
   }
   for (const p of loaded.problems) output.err(formatProblem(p));
-  const derived = controlPlaneSpeakerConfig(loaded.cluster, options.node);
+  const { vips } = loaded.cluster.spec.loadBalancer;
+  // The manifest is written on a workstation: the node's host addresses are not known here, only
+  // --node-ip-other-family when given (checked as the node will check it).
+  const other = nodeAddressOfOtherFamily({
+    node: options.node,
+    vips: [
+      vips.controlPlaneVIP,
+      ...(vips.controlPlaneVIPOtherFamily ? [vips.controlPlaneVIPOtherFamily] : []),
+    ],
+    given: options.nodeIpOtherFamily,
+    hostAddresses: () => [],
+  });
+  if (!other.ok) {
+    output.err(`static-pod: ${other.error}`);
+    return 2;
+  }
+  const derived = controlPlaneSpeakerConfig(loaded.cluster, options.node, {
+    localIPOtherFamily: options.nodeIpOtherFamily,
+  });
   if (!derived.ok) {
     output.err(`static-pod: ${derived.error}`);
     return 2;
@@ -48,7 +68,8 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
   const drainDelay = derived.drain.drainDelay ?? DEFAULT_DRAIN_DELAY_SECONDS;
   const intro = [
     `bgpadvertiser ${VERSION} static pod for control-plane node ${options.node} of ${ref}:`,
-    `announces ${derived.vip}/32 to ${derived.config.peers.map((p) => p.peerIP).join(', ')} from ${options.node}, gated on ${derived.checkUrl}.`,
+    `announces ${derived.vips.map(hostPrefix).join(' and ')} to ${derived.config.peers.map((p) => p.peerIP).join(', ')} from ${options.node}, gated on ${derived.checkUrl}.`,
+    ...otherFamilyNote(options.node, derived.vips, options.nodeIpOtherFamily),
     `SIGTERM drains (--on-exit drain: the Cluster's drainDelay, ${drainDelay} s now); terminationGracePeriodSeconds ${staticPodGracePeriodSeconds(drainDelay)}:`,
     'render again after raising drainDelay (docs/operations.md, "Which --on-exit when").',
   ];
@@ -67,10 +88,12 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
           `${file} (the kubelet names the pod bgpadvertiser-<node> in kube-system).`,
           `After editing the Cluster file there: kill -HUP $(pgrep -f 'bgpadvertiser --cluster-config').`,
         ];
+  const otherFamily =
+    options.nodeIpOtherFamily !== undefined ? { nodeIpOtherFamily: options.nodeIpOtherFamily } : {};
   const source: StaticPodOptions['source'] =
     options.live && namespace !== undefined
-      ? { kind: 'live', namespace, name, nodeIp: options.node }
-      : { kind: 'cluster', clusterConfig: file, nodeIp: options.node };
+      ? { kind: 'live', namespace, name, nodeIp: options.node, ...otherFamily }
+      : { kind: 'cluster', clusterConfig: file, nodeIp: options.node, ...otherFamily };
   output.out(
     renderStaticPod(
       {
@@ -83,4 +106,15 @@ export async function runStaticPod(options: StaticPodCommandOptions, output: Out
     ).trimEnd(),
   );
   return 0;
+}
+
+/** Where the next hop of the VIP of the other family comes from, when there is one. */
+function otherFamilyNote(node: string, vips: readonly string[], given: string | undefined): string[] {
+  const otherVip = vips.find((v) => v.includes(':') !== node.includes(':'));
+  if (otherVip === undefined) return [];
+  return [
+    given !== undefined
+      ? `${otherVip} has next hop ${given} (--node-ip-other-family).`
+      : `${otherVip} has next hop the node's ${otherVip.includes(':') ? 'IPv6' : 'IPv4'} address on the interface of ${node} (or pass --node-ip-other-family).`,
+  ];
 }

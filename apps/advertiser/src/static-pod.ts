@@ -42,6 +42,8 @@ export interface LiveStaticPodSource {
   namespace: string;
   name: string;
   nodeIp: string;
+  /** `--node-ip-other-family`; absent: the advertiser finds it on the host. */
+  nodeIpOtherFamily?: string;
 }
 
 export interface StaticPodOptions {
@@ -83,6 +85,7 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
       `--kubeconfig=${ADMIN_KUBECONFIG}`,
       `--cluster=${source.namespace}/${source.name}`,
       `--node-ip=${source.nodeIp}`,
+      ...otherFamilyArgs(source),
       `--last-good-config=${DEFAULT_LAST_GOOD_PATH}`,
     ];
     mounts = [
@@ -99,7 +102,7 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
     args =
       source.kind === 'cluster'
         ? // The check URL is the Cluster's (https://127.0.0.1:<controlPlaneLBPort>/readyz).
-          [`--cluster-config=${file}`, `--node-ip=${source.nodeIp}`]
+          [`--cluster-config=${file}`, `--node-ip=${source.nodeIp}`, ...otherFamilyArgs(source)]
         : [
             `--config=${file}`,
             ...source.advertiseIps.map((ip) => `--advertise-ip=${ip}`),
@@ -180,6 +183,11 @@ export function staticPodManifest(options: StaticPodOptions): Manifest {
       volumes: [...volumes, { name: 'kubernetes-ca', hostPath: { path: KUBERNETES_CA, type: 'File' } }],
     },
   };
+}
+
+/** `--node-ip-other-family` when given (without it the advertiser finds the address on the host). */
+function otherFamilyArgs(source: { nodeIpOtherFamily?: string | undefined }): string[] {
+  return source.nodeIpOtherFamily !== undefined ? [`--node-ip-other-family=${source.nodeIpOtherFamily}`] : [];
 }
 
 /** The manifest as YAML, after `header` as `#` comment lines. */

@@ -154,6 +154,64 @@ describe('bgpadvertiser static-pod --cluster-config FILE --node ADDRESS', () => 
     expect(pod.spec.volumes).toContainEqual({ name: 'config', hostPath: { path: dir, type: 'Directory' } });
   });
 
+  it('dual stack: both VIPs; --node-ip-other-family is carried into the pod (file and live mode)', async () => {
+    const dual = join(dir, 'dual.yaml');
+    writeFileSync(
+      dual,
+      readFileSync(example02, 'utf8').replace(
+        'controlPlaneVIP: 10.0.0.8',
+        'controlPlaneVIP: 10.0.0.8\n      controlPlaneVIPOtherFamily: 2001:db8::8',
+      ),
+    );
+    const found = await cli('static-pod', '--cluster-config', dual, '--node', '10.0.1.10');
+    expect({ code: found.code, err: found.err }).toEqual({ code: 0, err: [] });
+    expect(found.out).toContain(
+      '# announces 10.0.0.8/32 and 2001:db8::8/128 to 10.0.1.254 from 10.0.1.10, gated on https://127.0.0.1:443/readyz.',
+    );
+    expect(found.out).toContain(
+      "# 2001:db8::8 has next hop the node's IPv6 address on the interface of 10.0.1.10 (or pass --node-ip-other-family).",
+    );
+    expect(checkPod(parse(found.out) as Pod).source).toEqual({
+      kind: 'cluster',
+      clusterConfig: dual,
+      nodeIp: '10.0.1.10',
+    });
+    for (const live of [[], ['--live']]) {
+      const given = await cli(
+        'static-pod',
+        '--cluster-config',
+        dual,
+        '--node',
+        '10.0.1.10',
+        '--node-ip-other-family',
+        '2001:db8:1::10',
+        ...live,
+      );
+      expect({ code: given.code, err: given.err }).toEqual({ code: 0, err: [] });
+      expect(given.out).toContain('# 2001:db8::8 has next hop 2001:db8:1::10 (--node-ip-other-family).');
+      expect(checkPod(parse(given.out) as Pod).source).toMatchObject({
+        nodeIp: '10.0.1.10',
+        nodeIpOtherFamily: '2001:db8:1::10',
+      });
+    }
+    const same = await cli(
+      'static-pod',
+      '--cluster-config',
+      dual,
+      '--node',
+      '10.0.1.10',
+      '--node-ip-other-family',
+      '10.0.1.99',
+    );
+    expect(same).toEqual({
+      code: 2,
+      out: '',
+      err: [
+        "static-pod: --node-ip-other-family 10.0.1.99 is IPv4 like the node address 10.0.1.10: it is this node's IPv6 address",
+      ],
+    });
+  });
+
   it('holds the VIP on an interface and takes another image on request', async () => {
     const { code, out } = await cli(
       'static-pod',

@@ -83,6 +83,24 @@ describe('controlPlaneSpeakerConfig', () => {
     expect(derived.ok && derived.vips).toEqual(['10.0.0.8', '2001:db8::8']);
   });
 
+  it("dual stack: the node's address of the other family (found on its host) becomes localIPOtherFamily", () => {
+    const c = cluster('02-control-plane-nodes-per-peer.yaml');
+    c.spec.loadBalancer.vips.controlPlaneVIPOtherFamily = '2001:db8::8';
+    const derived = controlPlaneSpeakerConfig(c, '10.0.1.10', { localIPOtherFamily: '2001:db8:1::10' });
+    expect(derived.ok && derived.config).toEqual({
+      localIP: '10.0.1.10',
+      localIPOtherFamily: '2001:db8:1::10',
+      localASN: 65001,
+      peers: [{ peerIP: '10.0.1.254', peerASN: 65002 }],
+    });
+    // The advertiser config's own rules hold: it must be of the other family.
+    expect(controlPlaneSpeakerConfig(c, '10.0.1.10', { localIPOtherFamily: '10.0.1.99' })).toEqual({
+      ok: false,
+      error:
+        "the control-plane peers of node 10.0.1.10 in Cluster/bm are not valid: localIPOtherFamily: localIPOtherFamily 10.0.1.99 (IPv4) is of the same family as localIP 10.0.1.10: it is this node's address of the other family",
+    });
+  });
+
   it('derives each node of example 02 its own advertiser config, VIP and health check', () => {
     const c = cluster('02-control-plane-nodes-per-peer.yaml');
     expect(controlPlaneSpeakerConfig(c, '10.0.1.11')).toEqual({
@@ -179,10 +197,10 @@ describe('localControlPlaneNode', () => {
       ok: false,
       candidates: ['10.0.1.10', '10.0.1.11', '10.0.2.10'],
       error:
-        'none of the control-plane node addresses of Cluster/bm (10.0.1.10, 10.0.1.11, 10.0.2.10) is an address of this host (its IPv4 addresses: 127.0.0.1, 192.168.1.5)',
+        'none of the control-plane node addresses of Cluster/bm (10.0.1.10, 10.0.1.11, 10.0.2.10) is an address of this host (its addresses: 127.0.0.1, 192.168.1.5)',
     });
     const none = localControlPlaneNode(c, []);
-    expect(none.ok || none.error).toMatch(/\(its IPv4 addresses: none\)$/);
+    expect(none.ok || none.error).toMatch(/\(its addresses: none\)$/);
   });
 
   it('refuses to guess when several node addresses are local', () => {

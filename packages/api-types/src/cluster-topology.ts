@@ -46,13 +46,16 @@ export function loadBalancerNodeAddresses(cluster: Cluster): string[] {
  * speaker has one config type whichever way it is configured.
  */
 export interface ControlPlaneSpeakerConfig {
-  /** localIP = the node's address, localASN, this node's peers (see {@link controlPlanePeers}). */
+  /**
+   * localIP = the node's address (and localIPOtherFamily when given), localASN, this node's peers
+   * (see {@link controlPlanePeers}).
+   */
   config: AdvertiserConfig;
   /** `spec.loadBalancer.vips.controlPlaneVIP`: the IP announced as IP/32 (`--advertise-ip`). */
   vip: string;
   /**
    * Every control-plane VIP: `vip`, then `vips.controlPlaneVIPOtherFamily` when set (dual stack;
-   * the node announces the one of its address's family, see the advertiser's vipNextHop).
+   * the node announces each with its address of that family, see the advertiser's vipNextHop).
    */
   vips: string[];
   /** The default health check of the VIP: {@link controlPlaneReadyzUrl}. */
@@ -71,11 +74,17 @@ const clusterRef = (cluster: Cluster): string => ref('Cluster', cluster.metadata
 /**
  * The advertiser configuration of control-plane node `nodeIP` (its address in
  * `spec.controlPlane.nodePoolSpec.nodes`), so that ONE Cluster file serves every control-plane
- * node. Pure. Meant for a Cluster that passed validation; a Cluster that only has the right shape
+ * node. `node.localIPOtherFamily` is the node's address of the other family, which the Cluster
+ * does not hold (the advertiser finds it on the host): the next hop of the control-plane VIP of
+ * that family. Pure. Meant for a Cluster that passed validation; a Cluster that only has the right shape
  * gets the advertiser config file's own rules checked too (eBGP only, no duplicate peer), so an
  * error never reaches a session.
  */
-export function controlPlaneSpeakerConfig(cluster: Cluster, nodeIP: string): ControlPlaneSpeakerResult {
+export function controlPlaneSpeakerConfig(
+  cluster: Cluster,
+  nodeIP: string,
+  node: { localIPOtherFamily?: string | undefined } = {},
+): ControlPlaneSpeakerResult {
   const lb = cluster.spec.loadBalancer;
   const entry = controlPlanePeers(cluster).find((n) => n.node === nodeIP);
   if (entry === undefined) {
@@ -93,6 +102,7 @@ export function controlPlaneSpeakerConfig(cluster: Cluster, nodeIP: string): Con
   }
   const config: AdvertiserConfig = {
     localIP: nodeIP,
+    ...(node.localIPOtherFamily !== undefined ? { localIPOtherFamily: node.localIPOtherFamily } : {}),
     localASN: lb.localASN,
     peers: entry.peers.map(advertiserPeer),
   };
@@ -140,7 +150,7 @@ export type LocalNodeResult = { ok: true; node: string } | { ok: false; error: s
 
 /**
  * Which control-plane node this host is: the one node address among `hostAddresses` (the host's
- * IPv4 addresses). None or several is an error naming the candidates, never a guess: a speaker
+ * IPv4 and global IPv6 addresses). None or several is an error naming the candidates, never a guess: a speaker
  * that picked the wrong node would announce with another node's address as next hop.
  */
 export function localControlPlaneNode(cluster: Cluster, hostAddresses: readonly string[]): LocalNodeResult {
@@ -153,7 +163,7 @@ export function localControlPlaneNode(cluster: Cluster, hostAddresses: readonly 
     return {
       ok: false,
       candidates: nodes,
-      error: `none of the control-plane node addresses of ${clusterRef(cluster)} (${nodes.join(', ')}) is an address of this host (its IPv4 addresses: ${host})`,
+      error: `none of the control-plane node addresses of ${clusterRef(cluster)} (${nodes.join(', ')}) is an address of this host (its addresses: ${host})`,
     };
   }
   return {

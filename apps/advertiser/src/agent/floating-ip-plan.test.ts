@@ -41,8 +41,57 @@ describe('parseIpAddrJson', () => {
       { ifname: 'eth0', ip: '10.0.1.10', prefixLen: 24, label: 'eth0', up: true },
       { ifname: 'eth0', ip: '10.0.1.100', prefixLen: 32, label: 'eth0:bgplb', up: true },
       { ifname: 'eth0', ip: '2001:db8:1::10', prefixLen: 64, label: undefined, up: true },
-      { ifname: 'eth0', ip: '2001:db8:1::100', prefixLen: 128, label: undefined, up: true },
+      {
+        ifname: 'eth0',
+        ip: '2001:db8:1::100',
+        prefixLen: 128,
+        label: undefined,
+        up: true,
+        states: ['deprecated'],
+      },
       { ifname: 'eth1', ip: '10.0.2.10', prefixLen: 24, label: 'eth1', up: false },
+    ]);
+  });
+
+  it('reads the IPv6 address states iproute2 prints as booleans (and ignores the others, e.g. nodad)', () => {
+    const text = JSON.stringify([
+      {
+        ifname: 'eth0',
+        flags: ['UP'],
+        addr_info: [
+          { family: 'inet6', local: '2001:db8::1', prefixlen: 64, scope: 'global', tentative: true },
+          {
+            family: 'inet6',
+            local: '2001:db8::2',
+            prefixlen: 64,
+            scope: 'global',
+            dadfailed: true,
+            tentative: true,
+          },
+          {
+            family: 'inet6',
+            local: '2001:db8::3',
+            prefixlen: 64,
+            scope: 'global',
+            temporary: true,
+            dynamic: true,
+          },
+          {
+            family: 'inet6',
+            local: '2001:db8::4',
+            prefixlen: 128,
+            scope: 'global',
+            nodad: true,
+            deprecated: false,
+          },
+        ],
+      },
+    ]);
+    expect(parseIpAddrJson(text).map((a) => [a.ip, a.states])).toEqual([
+      ['2001:db8::1', ['tentative']],
+      ['2001:db8::2', ['tentative', 'dadfailed']],
+      ['2001:db8::3', ['temporary']],
+      ['2001:db8::4', undefined],
     ]);
   });
 

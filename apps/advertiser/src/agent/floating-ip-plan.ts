@@ -12,10 +12,8 @@
  * floating IP (added `nodad preferred_lft 0`, see shared/ip-addresses.ts).
  */
 import { inSubnet } from '@bgplb/floating-ip-allocator';
-import { hostPrefixLen, type ObservedAddress } from '../shared/ip-addresses.js';
+import { hostPrefixLen, type ObservedAddress, OWNED_LABEL_SUFFIX } from '../shared/ip-addresses.js';
 
-/** Suffix of the label that marks an address as added by the agent. */
-export const OWNED_LABEL_SUFFIX = ':bgplb';
 /** Longest label the kernel accepts (IFNAMSIZ - 1). */
 const MAX_LABEL_LENGTH = 15;
 

@@ -2,22 +2,22 @@
  * Live mode's one decision: what a Cluster object, as the API server (or the last-good file) has it,
  * means for this control-plane node. Pure. The Cluster gets exactly the checks of
  * `bgpadvertiser validate` (parseClusterObjects), then this node's speaker config is derived from
- * it (controlPlaneSpeakerConfig); any error refuses the whole change.
+ * it (nodeSpeakerConfig, as `--cluster-config` does); any error refuses the whole change.
  */
-import {
-  type AdvertiserConfig,
-  type ControlPlaneSpeakerConfig,
-  controlPlaneSpeakerConfig,
-  localControlPlaneNode,
-  parseClusterObjects,
-} from '@bgplb/api-types';
+import { type AdvertiserConfig, type ControlPlaneSpeakerConfig, parseClusterObjects } from '@bgplb/api-types';
+import { type NodeIdentity, nodeSpeakerConfig } from '../cluster-node.js';
+
+export type { NodeIdentity } from '../cluster-node.js';
 
 export type LiveDecision =
-  | ({ ok: true; warnings: string[]; node: string } & ControlPlaneSpeakerConfig)
+  | ({
+      ok: true;
+      warnings: string[];
+      node: string;
+      /** VIP -> why this node does not announce it (no address of its family found on the host). */
+      unannounced: Record<string, string>;
+    } & ControlPlaneSpeakerConfig)
   | { ok: false; problems: string[] };
-
-/** Which node this is: `--node-ip`, else the one control-plane node address among the host's. */
-export type NodeIdentity = string | { hostAddresses: () => string[] };
 
 /**
  * The speaker config of control-plane node `nodeIP` from `cluster`, or every reason it cannot be
@@ -35,14 +35,7 @@ export function decideFromCluster(
   const errors = parsed.problems.filter((p) => p.severity === 'error').map((p) => p.message);
   if (errors.length > 0 || parsed.cluster === undefined)
     return { ok: false, problems: errors.length > 0 ? errors : ['not a Cluster'] };
-  let nodeIP: string;
-  if (typeof node === 'string') nodeIP = node;
-  else {
-    const found = localControlPlaneNode(parsed.cluster, node.hostAddresses());
-    if (!found.ok) return { ok: false, problems: [`${found.error}; pass --node-ip`] };
-    nodeIP = found.node;
-  }
-  const derived = controlPlaneSpeakerConfig(parsed.cluster, nodeIP);
+  const derived = nodeSpeakerConfig(parsed.cluster, node);
   if (!derived.ok) return { ok: false, problems: [derived.error] };
   const runningVip = runningVips?.[0];
   if (runningVip !== undefined && derived.vip !== runningVip) {
@@ -68,7 +61,8 @@ export function decideFromCluster(
   return {
     ok: true,
     warnings,
-    node: nodeIP,
+    node: derived.node,
+    unannounced: derived.unannounced,
     config: derived.config,
     vip: derived.vip,
     vips: derived.vips,
@@ -77,7 +71,10 @@ export function decideFromCluster(
   };
 }
 
-/** True when two speaker configs would run the same sessions and announce the same VIP. */
+/**
+ * True when two speaker configs would run the same sessions and announce the same VIPs with the
+ * same next hops (a new address of the other family found on the host is a change too).
+ */
 export function sameSpeakerConfig(
   a: { config: AdvertiserConfig; vips: readonly string[] },
   b: { config: AdvertiserConfig; vips: readonly string[] },

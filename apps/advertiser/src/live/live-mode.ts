@@ -29,6 +29,7 @@ import {
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ConfigChange } from '../advertiser.js';
+import type { HostAddress } from '../shared/host-addresses.js';
 import type { Speaker } from '../shared/speaker-types.js';
 import { ConditionWriter } from './condition-writer.js';
 import { decideFromCluster, type LiveDecision, type NodeIdentity, sameSpeakerConfig } from './decide.js';
@@ -43,6 +44,8 @@ export interface LiveSource {
   name: string;
   /** `--node-ip`; absent: the one control-plane node address found on this host. */
   nodeIp?: string;
+  /** `--node-ip-other-family`; absent: found on the interface of the node's address. */
+  nodeIpOtherFamily?: string;
   /** `--node-name`: `spec.nodeName` of this node's BGPSessions and the Events' source host. */
   nodeName: string;
   /** `--last-good-config`. */
@@ -61,11 +64,13 @@ export interface LiveStart {
   /** `--on-exit drain`'s settings in the Cluster (only those set). */
   drain: DrainSettings;
   warnings: string[];
+  /** VIP -> why this node does not announce it (no address of its family found on the host). */
+  unannounced: Record<string, string>;
 }
 
 export interface LiveDependencies {
   log: Logger;
-  hostAddresses: () => string[];
+  hostAddresses: () => readonly HostAddress[];
   clock?: Clock;
   /** The start-up GET of the Cluster gives up after this (default 5 s); then the last good config. */
   startupTimeoutMs?: number;
@@ -100,7 +105,9 @@ export class LiveMode {
   private readonly conditions: ConditionWriter;
   private informer: Informer<ClusterObject> | undefined;
   private sessions: SessionObjects | undefined;
-  private apply: ((config: LiveStart['config']) => Promise<ConfigChange>) | undefined;
+  private apply:
+    | ((config: LiveStart['config'], unannounced: LiveStart['unannounced']) => Promise<ConfigChange>)
+    | undefined;
   private applyDrain: ((drain: DrainSettings) => void) | undefined;
   private applied: Applied | undefined;
   private refusal: Refusal | undefined;
@@ -118,7 +125,11 @@ export class LiveMode {
     private readonly deps: LiveDependencies,
   ) {
     this.clock = deps.clock ?? systemClock;
-    this.node = source.nodeIp ?? { hostAddresses: deps.hostAddresses };
+    this.node = {
+      nodeIp: source.nodeIp,
+      nodeIpOtherFamily: source.nodeIpOtherFamily,
+      hostAddresses: deps.hostAddresses,
+    };
     this.recorder = new EventRecorder(client, {
       component: 'bgpadvertiser',
       host: source.nodeName,
@@ -249,7 +260,7 @@ export class LiveMode {
    * drain settings, which touches no session); its sessions get BGPSession objects.
    */
   attach(
-    apply: (config: LiveStart['config']) => Promise<ConfigChange>,
+    apply: (config: LiveStart['config'], unannounced: LiveStart['unannounced']) => Promise<ConfigChange>,
     speaker: Pick<Speaker, 'on' | 'peerStatus'>,
     applyDrain?: (drain: DrainSettings) => void,
   ): void {
@@ -322,7 +333,7 @@ export class LiveMode {
     let change: ConfigChange | undefined;
     if (this.applied === undefined || !sameSpeakerConfig(this.applied, start)) {
       try {
-        change = await this.apply(start.config);
+        change = await this.apply(start.config, start.unannounced);
       } catch (err) {
         log.error(
           { err, cluster: this.clusterRef, generation },

@@ -23,6 +23,23 @@ export function hostPrefixLen(ip: string): number {
   return ip.includes(':') ? 128 : 32;
 }
 
+/**
+ * Suffix of the IPv4 address label that marks an address as added by the node agent (a floating
+ * IP, `<ifname>:bgplb`): the agent recognises its own addresses by it, and the control-plane
+ * speaker never takes one for the node's own address.
+ */
+export const OWNED_LABEL_SUFFIX = ':bgplb';
+
+/**
+ * IPv6 address states iproute2 reports (`ip -j addr` prints each as `"<state>": true`) that tell
+ * an address in passing from the node's own: `tentative` (duplicate address detection under way),
+ * `dadfailed` (another host has it), `deprecated` (preferred lifetime over: being retired, or one
+ * of our VIPs and floating IPs, added `preferred_lft 0`), `temporary` (an RFC 8981 privacy
+ * address, replaced every day or so).
+ */
+export const ADDRESS_STATES = ['tentative', 'dadfailed', 'deprecated', 'temporary'] as const;
+export type AddressState = (typeof ADDRESS_STATES)[number];
+
 /** One IPv4 or global IPv6 address on an interface, as `ip -j addr show` reports it. */
 export interface ObservedAddress {
   ifname: string;
@@ -32,6 +49,8 @@ export interface ObservedAddress {
   label?: string | undefined;
   /** The link is administratively up. */
   up: boolean;
+  /** The {@link ADDRESS_STATES} it is in; absent when none. */
+  states?: AddressState[] | undefined;
 }
 
 interface IpAddrJsonLink {
@@ -63,12 +82,14 @@ export function parseIpAddrJson(text: string): ObservedAddress[] {
       if (typeof info.local !== 'string') continue;
       if (info.family !== 'inet' && !(info.family === 'inet6' && info.scope === 'global')) continue;
       const prefixLen = typeof info.prefixlen === 'number' ? info.prefixlen : hostPrefixLen(info.local);
+      const states = ADDRESS_STATES.filter((s) => info[s] === true);
       out.push({
         ifname: raw.ifname,
         ip: info.local,
         prefixLen,
         label: typeof info.label === 'string' ? info.label : undefined,
         up,
+        ...(states.length > 0 ? { states } : {}),
       });
     }
   }

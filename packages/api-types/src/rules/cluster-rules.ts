@@ -183,38 +183,22 @@ export function validateCluster(cluster: Cluster, object: string, typeWritten: b
 
 /**
  * `vips.controlPlaneVIPOtherFamily`: of the other family than controlPlaneVIP (one VIP per
- * family), and announceable: a control-plane node announces it with its own address of that
- * family as next hop, so one must have such an address. Peers of that family follow: every node
- * needs a peer, and its peers are of its address's family (the rules above).
+ * family). No control-plane node needs an address of its family in the Cluster: a node announces
+ * it with its own address of that family as next hop, which the advertiser finds on the host (the
+ * interface of the node's address, or --node-ip-other-family), over every session that carries
+ * that family (an IPv4 session with IPv6 unicast negotiated carries the IPv6 VIP).
  */
 function otherFamilyVipProblems(cluster: Cluster, vip: string, object: string): Problem[] {
   const lb = cluster.spec.loadBalancer;
-  const path: PathSegment[] = [...LB, 'vips', 'controlPlaneVIPOtherFamily'];
-  const family = familyOfValid(vip);
-  const name = familyName(family);
-  if (family === familyOfValid(lb.vips.controlPlaneVIP))
-    return [
-      problem(
-        path,
-        `control-plane VIP ${withFamily(vip)} is of the same family as controlPlaneVIP ${lb.vips.controlPlaneVIP}: at most one control-plane VIP per family`,
-        'error',
-        object,
-      ),
-    ];
-  const out: Problem[] = [];
-  const nodes = cluster.spec.controlPlane.nodePoolSpec.nodes.filter(
-    (n) => familyOfValid(n.address) === family,
-  );
-  if (nodes.length === 0)
-    out.push(
-      problem(
-        path,
-        `control-plane VIP ${withFamily(vip)} has no control-plane node with an ${name} address (and so no ${name} peer): a node announces it to peers of its family with its own ${name} address as next hop`,
-        'error',
-        object,
-      ),
-    );
-  return out;
+  if (familyOfValid(vip) !== familyOfValid(lb.vips.controlPlaneVIP)) return [];
+  return [
+    problem(
+      [...LB, 'vips', 'controlPlaneVIPOtherFamily'],
+      `control-plane VIP ${withFamily(vip)} is of the same family as controlPlaneVIP ${lb.vips.controlPlaneVIP}: at most one control-plane VIP per family`,
+      'error',
+      object,
+    ),
+  ];
 }
 
 /**
