@@ -10,9 +10,9 @@
  */
 import type { HostAddress } from './shared/host-addresses.js';
 import { OWNED_LABEL_SUFFIX } from './shared/ip-addresses.js';
+import { familyOf } from './vip-next-hops.js';
 
-type FamilyName = 'IPv4' | 'IPv6';
-const familyOf = (ip: string): FamilyName => (ip.includes(':') ? 'IPv6' : 'IPv4');
+type FamilyName = ReturnType<typeof familyOf>;
 const FLAG = '--node-ip-other-family';
 /** fe80::/10 and 169.254.0.0/16: valid on one link only, never a next hop a router is given. */
 const linkLocal = (ip: string): boolean => /^fe[89ab][0-9a-f]?:/i.test(ip) || ip.startsWith('169.254.');

@@ -6,7 +6,7 @@ import type { AdvertiserConfig } from '@bgplb/api-types/advertiser-config';
  * 2 carries IPv6 next hops; an IPv4 next hop is what a router on an IPv4 session can reach), so a
  * VIP of a family the node has no address of has no next hop and is not announced. Pure.
  */
-const familyOf = (ip: string): 'IPv4' | 'IPv6' => (ip.includes(':') ? 'IPv6' : 'IPv4');
+export const familyOf = (ip: string): 'IPv4' | 'IPv6' => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
 /** This node's address of `vip`'s family, or undefined when it has none. */
 export function vipNextHop(config: Pick<AdvertiserConfig, 'localIP' | 'localIPOtherFamily'>, vip: string) {

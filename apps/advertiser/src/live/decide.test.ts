@@ -128,6 +128,20 @@ describe('decideFromCluster', () => {
       ok: true,
       vips: ['10.0.0.8', '2001:db8::8'],
     });
+    // An IPv6 node is found among the host's addresses too, and its IPv4 address beside it.
+    expect(
+      decideFromCluster(cluster, {
+        hostAddresses: () => [
+          { ifname: 'eth0', ip: '2001:db8:2::10' },
+          { ifname: 'eth0', ip: '10.0.2.10' },
+        ],
+      }),
+    ).toMatchObject({
+      ok: true,
+      node: '2001:db8:2::10',
+      config: { localIP: '2001:db8:2::10', localIPOtherFamily: '10.0.2.10' },
+      unannounced: {},
+    });
     expect(decideFromCluster(cluster, at('2001:db8:2::10'))).toMatchObject({
       ok: true,
       config: { localIP: '2001:db8:2::10', peers: [{ peerIP: '2001:db8:2::fe' }] },
