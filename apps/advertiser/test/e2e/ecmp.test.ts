@@ -92,8 +92,15 @@ describe.skipIf(skip)(
         10_000,
       );
       expect(await frrNextHops(frr, '10.0.0.8/32')).toEqual(['10.0.1.11']);
-      const routes = await tor.ipJson<KernelRoute[]>('route', 'show', '10.0.0.8/32');
-      expect(routes[0]?.gateway).toBe('10.0.1.11');
+      // zebra updates the kernel after bgpd's table, a moment later (longer on a loaded machine).
+      await waitFor(
+        'the ToR kernel route via 10.0.1.11 only',
+        async () => {
+          const routes = await tor.ipJson<KernelRoute[]>('route', 'show', '10.0.0.8/32');
+          return routes.length === 1 && routes[0]?.gateway === '10.0.1.11' && !routes[0]?.nexthops;
+        },
+        10_000,
+      );
       advs[1]?.signal('SIGTERM');
       expect((await advs[1]?.exited)?.code).toBe(0);
     }, 30_000);
