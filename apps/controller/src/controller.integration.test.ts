@@ -581,8 +581,11 @@ describe('controller against the test API server: a dual-stack Service', () => {
           );
           await c.idle();
         }
-        // The last echoes are still held back by the proxy: a full pass they asked for comes after.
-        await new Promise((r) => setTimeout(r, 500));
+        // The last echoes are still held back by the proxy: a full pass they asked for comes after
+        // they are passed on (a fixed 500 ms from here could end first on a loaded machine, and
+        // the test pass without looking), plus time for the controller to read and queue them.
+        await proxy.drained();
+        await new Promise((r) => setTimeout(r, 200));
         await c.idle();
         const ran = results.filter((r) => r.skipped === undefined);
         expect(ran.filter((r) => r.path === 'services').length).toBeGreaterThanOrEqual(3);

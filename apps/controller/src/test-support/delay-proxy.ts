@@ -19,10 +19,19 @@ export type DelayOf = (req: ProxiedRequest) => number;
 export interface DelayProxy {
   /** `http://127.0.0.1:port`. */
   url: string;
+  /** Resolves once nothing is held back (every delayed answer and watch chunk was passed on). */
+  drained(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startDelayProxy(target: string, delayOf: DelayOf): Promise<DelayProxy> {
+  let held = 0;
+  let waiters: Array<() => void> = [];
+  const release = (): void => {
+    if (--held > 0) return;
+    for (const w of waiters) w();
+    waiters = [];
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', target);
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
@@ -31,8 +40,13 @@ export async function startDelayProxy(target: string, delayOf: DelayOf): Promise
       const send = () => {
         if (!res.destroyed && !res.writableEnded) fn();
       };
-      if (delay > 0) setTimeout(send, delay);
-      else send();
+      if (delay > 0) {
+        held++;
+        setTimeout(() => {
+          send();
+          release();
+        }, delay);
+      } else send();
     };
     const upstream = request(url, { method: req.method, headers: req.headers }, (answer) => {
       if (watch) {
@@ -59,6 +73,7 @@ export async function startDelayProxy(target: string, delayOf: DelayOf): Promise
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    drained: () => (held === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
