@@ -348,6 +348,15 @@ describe.skipIf(skip)(
       );
       await waitFor('condition BGPConfigRefused=True', () => refusedCondition()?.status === 'True', 15_000);
       expect(String(refusedCondition()?.message)).toContain('control-plane node 10.0.2.10 has no BGP peer');
+      // The Event is a write of its own (the recorder's), in no fixed order with the condition's.
+      await waitFor(
+        'a BGPConfigRefused Event',
+        () =>
+          lab.server.store
+            .list('v1', 'Event', { namespace: NS })
+            .some((e) => (e as { reason?: string }).reason === 'BGPConfigRefused'),
+        15_000,
+      );
       const events = JSON.parse(
         await kubectl('-n', NS, 'get', 'events', '--field-selector', 'reason=BGPConfigRefused', '-o', 'json'),
       ) as {
