@@ -679,9 +679,11 @@ export class E2eLab {
 
   /**
    * Simulates a node failure: every link of the node goes down (data and management) in one
-   * `ip -batch`. Returns when the cut was started (ms since the epoch), the zero of a failover's
-   * timings: the links are listed before it, and one command instead of one per link keeps a loaded
-   * machine's process start-ups (100-200 ms each under load) out of the measured time.
+   * `ip -batch`. Returns when the links were down (ms since the epoch, read by `date` in the
+   * namespace right after `ip -batch` returned), the zero of a failover's timings: the links are
+   * listed before it, one command instead of one per link, and the time is taken there, so that a
+   * loaded machine's process start-ups (`ip netns exec`, the shell: 100-200 ms each under load) stay
+   * out of the measured time (as AgentLab.setLink does).
    */
   async nodeDown(node: string): Promise<number> {
     const host = this.host(node);
@@ -690,14 +692,20 @@ export class E2eLab {
       .filter((l) => l.ifname !== 'lo')
       .map((l) => `link set dev ${l.ifname} down`)
       .join('\n');
-    const cutAt = Date.now();
-    await host.exec('sh', ['-c', `printf '%s\\n' "$1" | ip -batch -`, 'sh', batch]);
+    const out = await host.exec('sh', [
+      '-c',
+      `printf '%s\\n' "$1" | ip -batch - && date +%s%3N`,
+      'sh',
+      batch,
+    ]);
+    const cutAt = Number(out.trim());
+    if (!Number.isFinite(cutAt)) throw new Error(`nodeDown ${node}: no time from date: ${out}`);
     return cutAt;
   }
 
   /**
    * A node dies: its links go down (nodeDown) and `processes` (e.g. `agent`, `kubelet`) are killed
-   * with SIGKILL, no clean stop. Returns when the cut was started.
+   * with SIGKILL, no clean stop. Returns when the links were down (nodeDown).
    */
   async killNode(node: string, processes: readonly string[]): Promise<number> {
     const cutAt = await this.nodeDown(node);
