@@ -33,7 +33,10 @@ export const builtinsAsRequire: Plugin = {
 /**
  * prom-client's Pushgateway client and cluster aggregator, which bgpadvertiser never uses, left out
  * of the bundle: prom-client's index requires them eagerly, and they load https, tls, zlib and
- * cluster. In their place, a class that says so if it is ever constructed.
+ * cluster. In their place, a class that says so if it is ever constructed. Also
+ * `@opentelemetry/api` (51 modules, 0.9 MiB of RSS), which prom-client's process CPU metric requires
+ * at load but reads only for exemplars, which bgpadvertiser never enables: in its place, an object
+ * that says so if it is ever read.
  */
 export const promClientUnused: Plugin = {
   name: 'prom-client-unused',
@@ -43,7 +46,16 @@ export const promClientUnused: Plugin = {
         ? { path: args.path.slice('./lib/'.length), namespace: 'prom-client-unused' }
         : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'prom-client-unused' }, (args) => ({
+    build.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
+      /[/\\]prom-client[/\\]lib[/\\]metrics[/\\]processCpuTotal\.js$/.test(args.importer)
+        ? { path: 'opentelemetry', namespace: 'prom-client-unused' }
+        : undefined,
+    );
+    build.onLoad({ filter: /^opentelemetry$/, namespace: 'prom-client-unused' }, () => ({
+      contents: `module.exports = new Proxy({}, { get(_t, key) { throw new Error("@opentelemetry/api (prom-client's exemplars, " + String(key) + ") is not part of bgpadvertiser's bundle"); } });`,
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /^(pushgateway|cluster)$/, namespace: 'prom-client-unused' }, (args) => ({
       contents: `module.exports = class { constructor() { throw new Error("prom-client's ${args.path} is not part of bgpadvertiser's bundle"); } };`,
       loader: 'js',
     }));
