@@ -103,6 +103,27 @@ describe('EventRecorder', () => {
     expect(stored()[0]?.count).toBe(2);
   });
 
+  it('remembers a bounded number of series: the oldest is forgotten and its next occurrence is a new Event', async () => {
+    const small = new EventRecorder(api.client, {
+      component: 'c',
+      host: 'h',
+      log: silent,
+      clock,
+      remembered: 2,
+    });
+    expect(small.record([svc('a'), svc('b')])).toBe(2);
+    await small.flush();
+    // Still remembered: counted, not written.
+    expect(small.record(svc('a'))).toBe(0);
+    // A third series pushes out the oldest (a), so a's next occurrence creates a second Event for it.
+    expect(small.record(svc('c'))).toBe(1);
+    expect(small.record(svc('a'))).toBe(1);
+    // c is still remembered (a's return pushed out b): counted, not written.
+    expect(small.record(svc('c'))).toBe(0);
+    await small.flush();
+    expect(stored().filter((e) => e.involvedObject.name === 'a')).toHaveLength(2);
+  });
+
   it('rate-limits per object (burst, then one per refill period) and counts what it drops', async () => {
     const limited = new EventRecorder(api.client, {
       component: 'c',

@@ -52,6 +52,12 @@ export interface EventRecorderOptions {
   refillSeconds?: number;
   /** Parallel writes (default 4). */
   concurrency?: number;
+  /**
+   * Event series and per-object rate-limit buckets remembered, each (default 4096, client-go's
+   * `maxLruCacheEntries`); beyond it the oldest are forgotten: a forgotten series' next occurrence
+   * creates a new Event instead of bumping the old one's count.
+   */
+  remembered?: number;
   /** Called with the number of Event writes waiting or running (for a metric). */
   onPending?: (pending: number) => void;
   clock?: Clock;
@@ -72,8 +78,12 @@ interface Bucket {
   at: number;
 }
 
-/** Series and buckets remembered; beyond this the oldest are forgotten (as client-go's LRU). */
-const MAX_REMEMBERED = 20_000;
+/**
+ * Series and buckets remembered by default; beyond this the oldest are forgotten, as in client-go's
+ * EventCorrelator (an LRU of 4096). Each series costs about 400 bytes of heap: 20k of them were
+ * 8.7 MB of the controller's peak with 10k dual-stack Services, one series per route.
+ */
+const REMEMBERED = 4096;
 const MAX_MESSAGE = 1024;
 
 export class EventRecorder {
@@ -86,6 +96,7 @@ export class EventRecorder {
   private readonly patchIntervalMs: number;
   private readonly burst: number;
   private readonly refillMs: number;
+  private readonly maxRemembered: number;
   /** Events dropped by the rate limit. */
   dropped = 0;
 
@@ -97,6 +108,7 @@ export class EventRecorder {
     this.patchIntervalMs = o.patchIntervalMs ?? 10 * 60_000;
     this.burst = o.burst ?? 25;
     this.refillMs = (o.refillSeconds ?? 300) * 1000;
+    this.maxRemembered = o.remembered ?? REMEMBERED;
   }
 
   /** Records events in the background; returns how many created a new Event object. */
@@ -111,7 +123,7 @@ export class EventRecorder {
     const now = this.clock.now();
     const i = e.involved;
     const objectKey = `${i.kind}/${i.namespace ?? ''}/${i.name}/${i.uid ?? ''}`;
-    // A digest keeps 20k remembered series small (messages run to hundreds of characters).
+    // A digest keeps the remembered series small (messages run to hundreds of characters).
     const key = createHash('sha1')
       .update(`${objectKey}\n${e.type}\n${e.reason}\n${e.message}`)
       .digest('base64');
@@ -169,7 +181,7 @@ export class EventRecorder {
 
   /** Makes room for one more entry: forgets the oldest (Maps iterate in insertion order). */
   private remember(map: Map<string, unknown>, key: string): void {
-    if (map.size < MAX_REMEMBERED || map.has(key)) return;
+    if (map.size < this.maxRemembered || map.has(key)) return;
     const oldest = map.keys().next().value;
     if (oldest !== undefined) map.delete(oldest);
   }
