@@ -8,6 +8,7 @@
  * several are refused, never guessed (a wrong next hop black-holes the VIP), and
  * `--node-ip-other-family` resolves them.
  */
+import { inSubnet } from '@bgplb/floating-ip-allocator';
 import type { HostAddress } from './shared/host-addresses.js';
 import { OWNED_LABEL_SUFFIX } from './shared/ip-addresses.js';
 import { familyOf } from './vip-next-hops.js';
@@ -15,7 +16,7 @@ import { familyOf } from './vip-next-hops.js';
 type FamilyName = ReturnType<typeof familyOf>;
 const FLAG = '--node-ip-other-family';
 /** fe80::/10 and 169.254.0.0/16: valid on one link only, never a next hop a router is given. */
-const linkLocal = (ip: string): boolean => /^fe[89ab][0-9a-f]?:/i.test(ip) || ip.startsWith('169.254.');
+const linkLocal = (ip: string): boolean => inSubnet(ip, 'fe80::/10') || inSubnet(ip, '169.254.0.0/16');
 
 export interface OtherFamilyInput {
   /** This node's address in the Cluster (`localIP`). */
