@@ -1,6 +1,18 @@
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+
+/** run-cli.ts bundled from source for the Node ESM build (both checks below read its metafile). */
+const RUN_CLI_BUNDLE = {
+  absWorkingDir: join(import.meta.dirname, '..'),
+  entryPoints: ['src/run-cli.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  conditions: ['@bgplb/source'],
+  external: ['@kubernetes/client-node'],
+  logLevel: 'silent',
+} satisfies BuildOptions;
 
 /**
  * What the control-plane command loads at start: the modules statically reachable from run-cli.ts
@@ -8,18 +20,7 @@ import { describe, expect, it } from 'vitest';
  * path is RSS the manual procedure does not pay (docs/benchmarks.md, "advertiser control-plane mode").
  */
 async function staticImports(): Promise<Set<string>> {
-  const result = await build({
-    absWorkingDir: join(import.meta.dirname, '..'),
-    entryPoints: ['src/run-cli.ts'],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'esm',
-    conditions: ['@bgplb/source'],
-    external: ['@kubernetes/client-node'],
-    logLevel: 'silent',
-  });
+  const result = await build({ ...RUN_CLI_BUNDLE, write: false, metafile: true });
   const inputs: Metafile['inputs'] = result.metafile.inputs;
   const seen = new Set<string>();
   const todo = ['src/run-cli.ts'];
@@ -41,18 +42,11 @@ async function staticImports(): Promise<Set<string>> {
  */
 async function filesInStartChunks(): Promise<string[]> {
   const result = await build({
-    absWorkingDir: join(import.meta.dirname, '..'),
-    entryPoints: ['src/run-cli.ts'],
-    bundle: true,
+    ...RUN_CLI_BUNDLE,
     splitting: true,
     write: false,
     outdir: 'split',
     metafile: true,
-    platform: 'node',
-    format: 'esm',
-    conditions: ['@bgplb/source'],
-    external: ['@kubernetes/client-node'],
-    logLevel: 'silent',
   });
   const outputs = result.metafile.outputs;
   const start = Object.keys(outputs).find((o) => outputs[o]?.entryPoint === 'src/run-cli.ts');
