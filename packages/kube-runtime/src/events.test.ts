@@ -1,7 +1,7 @@
 import { ApiError as ServerError } from '@bgplb/test-apiserver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
-import { EventRecorder, type EventSpec } from './events.js';
+import { EventRecorder, type EventRecorderOptions, type EventSpec } from './events.js';
 import { type Api, silent, startApi } from './test-support/api.js';
 
 interface StoredEvent {
@@ -27,6 +27,9 @@ describe('EventRecorder', () => {
   let clock: FakeClock;
   let recorder: EventRecorder;
   const stored = () => api.server.store.list('v1', 'Event') as unknown as StoredEvent[];
+  /** A second recorder on the same API and clock, with other limits. */
+  const recorderWith = (o: Partial<EventRecorderOptions>) =>
+    new EventRecorder(api.client, { component: 'c', host: 'h', log: silent, clock, ...o });
 
   beforeEach(async () => {
     api = await startApi();
@@ -104,13 +107,7 @@ describe('EventRecorder', () => {
   });
 
   it('remembers a bounded number of series: the oldest is forgotten and its next occurrence is a new Event', async () => {
-    const small = new EventRecorder(api.client, {
-      component: 'c',
-      host: 'h',
-      log: silent,
-      clock,
-      remembered: 2,
-    });
+    const small = recorderWith({ remembered: 2 });
     expect(small.record([svc('a'), svc('b')])).toBe(2);
     await small.flush();
     // Still remembered: counted, not written.
@@ -125,14 +122,7 @@ describe('EventRecorder', () => {
   });
 
   it('rate-limits per object (burst, then one per refill period) and counts what it drops', async () => {
-    const limited = new EventRecorder(api.client, {
-      component: 'c',
-      host: 'h',
-      log: silent,
-      clock,
-      burst: 3,
-      refillSeconds: 60,
-    });
+    const limited = recorderWith({ burst: 3, refillSeconds: 60 });
     for (let i = 0; i < 5; i++) limited.record(svc('a', `m${i}`));
     limited.record(svc('b'));
     await limited.flush();
@@ -150,13 +140,7 @@ describe('EventRecorder', () => {
       info.resource === 'events' ? new ServerError(403, 'Forbidden', 'no events for you') : undefined,
     );
     const pending: number[] = [];
-    const r = new EventRecorder(api.client, {
-      component: 'c',
-      host: 'h',
-      log: silent,
-      clock,
-      onPending: (n) => pending.push(n),
-    });
+    const r = recorderWith({ onPending: (n) => pending.push(n) });
     expect(() => r.record([svc('a'), svc('b')])).not.toThrow();
     expect(r.pending).toBe(2);
     await r.flush();
