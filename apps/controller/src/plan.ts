@@ -40,6 +40,7 @@ export type Write =
       status: { floatingIPs: Record<string, string>; nodes: Record<string, 'Up' | 'Down'> };
       previous: { floatingIPs?: Record<string, string>; nodes?: Record<string, string> } | undefined;
     }
+  /** `object` may be a getter that builds the body on every read (lazyWrite): read it once per request. */
   | { op: 'create'; resource: OwnedResource; object: KubeObject }
   | { op: 'update'; resource: OwnedResource; object: KubeObject }
   | { op: 'delete'; resource: OwnedResource; namespace: string; name: string; uid: string | undefined }
