@@ -415,11 +415,18 @@ describe('ControlPlaneAdvertiser', () => {
     const { speaker, adv } = setup({ vipInterfaces: [vipInterface], withdrawSettleMs: 150 });
     await adv.applyConfig(config);
     speaker.calls.length = 0;
+    // When flush() is called: after the withdrawal, so that it is on the wire when the settle
+    // time starts (not one batching window later).
+    let flushedAfter: string[] | undefined;
+    speaker.flush = () => {
+      flushedAfter = [...speaker.calls];
+    };
     const t0 = Date.now();
     const stopped = adv.stop('bgpadvertiser shutting down');
     await new Promise((r) => setTimeout(r, 50));
     // Withdrawn at once; not yet shut down, the VIP still on the interface.
     expect(speaker.calls).toEqual(['withdraw 10.0.0.8/32']);
+    expect(flushedAfter).toEqual(['withdraw 10.0.0.8/32']);
     expect(ipCalls.filter((c) => c.startsWith('ip addr del'))).toEqual([]);
     await stopped;
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);

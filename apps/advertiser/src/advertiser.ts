@@ -341,6 +341,9 @@ export class ControlPlaneAdvertiser {
           log.info({ prefix: hostPrefix(vip), reason: 'shutdown' }, 'Route withdrawn');
         }
         this.announcedNextHops.clear();
+        // The settle time is the routers' to converge in: it starts with the withdrawal on the
+        // wire, not one batching window later.
+        speaker.flush();
         const settle = this.options.withdrawSettleMs ?? 0;
         if (settle > 0) await new Promise((r) => setTimeout(r, settle));
       }

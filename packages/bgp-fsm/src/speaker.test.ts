@@ -114,6 +114,28 @@ describe('BgpSpeaker over an in-memory network', () => {
     expect(b_prefixes(a)).toEqual(['198.51.100.7/32']);
   });
 
+  it('flush() sends pending changes at once, without waiting for the batching window', async () => {
+    const { a, events, tick } = await pair();
+    a.setPaths('198.51.100.7/32', [{ nextHop: '192.0.2.1' }, { nextHop: '192.0.2.2' }]);
+    await tick(20);
+    events.b.length = 0;
+    // A next hop goes: the withdrawal is on the wire before any time passes.
+    a.setPaths('198.51.100.7/32', [{ nextHop: '192.0.2.2' }]);
+    await tick();
+    expect(events.b.filter((e) => e.type === 'update-received')).toEqual([]);
+    a.flush();
+    await tick();
+    expect(events.b.find((e) => e.type === 'update-received')).toMatchObject({
+      withdrawn: ['198.51.100.7/32'],
+      pathIds: [1],
+    });
+    // Nothing pending: flush sends nothing, and the window's timer sends nothing twice.
+    events.b.length = 0;
+    a.flush();
+    await tick(20);
+    expect(events.b.filter((e) => e.type === 'update-received')).toEqual([]);
+  });
+
   it('coalesces many changes into a few packed UPDATEs', async () => {
     const { a, b, tick } = await pair();
     for (let i = 0; i < 10000; i++) {

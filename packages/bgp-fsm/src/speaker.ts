@@ -467,6 +467,18 @@ export class BgpSpeaker extends EventEmitter<{ event: [SpeakerEvent] }> {
     }
   }
 
+  /**
+   * Sends the changes made so far to every Established peer now, instead of at the end of the
+   * batching window: for a change that must not wait, such as a next hop found dead (the window
+   * would add up to `batchWindowMs` to a failover) or a withdrawal before shutdown (it would eat
+   * into the time the routers have to move the flows away). Changes of the same turn made before
+   * it still go out packed together; a session whose socket pushes back sends the rest when it
+   * drains, as always.
+   */
+  flush(): void {
+    for (const s of this.sessions.values()) s.flush();
+  }
+
   /** Withdraws a prefix from every peer, or only from the listed peer ids. */
   withdraw(prefix: string, opts: { peers?: readonly string[] } = {}): void {
     const canonical = normalizePrefix(prefix);

@@ -4,9 +4,11 @@ import { createRegistry } from '../shared/index.js';
 import type { ObservedAddress } from '../shared/ip-addresses.js';
 import { captureLogger } from '../test-support/log-capture.js';
 import { AgentMetrics } from './metrics.js';
+import type { LivenessBfd } from './next-hop-liveness.js';
 import { NextHopChooser } from './next-hops.js';
 import { NodeAgent, type NodeAgentOptions } from './node-agent.js';
 import { StatusReporter } from './status-reporter.js';
+import { FakeBfd } from './test-support/fake-bfd.js';
 import { FakeAddresses, FakeAgentSpeaker, MemoryStatusWriter } from './test-support/fakes.js';
 
 const NODE_ADDRS: ObservedAddress[] = [
@@ -548,6 +550,32 @@ describe('NodeAgent', () => {
       direction: 'received',
       time: '2026-01-01T00:00:05Z',
     });
+  });
+
+  it('next-hop liveness: a next hop that goes Down is withdrawn and sent at once, in neither batching window', async () => {
+    await agent.shutdown('graceful-restart');
+    const bfd = new FakeBfd({ now: () => Date.now() });
+    makeAgent(NODE_ADDRS, {
+      nextHopLiveness: {
+        bfd: bfd as unknown as LivenessBfd,
+        settings: { intervalMs: 300, multiplier: 3, holdDownMs: 3_000 },
+      },
+    });
+    speaker.flush = () => log.push('flush');
+    agent.setGatewayGroup(ngg({ '10.0.1.100': 'node-a' }));
+    agent.setOwnSessions([session('tor1-node-a', '10.0.1.100')]);
+    agent.setRoutes([route('default-default-web', '10.0.0.8/32', ['10.0.1.11', '10.0.1.12'])]);
+    agent.markSynced();
+    await settle();
+    expect(bfd.sessions.map((s) => s.options.peer).sort()).toEqual(['10.0.1.11', '10.0.1.12']);
+    bfd.set('10.0.1.11', 'Up', Date.now());
+    bfd.set('10.0.1.12', 'Up', Date.now());
+    await settle();
+    log.length = 0;
+    // No timer runs from here: the withdrawal reaches the speaker and is flushed in microtasks.
+    bfd.set('10.0.1.11', 'Down', Date.now());
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(log).toEqual(['setPaths 10.0.0.8/32 10.0.1.12', 'flush']);
   });
 
   it('shutdown (withdraw) stops sessions, removes the floating IPs and reports Idle', async () => {

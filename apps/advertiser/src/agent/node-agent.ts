@@ -159,11 +159,14 @@ export class NodeAgent {
         logger,
         metrics,
         events,
-        // A next hop went down or came back: re-apply now, not after the batching window (the
-        // microtask lets the decision that called this finish first).
+        // A next hop went down or came back: re-apply now, not after the route batching window
+        // (the microtask lets the decision that called this finish first), and send the UPDATEs
+        // now, not after the speaker's: both windows would add to the 1 s withdrawal.
         onChange: () =>
           queueMicrotask(() => {
-            if (this.firstRoundDone) this.applyRoutes();
+            if (!this.firstRoundDone) return;
+            this.applyRoutes();
+            this.options.speaker.flush();
           }),
       });
     }

@@ -25,7 +25,10 @@ export interface SpeakerEventSource {
 
 /** What the control-plane advertiser and preflight need from a speaker. */
 export type Speaker = SpeakerEventSource &
-  Pick<BgpSpeaker, 'addPeer' | 'removePeer' | 'setPaths' | 'withdraw' | 'peerStatus' | 'peers' | 'shutdown'>;
+  Pick<
+    BgpSpeaker,
+    'addPeer' | 'removePeer' | 'setPaths' | 'withdraw' | 'flush' | 'peerStatus' | 'peers' | 'shutdown'
+  >;
 
 /** What the node agent needs: the same, plus passive listeners on floating IPs. */
 export type AgentSpeaker = Speaker & Pick<BgpSpeaker, 'listen'>;

@@ -71,6 +71,9 @@ export class FakeSpeaker implements Speaker {
     this.paths.set(prefix, [...paths]);
   }
 
+  /** Nothing to send early: the fake has no batching window (not in `calls`: it changes no route). */
+  flush(): void {}
+
   withdraw(prefix: string, options?: { peers?: readonly string[] }): void {
     this.calls.push(`withdraw ${prefix}${options?.peers ? ` peers=${options.peers}` : ''}`);
     this.paths.delete(prefix);
