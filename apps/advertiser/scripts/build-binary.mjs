@@ -31,6 +31,7 @@ import { dirname, join, relative } from 'node:path';
 import { arch, platform } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { promClientUnused } from '../bundle-plugins.ts';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = join(appDir, '../..');
@@ -169,7 +170,12 @@ async function buildNative() {
   // The Kubernetes client (with undici, 2 MB of the 3.8) is a second bundle, stored in the blob as
   // an asset and compiled only when used: in the main script, V8 would keep its source in memory and
   // the blob's pages resident for every command (docs/benchmarks.md, "Idle cost").
-  const main = await bundleFor(join(appDir, 'src/sea-main.ts'), bundle, [kubernetesClientAsAsset()]);
+  // prom-client's Pushgateway and cluster aggregator (https, tls, zlib at load) left out, as in
+  // dist/cli.js (bundle-plugins.ts).
+  const main = await bundleFor(join(appDir, 'src/sea-main.ts'), bundle, [
+    kubernetesClientAsAsset(),
+    promClientUnused,
+  ]);
   const names = kubernetesClientImports(Object.keys(main.metafile.inputs).map((f) => join(appDir, f)));
   // Only what the sources import: the whole client is 6.8 MB of bundle, these 2 MB.
   await bundleFor(

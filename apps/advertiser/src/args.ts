@@ -24,7 +24,7 @@ import {
   valueArg,
 } from '@bgplb/kube-runtime/process';
 import type { ExitDrainFlags } from './exit-drain.js';
-import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import { DEFAULT_LAST_GOOD_PATH } from './live/last-good-path.js';
 import type { LiveSource } from './live/live-mode.js';
 import { shellQuote } from './preflight/exec-template.js';
 import type { SpeakerSource } from './speaker-config.js';

@@ -7,7 +7,7 @@ import {
   loadClusterConfig,
 } from '@bgplb/api-types';
 import type { StaticPodCommandOptions } from './args.js';
-import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import { DEFAULT_LAST_GOOD_PATH } from './live/last-good-path.js';
 import { nodeAddressOfOtherFamily } from './node-other-family.js';
 import type { Output } from './output.js';
 import {

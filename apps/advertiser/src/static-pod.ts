@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { DEFAULT_DRAIN_DELAY_SECONDS } from '@bgplb/api-types';
 import { stringify } from 'yaml';
-import { DEFAULT_LAST_GOOD_PATH } from './live/last-good.js';
+import { DEFAULT_LAST_GOOD_PATH } from './live/last-good-path.js';
 import type { SpeakerSource } from './speaker-config.js';
 import { VERSION } from './version.js';
 

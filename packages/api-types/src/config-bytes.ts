@@ -4,8 +4,16 @@
  * decoded; UTF-32 is refused), invalid UTF-8 and binary data (control characters) refused with the
  * line and column of the first bad byte. Never throws.
  */
-import { open } from 'node:fs/promises';
+import { close, open, read } from 'node:fs';
+import { promisify } from 'node:util';
 import type { Position } from './yaml-locate.js';
+
+// The callback API, promisified: `node:fs/promises` loads about 20 more of Node's internal modules
+// (its FileHandle, readline's interface, streams), 0.8 MiB of resident memory in a process that
+// reads one small file (docs/benchmarks.md, "Idle cost").
+const openFile = promisify(open);
+const readInto = promisify(read);
+const closeFile = promisify(close);
 
 /**
  * Largest configuration file read (256 KiB): ten times a large cluster config, and small enough
@@ -126,13 +134,13 @@ export function decodeConfigBytes(bytes: Uint8Array): DecodedText {
 
 /** Reads at most {@link MAX_CONFIG_BYTES} + 1 bytes of `path` and decodes them. Never throws. */
 export async function readConfigFile(path: string): Promise<ConfigFileText> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(path, 'r');
+    fd = await openFile(path, 'r');
     const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      const { bytesRead } = await readInto(fd, buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
@@ -140,6 +148,6 @@ export async function readConfigFile(path: string): Promise<ConfigFileText> {
   } catch (error) {
     return { ok: false, readError: `cannot read ${path}: ${(error as Error).message}` };
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) await closeFile(fd).catch(() => undefined);
   }
 }

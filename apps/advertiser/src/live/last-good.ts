@@ -11,9 +11,6 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 
-/** Default of `--last-good-config`. */
-export const DEFAULT_LAST_GOOD_PATH = '/var/lib/bgpadvertiser/last-good-cluster.yaml';
-
 /** What is persisted of a Cluster: identity and spec (no status, managedFields or resourceVersion). */
 export function persistedCluster(cluster: Record<string, unknown>): Record<string, unknown> {
   const meta = (cluster.metadata ?? {}) as Record<string, unknown>;
