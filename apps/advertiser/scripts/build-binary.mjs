@@ -64,6 +64,7 @@ function inputsHash() {
   const dirs = [
     join(appDir, 'src'),
     join(appDir, 'package.json'),
+    join(appDir, 'bundle-plugins.ts'),
     ...['bgp-fsm', 'bgp-wire', 'bfd', 'api-types', 'floating-ip-allocator', 'kube-runtime', 'clock'].map(
       (p) => join(repoRoot, 'packages', p, 'src'),
     ),
