@@ -4,3 +4,4 @@ export { bgpSummaries, type FrrBfdPeer, type FrrOptions, FrrRouter, frrBfdProfil
 export { Host, Lab, Switch } from './lab.js';
 export { LabProcess } from './lab-process.js';
 export { BFDD, BGPD, labSkipReason, ZEBRA } from './preconditions.js';
+export { parseRouteMonitor, type RouteEvent, RouteMonitor } from './route-monitor.js';

@@ -54,6 +54,39 @@ describe.skipIf(skip)('Lab (needs root and FRR)', () => {
     expect(out).toContain('10.0.1.10');
   });
 
+  it('times route changes inside a namespace with ip monitor, from when it listens', async () => {
+    const monitor = await tor.monitorRoutes();
+    try {
+      const before = Date.now();
+      await tor.ip(
+        'route',
+        'add',
+        '10.0.9.9/32',
+        'nexthop',
+        'via',
+        '10.0.1.10',
+        'nexthop',
+        'via',
+        '10.0.1.11',
+      );
+      await tor.ip('route', 'replace', '10.0.9.9/32', 'via', '10.0.1.11');
+      await tor.ip('route', 'del', '10.0.9.9/32');
+      const after = Date.now();
+      const gone = await waitFor('the deletion seen', () =>
+        monitor.firstChange('10.0.9.9/32', before, (hops) => hops.length === 0),
+      );
+      const oneHop = monitor.firstChange('10.0.9.9/32', before, (hops) => !hops.includes('10.0.1.10'));
+      const both = monitor.firstChange('10.0.9.9/32', before, (hops) => hops.length === 2);
+      // In order, and inside the time the commands ran (the same clock: one machine).
+      expect(both).toBeGreaterThanOrEqual(before - 1);
+      expect(oneHop).toBeGreaterThan(both as number);
+      expect(gone).toBeGreaterThan(oneHop as number);
+      expect(gone).toBeLessThanOrEqual(after + 1_000);
+    } finally {
+      await monitor.stop();
+    }
+  });
+
   it('tears everything down', async () => {
     const other = Lab.create('labt2');
     await other.addHost('a');

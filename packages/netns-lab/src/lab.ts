@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, runQuietSync } from './exec.js';
 import { type FrrOptions, FrrRouter } from './frr.js';
+import { MARKER, RouteMonitor } from './route-monitor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -77,6 +78,25 @@ export class Host {
       [...nodeFlags, '--conditions=@bgplb/source', '--import', tsx, script, ...args],
       spawnOptions,
     );
+  }
+
+  /**
+   * Starts `ip -ts monitor route` in the namespace and resolves once it listens: start it before
+   * a fault, then read when the kernel's routes changed (route-monitor.ts).
+   */
+  async monitorRoutes(): Promise<RouteMonitor> {
+    // TZ=UTC: -ts prints local time without a zone.
+    const child = this.spawn('ip', ['-ts', 'monitor', 'route'], { env: { ...process.env, TZ: 'UTC' } });
+    const monitor = new RouteMonitor(child, async (add) => {
+      await this.ip('route', add ? 'replace' : 'del', 'blackhole', `${MARKER}/32`);
+    });
+    try {
+      await monitor.ready();
+    } catch (err) {
+      await monitor.stop();
+      throw err;
+    }
+    return monitor;
   }
 
   /** Starts FRR in this host. */
