@@ -443,15 +443,31 @@ describe('controller against the test API server: node-agent status reports', ()
         .filter((v) => v.metricName === 'bgplb_reconcile_duration_seconds_count')
         .reduce((a, v) => a + v.value, 0);
     const before = await reconciles();
+    // The last heartbeat of each session reports a time long past: once the controller's report
+    // age metric (read from its informer cache) shows it, every heartbeat before it on the same
+    // watch stream has reached the controller too. (A fixed wait could end before the watch
+    // events arrive on a loaded machine, and the test would pass with the bug in place.)
+    const LAST = '2000-01-01T00:00:00Z';
     for (let i = 0; i < 5; i++) {
       for (const s of list(h.server, 'BGPSession', 'kube-system')) {
-        h.server.store.updateStatus({
-          ...s,
-          status: { state: 'Established', lastReportTime: new Date().toISOString() },
-        } as never);
+        const lastReportTime = i === 4 ? LAST : new Date().toISOString();
+        h.server.store.updateStatus({ ...s, status: { state: 'Established', lastReportTime } } as never);
       }
     }
-    await new Promise((r) => setTimeout(r, 300));
+    const ages = async () =>
+      (await c.metrics.registry.getSingleMetric('bgplb_session_report_age_seconds')?.get())?.values ?? [];
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const values = await ages();
+      if (values.length === 2 && values.every((v) => v.value > 20 * 365 * 86_400)) break;
+      if (Date.now() > deadline)
+        throw new Error(`the last heartbeats never reached the controller: ${JSON.stringify(values)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // A lower bound, not a guess: past the controller's 2 ms trigger debounce (a reconcile those
+    // events asked for is then queued), and whatever they started has run.
+    await new Promise((r) => setTimeout(r, 50));
+    await c.idle();
     expect(await reconciles()).toBe(before);
   });
 });
