@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { parseRouteMonitor } from './route-monitor.js';
+import { parseRouteMonitor, RouteMonitor } from './route-monitor.js';
 
 // As iproute2 6.1 prints it with TZ=UTC (tabs before the multipath next hops).
 const OUTPUT = [
@@ -44,5 +46,46 @@ describe('parseRouteMonitor', () => {
 
   it('skips what it does not know', () => {
     expect(parseRouteMonitor('garbage\n\tnexthop via 10.0.0.1\n')).toEqual([]);
+  });
+});
+
+describe('RouteMonitor', () => {
+  /** A monitor fed `text` as if `ip monitor` printed it. */
+  function fed(text: string): RouteMonitor {
+    const stdout = new EventEmitter();
+    const monitor = new RouteMonitor({ stdout, exitCode: null } as unknown as ChildProcess, async () => {});
+    stdout.emit('data', Buffer.from(text));
+    return monitor;
+  }
+
+  const flaps = [
+    '[2026-12-05T11:00:00.000000] 10.0.0.9 proto bgp ',
+    '\tnexthop via 10.0.1.12 dev eth0 weight 1 ',
+    '\tnexthop via 10.0.1.11 dev eth0 weight 1 ',
+    '[2026-12-05T11:00:01.000000] 10.0.0.9 via 10.0.1.12 dev eth0 proto bgp ',
+    '[2026-12-05T11:00:01.500000] 10.0.0.9 via 10.0.1.12 dev eth0 proto bgp metric 20 ',
+    '[2026-12-05T11:00:02.000000] 10.0.0.8 via 10.0.1.12 dev eth0 proto bgp ',
+    '[2026-12-05T11:00:03.000000] Deleted 10.0.0.9 via 10.0.1.12 dev eth0 proto bgp ',
+    '',
+  ].join('\n');
+  const at = (s: string) => Date.parse(`2026-12-05T11:00:0${s}Z`);
+
+  it("lists the changes of one prefix's next-hop set, not the events that repeat it", () => {
+    const monitor = fed(flaps);
+    expect(monitor.nextHopChanges('10.0.0.9/32', at('0'), ['10.0.1.11', '10.0.1.12'])).toEqual([
+      { t: at('1'), gateways: ['10.0.1.12'] },
+      { t: at('3'), gateways: [] },
+    ]);
+    // From another starting set, the first event is a change too; earlier events are left out.
+    expect(monitor.nextHopChanges('10.0.0.9', at('0'), [])).toHaveLength(3);
+    expect(monitor.nextHopChanges('10.0.0.9/32', at('2'), ['10.0.1.12'])).toEqual([
+      { t: at('3'), gateways: [] },
+    ]);
+  });
+
+  it('finds the first change that satisfies a condition', () => {
+    const monitor = fed(flaps);
+    expect(monitor.firstChange('10.0.0.9/32', at('0'), (hops) => !hops.includes('10.0.1.11'))).toBe(at('1'));
+    expect(monitor.firstChange('10.0.0.9/32', at('0'), (hops) => hops.length === 3)).toBeUndefined();
   });
 });

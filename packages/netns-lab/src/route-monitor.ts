@@ -102,6 +102,29 @@ export class RouteMonitor {
     return this.events().find((e) => e.dst === dst && e.t >= since && done(e.gateways))?.t;
   }
 
+  /**
+   * How the next hops of `prefix` changed at or after `since`, starting from `from`: one entry per
+   * change of the set (sorted gateways; [] when deleted). Route events that leave the set as it
+   * was (zebra re-installing the same next hops) are not changes.
+   */
+  nextHopChanges(
+    prefix: string,
+    since: number,
+    from: readonly string[],
+  ): { t: number; gateways: string[] }[] {
+    const dst = destination(prefix);
+    let last = [...from].sort().join();
+    const out: { t: number; gateways: string[] }[] = [];
+    for (const e of this.events()) {
+      if (e.dst !== dst || e.t < since) continue;
+      const gateways = [...e.gateways].sort();
+      if (gateways.join() === last) continue;
+      last = gateways.join();
+      out.push({ t: e.t, gateways });
+    }
+    return out;
+  }
+
   /** Stops the monitor (the lab also kills it on destroy). */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
