@@ -44,7 +44,11 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
   it('moves A -> B without the router ever losing the VIP', async () => {
     const before = (await lab.neighbor(FIP))?.connectionsEstablished ?? 0;
     const sampler = lab.samplePaths(VIP);
-    const fib = lab.sampleFib(VIP);
+    // Every change of the ToR's kernel route, however short (a poll could miss a gap between
+    // two samples); the lab kills the monitor if the test fails before it is stopped.
+    const hopsBefore = await lab.fib(VIP);
+    const monitor = await lab.tor.monitorRoutes();
+    const watchFrom = Date.now();
     const t0 = Date.now();
     lab.setGatewayGroup([FIP], { [FIP]: 'node-b' });
     lab.createSession('tor1', 'node-b', FIP, '10.0.1.254');
@@ -66,7 +70,8 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
     const tFresh = Date.now() - t0;
     await new Promise((r) => setTimeout(r, 500)); // and a little after
     const samples = await sampler.stop();
-    const fibSamples = await fib.stop();
+    const fibChanges = monitor.nextHopChanges(VIP, watchFrom, hopsBefore);
+    await monitor.stop();
     expect(await lab.holds('node-a', FIP)).toBe(0);
     expect(await lab.holds('node-b', FIP)).toBe(1);
     // A log line arrives through A's stdout pipe, in no fixed order with FRR's view: wait for it.
@@ -77,8 +82,8 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
     expect(samples.length).toBeGreaterThanOrEqual(2);
     expect(samples.filter((s) => s.paths !== 2)).toEqual([]);
     // Forwarding at the router: the kernel route kept both next hops all along.
-    expect(fibSamples.length).toBeGreaterThan(5);
-    expect(fibSamples.filter((s) => s.hops !== 2)).toEqual([]);
+    expect(hopsBefore).toHaveLength(2);
+    expect(fibChanges).toEqual([]);
     const staleSamples = samples.filter((s) => s.stale > 0).length;
     console.log(
       `GRACEFUL HAND-OVER (ms from the NetworkGatewayGroup change): ${JSON.stringify({
@@ -86,8 +91,7 @@ describe.skipIf(skip)('agent: graceful hand-over of a floating IP (netns, FRR; n
         routesFreshAtFrr: tFresh,
         bgpSamples: samples.length,
         bgpSamplesWithStaleRoutes: staleSamples,
-        fibSamples: fibSamples.length,
-        fibSampledEveryMs: Math.round((fibSamples.at(-1)!.t - fibSamples[0]!.t) / (fibSamples.length - 1)),
+        fibChanges: fibChanges.length,
         samplesWithoutTheVip: 0,
       })}`,
     );
