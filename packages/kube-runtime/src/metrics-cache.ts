@@ -4,33 +4,33 @@
  * that runs the BGP timers. Concurrent requests during a render wait for the same promise.
  */
 
-export interface MetricsCacheOptions {
-  /** Renders the exposition text (e.g. `() => registry.metrics()`). */
-  render: () => Promise<string>;
+export interface MetricsCacheOptions<T = string> {
+  /** Renders the exposition text (e.g. `() => registry.metrics()`), or its encoded bytes. */
+  render: () => Promise<T>;
   /** A render is reused for this long (default 1000 ms). */
   maxAgeMs?: number;
   /** Monotonic clock in ms (tests inject one). */
   now?: () => number;
 }
 
-export class MetricsCache {
-  private readonly render: () => Promise<string>;
+export class MetricsCache<T = string> {
+  private readonly render: () => Promise<T>;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
-  private text: string | undefined;
+  private text: T | undefined;
   private renderedAt = Number.NEGATIVE_INFINITY;
-  private inFlight: Promise<string> | undefined;
+  private inFlight: Promise<T> | undefined;
   /** How many renders ran (for tests and debugging). */
   renders = 0;
 
-  constructor(options: MetricsCacheOptions) {
+  constructor(options: MetricsCacheOptions<T>) {
     this.render = options.render;
     this.maxAgeMs = options.maxAgeMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
   }
 
   /** The cached text if fresh, else the result of the one render under way or a new one. */
-  get(): Promise<string> {
+  get(): Promise<T> {
     if (this.text !== undefined && this.now() - this.renderedAt < this.maxAgeMs) {
       return Promise.resolve(this.text);
     }

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { renderMetricsInSlices } from './metrics-render.js';
+import { renderMetricsBytesInSlices, renderMetricsInSlices } from './metrics-render.js';
 
 describe('renderMetricsInSlices', () => {
   it('gives the text of registry.metrics(), collect functions included', async () => {
@@ -60,5 +60,37 @@ describe('renderMetricsInSlices', () => {
     open.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     new Counter({ name: 'x_total', help: 'x', registers: [open] }).inc();
     expect(await renderMetricsInSlices(open)).toBe(await open.metrics());
+  });
+});
+
+describe('renderMetricsBytesInSlices', () => {
+  it('gives the UTF-8 bytes of the sliced text, non-ASCII help text included', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'a', help: 'caf\u00e9 \u2019', labelNames: ['x'], registers: [registry] }).set(
+      { x: '\u00e4' },
+      1,
+    );
+    new Counter({ name: 'b_total', help: 'b', registers: [registry] }).inc(2);
+    const bytes = await renderMetricsBytesInSlices(registry);
+    expect(bytes).toEqual(Buffer.from(await renderMetricsInSlices(registry), 'utf8'));
+    expect(bytes.toString('utf8')).toContain('a{x="\u00e4"} 1');
+    expect(
+      bytes.toString('utf8').endsWith('1\n\n# HELP b_total b\n# TYPE b_total counter\nb_total 2\n'),
+    ).toBe(true);
+  });
+
+  it('gives a lone newline for an empty registry, as registry.metrics() does', async () => {
+    const registry = new Registry();
+    expect((await renderMetricsBytesInSlices(registry)).toString()).toBe(
+      await renderMetricsInSlices(registry),
+    );
+    expect(await renderMetricsInSlices(registry)).toBe('\n');
+  });
+
+  it('leaves OpenMetrics to prom-client', async () => {
+    const open = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+    open.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    new Counter({ name: 'x_total', help: 'x', registers: [open] }).inc();
+    expect((await renderMetricsBytesInSlices(open)).toString('utf8')).toBe(await open.metrics());
   });
 });
