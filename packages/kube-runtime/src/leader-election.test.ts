@@ -58,6 +58,29 @@ describe('LeaderElector on a coordination.k8s.io Lease', () => {
     expect(await a.tryAcquireOrRenew()).toBe(false);
   });
 
+  it("a standby counts the lease duration from when it received the holder's record, not from when it asked", async () => {
+    const clock = new FakeClock(1_000_000);
+    const a = elector('a', { clock }).e;
+    const b = elector('b', { clock }).e;
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    // b's GET is answered 3 s after b sent it (a loaded server or process), with a's record: the
+    // holder may have renewed just before the answer, so b's 15 s start when the answer came.
+    let slow = true;
+    const remove = api.server.addFault((info) => {
+      if (slow && info.resource === 'leases' && info.verb === 'get') {
+        slow = false;
+        clock.advance(3_000);
+      }
+      return undefined;
+    });
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    remove();
+    clock.advance(12_500); // 15.5 s after b asked, 12.5 s after the answer
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    clock.advance(2_501);
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+  });
+
   it('two candidates racing for an expired Lease: exactly one wins (resourceVersion conflict)', async () => {
     const clock = new FakeClock(0);
     const a = elector('a', { clock }).e;

@@ -143,8 +143,10 @@ export class LeaderElector {
       lease.spec.leaseDurationSeconds,
     ]);
     if (record !== this.observedRecord) {
+      // When the answer came, not when the request went (client-go's observedTime): a renewal
+      // that reached the server while our GET waited is at most now old, never a latency older.
       this.observedRecord = record;
-      this.observedAt = now;
+      this.observedAt = this.clock.now();
     }
     const holder = lease.spec.holderIdentity ?? '';
     const duration = (lease.spec.leaseDurationSeconds ?? this.o.leaseDurationSeconds) * 1000;
