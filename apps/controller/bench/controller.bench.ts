@@ -9,7 +9,8 @@
  * and the libraries it imports first (turbo, cached): running the TypeScript sources through tsx
  * instead would add ~140 MB of compiler and source maps to the RSS, and a stale dist/ would
  * measure old code. BENCH_SKIP_BUILD=1 skips the build (dist/ must then exist);
- * BENCH_CONTROLLER_DIST=<dir> runs another build (a saved copy of dist/) as the baseline.
+ * BENCH_CONTROLLER_DIST=<dir> runs another build (a saved copy of dist/) as the baseline;
+ * BENCH_NODE_ARGS="--flag ..." puts node flags before the script (V8 flags Node refuses in NODE_OPTIONS).
  *
  * Reports:
  * - initial sync: controller start -> every Service has its VIP and every route exists;
@@ -81,7 +82,10 @@ function startController(kubeconfig: string, metricsPort: number): ChildProcess 
   const dist = join(process.env.BENCH_CONTROLLER_DIST ?? join(APP, 'dist'), 'cli.js');
   if (!existsSync(dist))
     throw new Error(`${dist} is missing: build it (pnpm turbo run build --filter @bgplb/controller...)`);
+  // BENCH_NODE_ARGS: node's own command-line flags before the script, for V8 flags that Node
+  // refuses in NODE_OPTIONS (e.g. --trace-gc, --heap-growing-percent).
   const args = [
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     dist,
     '--kubeconfig',
     kubeconfig,
