@@ -17,7 +17,8 @@ export class MetricsCache<T = string> {
   private readonly render: () => Promise<T>;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
-  private text: T | undefined;
+  /** The last render: the exposition text, or its encoded bytes (whatever `render` gives). */
+  private rendered: T | undefined;
   private renderedAt = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<T> | undefined;
   /** How many renders ran (for tests and debugging). */
@@ -29,20 +30,20 @@ export class MetricsCache<T = string> {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** The cached text if fresh, else the result of the one render under way or a new one. */
+  /** The cached render if fresh, else the result of the one render under way or a new one. */
   get(): Promise<T> {
-    if (this.text !== undefined && this.now() - this.renderedAt < this.maxAgeMs) {
-      return Promise.resolve(this.text);
+    if (this.rendered !== undefined && this.now() - this.renderedAt < this.maxAgeMs) {
+      return Promise.resolve(this.rendered);
     }
     if (this.inFlight) return this.inFlight;
     this.renders++;
     const started = this.now();
     const pending = this.render().then(
-      (text) => {
-        this.text = text;
+      (rendered) => {
+        this.rendered = rendered;
         this.renderedAt = started;
         this.inFlight = undefined;
-        return text;
+        return rendered;
       },
       (err: unknown) => {
         // A failed render is not cached: the next request tries again.

@@ -4,9 +4,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { BfdPeer, BfdPeerOptions, BfdStateChange } from '@bgplb/bfd';
+import type { Clock } from '@bgplb/kube-runtime';
 
 /** The clock the fakes read (a FakeClock, or Date.now under vitest's fake timers). */
-type Now = { now(): number };
+type Now = Pick<Clock, 'now'>;
 
 export type State = 'AdminDown' | 'Down' | 'Init' | 'Up';
 
